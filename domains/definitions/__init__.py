@@ -1,0 +1,1 @@
+"""Domain definitions as libvirt XML: safe lossless parsing, schema validation, structured edits, diffs."""

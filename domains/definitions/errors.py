@@ -1,0 +1,60 @@
+"""The one error type for domain definitions, and the issue it carries (line, column, element path)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One problem in a definition, located as precisely as the checker allows."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = []
+        if self.line:
+            where.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        if self.path:
+            where.append(self.path)
+        return f"{self.message} ({'; '.join(where)})" if where else self.message
+
+
+class DefinitionError(Exception):
+    """A definition that cannot be parsed, validated or edited as asked.
+
+    Raised with one message (and optionally where it is), or with a list of
+    issues through `DefinitionError.from_issues`; `.issues` always holds the list.
+    """
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 path: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.path = path
+        self.issues: list[ValidationIssue] = [ValidationIssue(message, line, column, path)]
+
+    @classmethod
+    def from_issues(cls, issues: list[ValidationIssue], summary: str | None = None) -> DefinitionError:
+        if not issues:
+            raise ValueError("DefinitionError.from_issues needs at least one issue")
+        first = issues[0]
+        error = cls(summary or first.message, first.line, first.column, first.path)
+        error.issues = list(issues)
+        return error
+
+    def as_dicts(self) -> list[dict]:
+        return [issue.as_dict() for issue in self.issues]
+
+    def __str__(self) -> str:
+        if len(self.issues) == 1:
+            return str(self.issues[0])
+        return f"{self.message}: " + "; ".join(str(issue) for issue in self.issues)
