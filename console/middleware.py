@@ -1,0 +1,18 @@
+"""Turns a refused permission anywhere in a page view into a 403 page naming the permission."""
+
+from django.shortcuts import render
+
+from domains.permissions import PermissionDenied
+
+
+class PermissionDeniedPage:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            return render(request, "forbidden.html", {"error": str(exception)}, status=403)
+        return None

@@ -1,0 +1,3 @@
+"""Websocket routes under /ws/v1/."""
+
+websocket_urlpatterns = []

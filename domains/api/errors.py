@@ -1,0 +1,41 @@
+"""One error shape for every API failure: {"status", "code", "message", "fields"}."""
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from domains import permissions
+from domains.actions import ActionError
+from domains.hosts import HostError
+from domains.libvirt_adapter import VirtError
+
+
+def error_response(http_status, code, message, fields=None):
+    body = {"status": http_status, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return Response(body, status=http_status)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, permissions.PermissionDenied):
+        return error_response(status.HTTP_403_FORBIDDEN, "permission_denied", str(exc), {"permission": exc.permission})
+    if isinstance(exc, (Http404, exceptions.NotFound)):
+        return error_response(status.HTTP_404_NOT_FOUND, "not_found", "No such object, or you may not see it.")
+    if isinstance(exc, ActionError):
+        return error_response(status.HTTP_409_CONFLICT if exc.code == "action_failed" else 400, exc.code, exc.message)
+    if isinstance(exc, HostError):
+        return error_response(status.HTTP_400_BAD_REQUEST, "invalid_host", exc.message,
+                              {exc.field: [exc.message]} if exc.field else None)
+    if isinstance(exc, VirtError):
+        return error_response(status.HTTP_502_BAD_GATEWAY, "libvirt_error", exc.message)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return error_response(response.status_code, "invalid", "The request has invalid fields: see 'fields'.", fields)
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    return error_response(response.status_code, code if isinstance(code, str) else "error", str(detail))

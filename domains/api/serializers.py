@@ -1,0 +1,46 @@
+"""Shapes of hosts and domains in API v1."""
+
+from rest_framework import serializers
+
+from domains.actions import ACTIONS
+from domains.models import Host
+
+
+class HostSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField(help_text="connected, reconnecting, failed or disconnected")
+    state_message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Host
+        fields = ["id", "name", "uri", "enabled", "embedded", "state", "state_message"]
+        read_only_fields = ["id", "embedded", "state", "state_message"]
+
+    def get_state(self, host) -> str:
+        return self.context["health"](host).state
+
+    def get_state_message(self, host) -> str:
+        return self.context["health"](host).message
+
+
+class DomainSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    name = serializers.CharField()
+    host = serializers.IntegerField(help_text="Host id")
+    host_name = serializers.CharField()
+    state = serializers.CharField(help_text="running, paused, shutoff, ... or 'gone' once undefined, 'unknown' if the host is unreachable")
+    reason = serializers.CharField()
+    vcpus = serializers.IntegerField(allow_null=True)
+    memory_kib = serializers.IntegerField(allow_null=True)
+    max_memory_kib = serializers.IntegerField(allow_null=True)
+    cpu_percent = serializers.FloatField(allow_null=True)
+
+
+class ActionRequestSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(ACTIONS))
+    confirm_name = serializers.CharField(required=False, help_text="For undefine: the domain's name")
+    keep_nvram = serializers.BooleanField(required=False, default=False)
+
+
+class ActionResultSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    domain = DomainSerializer()

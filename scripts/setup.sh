@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what virtconsole needs on Debian 12 and prepares var/: Debian packages
+# when missing, the virtualenv, front-end packages, the demo guest, the database.
+# Idempotent and quick on a second run. With --test, also what the tests need.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
+          qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv)
+command -v npm >/dev/null || packages+=(nodejs npm)
+[ $want_test = 1 ] && packages+=(chromium)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then sudo=""
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"
+  else
+    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "setup: run this as root (or with passwordless sudo), or install them first with apt-get." >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The embedded QEMU driver looks this user up even when QEMU runs as root.
+if ! getent passwd libvirt-qemu >/dev/null; then
+  ${sudo:-} useradd --system --no-create-home --shell /usr/sbin/nologin libvirt-qemu
+fi
+
+mkdir -p var
+python=${PYTHON:-python3}
+stamp="var/.venv-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -x .venv/bin/python ] || [ ! -e "$stamp" ]; then
+  echo "setup: installing the Python packages into .venv"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[test]'
+  rm -f var/.venv-*; touch "$stamp"
+fi
+
+npm_stamp="var/.npm-$(sha256sum package.json | cut -c1-16)"
+if [ ! -d node_modules ] || [ ! -e "$npm_stamp" ]; then
+  echo "setup: installing front-end packages"
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
+  rm -f var/.npm-*; touch "$npm_stamp"
+fi
+
+bash scripts/build-demo-guest.sh var/guest >/dev/null
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py collectstatic --noinput -v0
