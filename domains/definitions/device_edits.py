@@ -1,0 +1,320 @@
+"""Structured, lossless edits of a definition's devices: disks, interfaces, graphics, serials, consoles."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .edits import domain_root
+from .errors import DefinitionError
+from .placement import build, child, children, ensure, insert, remove
+
+DISK_BUSES = ("virtio", "sata", "scsi", "ide", "usb", "fdc", "sd", "xen")
+DISK_CACHES = ("default", "none", "writethrough", "writeback", "directsync", "unsafe")
+DISK_FORMATS = ("raw", "qcow2", "qcow", "vmdk", "vpc", "vdi", "vhdx", "qed", "luks", "iso")
+DISK_DEVICES = ("disk", "cdrom", "floppy", "lun")
+NIC_MODELS = ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3", "ne2k_pci", "pcnet", "virtio-transitional")
+_TARGET_DEV_RE = re.compile(r"^(hd|sd|vd|xvd|ubd|fd)[a-z]+$")
+_MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+_CHAR_TYPES = ("pty", "null", "vc", "stdio", "file", "unix", "tcp", "udp", "dev", "spiceport")
+
+
+def _devices(document) -> etree._Element:
+    root = domain_root(document)
+    devices = child(root, "devices")
+    return devices if devices is not None else insert(root, build("devices"))
+
+
+def _path(element: etree._Element) -> str:
+    return element.getroottree().getpath(element)
+
+
+# Disks ---------------------------------------------------------------------------------
+
+def find_disk(document, target_dev: str) -> etree._Element:
+    for disk in children(_devices(document), "disk"):
+        if disk.find("target") is not None and disk.find("target").get("dev") == target_dev:
+            return disk
+    raise DefinitionError(f"There is no disk with target {target_dev!r}; pick one of the disks listed.",
+                          path="/domain/devices")
+
+
+def _check_disk(document, target_dev: str, bus: str, device: str, fmt: str | None, cache: str | None) -> None:
+    if not _TARGET_DEV_RE.match(target_dev or ""):
+        raise DefinitionError(f"{target_dev!r} is not a disk target name; use e.g. vda, sdb or hdc.")
+    if bus not in DISK_BUSES:
+        raise DefinitionError(f"Unknown disk bus {bus!r}; use one of {', '.join(DISK_BUSES)}.")
+    if device not in DISK_DEVICES:
+        raise DefinitionError(f"Unknown disk device {device!r}; use one of {', '.join(DISK_DEVICES)}.")
+    if device == "cdrom" and bus == "virtio":
+        raise DefinitionError("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide.")
+    if fmt is not None and fmt not in DISK_FORMATS:
+        raise DefinitionError(f"Unknown disk format {fmt!r}; use one of {', '.join(DISK_FORMATS)}.")
+    if cache is not None and cache not in DISK_CACHES:
+        raise DefinitionError(f"Unknown cache mode {cache!r}; use one of {', '.join(DISK_CACHES)}.")
+    for disk in children(_devices(document), "disk"):
+        if disk.find("target") is not None and disk.find("target").get("dev") == target_dev:
+            raise DefinitionError(f"Another disk already uses target {target_dev!r}; pick a free name.",
+                                  path=_path(disk))
+
+
+def _add_disk(document, kind: str, source: dict, target_dev: str, bus: str, device: str,
+              fmt: str | None, cache: str | None, readonly: bool) -> etree._Element:
+    _check_disk(document, target_dev, bus, device, fmt, cache)
+    driver = build("driver", {"name": "qemu", "type": fmt, "cache": cache})
+    disk = build("disk", {"type": kind, "device": device}, None,
+                 driver, build("source", source), build("target", {"dev": target_dev, "bus": bus}))
+    if readonly or device == "cdrom":
+        disk.append(build("readonly"))
+    return insert(_devices(document), disk)
+
+
+def add_file_disk(document, path: str, target_dev: str, *, bus: str = "virtio", fmt: str = "qcow2",
+                  device: str = "disk", cache: str | None = None, readonly: bool = False) -> etree._Element:
+    """A disk backed by a file on the host."""
+    if not path.startswith("/"):
+        raise DefinitionError(f"The disk path {path!r} must be absolute (start with /).")
+    return _add_disk(document, "file", {"file": path}, target_dev, bus, device, fmt, cache, readonly)
+
+
+def add_volume_disk(document, pool: str, volume: str, target_dev: str, *, bus: str = "virtio",
+                    fmt: str | None = "qcow2", device: str = "disk", cache: str | None = None,
+                    readonly: bool = False) -> etree._Element:
+    """A disk backed by a volume of a libvirt storage pool."""
+    if not pool or not volume:
+        raise DefinitionError("A volume disk needs both the storage pool and the volume name.")
+    return _add_disk(document, "volume", {"pool": pool, "volume": volume}, target_dev, bus, device, fmt,
+                     cache, readonly)
+
+
+def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None = None) -> None:
+    """Move a disk to another bus; its <address> goes too, as addresses are bus-specific (libvirt assigns one)."""
+    disk = find_disk(document, target_dev)
+    target = disk.find("target")
+    if bus not in DISK_BUSES:
+        raise DefinitionError(f"Unknown disk bus {bus!r}; use one of {', '.join(DISK_BUSES)}.", path=_path(target))
+    if disk.get("device") == "cdrom" and bus == "virtio":
+        raise DefinitionError("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide.", path=_path(target))
+    if new_target_dev and new_target_dev != target_dev:
+        _check_disk(document, new_target_dev, bus, disk.get("device", "disk"), None, None)
+        target.set("dev", new_target_dev)
+    if target.get("bus") == bus:
+        return
+    target.set("bus", bus)
+    address = child(disk, "address")
+    if address is not None:
+        remove(address)
+
+
+def set_disk_cache(document, target_dev: str, cache: str | None) -> None:
+    """The host cache mode (None: libvirt's default)."""
+    if cache is not None and cache not in DISK_CACHES:
+        raise DefinitionError(f"Unknown cache mode {cache!r}; use one of {', '.join(DISK_CACHES)}.")
+    disk = find_disk(document, target_dev)
+    driver = child(disk, "driver")
+    if cache is None:
+        if driver is not None:
+            driver.attrib.pop("cache", None)
+        return
+    if driver is None:
+        driver = insert(disk, build("driver", {"name": "qemu"}))
+    if driver.get("cache") != cache:
+        driver.set("cache", cache)
+
+
+def remove_disk(document, target_dev: str) -> None:
+    remove(find_disk(document, target_dev))
+
+
+# Interfaces ----------------------------------------------------------------------------
+
+def _normal_mac(mac: str) -> str:
+    mac = mac.strip().lower()
+    if not _MAC_RE.match(mac):
+        raise DefinitionError(f"{mac!r} is not a MAC address; write six hex pairs like 52:54:00:12:34:56.")
+    if int(mac[:2], 16) & 1:
+        raise DefinitionError(f"{mac} is a multicast address; a NIC needs a unicast MAC (even first byte).")
+    return mac
+
+
+def find_interface(document, ref: str | int) -> etree._Element:
+    """An interface by MAC address or by its position among the interfaces (0-based)."""
+    interfaces = children(_devices(document), "interface")
+    if isinstance(ref, int):
+        if 0 <= ref < len(interfaces):
+            return interfaces[ref]
+    else:
+        for interface in interfaces:
+            mac = interface.find("mac")
+            if mac is not None and mac.get("address", "").lower() == ref.strip().lower():
+                return interface
+    raise DefinitionError(f"There is no network interface {ref!r}; pick one of the interfaces listed.",
+                          path="/domain/devices")
+
+
+def _source_for(kind: str, source: str | None) -> dict | None:
+    if kind == "network":
+        return {"network": source or "default"}
+    if kind == "bridge":
+        if not source:
+            raise DefinitionError("A bridge interface needs the host bridge's name, e.g. br0.")
+        return {"bridge": source}
+    if kind == "direct":
+        if not source:
+            raise DefinitionError("A direct (macvtap) interface needs the host device, e.g. eth0.")
+        return {"dev": source, "mode": "bridge"}
+    if kind == "user":
+        return None
+    raise DefinitionError(f"Unknown interface type {kind!r}; use network, bridge, direct or user.")
+
+
+def add_interface(document, kind: str = "network", source: str | None = None, *, model: str | None = "virtio",
+                  mac: str | None = None) -> etree._Element:
+    """A NIC on a libvirt network, a host bridge, a macvtap device or user-mode networking."""
+    source_attrs = _source_for(kind, source)
+    kids = []
+    if mac:
+        mac = _normal_mac(mac)
+        if any(i.find("mac") is not None and i.find("mac").get("address", "").lower() == mac
+               for i in children(_devices(document), "interface")):
+            raise DefinitionError(f"Another interface already uses MAC {mac}; pick another or leave it empty.")
+        kids.append(build("mac", {"address": mac}))
+    if source_attrs:
+        kids.append(build("source", source_attrs))
+    if model:
+        if model not in NIC_MODELS:
+            raise DefinitionError(f"Unknown NIC model {model!r}; use one of {', '.join(NIC_MODELS)}.")
+        kids.append(build("model", {"type": model}))
+    return insert(_devices(document), build("interface", {"type": kind}, None, *kids))
+
+
+def remove_interface(document, ref: str | int) -> None:
+    remove(find_interface(document, ref))
+
+
+def set_interface_model(document, ref: str | int, model: str) -> None:
+    if model not in NIC_MODELS:
+        raise DefinitionError(f"Unknown NIC model {model!r}; use one of {', '.join(NIC_MODELS)}.")
+    element = ensure(find_interface(document, ref), "model")
+    if element.get("type") != model:
+        element.set("type", model)
+
+
+def set_interface_source(document, ref: str | int, kind: str, source: str | None) -> None:
+    """Connect the NIC to a network, bridge or device (its other settings stay)."""
+    interface = find_interface(document, ref)
+    attrs = _source_for(kind, source)
+    if interface.get("type") != kind:
+        interface.set("type", kind)
+    existing = child(interface, "source")
+    if attrs is None:
+        if existing is not None:
+            remove(existing)
+        return
+    if existing is None:
+        insert(interface, build("source", attrs))
+        return
+    if interface.get("type") == kind and all(existing.get(k) == v for k, v in attrs.items()) \
+            and set(existing.attrib) <= set(attrs) | {"portgroup", "portid"}:
+        return
+    for key in list(existing.attrib):
+        if key not in attrs:
+            del existing.attrib[key]
+    for key, value in attrs.items():
+        if existing.get(key) != value:
+            existing.set(key, value)
+
+
+def set_interface_mac(document, ref: str | int, mac: str) -> None:
+    interface = find_interface(document, ref)
+    mac = _normal_mac(mac)
+    for other in children(_devices(document), "interface"):
+        if other is not interface and other.find("mac") is not None and other.find("mac").get("address", "").lower() == mac:
+            raise DefinitionError(f"Another interface already uses MAC {mac}; pick another.", path=_path(other))
+    element = ensure(interface, "mac")
+    if element.get("address", "").lower() != mac:
+        element.set("address", mac)
+
+
+# Graphics ------------------------------------------------------------------------------
+
+def set_graphics(document, kind: str, listen: str | None = None) -> etree._Element:
+    """Add a VNC or SPICE display (automatic port) or change its listen address."""
+    if kind not in ("vnc", "spice"):
+        raise DefinitionError(f"Unknown graphics type {kind!r}; use vnc or spice.")
+    devices = _devices(document)
+    graphics = next((g for g in children(devices, "graphics") if g.get("type") == kind), None)
+    if graphics is None:
+        graphics = build("graphics", {"type": kind, "autoport": "yes", "listen": listen})
+        if listen:
+            graphics.append(build("listen", {"type": "address", "address": listen}))
+        return insert(devices, graphics)
+    if listen is None:
+        return graphics
+    if graphics.get("listen") not in (None, listen):
+        graphics.set("listen", listen)
+    address_listens = [e for e in children(graphics, "listen") if e.get("type") == "address"]
+    for element in address_listens:
+        if element.get("address") != listen:
+            element.set("address", listen)
+    if not address_listens and graphics.get("listen") is None:
+        if children(graphics, "listen"):
+            raise DefinitionError("This display listens on a network or socket (<listen type=…>); change that "
+                                  "in the raw editor.", path=_path(graphics))
+        graphics.set("listen", listen)
+        insert(graphics, build("listen", {"type": "address", "address": listen}))
+    return graphics
+
+
+def remove_graphics(document, kind: str) -> None:
+    for graphics in children(_devices(document), "graphics"):
+        if graphics.get("type") == kind:
+            remove(graphics)
+            return
+    raise DefinitionError(f"There is no {kind} display to remove.", path="/domain/devices")
+
+
+# Serial ports and consoles ---------------------------------------------------------------
+
+def _char_kind(kind: str) -> str:
+    if kind not in _CHAR_TYPES:
+        raise DefinitionError(f"Unknown character device type {kind!r}; use one of {', '.join(_CHAR_TYPES)}.")
+    return kind
+
+
+def add_serial(document, kind: str = "pty", port: int | None = None) -> etree._Element:
+    devices = _devices(document)
+    used = {int(t.get("port")) for t in devices.iterfind("serial/target") if (t.get("port") or "").isdigit()}
+    port = port if port is not None else next(p for p in range(len(used) + 1) if p not in used)
+    if port in used:
+        raise DefinitionError(f"Serial port {port} is already defined; pick another port number.")
+    return insert(devices, build("serial", {"type": _char_kind(kind)}, None, build("target", {"port": port})))
+
+
+def remove_serial(document, port: int) -> None:
+    for serial in children(_devices(document), "serial"):
+        target = serial.find("target")
+        if target is not None and target.get("port", "0") == str(port):
+            remove(serial)
+            return
+    raise DefinitionError(f"There is no serial port {port} to remove.", path="/domain/devices")
+
+
+def add_console(document, kind: str = "pty", target_type: str = "serial", port: int = 0) -> etree._Element:
+    devices = _devices(document)
+    for console in children(devices, "console"):
+        target = console.find("target")
+        if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
+            raise DefinitionError(f"A {target_type} console on port {port} already exists.", path=_path(console))
+    return insert(devices, build("console", {"type": _char_kind(kind)}, None,
+                                 build("target", {"type": target_type, "port": port})))
+
+
+def remove_console(document, target_type: str = "serial", port: int = 0) -> None:
+    for console in children(_devices(document), "console"):
+        target = console.find("target")
+        if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
+            remove(console)
+            return
+    raise DefinitionError(f"There is no {target_type} console on port {port} to remove.", path="/domain/devices")
