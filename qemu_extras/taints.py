@@ -94,24 +94,27 @@ class Explained:
 
     flag is libvirt's taint flag name (None when the message is unknown),
     text is the message without its "tainted: " or "deprecated configuration: "
-    prefix, explanation is one sentence for people.
+    prefix, explanation is one sentence for people, kind is "taint" or
+    "deprecation" (which of libvirt's two message kinds it was).
     """
 
     flag: str | None
     text: str
     explanation: str
+    kind: str = "taint"
 
     @property
     def is_deprecation(self):
-        return self.flag == DEPRECATED_FLAG
+        return self.kind == "deprecation"
 
 
 def _explain_deprecation(what):
     for pattern, template in DEPRECATIONS:
         match = pattern.match(what)
         if match:
-            return Explained(DEPRECATED_FLAG, what, template.format(name=repr(match["name"])))
-    return Explained(DEPRECATED_FLAG, what, DEPRECATION_DEFAULT)
+            explanation = template.format(name=repr(match["name"]))
+            return Explained(DEPRECATED_FLAG, what, explanation, "deprecation")
+    return Explained(DEPRECATED_FLAG, what, DEPRECATION_DEFAULT, "deprecation")
 
 
 def explain(message):
