@@ -3,6 +3,10 @@
 import re
 from dataclasses import dataclass
 
+from domains.definitions.safe_xml import parse
+
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+
 NO_STDIO = (
     "A VM started by libvirt has no terminal: QEMU's stdin/stdout are not connected "
     "to anyone, so {what} would never reach you."
@@ -102,6 +106,10 @@ def split_qemu_opts(value):
     return pairs
 
 
+def _looks_like_option(following):
+    return bool(following) and following[0].startswith("-") and len(following[0]) > 1
+
+
 def _iter_options(args):
     """(index, option, value or None) for each option in argv order.
 
@@ -120,7 +128,9 @@ def _iter_options(args):
             option, _sep, value = option.partition("=")
             yield i, option, value
             i += 1
-        elif option in FLAG_OPTIONS:
+        elif option in FLAG_OPTIONS or _looks_like_option(args[i + 1:i + 2]):
+            # An option this module does not know may take no value; never let
+            # it swallow the option after it, which may be one to refuse.
             yield i, option, None
             i += 1
         else:
@@ -224,3 +234,23 @@ def check_env(env):
 def check_commandline(args, env=()):
     """Every problem with a <qemu:commandline>, args first then env; empty means it can run."""
     return check_args(list(args)) + check_env(list(env))
+
+
+def commandline_of(root):
+    """(args, env) of the <qemu:commandline> of a parsed <domain>, empty when it has none."""
+    commandline = root.find(f"{{{QEMU_NS}}}commandline")
+    if commandline is None:
+        return [], []
+    args = [arg.get("value", "") for arg in commandline.iterchildren(f"{{{QEMU_NS}}}arg")]
+    env = [(item.get("name", ""), item.get("value"))
+           for item in commandline.iterchildren(f"{{{QEMU_NS}}}env")]
+    return args, env
+
+
+def check_definition(domain_xml_text):
+    """check_commandline() on the <qemu:commandline> of a domain definition.
+
+    Raises domains.definitions.errors.DefinitionError for XML that cannot be parsed.
+    """
+    args, env = commandline_of(parse(domain_xml_text).root)
+    return check_commandline(args, env)

@@ -13,9 +13,8 @@ from lxml import etree
 from domains.definitions import placement
 from domains.definitions.safe_xml import parse
 from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS, ApiEquivalent, monitor_equivalent
-from qemu_extras.commandline_checks import split_qemu_opts
+from qemu_extras.commandline_checks import QEMU_NS, split_qemu_opts
 
-QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 _ARG = f"{{{QEMU_NS}}}arg"
 _COMMANDLINE = f"{{{QEMU_NS}}}commandline"
 
@@ -132,7 +131,11 @@ def _isa_panic(p):
     panic = placement.build("panic", {"model": "isa"})
     ioport = p.take("ioport")
     if ioport is not None:
-        panic.append(placement.build("address", {"type": "isa", "iobase": f"0x{int(ioport, 0):x}"}))
+        try:
+            iobase = int(ioport, 0)
+        except ValueError as exc:
+            raise NotLossless(f"{p.driver}: ioport={ioport} is not a number") from exc
+        panic.append(placement.build("address", {"type": "isa", "iobase": f"0x{iobase:x}"}))
     return p.done("devices", panic, "1.3.5")
 
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from qemu_extras.commandline_checks import check_args, check_commandline, check_env, split_qemu_opts
+from qemu_extras.commandline_checks import (
+    check_args, check_commandline, check_definition, check_env, split_qemu_opts,
+)
 
 STDIO_REFUSALS = [
     (["-serial", "stdio"], "-serial"),
@@ -94,6 +96,10 @@ def test_it_does_not_take_a_flag_for_an_option_with_a_value():
         "-nographic", "-serial"]
 
 
+def test_an_unknown_flag_does_not_hide_the_option_after_it():
+    assert [p.index for p in check_args(["-no-fd-bootchk", "-serial", "stdio"])] == [1]
+
+
 def test_it_refuses_an_option_and_value_packed_into_one_argument():
     problems = check_args(["-serial stdio", "-m", "128"])
     assert [p.index for p in problems] == [0, 0]
@@ -125,3 +131,16 @@ def test_check_commandline_reports_args_then_env():
 ])
 def test_it_splits_qemu_option_strings_like_qemu(text, pairs):
     assert split_qemu_opts(text) == pairs
+
+
+def test_it_checks_the_commandline_of_a_whole_definition():
+    xml = """<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>demo</name>
+  <qemu:commandline>
+    <qemu:arg value='-serial'/>
+    <qemu:arg value='stdio'/>
+    <qemu:env name='9LIVES' value='x'/>
+  </qemu:commandline>
+</domain>"""
+    assert [(p.kind, p.index) for p in check_definition(xml)] == [("arg", 0), ("env", 0)]
+    assert check_definition("<domain type='qemu'><name>plain</name></domain>") == []

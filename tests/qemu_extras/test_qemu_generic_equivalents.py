@@ -221,3 +221,9 @@ def test_each_rewrite_gives_a_definition_the_schema_accepts(spec, domain_schema)
     valid = domain_schema.validate(etree.fromstring(rewrite.new_xml_text.encode()))
     assert valid, (spec, str(domain_schema.error_log), rewrite.new_xml_text)
     assert "qemu:commandline" not in rewrite.new_xml_text
+
+
+@pytest.mark.parametrize("spec", ["pvpanic,ioport=lots", "i6300esb,addr=zz", "intel-iommu,eim=maybe"])
+def test_it_does_not_rewrite_properties_it_cannot_read(spec):
+    [use] = find_extras(domain(spec), LIBVIRT_9_0)
+    assert not use.rewritable and use.reason
