@@ -28,15 +28,16 @@ class LifecycleAction:
         return _CALLS[self.name](dom, options)
 
 
-def _undefine_flags(options):
-    flags = (
-        libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
-        | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-        | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
-    )
-    if options.get("keep_nvram"):
-        return flags | libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
-    return flags | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+def _undefine_flags(dom, options):
+    """Only the flags this domain needs: drivers refuse flags they do not know, even when moot."""
+    flags = 0
+    if dom.hasManagedSaveImage(0):
+        flags |= libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+    if dom.snapshotNum(0) > 0:
+        flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+    if "<nvram" in dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE):
+        flags |= libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM if options.get("keep_nvram") else libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+    return flags
 
 
 _CALLS = {
@@ -51,7 +52,7 @@ _CALLS = {
     "managed_save_remove": lambda dom, o: dom.managedSaveRemove(0),
     "autostart_on": lambda dom, o: dom.setAutostart(1),
     "autostart_off": lambda dom, o: dom.setAutostart(0),
-    "undefine": lambda dom, o: dom.undefineFlags(_undefine_flags(o)),
+    "undefine": lambda dom, o: dom.undefineFlags(_undefine_flags(dom, o)),
 }
 
 ACTIONS = {

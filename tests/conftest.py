@@ -1,0 +1,106 @@
+"""Shared fixtures: the base set of users, private test:/// hosts, the embedded host with the demo guest."""
+
+import os
+import time
+from pathlib import Path
+
+import libvirt
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from domains import libvirt_adapter, libvirt_events
+from domains.models import Host
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_EMBED_ROOT = os.environ.get("VIRTCONSOLE_TEST_EMBED_ROOT", "/var/tmp/virtconsole-test-embed")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def libvirt_event_loop():
+    """One libvirt event loop for the whole run, on a thread of its own."""
+    return libvirt_events.ensure_event_loop()
+
+
+@pytest.fixture
+def admin(db):
+    return get_user_model().objects.create_superuser("alice", "alice@example.com", "alice-pass-123")
+
+
+@pytest.fixture
+def outsider(db):
+    return get_user_model().objects.create_user("mallory", "mallory@example.com", "mallory-pass-123")
+
+
+def node_xml(domain_count, running=()):
+    """A test driver node description with domain_count domains; those in running start running."""
+    domains = []
+    for index in range(domain_count):
+        name = f"vm{index:04d}"
+        domains.append(
+            f"<domain type='test'><name>{name}</name><uuid>00000000-0000-4000-8000-{index:012d}</uuid>"
+            f"<memory>65536</memory><currentMemory>65536</currentMemory><vcpu>1</vcpu>"
+            f"<os><type>hvm</type></os></domain>"
+        )
+    return (
+        "<node><cpu><mhz>2000</mhz><model>i686</model><topology sockets='1' cores='2' threads='1'/></cpu>"
+        f"<memory>16777216</memory>{''.join(domains)}</node>"
+    )
+
+
+@pytest.fixture
+def make_test_host(db, tmp_path):
+    """Create a Host on a private test:/// driver (its own state) with N domains, all shut off but `running`."""
+    made = []
+
+    def make(name="testhost", domains=3, running=()):
+        path = tmp_path / f"{name}.xml"
+        path.write_text(node_xml(domains))
+        host = Host.objects.create(name=name, uri=f"test://{path}")
+        conn = libvirt_adapter.connection_for(host).get()
+        # The test driver starts every domain of a node file: bring them to
+        # the state the test asks for.
+        for dom in conn.listAllDomains():
+            index = int(dom.name()[2:])
+            if index not in running and dom.isActive():
+                dom.destroy()
+        made.append(host)
+        return host
+
+    yield make
+    for host in made:
+        libvirt_adapter.forget_host(host.pk)
+
+
+@pytest.fixture(scope="session")
+def embedded_host(django_db_setup, django_db_blocker):
+    """The embedded QEMU host of the test process, with the demo guest defined (shut off at start)."""
+    from domains.embedded import embedded_uri, ensure_demo_domain, prepare_root
+
+    root = prepare_root(TEST_EMBED_ROOT)
+    with django_db_blocker.unblock():
+        host, _ = Host.objects.get_or_create(name="test-embedded", defaults={"uri": embedded_uri(root), "embedded": True})
+        dom = ensure_demo_domain(host, settings.DEMO_GUEST_DIR)
+    if dom.isActive():
+        dom.destroy()
+    yield host
+    try:
+        if dom.isActive():
+            dom.destroy()
+    except libvirt.libvirtError:
+        pass
+    with django_db_blocker.unblock():
+        libvirt_adapter.forget_host(host.pk)
+        host.delete()
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    """Poll predicate until it is truthy; return its value or fail naming the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)

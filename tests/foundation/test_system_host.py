@@ -1,0 +1,67 @@
+"""A host reached through libvirtd (qemu:///system, started by make test): lifecycle and outside changes."""
+
+import subprocess
+import uuid
+
+import libvirt
+import pytest
+from django.conf import settings
+
+from domains.actions import do_domain_action
+from domains.embedded import demo_domain_xml
+from domains.hosts import do_add_host
+from domains.libvirt_adapter import connection_for
+from domains.models import Domain
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.system]
+
+
+@pytest.fixture
+def system_domain(transactional_db, admin):
+    host = do_add_host(admin, "system", "qemu:///system")
+    name = f"vc-test-{uuid.uuid4().hex[:8]}"
+    conn = connection_for(host).get()
+    dom = conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
+    yield host, name
+    for each in conn.listAllDomains():
+        if each.name().startswith(name):
+            if each.isActive():
+                each.destroy()
+            each.undefine()
+    connection_for(host).close()
+
+
+def virsh(*args):
+    return subprocess.run(["virsh", "-c", "qemu:///system", *args], capture_output=True, text=True, timeout=60, check=True)
+
+
+def test_it_starts_and_stops_a_domain_through_libvirtd(client, admin, system_domain):
+    host, name = system_domain
+    client.force_login(admin)
+    assert name in client.get("/").content.decode()
+    row = Domain.objects.get(host=host, name=name)
+
+    do_domain_action(admin, row, "start")
+    assert connection_for(host).get().lookupByName(name).state()[0] == libvirt.VIR_DOMAIN_RUNNING
+    do_domain_action(admin, row, "destroy")
+    assert connection_for(host).get().lookupByName(name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+
+
+def test_it_follows_virsh_rename_and_undefine_by_events_without_a_page_load(client, admin, system_domain):
+    host, name = system_domain
+    client.force_login(admin)
+    client.get("/")
+    row = Domain.objects.get(host=host, name=name)
+
+    virsh("domrename", name, f"{name}-renamed")
+    wait_for(lambda: Domain.objects.get(pk=row.pk).name == f"{name}-renamed")
+
+    virsh("undefine", f"{name}-renamed")
+    wait_for(lambda: Domain.objects.get(pk=row.pk).gone)
+
+    conn = connection_for(host).get()
+    conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name).replace(
+        "<name>", f"<uuid>{row.uuid}</uuid><name>", 1))
+    wait_for(lambda: not Domain.objects.get(pk=row.pk).gone)
+    assert Domain.objects.filter(host=host, uuid=row.uuid).count() == 1
