@@ -1,0 +1,1 @@
+"""Managing the libvirt daemon itself: its admin API binding and the desired daemon settings."""

@@ -1,0 +1,79 @@
+"""Check libvirt log filter and output strings before they reach a daemon, naming the bad token.
+
+The rules follow libvirt 9's parser (virLogParseFilter / virLogParseOutput),
+a little stricter where libvirt accepts something that cannot be what the
+operator meant: a relative or empty log file path (the daemon resolves it
+against "/"), a syslog output without an ident, a level written "03".
+"""
+
+LEVELS = {"1": "debug", "2": "info", "3": "warning", "4": "error"}
+_LEVEL_HELP = "a level from 1 (debug) to 4 (error)"
+
+
+def _level(token, level, kind):
+    if level not in LEVELS:
+        raise ValueError(f"log {kind} {token!r}: {level!r} is not {_LEVEL_HELP}")
+
+
+def check_log_filters(text):
+    """Raise ValueError naming the first bad filter in `text`; return the filters as a list.
+
+    A filter is LEVEL:[+]NAME, e.g. "1:qemu 3:util.json"; filters are separated
+    by spaces; "" means no filters at all.
+    """
+    filters = text.split()
+    for token in filters:
+        level, colon, name = token.partition(":")
+        if not colon:
+            raise ValueError(f"log filter {token!r} is not LEVEL:NAME (for example 3:qemu)")
+        _level(token, level, "filter")
+        if not name.removeprefix("+"):
+            raise ValueError(f"log filter {token!r} has no name to match after the level (for example 3:qemu)")
+    return filters
+
+
+def normalize_log_filters(text):
+    """`text` as the daemon reports it back once set: "1:+qemu  3:util" becomes "1:*qemu* 3:*util*"."""
+    normalized = []
+    for token in check_log_filters(text):
+        level, _colon, name = token.partition(":")
+        normalized.append(f"{level}:*{name.removeprefix('+')}*")
+    return " ".join(normalized)
+
+
+def check_log_outputs(text):
+    """Raise ValueError naming the first bad output in `text`; return the outputs as a list.
+
+    An output is LEVEL:stderr, LEVEL:journald, LEVEL:syslog:IDENT or
+    LEVEL:file:/ABSOLUTE/PATH, separated by spaces; "" restores the daemon's
+    default output.
+    """
+    outputs = text.split()
+    for token in outputs:
+        parts = token.split(":")
+        if len(parts) < 2:
+            raise ValueError(f"log output {token!r} is not LEVEL:DESTINATION (for example 3:stderr)")
+        _level(token, parts[0], "output")
+        destination, rest = parts[1], parts[2:]
+        if destination in ("stderr", "journald"):
+            if rest:
+                raise ValueError(f"log output {token!r}: {destination} takes nothing after it (write 3:{destination})")
+        elif destination == "syslog":
+            if len(rest) != 1 or not rest[0]:
+                raise ValueError(f"log output {token!r}: syslog needs one ident name (for example 3:syslog:libvirtd)")
+        elif destination == "file":
+            if len(rest) != 1 or not rest[0].startswith("/") or rest[0] == "/":
+                raise ValueError(
+                    f"log output {token!r}: file needs one absolute path without ':' "
+                    "(for example 3:file:/var/log/libvirt/libvirtd.log)"
+                )
+        else:
+            raise ValueError(
+                f"log output {token!r}: unknown destination {destination!r}; use stderr, journald, syslog or file"
+            )
+    return outputs
+
+
+def normalize_log_outputs(text):
+    """`text` as the daemon reports it back once set (single spaces)."""
+    return " ".join(check_log_outputs(text))
