@@ -46,3 +46,7 @@ class Domain(models.Model):
 
     def get_absolute_url(self):
         return reverse("domain-detail", args=[self.uuid])
+
+
+# Grants, roles and the audit log live in their own module; imported here so Django finds them.
+from domains.access_models import AuditEntry, Grant, Role  # noqa: E402,F401

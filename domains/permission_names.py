@@ -1,0 +1,94 @@
+"""The permission vocabulary (libvirt's domain ACL names, the console's own, host-level ones) and the built-in roles."""
+
+# libvirt's own names for domain ACL checks (org.libvirt.api.domain.<name>),
+# so an operator who knows polkit rules knows these.
+DOMAIN_PERMISSIONS = {
+    "getattr": "See that the domain exists: its name, UUID, host and state.",
+    "read": "Read the domain's configuration (its XML without secrets) and statistics.",
+    "read_secure": "Read the configuration including secrets such as graphics passwords.",
+    "write": "Change the configuration: edit the definition, autostart, metadata.",
+    "start": "Start the domain.",
+    "stop": "Force the domain off (destroy).",
+    "reset": "Reset the domain like a hardware reset button.",
+    "save": "Save the domain's memory to a file, or discard a saved image.",
+    "delete": "Undefine the domain.",
+    "migrate": "Migrate the domain to another host.",
+    "snapshot": "Create, revert to and delete snapshots.",
+    "suspend": "Pause and resume the domain's CPUs.",
+    "hibernate": "Save the domain to disk and stop it (managed save).",
+    "core_dump": "Dump the domain's memory to a core file.",
+    "pm_control": "Use guest power management (suspend to RAM or disk, wake up).",
+    "init_control": "Ask the guest to shut down or reboot (ACPI or agent).",
+    "inject_nmi": "Inject a non-maskable interrupt into the guest.",
+    "send_input": "Send keys and pointer input to the guest.",
+    "send_signal": "Send a signal to a process inside the guest's container.",
+    "fs_trim": "Ask the guest to trim its filesystems.",
+    "fs_freeze": "Freeze and thaw the guest's filesystems.",
+    "block_read": "Read block device data and statistics directly.",
+    "block_write": "Resize, copy, commit and rebase block devices.",
+    "mem_read": "Peek at the guest's memory.",
+    "open_graphics": "Open the graphical console (VNC or SPICE).",
+    "open_device": "Open the serial console or a character device.",
+    "screenshot": "Take a screenshot of the graphical console.",
+    "open_namespace": "Enter the domain's namespaces (containers).",
+    "set_time": "Set the guest's clock.",
+    "set_password": "Set a password for a user inside the guest.",
+}
+
+# The console's own domain-level permissions: things libvirt has no ACL name for.
+CONSOLE_PERMISSIONS = {
+    "console_takeover": "Take over a console another user has open.",
+    "monitor_read": "Run QEMU monitor commands that only display state.",
+    "monitor_write": "Run QEMU monitor commands that change the running VM.",
+    "monitor_admin": "Run any QEMU monitor command, including ones that can break isolation.",
+    "agent": "Run commands through the QEMU guest agent.",
+    "manage_grants": "Give and take grants on this scope (never more than one holds).",
+}
+
+# Permissions about a host as a whole: held through a host or a global grant only.
+HOST_PERMISSIONS = {
+    "define_domains": "Define new domains on the host.",
+    "daemon_read": "Read the libvirt daemon's settings, clients and logging.",
+    "daemon_write": "Change the libvirt daemon's settings on the fly.",
+    "manage_hosts": "Add, change and remove hosts.",
+}
+
+PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS}
+# Everything that applies to one domain (and, through a host or global grant, to many).
+PER_DOMAIN = frozenset(DOMAIN_PERMISSIONS) | frozenset(CONSOLE_PERMISSIONS)
+HOST_LEVEL = frozenset(HOST_PERMISSIONS)
+
+_VIEWER = ["getattr", "read"]
+_CONSOLE_USER = _VIEWER + ["open_graphics", "open_device", "screenshot", "send_input"]
+_OPERATOR = _CONSOLE_USER + [
+    "start", "stop", "reset", "suspend", "init_control", "pm_control", "hibernate", "save", "inject_nmi",
+    "set_time",
+]
+_POWER_USER = _OPERATOR + [
+    "write", "read_secure", "snapshot", "core_dump", "fs_trim", "fs_freeze", "block_read", "block_write",
+    "mem_read", "send_signal", "open_namespace", "set_password", "console_takeover", "monitor_read",
+    "monitor_write", "agent",
+]
+
+# name -> (what the role is for, its permissions). docs/permissions.md explains each.
+BUILTIN_ROLES = {
+    "Viewer": ("Sees the domain, its state and configuration; changes nothing.", _VIEWER),
+    "Console user": ("Viewer, plus the serial and graphical consoles.", _CONSOLE_USER),
+    "Operator": ("Console user, plus the power buttons: start, shut down, reboot, force off, pause, save.",
+                 _OPERATOR),
+    "Power user": ("Operator, plus configuration, snapshots, disks, guest agent and non-admin monitor commands.",
+                   _POWER_USER),
+    "Administrator": ("Everything on the scope, including undefine, migration, any monitor command and grants.",
+                      sorted(PERMISSIONS)),
+}
+
+# Sentinels for routes that need no permission on an object.
+PUBLIC = "public"  # anyone, signed in or not (the login page)
+AUTHENTICATED = "authenticated"  # any signed-in user; the view shows only what they may see
+ROUTE_SENTINELS = {PUBLIC: "Anyone, signed in or not.",
+                   AUTHENTICATED: "Any signed-in user; the page shows only what the user may see."}
+
+
+def unknown_permissions(names):
+    """The names in names that are not permissions, in order."""
+    return [name for name in names if name not in PERMISSIONS]

@@ -1,0 +1,102 @@
+"""The audit log: entries chain by hash, secrets are redacted, tampering is found by verify_audit."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from domains import audit
+from domains.access_models import GENESIS_HASH, AuditEntry
+
+
+def test_it_chains_each_entry_to_the_previous_one(admin):
+    first = audit.record(admin, "domain.start", None, {"a": 1}, source_address="10.0.0.1")
+    second = audit.record(admin, "domain.stop")
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    assert AuditEntry.objects.get(pk=first.pk).compute_hash() == first.hash
+    assert audit.verify_chain() == (2, None)
+
+
+def test_it_redacts_secret_parameters_at_any_depth(admin):
+    entry = audit.record(admin, "domain.set_password", None, {
+        "password": "hunter2", "vncPassword": "x", "api_key": "k", "nested": {"passphrase": "p", "token": "t"},
+        "keys": ["ctrl", "alt", "del"], "keep_nvram": True, "list": [{"secret": "s"}],
+    })
+    stored = AuditEntry.objects.get(pk=entry.pk).parameters
+    assert stored == {
+        "password": "[redacted]", "vncPassword": "[redacted]", "api_key": "[redacted]",
+        "nested": {"passphrase": "[redacted]", "token": "[redacted]"},
+        "keys": ["ctrl", "alt", "del"], "keep_nvram": True, "list": [{"secret": "[redacted]"}],
+    }
+
+
+def test_it_records_target_actor_and_outcome(admin, make_test_host):
+    host = make_test_host("h1", domains=1)
+    entry = AuditEntry.objects.get(pk=audit.record(admin, "host.update", host, outcome="denied").pk)
+    assert (entry.actor_name, entry.actor, entry.target_type, entry.target_id, entry.target_label, entry.outcome) == (
+        "alice", admin, "host", str(host.pk), "h1", "denied")
+    assert audit.record(None, "inventory.sync").actor_name == "system"
+    assert audit.record("eve", "login.failed").actor_name == "eve"
+
+
+def test_it_refuses_to_change_or_delete_entries(admin):
+    entry = audit.record(admin, "x")
+    with pytest.raises(TypeError):
+        entry.save()
+    with pytest.raises(TypeError):
+        entry.delete()
+    with pytest.raises(TypeError):
+        AuditEntry.objects.all().delete()
+    with pytest.raises(TypeError):
+        AuditEntry.objects.update(outcome="ok")
+
+
+def _raw(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_verify_audit_reports_an_intact_log(admin, capsys):
+    for index in range(5):
+        audit.record(admin, f"a{index}")
+    call_command("verify_audit")
+    assert "intact: 5 entries" in capsys.readouterr().out
+
+
+def test_verify_audit_finds_an_edited_entry(admin):
+    entries = [audit.record(admin, f"a{index}") for index in range(5)]
+    _raw("UPDATE domains_auditentry SET outcome = %s WHERE id = %s", ["ok, honestly", entries[2].pk])
+    with pytest.raises(CommandError, match=f"broken at entry {entries[2].pk}: its content"):
+        call_command("verify_audit")
+
+
+def test_verify_audit_finds_an_edited_entry_whose_hash_was_recomputed(admin):
+    entries = [audit.record(admin, f"a{index}") for index in range(5)]
+    forged = AuditEntry.objects.get(pk=entries[1].pk)
+    forged.outcome = "forged"
+    _raw("UPDATE domains_auditentry SET outcome = %s, hash = %s WHERE id = %s",
+         ["forged", forged.compute_hash(), forged.pk])
+    with pytest.raises(CommandError, match=f"broken at entry {entries[2].pk}: its prev_hash"):
+        call_command("verify_audit")
+
+
+def test_verify_audit_finds_a_removed_entry(admin):
+    entries = [audit.record(admin, f"a{index}") for index in range(5)]
+    _raw("DELETE FROM domains_auditentry WHERE id = %s", [entries[3].pk])
+    with pytest.raises(CommandError, match=f"broken at entry {entries[4].pk}"):
+        call_command("verify_audit")
+
+
+def test_refused_lifecycle_actions_are_audited(outsider, make_test_host, give):
+    from domains.actions import do_domain_action
+    from domains.models import Domain
+    from domains.permissions import PermissionDenied
+
+    host = make_test_host("h2", domains=1)
+    row = Domain.objects.create(host=host, uuid="00000000-0000-4000-8000-000000000000", name="vm0000")
+    give(outsider, "Viewer", domain=row)
+    with pytest.raises(PermissionDenied):
+        do_domain_action(outsider, row, "start", {}, "192.0.2.9")
+    entry = AuditEntry.objects.latest("id")
+    assert (entry.action, entry.outcome, entry.source_address, entry.target_id) == (
+        "domain.start", "denied", "192.0.2.9", str(row.pk))
