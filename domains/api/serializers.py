@@ -1,5 +1,6 @@
 """Shapes of hosts and domains in API v1."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from domains.actions import ACTIONS
@@ -35,6 +36,7 @@ class DomainSerializer(serializers.Serializer):
     cpu_percent = serializers.FloatField(allow_null=True)
 
 
+@extend_schema_serializer(component_name="DomainAction")
 class ActionRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(ACTIONS))
     confirm_name = serializers.CharField(required=False, help_text="For undefine: the domain's name")

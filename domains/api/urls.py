@@ -2,9 +2,10 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from domains.api import views
+from domains.api.openapi import V1DocsView, V1SchemaView
+from domains.api.version import VersionView
 
 
 def api(view):
@@ -12,8 +13,9 @@ def api(view):
 
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", api(V1SchemaView), name="api-schema"),
+    path("docs/", login_not_required(V1DocsView.as_view(url_name="api-schema")), name="api-docs"),
+    path("version", api(VersionView), name="api-version"),
     path("hosts", api(views.HostList), name="api-hosts"),
     path("hosts/<int:host_id>", api(views.HostDetail), name="api-host"),
     path("domains", api(views.DomainList), name="api-domains"),

@@ -26,10 +26,12 @@ class HostList(GenericAPIView):
     def get_queryset(self):
         return permissions.restrict(Host.objects.all(), self.request.user)
 
+    @extend_schema(responses=HostSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(responses={201: HostSerializer})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -56,7 +58,7 @@ def _items(user, **filters):
 class DomainList(GenericAPIView):
     serializer_class = DomainSerializer
 
-    @extend_schema(parameters=[
+    @extend_schema(responses=DomainSerializer(many=True), parameters=[
         OpenApiParameter("host", int, description="Host id"),
         OpenApiParameter("state", str, description="running, paused, shutoff, gone, ..."),
         OpenApiParameter("name", str, description="Part of the name"),

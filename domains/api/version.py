@@ -1,0 +1,44 @@
+"""The API's version and its changelog of additions, served at GET /api/v1/version."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+# v1 is append-only: an addition bumps the minor version and adds an entry
+# below (newest first); a removal or change of meaning is never made in v1.
+API_VERSION = "1.0.0"
+
+CHANGELOG = [
+    {
+        "version": "1.0.0",
+        "added": [
+            "Hosts: list, add, detail.",
+            "Domains: list (filters host, state, name; limit/offset pagination), detail, lifecycle actions.",
+            "One error shape for every failure: status, code, message, fields.",
+            "GET /api/v1/version: this version and changelog.",
+        ],
+    },
+]
+
+
+class ChangelogEntrySerializer(serializers.Serializer):
+    version = serializers.CharField()
+    added = serializers.ListField(child=serializers.CharField(), help_text="What this version added.")
+
+
+class VersionSerializer(serializers.Serializer):
+    api = serializers.CharField(help_text="The API's major version: v1.")
+    version = serializers.CharField(help_text="Semantic version of v1; the minor part counts additions.")
+    changelog = ChangelogEntrySerializer(many=True, help_text="Additions, newest first.")
+
+
+class VersionView(APIView):
+    """Public, so a client can check compatibility before it authenticates."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=VersionSerializer, summary="API version and changelog of additions")
+    def get(self, request):
+        return Response(VersionSerializer({"api": "v1", "version": API_VERSION, "changelog": CHANGELOG}).data)
