@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import ipaddress
 import re
+from typing import Callable
 
 from lxml import etree
 
 from .edits import domain_root
 from .errors import DefinitionError
-from .placement import build, child, children, ensure, insert, remove
+from .schema import element_problems
+from .placement import build, child, children, ensure, insert, remove, xml_safe
 
 DISK_BUSES = ("virtio", "sata", "scsi", "ide", "usb", "fdc", "sd", "xen")
 DISK_CACHES = ("default", "none", "writethrough", "writeback", "directsync", "unsafe")
@@ -17,13 +21,54 @@ DISK_DEVICES = ("disk", "cdrom", "floppy", "lun")
 NIC_MODELS = ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3", "ne2k_pci", "pcnet", "virtio-transitional")
 _TARGET_DEV_RE = re.compile(r"^(hd|sd|vd|xvd|ubd|fd)[a-z]+$")
 _MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+CONSOLE_TARGETS = ("serial", "virtio", "xen", "uml", "lxc", "openvz", "sclp", "sclplm")
 _CHAR_TYPES = ("pty", "null", "vc", "stdio", "file", "unix", "tcp", "udp", "dev", "spiceport")
 
 
+# The patterns of libvirt's schema (basictypes.rng), anchored: refusing here gives a
+# clearer message than the schema would, before anything is changed.
+_OBJECT_NAME_RE = re.compile(r"[^/\n]+\Z")
+_VOLUME_NAME_RE = re.compile(r"(?!\.\.?\Z)[^/]+\Z")
+_HOST_DEVICE_RE = re.compile(r"[a-zA-Z0-9_.:-]{1,15}\Z")
+_DNS_NAME_RE = re.compile(r"[a-zA-Z0-9.-]+\Z")
+
+
+def _name(value: str | None, pattern: re.Pattern, what: str, hint: str) -> str:
+    if not value or not pattern.match(value):
+        raise DefinitionError(f"{value!r} is not a valid {what}; {hint}.")
+    return value
+
+
+def _listen_address(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return _name(value, _DNS_NAME_RE, "listen address", "use an IP address such as 127.0.0.1 or a host name")
+
+
+def _checked(element: etree._Element, change: Callable[[etree._Element], None], what: str) -> None:
+    """Apply change to element only if libvirt's schema accepts the result (tried on a copy first)."""
+    trial = copy.deepcopy(element)
+    change(trial)
+    problems = element_problems(trial)
+    if problems:
+        raise DefinitionError(f"{what} would make this device invalid ({'; '.join(problems)}); make this change "
+                              "in the raw editor, where the device's other settings can be adjusted too.",
+                              path=_path(element))
+    change(element)
+
+
 def _devices(document) -> etree._Element:
+    """<devices>, created when missing: call only once the edit is known to succeed."""
     root = domain_root(document)
     devices = child(root, "devices")
     return devices if devices is not None else insert(root, build("devices"))
+
+
+def _listed(document, name: str) -> list[etree._Element]:
+    """The devices called name, without creating <devices> (a refused edit must leave no trace)."""
+    devices = child(domain_root(document), "devices")
+    return children(devices, name) if devices is not None else []
 
 
 def _path(element: etree._Element) -> str:
@@ -33,7 +78,7 @@ def _path(element: etree._Element) -> str:
 # Disks ---------------------------------------------------------------------------------
 
 def find_disk(document, target_dev: str) -> etree._Element:
-    for disk in children(_devices(document), "disk"):
+    for disk in _listed(document, "disk"):
         if disk.find("target") is not None and disk.find("target").get("dev") == target_dev:
             return disk
     raise DefinitionError(f"There is no disk with target {target_dev!r}; pick one of the disks listed.",
@@ -53,7 +98,7 @@ def _check_disk(document, target_dev: str, bus: str, device: str, fmt: str | Non
         raise DefinitionError(f"Unknown disk format {fmt!r}; use one of {', '.join(DISK_FORMATS)}.")
     if cache is not None and cache not in DISK_CACHES:
         raise DefinitionError(f"Unknown cache mode {cache!r}; use one of {', '.join(DISK_CACHES)}.")
-    for disk in children(_devices(document), "disk"):
+    for disk in _listed(document, "disk"):
         if disk.find("target") is not None and disk.find("target").get("dev") == target_dev:
             raise DefinitionError(f"Another disk already uses target {target_dev!r}; pick a free name.",
                                   path=_path(disk))
@@ -73,8 +118,8 @@ def _add_disk(document, kind: str, source: dict, target_dev: str, bus: str, devi
 def add_file_disk(document, path: str, target_dev: str, *, bus: str = "virtio", fmt: str = "qcow2",
                   device: str = "disk", cache: str | None = None, readonly: bool = False) -> etree._Element:
     """A disk backed by a file on the host."""
-    if not path.startswith("/"):
-        raise DefinitionError(f"The disk path {path!r} must be absolute (start with /).")
+    if not re.match(r"/[^\n\r]+\Z", path or ""):
+        raise DefinitionError(f"The disk path {path!r} must be an absolute file path (start with /, one line).")
     return _add_disk(document, "file", {"file": path}, target_dev, bus, device, fmt, cache, readonly)
 
 
@@ -82,8 +127,8 @@ def add_volume_disk(document, pool: str, volume: str, target_dev: str, *, bus: s
                     fmt: str | None = "qcow2", device: str = "disk", cache: str | None = None,
                     readonly: bool = False) -> etree._Element:
     """A disk backed by a volume of a libvirt storage pool."""
-    if not pool or not volume:
-        raise DefinitionError("A volume disk needs both the storage pool and the volume name.")
+    _name(pool, _OBJECT_NAME_RE, "storage pool name", "a pool name has no '/' and no line break")
+    _name(volume, _VOLUME_NAME_RE, "volume name", "a volume name has no '/' and is not '.' or '..'")
     return _add_disk(document, "volume", {"pool": pool, "volume": volume}, target_dev, bus, device, fmt,
                      cache, readonly)
 
@@ -96,15 +141,23 @@ def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None
         raise DefinitionError(f"Unknown disk bus {bus!r}; use one of {', '.join(DISK_BUSES)}.", path=_path(target))
     if disk.get("device") == "cdrom" and bus == "virtio":
         raise DefinitionError("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide.", path=_path(target))
-    if new_target_dev and new_target_dev != target_dev:
+    rename = bool(new_target_dev) and new_target_dev != target_dev
+    if rename:
         _check_disk(document, new_target_dev, bus, disk.get("device", "disk"), None, None)
-        target.set("dev", new_target_dev)
-    if target.get("bus") == bus:
+    if target.get("bus") == bus and not rename:
         return
-    target.set("bus", bus)
-    address = child(disk, "address")
-    if address is not None:
-        remove(address)
+
+    def change(element: etree._Element) -> None:
+        element_target = element.find("target")
+        if rename:
+            element_target.set("dev", new_target_dev)
+        if element_target.get("bus") != bus:
+            element_target.set("bus", bus)
+            address = child(element, "address")
+            if address is not None:
+                remove(address)
+
+    _checked(disk, change, f"Moving the disk to the {bus} bus")
 
 
 def set_disk_cache(document, target_dev: str, cache: str | None) -> None:
@@ -140,7 +193,7 @@ def _normal_mac(mac: str) -> str:
 
 def find_interface(document, ref: str | int) -> etree._Element:
     """An interface by MAC address or by its position among the interfaces (0-based)."""
-    interfaces = children(_devices(document), "interface")
+    interfaces = _listed(document, "interface")
     if isinstance(ref, int):
         if 0 <= ref < len(interfaces):
             return interfaces[ref]
@@ -154,16 +207,16 @@ def find_interface(document, ref: str | int) -> etree._Element:
 
 
 def _source_for(kind: str, source: str | None) -> dict | None:
+    xml_safe(source, "interface source")
     if kind == "network":
-        return {"network": source or "default"}
+        return {"network": _name(source or "default", _OBJECT_NAME_RE, "network name",
+                                 "a network name has no '/' and no line break")}
     if kind == "bridge":
-        if not source:
-            raise DefinitionError("A bridge interface needs the host bridge's name, e.g. br0.")
-        return {"bridge": source}
+        return {"bridge": _name(source, _HOST_DEVICE_RE, "host bridge name",
+                                "give the bridge's name as the host shows it, e.g. br0")}
     if kind == "direct":
-        if not source:
-            raise DefinitionError("A direct (macvtap) interface needs the host device, e.g. eth0.")
-        return {"dev": source, "mode": "bridge"}
+        return {"dev": _name(source, _HOST_DEVICE_RE, "host network device",
+                             "give the device's name as the host shows it, e.g. eth0"), "mode": "bridge"}
     if kind == "user":
         return None
     raise DefinitionError(f"Unknown interface type {kind!r}; use network, bridge, direct or user.")
@@ -177,7 +230,7 @@ def add_interface(document, kind: str = "network", source: str | None = None, *,
     if mac:
         mac = _normal_mac(mac)
         if any(i.find("mac") is not None and i.find("mac").get("address", "").lower() == mac
-               for i in children(_devices(document), "interface")):
+               for i in _listed(document, "interface")):
             raise DefinitionError(f"Another interface already uses MAC {mac}; pick another or leave it empty.")
         kids.append(build("mac", {"address": mac}))
     if source_attrs:
@@ -205,31 +258,32 @@ def set_interface_source(document, ref: str | int, kind: str, source: str | None
     """Connect the NIC to a network, bridge or device (its other settings stay)."""
     interface = find_interface(document, ref)
     attrs = _source_for(kind, source)
-    if interface.get("type") != kind:
-        interface.set("type", kind)
-    existing = child(interface, "source")
-    if attrs is None:
-        if existing is not None:
-            remove(existing)
-        return
-    if existing is None:
-        insert(interface, build("source", attrs))
-        return
-    if interface.get("type") == kind and all(existing.get(k) == v for k, v in attrs.items()) \
-            and set(existing.attrib) <= set(attrs) | {"portgroup", "portid"}:
-        return
-    for key in list(existing.attrib):
-        if key not in attrs:
-            del existing.attrib[key]
-    for key, value in attrs.items():
-        if existing.get(key) != value:
-            existing.set(key, value)
+
+    def change(element: etree._Element) -> None:
+        if element.get("type") != kind:
+            element.set("type", kind)
+        existing = child(element, "source")
+        if attrs is None:
+            if existing is not None:
+                remove(existing)
+        elif existing is None:
+            insert(element, build("source", attrs))
+        else:
+            keep = {"portgroup", "portid"} if kind == "network" else set()
+            for key in list(existing.attrib):
+                if key not in attrs and key not in keep:
+                    del existing.attrib[key]
+            for key, value in attrs.items():
+                if existing.get(key) != value:
+                    existing.set(key, value)
+
+    _checked(interface, change, f"Connecting the interface to {kind} {source or ''}".rstrip())
 
 
 def set_interface_mac(document, ref: str | int, mac: str) -> None:
     interface = find_interface(document, ref)
     mac = _normal_mac(mac)
-    for other in children(_devices(document), "interface"):
+    for other in _listed(document, "interface"):
         if other is not interface and other.find("mac") is not None and other.find("mac").get("address", "").lower() == mac:
             raise DefinitionError(f"Another interface already uses MAC {mac}; pick another.", path=_path(other))
     element = ensure(interface, "mac")
@@ -243,6 +297,8 @@ def set_graphics(document, kind: str, listen: str | None = None) -> etree._Eleme
     """Add a VNC or SPICE display (automatic port) or change its listen address."""
     if kind not in ("vnc", "spice"):
         raise DefinitionError(f"Unknown graphics type {kind!r}; use vnc or spice.")
+    if listen is not None:
+        listen = _listen_address(listen)
     devices = _devices(document)
     graphics = next((g for g in children(devices, "graphics") if g.get("type") == kind), None)
     if graphics is None:
@@ -268,7 +324,7 @@ def set_graphics(document, kind: str, listen: str | None = None) -> etree._Eleme
 
 
 def remove_graphics(document, kind: str) -> None:
-    for graphics in children(_devices(document), "graphics"):
+    for graphics in _listed(document, "graphics"):
         if graphics.get("type") == kind:
             remove(graphics)
             return
@@ -284,16 +340,19 @@ def _char_kind(kind: str) -> str:
 
 
 def add_serial(document, kind: str = "pty", port: int | None = None) -> etree._Element:
-    devices = _devices(document)
-    used = {int(t.get("port")) for t in devices.iterfind("serial/target") if (t.get("port") or "").isdigit()}
+    _char_kind(kind)
+    used = {int(s.find("target").get("port")) for s in _listed(document, "serial")
+            if s.find("target") is not None and (s.find("target").get("port") or "").isdigit()}
     port = port if port is not None else next(p for p in range(len(used) + 1) if p not in used)
     if port in used:
         raise DefinitionError(f"Serial port {port} is already defined; pick another port number.")
-    return insert(devices, build("serial", {"type": _char_kind(kind)}, None, build("target", {"port": port})))
+    if not isinstance(port, int) or port < 0:
+        raise DefinitionError(f"A serial port number is 0 or more, not {port!r}.")
+    return insert(_devices(document), build("serial", {"type": kind}, None, build("target", {"port": port})))
 
 
 def remove_serial(document, port: int) -> None:
-    for serial in children(_devices(document), "serial"):
+    for serial in _listed(document, "serial"):
         target = serial.find("target")
         if target is not None and target.get("port", "0") == str(port):
             remove(serial)
@@ -302,17 +361,19 @@ def remove_serial(document, port: int) -> None:
 
 
 def add_console(document, kind: str = "pty", target_type: str = "serial", port: int = 0) -> etree._Element:
-    devices = _devices(document)
-    for console in children(devices, "console"):
+    _char_kind(kind)
+    if target_type not in CONSOLE_TARGETS:
+        raise DefinitionError(f"Unknown console target {target_type!r}; use one of {', '.join(CONSOLE_TARGETS)}.")
+    for console in _listed(document, "console"):
         target = console.find("target")
         if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
             raise DefinitionError(f"A {target_type} console on port {port} already exists.", path=_path(console))
-    return insert(devices, build("console", {"type": _char_kind(kind)}, None,
+    return insert(_devices(document), build("console", {"type": kind}, None,
                                  build("target", {"type": target_type, "port": port})))
 
 
 def remove_console(document, target_type: str = "serial", port: int = 0) -> None:
-    for console in children(_devices(document), "console"):
+    for console in _listed(document, "console"):
         target = console.find("target")
         if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
             remove(console)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .errors import DefinitionError
-from .placement import build, child, children, ensure, insert, remove
+from .placement import build, child, children, ensure, insert, remove, xml_safe
 from .safe_xml import DomainDocument, parse
 
 MEMORY_UNITS = {
@@ -31,6 +31,7 @@ def domain_root(document) -> etree._Element:
 
 
 def _set_text(parent: etree._Element, name: str, value: str | None) -> None:
+    xml_safe(value, name)
     existing = child(parent, name)
     if value is None or value == "":
         if existing is not None:

@@ -199,12 +199,13 @@ def build_source_map(text: str, root) -> SourceMap:
     return smap
 
 
-_TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# "\r" is escaped because a parser turns a literal one into "\n" (XML line-end normalisation).
+_TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _ATTR_ESCAPES = {**_TEXT_ESCAPES, '"': "&quot;", "'": "&apos;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 def escape_text(value: str) -> str:
-    return re.sub(r"[&<>]", lambda m: _TEXT_ESCAPES[m.group()], value)
+    return re.sub(r"[&<>\r]", lambda m: _TEXT_ESCAPES[m.group()], value)
 
 
 def escape_attribute(value: str) -> str:

@@ -6,6 +6,8 @@ import re
 
 from lxml import etree
 
+from .errors import DefinitionError
+
 # The order in which libvirt writes these elements (its *Format() functions); the
 # schema mostly accepts any order, so this is where a new element looks natural.
 ORDER = {
@@ -165,10 +167,21 @@ def ensure(parent: etree._Element, name: str) -> etree._Element:
     return found if found is not None else insert(parent, etree.Element(name))
 
 
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value: str | None, what: str) -> str | None:
+    """value, or a DefinitionError if XML cannot hold it (control characters)."""
+    if value is not None and _NOT_XML_RE.search(value):
+        raise DefinitionError(f"The {what} contains a control character that XML cannot hold; remove it and try again.")
+    return value
+
+
 def build(tag: str, attributes: dict | None = None, text: str | None = None, *kids: etree._Element) -> etree._Element:
     """A new element; attributes whose value is None are left out."""
-    element = etree.Element(tag, {k: str(v) for k, v in (attributes or {}).items() if v is not None})
-    element.text = text
+    attributes = {k: xml_safe(str(v), f"{tag} {k}") for k, v in (attributes or {}).items() if v is not None}
+    element = etree.Element(tag, attributes)
+    element.text = xml_safe(text, tag)
     for kid in kids:
         element.append(kid)
     return element

@@ -12,7 +12,7 @@ from lxml import etree
 from .errors import DefinitionError, ValidationIssue
 from .safe_xml import DomainDocument, parse
 
-__all__ = ["SCHEMA_DIR", "ValidationIssue", "validate", "validate_document"]
+__all__ = ["SCHEMA_DIR", "ValidationIssue", "element_problems", "validate", "validate_document"]
 
 SCHEMA_DIR = Path("/usr/share/libvirt/schemas")
 _RNG_NS = "http://relaxng.org/ns/structure/1.0"
@@ -146,6 +146,18 @@ def _summarise(entries) -> str:
     specific = [m for m in messages if not (m.startswith("Invalid sequence in interleave")
                                             or re.match(r"Element \S+ failed to validate content", m))]
     return "; ".join(specific or messages) or "invalid content"
+
+
+def element_problems(element: etree._Element) -> list[str]:
+    """Schema messages for one device-like element (disk, interface, …) on its own; [] if valid or unknown."""
+    define = _DEFINES.get(element.tag) if isinstance(element.tag, str) else None
+    if define is None:
+        return []
+    validator = _validator(define)
+    with _lock:
+        if validator.validate(element):
+            return []
+        return [_summarise(list(validator.error_log))]
 
 
 def validate_document(document: DomainDocument) -> list[ValidationIssue]:
