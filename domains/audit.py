@@ -4,9 +4,15 @@ import json
 import logging
 import re
 import threading
+import uuid as uuid_module
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
+
+from domains import permissions
 
 log = logging.getLogger("virtconsole.audit")
 
@@ -121,3 +127,67 @@ def verify_chain(batch=2000):
             expected_prev = entry.hash
             checked += 1
             last_id = entry.id
+
+
+class AuditFilterError(Exception):
+    """A filter value that cannot be used; message says which and what would work."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def visible_entries(user):
+    """Entries user may read: all with 'read' everywhere; else those about domains and hosts they may read, and their own."""
+    from domains.access_models import AuditEntry
+    from domains.models import Domain
+
+    rows = AuditEntry.objects.all()
+    held = permissions.held_by(user)
+    if held.everything or "read" in held.everywhere:
+        return rows
+    if not getattr(user, "is_authenticated", False):
+        return rows.none()
+    readable_domains = (permissions.restrict(Domain.objects.all(), user, "read")
+                        .annotate(key=Cast("pk", CharField())).values("key"))
+    readable_hosts = [str(host_id) for host_id in held.hosts_holding("read")]
+    return rows.filter(Q(target_type="domain", target_id__in=readable_domains)
+                       | Q(target_type="host", target_id__in=readable_hosts)
+                       | Q(actor_id=user.pk))
+
+
+FILTERS = ("actor", "action", "domain", "host", "outcome", "since", "until")
+
+
+def filter_entries(rows, params):
+    """rows narrowed by the query parameters in params (see FILTERS); AuditFilterError for a bad value."""
+    from domains.models import Domain
+
+    if params.get("actor"):
+        rows = rows.filter(actor_name=params["actor"])
+    if params.get("action"):
+        rows = rows.filter(action__startswith=params["action"])
+    if params.get("outcome"):
+        rows = rows.filter(outcome__startswith=params["outcome"])
+    if params.get("domain"):
+        try:
+            wanted = uuid_module.UUID(str(params["domain"]))
+        except ValueError:
+            raise AuditFilterError(f"domain={params['domain']!r} is not a domain UUID.", "domain") from None
+        ids = [str(pk) for pk in Domain.objects.filter(uuid=wanted).values_list("pk", flat=True)]
+        rows = rows.filter(target_type="domain", target_id__in=ids)
+    if params.get("host"):
+        host = str(params["host"])
+        if not host.isdigit():
+            raise AuditFilterError(f"host={host!r} is not a host id (a whole number).", "host")
+        ids = [str(pk) for pk in Domain.objects.filter(host_id=int(host)).values_list("pk", flat=True)]
+        rows = rows.filter(Q(target_type="host", target_id=host) | Q(target_type="domain", target_id__in=ids))
+    for name, lookup in (("since", "time__gte"), ("until", "time__lt")):
+        if params.get(name):
+            when = parse_datetime(str(params[name]))
+            if when is None:
+                raise AuditFilterError(f"{name}={params[name]!r} is not a date and time: use ISO 8601, "
+                                       "e.g. 2026-11-25T18:00:00Z.", name)
+            rows = rows.filter(**{lookup: when})
+    return rows

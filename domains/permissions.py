@@ -101,17 +101,24 @@ def _load(user):
     return held
 
 
-def held_by(user):
-    """What user holds (superusers: everything; anonymous or inactive: nothing); one query, then cached."""
+def load_held(user):
+    """What user holds, read from the database now (no cache)."""
     if not user or not user.is_authenticated or not user.is_active:
         return Held()
     if user.is_superuser:
         return Held(everything=True)
+    return _load(user)
+
+
+def held_by(user):
+    """What user holds (superusers: everything; anonymous or inactive: nothing); one query, then cached."""
+    if not user or not user.is_authenticated or not user.is_active or user.is_superuser:
+        return load_held(user)
     cached = getattr(user, "_console_held", None)
     now = time.monotonic()
     if cached and cached[0] == _generation and now - cached[1] < CACHE_SECONDS:
         return cached[2]
-    held = _load(user)
+    held = load_held(user)
     user._console_held = (_generation, now, held)
     return held
 
@@ -182,17 +189,31 @@ def notify_revoked(user, domains):
 # --- route declarations: every URL and websocket route names what it needs ---
 
 
-def route_permission(permission, note=""):
+def _check_declaration(value):
+    names = [value] if isinstance(value, str) else list(value)
+    for name in names:
+        if name not in PERMISSIONS and name not in ROUTE_SENTINELS:
+            raise ValueError(f"'{name}' is neither a permission nor one of {sorted(ROUTE_SENTINELS)}.")
+    return value if isinstance(value, str) else tuple(names)
+
+
+def route_permission(permission=None, note="", **by_method):
     """Mark a view function, view class or consumer class with the permission its route needs.
 
-    permission is a name from domains/permission_names.py, or PUBLIC / AUTHENTICATED.
+    permission is a name from domains/permission_names.py, PUBLIC or AUTHENTICATED, or a
+    tuple of names when the request decides which one (note says how); or give one per
+    HTTP method: route_permission(GET=AUTHENTICATED, POST="manage_grants").
     The route-coverage test fails for any route without a declaration.
     """
-    if permission not in PERMISSIONS and permission not in ROUTE_SENTINELS:
-        raise ValueError(f"'{permission}' is neither a permission nor one of {sorted(ROUTE_SENTINELS)}.")
+    if (permission is None) == (not by_method):
+        raise ValueError("Declare one permission for the route, or one per HTTP method.")
+    if permission is not None:
+        declared = _check_declaration(permission)
+    else:
+        declared = {method.upper(): _check_declaration(value) for method, value in by_method.items()}
 
     def mark(view):
-        view.required_permission = permission
+        view.required_permission = declared
         view.required_permission_note = note
         return view
 
@@ -212,5 +233,5 @@ def connect_cache_invalidation(Grant, Role):
     m2m_changed.connect(_bump, sender=get_user_model().groups.through, dispatch_uid="permissions-bump-groups")
 
 
-__all__ = ["PermissionDenied", "has_perm", "held_by", "notify_revoked", "on_revoke", "require", "restrict",
+__all__ = ["PermissionDenied", "has_perm", "held_by", "load_held", "notify_revoked", "on_revoke", "require", "restrict",
            "route_permission"]

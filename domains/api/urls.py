@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
+from domains.api import audit as audit_views
+from domains.api import grants as grant_views
 from domains.api import views
 from domains.api.openapi import V1DocsView, V1SchemaView
 from domains.api.version import VersionView
@@ -21,4 +23,9 @@ urlpatterns = [
     path("domains", api(views.DomainList), name="api-domains"),
     path("domains/<uuid:uuid>", api(views.DomainDetail), name="api-domain"),
     path("domains/<uuid:uuid>/actions", api(views.DomainActions), name="api-domain-actions"),
+    # Permissions and audit
+    path("grants", api(grant_views.GrantList), name="api-grants"),
+    path("grants/<int:grant_id>", api(grant_views.GrantDetail), name="api-grant"),
+    path("roles", api(grant_views.RoleList), name="api-roles"),
+    path("audit", api(audit_views.AuditList), name="api-audit"),
 ]
