@@ -20,7 +20,6 @@ _TYPED_PARAM_FIELD_LENGTH = 80
 _PARAM_INT, _PARAM_UINT, _PARAM_LLONG, _PARAM_ULLONG, _PARAM_DOUBLE, _PARAM_BOOLEAN, _PARAM_STRING = range(1, 8)
 UINT_MAX = 2**32 - 1
 
-TRANSPORTS = {0: "unix", 1: "tcp", 2: "tls"}
 CLOSE_REASONS = {0: "error", 1: "eof", 2: "keepalive", 3: "client"}
 
 

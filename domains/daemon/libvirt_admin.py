@@ -1,44 +1,36 @@
-"""A small typed binding over libvirt-admin.so.0 (ctypes): tune a running libvirt daemon.
+"""A small typed binding over libvirt-admin.so.0: tune a running libvirt daemon (libvirtd, virtqemud, ...).
 
 libvirt-python has no admin binding, so admin_ctypes declares the C calls of
-<libvirt/libvirt-admin.h> and this module turns their results into
-dataclasses. Every object libvirt hands back (servers, clients, typed
-parameter arrays, strings) is freed here; callers only see Python values and
-`VirtError`.
+<libvirt/libvirt-admin.h> and direct_admin wraps them. In libvirt 9.0 the
+admin library and libvirt.so cannot both be used in one process (each
+registers libvirt's object types; the second one crashes), and the console
+process uses libvirt.so. So each AdminConnection runs its own small worker
+process (admin_worker) and talks to it over a pipe; callers see an ordinary
+object, dataclasses and `VirtError` in libvirt's own words.
 
 Admin URIs: None (libvirt's default: libvirtd:///system as root),
 "libvirtd:///system", "virtqemud:///system", "virtproxyd:///system", ...
 """
 
-import ctypes
+import collections
+import json
+import os
+import queue
+import subprocess
+import sys
 import threading
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import ClassVar
+import weakref
+from pathlib import Path
 
 from domains.daemon.admin_ctypes import (
-    CLOSE_REASONS,
-    P,
-    PP,
-    TRANSPORTS,
-    UINT_MAX,
     VIR_ERR_INVALID_ARG,
     VIR_ERR_NO_CLIENT,
     VIR_ERR_NO_SERVER,
     VIR_ERR_NO_SUPPORT,
-    CloseFunc,
-    call,
-    checked,
     client_version,
     function,
-    last_error,
-    read_params,
-    take_pointer_array,
-    take_string,
-    uint_params,
-    version_text,
 )
+from domains.daemon.admin_types import ClientLimits, DaemonClient, ThreadPool, from_wire
 from domains.libvirt_adapter import VirtError
 
 __all__ = [
@@ -55,110 +47,128 @@ __all__ = [
     "supports",
 ]
 
-
-def _from_params(cls, params):
-    """A dataclass whose LIBVIRT_NAMES maps its fields to libvirt's typed parameter names."""
-    return cls(**{name: params.get(libvirt_name, 0) for name, libvirt_name in cls.LIBVIRT_NAMES.items()})
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CALL_TIMEOUT = 30.0  # seconds; admin calls answer in well under a millisecond
 
 
-@dataclass(frozen=True)
-class ThreadPool:
-    """A server's worker pool: min, max and priority workers are settable, the rest is live."""
-
-    min_workers: int
-    max_workers: int
-    prio_workers: int
-    current_workers: int
-    free_workers: int
-    job_queue_depth: int
-
-    LIBVIRT_NAMES: ClassVar[dict] = {
-        "min_workers": "minWorkers",
-        "max_workers": "maxWorkers",
-        "prio_workers": "prioWorkers",
-        "current_workers": "nWorkers",
-        "free_workers": "freeWorkers",
-        "job_queue_depth": "jobQueueDepth",
-    }
-    SETTABLE: ClassVar[tuple] = ("min_workers", "max_workers", "prio_workers")
-    from_params = classmethod(_from_params)
+def supports(call_name):
+    """Whether the installed libvirt-admin library has the C call `call_name` (e.g. "virAdmConnectSetDaemonTimeout")."""
+    try:
+        function(call_name)  # a symbol lookup only: safe in the console process
+    except VirtError:
+        return False
+    return True
 
 
-@dataclass(frozen=True)
-class ClientLimits:
-    """A server's client limits (settable) and its current client counts."""
-
-    max_clients: int
-    max_unauth_clients: int
-    clients: int
-    unauth_clients: int
-
-    LIBVIRT_NAMES: ClassVar[dict] = {
-        "max_clients": "nclients_max",
-        "max_unauth_clients": "nclients_unauth_max",
-        "clients": "nclients",
-        "unauth_clients": "nclients_unauth",
-    }
-    SETTABLE: ClassVar[tuple] = ("max_clients", "max_unauth_clients")
-    from_params = classmethod(_from_params)
-
-
-@dataclass(frozen=True)
-class DaemonClient:
-    """One client connected to a daemon server, with the identity it authenticated as."""
-
-    id: int
-    transport: str
-    connected_at: datetime
-    readonly: bool | None = None
-    sock_addr: str | None = None
-    unix_user_id: int | None = None
-    unix_user_name: str | None = None
-    unix_group_id: int | None = None
-    unix_group_name: str | None = None
-    unix_process_id: int | None = None
-    sasl_user_name: str | None = None
-    x509_dname: str | None = None
-    selinux_context: str | None = None
-    info: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_parts(cls, client_id, timestamp, transport, info):
-        return cls(
-            id=client_id,
-            transport=TRANSPORTS.get(transport, f"unknown ({transport})"),
-            connected_at=datetime.fromtimestamp(timestamp, tz=timezone.utc),
-            readonly=info.get("readonly"),
-            sock_addr=info.get("sock_addr"),
-            unix_user_id=info.get("unix_user_id"),
-            unix_user_name=info.get("unix_user_name"),
-            unix_group_id=info.get("unix_group_id"),
-            unix_group_name=info.get("unix_group_name"),
-            unix_process_id=info.get("unix_process_id"),
-            sasl_user_name=info.get("sasl_user_name"),
-            x509_dname=info.get("tls_x509_dname"),
-            selinux_context=info.get("selinux_context"),
-            info=info,
-        )
-
-
-def _describe_client(pointer):
-    client_id = call("virAdmClientGetID", pointer)
-    timestamp = call("virAdmClientGetTimestamp", pointer)
-    transport = call("virAdmClientGetTransport", pointer)
-    if timestamp < 0 or transport < 0:
-        raise last_error("virAdmClientGetTimestamp")
-    return DaemonClient.from_parts(client_id, timestamp, transport, read_params("virAdmClientGetInfo", pointer))
+def _stop_worker(process):
+    if process.poll() is None:
+        process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class AdminConnection:
-    """An open admin connection to one libvirt daemon (libvirtd, virtqemud, ...)."""
+    """An open admin connection to one libvirt daemon, served by a worker process of its own."""
 
-    def __init__(self, uri=None):
-        self._lock = threading.Lock()
-        self._close_callback = None
-        encoded = uri.encode() if uri else None
-        self._conn = checked("virAdmConnectOpen", encoded, 0)
+    def __init__(self, uri=None, timeout=CALL_TIMEOUT):
+        self._timeout = timeout
+        self._lock = threading.Lock()  # one request in flight at a time
+        self._state_lock = threading.Lock()  # close state; never held while waiting for the worker
+        self._answers = queue.Queue()
+        self._stderr_tail = collections.deque(maxlen=20)
+        self._close_callbacks = []
+        self._closed_reason = None
+        self._next_id = 0
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "domains.daemon.admin_worker", uri or ""],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        )
+        self._finalizer = weakref.finalize(self, _stop_worker, self._process)
+        threading.Thread(target=self._read_answers, name="libvirt-admin-answers", daemon=True).start()
+        threading.Thread(target=self._read_stderr, name="libvirt-admin-stderr", daemon=True).start()
+        try:
+            self._wait_for(0)
+        except VirtError:
+            self._finalizer()
+            raise
+
+    # -- the worker process ------------------------------------------------------
+
+    def _read_answers(self):
+        for line in self._process.stdout:
+            message = json.loads(line)
+            if "event" in message:
+                self._closed_by_daemon(message.get("reason", "error"))
+            else:
+                self._answers.put(message)
+        self._answers.put(None)  # the worker is gone
+        self._closed_by_daemon("error")
+
+    def _read_stderr(self):
+        for line in self._process.stderr:
+            if line.strip():
+                self._stderr_tail.append(line.rstrip())
+
+    def _closed_by_daemon(self, reason):
+        with self._state_lock:
+            if self._closed_reason is not None:
+                return
+            self._closed_reason = reason
+            callbacks = list(self._close_callbacks)
+        for callback in callbacks:
+            callback(reason)
+
+    def _worker_gone(self):
+        self._finalizer()
+        detail = "; ".join(list(self._stderr_tail)[-3:]) or f"exit status {self._process.returncode}"
+        return VirtError(f"the libvirt admin worker process stopped ({detail}); open a new AdminConnection")
+
+    def _wait_for(self, request_id):
+        try:
+            message = self._answers.get(timeout=self._timeout)
+        except queue.Empty:
+            self._finalizer()
+            raise VirtError(
+                f"the libvirt daemon did not answer an admin call within {self._timeout:g} s; "
+                "check that it is running and not stuck"
+            ) from None
+        if message is None:
+            raise self._worker_gone()
+        if message.get("id") != request_id:
+            raise VirtError(f"the libvirt admin worker answered request {message.get('id')}, not {request_id}")
+        error = message.get("error")
+        if error is None:
+            return from_wire(message.get("result"))
+        if error["kind"] == "VirtError":
+            raise VirtError(error["message"], error.get("code"))
+        if error["kind"] == "TypeError":
+            raise TypeError(error["message"])
+        raise ValueError(error["message"])
+
+    def _request(self, method, *args, **kwargs):
+        with self._lock:
+            if not self._finalizer.alive:
+                raise VirtError("this admin connection is closed; open a new AdminConnection")
+            self._next_id += 1
+            request_id = self._next_id
+            try:
+                self._process.stdin.write(
+                    json.dumps({"id": request_id, "method": method, "args": args, "kwargs": kwargs}) + "\n"
+                )
+                self._process.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                raise self._worker_gone() from None
+            return self._wait_for(request_id)
 
     # -- the connection itself ------------------------------------------------
 
@@ -168,186 +178,96 @@ class AdminConnection:
     def __exit__(self, *_exc):
         self.close()
 
-    def _handle(self):
-        if self._conn is None:
-            raise VirtError("this admin connection is closed; open a new AdminConnection")
-        return self._conn
-
     def close(self):
-        """Close the connection (idempotent)."""
-        with self._lock:
-            conn, self._conn = self._conn, None
-            if conn is None:
-                return
-            if self._close_callback is not None:
-                call("virAdmConnectUnregisterCloseCallback", conn, self._close_callback)
-            call("virAdmConnectClose", conn)
+        """Close the connection and stop its worker (idempotent)."""
+        with self._state_lock:
+            if self._closed_reason is None:
+                self._closed_reason = "client"
+        self._finalizer()
 
     def is_alive(self):
-        if self._conn is None:
+        """False once closed here, closed by the daemon, or the worker died."""
+        if self._closed_reason is not None or not self._finalizer.alive:
             return False
-        alive = checked("virAdmConnectIsAlive", self._conn)
-        return alive == 1
+        return self._request("is_alive")
 
     @property
     def uri(self):
-        return take_string(checked("virAdmConnectGetURI", self._handle()))
+        return self._request("uri")
 
     def daemon_version(self):
         """The libvirt version of the daemon at the other end, e.g. "9.0.0"."""
-        number = ctypes.c_ulonglong()
-        checked("virAdmConnectGetLibVersion", self._handle(), ctypes.byref(number))
-        return version_text(number.value)
+        return self._request("daemon_version")
 
     def on_close(self, callback):
-        """Call callback(reason) once the daemon side goes away; reason is one of CLOSE_REASONS' values.
+        """Call callback(reason) once, when the daemon closes the connection ("eof", "error", "keepalive").
 
-        libvirt notices a closed socket on its event loop (register one, e.g.
-        libvirtaio, for a prompt call) or at the next call on this connection.
-        Only one callback per connection.
+        It runs on a background thread of this object, promptly: the worker
+        watches the socket on libvirt's event loop. Not called for close().
         """
-
-        def trampoline(_conn, reason, _opaque):
-            callback(CLOSE_REASONS.get(reason, f"unknown ({reason})"))
-
-        with self._lock:
-            if self._close_callback is not None:
-                raise VirtError("a close callback is already registered on this admin connection")
-            c_callback = CloseFunc(trampoline)
-            checked("virAdmConnectRegisterCloseCallback", self._handle(), c_callback, None, None)
-            # ctypes must keep the C trampoline alive for as long as libvirt may call it.
-            self._close_callback = c_callback
+        with self._state_lock:
+            self._close_callbacks.append(callback)
 
     # -- servers ----------------------------------------------------------------
 
     def list_servers(self):
         """Names of the daemon's servers, e.g. ["admin", "libvirtd"]."""
-        array = PP()
-        count = checked("virAdmConnectListServers", self._handle(), ctypes.byref(array), 0)
-        names = []
-        for server in take_pointer_array(array, count):
-            try:
-                names.append(call("virAdmServerGetName", server).decode())
-            finally:
-                call("virAdmServerFree", server)
-        return names
-
-    @contextmanager
-    def _server(self, name):
-        server = checked("virAdmConnectLookupServer", self._handle(), name.encode(), 0)
-        try:
-            yield server
-        finally:
-            call("virAdmServerFree", server)
+        return self._request("list_servers")
 
     def thread_pool(self, server):
-        with self._server(server) as srv:
-            return ThreadPool.from_params(read_params("virAdmServerGetThreadPoolParameters", srv))
+        return self._request("thread_pool", server)
 
     def set_thread_pool(self, server, *, min_workers=None, max_workers=None, prio_workers=None):
         """Change the given worker counts at once; libvirt rejects e.g. min above max, changing nothing."""
-        names = ThreadPool.LIBVIRT_NAMES
-        array, count = uint_params(
-            {names["min_workers"]: min_workers, names["max_workers"]: max_workers, names["prio_workers"]: prio_workers}
+        return self._request(
+            "set_thread_pool", server, min_workers=min_workers, max_workers=max_workers, prio_workers=prio_workers
         )
-        if not count:
-            return
-        with self._server(server) as srv:
-            checked("virAdmServerSetThreadPoolParameters", srv, array, count, 0)
 
     def client_limits(self, server):
-        with self._server(server) as srv:
-            return ClientLimits.from_params(read_params("virAdmServerGetClientLimits", srv))
+        return self._request("client_limits", server)
 
     def set_client_limits(self, server, *, max_clients=None, max_unauth_clients=None):
         """Change the client limits at once; libvirt rejects an unauthenticated limit above the total."""
-        names = ClientLimits.LIBVIRT_NAMES
-        array, count = uint_params(
-            {names["max_clients"]: max_clients, names["max_unauth_clients"]: max_unauth_clients}
-        )
-        if not count:
-            return
-        with self._server(server) as srv:
-            checked("virAdmServerSetClientLimits", srv, array, count, 0)
+        return self._request("set_client_limits", server, max_clients=max_clients, max_unauth_clients=max_unauth_clients)
 
     def update_tls_files(self, server):
         """Make the server re-read its TLS certificates and CRL from disk."""
-        with self._server(server) as srv:
-            checked("virAdmServerUpdateTlsFiles", srv, 0)
+        return self._request("update_tls_files", server)
 
     # -- clients ----------------------------------------------------------------
 
     def clients(self, server):
-        """The clients connected to `server` now; one that leaves while we look is left out."""
-        with self._server(server) as srv:
-            array = PP()
-            count = checked("virAdmServerListClients", srv, ctypes.byref(array), 0)
-            result = []
-            for pointer in take_pointer_array(array, count):
-                try:
-                    result.append(_describe_client(pointer))
-                except VirtError as exc:
-                    if exc.code != VIR_ERR_NO_CLIENT:
-                        raise
-                finally:
-                    call("virAdmClientFree", pointer)
-            return result
-
-    @contextmanager
-    def _client(self, server, client_id):
-        with self._server(server) as srv:
-            client = checked("virAdmServerLookupClient", srv, client_id, 0)
-            try:
-                yield client
-            finally:
-                call("virAdmClientFree", client)
+        """The clients connected to `server` now (DaemonClient list)."""
+        return self._request("clients", server)
 
     def client(self, server, client_id):
-        with self._client(server, client_id) as pointer:
-            return _describe_client(pointer)
+        return self._request("client", server, client_id)
 
     def disconnect_client(self, server, client_id):
         """Close one client's connection to the daemon."""
-        with self._client(server, client_id) as pointer:
-            checked("virAdmClientClose", pointer, 0)
+        return self._request("disconnect_client", server, client_id)
 
     # -- daemon-wide settings ---------------------------------------------------------
 
-    def _logging(self, name):
-        text = P()
-        checked(name, self._handle(), ctypes.byref(text), 0)
-        return take_string(text).strip()
-
     def logging_filters(self):
         """The daemon's log filters as libvirt normalised them, e.g. "3:*qemu* 1:*util*"."""
-        return self._logging("virAdmConnectGetLoggingFilters")
+        return self._request("logging_filters")
 
     def logging_outputs(self):
         """The daemon's log outputs, e.g. "3:file:/var/log/libvirt/libvirtd.log"."""
-        return self._logging("virAdmConnectGetLoggingOutputs")
+        return self._request("logging_outputs")
 
     def set_logging_filters(self, filters):
         """Replace the log filters; "" removes them all."""
-        checked("virAdmConnectSetLoggingFilters", self._handle(), filters.encode(), 0)
+        return self._request("set_logging_filters", filters)
 
     def set_logging_outputs(self, outputs):
         """Replace the log outputs; "" restores the daemon's default output."""
-        checked("virAdmConnectSetLoggingOutputs", self._handle(), outputs.encode(), 0)
+        return self._request("set_logging_outputs", outputs)
 
     def set_daemon_timeout(self, seconds):
         """Let the daemon exit after `seconds` without clients; 0 turns the timeout off.
 
-        libvirt (8.6.0 and newer) offers no call to read the timeout back.
+        Needs libvirt 8.6.0 or newer; libvirt offers no call to read it back.
         """
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= UINT_MAX:
-            raise ValueError(f"the daemon timeout must be a whole number of seconds from 0, not {seconds!r}")
-        checked("virAdmConnectSetDaemonTimeout", self._handle(), seconds, 0)
-
-
-def supports(call_name):
-    """Whether the loaded libvirt-admin library has the C call `call_name` (e.g. "virAdmConnectSetDaemonTimeout")."""
-    try:
-        function(call_name)
-    except VirtError:
-        return False
-    return True
+        return self._request("set_daemon_timeout", seconds)
