@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .errors import DefinitionError
-from .placement import build, child, children, ensure, insert, remove, xml_safe
+from .placement import build, child, children, ensure, format_new, insert, remove, xml_safe
 from .safe_xml import DomainDocument, parse
 
 MEMORY_UNITS = {
@@ -129,7 +129,7 @@ def _set_size(root: etree._Element, name: str, value: int, unit: str) -> None:
     element = child(root, name)
     if element is None:
         insert(root, build(name, {"unit": unit}, str(value)))
-    elif element_kib(element) != memory_kib(value, unit) or element.get("unit", "KiB") != unit:
+    elif element_kib(element) != memory_kib(value, unit):
         element.text = str(value)
         if element.get("unit") is not None or unit != "KiB":
             element.set("unit", unit)
@@ -226,6 +226,7 @@ def set_metadata(document, xml) -> etree._Element:
         if etree.QName(existing).namespace == namespace:
             new.tail = existing.tail
             metadata.replace(existing, new)
+            format_new(new)
             return new
     return insert(metadata, new)
 

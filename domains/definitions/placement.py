@@ -80,13 +80,14 @@ def _own_indent(element: etree._Element) -> str | None:
 
 
 def child_indent(parent: etree._Element) -> str | None:
-    """The whitespace that precedes each child of parent ('\\n    '), or None if the document is compact."""
+    """The whitespace that precedes each child of parent ('\\n    '), or None where children sit on one line."""
     if len(parent):
         if parent.text is not None and _whitespace(parent.text) and "\n" in parent.text:
             return "\n" + parent.text.rsplit("\n", 1)[1]
         for node in list(parent)[:-1]:
             if node.tail and _whitespace(node.tail) and "\n" in node.tail:
                 return "\n" + node.tail.rsplit("\n", 1)[1]
+        return None  # the children are written on one line: keep to that
     own = _own_indent(parent)
     return None if own is None else own + indent_unit(parent.getroottree().getroot())
 
@@ -103,6 +104,11 @@ def _format_new(element: etree._Element, indent: str | None, unit: str) -> None:
         node.tail = inner
         _format_new(node, inner, unit)
     element[-1].tail = indent
+
+
+def format_new(element: etree._Element) -> None:
+    """Lay out an element put in place by other means (e.g. a replacement) like the document around it."""
+    _format_new(element, _own_indent(element), indent_unit(element.getroottree().getroot()))
 
 
 def _rank(order: list[str], node) -> int | None:

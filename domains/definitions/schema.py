@@ -62,6 +62,13 @@ def _validator(define: str = "domain") -> etree.RelaxNG:
         raise DefinitionError(f"libvirt's domain schema under {SCHEMA_DIR} cannot be loaded: {exc}") from exc
 
 
+def _errors(element: etree._Element, define: str) -> list:
+    """libxml2's error entries for element checked against one schema definition; [] when valid."""
+    validator = _validator(define)
+    with _lock:
+        return [] if validator.validate(element) else list(validator.error_log)
+
+
 def _define_for(element: etree._Element) -> str | None:
     if not isinstance(element.tag, str) or etree.QName(element).namespace:
         return None
@@ -117,11 +124,9 @@ class _Checker:
                                line, column, self.tree.getpath(element))
 
     def check(self, element: etree._Element, define: str) -> list[tuple[etree._Element, ValidationIssue]]:
-        validator = _validator(define)
-        with _lock:
-            if validator.validate(element):
-                return []
-            entries = list(validator.error_log)
+        entries = _errors(element, define)
+        if not entries:
+            return []
         # Pin the error on each invalid child that has its own schema definition.
         deeper: list[tuple[etree._Element, ValidationIssue]] = []
         for child in element.iterchildren():
@@ -151,13 +156,8 @@ def _summarise(entries) -> str:
 def element_problems(element: etree._Element) -> list[str]:
     """Schema messages for one device-like element (disk, interface, …) on its own; [] if valid or unknown."""
     define = _DEFINES.get(element.tag) if isinstance(element.tag, str) else None
-    if define is None:
-        return []
-    validator = _validator(define)
-    with _lock:
-        if validator.validate(element):
-            return []
-        return [_summarise(list(validator.error_log))]
+    entries = _errors(element, define) if define is not None else []
+    return [_summarise(entries)] if entries else []
 
 
 def validate_document(document: DomainDocument) -> list[ValidationIssue]:
