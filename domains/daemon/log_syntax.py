@@ -3,7 +3,8 @@
 The rules follow libvirt 9's parser (virLogParseFilter / virLogParseOutput),
 a little stricter where libvirt accepts something that cannot be what the
 operator meant: a relative or empty log file path (the daemon resolves it
-against "/"), a syslog output without an ident, a level written "03".
+against "/"), a syslog output without an ident, a level written "03", a
+filter name with a ':' (libvirt drops what follows it).
 """
 
 LEVELS = {"1": "debug", "2": "info", "3": "warning", "4": "error"}
@@ -29,6 +30,9 @@ def check_log_filters(text):
         _level(token, level, "filter")
         if not name.removeprefix("+"):
             raise ValueError(f"log filter {token!r} has no name to match after the level (for example 3:qemu)")
+        if ":" in name:
+            # libvirt would silently keep only the part before the second ':'.
+            raise ValueError(f"log filter {token!r}: a name cannot contain ':'")
     return filters
 
 
