@@ -128,7 +128,10 @@ def _refresh_row(host_id, domain_uuid, name):
         try:
             conn = libvirt_adapter.connection_for(host).get()
             with translated_errors():
-                conn.lookupByUUID(domain_uuid.bytes)
+                # The current name, not the event's: a rename sends UNDEFINED
+                # with the old name and DEFINED with the new one, and the two
+                # refreshes may run in either order.
+                name = conn.lookupByUUID(domain_uuid.bytes).name()
             present = True
         except VirtError as exc:
             present = False

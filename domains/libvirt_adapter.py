@@ -74,6 +74,7 @@ class HostConnection:
         self._next_attempt = 0.0
         self._backoff = BACKOFF_FIRST
         self._on_open = []
+        self._closed_by_us = False
 
     def on_open(self, callback):
         """Run callback(conn) on each new connection: event registration lives there."""
@@ -131,12 +132,31 @@ class HostConnection:
                 self._conn = None
         if reason != libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
             self._set_health(RECONNECTING, reasons.get(reason, "connection lost"))
+            self._schedule_reconnect(BACKOFF_FIRST)
+
+    def _schedule_reconnect(self, delay):
+        """Reopen in the background, so events flow again without waiting for a page view."""
+        loop = libvirt_events.event_loop()
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(loop.call_later, delay, loop.run_in_executor, None, self._reconnect, delay)
+
+    def _reconnect(self, delay):
+        with self._lock:
+            if self._closed_by_us or self._conn is not None:
+                return
+            try:
+                self._open()
+            except VirtError as exc:
+                self._set_health(RECONNECTING, exc.message)
+                self._schedule_reconnect(min(delay * 2, BACKOFF_MAX))
 
     def _set_health(self, state, message):
         self.health = HostHealth(state, message)
         libvirt_events.publish_host_health(self.host_id, state, message)
 
     def close(self):
+        self._closed_by_us = True
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
@@ -186,3 +206,9 @@ def on_new_connection(hook):
     """Let other modules (event sync) attach to every HostConnection made."""
     _new_connection_hooks.append(hook)
     return hook
+
+
+def open_connections():
+    """The HostConnections made so far in this process (for hooks attached after they were made)."""
+    with _connections_lock:
+        return list(_connections.values())

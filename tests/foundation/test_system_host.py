@@ -1,6 +1,7 @@
 """A host reached through libvirtd (qemu:///system, started by make test): lifecycle and outside changes."""
 
 import subprocess
+import time
 import uuid
 
 import libvirt
@@ -24,7 +25,7 @@ def system_domain(transactional_db, admin):
     conn = connection_for(host).get()
     dom = conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
     yield host, name
-    for each in conn.listAllDomains():
+    for each in connection_for(host).get().listAllDomains():
         if each.name().startswith(name):
             if each.isActive():
                 each.destroy()
@@ -65,3 +66,26 @@ def test_it_follows_virsh_rename_and_undefine_by_events_without_a_page_load(clie
         "<name>", f"<uuid>{row.uuid}</uuid><name>", 1))
     wait_for(lambda: not Domain.objects.get(pk=row.pk).gone)
     assert Domain.objects.filter(host=host, uuid=row.uuid).count() == 1
+
+
+def restart_libvirtd():
+    subprocess.run(["pkill", "-x", "libvirtd"], check=False)
+    wait_for(lambda: subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True).returncode != 0, timeout=15)
+    subprocess.run(["bash", "scripts/start-libvirtd.sh"], check=True, timeout=60)
+
+
+def test_it_reconnects_after_libvirtd_restarts_and_events_flow_again(client, admin, system_domain):
+    from domains import libvirt_adapter
+
+    host, name = system_domain
+    client.force_login(admin)
+    client.get("/")
+    row = Domain.objects.get(host=host, name=name)
+
+    before = time.time()
+    restart_libvirtd()
+
+    wait_for(lambda: libvirt_adapter.health_of(host).state == libvirt_adapter.CONNECTED
+             and libvirt_adapter.health_of(host).since > before, timeout=30)
+    virsh("domrename", name, f"{name}-after")
+    wait_for(lambda: Domain.objects.get(pk=row.pk).name == f"{name}-after")
