@@ -1,5 +1,5 @@
 # virtconsole: `make run` serves the console, `make test` runs every test.
-.PHONY: run test setup
+.PHONY: run test setup contract
 
 run:
 	bash scripts/setup.sh
@@ -11,3 +11,7 @@ test:
 
 setup:
 	bash scripts/setup.sh
+
+# The API v1 / websocket v1 append-only contract alone (also part of `make test`).
+contract:
+	.venv/bin/python manage.py api_contract --check

@@ -1,6 +1,8 @@
 """One error shape for every API failure: {"status", "code", "message", "fields"}."""
 
-from django.http import Http404
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -39,3 +41,11 @@ def api_exception_handler(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
     return error_response(response.status_code, code if isinstance(code, str) else "error", str(detail))
+
+
+@csrf_exempt
+@login_not_required
+def unknown_endpoint(request, *args, **kwargs):
+    """Any path under /api/v1/ no route matches (e.g. a malformed UUID): the error shape, not an HTML page."""
+    message = f"There is no API v1 endpoint at {request.path}: the endpoints are listed at /api/v1/docs/."
+    return JsonResponse({"status": 404, "code": "not_found", "message": message}, status=404)

@@ -1,11 +1,12 @@
 """API v1 routes; each view authenticates through DRF (session or token), not the login redirect."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 
 from domains.api import audit as audit_views
 from domains.api import grants as grant_views
 from domains.api import views
+from domains.api.errors import unknown_endpoint
 from domains.api.openapi import V1DocsView, V1SchemaView
 from domains.api.version import VersionView
 
@@ -29,3 +30,6 @@ urlpatterns = [
     path("roles", api(grant_views.RoleList), name="api-roles"),
     path("audit", api(audit_views.AuditList), name="api-audit"),
 ]
+
+# Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
+urlpatterns.append(re_path(r"", unknown_endpoint))
