@@ -172,6 +172,11 @@ class AdminConnection:
 
     # -- the connection itself ------------------------------------------------
 
+    @property
+    def worker_pid(self):
+        """The worker's process id: the daemon lists this connection as a client with this unix_process_id."""
+        return self._process.pid
+
     def __enter__(self):
         return self
 
