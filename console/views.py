@@ -28,7 +28,10 @@ def domain_detail(request, uuid):
             facts = read_facts(domain)
         except VirtError as exc:
             error = exc.message
-    actions = [a for a in ACTIONS.values() if permissions.has_perm(request.user, a.permission, domain)]
+    actions = [
+        action for action in ACTIONS.values()
+        if facts is not None and action.offered(facts) and permissions.has_perm(request.user, action.permission, domain)
+    ]
     return render(request, "domain_detail.html", {"domain": domain, "facts": facts, "error": error, "actions": actions})
 
 

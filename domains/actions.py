@@ -23,6 +23,7 @@ class LifecycleAction:
     label: str
     permission: str  # libvirt's ACL name for the call
     done: str
+    offered: object = None  # facts -> bool: whether the page offers it in the current state
 
     def call(self, dom, options):
         return _CALLS[self.name](dom, options)
@@ -55,21 +56,27 @@ _CALLS = {
     "undefine": lambda dom, o: dom.undefineFlags(_undefine_flags(dom, o)),
 }
 
+RUNNING = {"running", "blocked"}
+ACTIVE = {"running", "blocked", "paused", "shutdown", "pmsuspended"}
 ACTIONS = {
     action.name: action
     for action in [
-        LifecycleAction("start", "Start", "start", "started"),
-        LifecycleAction("shutdown", "Shut down", "init_control", "asked to shut down (ACPI)"),
-        LifecycleAction("reboot", "Reboot", "init_control", "asked to reboot"),
-        LifecycleAction("destroy", "Force off", "stop", "forced off"),
-        LifecycleAction("reset", "Reset", "reset", "reset"),
-        LifecycleAction("suspend", "Pause", "suspend", "paused"),
-        LifecycleAction("resume", "Resume", "suspend", "resumed"),
-        LifecycleAction("managed_save", "Save and stop", "hibernate", "saved to disk and stopped"),
-        LifecycleAction("managed_save_remove", "Discard saved state", "save", "saved state discarded"),
-        LifecycleAction("autostart_on", "Autostart on", "write", "set to start with its host"),
-        LifecycleAction("autostart_off", "Autostart off", "write", "no longer starting with its host"),
-        LifecycleAction("undefine", "Undefine", "delete", "undefined"),
+        LifecycleAction("start", "Start", "start", "started", lambda f: f.state in {"shutoff", "crashed"}),
+        LifecycleAction("shutdown", "Shut down", "init_control", "asked to shut down (ACPI)", lambda f: f.state in RUNNING),
+        LifecycleAction("reboot", "Reboot", "init_control", "asked to reboot", lambda f: f.state in RUNNING),
+        LifecycleAction("destroy", "Force off", "stop", "forced off", lambda f: f.state in ACTIVE),
+        LifecycleAction("reset", "Reset", "reset", "reset", lambda f: f.state in RUNNING),
+        LifecycleAction("suspend", "Pause", "suspend", "paused", lambda f: f.state in RUNNING),
+        LifecycleAction("resume", "Resume", "suspend", "resumed", lambda f: f.state == "paused"),
+        LifecycleAction("managed_save", "Save and stop", "hibernate", "saved to disk and stopped",
+                        lambda f: f.persistent and f.state in RUNNING | {"paused"}),
+        LifecycleAction("managed_save_remove", "Discard saved state", "save", "saved state discarded",
+                        lambda f: f.managed_save),
+        LifecycleAction("autostart_on", "Autostart on", "write", "set to start with its host",
+                        lambda f: f.persistent and not f.autostart),
+        LifecycleAction("autostart_off", "Autostart off", "write", "no longer starting with its host",
+                        lambda f: f.autostart),
+        LifecycleAction("undefine", "Undefine", "delete", "undefined", lambda f: f.persistent),
     ]
 }
 

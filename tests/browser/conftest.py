@@ -1,0 +1,94 @@
+"""A real console served by Daphne in a subprocess, with its own database and embedded root, for Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served_console():
+    """Yields (base_url, username, password) of a Daphne serving a fresh virtconsole with the demo guest."""
+    var = Path("/var/tmp/virtconsole-browser")
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    password = "browser-pass-123"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "VIRTCONSOLE_VAR_DIR": str(var),
+        "VIRTCONSOLE_EMBED_ROOT": str(var / "embed"),
+        "VIRTCONSOLE_GUEST_DIR": str(settings.DEMO_GUEST_DIR),
+        "DJANGO_SUPERUSER_PASSWORD": password,
+    }
+    env.pop("DATABASE_URL", None)
+    python = sys.executable
+    for command in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
+        subprocess.run([python, "manage.py", *command], cwd=REPO, env=env, check=True, capture_output=True, timeout=180)
+    port = _free_port()
+    log = open(var / "daphne.log", "wb")
+    server = subprocess.Popen(
+        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "console.asgi:application"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/login/", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Daphne did not start; see {var / 'daphne.log'}") from None
+            time.sleep(0.2)
+    yield base_url, "admin", password
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+    # The embedded driver leaves QEMU running when its process ends: stop the guests it started.
+    subprocess.run(["pkill", "-f", f"guest=.*-{var.name}"], check=False)
+    subprocess.run(["pkill", "-f", str(var / "embed")], check=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def logged_in_page(browser, served_console):
+    """A Chromium page logged in as the admin of the served console."""
+    base_url, username, password = served_console
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    yield page
+    context.close()
