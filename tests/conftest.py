@@ -1,6 +1,7 @@
 """Shared fixtures: the base set of users, private test:/// hosts, the embedded host with the demo guest."""
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from domains import libvirt_adapter, libvirt_events
 from domains.models import Host
 
 REPO = Path(__file__).resolve().parent.parent
-TEST_EMBED_ROOT = os.environ.get("VIRTCONSOLE_TEST_EMBED_ROOT", "/var/tmp/virtconsole-test-embed")
+# One embedded root per test process: an embedded driver belongs to one process,
+# and several test runs may share a machine.
+TEST_EMBED_ROOT = os.environ.get("VIRTCONSOLE_TEST_EMBED_ROOT", f"/var/tmp/vct-{os.getpid()}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -92,6 +95,8 @@ def embedded_host(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         libvirt_adapter.forget_host(host.pk)
         host.delete()
+    if "VIRTCONSOLE_TEST_EMBED_ROOT" not in os.environ:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):

@@ -26,7 +26,7 @@ def _free_port():
 @pytest.fixture(scope="session")
 def served_console():
     """Yields (base_url, username, password) of a Daphne serving a fresh virtconsole with the demo guest."""
-    var = Path("/var/tmp/virtconsole-browser")
+    var = Path(f"/var/tmp/vcb-{os.getpid()}")
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
     password = "browser-pass-123"
@@ -66,8 +66,8 @@ def served_console():
         server.kill()
     log.close()
     # The embedded driver leaves QEMU running when its process ends: stop the guests it started.
-    subprocess.run(["pkill", "-f", f"guest=.*-{var.name}"], check=False)
     subprocess.run(["pkill", "-f", str(var / "embed")], check=False)
+    shutil.rmtree(var, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
