@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import views
+from console import access_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -16,6 +16,16 @@ urlpatterns = [
     path("hosts/add/", views.host_add, name="host-add"),
     path("hosts/<int:host_id>/update/", views.host_update, name="host-update"),
     path("hosts/<int:host_id>/remove/", views.host_remove, name="host-remove"),
+    # Permissions and audit
+    path("domains/<uuid:uuid>/access/", access_views.domain_access, name="domain-access"),
+    path("domains/<uuid:uuid>/audit/", access_views.domain_audit, name="domain-audit"),
+    path("hosts/<int:host_id>/access/", access_views.host_access, name="host-access"),
+    path("access/", access_views.access_index, name="access-index"),
+    path("access/users/<int:user_id>/", access_views.user_access, name="user-access"),
+    path("access/grants/<int:grant_id>/revoke/", access_views.grant_revoke, name="grant-revoke"),
+    path("access/roles/", access_views.role_list, name="role-list"),
+    path("audit/", access_views.audit_log, name="audit-log"),
+    path("account/", access_views.account, name="account"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
 ]

@@ -220,6 +220,18 @@ def route_permission(permission=None, note="", **by_method):
     return mark
 
 
+def declared_permission(callback, key):
+    """The declaration of a route: the mark on its view or consumer, else ROUTE_PERMISSIONS[key], else None."""
+    from domains.permission_names import ROUTE_PERMISSIONS
+
+    for holder in (callback, getattr(callback, "view_class", None), getattr(callback, "cls", None),
+                   getattr(callback, "consumer_class", None)):
+        declared = getattr(holder, "required_permission", None)
+        if declared is not None:
+            return declared
+    return ROUTE_PERMISSIONS.get(key)
+
+
 def _bump(**kwargs):
     global _generation
     _generation += 1
@@ -234,4 +246,4 @@ def connect_cache_invalidation(Grant, Role):
 
 
 __all__ = ["PermissionDenied", "has_perm", "held_by", "load_held", "notify_revoked", "on_revoke", "require", "restrict",
-           "route_permission"]
+           "route_permission", "declared_permission"]

@@ -1,0 +1,237 @@
+"""For every route and every kind of user, a real request gets exactly the expected answer.
+
+The expected answer comes from an independent model (the built-in roles' permission lists and
+where each persona's grant is), never from domains.permissions itself:
+signed out -> the login redirect (pages) or 403 not_authenticated (API); an object the persona
+cannot see -> 404; a visible object without the permission -> 403 naming it; otherwise the
+route's own success answer.
+"""
+
+import html
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from domains import inventory
+from domains.access_models import Grant, Role
+from domains.models import Domain
+from domains.permission_names import AUTHENTICATED, BUILTIN_ROLES, HOST_LEVEL, PUBLIC
+from tests.access.routes import http_key, http_routes
+
+ROLE_PERSONAS = list(BUILTIN_ROLES)
+PERSONAS = ["anonymous", "outsider", *ROLE_PERSONAS, "other-domain", "admin"]
+
+
+@dataclass
+class Case:
+    key: str  # the route's URL name (or path:<pattern>)
+    method: str
+    path: str  # formatted with {d} domain uuid, {h} host id, {g} grant id, {u} a user id
+    need: str  # a permission, AUTHENTICATED or PUBLIC
+    scope: str = "domain"  # where need is checked: domain, host or global
+    api: bool = False
+    body: dict = field(default_factory=dict)
+    ok: int = 200
+    grant_object: bool = False  # the object is a grant: only its scope's managers see it
+    running: bool | None = None  # the domain's state before the request, if it matters
+
+    @property
+    def id(self):
+        extra = self.body.get("action") or self.body.get("kind") or self.body.get("token") or ""
+        return f"{self.key}-{self.method}{'-' + extra if extra else ''}"
+
+
+def page(key, method, path, need, scope="domain", **kw):
+    return Case(key, method, path, need, scope, api=False, **kw)
+
+
+def api(key, method, path, need, scope="domain", **kw):
+    return Case(key, method, path, need, scope, api=True, **kw)
+
+
+D = "/domains/{d}"
+CASES = [
+    page("login", "GET", "/login/", PUBLIC),
+    page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
+    page("dashboard", "GET", "/", AUTHENTICATED),
+    page("domain-detail", "GET", D + "/", "getattr"),
+    page("domain-action", "POST", D + "/actions/autostart_on/", "write", ok=302, body={"action": "autostart_on"}),
+    page("domain-action", "POST", D + "/actions/start/", "start", ok=302, body={"action": "start"}, running=False),
+    page("domain-action", "POST", D + "/actions/destroy/", "stop", ok=302, body={"action": "destroy"}, running=True),
+    page("domain-action", "POST", D + "/actions/undefine/", "delete", ok=302,
+         body={"action": "undefine", "confirm_name": "vm0000"}),
+    page("host-list", "GET", "/hosts/", AUTHENTICATED),
+    page("host-add", "POST", "/hosts/add/", "manage_hosts", "global", ok=302,
+         body={"name": "added", "uri": "test:///default"}),
+    page("host-update", "POST", "/hosts/{h}/update/", "manage_hosts", "host", ok=302,
+         body={"name": "matrix", "enabled": "on"}),
+    page("host-remove", "POST", "/hosts/{h}/remove/", "manage_hosts", "host", ok=302),
+    page("domain-access", "GET", D + "/access/", "manage_grants"),
+    page("domain-access", "POST", D + "/access/", "manage_grants", ok=302,
+         body={"role": "Viewer", "holder": "user:target-person"}),
+    page("domain-audit", "GET", D + "/audit/", "read"),
+    page("host-access", "GET", "/hosts/{h}/access/", "manage_grants", "host"),
+    page("access-index", "GET", "/access/", "manage_grants", "global"),
+    page("user-access", "GET", "/access/users/{u}/", "manage_grants", "global"),
+    page("grant-revoke", "POST", "/access/grants/{g}/revoke/", "manage_grants", ok=302, grant_object=True),
+    page("role-list", "GET", "/access/roles/", AUTHENTICATED),
+    page("role-list", "POST", "/access/roles/", "manage_grants", "global", ok=302,
+         body={"name": "Rebooter", "permissions": ["getattr", "init_control"]}),
+    page("audit-log", "GET", "/audit/", AUTHENTICATED),
+    page("account", "GET", "/account/", AUTHENTICATED),
+    page("account", "POST", "/account/", AUTHENTICATED, ok=302, body={"token": "create"}),
+    api("api-schema", "GET", "/api/v1/schema/", PUBLIC),
+    api("api-docs", "GET", "/api/v1/docs/", PUBLIC),
+    api("api-version", "GET", "/api/v1/version", PUBLIC),
+    api("path:api/v1/", "GET", "/api/v1/no-such-endpoint", PUBLIC, ok=404),
+    api("api-hosts", "GET", "/api/v1/hosts", AUTHENTICATED),
+    api("api-hosts", "POST", "/api/v1/hosts", "manage_hosts", "global", ok=201,
+        body={"name": "added", "uri": "test:///default"}),
+    api("api-host", "GET", "/api/v1/hosts/{h}", "getattr", "host"),
+    api("api-domains", "GET", "/api/v1/domains", AUTHENTICATED),
+    api("api-domain", "GET", "/api/v1" + D, "getattr"),
+    api("api-domain-actions", "POST", "/api/v1" + D + "/actions", "write", body={"action": "autostart_on"}),
+    api("api-domain-actions", "POST", "/api/v1" + D + "/actions", "start", body={"action": "start"}, running=False),
+    api("api-domain-actions", "POST", "/api/v1" + D + "/actions", "init_control", body={"action": "reboot"},
+        running=True),
+    api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_device", ok=201,
+        body={"kind": "serial"}),
+    api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_graphics", ok=201,
+        body={"kind": "vnc"}),
+    api("api-grants", "GET", "/api/v1/grants", AUTHENTICATED),
+    api("api-grants", "POST", "/api/v1/grants", "manage_grants", ok=201,
+        body={"user": "outsider-two", "role": "Viewer", "domain": "{d}"}),
+    api("api-grant", "GET", "/api/v1/grants/{g}", "manage_grants", grant_object=True),
+    api("api-grant", "DELETE", "/api/v1/grants/{g}", "manage_grants", ok=204, grant_object=True),
+    api("api-roles", "GET", "/api/v1/roles", AUTHENTICATED),
+    api("api-roles", "POST", "/api/v1/roles", "manage_grants", "global", ok=201,
+        body={"name": "Rebooter", "permissions": ["getattr", "init_control"]}),
+    api("api-audit", "GET", "/api/v1/audit", AUTHENTICATED),
+]
+
+
+# --- the independent model of what each persona holds ---
+
+def holds(persona, permission, scope):
+    if persona == "admin":
+        return True
+    if permission == "getattr":
+        return sees(persona, scope)  # seeing is holding getattr
+    if persona not in ROLE_PERSONAS:
+        return False
+    # Each role persona holds its role on the target domain only.
+    return scope == "domain" and permission not in HOST_LEVEL and permission in BUILTIN_ROLES[persona][1]
+
+
+def sees(persona, scope):
+    if persona == "admin":
+        return True
+    if scope == "global":
+        return persona != "anonymous"
+    if persona in ROLE_PERSONAS:
+        return True  # every built-in role has getattr on the domain, which shows its host too
+    # other-domain: its domain is on the same host, so it sees the host but not the target domain.
+    return persona == "other-domain" and scope == "host"
+
+
+def expected(case, persona):
+    """("ok", None) | ("login", None) | ("404", None) | ("403", permission)."""
+    if case.need == PUBLIC:
+        return "ok", None
+    if persona == "anonymous":
+        return "login", None
+    if case.need == AUTHENTICATED or holds(persona, case.need, case.scope):
+        return "ok", None
+    if case.grant_object or not sees(persona, case.scope):
+        return "404", None
+    return "403", case.need
+
+
+# --- the world every request runs in ---
+
+@pytest.fixture
+def world(make_test_host, db):
+    host = make_test_host("matrix", domains=3)
+    inventory.sync_host(host)
+    target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
+    users = get_user_model().objects  # no passwords: force_login needs none, and hashing is slow
+    people = {"outsider": users.create_user("outsider"),
+              "other-domain": users.create_user("other-domain"),
+              "admin": users.create_superuser("root")}
+    for role_name in ROLE_PERSONAS:
+        people[role_name] = users.create_user(role_name.replace(" ", "-").lower())
+        Grant.objects.create(role=Role.objects.get(name=role_name), user=people[role_name], domain=target)
+    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=people["other-domain"], domain=other)
+    person = users.create_user("target-person")
+    users.create_user("outsider-two")
+    grant = Grant.objects.create(role=Role.objects.get(name="Viewer"), user=person, domain=target)
+    return {"host": host, "target": target, "people": people, "grant": grant, "person": person}
+
+
+def _format(value, world):
+    fields = {"d": world["target"].uuid, "h": world["host"].pk, "g": world["grant"].pk, "u": world["person"].pk}
+    if isinstance(value, str):
+        return value.format(**fields)
+    if isinstance(value, dict):
+        return {k: _format(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_format(v, world) for v in value]
+    return value
+
+
+def _set_running(domain, running):
+    from domains.actions import lookup
+
+    dom = lookup(domain)
+    if running and not dom.isActive():
+        dom.create()
+    elif not running and dom.isActive():
+        dom.destroy()
+
+
+def send(client, case, world):
+    path, body = _format(case.path, world), _format(case.body, world)
+    if case.api:
+        return client.generic(case.method, path, data=__import__("json").dumps(body) if body else "",
+                              content_type="application/json")
+    if case.method == "GET":
+        return client.get(path)
+    return client.post(path, body)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_each_route_answers_each_persona_exactly(client, world, case, persona):
+    if persona != "anonymous":
+        client.force_login(world["people"][persona])
+    if case.running is not None:
+        _set_running(world["target"], case.running)
+    answer = send(client, case, world)
+    outcome, permission = expected(case, persona)
+    text = html.unescape(answer.content.decode(errors="replace"))
+    where = f"{case.method} {case.path} as {persona}: {answer.status_code} {text[:300]}"
+    if outcome == "login":
+        if case.api:
+            assert answer.status_code == 403 and answer.json()["code"] == "not_authenticated", where
+        else:
+            assert answer.status_code == 302 and answer["Location"].startswith("/login/?next="), where
+    elif outcome == "404":
+        assert answer.status_code == 404, where
+    elif outcome == "403":
+        assert answer.status_code == 403, where
+        if case.api:
+            assert answer.json()["fields"]["permission"] == permission, where
+        else:
+            assert f"'{permission}'" in text, where
+    else:
+        assert answer.status_code == case.ok, where
+        if case.ok == 302 and not case.api:
+            assert not answer["Location"].startswith("/login/?next="), where
+
+
+def test_the_matrix_covers_every_route():
+    covered = {case.key for case in CASES}
+    missing = sorted(http_key(r.pattern, r.name) for r in http_routes() if http_key(r.pattern, r.name) not in covered)
+    assert not missing, ("Routes without a case in the authorization matrix: add a Case to CASES in "
+                         f"tests/access/test_authorization_matrix.py for each: {missing}")
