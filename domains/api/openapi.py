@@ -106,15 +106,19 @@ def v1_schema():
         return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def v1_schema_problems():
-    """drf-spectacular's warnings and errors while generating the v1 schema (each names its view), as strings."""
+def v1_schema_and_problems():
+    """The live v1 schema, and drf-spectacular's warnings and errors while making it (each names its view)."""
     GENERATOR_STATS.reset()
     with GENERATOR_STATS.silence():
-        v1_schema()
-    problems = [f"warning: {text}" for text in GENERATOR_STATS._warn_cache]
-    problems += [f"error: {text}" for text in GENERATOR_STATS._error_cache]
+        schema = v1_schema()
+    # Each message starts with its severity ("Warning: ...", "Error: ...").
+    problems = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
     GENERATOR_STATS.reset()
-    return problems
+    return schema, problems
+
+
+def v1_schema_problems():
+    return v1_schema_and_problems()[1]
 
 
 class V1SchemaView(SpectacularAPIView):
