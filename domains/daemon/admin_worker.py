@@ -60,7 +60,11 @@ class Channel:
 
 
 def _error(exc):
-    return {"kind": type(exc).__name__, "message": getattr(exc, "message", str(exc)), "code": getattr(exc, "code", None)}
+    return {
+        "kind": type(exc).__name__,
+        "message": getattr(exc, "message", str(exc)),
+        "code": getattr(exc, "code", None),
+    }
 
 
 def _run_event_loop():

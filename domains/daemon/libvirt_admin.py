@@ -233,7 +233,9 @@ class AdminConnection:
 
     def set_client_limits(self, server, *, max_clients=None, max_unauth_clients=None):
         """Change the client limits at once; libvirt rejects an unauthenticated limit above the total."""
-        return self._request("set_client_limits", server, max_clients=max_clients, max_unauth_clients=max_unauth_clients)
+        return self._request(
+            "set_client_limits", server, max_clients=max_clients, max_unauth_clients=max_unauth_clients
+        )
 
     def update_tls_files(self, server):
         """Make the server re-read its TLS certificates and CRL from disk."""

@@ -45,6 +45,21 @@ def normalize_log_filters(text):
     return " ".join(normalized)
 
 
+def settable_log_filters(live_text):
+    """Filters as read from a daemon, in the form that sets them back unchanged.
+
+    libvirt wraps every name in '*' when it stores a filter, even one that has
+    them already: writing "3:*qemu*" back would read "3:**qemu**".
+    """
+    restored = []
+    for token in live_text.split():
+        level, _colon, name = token.partition(":")
+        if len(name) >= 2 and name.startswith("*") and name.endswith("*"):
+            name = name[1:-1]
+        restored.append(f"{level}:{name}")
+    return " ".join(restored)
+
+
 def check_log_outputs(text):
     """Raise ValueError naming the first bad output in `text`; return the outputs as a list.
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from domains.daemon.libvirt_admin import AdminConnection
+from domains.daemon.log_syntax import settable_log_filters
 
 START_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "start-libvirtd.sh"
 SERVER = "libvirtd"
@@ -62,5 +63,5 @@ def restored_daemon(admin_connection):
     admin_connection.set_client_limits(
         SERVER, max_clients=limits.max_clients, max_unauth_clients=limits.max_unauth_clients
     )
-    admin_connection.set_logging_filters(filters)
+    admin_connection.set_logging_filters(settable_log_filters(filters))
     admin_connection.set_logging_outputs(outputs)

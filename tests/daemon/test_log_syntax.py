@@ -7,6 +7,7 @@ from domains.daemon.log_syntax import (
     check_log_outputs,
     normalize_log_filters,
     normalize_log_outputs,
+    settable_log_filters,
 )
 
 GOOD_FILTERS = ["", "3:qemu", "1:+qemu.qemu_monitor 4:util.json", "  2:rpc   3:remote  ", "3:*qemu*"]
@@ -75,6 +76,8 @@ def test_it_normalises_as_libvirt_reports_back():
 def test_libvirt_accepts_every_filter_the_checker_accepts(restored_daemon, text):
     restored_daemon.set_logging_filters(text)
 
+    assert restored_daemon.logging_filters() == normalize_log_filters(text)
+    restored_daemon.set_logging_filters(settable_log_filters(restored_daemon.logging_filters()))
     assert restored_daemon.logging_filters() == normalize_log_filters(text)
 
 
