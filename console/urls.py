@@ -28,4 +28,5 @@ urlpatterns = [
     path("account/", access_views.account, name="account"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
+    path("", include("qemu_extras.urls")),  # QEMU extras: /api/qemu/v1/ and /qemu/ pages
 ]

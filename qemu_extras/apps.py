@@ -7,3 +7,10 @@ class QemuExtrasConfig(AppConfig):
     name = "qemu_extras"
     verbose_name = "QEMU extras"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from domains import libvirt_events
+        from qemu_extras import taint_cache
+
+        # A start or stop ends a boot: its cached taint messages go with it.
+        libvirt_events.subscribe(taint_cache.on_lifecycle)

@@ -1,0 +1,166 @@
+"""Monitor and guest-agent passthrough as actions: classify, check the grant, validate, send, audit."""
+
+import json
+from dataclasses import dataclass, field
+
+from domains import audit, permissions
+from domains.actions import lookup
+from domains.libvirt_adapter import VirtError, translated_errors
+from qemu_extras import qemu_calls, taint_cache
+from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS
+from qemu_extras.monitor_policy import MonitorCommandError, classify, classify_agent, parse_qmp
+
+
+class PassthroughError(Exception):
+    """A passthrough that was refused or failed; status is the HTTP status the API answers with."""
+
+    def __init__(self, message, code, status=400, fields=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.fields = fields or {}
+
+
+@dataclass
+class PassthroughResult:
+    """QEMU's answer: `value` is the QMP "return" member, or the HMP text."""
+
+    value: object
+    command: str
+    level: str
+    equivalent: dict | None = None
+    raw: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        body = {"return": self.value, "command": self.command, "level": self.level}
+        if self.equivalent:
+            body["generic_equivalent"] = self.equivalent
+        return body
+
+
+def _equivalent(classification):
+    target = classification.wrapped or classification
+    entry = MONITOR_EQUIVALENTS.get(target.command_name)
+    if entry is None:
+        return None
+    return {"api": entry.api, "python": entry.python, "since": entry.since, "note": entry.note}
+
+
+def check_against_schema(schema, name, arguments):
+    """Refuse a QMP command the running QEMU does not know, or arguments it would refuse."""
+    command = schema.commands.get(name)
+    if command is None:
+        raise PassthroughError(
+            f"QEMU on this domain has no QMP command '{name}'. Its commands are listed by "
+            '{"execute": "query-commands"}; HMP commands need "hmp": true.',
+            "unknown_command", fields={"command": [name]})
+    missing = sorted(command.required - set(arguments))
+    if missing:
+        raise PassthroughError(
+            f"'{name}' needs the argument(s) {', '.join(missing)}; add them to \"arguments\".",
+            "missing_argument", fields={"arguments": missing})
+    unknown = [] if command.open_ended else sorted(set(arguments) - command.arguments)
+    if unknown:
+        known = ", ".join(sorted(command.arguments)) or "none"
+        raise PassthroughError(
+            f"'{name}' takes no argument(s) {', '.join(unknown)}; it takes: {known}.",
+            "unknown_argument", fields={"arguments": unknown})
+
+
+def _running(domain):
+    dom = lookup(domain)
+    with translated_errors():
+        active = dom.isActive()
+    if not active:
+        raise PassthroughError(
+            f"'{domain.name}' is not running: QEMU, its monitor and its guest agent exist only while the "
+            "domain runs. Start it first.", "not_running", status=409)
+    return dom
+
+
+def _require_all(user, classification, domain, action, params, source_address):
+    for permission in classification.permissions:
+        try:
+            permissions.require(user, permission, domain)
+        except permissions.PermissionDenied as exc:
+            audit.record(user, action, domain, {**params, "reason": classification.reason},
+                         outcome=f"denied: needs {permission}", source_address=source_address)
+            raise exc
+
+
+def _classify(user, domain, action, text, classify_call, params, source_address):
+    try:
+        return classify_call()
+    except MonitorCommandError as exc:
+        # Only someone who may use the monitor at all learns that the text was malformed.
+        permissions.require(user, "monitor_read", domain)
+        audit.record(user, action, domain, params, outcome=f"invalid: {exc}", source_address=source_address)
+        raise PassthroughError(str(exc), "invalid_command") from exc
+
+
+def do_monitor_command(user, domain, text, hmp=False, source_address=None):
+    """Run one QMP (JSON text) or HMP command on domain as user; returns a PassthroughResult.
+
+    Raises Http404 / permissions.PermissionDenied when the user may not, PassthroughError
+    when the command is refused or QEMU answers with an error.
+    """
+    action = "qemu.monitor"
+    params = {"command": text, "hmp": bool(hmp)}
+    classification = _classify(user, domain, action, text, lambda: classify(text, hmp), params, source_address)
+    params.update(classified_as=classification.command_name, level=classification.level)
+    _require_all(user, classification, domain, action, params, source_address)
+    try:
+        dom = _running(domain)
+        if not hmp:
+            name, arguments = parse_qmp(text)
+            check_against_schema(qemu_calls.qmp_schema(domain, dom), name, arguments)
+        reply = qemu_calls.monitor_command(dom, text, hmp)
+    except PassthroughError as exc:
+        audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        raise
+    except VirtError as exc:
+        audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        raise
+    finally:
+        # Anything that reached QEMU taints the domain in libvirt (custom-monitor).
+        taint_cache.forget(domain.host_id, domain.uuid)
+    result = PassthroughResult(reply, classification.command_name, classification.level, _equivalent(classification))
+    if not hmp:
+        result.raw = json.loads(reply)
+        if "error" in result.raw:
+            error = result.raw["error"]
+            audit.record(user, action, domain, params, outcome=f"qemu error: {error.get('desc')}",
+                         source_address=source_address)
+            raise PassthroughError(f"QEMU: {error.get('desc')} ({error.get('class')})", "qemu_error", status=422,
+                                   fields={"error": error})
+        result.value = result.raw.get("return")
+    audit.record(user, action, domain, params, source_address=source_address)
+    return result
+
+
+def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAULT, source_address=None):
+    """Run one guest-agent command (JSON text) on domain as user; returns a PassthroughResult."""
+    action = "qemu.agent"
+    params = {"command": text, "timeout": timeout}
+    classification = _classify(user, domain, action, text, lambda: classify_agent(text), params, source_address)
+    params.update(classified_as=classification.command_name, level=classification.level)
+    _require_all(user, classification, domain, action, params, source_address)
+    try:
+        dom = _running(domain)
+        reply = qemu_calls.agent_command(dom, text, timeout)
+    except qemu_calls.AgentUnavailable as exc:
+        audit.record(user, action, domain, params, outcome="agent not connected", source_address=source_address)
+        raise PassthroughError(exc.message, "agent_not_connected", status=409) from exc
+    except PassthroughError as exc:
+        audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        raise
+    except VirtError as exc:
+        audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        raise PassthroughError(f"The guest agent refused the command: {exc.message}", "agent_error",
+                               status=422) from exc
+    finally:
+        taint_cache.forget(domain.host_id, domain.uuid)
+    raw = json.loads(reply)
+    audit.record(user, action, domain, params, source_address=source_address)
+    return PassthroughResult(raw.get("return"), classification.command_name, classification.level, raw=raw)

@@ -1,0 +1,181 @@
+"""REST endpoints of the QEMU extras under /api/qemu/v1/ (outside the stable v1 contract)."""
+
+from dataclasses import asdict
+from pathlib import Path
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from console.request_helpers import client_address, visible_domain
+from domains.api.errors import error_response
+from domains.actions import lookup
+from domains.definitions import DefinitionError, parse
+from domains.permissions import route_permission
+from qemu_extras import definition_changes, generic_equivalents, taint_cache
+from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
+from qemu_extras.definition_changes import ChangeRefused
+from qemu_extras.namespace_edits import OverrideProperty, QemuNamespace, read_namespace
+from qemu_extras.taints import explain_all
+from qemu_extras.version import EXTRAS_API_PREFIX, EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
+
+POLICY_TEXT = (Path(__file__).parent / "POLICY.md").read_text()
+MONITOR_NOTE = "monitor_read, monitor_write or monitor_admin, as the command policy classifies the command"
+
+
+def passthrough_error(exc):
+    return error_response(exc.status, exc.code, exc.message, exc.fields or None)
+
+
+def refused(exc):
+    fields = {}
+    if exc.problems:
+        fields["problems"] = [
+            {"kind": p.kind, "index": p.index, "option": p.option, "message": p.message, "alternative": p.alternative}
+            for p in exc.problems
+        ]
+    status = 409 if exc.code == "stale" else 502 if exc.code == "libvirt_refused" else 400
+    return error_response(status, exc.code, exc.message, fields or None)
+
+
+def _text(data, name):
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise PassthroughError(f'Give "{name}" as a non-empty string.', "invalid", fields={name: ["required"]})
+    return value
+
+
+@route_permission("monitor_read", note=MONITOR_NOTE)
+class MonitorCommand(APIView):
+    def post(self, request, uuid):
+        domain = visible_domain(request.user, uuid)
+        try:
+            result = do_monitor_command(request.user, domain, _text(request.data, "command"),
+                                        bool(request.data.get("hmp", False)), client_address(request))
+        except PassthroughError as exc:
+            return passthrough_error(exc)
+        return Response(result.as_dict())
+
+
+@route_permission("agent", note="plus monitor_read, monitor_write or monitor_admin as the agent policy says")
+class AgentCommand(APIView):
+    def post(self, request, uuid):
+        domain = visible_domain(request.user, uuid)
+        timeout = request.data.get("timeout", 5)
+        try:
+            if not isinstance(timeout, int) or isinstance(timeout, bool):
+                raise PassthroughError('"timeout" is a whole number of seconds (0 to 60).', "invalid",
+                                       fields={"timeout": ["a whole number"]})
+            result = do_agent_command(request.user, domain, _text(request.data, "command"), timeout,
+                                      client_address(request))
+        except PassthroughError as exc:
+            return passthrough_error(exc)
+        return Response(result.as_dict())
+
+
+@route_permission("read")
+class Taints(APIView):
+    def get(self, request, uuid):
+        domain = visible_domain(request.user, uuid, "read")
+        dom = lookup(domain)
+        messages = taint_cache.messages_of(domain.host_id, domain.uuid, dom) if dom.isActive() else []
+        return Response({"running": bool(dom.isActive()), "messages": [asdict(m) for m in explain_all(messages)]})
+
+
+def _rewrite_dict(index, change):
+    return {"index": index, "description": change.description, "digest": change.old_digest,
+            "diff": change.diff_text}
+
+
+@route_permission("read")
+class Extras(APIView):
+    def get(self, request, uuid):
+        domain = visible_domain(request.user, uuid, "read")
+        xml = definition_changes.inactive_xml(domain)
+        version = definition_changes.libvirt_version(domain)
+        extras = generic_equivalents.find_extras(xml, version)
+        rewrites = definition_changes.propose_rewrites(domain, xml)
+        return Response({"libvirt_version": generic_equivalents.version_text(version),
+                         "extras": [asdict(e) for e in extras],
+                         "rewrites": [_rewrite_dict(i, c) for i, c in enumerate(rewrites)]})
+
+
+@route_permission("write")
+class Rewrites(APIView):
+    def post(self, request, uuid):
+        domain = visible_domain(request.user, uuid)
+        index = request.data.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            return error_response(400, "invalid", 'Give "index": the number of the rewrite from GET …/extras.',
+                                  {"index": ["a whole number"]})
+        try:
+            change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
+                                                         request.data.get("digest") or None)
+        except ChangeRefused as exc:
+            return refused(exc)
+        return Response({"applied": change.description, "diff": change.diff_text})
+
+
+def _strings(data, name):
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DefinitionError(f'"{name}" must be a list of strings.')
+    return value
+
+
+def namespace_from(data):
+    """A QemuNamespace from an API body; DefinitionError naming the bad field."""
+    env = data.get("env", [])
+    if not isinstance(env, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+            and (pair[1] is None or isinstance(pair[1], str)) for pair in env):
+        raise DefinitionError('"env" must be a list of [name, value] pairs.')
+    overrides = data.get("overrides", [])
+    if not isinstance(overrides, list) or not all(isinstance(o, dict) for o in overrides):
+        raise DefinitionError('"overrides" must be a list of {alias, name, type, value} objects.')
+    deprecation = data.get("deprecation", "") or ""
+    if not isinstance(deprecation, str):
+        raise DefinitionError('"deprecation" must be a string.')
+    return QemuNamespace(
+        args=_strings(data, "args"), env=[tuple(pair) for pair in env],
+        capabilities_add=_strings(data, "capabilities_add"), capabilities_del=_strings(data, "capabilities_del"),
+        overrides=[OverrideProperty(str(o.get("alias", "")), str(o.get("name", "")), str(o.get("type", "string")),
+                                    None if o.get("value") is None else str(o.get("value"))) for o in overrides],
+        deprecation=deprecation,
+    )
+
+
+def namespace_dict(namespace):
+    body = asdict(namespace)
+    body["env"] = [list(pair) for pair in namespace.env]
+    return body
+
+
+@route_permission("write", note="and monitor_admin to change it: raw QEMU arguments are as strong as any monitor command")
+class CommandLine(APIView):
+    def get(self, request, uuid):
+        domain = visible_domain(request.user, uuid, "read")
+        xml = definition_changes.inactive_xml(domain)
+        return Response({**namespace_dict(read_namespace(parse(xml))), "digest": definition_changes.digest(xml)})
+
+    def post(self, request, uuid):
+        """Body as GET answers; "dry_run": true only checks and answers the diff."""
+        domain = visible_domain(request.user, uuid, "write")
+        try:
+            namespace = namespace_from(request.data)
+            if request.data.get("dry_run"):
+                change = definition_changes.propose_namespace(domain, namespace)
+                return Response({"defined": False, "diff": change.diff_text, "digest": change.old_digest})
+            change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),
+                                                         request.data.get("digest") or None)
+        except DefinitionError as exc:
+            return error_response(400, "invalid", exc.message)
+        except ChangeRefused as exc:
+            return refused(exc)
+        return Response({"defined": change.changed, "diff": change.diff_text})
+
+
+@route_permission("authenticated")
+class Version(APIView):
+    def get(self, request):
+        return Response({"version": EXTRAS_API_VERSION, "prefix": EXTRAS_API_PREFIX,
+                         "websocket_subprotocol": EXTRAS_WS_SUBPROTOCOL, "policy": POLICY_TEXT})

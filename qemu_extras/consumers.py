@@ -1,0 +1,187 @@
+"""The interactive QEMU monitor session (subprotocol virtconsole.qemu.v1): commands in, results and QMP events out.
+
+Client to server:  {"type": "command", "id": any, "command": "<QMP JSON or HMP text>", "hmp": bool}
+                   {"type": "filter", "events": ["STOP", "RESUME"]}   ([] or null: every event)
+                   {"type": "schema"}                                 (ask for the QMP schema again)
+Server to client:  {"type": "hello", "protocol", "version", "domain", "running"}
+                   {"type": "schema", "commands": [names], "events": [names]}
+                   {"type": "result", "id", "return", "command", "level", "generic_equivalent"?}
+                   {"type": "error", "id", "code", "message", "permission"?, "fields"?}
+                   {"type": "event", "event", "timestamp", "data"}
+                   {"type": "filter", "events"}
+History is the client's business: the server keeps nothing between commands.
+"""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.http import Http404
+
+from domains import permissions
+from domains.actions import lookup
+from domains.libvirt_adapter import VirtError
+from domains.models import Domain
+from domains.permissions import route_permission
+from qemu_extras import qemu_calls
+from qemu_extras.actions import PassthroughError, do_monitor_command
+from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
+
+log = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 4000
+CLOSE_REFUSED = 4003
+CLOSE_NOT_FOUND = 4004
+# How often an open session re-checks that its user still holds monitor_read.
+RECHECK_SECONDS = 5.0
+MAX_FILTER = 200
+
+
+@database_sync_to_async
+def _domain_for(user, uuid):
+    """(Domain, None) when user may use the monitor; (None, close code) otherwise."""
+    domain = permissions.restrict(Domain.objects.select_related("host"), user).filter(uuid=uuid, gone=False).first()
+    if domain is None:
+        return None, CLOSE_NOT_FOUND
+    if not permissions.has_perm(user, "monitor_read", domain):
+        return None, CLOSE_REFUSED
+    return domain, None
+
+
+def _running_dom(domain):
+    """(virDomain, running) of a Domain row."""
+    dom = lookup(domain)
+    return dom, bool(dom.isActive())
+
+
+@route_permission("monitor_read", note="each command then needs what the command policy says")
+class MonitorSocket(AsyncWebsocketConsumer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = None
+        self.domain = None
+        self.watch = None
+        self.events_filter = set()
+        self.loop = None
+        self._recheck = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or EXTRAS_WS_SUBPROTOCOL not in (self.scope.get("subprotocols") or []):
+            await self.close()
+            return
+        self.user = user
+        self.loop = asyncio.get_running_loop()
+        domain, refusal = await _domain_for(user, self.scope["url_route"]["kwargs"]["uuid"])
+        await self.accept(EXTRAS_WS_SUBPROTOCOL)
+        if domain is None:
+            message = ("No such domain, or you may not see it." if refusal == CLOSE_NOT_FOUND else
+                       "You lack the permission 'monitor_read' on this domain. Ask an administrator for a grant.")
+            await self.send_json({"type": "error", "code": "not_found" if refusal == CLOSE_NOT_FOUND
+                                  else "permission_denied", "message": message})
+            await self.close(refusal)
+            return
+        self.domain = domain
+        try:
+            dom, running = await asyncio.to_thread(_running_dom, domain)
+            self.watch = await asyncio.to_thread(qemu_calls.watch_events, domain, dom, self._event_from_libvirt)
+        except VirtError as exc:
+            await self.send_json({"type": "error", "code": "libvirt_error", "message": exc.message})
+            await self.close(CLOSE_NORMAL)
+            return
+        await self.send_json({"type": "hello", "protocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION,
+                              "domain": str(domain.uuid), "running": running})
+        if running:
+            await self.send_schema()
+        self._recheck = asyncio.create_task(self._recheck_permission())
+
+    async def disconnect(self, code):
+        if self._recheck is not None:
+            self._recheck.cancel()
+        if self.watch is not None:
+            watch, self.watch = self.watch, None
+            await asyncio.to_thread(qemu_calls.unwatch_events, watch)
+
+    async def send_json(self, message):
+        await self.send(text_data=json.dumps(message, default=str))
+
+    async def send_schema(self):
+        try:
+            schema = await asyncio.to_thread(lambda: qemu_calls.qmp_schema(self.domain, lookup(self.domain)))
+        except VirtError as exc:
+            await self.send_json({"type": "error", "code": "no_schema", "message": exc.message})
+            return
+        await self.send_json({"type": "schema", "commands": schema.command_names, "events": schema.events})
+
+    def _event_from_libvirt(self, event):
+        # Runs on libvirt's event loop thread; hand it to this socket's loop.
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._forward(event)))
+
+    async def _forward(self, event):
+        if self.events_filter and event["event"] not in self.events_filter:
+            return
+        await self.send_json({"type": "event", **event})
+
+    async def _recheck_permission(self):
+        while True:
+            await asyncio.sleep(RECHECK_SECONDS)
+            allowed = await database_sync_to_async(permissions.has_perm)(self.user, "monitor_read", self.domain)
+            if not allowed:
+                await self.send_json({"type": "error", "code": "permission_lost",
+                                      "message": "Your permission 'monitor_read' was withdrawn; the session ends."})
+                await self.close(CLOSE_REFUSED)
+                return
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.send_json({"type": "error", "code": "bad_json",
+                                  "message": "Send JSON objects with a 'type': command, filter or schema."})
+            return
+        kind = message.get("type")
+        if kind == "command":
+            await self.run_command(message)
+        elif kind == "filter":
+            names = message.get("events") or []
+            if not isinstance(names, list) or len(names) > MAX_FILTER:
+                await self.send_json({"type": "error", "code": "invalid",
+                                      "message": f"'events' is a list of at most {MAX_FILTER} QMP event names."})
+                return
+            self.events_filter = {str(name).upper() for name in names}
+            await self.send_json({"type": "filter", "events": sorted(self.events_filter)})
+        elif kind == "schema":
+            await self.send_schema()
+        else:
+            await self.send_json({"type": "error", "code": "unknown_message",
+                                  "message": f"Unknown message type {kind!r}: use command, filter or schema."})
+
+    async def run_command(self, message):
+        request_id = message.get("id")
+        text = message.get("command")
+        if not isinstance(text, str) or not text.strip():
+            await self.send_json({"type": "error", "id": request_id, "code": "invalid",
+                                  "message": "Give 'command': QMP JSON text, or HMP text with 'hmp': true."})
+            return
+        address = (self.scope.get("client") or [None])[0]
+        try:
+            result = await database_sync_to_async(do_monitor_command)(
+                self.user, self.domain, text, bool(message.get("hmp")), address)
+        except permissions.PermissionDenied as exc:
+            await self.send_json({"type": "error", "id": request_id, "code": "permission_denied",
+                                  "message": str(exc), "permission": exc.permission})
+        except Http404:
+            await self.send_json({"type": "error", "id": request_id, "code": "not_found",
+                                  "message": "No such domain, or you may not see it."})
+        except PassthroughError as exc:
+            await self.send_json({"type": "error", "id": request_id, "code": exc.code, "message": exc.message,
+                                  "fields": exc.fields})
+        except VirtError as exc:
+            await self.send_json({"type": "error", "id": request_id, "code": "libvirt_error", "message": exc.message})
+        else:
+            await self.send_json({"type": "result", "id": request_id, **result.as_dict()})

@@ -1,0 +1,165 @@
+"""Definition changes the extras make (qemu: namespace edits, registry rewrites): reviewed as a diff, then defined.
+
+domains/ has no revision store or do_define yet, so the one libvirt define of the
+extras lives here (through the adapter, with VIR_DOMAIN_DEFINE_VALIDATE); when
+domains gains do_define, _define below is the one place to switch over.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+import libvirt
+
+from domains import audit, libvirt_adapter, permissions
+from domains.actions import lookup
+from domains.definitions import DefinitionError, diff_lines, parse, unified_diff
+from domains.libvirt_adapter import VirtError, translated_errors
+from qemu_extras import generic_equivalents
+from qemu_extras.commandline_checks import check_commandline
+from qemu_extras.namespace_edits import read_namespace, write_namespace
+
+# Passing raw arguments to QEMU is as strong as any monitor command.
+COMMANDLINE_PERMISSIONS = ("write", "monitor_admin")
+REWRITE_PERMISSIONS = ("write",)
+
+
+class ChangeRefused(Exception):
+    """A change that is not defined: problems (commandline_checks.Problem) or a message say why."""
+
+    def __init__(self, message, problems=(), code="refused"):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+        self.code = code
+
+
+@dataclass
+class ProposedChange:
+    """A new definition next to the current one, with the diff a person reviews before applying it."""
+
+    description: str
+    old_xml: str
+    new_xml: str
+
+    @property
+    def diff(self):
+        return diff_lines(self.old_xml, self.new_xml, "current definition", "after the change")
+
+    @property
+    def diff_text(self):
+        return unified_diff(self.old_xml, self.new_xml, "current definition", "after the change")
+
+    @property
+    def old_digest(self):
+        return digest(self.old_xml)
+
+    @property
+    def changed(self):
+        return self.old_xml != self.new_xml
+
+
+def digest(xml_text):
+    """What a reviewer saw, in short: forms and API clients send it back to apply exactly that diff."""
+    return hashlib.sha256(xml_text.encode()).hexdigest()
+
+
+def inactive_xml(domain):
+    """The persistent definition of a Domain, as libvirt writes it."""
+    dom = lookup(domain)
+    with translated_errors():
+        return dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+
+
+def libvirt_version(domain):
+    """The host's libvirt version as libvirt's integer (major * 1,000,000 + minor * 1,000 + micro)."""
+    conn = libvirt_adapter.connection_for(domain.host).get()
+    with translated_errors():
+        return conn.getLibVersion()
+
+
+def propose_namespace(domain, namespace, current_xml=None):
+    """The change writing `namespace` into the definition; ChangeRefused when a check fails."""
+    problems = check_commandline(namespace.args, namespace.env)
+    if problems:
+        raise ChangeRefused("The QEMU command line cannot work for a VM run by libvirt; nothing was defined.",
+                            problems, code="commandline_refused")
+    old = current_xml if current_xml is not None else inactive_xml(domain)
+    try:
+        document = write_namespace(parse(old), namespace)
+    except DefinitionError as exc:
+        raise ChangeRefused(exc.message, code="invalid") from exc
+    return ProposedChange("Change the QEMU passthrough (qemu: namespace)", old, document.to_xml())
+
+
+def current_namespace(domain):
+    return read_namespace(parse(inactive_xml(domain)))
+
+
+def propose_rewrites(domain, current_xml=None):
+    """The registry's rewrites for this domain on its host's libvirt, each as a ProposedChange."""
+    old = current_xml if current_xml is not None else inactive_xml(domain)
+    version = libvirt_version(domain)
+    return [ProposedChange(rewrite.description, old, rewrite.new_xml_text)
+            for rewrite in generic_equivalents.suggest_rewrites(old, version)]
+
+
+def _require_all(user, domain, needed, action, params, source_address):
+    for permission in needed:
+        try:
+            permissions.require(user, permission, domain)
+        except permissions.PermissionDenied:
+            audit.record(user, action, domain, params, outcome=f"denied: needs {permission}",
+                         source_address=source_address)
+            raise
+
+
+def _define(domain, xml):
+    conn = libvirt_adapter.connection_for(domain.host).get()
+    with translated_errors():
+        conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+
+
+def apply_change(user, domain, change, action, needed, source_address=None, reviewed_digest=None):
+    """Define change.new_xml for domain as user, after checking that nobody changed the definition meanwhile."""
+    params = {"description": change.description, "diff": change.diff_text}
+    _require_all(user, domain, needed, action, params, source_address)
+    current = inactive_xml(domain)
+    if digest(current) != (reviewed_digest or change.old_digest):
+        audit.record(user, action, domain, params, outcome="refused: definition changed meanwhile",
+                     source_address=source_address)
+        raise ChangeRefused("The definition changed since this diff was made; review the new diff and apply again.",
+                            code="stale")
+    try:
+        _define(domain, change.new_xml)
+    except VirtError as exc:
+        audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        raise ChangeRefused(f"libvirt refused the new definition: {exc.message}", code="libvirt_refused") from exc
+    audit.record(user, action, domain, params, source_address=source_address)
+    return change
+
+
+def do_set_namespace(user, domain, namespace, source_address=None, reviewed_digest=None):
+    """Write the qemu: namespace into domain's definition (checked, diffed, defined, audited)."""
+    params = {"args": namespace.args, "env": [list(pair) for pair in namespace.env]}
+    _require_all(user, domain, COMMANDLINE_PERMISSIONS, "qemu.commandline", params, source_address)
+    try:
+        change = propose_namespace(domain, namespace)
+    except ChangeRefused as exc:
+        audit.record(user, "qemu.commandline", domain, params,
+                     outcome=f"refused: {exc.message} " + " ".join(p.message for p in exc.problems),
+                     source_address=source_address)
+        raise
+    if not change.changed:
+        return change
+    return apply_change(user, domain, change, "qemu.commandline", COMMANDLINE_PERMISSIONS, source_address,
+                        reviewed_digest)
+
+
+def do_apply_rewrite(user, domain, index, source_address=None, reviewed_digest=None):
+    """Apply the index-th registry rewrite of domain (as listed by propose_rewrites)."""
+    rewrites = propose_rewrites(domain)
+    if not 0 <= index < len(rewrites):
+        raise ChangeRefused(f"There is no rewrite number {index} for '{domain.name}' now "
+                            f"({len(rewrites)} available); reload the list.", code="no_such_rewrite")
+    return apply_change(user, domain, rewrites[index], "qemu.rewrite", REWRITE_PERMISSIONS, source_address,
+                        reviewed_digest)

@@ -1,0 +1,46 @@
+"""Template tags the core pages load to show QEMU extras: explained taints, the registry's findings, links."""
+
+from django import template
+
+from domains import permissions
+from domains.definitions import DefinitionError
+from domains.libvirt_adapter import VirtError
+from qemu_extras import definition_changes, generic_equivalents, taint_cache
+from qemu_extras.taints import explain_all
+
+register = template.Library()
+
+ACTIVE = ("running", "paused", "blocked", "pmsuspended")
+
+
+@register.inclusion_tag("qemu_extras/domain_panel.html", takes_context=True)
+def qemu_domain_panel(context, domain, facts):
+    """Taints and deprecations explained, and the extras this domain uses with their generic equivalents."""
+    user = context["request"].user
+    panel = {"domain": domain, "messages": explain_all(getattr(facts, "messages", None) or []),
+             "running": bool(facts and facts.active), "extras": [], "rewrites": [], "error": "",
+             "may_monitor": permissions.has_perm(user, "monitor_read", domain),
+             "may_write": permissions.has_perm(user, "write", domain)}
+    if panel["may_write"] or permissions.has_perm(user, "read", domain):
+        try:
+            xml = definition_changes.inactive_xml(domain)
+            version = definition_changes.libvirt_version(domain)
+            panel["libvirt_version"] = generic_equivalents.version_text(version)
+            # suggest_rewrites lists the rewritable extras in the same order, so the
+            # n-th rewritable finding is rewrite number n.
+            numbered, count = [], 0
+            for extra in generic_equivalents.find_extras(xml, version):
+                numbered.append({"use": extra, "rewrite": count if extra.rewritable else None})
+                count += extra.rewritable
+            panel["extras"] = numbered
+        except (VirtError, DefinitionError) as exc:
+            panel["error"] = exc.message
+    return panel
+
+
+@register.inclusion_tag("qemu_extras/taint_badges.html")
+def qemu_taint_badges(host, item):
+    """Badges for a dashboard row: cached per boot, so the listing stays one bulk call per host."""
+    if getattr(item, "state", "") not in ACTIVE:
+        return {"messages": []}
+    return {"messages": taint_cache.explained_for_listing(host, item.uuid)}

@@ -1,0 +1,115 @@
+"""The extras' pages: the interactive monitor, the qemu: namespace form, and a registry rewrite's review."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from console.request_helpers import client_address, visible_domain
+from domains.definitions import DefinitionError
+from domains.libvirt_adapter import VirtError
+from domains.permissions import route_permission
+from qemu_extras import definition_changes
+from qemu_extras.definition_changes import ChangeRefused
+from qemu_extras.namespace_edits import DEPRECATION_BEHAVIORS, PROPERTY_TYPES, OverrideProperty, QemuNamespace
+from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
+
+
+@route_permission("monitor_read", note="each command then needs what the command policy says")
+@require_GET
+def monitor_page(request, uuid):
+    domain = visible_domain(request.user, uuid, "monitor_read")
+    return render(request, "qemu_extras/monitor.html", {
+        "domain": domain, "subprotocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION,
+    })
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def namespace_from_form(post):
+    """A QemuNamespace from the form; DefinitionError naming the line that cannot be read."""
+    env = []
+    for line in _lines(post.get("env")):
+        name, sep, value = line.partition("=")
+        env.append((name.strip(), value if sep else None))
+    overrides = []
+    for line in _lines(post.get("overrides")):
+        parts = line.split(None, 3)
+        if len(parts) < 3:
+            raise DefinitionError(f"Override line '{line}' needs: alias property type [value], "
+                                  "e.g. 'ua-net0 romfile string '.")
+        overrides.append(OverrideProperty(parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else
+                                          ("" if parts[2] == "string" else None)))
+    return QemuNamespace(
+        # One argument per line, kept as typed apart from the line break: spaces inside are checked.
+        args=[line.rstrip("\r") for line in (post.get("args") or "").split("\n") if line.strip()],
+        env=env,
+        capabilities_add=(post.get("capabilities_add") or "").split(),
+        capabilities_del=(post.get("capabilities_del") or "").split(),
+        overrides=overrides,
+        deprecation=post.get("deprecation", ""),
+    )
+
+
+def _form_values(namespace):
+    return {
+        "args": "\n".join(namespace.args),
+        "env": "\n".join(name if value is None else f"{name}={value}" for name, value in namespace.env),
+        "capabilities_add": " ".join(namespace.capabilities_add),
+        "capabilities_del": " ".join(namespace.capabilities_del),
+        "overrides": "\n".join(" ".join(x for x in (o.alias, o.name, o.type, o.value) if x is not None)
+                               for o in namespace.overrides),
+        "deprecation": namespace.deprecation,
+    }
+
+
+@route_permission("write", note="and monitor_admin to apply: raw QEMU arguments are as strong as any monitor command")
+@require_http_methods(["GET", "POST"])
+def commandline_page(request, uuid):
+    domain = visible_domain(request.user, uuid, "write")
+    context = {"domain": domain, "behaviors": DEPRECATION_BEHAVIORS, "property_types": PROPERTY_TYPES,
+               "problems": [], "change": None, "error": ""}
+    try:
+        if request.method == "GET":
+            xml = definition_changes.inactive_xml(domain)
+            context["values"] = _form_values(definition_changes.current_namespace(domain))
+            context["digest"] = definition_changes.digest(xml)
+            return render(request, "qemu_extras/commandline.html", context)
+        context["values"] = {key: request.POST.get(key, "") for key in
+                             ("args", "env", "capabilities_add", "capabilities_del", "overrides", "deprecation")}
+        namespace = namespace_from_form(request.POST)
+        if request.POST.get("step") == "apply":
+            change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),
+                                                         request.POST.get("digest") or None)
+            messages.success(request, "The QEMU passthrough was defined; it takes effect at the next start."
+                             if change.changed else "Nothing changed.")
+            return redirect("domain-detail", uuid=domain.uuid)
+        change = definition_changes.propose_namespace(domain, namespace)
+        context.update(change=change, digest=change.old_digest)
+    except ChangeRefused as exc:
+        context.update(error=exc.message, problems=exc.problems, digest=request.POST.get("digest", ""))
+    except (DefinitionError, VirtError) as exc:
+        context.update(error=exc.message, digest=request.POST.get("digest", ""))
+    return render(request, "qemu_extras/commandline.html", context)
+
+
+@route_permission("write")
+@require_http_methods(["GET", "POST"])
+def rewrite_page(request, uuid, index):
+    domain = visible_domain(request.user, uuid, "write")
+    try:
+        if request.method == "POST":
+            change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
+                                                         request.POST.get("digest") or None)
+            messages.success(request, f"Applied: {change.description}")
+            return redirect("domain-detail", uuid=domain.uuid)
+        rewrites = definition_changes.propose_rewrites(domain)
+        if not 0 <= index < len(rewrites):
+            messages.error(request, "That rewrite is no longer available; the definition changed.")
+            return redirect("domain-detail", uuid=domain.uuid)
+        return render(request, "qemu_extras/rewrite.html", {"domain": domain, "change": rewrites[index],
+                                                             "index": index})
+    except (ChangeRefused, VirtError) as exc:
+        messages.error(request, exc.message)
+        return redirect("domain-detail", uuid=domain.uuid)

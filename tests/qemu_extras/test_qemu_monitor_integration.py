@@ -1,0 +1,176 @@
+"""Monitor and agent passthrough against the real demo guest: API, policy, schema checks, audit, taints, events."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from domains.access_models import AuditEntry
+from domains.actions import do_domain_action
+from tests.qemu_extras.conftest import api_client, monitor_socket, post_json
+
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+
+def monitor(client, domain, command, hmp=False):
+    return post_json(client, f"/api/qemu/v1/domains/{domain.uuid}/monitor", {"command": command, "hmp": hmp})
+
+
+def test_qmp_query_status_answers_qemus_return(admin, demo):
+    response = monitor(api_client(admin), demo, '{"execute": "query-status"}')
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["return"]["status"] == "running" and body["return"]["running"] is True
+    assert body["level"] == "monitor_read"
+    assert body["generic_equivalent"]["api"] == "virDomainGetState"
+
+
+def test_hmp_info_registers_answers_qemus_text(admin, demo):
+    response = monitor(api_client(admin), demo, "info registers", hmp=True)
+    assert response.status_code == 200, response.json()
+    registers = response.json()["return"]
+    assert "CPU#0" in registers and ("RIP=" in registers or "EIP=" in registers)
+
+
+def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(operator, demo):
+    client = api_client(operator)
+    allowed = monitor(client, demo, '{"execute": "query-name"}')
+    assert allowed.status_code == 200, allowed.json()
+    for command, hmp in (('{"execute": "device_add", "arguments": {"driver": "virtio-rng-pci"}}', False),
+                         ("gdbserver tcp::1234", True),
+                         ('{"execute": "human-monitor-command", "arguments": {"command-line": "info status"}}', False)):
+        response = monitor(client, demo, command, hmp)
+        assert response.status_code == 403, (command, response.json())
+        body = response.json()
+        assert body["code"] == "permission_denied" and body["fields"]["permission"] == "monitor_admin"
+        assert "monitor_admin" in body["message"]
+    denied = AuditEntry.objects.filter(action="qemu.monitor", outcome__startswith="denied")
+    assert {entry.parameters["command"] for entry in denied} >= {"gdbserver tcp::1234"}
+
+
+def test_a_user_who_may_not_see_the_domain_gets_404(outsider, demo):
+    response = monitor(api_client(outsider), demo, '{"execute": "query-status"}')
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("command, code, words", [
+    ('{"execute": "query-nothing-such"}', "unknown_command", "no QMP command 'query-nothing-such'"),
+    ('{"execute": "qom-get", "arguments": {"path": "/machine"}}', "missing_argument", "property"),
+    ('{"execute": "query-status", "arguments": {"verbose": true}}', "unknown_argument", "verbose"),
+    ('{"execute": ', "invalid_command", "not valid JSON"),
+])
+def test_it_refuses_what_the_running_qemus_schema_refuses_before_sending(admin, demo, command, code, words):
+    response = monitor(api_client(admin), demo, command)
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == code and words in response.json()["message"]
+
+
+def test_qemus_own_error_is_passed_on_in_its_words(admin, demo):
+    response = monitor(api_client(admin), demo, '{"execute": "qom-get", "arguments": {"path": "/nowhere", '
+                                                '"property": "type"}}')
+    assert response.status_code == 422, response.json()
+    body = response.json()
+    assert body["code"] == "qemu_error" and "QEMU:" in body["message"]
+    assert body["fields"]["error"]["class"]
+
+
+def test_every_passthrough_is_audited_with_its_full_text_and_outcome(admin, demo):
+    monitor(api_client(admin), demo, "info status", hmp=True)
+    entry = AuditEntry.objects.filter(action="qemu.monitor").order_by("-id").first()
+    assert entry.parameters["command"] == "info status" and entry.parameters["hmp"] is True
+    assert entry.parameters["classified_as"] == "query-status" and entry.outcome == "ok"
+
+
+def test_the_custom_monitor_taint_is_shown_after_a_passthrough(admin, demo):
+    client = api_client(admin)
+    monitor(client, demo, '{"execute": "query-status"}')
+    taints = client.get(f"/api/qemu/v1/domains/{demo.uuid}/taints").json()
+    flags = {message["flag"]: message for message in taints["messages"]}
+    assert "custom-monitor" in flags and "QMP/HMP passthrough" in flags["custom-monitor"]["explanation"]
+    page = client.get(f"/domains/{demo.uuid}/").content.decode()
+    assert "custom monitor control commands issued" in page and "QMP/HMP passthrough" in page
+    assert "Open the QEMU monitor" in page
+    dashboard = client.get("/").content.decode()
+    assert 'class="taint-badge"' in dashboard and "custom-monitor" in dashboard
+
+
+def test_agent_not_connected_is_a_clear_message(admin, demo):
+    response = post_json(api_client(admin), f"/api/qemu/v1/domains/{demo.uuid}/agent",
+                         {"command": '{"execute": "guest-ping"}', "timeout": 1})
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert body["code"] == "agent_not_connected" and "qemu-guest-agent" in body["message"]
+
+
+def test_the_agent_policy_applies_before_the_agent_is_asked(operator, demo):
+    response = post_json(api_client(operator), f"/api/qemu/v1/domains/{demo.uuid}/agent",
+                         {"command": '{"execute": "guest-exec", "arguments": {"path": "/bin/sh"}}'})
+    assert response.status_code == 403 and response.json()["fields"]["permission"] == "monitor_admin"
+
+
+def test_the_monitor_page_loads_for_a_user_with_monitor_read(operator, demo):
+    page = api_client(operator).get(f"/qemu/domains/{demo.uuid}/monitor/")
+    assert page.status_code == 200
+    assert b"virtconsole.qemu.v1" in page.content and b"js/monitor.js" in page.content
+
+
+def test_the_extras_version_names_its_policy(admin, demo):
+    body = api_client(admin).get("/api/qemu/v1/version").json()
+    assert body["version"] and body["websocket_subprotocol"] == "virtconsole.qemu.v1"
+    assert "When an extra may be removed" in body["policy"]
+
+
+async def receive_type(comm, kind, timeout=10.0):
+    """Messages until one of type kind arrives; returns it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"no {kind!r} message within {timeout} s")
+        message = await comm.receive_json_from(timeout=left)
+        if message["type"] == kind:
+            return message
+
+
+async def test_the_monitor_session_runs_commands_and_streams_filtered_qmp_events(admin, demo):
+    comm = await monitor_socket(admin, demo)
+    connected, subprotocol = await comm.connect(timeout=10)
+    assert connected and subprotocol == "virtconsole.qemu.v1"
+    hello = await comm.receive_json_from(timeout=10)
+    assert hello["type"] == "hello" and hello["running"] is True
+    schema = await receive_type(comm, "schema")
+    assert "query-status" in schema["commands"] and "STOP" in schema["events"]
+    await comm.send_json_to({"type": "command", "id": 1, "command": '{"execute": "query-status"}'})
+    result = await receive_type(comm, "result")
+    assert result["id"] == 1 and result["return"]["status"] == "running"
+    await comm.send_json_to({"type": "filter", "events": ["stop", "resume"]})
+    assert (await receive_type(comm, "filter"))["events"] == ["RESUME", "STOP"]
+    await sync_to_async(do_domain_action)(admin, demo, "suspend")
+    await sync_to_async(do_domain_action)(admin, demo, "resume")
+    stop = await receive_type(comm, "event")
+    resume = await receive_type(comm, "event")
+    assert (stop["event"], resume["event"]) == ("STOP", "RESUME")
+    await comm.disconnect()
+
+
+async def test_the_monitor_session_checks_the_policy_per_command(operator, demo):
+    comm = await monitor_socket(operator, demo)
+    connected, _ = await comm.connect(timeout=10)
+    assert connected
+    await receive_type(comm, "hello")
+    await comm.send_json_to({"type": "command", "id": "q", "command": "info name", "hmp": True})
+    assert (await receive_type(comm, "result"))["id"] == "q"
+    await comm.send_json_to({"type": "command", "id": "x", "command": "quit", "hmp": True})
+    error = await receive_type(comm, "error")
+    assert error["id"] == "x" and error["code"] == "permission_denied" and error["permission"] == "monitor_admin"
+    await comm.disconnect()
+
+
+async def test_the_monitor_session_is_refused_to_a_user_who_may_not_see_the_domain(outsider, demo):
+    comm = await monitor_socket(outsider, demo)
+    connected, _ = await comm.connect(timeout=10)
+    assert connected
+    error = json.loads((await comm.receive_output(timeout=5))["text"])
+    assert error["code"] == "not_found"
+    assert (await comm.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4004}
