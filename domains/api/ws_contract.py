@@ -156,8 +156,8 @@ def check_into(report, snapshot_path, live=None):
     """Add the websocket catalogue's breaks (or why it was skipped) to a contract report."""
     live = live_catalogue() if live is None else live
     if live is None:
-        report.notes.append(f"Websocket catalogue check skipped: {CATALOGUE_MODULE} (console/ws_protocol.py) "
-                            "does not exist yet.")
+        report.notes.append(f"Websocket catalogue check skipped: {CATALOGUE_MODULE} "
+                            f"({CATALOGUE_MODULE.replace('.', '/')}.py) does not exist yet.")
         return
     if not Path(snapshot_path).exists():
         report.breaks.append(f"{snapshot_path} is missing while {CATALOGUE_MODULE} exists: run "
