@@ -1,7 +1,13 @@
-"""Websocket routes under /ws/v1/."""
+"""Websocket routes under /ws/v1/ (protocol virtconsole.v1: see console/ws_protocol.py)."""
 
-websocket_urlpatterns = []
+from django.urls import path
 
-from qemu_extras.routing import websocket_urlpatterns as qemu_extras_routes  # noqa: E402  QEMU extras' monitor
+from console.consumers.events import EventsSocket
+from console.consumers.serial import SerialConsoleSocket
+from console.consumers.vnc import VncConsoleSocket
 
-websocket_urlpatterns += qemu_extras_routes
+websocket_urlpatterns = [
+    path("ws/v1/events", EventsSocket.as_asgi()),
+    path("ws/v1/domains/<uuid:uuid>/serial", SerialConsoleSocket.as_asgi()),
+    path("ws/v1/domains/<uuid:uuid>/vnc", VncConsoleSocket.as_asgi()),
+]

@@ -13,13 +13,54 @@ _loop_lock = threading.Lock()
 _listeners = []
 
 
+class _WakingAsyncIOImpl(libvirtaio.virEventAsyncIOImpl):
+    """libvirtaio, plus a wake-up of its loop when another thread changes a handle or a timer.
+
+    libvirt dispatches events by arming a timer from its own threads (the
+    embedded driver's, or the thread of a blocking call); plain libvirtaio
+    then schedules work on a loop that sleeps on, so an event waits for the
+    next unrelated wake-up (seconds, or forever on an idle loop).
+    """
+
+    def _from_other_thread(self):
+        try:
+            return asyncio.get_running_loop() is not self.loop
+        except RuntimeError:
+            return True
+
+    def _woken(name):  # noqa: N805  (builds methods at class creation)
+        def method(self, *args):
+            result = getattr(libvirtaio.virEventAsyncIOImpl, name)(self, *args)
+            if self._from_other_thread() and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(_nothing)
+            return result
+        method.__name__ = name
+        return method
+
+    _add_handle = _woken("_add_handle")
+    _update_handle = _woken("_update_handle")
+    _remove_handle = _woken("_remove_handle")
+    _add_timeout = _woken("_add_timeout")
+    _update_timeout = _woken("_update_timeout")
+    _remove_timeout = _woken("_remove_timeout")
+    del _woken
+
+
+def _nothing():
+    pass
+
+
+def _register_impl(loop):
+    libvirtaio._current_impl = _WakingAsyncIOImpl(loop=loop).register()
+
+
 def attach_to_running_loop():
     """Run libvirt's events on the caller's asyncio loop (Daphne's, at the first request)."""
     global _loop
     with _loop_lock:
         if _loop is None:
             _loop = asyncio.get_running_loop()
-            libvirtaio.virEventRegisterAsyncIOImpl(loop=_loop)
+            _register_impl(_loop)
     return _loop
 
 
@@ -39,7 +80,7 @@ def ensure_event_loop():
 
         def run():
             asyncio.set_event_loop(loop)
-            libvirtaio.virEventRegisterAsyncIOImpl(loop=loop)
+            _register_impl(loop)
             loop.call_soon(ready.set)
             loop.run_forever()
 

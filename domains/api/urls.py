@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from domains.api import audit as audit_views
 from domains.api import grants as grant_views
 from domains.api import views
+from domains.api.console_tickets import ConsoleTickets
 from domains.api.errors import unknown_endpoint
 from domains.api.openapi import V1DocsView, V1SchemaView
 from domains.api.version import VersionView
@@ -24,6 +25,8 @@ urlpatterns = [
     path("domains", api(views.DomainList), name="api-domains"),
     path("domains/<uuid:uuid>", api(views.DomainDetail), name="api-domain"),
     path("domains/<uuid:uuid>/actions", api(views.DomainActions), name="api-domain-actions"),
+    # Live sessions (console tickets)
+    path("domains/<uuid:uuid>/console-tickets", api(ConsoleTickets), name="api-console-tickets"),
     # Permissions and audit
     path("grants", api(grant_views.GrantList), name="api-grants"),
     path("grants/<int:grant_id>", api(grant_views.GrantDetail), name="api-grant"),

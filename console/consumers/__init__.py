@@ -1,0 +1,1 @@
+"""The /ws/v1/ websocket consumers: events, serial console, graphical console."""
