@@ -85,15 +85,33 @@ def find_disk(document, target_dev: str) -> etree._Element:
                           path="/domain/devices")
 
 
-def _check_disk(document, target_dev: str, bus: str, device: str, fmt: str | None, cache: str | None) -> None:
-    if not _TARGET_DEV_RE.match(target_dev or ""):
-        raise DefinitionError(f"{target_dev!r} is not a disk target name; use e.g. vda, sdb or hdc.")
+_BUS_PREFIXES = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd", "fdc": "fd", "xen": "xvd"}
+
+
+def _free_target(document, prefix: str) -> str:
+    """The first unused target name with prefix: vda, vdb, … vdz, vdaa, …"""
+    used = {d.find("target").get("dev") for d in _listed(document, "disk") if d.find("target") is not None}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [prefix + a for a in letters] + [prefix + a + b for a in letters for b in letters]
+    return next(name for name in names if name not in used)
+
+
+def _check_bus(device: str, bus: str, target_dev: str) -> None:
     if bus not in DISK_BUSES:
         raise DefinitionError(f"Unknown disk bus {bus!r}; use one of {', '.join(DISK_BUSES)}.")
     if device not in DISK_DEVICES:
         raise DefinitionError(f"Unknown disk device {device!r}; use one of {', '.join(DISK_DEVICES)}.")
     if device == "cdrom" and bus == "virtio":
         raise DefinitionError("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide.")
+    if (device == "floppy") != (bus == "fdc") or (device == "floppy") != target_dev.startswith("fd"):
+        raise DefinitionError("A floppy drive goes on the fdc bus with a target named fda or fdb, and only a "
+                              "floppy does; pick a matching device, bus and target name.")
+
+
+def _check_disk(document, target_dev: str, bus: str, device: str, fmt: str | None, cache: str | None) -> None:
+    if not _TARGET_DEV_RE.match(target_dev or ""):
+        raise DefinitionError(f"{target_dev!r} is not a disk target name; use e.g. vda, sdb or hdc.")
+    _check_bus(device, bus, target_dev)
     if fmt is not None and fmt not in DISK_FORMATS:
         raise DefinitionError(f"Unknown disk format {fmt!r}; use one of {', '.join(DISK_FORMATS)}.")
     if cache is not None and cache not in DISK_CACHES:
@@ -134,18 +152,29 @@ def add_volume_disk(document, pool: str, volume: str, target_dev: str, *, bus: s
 
 
 def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None = None) -> None:
-    """Move a disk to another bus; its <address> goes too, as addresses are bus-specific (libvirt assigns one)."""
+    """Move a disk to another bus; its <address> goes too, as addresses are bus-specific (libvirt assigns one).
+
+    Without new_target_dev, a name that does not fit the bus (vdb on sata) becomes the first free one that does (sda…).
+    """
     disk = find_disk(document, target_dev)
     target = disk.find("target")
-    if bus not in DISK_BUSES:
-        raise DefinitionError(f"Unknown disk bus {bus!r}; use one of {', '.join(DISK_BUSES)}.", path=_path(target))
-    if disk.get("device") == "cdrom" and bus == "virtio":
-        raise DefinitionError("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide.", path=_path(target))
+    prefix = _BUS_PREFIXES.get(bus)
+    if not new_target_dev and prefix and not re.match(rf"{prefix}[a-z]+\Z", target_dev):
+        # libvirt derives sata/scsi/ide drive addresses from the name: vdb on sata would be unit 1.
+        new_target_dev = _free_target(document, prefix)
     rename = bool(new_target_dev) and new_target_dev != target_dev
     if rename:
         _check_disk(document, new_target_dev, bus, disk.get("device", "disk"), None, None)
+    else:
+        _check_bus(disk.get("device", "disk"), bus, target_dev)
     if target.get("bus") == bus and not rename:
         return
+    driver = child(disk, "driver")
+    multiqueue = [k for k in ("queues", "queue_size") if driver is not None and driver.get(k) is not None]
+    if bus != "virtio" and multiqueue:
+        raise DefinitionError(f"This disk's driver sets {' and '.join(multiqueue)}, which only virtio disks have; "
+                              "remove them in the raw editor before moving the disk to another bus.",
+                              path=_path(driver))
 
     def change(element: etree._Element) -> None:
         element_target = element.find("target")
@@ -364,10 +393,15 @@ def add_console(document, kind: str = "pty", target_type: str = "serial", port: 
     _char_kind(kind)
     if target_type not in CONSOLE_TARGETS:
         raise DefinitionError(f"Unknown console target {target_type!r}; use one of {', '.join(CONSOLE_TARGETS)}.")
-    for console in _listed(document, "console"):
+    consoles = _listed(document, "console")
+    for console in consoles:
         target = console.find("target")
         if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
             raise DefinitionError(f"A {target_type} console on port {port} already exists.", path=_path(console))
+    if target_type == "serial" and consoles:
+        # libvirt: "Only the first console can be a serial port"; a new console goes last.
+        raise DefinitionError("Only the first console can be a serial console and this domain has one already; "
+                              "add a virtio console instead.", path=_path(consoles[0]))
     return insert(_devices(document), build("console", {"type": kind}, None,
                                  build("target", {"type": target_type, "port": port})))
 

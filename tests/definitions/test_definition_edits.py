@@ -277,3 +277,34 @@ def test_edits_keep_a_compact_document_compact():
     edits.set_title(document, "x")
     assert document.to_xml() == ("<domain type='qemu'><name>c</name><title>x</title><os><type>hvm</type></os>"
                                  "<devices><serial type='pty'><target port='0'/></serial></devices></domain>")
+
+
+def test_moving_a_disk_to_sata_gives_it_a_sata_name():
+    document = parse(BASE)
+    devices.set_disk_bus(document, "vda", "sata")
+    assert "<target dev='sda' bus='sata'/>" in document.to_xml()
+
+
+def test_it_refuses_to_move_a_multiqueue_disk_off_virtio():
+    document = parse(BASE.replace("<driver name='qemu' type='qcow2'/>", "<driver name='qemu' type='qcow2' queues='4'/>"))
+    with pytest.raises(DefinitionError, match="only virtio disks"):
+        devices.set_disk_bus(document, "vda", "scsi")
+
+
+def test_it_refuses_a_floppy_target_for_a_hard_disk():
+    with pytest.raises(DefinitionError, match="floppy"):
+        devices.add_file_disk(parse(BASE), "/srv/x.img", "fdb")
+
+
+def test_it_refuses_a_second_serial_console():
+    document = parse(BASE)
+    devices.add_console(document)
+    with pytest.raises(DefinitionError, match="first console"):
+        devices.add_console(document, port=1)
+    devices.add_console(document, target_type="virtio", port=1)
+
+
+def test_it_refuses_to_switch_a_nic_to_a_type_its_other_settings_do_not_fit():
+    document = parse(BASE.replace("<model type='virtio'/>", "<model type='virtio'/>\n      <virtualport type='openvswitch'/>"))
+    with pytest.raises(DefinitionError, match="raw editor"):
+        devices.set_interface_source(document, 0, "user", None)
