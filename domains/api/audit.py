@@ -24,7 +24,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 class AuditList(GenericAPIView):
     serializer_class = AuditEntrySerializer
 
-    @extend_schema(parameters=[
+    @extend_schema(responses=AuditEntrySerializer(many=True), parameters=[
         OpenApiParameter("actor", str, description="Username"),
         OpenApiParameter("action", str, description="Action or its prefix, e.g. 'domain.' or 'login'"),
         OpenApiParameter("domain", str, description="Domain UUID"),

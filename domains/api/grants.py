@@ -58,6 +58,7 @@ class GrantList(GenericAPIView):
     def get_queryset(self):
         return visible_grants(self.request.user).order_by("id")
 
+    @extend_schema(responses=GrantSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -107,9 +108,11 @@ class RoleList(GenericAPIView):
     queryset = Role.objects.all()
     pagination_class = None
 
+    @extend_schema(responses=RoleSerializer(many=True))
     def get(self, request):
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
+    @extend_schema(responses={201: RoleSerializer})
     def post(self, request):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
