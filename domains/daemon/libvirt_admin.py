@@ -207,11 +207,16 @@ class AdminConnection:
     def on_close(self, callback):
         """Call callback(reason) once, when the daemon closes the connection ("eof", "error", "keepalive").
 
+        Called at once if the daemon closed it already.
+
         It runs on a background thread of this object, promptly: the worker
         watches the socket on libvirt's event loop. Not called for close().
         """
         with self._state_lock:
             self._close_callbacks.append(callback)
+            already = self._closed_reason
+        if already is not None and already != "client":
+            callback(already)  # closed before the callback was registered: still tell it
 
     # -- servers ----------------------------------------------------------------
 

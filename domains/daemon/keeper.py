@@ -1,0 +1,110 @@
+"""Keep one daemon on its desired settings: apply them on connect, and again each time the daemon comes back.
+
+A daemon forgets every runtime change when it restarts. The keeper holds an
+admin connection; when the daemon closes it (restart, crash), it reconnects
+with backoff and re-applies the desired settings, reporting each step to
+`on_event` so the caller can record it (audit, health):
+
+    {"kind": "applied", "reason": "connected" | "reconnected", "changed": [...], "live": {...}}
+    {"kind": "apply_failed", "reason": ..., "error": "libvirt's words"}
+    {"kind": "lost", "reason": "eof" | "error" | "keepalive"}
+    {"kind": "unreachable", "error": "libvirt's words"}      (once per outage)
+"""
+
+import logging
+import threading
+
+from domains.daemon.libvirt_admin import AdminConnection
+from domains.daemon.settings_service import apply_desired
+from domains.libvirt_adapter import VirtError
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 0.2
+BACKOFF_MAX = 30.0
+
+
+class DaemonKeeper:
+    """A background thread that keeps the daemon at `uri` on `desired()` (a callable: read fresh each time)."""
+
+    def __init__(self, uri, desired, on_event, backoff_first=BACKOFF_FIRST, backoff_max=BACKOFF_MAX):
+        self.uri = uri
+        self._desired = desired
+        self._on_event = on_event
+        self._backoff_first = backoff_first
+        self._backoff_max = backoff_max
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lost_reason = None
+        self._connection = None
+        self._thread = None
+
+    @property
+    def connection(self):
+        """The current admin connection (None while the daemon is away): share it for reads."""
+        return self._connection
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name=f"daemon-keeper {self.uri}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=10):
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def apply_now(self):
+        """Apply the desired settings on the live connection now (after the operator changed them)."""
+        conn = self._connection
+        if conn is None:
+            raise VirtError(f"the daemon at {self.uri or 'the default admin URI'} is not reachable right now")
+        return apply_desired(conn, self._desired())
+
+    def _emit(self, event):
+        try:
+            self._on_event(event)
+        except Exception:  # a failing listener must not stop the keeper
+            log.exception("daemon keeper listener failed on %s", event.get("kind"))
+
+    def _connect(self):
+        """An open connection, retrying with backoff; None once stopped."""
+        backoff = self._backoff_first
+        reported = False
+        while not self._stop.is_set():
+            try:
+                return AdminConnection(self.uri)
+            except VirtError as exc:
+                if not reported:
+                    self._emit({"kind": "unreachable", "error": exc.message})
+                    reported = True
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, self._backoff_max)
+        return None
+
+    def _closed(self, reason):
+        self._lost_reason = reason
+        self._wake.set()
+
+    def _run(self):
+        reason = "connected"
+        while not self._stop.is_set():
+            conn = self._connect()
+            if conn is None:
+                return
+            self._wake.clear()
+            conn.on_close(self._closed)
+            self._connection = conn
+            try:
+                report = apply_desired(conn, self._desired())
+                self._emit({"kind": "applied", "reason": reason, **report})
+            except (VirtError, ValueError) as exc:
+                self._emit({"kind": "apply_failed", "reason": reason, "error": getattr(exc, "message", str(exc))})
+            self._wake.wait()
+            self._connection = None
+            conn.close()
+            if self._stop.is_set():
+                return
+            self._emit({"kind": "lost", "reason": self._lost_reason})
+            reason = "reconnected"

@@ -1,0 +1,91 @@
+"""The daemon keeper: desired settings applied on connect and re-applied when the daemon restarts."""
+
+import queue
+import time
+
+import pytest
+
+from domains.daemon.keeper import DaemonKeeper
+from domains.daemon.settings_service import drift, read_live
+from tests.daemon.conftest import RestartableDaemon, virt_admin, virt_admin_table
+
+pytestmark = [pytest.mark.system]
+
+DESIRED = {
+    "servers": {"virtlockd": {"client_limits": {"max_clients": 900, "max_unauth_clients": 800}}},
+    "logging": {"filters": "3:rpc"},
+}
+
+
+def next_event(events, kind, timeout=20):
+    event = events.get(timeout=timeout)
+    assert event["kind"] == kind, event
+    return event
+
+
+def daemon_matches_desired():
+    limits = virt_admin_table("srv-clients-info", "virtlockd", uri=RestartableDaemon.URI)
+    filters = virt_admin("daemon-log-filters", uri=RestartableDaemon.URI)
+    return (limits["nclients_max"], limits["nclients_unauth_max"]) == (900, 800) and "3:*rpc*" in filters
+
+
+def test_it_applies_the_desired_settings_when_it_connects(virtlockd):
+    events = queue.Queue()
+    keeper = DaemonKeeper(RestartableDaemon.URI, lambda: DESIRED, events.put).start()
+    try:
+        applied = next_event(events, "applied")
+        assert applied["reason"] == "connected"
+        changed = [change["path"] for change in applied["changed"]]
+        assert changed == ["servers.virtlockd.client_limits", "logging.filters"]
+        assert daemon_matches_desired()
+        assert drift(DESIRED, read_live(keeper.connection)) == []
+    finally:
+        keeper.stop()
+
+
+def test_it_reapplies_the_desired_settings_after_the_daemon_restarts(virtlockd):
+    events = queue.Queue()
+    keeper = DaemonKeeper(RestartableDaemon.URI, lambda: DESIRED, events.put).start()
+    try:
+        next_event(events, "applied")
+
+        started = time.monotonic()
+        virtlockd.restart()
+
+        assert next_event(events, "lost")["reason"] == "eof"
+        reapplied = next_event(events, "applied")
+        elapsed = time.monotonic() - started
+        assert reapplied["reason"] == "reconnected"
+        assert reapplied["changed"], "a restarted daemon starts from its defaults"
+        assert daemon_matches_desired()
+        assert elapsed < 10
+    finally:
+        keeper.stop()
+
+
+def test_it_reports_a_daemon_that_is_away_and_applies_once_it_starts():
+    daemon = RestartableDaemon()
+    if daemon.answers():
+        pytest.skip("a virtlockd not started by these tests is running")
+    events = queue.Queue()
+    keeper = DaemonKeeper(RestartableDaemon.URI, lambda: DESIRED, events.put, backoff_max=0.5).start()
+    try:
+        assert "virtlockd-admin-sock" in next_event(events, "unreachable")["error"]
+        daemon.start()
+        assert next_event(events, "applied")["reason"] == "connected"
+        assert daemon_matches_desired()
+    finally:
+        keeper.stop()
+        daemon.stop()
+
+
+def test_a_rejected_desired_state_is_reported_not_fatal(virtlockd):
+    events = queue.Queue()
+    bad = {"servers": {"virtlockd": {"threadpool": {"max_workers": 4}}}}  # virtlockd has no worker pool
+    keeper = DaemonKeeper(RestartableDaemon.URI, lambda: bad, events.put).start()
+    try:
+        failed = next_event(events, "apply_failed")
+        assert "maxWorkers must not be switched from zero to non-zero" in failed["error"]
+        assert keeper.connection is not None and keeper.connection.is_alive()
+    finally:
+        keeper.stop()
