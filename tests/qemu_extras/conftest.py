@@ -33,17 +33,23 @@ def booted(embedded_host):
     libvirt_adapter.connection_for(embedded_host).get().defineXML(original)
 
 
+def domain_row(host):
+    """The demo guest's Domain row (transactional tests flush tables, so the host row is saved again)."""
+    host.save()
+    inventory.sync_host(host)
+    return Domain.objects.get(host=host, name="demo")
+
+
 @pytest.fixture
 def demo(booted, transactional_db):
-    """The demo guest's Domain row (transactional tests flush tables, so the host row is saved again)."""
-    booted.save()
-    inventory.sync_host(booted)
-    return Domain.objects.get(host=booted, name="demo")
+    """The running demo guest's Domain row."""
+    return domain_row(booted)
 
 
 @pytest.fixture
-def operator(demo):
+def operator(embedded_host, transactional_db):
     """A user holding monitor_read, monitor_write and agent on the demo guest, but not monitor_admin."""
+    demo = domain_row(embedded_host)
     user = get_user_model().objects.create_user("olga", "olga@example.com", "olga-pass-123")
     role = Role.objects.create(name="QEMU operator (test)", permissions=OPERATOR_PERMISSIONS)
     try:
