@@ -86,25 +86,33 @@ def live_domains(host):
 
 def sync_rows(host, live):
     """Make the host's Domain rows match libvirt's list, in a constant number of queries."""
-    existing = {row[0]: row for row in Domain.objects.filter(host=host).values_list("uuid", "pk", "name", "gone")}
+    fields = ["pk", "uuid", "name", "gone", "running_since", "running_since_exact"]
+    existing = {row["uuid"]: row for row in Domain.objects.filter(host=host).values(*fields)}
+    now = timezone.now()
     seen = set()
     to_create, to_update = [], []
     for item in live:
         seen.add(item.uuid)
         row = existing.get(item.uuid)
         if row is None:
-            to_create.append(Domain(host=host, uuid=item.uuid, name=item.name))
-        elif row[2] != item.name or row[3]:
-            to_update.append(Domain(pk=row[1], name=item.name, gone=False, changed=timezone.now()))
-    gone = [row[1] for key, row in existing.items() if key not in seen and not row[3]]
+            to_create.append(Domain(host=host, uuid=item.uuid, name=item.name,
+                                    running_since=now if item.active else None))
+            continue
+        wanted = {**row, "name": item.name, "gone": False}
+        if item.active != (row["running_since"] is not None):
+            # Started or stopped while no event reached us: the start time is a bound only.
+            wanted.update(running_since=now if item.active else None, running_since_exact=False)
+        if wanted != row:
+            to_update.append(Domain(**wanted, changed=now))
+    gone = [row["pk"] for key, row in existing.items() if key not in seen and not row["gone"]]
     if to_create or to_update or gone:
         with transaction.atomic():
             if to_create:
                 Domain.objects.bulk_create(to_create, ignore_conflicts=True)
             if to_update:
-                Domain.objects.bulk_update(to_update, ["name", "gone", "changed"])
+                Domain.objects.bulk_update(to_update, fields[2:] + ["changed"])
             if gone:
-                Domain.objects.filter(pk__in=gone).update(gone=True, changed=timezone.now())
+                Domain.objects.filter(pk__in=gone).update(gone=True, running_since=None, changed=now)
 
 
 def sync_host(host):
@@ -149,6 +157,17 @@ def _refresh_row(host_id, domain_uuid, name):
         close_old_connections()
 
 
+def _record_start(host_id, domain_uuid, since):
+    """Keep the exact start time a STARTED event gives (runs in a worker thread)."""
+    close_old_connections()
+    try:
+        Domain.objects.filter(host_id=host_id, uuid=domain_uuid).update(
+            running_since=since, running_since_exact=since is not None
+        )
+    finally:
+        close_old_connections()
+
+
 def _lifecycle_event(host_id, conn, dom, event, detail):
     event_word = states.event_name(event)
     detail_word = states.event_detail(event_word, detail)
@@ -156,6 +175,9 @@ def _lifecycle_event(host_id, conn, dom, event, detail):
     name = dom.name()
     if event_word in ("defined", "undefined", "stopped"):
         libvirt_events.event_loop().run_in_executor(None, _refresh_row, host_id, domain_uuid, name)
+    if event_word in ("started", "stopped"):
+        since = timezone.now() if event_word == "started" else None
+        libvirt_events.event_loop().run_in_executor(None, _record_start, host_id, domain_uuid, since)
     libvirt_events.publish({
         "type": "domain.lifecycle",
         "host": host_id,

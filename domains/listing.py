@@ -1,6 +1,7 @@
 """The domains a user may see, with live state: one bulk libvirt call per host, constant queries."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from domains import inventory, libvirt_adapter, permissions
 from domains.libvirt_adapter import VirtError
@@ -19,6 +20,8 @@ class DomainItem:
     memory_kib: int | None = None
     max_memory_kib: int | None = None
     cpu_percent: float | None = None
+    running_since: datetime | None = None
+    running_since_exact: bool = False
 
 
 @dataclass
@@ -50,13 +53,14 @@ def list_domains(user, host=None, state=None, name=None):
     rows = permissions.restrict(Domain.objects.filter(host__in=list(by_host)), user)
     if name:
         rows = rows.filter(name__icontains=name)
-    for row_host, row_uuid, row_name, gone in rows.values_list("host_id", "uuid", "name", "gone"):
+    columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
+    for row_host, row_uuid, row_name, gone, since, exact in rows.values_list(*columns):
         section = by_host[row_host]
         live = live_by_host.get(row_host, {}).get(row_uuid)
         if live is not None:
             item = DomainItem(row_uuid, live.name, row_host, section.host.name, live.state, live.reason,
                               live.vcpus, live.memory_kib, live.max_memory_kib,
-                              live.cpu_percent)
+                              live.cpu_percent, since if live.active else None, exact)
         else:
             item = DomainItem(row_uuid, row_name, row_host, section.host.name, "gone" if gone else "unknown")
         if state is None or item.state == state:

@@ -32,6 +32,10 @@ class Domain(models.Model):
     uuid = models.UUIDField()
     name = models.CharField(max_length=200)
     gone = models.BooleanField(default=False, help_text="Undefined in libvirt; kept for its history and grants.")
+    # libvirt does not say when a domain started: we know it exactly from a
+    # STARTED event, or only as "no later than" when first seen running.
+    running_since = models.DateTimeField(null=True, blank=True)
+    running_since_exact = models.BooleanField(default=False)
     first_seen = models.DateTimeField(auto_now_add=True)
     changed = models.DateTimeField(auto_now=True)
 

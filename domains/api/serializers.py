@@ -34,6 +34,10 @@ class DomainSerializer(serializers.Serializer):
     memory_kib = serializers.IntegerField(allow_null=True)
     max_memory_kib = serializers.IntegerField(allow_null=True)
     cpu_percent = serializers.FloatField(allow_null=True)
+    running_since = serializers.DateTimeField(
+        allow_null=True, help_text="When the domain started; exact only if running_since_exact, else no later than"
+    )
+    running_since_exact = serializers.BooleanField()
 
 
 @extend_schema_serializer(component_name="DomainAction")

@@ -13,7 +13,7 @@ from domains.actions import do_domain_action
 from domains.api.errors import error_response
 from domains.api.serializers import ActionRequestSerializer, ActionResultSerializer, DomainSerializer, HostSerializer
 from domains.hosts import do_add_host
-from domains.listing import list_domains
+from domains.listing import DomainItem, list_domains
 from domains.models import Host
 
 
@@ -78,9 +78,8 @@ def _one(user, domain):
     for item in _items(user, host=domain.host_id, name=domain.name):
         if str(item["uuid"]) == str(domain.uuid):
             return item
-    return {"uuid": domain.uuid, "name": domain.name, "host": domain.host_id, "host_name": domain.host.name,
-            "state": "gone" if domain.gone else "unknown", "reason": "", "vcpus": None, "memory_kib": None,
-            "max_memory_kib": None, "cpu_percent": None}
+    return asdict(DomainItem(domain.uuid, domain.name, domain.host_id, domain.host.name,
+                             "gone" if domain.gone else "unknown"))
 
 
 class DomainDetail(GenericAPIView):

@@ -113,3 +113,31 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_it_bounds_the_uptime_of_a_domain_first_seen_running(client, admin, make_test_host):
+    host = make_test_host(domains=2, running={0})
+    client.force_login(admin)
+
+    page = client.get("/").content.decode()
+
+    row = Domain.objects.get(host=host, name="vm0000")
+    assert row.running_since is not None and not row.running_since_exact
+    assert "running since at least" in page
+    assert Domain.objects.get(host=host, name="vm0001").running_since is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_knows_the_exact_start_time_from_the_started_event(client, admin, make_test_host):
+    from domains.actions import do_domain_action
+    from tests.conftest import wait_for
+
+    host = make_test_host(domains=1)
+    client.force_login(admin)
+    client.get("/")
+    row = Domain.objects.get(host=host)
+
+    do_domain_action(admin, row, "start")
+
+    wait_for(lambda: Domain.objects.get(pk=row.pk).running_since_exact)
+    assert ">started " in client.get("/").content.decode().replace('title="', ">")
