@@ -13,6 +13,7 @@ from console.request_helpers import client_address, visible_domain, visible_host
 from domains import audit, permissions
 from domains.access_models import Grant, Role
 from domains.grant_actions import GrantError, do_define_role, do_grant, do_revoke, find_holder, visible_grants
+from domains.models import Host
 from domains.permission_names import AUTHENTICATED, PERMISSIONS
 from domains.permissions import route_permission
 
@@ -77,7 +78,8 @@ def access_index(request):
         _grant_from_form(request)
         return redirect("access-index")
     grants = Grant.objects.filter(domain=None, host=None).select_related("role", "user", "group")
-    return render(request, "access_index.html", {"grants": grants, **_grant_form_context(request)})
+    return render(request, "access_index.html", {"grants": grants, "hosts": Host.objects.all(),
+                                                 **_grant_form_context(request)})
 
 
 @route_permission("manage_grants", note="everywhere: a person's grants span every scope")

@@ -1,0 +1,67 @@
+"""A user with a console-only grant opens the console of their VM, and can do nothing else anywhere."""
+
+import pytest
+
+from domains.permission_names import AUTHENTICATED, PUBLIC
+from tests.access.test_authorization_matrix import CASES, send, world  # noqa: F401  (world is a fixture)
+
+# Requests any signed-in user may make about themselves (their session, their token): not power over VMs.
+PERSONAL = {"logout-POST", "account-POST-create"}
+
+
+def _guarded(case):
+    return case.need not in (PUBLIC, AUTHENTICATED)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if _guarded(c)], ids=lambda c: c.id)
+def test_a_console_user_gets_only_the_console_of_their_vm(client, world, case):
+    client.force_login(world["people"]["Console user"])
+    answer = send(client, case, world)
+    may_do = {"getattr", "read", "open_device", "open_graphics"}
+    if case.need in may_do and not case.grant_object:
+        assert answer.status_code == case.ok, f"{case.id}: {answer.status_code}"
+    else:
+        assert answer.status_code in (403, 404), f"{case.id} was allowed: {answer.status_code}"
+
+
+def test_the_only_changes_a_console_user_may_make_are_console_tickets():
+    changing = {c.id for c in CASES if c.method != "GET" and c.need in ("open_device", "open_graphics")}
+    assert changing == {"api-console-tickets-POST-serial", "api-console-tickets-POST-vnc"}
+    assert {c.id for c in CASES if c.method != "GET" and c.need == AUTHENTICATED} == PERSONAL
+
+
+def test_a_console_user_cannot_open_the_console_of_another_vm(client, world):
+    from domains.models import Domain
+
+    client.force_login(world["people"]["Console user"])
+    other = Domain.objects.get(host=world["host"], name="vm0001")
+    for kind in ("serial", "vnc"):
+        answer = client.post(f"/api/v1/domains/{other.uuid}/console-tickets", {"kind": kind},
+                             content_type="application/json")
+        assert answer.status_code == 404
+
+
+def test_the_domain_page_offers_a_console_user_no_action_buttons(client, world):
+    client.force_login(world["people"]["Console user"])
+    page = client.get(f"/domains/{world['target'].uuid}/").content.decode()
+    assert "/actions/" not in page
+    assert "/access/" not in page
+    assert f"/domains/{world['target'].uuid}/audit/" in page
+
+
+def test_the_domain_page_offers_an_operator_power_buttons_but_not_undefine(client, world):
+    client.force_login(world["people"]["Operator"])
+    page = client.get(f"/domains/{world['target'].uuid}/").content.decode()
+    assert "/actions/start/" in page
+    assert "/actions/undefine/" not in page
+    assert "/actions/autostart_on/" not in page
+
+
+def test_the_hosts_page_offers_no_host_management_without_manage_hosts(client, world):
+    client.force_login(world["people"]["Administrator"])
+    page = client.get("/hosts/").content.decode()
+    assert "matrix" in page
+    assert "/hosts/add/" not in page and "/remove/" not in page and "/update/" not in page
+    client.force_login(world["people"]["admin"])
+    page = client.get("/hosts/").content.decode()
+    assert "/hosts/add/" in page and "/update/" in page
