@@ -50,3 +50,11 @@ def test_the_domain_list_paginates_and_filters(client, token_headers, make_test_
 
     assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
     assert [item["name"] for item in running["results"]] == ["vm0001"]
+
+
+def test_the_catch_all_route_stays_last():
+    from domains.api import urls
+    from domains.api.errors import unknown_endpoint
+
+    assert urls.urlpatterns[-1].callback is unknown_endpoint
+    assert all(pattern.callback is not unknown_endpoint for pattern in urls.urlpatterns[:-1])
