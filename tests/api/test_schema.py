@@ -1,5 +1,7 @@
 """The v1 OpenAPI document: clean, v1 only, one error shape, documented filters; and GET /api/v1/version."""
 
+import json
+
 import pytest
 from drf_spectacular.validation import validate_schema
 
@@ -70,3 +72,9 @@ def test_it_serves_the_version_and_changelog(client, db):
     assert response.status_code == 200
     assert response.json() == {"api": "v1", "version": API_VERSION, "changelog": CHANGELOG}
     assert CHANGELOG[0]["version"] == API_VERSION, "the newest changelog entry names the current version"
+
+
+def test_the_served_schema_is_the_one_the_contract_checks(client, schema):
+    served = client.get("/api/v1/schema/?format=json").json()
+
+    assert served == json.loads(json.dumps(schema, default=str))
