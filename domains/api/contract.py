@@ -150,8 +150,9 @@ def compare_fields(old, new, direction, where):
 
 def _parent_present(path, old):
     # A required field inside a new optional object is not a break: old clients never send that object.
-    parent = path.rsplit(".", 1)[0] if "." in path else ""
-    return parent in old
+    if path.endswith(("[]", "{}")):
+        return path[:-2] in old
+    return (path.rsplit(".", 1)[0] if "." in path else "") in old
 
 
 def _parameters(operation):

@@ -122,6 +122,9 @@ def test_it_passes_additions(committed, live):
     schemas(live)["Domain"]["properties"]["autostart"] = {"type": "boolean"}
     schemas(live)["Domain"]["required"].append("autostart")
     schemas(live)["DomainActionRequest"]["properties"]["force"] = {"type": "boolean"}
+    schemas(live)["DomainActionRequest"]["properties"]["tags"] = {"type": "array", "items": {"type": "string"}}
+    schemas(live)["DomainActionRequest"]["properties"]["options"] = {
+        "type": "object", "properties": {"depth": {"type": "integer"}}, "required": ["depth"]}
     schemas(live)["ActionEnum"]["enum"].append("hibernate")
     live["paths"][DOMAINS]["get"]["parameters"].append(
         {"in": "query", "name": "autostart", "required": False, "schema": {"type": "boolean"}})
@@ -192,3 +195,13 @@ def test_the_live_api_keeps_the_committed_contract():
     report = contract.check()
 
     assert report.ok, "\n".join(report.breaks)
+
+
+def test_it_reads_nullable_enums_as_drf_spectacular_writes_them(committed, live):
+    before = copy.deepcopy(committed)
+    schemas(before)["ActionResult"]["properties"]["kind"] = {"$ref": "#/components/schemas/ActionEnum"}
+    schemas(live)["NullEnum"] = {"enum": [None]}
+    schemas(live)["ActionResult"]["properties"]["kind"] = {
+        "oneOf": [{"$ref": "#/components/schemas/ActionEnum"}, {"$ref": "#/components/schemas/NullEnum"}]}
+
+    assert breaks(before, live) == [f"POST {ACTIONS} response 200: field 'kind' may now be null"]
