@@ -30,7 +30,8 @@ def load(path):
 def _component(document, ref):
     if not ref.startswith("#/components/schemas/"):
         raise ValueError(f"Cannot follow {ref!r}: only local #/components/schemas/ references are supported.")
-    return ref.rsplit("/", 1)[1], document.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+    name = ref.rsplit("/", 1)[1]
+    return name, document.get("components", {}).get("schemas", {}).get(name, {})
 
 
 def _type_of(schema):
