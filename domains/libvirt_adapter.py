@@ -1,6 +1,7 @@
 """The one place virtconsole talks to libvirt: a connection per host, errors, events."""
 
 import logging
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -40,6 +41,22 @@ def translated_errors():
         yield
     except libvirt.libvirtError as exc:
         raise VirtError.from_libvirt(exc) from exc
+
+
+def daemon_uri(uri):
+    """The URI to open: local qemu:///system spelled so it still reaches the daemon.
+
+    Once a process has opened qemu:///embed, libvirt routes qemu:///system to
+    the in-process driver ("Missing URI parameter 'root'") and refuses
+    qemu+unix:///system without a socket; naming the socket goes through the
+    remote driver to the daemon again.
+    """
+    if uri.rstrip("/") not in ("qemu:///system", "qemu+unix:///system"):
+        return uri
+    for socket_path in ("/run/libvirt/virtqemud-sock", "/run/libvirt/libvirt-sock"):
+        if os.path.exists(socket_path):
+            return f"qemu+unix:///system?socket={socket_path}"
+    return uri
 
 
 CONNECTED = "connected"
@@ -101,7 +118,7 @@ class HostConnection:
     def _open(self):
         libvirt_events.ensure_event_loop()
         try:
-            conn = libvirt.open(self.uri)
+            conn = libvirt.open(daemon_uri(self.uri))
         except libvirt.libvirtError as exc:
             error = VirtError.from_libvirt(exc)
             self._next_attempt = time.monotonic() + self._backoff
