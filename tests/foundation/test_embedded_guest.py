@@ -90,4 +90,4 @@ def test_the_domain_page_shows_the_demo_guests_devices_and_taint(admin, embedded
     assert "running" in page
     assert "vnc" in page and "127.0.0.1" in page
     assert "/dev/pts/" in page  # the pty behind the serial port
-    assert "tainted: running with undesirable elevated privileges" in page
+    assert "running with undesirable elevated privileges" in page
