@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import access_views, views
+from console import access_views, console_pages, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -26,6 +26,9 @@ urlpatterns = [
     path("access/roles/", access_views.role_list, name="role-list"),
     path("audit/", access_views.audit_log, name="audit-log"),
     path("account/", access_views.account, name="account"),
+    # Live sessions: console pages
+    path("domains/<uuid:uuid>/console/serial/", console_pages.serial_console, name="console-serial"),
+    path("domains/<uuid:uuid>/console/vnc/", console_pages.vnc_console, name="console-vnc"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
     path("", include("qemu_extras.urls")),  # QEMU extras: /api/qemu/v1/ and /qemu/ pages

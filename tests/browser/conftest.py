@@ -40,7 +40,8 @@ def served_console():
     }
     env.pop("DATABASE_URL", None)
     python = sys.executable
-    for command in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
+    # collectstatic: with DEBUG off, WhiteNoise serves only what is collected (pages' JS, vendor modules).
+    for command in (["migrate", "--noinput", "-v0"], ["bootstrap"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([python, "manage.py", *command], cwd=REPO, env=env, check=True, capture_output=True, timeout=180)
     port = _free_port()
     log = open(var / "daphne.log", "wb")
@@ -79,9 +80,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def logged_in_page(browser, served_console):
-    """A Chromium page logged in as the admin of the served console."""
+def signed_in_page(browser, served_console):
+    """A new browser context signed in as the served console's admin; returns (context, page)."""
     base_url, username, password = served_console
     context = browser.new_context(base_url=base_url)
     page = context.new_page()
@@ -90,5 +90,20 @@ def logged_in_page(browser, served_console):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+    return context, page
+
+
+@pytest.fixture
+def logged_in_page(browser, served_console):
+    """A Chromium page logged in as the admin of the served console."""
+    context, page = signed_in_page(browser, served_console)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def second_page(browser, served_console):
+    """Another signed-in session: what it changes happens out of band for the page under test."""
+    context, page = signed_in_page(browser, served_console)
     yield page
     context.close()
