@@ -18,7 +18,11 @@ def _from_params(cls, params):
 
 @dataclass(frozen=True)
 class ThreadPool:
-    """A server's worker pool: min, max and priority workers are settable, the rest is live."""
+    """A server's worker pool: min, max and priority workers are settable, the rest is live.
+
+    libvirt reads back prio_workers as the priority workers running now: after
+    it is lowered, the count drops as the extra workers exit (milliseconds).
+    """
 
     min_workers: int
     max_workers: int

@@ -142,6 +142,43 @@ def read_live(conn, servers=None):
     }
 
 
+def client_json(client):
+    """One DaemonClient as the API shows it: identity keys only where the daemon reported them."""
+    identity = {
+        key: value
+        for key, value in (
+            ("unix_user_id", client.unix_user_id),
+            ("unix_user_name", client.unix_user_name),
+            ("unix_group_id", client.unix_group_id),
+            ("unix_group_name", client.unix_group_name),
+            ("unix_process_id", client.unix_process_id),
+            ("sasl_user_name", client.sasl_user_name),
+            ("x509_dname", client.x509_dname),
+            ("sock_addr", client.sock_addr),
+            ("selinux_context", client.selinux_context),
+        )
+        if value is not None
+    }
+    return {
+        "id": client.id,
+        "transport": client.transport,
+        "connected_at": client.connected_at.isoformat(),
+        "readonly": client.readonly,
+        "identity": identity,
+    }
+
+
+def describe_daemon(conn, desired):
+    """Everything the daemon page and GET .../daemon show, JSON-ready: live settings, drift, clients."""
+    live = read_live(conn)
+    return {
+        "daemon_version": conn.daemon_version(),
+        "live": live,
+        "drift": drift(desired, live),
+        "clients": {server: [client_json(client) for client in conn.clients(server)] for server in live["servers"]},
+    }
+
+
 def drift(desired, live):
     """Where the live daemon differs from `desired`: [{"path", "desired", "live"}], [] when none.
 

@@ -1,9 +1,20 @@
 """Desired daemon settings: checking, patching, drift, and all-or-nothing apply on a real libvirtd."""
 
+import json
+import os
+
+import libvirt
 import pytest
 
 from domains.daemon.libvirt_admin import VirtError
-from domains.daemon.settings_service import apply_desired, drift, merge_patch, read_live, validate_desired
+from domains.daemon.settings_service import (
+    apply_desired,
+    describe_daemon,
+    drift,
+    merge_patch,
+    read_live,
+    validate_desired,
+)
 from tests.daemon.conftest import SERVER, virt_admin_table
 
 LIVE = {
@@ -170,3 +181,19 @@ def test_it_names_a_server_the_daemon_does_not_have_and_changes_nothing(restored
         apply_desired(restored_daemon, {"logging": {"filters": "1:qemu"}, "servers": {"virtqemud": {"threadpool": {}}}})
 
     assert read_live(restored_daemon)["logging"] == before["logging"]
+
+
+@pytest.mark.system
+def test_it_describes_the_daemon_as_json_with_drift_and_clients(admin_connection):
+    conn = libvirt.open("qemu:///system")
+    try:
+        described = describe_daemon(admin_connection, {"servers": {SERVER: {"threadpool": {"max_workers": 4321}}}})
+    finally:
+        conn.close()
+
+    json.dumps(described)  # the API returns it as is
+    assert described["daemon_version"].count(".") == 2
+    assert {"admin", SERVER} <= set(described["live"]["servers"])
+    assert described["drift"][0]["path"] == f"servers.{SERVER}.threadpool.max_workers"
+    mine = [c for c in described["clients"][SERVER] if c["identity"].get("unix_process_id") == os.getpid()]
+    assert mine and mine[0]["transport"] == "unix" and mine[0]["identity"]["unix_user_name"] == "root"
