@@ -102,7 +102,7 @@ class Extras(APIView):
 @route_permission("write")
 class Rewrites(APIView):
     def post(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
+        domain = visible_domain(request.user, uuid, "write")
         index = request.data.get("index")
         if not isinstance(index, int) or isinstance(index, bool):
             return error_response(400, "invalid", 'Give "index": the number of the rewrite from GET …/extras.',
@@ -150,7 +150,9 @@ def namespace_dict(namespace):
     return body
 
 
-@route_permission("write", note="and monitor_admin to change it: raw QEMU arguments are as strong as any monitor command")
+@route_permission(GET="read", POST=("monitor_admin", "write"),
+                  note="POST with dry_run needs write; defining needs monitor_admin and write: raw QEMU "
+                       "arguments are as strong as any monitor command")
 class CommandLine(APIView):
     def get(self, request, uuid):
         domain = visible_domain(request.user, uuid, "read")
@@ -159,10 +161,11 @@ class CommandLine(APIView):
 
     def post(self, request, uuid):
         """Body as GET answers; "dry_run": true only checks and answers the diff."""
-        domain = visible_domain(request.user, uuid, "write")
+        dry_run = bool(request.data.get("dry_run"))
+        domain = visible_domain(request.user, uuid, "write" if dry_run else "getattr")
         try:
             namespace = namespace_from(request.data)
-            if request.data.get("dry_run"):
+            if dry_run:
                 change = definition_changes.propose_namespace(domain, namespace)
                 return Response({"defined": False, "diff": change.diff_text, "digest": change.old_digest})
             change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),

@@ -19,7 +19,7 @@ from qemu_extras.commandline_checks import check_commandline
 from qemu_extras.namespace_edits import read_namespace, write_namespace
 
 # Passing raw arguments to QEMU is as strong as any monitor command.
-COMMANDLINE_PERMISSIONS = ("write", "monitor_admin")
+COMMANDLINE_PERMISSIONS = ("monitor_admin", "write")
 REWRITE_PERMISSIONS = ("write",)
 
 

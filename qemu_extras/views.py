@@ -64,7 +64,8 @@ def _form_values(namespace):
     }
 
 
-@route_permission("write", note="and monitor_admin to apply: raw QEMU arguments are as strong as any monitor command")
+@route_permission("write", note="defining the change also needs monitor_admin: raw QEMU arguments are as strong "
+                                "as any monitor command")
 @require_http_methods(["GET", "POST"])
 def commandline_page(request, uuid):
     domain = visible_domain(request.user, uuid, "write")
