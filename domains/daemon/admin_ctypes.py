@@ -1,7 +1,8 @@
 """The ctypes layer under libvirt_admin: C declarations, typed parameters, errors, freeing.
 
-Only libvirt_admin should import this; it keeps the raw pointers away from
-everything else.
+Used by direct_admin (inside the admin worker process only: see there why).
+The console process may only look symbols up (supports(), client_version()),
+which creates no libvirt object.
 """
 
 import ctypes

@@ -41,7 +41,6 @@ def _describe_client(pointer):
     return DaemonClient.from_parts(client_id, timestamp, transport, read_params("virAdmClientGetInfo", pointer))
 
 
-
 class DirectAdminConnection:
     """An admin connection to one libvirt daemon, in this process (see the module docstring)."""
 
@@ -93,8 +92,8 @@ class DirectAdminConnection:
     def on_close(self, callback):
         """Call callback(reason) once the daemon side goes away; reason is one of CLOSE_REASONS' values.
 
-        libvirt notices a closed socket on its event loop (register one, e.g.
-        libvirtaio, for a prompt call) or at the next call on this connection.
+        libvirt notices a closed socket on its event loop (admin_worker runs
+        libvirt's default one) or else at the next call on this connection.
         Only one callback per connection.
         """
 
