@@ -7,7 +7,7 @@ import pytest
 
 from domains.daemon.keeper import DaemonKeeper
 from domains.daemon.settings_service import drift, read_live
-from tests.daemon.conftest import RestartableDaemon, virt_admin, virt_admin_table
+from .daemon_helpers import RestartableDaemon, virt_admin, virt_admin_table
 
 pytestmark = [pytest.mark.system]
 

@@ -19,7 +19,7 @@ from domains.daemon.libvirt_admin import (
     supports,
 )
 from domains.daemon.log_syntax import normalize_log_filters
-from tests.daemon.conftest import SERVER, virt_admin, virt_admin_table
+from .daemon_helpers import SERVER, virt_admin, virt_admin_table
 
 pytestmark = [pytest.mark.system]
 

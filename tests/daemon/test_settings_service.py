@@ -15,7 +15,7 @@ from domains.daemon.settings_service import (
     read_live,
     validate_desired,
 )
-from tests.daemon.conftest import SERVER, virt_admin_table
+from .daemon_helpers import SERVER, virt_admin_table
 
 LIVE = {
     "servers": {
