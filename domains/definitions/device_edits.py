@@ -85,6 +85,7 @@ def find_disk(document, target_dev: str) -> etree._Element:
                           path="/domain/devices")
 
 
+_VIRTIO_DRIVER_OPTIONS = ("queues", "queue_size", "iommu", "ats", "packed", "page_per_vq")
 _BUS_PREFIXES = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd", "fdc": "fd", "xen": "xvd"}
 
 
@@ -170,9 +171,9 @@ def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None
     if target.get("bus") == bus and not rename:
         return
     driver = child(disk, "driver")
-    multiqueue = [k for k in ("queues", "queue_size") if driver is not None and driver.get(k) is not None]
-    if bus != "virtio" and multiqueue:
-        raise DefinitionError(f"This disk's driver sets {' and '.join(multiqueue)}, which only virtio disks have; "
+    virtio_only = [k for k in _VIRTIO_DRIVER_OPTIONS if driver is not None and driver.get(k) is not None]
+    if bus != "virtio" and virtio_only:
+        raise DefinitionError(f"This disk's driver sets {' and '.join(virtio_only)}, which only virtio disks have; "
                               "remove them in the raw editor before moving the disk to another bus.",
                               path=_path(driver))
 
@@ -278,7 +279,10 @@ def remove_interface(document, ref: str | int) -> None:
 def set_interface_model(document, ref: str | int, model: str) -> None:
     if model not in NIC_MODELS:
         raise DefinitionError(f"Unknown NIC model {model!r}; use one of {', '.join(NIC_MODELS)}.")
-    element = ensure(find_interface(document, ref), "model")
+    interface = find_interface(document, ref)
+    if interface.get("type") == "vhostuser" and not model.startswith("virtio"):
+        raise DefinitionError("A vhost-user interface needs a virtio model; pick virtio.", path=_path(interface))
+    element = ensure(interface, "model")
     if element.get("type") != model:
         element.set("type", model)
 
@@ -287,6 +291,12 @@ def set_interface_source(document, ref: str | int, kind: str, source: str | None
     """Connect the NIC to a network, bridge or device (its other settings stay)."""
     interface = find_interface(document, ref)
     attrs = _source_for(kind, source)
+    if kind != "network" and interface.find("bandwidth/inbound[@floor]") is not None:
+        raise DefinitionError("This interface reserves inbound bandwidth (floor), which only works on a libvirt "
+                              "network; remove the floor in the raw editor first.", path=_path(interface))
+    if kind != interface.get("type") and interface.find("target[@managed='no']") is not None:
+        raise DefinitionError("This interface uses a tap device created outside libvirt (<target managed='no'>), "
+                              f"which a {kind} interface cannot; change it in the raw editor.", path=_path(interface))
 
     def change(element: etree._Element) -> None:
         if element.get("type") != kind:
