@@ -8,12 +8,13 @@ from domains.api import grants as grant_views
 from domains.api import views
 from domains.api.console_tickets import ConsoleTickets
 from domains.api.errors import unknown_endpoint
+from domains.api.metadata import DescriptionOnlyMetadata
 from domains.api.openapi import V1DocsView, V1SchemaView
 from domains.api.version import VersionView
 
 
 def api(view):
-    return login_not_required(view.as_view())
+    return login_not_required(view.as_view(metadata_class=DescriptionOnlyMetadata))
 
 
 urlpatterns = [

@@ -58,3 +58,10 @@ def test_the_catch_all_route_stays_last():
 
     assert urls.urlpatterns[-1].callback is unknown_endpoint
     assert all(pattern.callback is not unknown_endpoint for pattern in urls.urlpatterns[:-1])
+
+
+def test_options_describes_a_view_without_looking_anything_up(client, token_headers):
+    response = client.options("/api/v1/hosts", **token_headers)
+
+    assert response.status_code == 200
+    assert "actions" not in response.json()

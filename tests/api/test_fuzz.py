@@ -36,6 +36,9 @@ def token(admin):
 # The document /api/v1/schema/ serves, generated here so that loading it needs no request at import time.
 schema = schemathesis.openapi.from_dict(v1_schema())
 schema.app = get_wsgi_application()
+# Never fuzz writes to a daemon's admin interface: that daemon is the machine's real libvirtd (make test
+# starts one), and random thread pools, client limits or log outputs would change it for every test after.
+schema = schema.exclude(method_regex="^(POST|PUT|PATCH|DELETE)$", path_regex="daemon")
 
 # Domains of the test hosts (tests/conftest.py node_xml): random UUIDs only ever reach the 404 path.
 KNOWN_UUIDS = [f"00000000-0000-4000-8000-{index:012d}" for index in range(3)]
