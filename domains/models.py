@@ -54,3 +54,4 @@ class Domain(models.Model):
 
 # Grants, roles and the audit log live in their own module; imported here so Django finds them.
 from domains.access_models import AuditEntry, Grant, Role  # noqa: E402,F401
+from domains.definition_models import DefinitionRevision  # noqa: E402,F401

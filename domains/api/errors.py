@@ -9,6 +9,7 @@ from rest_framework.views import exception_handler
 
 from domains import permissions
 from domains.actions import ActionError
+from domains.definitions import DefinitionError
 from domains.hosts import HostError
 from domains.libvirt_adapter import VirtError
 
@@ -27,6 +28,9 @@ def api_exception_handler(exc, context):
         return error_response(status.HTTP_404_NOT_FOUND, "not_found", "No such object, or you may not see it.")
     if isinstance(exc, ActionError):
         return error_response(status.HTTP_409_CONFLICT if exc.code == "action_failed" else 400, exc.code, exc.message)
+    if isinstance(exc, DefinitionError):
+        # Each problem with its line, column and element path, as POST /api/v1/domain-xml/validate lists them.
+        return error_response(status.HTTP_400_BAD_REQUEST, "invalid_definition", exc.message, {"xml": exc.as_dicts()})
     if isinstance(exc, HostError):
         return error_response(status.HTTP_400_BAD_REQUEST, "invalid_host", exc.message,
                               {exc.field: [exc.message]} if exc.field else None)

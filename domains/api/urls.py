@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 
 from domains.api import audit as audit_views
+from domains.api import definitions as definition_views
 from domains.api import grants as grant_views
 from domains.api import views
 from domains.api.console_tickets import ConsoleTickets
@@ -24,8 +25,17 @@ urlpatterns = [
     path("hosts", api(views.HostList), name="api-hosts"),
     path("hosts/<int:host_id>", api(views.HostDetail), name="api-host"),
     path("domains", api(views.DomainList), name="api-domains"),
-    path("domains/<uuid:uuid>", api(views.DomainDetail), name="api-domain"),
+    path("domains/<uuid:uuid>", api(definition_views.DomainDetailWithPatch), name="api-domain"),
     path("domains/<uuid:uuid>/actions", api(views.DomainActions), name="api-domain-actions"),
+    # Definitions: XML, validation, revisions, create from XML
+    path("domains/<uuid:uuid>/xml", api(definition_views.DomainXml), name="api-domain-xml"),
+    path("domain-xml/validate", api(definition_views.ValidateXml), name="api-domain-xml-validate"),
+    path("domains/<uuid:uuid>/revisions", api(definition_views.RevisionList), name="api-revisions"),
+    path("domains/<uuid:uuid>/revisions/diff", api(definition_views.RevisionDiff), name="api-revision-diff"),
+    path("domains/<uuid:uuid>/revisions/<int:number>", api(definition_views.RevisionDetail), name="api-revision"),
+    path("domains/<uuid:uuid>/revisions/<int:number>/rollback", api(definition_views.RevisionRollback),
+         name="api-revision-rollback"),
+    path("hosts/<int:host_id>/domains", api(definition_views.HostDomains), name="api-host-domains"),
     # Live sessions (console tickets)
     path("domains/<uuid:uuid>/console-tickets", api(ConsoleTickets), name="api-console-tickets"),
     # Permissions and audit

@@ -1,0 +1,60 @@
+"""Fixtures for the definition tests: a test:/// host with domains, XML to import, libvirt's view."""
+
+import libvirt
+import pytest
+from rest_framework.test import APIClient
+
+from domains import libvirt_adapter
+
+NEW_DOMAIN_XML = """<domain type='test'>
+  <!-- imported by the definitions tests -->
+  <name>{name}</name>
+  <memory unit='KiB'>131072</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='i686'>hvm</type><boot dev='hd'/></os>
+  <devices/>
+</domain>
+"""
+
+
+def inactive_xml(host, name):
+    """The inactive definition of the domain called name, as libvirt has it now."""
+    conn = libvirt_adapter.connection_for(host).get()
+    return conn.lookupByName(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+
+
+def domain_names(host):
+    return sorted(dom.name() for dom in libvirt_adapter.connection_for(host).get().listAllDomains())
+
+
+@pytest.fixture
+def test_host(make_test_host):
+    return make_test_host("defhost", domains=2)
+
+
+@pytest.fixture
+def vm(test_host):
+    """The Domain row of vm0000 (shut off) on the private test host."""
+    from domains import inventory
+
+    inventory.sync_host(test_host)
+    return test_host.domains.get(name="vm0000")
+
+
+@pytest.fixture
+def demo(embedded_host, db):
+    """The demo guest's Domain row on the embedded host; its definition is put back afterwards."""
+    from domains import inventory
+
+    dom = libvirt_adapter.connection_for(embedded_host).get().lookupByName("demo")
+    original = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+    inventory.sync_host(embedded_host)
+    yield embedded_host.domains.get(name="demo")
+    libvirt_adapter.connection_for(embedded_host).get().defineXML(original)
+
+
+@pytest.fixture
+def api(admin):
+    client = APIClient()
+    client.force_authenticate(admin)
+    return client
