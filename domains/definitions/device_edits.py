@@ -155,7 +155,8 @@ def add_volume_disk(document, pool: str, volume: str, target_dev: str, *, bus: s
 def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None = None) -> None:
     """Move a disk to another bus; its <address> goes too, as addresses are bus-specific (libvirt assigns one).
 
-    Without new_target_dev, a name that does not fit the bus (vdb on sata) becomes the first free one that does (sda…).
+    Without new_target_dev, a name that does not fit the bus (vdb on sata) becomes the
+    first free one that does (sda…).
     """
     disk = find_disk(document, target_dev)
     target = disk.find("target")
@@ -221,6 +222,11 @@ def _normal_mac(mac: str) -> str:
     return mac
 
 
+def _mac_of(interface: etree._Element) -> str | None:
+    mac = interface.find("mac")
+    return mac.get("address", "").lower() if mac is not None else None
+
+
 def find_interface(document, ref: str | int) -> etree._Element:
     """An interface by MAC address or by its position among the interfaces (0-based)."""
     interfaces = _listed(document, "interface")
@@ -229,8 +235,7 @@ def find_interface(document, ref: str | int) -> etree._Element:
             return interfaces[ref]
     else:
         for interface in interfaces:
-            mac = interface.find("mac")
-            if mac is not None and mac.get("address", "").lower() == ref.strip().lower():
+            if _mac_of(interface) == ref.strip().lower():
                 return interface
     raise DefinitionError(f"There is no network interface {ref!r}; pick one of the interfaces listed.",
                           path="/domain/devices")
@@ -259,8 +264,7 @@ def add_interface(document, kind: str = "network", source: str | None = None, *,
     kids = []
     if mac:
         mac = _normal_mac(mac)
-        if any(i.find("mac") is not None and i.find("mac").get("address", "").lower() == mac
-               for i in _listed(document, "interface")):
+        if any(_mac_of(i) == mac for i in _listed(document, "interface")):
             raise DefinitionError(f"Another interface already uses MAC {mac}; pick another or leave it empty.")
         kids.append(build("mac", {"address": mac}))
     if source_attrs:
@@ -323,7 +327,7 @@ def set_interface_mac(document, ref: str | int, mac: str) -> None:
     interface = find_interface(document, ref)
     mac = _normal_mac(mac)
     for other in _listed(document, "interface"):
-        if other is not interface and other.find("mac") is not None and other.find("mac").get("address", "").lower() == mac:
+        if other is not interface and _mac_of(other) == mac:
             raise DefinitionError(f"Another interface already uses MAC {mac}; pick another.", path=_path(other))
     element = ensure(interface, "mac")
     if element.get("address", "").lower() != mac:

@@ -163,8 +163,9 @@ def element_problems(element: etree._Element) -> list[str]:
 def validate_document(document: DomainDocument) -> list[ValidationIssue]:
     root = document.root
     if root.tag != "domain":
+        line, column = document.position(root) or (1, 1)
         return [ValidationIssue(f"The root element is <{root.tag}>, not <domain>; paste a domain definition "
-                                "(as `virsh dumpxml` prints it).", *(document.position(root) or (1, 1)), "/" + str(root.tag))]
+                                "(as `virsh dumpxml` prints it).", line, column, "/" + str(root.tag))]
     return [issue for _, issue in _Checker(document).check(root, "domain")]
 
 

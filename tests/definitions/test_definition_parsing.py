@@ -69,3 +69,10 @@ def test_a_document_without_raw_text_is_still_written():
     from domains.definitions.safe_xml import DomainDocument
 
     assert DomainDocument(root, None).to_xml() == "<domain><name>x</name></domain>"
+
+
+def test_changing_one_attribute_keeps_the_others_exactly_as_written():
+    text = "<domain><source file='/srv/&#65;\"b\"&amp;c.img' index = \"2\"/></domain>"
+    document = parse(text)
+    document.root.find("source").set("index", "3")
+    assert document.to_xml() == "<domain><source file='/srv/&#65;\"b\"&amp;c.img' index = \"3\"/></domain>"

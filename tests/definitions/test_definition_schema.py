@@ -33,6 +33,7 @@ def test_an_error_outside_devices_is_reported_next_to_device_errors():
 
 
 def test_a_valid_namespace_extension_is_accepted():
-    text = read(VALID[0]).replace("<domain type='qemu'>", "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>").replace(
+    qemu = "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+    text = read(VALID[0]).replace("<domain type='qemu'>", f"<domain type='qemu' {qemu}>").replace(
         "</domain>", "  <qemu:commandline><qemu:arg value='-S'/></qemu:commandline>\n</domain>")
     assert validate(text) == []

@@ -10,12 +10,13 @@ from domains.definitions.lossless import Writer
 def canonical(root: etree._Element, excluded: set, loose: set):
     """A comparable form of the tree without the `excluded` elements.
 
-    Whitespace-only text is compared exactly, except inside the `loose` elements
-    (the parents of edited elements), where an edit re-flows the indentation.
+    Whitespace is compared exactly, except at the `loose` spots ((node, "text"|"tail")
+    right before an edited element), where an insertion or removal re-flows the indentation.
     """
 
-    def space(value, is_loose):
-        if is_loose and (value is None or not value.strip()):
+    def space(node, kind):
+        value = node.text if kind == "text" else node.tail
+        if (node, kind) in loose and (value is None or not value.strip()):
             return ""
         return value or ""
 
@@ -24,12 +25,44 @@ def canonical(root: etree._Element, excluded: set, loose: set):
             return ("#comment", n.text)
         if isinstance(n, etree._ProcessingInstruction):
             return ("#pi", n.target, n.text)
-        is_loose = n in loose
-        kids = tuple((node(c), space(c.tail, is_loose)) for c in n if c not in excluded)
-        return (n.tag, tuple(n.attrib.items()), tuple(sorted(n.nsmap.items(), key=str)),
-                space(n.text, is_loose), kids)
+        kids = tuple((node(c), space(c, "tail")) for c in n if c not in excluded)
+        return (n.tag, tuple(n.attrib.items()), tuple(sorted(n.nsmap.items(), key=str)), space(n, "text"), kids)
 
     return node(root)
+
+
+def _index_path(node) -> tuple:
+    """Positions from the root down to node (comments count): stable for nodes before an edit."""
+    path = []
+    while node.getparent() is not None:
+        path.append(node.getparent().index(node))
+        node = node.getparent()
+    return tuple(reversed(path))
+
+
+def _walk(root, path: tuple):
+    for position in path:
+        if position >= len(root):
+            return None  # only in the other tree (created by the edit)
+        root = root[position]
+    return root
+
+
+def spots_before(elements) -> set:
+    """(index path, kind) of the whitespace right before each element: the previous node's tail or the parent's text."""
+    spots = set()
+    for element in elements:
+        previous = element.getprevious()
+        if previous is not None:
+            spots.add((_index_path(previous), "tail"))
+        elif element.getparent() is not None:
+            spots.add((_index_path(element.getparent()), "text"))
+    return spots
+
+
+def resolve_spots(root, spots: set) -> set:
+    found = {(_walk(root, path), kind) for path, kind in spots}
+    return {(node, kind) for node, kind in found if node is not None}
 
 
 class _MaskedWriter(Writer):
