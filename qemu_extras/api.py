@@ -10,6 +10,7 @@ from console.request_helpers import client_address, visible_domain
 from domains.api.errors import error_response
 from domains.actions import lookup
 from domains.definitions import DefinitionError, parse
+from domains.libvirt_adapter import translated_errors
 from domains.permissions import route_permission
 from qemu_extras import definition_changes, generic_equivalents, taint_cache
 from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
@@ -77,8 +78,10 @@ class Taints(APIView):
     def get(self, request, uuid):
         domain = visible_domain(request.user, uuid, "read")
         dom = lookup(domain)
-        messages = taint_cache.messages_of(domain.host_id, domain.uuid, dom) if dom.isActive() else []
-        return Response({"running": bool(dom.isActive()), "messages": [asdict(m) for m in explain_all(messages)]})
+        with translated_errors():
+            running = bool(dom.isActive())
+        messages = taint_cache.messages_of(domain.host_id, domain.uuid, dom) if running else []
+        return Response({"running": running, "messages": [asdict(m) for m in explain_all(messages)]})
 
 
 def _rewrite_dict(index, change):

@@ -22,7 +22,7 @@ from django.http import Http404
 
 from domains import permissions
 from domains.actions import lookup
-from domains.libvirt_adapter import VirtError
+from domains.libvirt_adapter import VirtError, translated_errors
 from domains.models import Domain
 from domains.permissions import route_permission
 from qemu_extras import qemu_calls
@@ -53,7 +53,8 @@ def _domain_for(user, uuid):
 def _running_dom(domain):
     """(virDomain, running) of a Domain row."""
     dom = lookup(domain)
-    return dom, bool(dom.isActive())
+    with translated_errors():
+        return dom, bool(dom.isActive())
 
 
 @route_permission("monitor_read", note="each command then needs what the command policy says")

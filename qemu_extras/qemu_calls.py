@@ -132,20 +132,6 @@ def qmp_schema(domain, dom):
 
 # --- QMP events (qemuMonitorEventRegister) ---
 
-# libvirtaio starts a timer from libvirt's worker threads without waking the
-# loop, so a queued event waits for the loop's next wake-up; while anyone
-# watches QMP events, a short heartbeat keeps them flowing.
-HEARTBEAT_SECONDS = 0.05
-_watchers = 0
-_watchers_lock = threading.Lock()
-
-
-def _beat(loop):
-    with _watchers_lock:
-        if _watchers > 0:
-            loop.call_later(HEARTBEAT_SECONDS, _beat, loop)
-
-
 def _on_loop(function):
     """Run function on libvirt's event loop (event registration touches its state) and return its value."""
     loop = libvirt_events.ensure_event_loop()
@@ -179,7 +165,6 @@ def watch_events(domain, dom, callback):
 
     The event dict is {"event": "STOP", "timestamp": seconds (float), "data": {...} or None}.
     """
-    global _watchers
     conn = libvirt_adapter.connection_for(domain.host).get()
 
     def relay(_conn, _dom, event, seconds, micros, details, _opaque):
@@ -190,20 +175,11 @@ def watch_events(domain, dom, callback):
         callback({"event": event, "timestamp": seconds + micros / 1e6, "data": data})
 
     callback_id = _on_loop(lambda: libvirt_qemu.qemuMonitorEventRegister(conn, dom, None, relay, None, 0))
-    with _watchers_lock:
-        _watchers += 1
-        first = _watchers == 1
-    if first:
-        loop = libvirt_events.ensure_event_loop()
-        loop.call_soon_threadsafe(_beat, loop)
     return EventWatch(domain.host_id, conn, callback_id)
 
 
 def unwatch_events(watch):
     """Stop an EventWatch; harmless when its connection is gone already."""
-    global _watchers
-    with _watchers_lock:
-        _watchers = max(0, _watchers - 1)
     try:
         _on_loop(lambda: libvirt_qemu.qemuMonitorEventDeregister(watch.conn, watch.callback_id))
     except VirtError as exc:

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 
 from domains.access_models import AuditEntry
 from domains.actions import do_domain_action
+from qemu_extras import taint_cache
 from tests.qemu_extras.conftest import api_client, monitor_socket, post_json
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
@@ -93,6 +94,25 @@ def test_the_custom_monitor_taint_is_shown_after_a_passthrough(admin, demo):
     assert "Open the QEMU monitor" in page
     dashboard = client.get("/").content.decode()
     assert 'class="taint-badge"' in dashboard and "custom-monitor" in dashboard
+
+
+def test_the_dashboard_reads_taints_once_per_boot_and_again_after_a_passthrough(admin, demo, monkeypatch):
+    fetched = []
+    real_fetch = taint_cache._fetch
+
+    def counting_fetch(dom):
+        fetched.append(dom.name())
+        return real_fetch(dom)
+
+    monkeypatch.setattr(taint_cache, "_fetch", counting_fetch)
+    taint_cache.forget(demo.host_id, demo.uuid)
+    client = api_client(admin)
+    client.get("/")
+    client.get("/")
+    assert fetched == ["demo"]
+    monitor(client, demo, '{"execute": "query-status"}')
+    assert "custom-monitor" in client.get("/").content.decode()
+    assert fetched == ["demo", "demo"]
 
 
 def test_agent_not_connected_is_a_clear_message(admin, demo):
