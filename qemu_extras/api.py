@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from console.request_helpers import client_address, visible_domain
 from domains.api.errors import error_response
 from domains.actions import lookup
+from domains.definition_models import RevisionSource
 from domains.definitions import DefinitionError, parse
 from domains.libvirt_adapter import translated_errors
 from domains.permissions import route_permission
@@ -112,7 +113,7 @@ class Rewrites(APIView):
                                   {"index": ["a whole number"]})
         try:
             change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
-                                                         request.data.get("digest") or None)
+                                                         request.data.get("digest") or None, RevisionSource.API)
         except ChangeRefused as exc:
             return refused(exc)
         return Response({"applied": change.description, "diff": change.diff_text})
@@ -172,7 +173,7 @@ class CommandLine(APIView):
                 change = definition_changes.propose_namespace(domain, namespace)
                 return Response({"defined": False, "diff": change.diff_text, "digest": change.old_digest})
             change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),
-                                                         request.data.get("digest") or None)
+                                                         request.data.get("digest") or None, RevisionSource.API)
         except DefinitionError as exc:
             return error_response(400, "invalid", exc.message)
         except ChangeRefused as exc:

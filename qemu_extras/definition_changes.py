@@ -1,8 +1,8 @@
 """Definition changes the extras make (qemu: namespace edits, registry rewrites): reviewed as a diff, then defined.
 
-domains/ has no revision store or do_define yet, so the one libvirt define of the
-extras lives here (through the adapter, with VIR_DOMAIN_DEFINE_VALIDATE); when
-domains gains do_define, _define below is the one place to switch over.
+Defining goes through domains.definition_actions.do_define (schema check, define with
+VIR_DOMAIN_DEFINE_VALIDATE, a stored revision, secrets carried over), so an extras change is
+one more revision of the definition like any other.
 """
 
 import hashlib
@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import libvirt
 
 from domains import audit, libvirt_adapter, permissions
-from domains.actions import lookup
+from domains.actions import ActionError, lookup
+from domains.definition_actions import do_define
+from domains.definition_models import RevisionSource
 from domains.definitions import DefinitionError, diff_lines, parse, unified_diff
 from domains.libvirt_adapter import VirtError, translated_errors
 from qemu_extras import generic_equivalents
@@ -64,10 +66,10 @@ def digest(xml_text):
 
 
 def inactive_xml(domain):
-    """The persistent definition of a Domain, as libvirt writes it."""
+    """The persistent definition of a Domain as libvirt writes it, without secrets (do_define keeps them)."""
     dom = lookup(domain)
     with translated_errors():
-        return dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+        return dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
 
 
 def libvirt_version(domain):
@@ -113,13 +115,8 @@ def _require_all(user, domain, needed, action, params, source_address):
             raise
 
 
-def _define(domain, xml):
-    conn = libvirt_adapter.connection_for(domain.host).get()
-    with translated_errors():
-        conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
-
-
-def apply_change(user, domain, change, action, needed, source_address=None, reviewed_digest=None):
+def apply_change(user, domain, change, action, needed, source_address=None, reviewed_digest=None,
+                 source=RevisionSource.CONSOLE):
     """Define change.new_xml for domain as user, after checking that nobody changed the definition meanwhile."""
     params = {"description": change.description, "diff": change.diff_text}
     _require_all(user, domain, needed, action, params, source_address)
@@ -130,15 +127,17 @@ def apply_change(user, domain, change, action, needed, source_address=None, revi
         raise ChangeRefused("The definition changed since this diff was made; review the new diff and apply again.",
                             code="stale")
     try:
-        _define(domain, change.new_xml)
-    except VirtError as exc:
+        do_define(user, domain, change.new_xml, reason=change.description, source=source,
+                  source_address=source_address)
+    except (DefinitionError, ActionError, VirtError) as exc:
         audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
-        raise ChangeRefused(f"libvirt refused the new definition: {exc.message}", code="libvirt_refused") from exc
+        raise ChangeRefused(exc.message, code="libvirt_refused") from exc
     audit.record(user, action, domain, params, source_address=source_address)
     return change
 
 
-def do_set_namespace(user, domain, namespace, source_address=None, reviewed_digest=None):
+def do_set_namespace(user, domain, namespace, source_address=None, reviewed_digest=None,
+                     source=RevisionSource.CONSOLE):
     """Write the qemu: namespace into domain's definition (checked, diffed, defined, audited)."""
     params = {"args": namespace.args, "env": [list(pair) for pair in namespace.env]}
     _require_all(user, domain, COMMANDLINE_PERMISSIONS, "qemu.commandline", params, source_address)
@@ -152,14 +151,15 @@ def do_set_namespace(user, domain, namespace, source_address=None, reviewed_dige
     if not change.changed:
         return change
     return apply_change(user, domain, change, "qemu.commandline", COMMANDLINE_PERMISSIONS, source_address,
-                        reviewed_digest)
+                        reviewed_digest, source)
 
 
-def do_apply_rewrite(user, domain, index, source_address=None, reviewed_digest=None):
+def do_apply_rewrite(user, domain, index, source_address=None, reviewed_digest=None,
+                     source=RevisionSource.CONSOLE):
     """Apply the index-th registry rewrite of domain (as listed by propose_rewrites)."""
     rewrites = propose_rewrites(domain)
     if not 0 <= index < len(rewrites):
         raise ChangeRefused(f"There is no rewrite number {index} for '{domain.name}' now "
                             f"({len(rewrites)} available); reload the list.", code="no_such_rewrite")
     return apply_change(user, domain, rewrites[index], "qemu.rewrite", REWRITE_PERMISSIONS, source_address,
-                        reviewed_digest)
+                        reviewed_digest, source)

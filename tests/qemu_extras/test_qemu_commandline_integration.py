@@ -7,6 +7,7 @@ import libvirt
 import pytest
 
 from domains.actions import do_domain_action
+from domains.definition_models import DefinitionRevision
 from qemu_extras.definition_changes import digest
 from tests.qemu_extras.conftest import api_client, demo_dom, domain_row, post_json
 
@@ -134,3 +135,5 @@ def test_accepted_args_reach_the_qemu_process_and_a_registry_rewrite_brings_them
     assert "virtio-rng-pci" not in xml and "<qemu:arg value='-device'/>" not in xml
     assert "<qemu:arg value='timestamp=on'/>" in xml, "the other passthrough stays"
     assert digest(xml) != rewrite["digest"]
+    revision = DefinitionRevision.objects.filter(domain=demo).order_by("-number").first()
+    assert revision.reason.startswith("Replace the passthrough -device virtio-rng-pci") and revision.source == "api"
