@@ -19,6 +19,8 @@ from domains.daemon.libvirt_admin import (
     supports,
 )
 from domains.daemon.log_syntax import normalize_log_filters
+from domains.libvirt_adapter import daemon_uri
+
 from .daemon_helpers import SERVER, virt_admin, virt_admin_table
 
 pytestmark = [pytest.mark.system]
@@ -141,7 +143,7 @@ def test_it_rejects_a_bad_log_filter_in_libvirts_words_and_keeps_the_old_one(res
 
 def test_it_lists_a_connected_client_and_disconnects_it(admin_connection):
     before = {client.id for client in admin_connection.clients(SERVER)}
-    conn = libvirt.open("qemu:///system")
+    conn = libvirt.open(daemon_uri("qemu:///system"))
     try:
         mine = [
             client

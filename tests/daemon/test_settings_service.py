@@ -15,6 +15,8 @@ from domains.daemon.settings_service import (
     read_live,
     validate_desired,
 )
+from domains.libvirt_adapter import daemon_uri
+
 from .daemon_helpers import SERVER, virt_admin_table
 
 LIVE = {
@@ -185,7 +187,7 @@ def test_it_names_a_server_the_daemon_does_not_have_and_changes_nothing(restored
 
 @pytest.mark.system
 def test_it_describes_the_daemon_as_json_with_drift_and_clients(admin_connection):
-    conn = libvirt.open("qemu:///system")
+    conn = libvirt.open(daemon_uri("qemu:///system"))
     try:
         described = describe_daemon(admin_connection, {"servers": {SERVER: {"threadpool": {"max_workers": 4321}}}})
     finally:
