@@ -154,7 +154,12 @@ def _field_breaks(where, was, now):
 
 def check_into(report, snapshot_path, live=None):
     """Add the websocket catalogue's breaks (or why it was skipped) to a contract report."""
-    live = live_catalogue() if live is None else live
+    if live is None:
+        try:
+            live = live_catalogue()
+        except CatalogueError as exc:
+            report.breaks.append(str(exc))
+            return
     if live is None:
         report.notes.append(f"Websocket catalogue check skipped: {CATALOGUE_MODULE} "
                             f"({CATALOGUE_MODULE.replace('.', '/')}.py) does not exist yet.")

@@ -124,3 +124,13 @@ def test_the_live_catalogue_keeps_the_committed_snapshot():
         pytest.skip("console/ws_protocol.py does not exist yet")
 
     assert catalogue_breaks(json.loads(contract.WS_CONTRACT.read_text()), live) == []
+
+
+def test_a_catalogue_module_without_a_catalogue_fails_saying_what_to_expose(tmp_path, monkeypatch):
+    monkeypatch.setattr(ws_contract, "CATALOGUE_MODULE", "domains.api.version")
+    report = contract.ContractReport()
+
+    ws_contract.check_into(report, tmp_path / "ws.json")
+
+    assert report.breaks == ["domains.api.version defines neither catalogue nor CATALOGUE nor MESSAGES: expose the "
+                             "message catalogue under one of those names so the contract can check it."]
