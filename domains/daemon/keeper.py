@@ -108,3 +108,31 @@ class DaemonKeeper:
                 return
             self._emit({"kind": "lost", "reason": self._lost_reason})
             reason = "reconnected"
+
+
+_keepers = {}
+_keepers_lock = threading.Lock()
+
+
+def keeper_for(key, uri, desired, on_event):
+    """The running DaemonKeeper for `key` (e.g. a Host id) in this process, started on first use.
+
+    One per daemon and process: its connection serves reads too, so a page
+    view does not start an admin worker of its own. A changed URI replaces it.
+    """
+    with _keepers_lock:
+        keeper = _keepers.get(key)
+        if keeper is not None and keeper.uri == uri:
+            return keeper
+        _keepers[key] = DaemonKeeper(uri, desired, on_event).start()
+    if keeper is not None:
+        keeper.stop()
+    return _keepers[key]
+
+
+def stop_keeper(key):
+    """Stop and forget the keeper for `key`, if any (host deleted, or its daemon no longer managed)."""
+    with _keepers_lock:
+        keeper = _keepers.pop(key, None)
+    if keeper is not None:
+        keeper.stop()

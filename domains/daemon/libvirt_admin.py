@@ -21,6 +21,7 @@ import sys
 import threading
 import weakref
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from domains.daemon.admin_ctypes import (
     VIR_ERR_INVALID_ARG,
@@ -43,6 +44,7 @@ __all__ = [
     "VIR_ERR_NO_CLIENT",
     "VIR_ERR_NO_SERVER",
     "VIR_ERR_NO_SUPPORT",
+    "admin_uri_for",
     "client_version",
     "supports",
 ]
@@ -58,6 +60,31 @@ def supports(call_name):
     except VirtError:
         return False
     return True
+
+
+def admin_uri_for(host_uri):
+    """The admin URI of the daemon that serves the host URI `host_uri`; VirtError when there is none.
+
+    libvirt's admin interface (9.0) reaches only daemons on this machine, over
+    their unix socket: a remote host's daemon must be managed on that host.
+    """
+    parts = urlsplit(host_uri)
+    driver, _plus, transport = parts.scheme.partition("+")
+    path = parts.path.rstrip("/")
+    if parts.netloc or transport not in ("", "unix"):
+        raise VirtError(
+            f"{host_uri} is on another machine; libvirt's admin interface reaches only local daemons, "
+            "so manage that daemon with virt-admin on its host",
+            VIR_ERR_NO_SUPPORT,
+        )
+    if driver != "qemu" or path not in ("/system", "/session"):
+        raise VirtError(
+            f"{host_uri} is not served by a libvirt daemon, so it has no daemon settings", VIR_ERR_NO_SUPPORT
+        )
+    # A modular host runs virtqemud; a monolithic one, libvirtd.
+    if path == "/system" and os.path.exists("/run/libvirt/virtqemud-admin-sock"):
+        return "virtqemud:///system"
+    return f"libvirtd://{path}"
 
 
 def _stop_worker(process):

@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from domains.daemon.keeper import DaemonKeeper
+from domains.daemon.keeper import DaemonKeeper, keeper_for, stop_keeper
 from domains.daemon.settings_service import drift, read_live
+from domains.libvirt_adapter import VirtError
 from .daemon_helpers import RestartableDaemon, virt_admin, virt_admin_table
 
 pytestmark = [pytest.mark.system]
@@ -89,3 +90,37 @@ def test_a_rejected_desired_state_is_reported_not_fatal(virtlockd):
         assert keeper.connection is not None and keeper.connection.is_alive()
     finally:
         keeper.stop()
+
+
+def test_one_keeper_per_key_serves_reads_and_is_replaced_when_the_uri_changes(virtlockd):
+    events = queue.Queue()
+    try:
+        keeper = keeper_for("host-1", RestartableDaemon.URI, lambda: DESIRED, events.put)
+        assert keeper_for("host-1", RestartableDaemon.URI, lambda: DESIRED, events.put) is keeper
+        next_event(events, "applied")
+        assert "virtlockd" in keeper.connection.list_servers()
+
+        replaced = keeper_for("host-1", "virtnosuchd:///system", lambda: DESIRED, events.put)
+        assert replaced is not keeper and keeper.connection is None
+        assert "virtnosuchd-admin-sock" in next_event(events, "unreachable")["error"]
+    finally:
+        stop_keeper("host-1")
+
+
+def test_apply_now_pushes_changed_desired_settings_on_the_kept_connection(virtlockd):
+    events = queue.Queue()
+    desired = {"servers": {"virtlockd": {"client_limits": {"max_clients": 900, "max_unauth_clients": 800}}}}
+    keeper = DaemonKeeper(RestartableDaemon.URI, lambda: desired, events.put).start()
+    try:
+        next_event(events, "applied")
+        desired = {"servers": {"virtlockd": {"client_limits": {"max_clients": 700, "max_unauth_clients": 600}}}}
+
+        report = keeper.apply_now()
+
+        assert [change["after"] for change in report["changed"]] == [{"max_clients": 700, "max_unauth_clients": 600}]
+        limits = virt_admin_table("srv-clients-info", "virtlockd", uri=RestartableDaemon.URI)
+        assert (limits["nclients_max"], limits["nclients_unauth_max"]) == (700, 600)
+    finally:
+        keeper.stop()
+    with pytest.raises(VirtError, match="not reachable right now"):
+        keeper.apply_now()

@@ -15,6 +15,7 @@ from domains.daemon.libvirt_admin import (
     VIR_ERR_NO_SUPPORT,
     AdminConnection,
     VirtError,
+    admin_uri_for,
     client_version,
     supports,
 )
@@ -241,3 +242,32 @@ def test_a_closed_connection_says_so(libvirtd):
 def test_it_names_the_socket_when_the_daemon_is_not_there():
     with pytest.raises(VirtError, match="virtnosuchd-admin-sock"):
         AdminConnection("virtnosuchd:///system")
+
+
+@pytest.mark.parametrize(
+    ("host_uri", "admin_uri"),
+    [
+        ("qemu:///system", "libvirtd:///system"),
+        ("qemu+unix:///system", "libvirtd:///system"),
+        ("qemu:///session", "libvirtd:///session"),
+    ],
+)
+def test_it_finds_the_admin_uri_of_a_local_daemon(host_uri, admin_uri):
+    if admin_uri.endswith("/system") and os.path.exists("/run/libvirt/virtqemud-admin-sock"):
+        admin_uri = "virtqemud:///system"  # a host with modular daemons
+    assert admin_uri_for(host_uri) == admin_uri
+
+
+@pytest.mark.parametrize(
+    ("host_uri", "reason"),
+    [
+        ("qemu+ssh://far/system", "reaches only local daemons"),
+        ("qemu+tls://far.example/system", "reaches only local daemons"),
+        ("qemu:///embed?root=/var/x", "not served by a libvirt daemon"),
+        ("test:///default", "not served by a libvirt daemon"),
+    ],
+)
+def test_it_says_why_a_host_has_no_daemon_to_manage(host_uri, reason):
+    with pytest.raises(VirtError, match=reason) as raised:
+        admin_uri_for(host_uri)
+    assert raised.value.code == VIR_ERR_NO_SUPPORT
