@@ -12,7 +12,7 @@ from domains.definitions.schema import validate_document
 
 from .corpus import VALID, ids, read
 from .edit_catalogue import any_edit
-from .tree_compare import canonical, line_indent, masked_text, resolve_spots, spots_before
+from .tree_compare import canonical, line_indent, loose_spots, masked_text
 
 # 30 per document keeps the run short; set DEFINITION_EXAMPLES=1000 (and DEFINITION_RANDOM=1) to hunt.
 EXAMPLES_PER_DOCUMENT = int(os.environ.get("DEFINITION_EXAMPLES", "30"))
@@ -49,11 +49,8 @@ def test_an_edit_changes_its_target_and_nothing_else(path, data):
     # A removal leaves nothing to look up afterwards (an index would find the next sibling).
     touched_after = set() if edit.name.startswith("remove_") else set(edit.touched(after.root))
     touched_after |= {_newest_ancestor(e, before, after) for e in created}
-    # The whitespace just before an edited element may re-flow; spots are found by path on
-    # each side, as an edit only adds or removes nodes after them.
-    spots = spots_before(touched_before) | spots_before(touched_after)
-    loose_before = resolve_spots(before.root, spots)
-    loose_after = resolve_spots(after.root, spots)
+    # The whitespace just before an edited element may re-flow (indentation of an insertion or removal).
+    loose_before, loose_after = loose_spots(before.root, touched_before, after.root, touched_after)
 
     # 1. The trees agree everywhere but the touched elements (comments, PIs, namespaces, order included).
     assert canonical(before.root, touched_before, loose_before) == canonical(after.root, touched_after, loose_after)

@@ -31,38 +31,47 @@ def canonical(root: etree._Element, excluded: set, loose: set):
     return node(root)
 
 
-def _index_path(node) -> tuple:
-    """Positions from the root down to node (comments count): stable for nodes before an edit."""
-    path = []
-    while node.getparent() is not None:
-        path.append(node.getparent().index(node))
-        node = node.getparent()
-    return tuple(reversed(path))
+def _kept(root, excluded: set) -> list:
+    """Nodes in document order, leaving out the excluded subtrees."""
+    kept, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node in excluded:
+            continue
+        kept.append(node)
+        if isinstance(node.tag, str):
+            stack.extend(reversed(list(node)))
+    return kept
 
 
-def _walk(root, path: tuple):
-    for position in path:
-        if position >= len(root):
-            return None  # only in the other tree (created by the edit)
-        root = root[position]
-    return root
+def _spot(element, touched: set):
+    """The whitespace right before element (ignoring other touched nodes): a previous node's tail or the parent's text."""
+    previous = element.getprevious()
+    while previous is not None and previous in touched:
+        previous = previous.getprevious()
+    return (previous, "tail") if previous is not None else (element.getparent(), "text")
 
 
-def spots_before(elements) -> set:
-    """(index path, kind) of the whitespace right before each element: the previous node's tail or the parent's text."""
-    spots = set()
-    for element in elements:
-        previous = element.getprevious()
-        if previous is not None:
-            spots.add((_index_path(previous), "tail"))
-        elif element.getparent() is not None:
-            spots.add((_index_path(element.getparent()), "text"))
-    return spots
+def loose_spots(before_root, touched_before: set, after_root, touched_after: set) -> tuple[set, set]:
+    """The spots, on each side, where an insertion or removal may re-flow the indentation.
 
-
-def resolve_spots(root, spots: set) -> set:
-    found = {(_walk(root, path), kind) for path, kind in spots}
-    return {(node, kind) for node, kind in found if node is not None}
+    The nodes left after cutting out the touched ones pair up in document order, so a
+    spot found on one side is carried over to the same node on the other.
+    """
+    kept_before, kept_after = _kept(before_root, touched_before), _kept(after_root, touched_after)
+    if len(kept_before) != len(kept_after):
+        return set(), set()  # the trees differ beyond the touched nodes: canonical() will say where
+    to_after = dict(zip(kept_before, kept_after))
+    to_before = dict(zip(kept_after, kept_before))
+    loose_before, loose_after = set(), set()
+    for touched, here, there, mapping in ((touched_before, loose_before, loose_after, to_after),
+                                          (touched_after, loose_after, loose_before, to_before)):
+        for element in touched:
+            node, kind = _spot(element, touched)
+            if node in mapping:
+                here.add((node, kind))
+                there.add((mapping[node], kind))
+    return loose_before, loose_after
 
 
 class _MaskedWriter(Writer):
