@@ -14,8 +14,8 @@ from .corpus import VALID, ids, read
 from .edit_catalogue import any_edit
 from .tree_compare import canonical, line_indent, loose_spots, masked_text
 
-# 30 per document keeps the run short; set DEFINITION_EXAMPLES=1000 (and DEFINITION_RANDOM=1) to hunt.
-EXAMPLES_PER_DOCUMENT = int(os.environ.get("DEFINITION_EXAMPLES", "30"))
+# 25 per document keeps the run short; set DEFINITION_EXAMPLES=1000 (and DEFINITION_RANDOM=1) to hunt.
+EXAMPLES_PER_DOCUMENT = int(os.environ.get("DEFINITION_EXAMPLES", "25"))
 DERANDOMIZE = not os.environ.get("DEFINITION_RANDOM")
 
 
