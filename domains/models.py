@@ -55,3 +55,4 @@ class Domain(models.Model):
 # Grants, roles and the audit log live in their own module; imported here so Django finds them.
 from domains.access_models import AuditEntry, Grant, Role  # noqa: E402,F401
 from domains.definition_models import DefinitionRevision  # noqa: E402,F401
+from domains.daemon_models import DaemonSettings, DaemonSettingsRevision  # noqa: E402,F401
