@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import post_migrate
 from django.utils import timezone
 
 from domains.models import Domain, Host
-from domains.permission_names import PER_DOMAIN, unknown_permissions
+from domains.permission_names import BUILTIN_ROLES, PER_DOMAIN, unknown_permissions
 
 GENESIS_HASH = "0" * 64
 
@@ -160,7 +161,29 @@ class AuditEntry(models.Model):
         raise TypeError("Audit entries are append-only: they cannot be deleted.")
 
 
-__all__ = ["AuditEntry", "GENESIS_HASH", "Grant", "Role"]
+def sync_builtin_roles(role_model=Role):
+    """Create or update the built-in roles from BUILTIN_ROLES (the migration and every migrate or flush call it)."""
+    for name, (description, permissions) in BUILTIN_ROLES.items():
+        role_model.objects.update_or_create(
+            name=name, defaults={"description": description, "permissions": list(permissions), "builtin": True}
+        )
+
+
+def _seed_after_migrate(sender, apps=None, **kwargs):
+    # A test database flush empties every table and then sends post_migrate
+    # (without apps): the built-in roles come back, as after a real migrate.
+    if sender.name != "domains":
+        return
+    try:
+        role_model = (apps or sender.apps).get_model("domains", "Role")
+    except LookupError:
+        return  # migrating backwards past the roles' table
+    sync_builtin_roles(role_model)
+
+
+post_migrate.connect(_seed_after_migrate, dispatch_uid="domains-builtin-roles")
+
+__all__ = ["AuditEntry", "GENESIS_HASH", "Grant", "Role", "sync_builtin_roles"]
 
 # Signal receivers: login auditing and permission cache invalidation.
 from domains import login_guard, permissions  # noqa: E402,F401

@@ -4,13 +4,10 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from domains.permission_names import BUILTIN_ROLES
+    from domains.access_models import sync_builtin_roles
 
-    Role = apps.get_model("domains", "Role")
-    for name, (description, permissions) in BUILTIN_ROLES.items():
-        Role.objects.update_or_create(
-            name=name, defaults={"description": description, "permissions": list(permissions), "builtin": True}
-        )
+    # post_migrate runs the same after every migrate, so a changed role list reaches old databases too.
+    sync_builtin_roles(apps.get_model("domains", "Role"))
 
 
 def unseed(apps, schema_editor):

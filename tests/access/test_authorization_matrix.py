@@ -35,6 +35,7 @@ class Case:
     ok: int = 200
     grant_object: bool = False  # the object is a grant: only its scope's managers see it
     running: bool | None = None  # the domain's state before the request, if it matters
+    revision: bool = False  # the domain's first definition revision must be recorded first
 
     @property
     def id(self):
@@ -127,6 +128,30 @@ CASES = [
     page("qemu-monitor", "GET", "/qemu" + D + "/monitor/", "monitor_read"),
     page("qemu-commandline", "GET", "/qemu" + D + "/commandline/", "write"),
     page("qemu-rewrite", "GET", "/qemu" + D + "/rewrites/0/", "write", ok=302),
+    # Definitions and their revisions (revision 1 is recorded first, through the API, as an admin)
+    page("domain-definition", "GET", D + "/definition/", "read"),
+    page("domain-definition-form", "POST", D + "/definition/edit/general/", "write", ok=302,
+         body={"title": "matrix"}),
+    page("domain-definition-xml", "GET", D + "/definition/xml/", "read"),
+    page("domain-definition-xml", "POST", D + "/definition/xml/", "write", ok=400, body={"xml": "<domain"}),
+    page("domain-definition-export", "GET", D + "/definition/export/", "read"),
+    page("domain-definition-history", "GET", D + "/definition/history/", "read"),
+    page("domain-definition-revision", "GET", D + "/definition/history/1/", "read", revision=True),
+    page("domain-definition-rollback", "POST", D + "/definition/history/1/rollback/", "write", ok=302,
+         revision=True),
+    page("host-domain-create", "GET", "/hosts/{h}/domains/new/", "define_domains", "host"),
+    page("host-domain-import", "GET", "/hosts/{h}/domains/import/", "define_domains", "host"),
+    api("api-domain", "PATCH", "/api/v1" + D, "write", body={"title": "matrix"}),
+    api("api-domain-xml", "GET", "/api/v1" + D + "/xml", "read"),
+    api("api-domain-xml", "PUT", "/api/v1" + D + "/xml", "write", ok=400, body={"xml": "<domain"}),
+    api("api-domain-xml-validate", "POST", "/api/v1/domain-xml/validate", AUTHENTICATED,
+        body={"xml": "<domain/>"}),
+    api("api-revisions", "GET", "/api/v1" + D + "/revisions", "read"),
+    api("api-revision", "GET", "/api/v1" + D + "/revisions/1", "read", revision=True),
+    api("api-revision-diff", "GET", "/api/v1" + D + "/revisions/diff?from=1&to=1", "read", revision=True),
+    api("api-revision-rollback", "POST", "/api/v1" + D + "/revisions/1/rollback", "write", revision=True),
+    api("api-host-domains", "POST", "/api/v1/hosts/{h}/domains", "define_domains", "host", ok=400,
+        body={"xml": "<domain"}),
 ]
 
 
@@ -211,7 +236,20 @@ def _set_running(domain, running):
         dom.destroy()
 
 
+def _record_first_revision(world):
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(world["people"]["admin"])
+    assert admin.get(f"/api/v1/domains/{world['target'].uuid}/revisions").status_code == 200
+
+
 def send(client, case, world):
+    """Put the domain in the state case needs, then send case's request through client."""
+    if case.running is not None:
+        _set_running(world["target"], case.running)
+    if case.revision:
+        _record_first_revision(world)
     path, body = _format(case.path, world), _format(case.body, world)
     if case.api:
         return client.generic(case.method, path, data=__import__("json").dumps(body) if body else "",
@@ -226,8 +264,6 @@ def send(client, case, world):
 def test_each_route_answers_each_persona_exactly(client, world, case, persona):
     if persona != "anonymous":
         client.force_login(world["people"][persona])
-    if case.running is not None:
-        _set_running(world["target"], case.running)
     answer = send(client, case, world)
     outcome, permission = expected(case, persona)
     text = html.unescape(answer.content.decode(errors="replace"))
