@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import access_views, console_pages, views
+from console import access_views, console_pages, definition_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -16,6 +16,20 @@ urlpatterns = [
     path("hosts/add/", views.host_add, name="host-add"),
     path("hosts/<int:host_id>/update/", views.host_update, name="host-update"),
     path("hosts/<int:host_id>/remove/", views.host_remove, name="host-remove"),
+    # Definitions: forms, raw XML, history, import/export, create
+    path("domains/<uuid:uuid>/definition/", definition_views.definition_page, name="domain-definition"),
+    path("domains/<uuid:uuid>/definition/edit/<slug:form>/", definition_views.definition_form,
+         name="domain-definition-form"),
+    path("domains/<uuid:uuid>/definition/xml/", definition_views.definition_xml, name="domain-definition-xml"),
+    path("domains/<uuid:uuid>/definition/export/", definition_views.definition_export, name="domain-definition-export"),
+    path("domains/<uuid:uuid>/definition/history/", definition_views.definition_history,
+         name="domain-definition-history"),
+    path("domains/<uuid:uuid>/definition/history/<int:number>/", definition_views.definition_revision,
+         name="domain-definition-revision"),
+    path("domains/<uuid:uuid>/definition/history/<int:number>/rollback/", definition_views.definition_rollback,
+         name="domain-definition-rollback"),
+    path("hosts/<int:host_id>/domains/new/", definition_views.host_domain_create, name="host-domain-create"),
+    path("hosts/<int:host_id>/domains/import/", definition_views.host_domain_import, name="host-domain-import"),
     # Permissions and audit
     path("domains/<uuid:uuid>/access/", access_views.domain_access, name="domain-access"),
     path("domains/<uuid:uuid>/audit/", access_views.domain_audit, name="domain-audit"),

@@ -3,6 +3,8 @@
 import logging
 import uuid as uuidlib
 
+from django.db import DatabaseError
+
 from domains import inventory, libvirt_events  # noqa: F401  (inventory registers the lifecycle callbacks)
 
 log = logging.getLogger(__name__)
@@ -13,6 +15,8 @@ def _record(host_id, domain_uuid):
 
     try:
         record_external(host_id, domain_uuid)
+    except DatabaseError as exc:
+        log.warning("External definition change of %s on host %s not recorded: %s", domain_uuid, host_id, exc)
     except Exception:  # a worker thread: nobody else would see the failure
         log.exception("Recording the external definition change of %s on host %s failed", domain_uuid, host_id)
 

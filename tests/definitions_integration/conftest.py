@@ -42,16 +42,26 @@ def vm(test_host):
 
 
 @pytest.fixture
-def demo(embedded_host, db):
-    """The demo guest's Domain row on the embedded host; its definition is put back afterwards."""
+def demo(embedded_host, transactional_db):
+    """The demo guest's Domain row on the embedded host; its definition is put back afterwards.
+
+    Transactional: the event worker writes revisions from its own connection, and the
+    embedded host row outlives single tests, so nothing may be left behind but a flush.
+    """
     from domains import inventory
+    from domains.definition_models import DefinitionRevision
+    from tests.conftest import wait_for
 
-    dom = libvirt_adapter.connection_for(embedded_host).get().lookupByName("demo")
-    original = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+    embedded_host.save()  # an earlier transactional test flushed it
+    conn = libvirt_adapter.connection_for(embedded_host).get()
+    original = conn.lookupByName("demo").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     inventory.sync_host(embedded_host)
-    yield embedded_host.domains.get(name="demo")
-    libvirt_adapter.connection_for(embedded_host).get().defineXML(original)
-
+    domain = embedded_host.domains.get(name="demo")
+    yield domain
+    conn.defineXML(original)
+    # Let the worker record the restore before the flush, so it writes nothing after it.
+    restored = DefinitionRevision.digest(inactive_xml(embedded_host, "demo"))
+    wait_for(lambda: domain.revisions.filter(xml_sha256=restored).exists() or not domain.revisions.exists())
 
 @pytest.fixture
 def api(admin):
