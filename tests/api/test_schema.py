@@ -56,6 +56,18 @@ def test_the_domain_list_documents_its_filters_and_pagination(schema):
     assert {"uuid", "name", "host", "state"} <= set(schema["components"]["schemas"]["Domain"]["required"])
 
 
+# Lists that stay short by nature may answer a plain array; every other list pages.
+UNPAGINATED_LISTS = {"/api/v1/roles"}
+
+
+def test_every_list_is_paginated(schema):
+    for path, methods in schema["paths"].items():
+        body = methods.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
+        answer = body.get("application/json", {}).get("schema", {})
+        if answer.get("type") == "array":
+            assert path in UNPAGINATED_LISTS, f"GET {path} answers a bare array: page it (limit/offset)"
+
+
 def test_the_schema_and_docs_are_served_to_anyone(client):
     schema = client.get("/api/v1/schema/?format=json")
     docs = client.get("/api/v1/docs/")
