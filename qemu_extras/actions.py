@@ -89,7 +89,7 @@ def _require_all(user, classification, domain, action, params, source_address):
             raise exc
 
 
-def _classify(user, domain, action, text, classify_call, params, source_address):
+def _classify(user, domain, action, classify_call, params, source_address):
     try:
         return classify_call()
     except MonitorCommandError as exc:
@@ -107,7 +107,7 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
     """
     action = "qemu.monitor"
     params = {"command": text, "hmp": bool(hmp)}
-    classification = _classify(user, domain, action, text, lambda: classify(text, hmp), params, source_address)
+    classification = _classify(user, domain, action, lambda: classify(text, hmp), params, source_address)
     params.update(classified_as=classification.command_name, level=classification.level)
     _require_all(user, classification, domain, action, params, source_address)
     try:
@@ -143,7 +143,7 @@ def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAUL
     """Run one guest-agent command (JSON text) on domain as user; returns a PassthroughResult."""
     action = "qemu.agent"
     params = {"command": text, "timeout": timeout}
-    classification = _classify(user, domain, action, text, lambda: classify_agent(text), params, source_address)
+    classification = _classify(user, domain, action, lambda: classify_agent(text), params, source_address)
     params.update(classified_as=classification.command_name, level=classification.level)
     _require_all(user, classification, domain, action, params, source_address)
     try:

@@ -1,6 +1,7 @@
 """The interactive QEMU monitor session (subprotocol virtconsole.qemu.v1): commands in, results and QMP events out.
 
 Client to server:  {"type": "command", "id": any, "command": "<QMP JSON or HMP text>", "hmp": bool}
+                   {"type": "command", "id": any, "command": "<guest agent JSON>", "agent": true, "timeout": 5}
                    {"type": "filter", "events": ["STOP", "RESUME"]}   ([] or null: every event)
                    {"type": "schema"}                                 (ask for the QMP schema again)
 Server to client:  {"type": "hello", "protocol", "version", "domain", "running"}
@@ -26,7 +27,7 @@ from domains.libvirt_adapter import VirtError, translated_errors
 from domains.models import Domain
 from domains.permissions import route_permission
 from qemu_extras import qemu_calls
-from qemu_extras.actions import PassthroughError, do_monitor_command
+from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
 from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
 log = logging.getLogger(__name__)
@@ -170,9 +171,15 @@ class MonitorSocket(AsyncWebsocketConsumer):
                                   "message": "Give 'command': QMP JSON text, or HMP text with 'hmp': true."})
             return
         address = (self.scope.get("client") or [None])[0]
+        timeout = message.get("timeout", qemu_calls.AGENT_TIMEOUT_DEFAULT)
         try:
-            result = await database_sync_to_async(do_monitor_command)(
-                self.user, self.domain, text, bool(message.get("hmp")), address)
+            if message.get("agent"):
+                if not isinstance(timeout, int) or isinstance(timeout, bool):
+                    raise PassthroughError("'timeout' is a whole number of seconds (0 to 60).", "invalid")
+                result = await database_sync_to_async(do_agent_command)(self.user, self.domain, text, timeout, address)
+            else:
+                result = await database_sync_to_async(do_monitor_command)(
+                    self.user, self.domain, text, bool(message.get("hmp")), address)
         except permissions.PermissionDenied as exc:
             await self.send_json({"type": "error", "id": request_id, "code": "permission_denied",
                                   "message": str(exc), "permission": exc.permission})

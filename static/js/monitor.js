@@ -8,6 +8,7 @@
   const form = document.getElementById("monitor-form");
   const input = document.getElementById("monitor-input");
   const hmpBox = document.getElementById("monitor-hmp");
+  const agentBox = document.getElementById("monitor-agent");
   const datalist = document.getElementById("monitor-commands");
   const eventLog = document.getElementById("event-log");
   const filterForm = document.getElementById("event-filter-form");
@@ -93,11 +94,12 @@
     event.preventDefault();
     const text = input.value.trim();
     if (!text || socket.readyState !== WebSocket.OPEN) return;
-    const hmp = hmpBox.checked;
+    const agent = agentBox.checked;
+    const hmp = hmpBox.checked && !agent;
     const id = nextId++;
     pending.set(id, text);
-    line("monitor-command", (hmp ? "(hmp) " : "(qmp) ") + text);
-    socket.send(JSON.stringify({ type: "command", id: id, command: hmp ? text : qmpText(text), hmp: hmp }));
+    line("monitor-command", (agent ? "(agent) " : hmp ? "(hmp) " : "(qmp) ") + text);
+    socket.send(JSON.stringify({ type: "command", id: id, command: hmp ? text : qmpText(text), hmp: hmp, agent: agent }));
     if (history[history.length - 1] !== text) history.push(text);
     history = history.slice(-HISTORY_MAX);
     try { localStorage.setItem(HISTORY_KEY, JSON.stringify(history)); } catch (e) { /* private mode: memory only */ }
@@ -114,7 +116,7 @@
       historyPos = Math.min(history.length, historyPos + 1);
       input.value = history[historyPos] || "";
       event.preventDefault();
-    } else if (event.key === "Tab" && !hmpBox.checked && input.value) {
+    } else if (event.key === "Tab" && !hmpBox.checked && !agentBox.checked && input.value) {
       const prefix = input.value.replace(/^\{"execute":\s*"/, "");
       const matches = commands.filter((name) => name.startsWith(prefix));
       if (matches.length === 1) input.value = matches[0];

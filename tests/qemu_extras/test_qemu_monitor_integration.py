@@ -184,6 +184,10 @@ async def test_the_monitor_session_checks_the_policy_per_command(operator, demo)
     await comm.send_json_to({"type": "command", "id": "x", "command": "quit", "hmp": True})
     error = await receive_type(comm, "error")
     assert error["id"] == "x" and error["code"] == "permission_denied" and error["permission"] == "monitor_admin"
+    await comm.send_json_to({"type": "command", "id": "a", "command": '{"execute": "guest-ping"}', "agent": True,
+                             "timeout": 1})
+    error = await receive_type(comm, "error")
+    assert error["id"] == "a" and error["code"] == "agent_not_connected" and "qemu-guest-agent" in error["message"]
     await comm.disconnect()
 
 
