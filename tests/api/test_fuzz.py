@@ -1,4 +1,4 @@
-"""schemathesis fuzzes API v1 in process on test:/// hosts, as an admin and (reads) an outsider: no 500s, schema kept."""
+"""schemathesis fuzzes API v1 in process on test:/// hosts, as an admin and an outsider: no 500s, schema kept."""
 
 import os
 
