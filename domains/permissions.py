@@ -1,5 +1,6 @@
 """The one place that decides what a user may see and do: restrict() for querysets, require() for actions."""
 
+import contextvars
 import logging
 import time
 from collections import defaultdict
@@ -181,7 +182,10 @@ def notify_revoked(user, domains):
     for domain in domains:
         for callback in list(_revoke_listeners):
             try:
-                callback(user=user, domain=domain)
+                # A fresh context: a listener that schedules work on an event loop must not carry
+                # the caller's asgiref markers along (a sync view's would make its task refuse to
+                # use the database: "Single thread executor already being used, would deadlock").
+                contextvars.Context().run(callback, user=user, domain=domain)
             except Exception:  # one broken listener must not keep the others from closing sessions
                 log.exception("revoke listener %r failed for user %s on %s", callback, user, domain)
 

@@ -1,0 +1,39 @@
+"""Revoking a grant closes that user's open console on the affected domain within a second (real demo guest)."""
+
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+
+from domains.access_models import Grant, Role
+from domains.grant_actions import do_revoke
+from tests.live.conftest import connect, demo, live_host  # noqa: F401  (fixtures)
+from tests.live.test_demo_guest_sessions import open_serial
+
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+
+
+@database_sync_to_async
+def _console_user_of(domain):
+    bob = get_user_model().objects.create_user("bob-console")
+    grant = Grant.objects.create(role=Role.objects.get(name="Console user"), user=bob, domain=domain)
+    return bob, grant
+
+
+async def test_revoking_a_grant_closes_the_users_open_serial_console_within_a_second(connect, admin, demo):  # noqa: F811
+    bob, grant = await _console_user_of(demo)
+    comm = await open_serial(connect, bob, demo)
+    started = time.monotonic()
+    await sync_to_async(do_revoke)(admin, grant)
+    while True:
+        left = 1.0 - (time.monotonic() - started)
+        assert left > 0, ("the console stayed open a second after its grant was revoked: the live sessions "
+                          "must subscribe with domains.permissions.on_revoke(...)")
+        if await comm.receive_nothing(timeout=min(0.05, left), interval=0.01):
+            continue
+        message = await comm.receive_output()
+        if message["type"] == "websocket.close":
+            break
+    assert time.monotonic() - started < 1.0
