@@ -91,10 +91,8 @@ class EventsSocket(LiveSocket):
         for uuid, host_id in domains.items():
             self.domains[uuid] = host_id
             self.allowed[(host_id, uuid)] = True
-            await self.join(event_relay.domain_group(host_id, uuid))
-        for host_id in hosts:
-            self.hosts.add(host_id)
-            await self.join(event_relay.host_group(host_id))
+        self.hosts.update(hosts)
+        await self._regroup()
         refused = [u for u in uuids if u not in domains] + [h for h in host_ids if h not in hosts]
         await self._send_subscribed(refused)
         # The page learns each host's state now, not only at its next change.
@@ -105,15 +103,28 @@ class EventsSocket(LiveSocket):
 
     async def unsubscribe(self, uuids, host_ids):
         for uuid in uuids:
-            host_id = self.domains.pop(uuid, None)
-            if host_id is not None:
-                await self.leave(event_relay.domain_group(host_id, uuid))
-        for host_id in host_ids:
-            if host_id in self.hosts:
-                self.hosts.discard(host_id)
-                await self.leave(event_relay.host_group(host_id))
+            self.domains.pop(uuid, None)
+        self.hosts.difference_update(host_ids)
+        await self._regroup()
         await self.watch_stats([u for uuids_ in self.watched.values() for u in uuids_ if u in self.domains])
         await self._send_subscribed([])
+
+    def _wanted_groups(self):
+        """A host's group carries all its domains' events: a domain group only where its host is not joined.
+
+        One copy of each event per socket: with a thousand sockets, every
+        extra copy is a thousand channel messages on the server's loop.
+        """
+        wanted = {event_relay.host_group(h) for h in self.hosts}
+        wanted |= {event_relay.domain_group(h, u) for u, h in self.domains.items() if h not in self.hosts}
+        return wanted
+
+    async def _regroup(self):
+        wanted = self._wanted_groups()
+        for group in self._groups - wanted:
+            await self.leave(group)
+        for group in wanted - self._groups:
+            await self.join(group)
 
     async def _send_subscribed(self, refused):
         await self.send_json({"type": "subscribed", "domains": sorted(self.domains), "hosts": sorted(self.hosts),
@@ -143,7 +154,7 @@ class EventsSocket(LiveSocket):
         if uuid is None:
             await self.send_json(event)  # host.health: the host group was joined after a visibility check
             return
-        if via == "host" and uuid in self.domains:
+        if via == "host" and event_relay.domain_group(event.get("host"), uuid) in self._groups:
             return  # it arrives through the domain's own group too
         key = (event.get("host"), uuid)
         allowed = self.allowed.get(key)

@@ -2,11 +2,13 @@
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,20 +25,37 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def served_console():
-    """Yields (base_url, username, password) of a Daphne serving a fresh virtconsole with the demo guest."""
-    var = Path(f"/var/tmp/vcb-{os.getpid()}")
+def _pids_using(root):
+    """Processes (the QEMUs an embedded driver started) whose command line names root."""
+    needle = str(root).encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+    return pids
+
+
+@contextmanager
+def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
+    """Run migrate, bootstrap, collectstatic and Daphne on a free port with var as VIRTCONSOLE_VAR_DIR.
+
+    Yields (base_url, username, password, server process). Benchmarks use it too.
+    """
+    var = Path(var)
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
-    password = "browser-pass-123"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "console.settings",
         "VIRTCONSOLE_VAR_DIR": str(var),
         "VIRTCONSOLE_EMBED_ROOT": str(var / "embed"),
-        "VIRTCONSOLE_GUEST_DIR": str(settings.DEMO_GUEST_DIR),
+        "VIRTCONSOLE_GUEST_DIR": str(guest_dir),
         "DJANGO_SUPERUSER_PASSWORD": password,
+        **(extra_env or {}),
     }
     env.pop("DATABASE_URL", None)
     python = sys.executable
@@ -59,16 +78,26 @@ def served_console():
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Daphne did not start; see {var / 'daphne.log'}") from None
             time.sleep(0.2)
-    yield base_url, "admin", password
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
-    # The embedded driver leaves QEMU running when its process ends: stop the guests it started.
-    subprocess.run(["pkill", "-f", str(var / "embed")], check=False)
-    shutil.rmtree(var, ignore_errors=True)
+        yield base_url, "admin", password, server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        # The embedded driver leaves QEMU running when its process ends: stop the guests it started.
+        for pid in _pids_using(var / "embed"):
+            os.kill(pid, signal.SIGTERM)
+        shutil.rmtree(var, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def served_console():
+    """Yields (base_url, username, password) of a Daphne serving a fresh virtconsole with the demo guest."""
+    with serve_console(f"/var/tmp/vcb-{os.getpid()}", settings.DEMO_GUEST_DIR) as (base_url, username, password, _):
+        yield base_url, username, password
 
 
 @pytest.fixture(scope="session")

@@ -191,3 +191,19 @@ async def test_live_stats_come_from_one_bulk_call_per_host_however_many_sockets_
     for comm in sockets:
         await comm.disconnect()
     await asyncio.sleep(0)
+
+
+async def test_losing_the_permission_closes_the_console_within_a_second(connect, admin, demo):
+    comm = await open_serial(connect, admin, demo)
+    assert sessions.recheck_sessions(user=admin, domain=demo) == 1  # still allowed: stays open
+    assert await comm.receive_nothing(timeout=0.3)
+    started = time.monotonic()
+    sessions.close_sessions(user=admin, domain=demo)
+    while True:
+        message = await comm.receive_output(timeout=2)
+        if message.get("text") and '"console.closed"' in message["text"]:
+            assert '"permission_lost"' in message["text"]
+        if message["type"] == "websocket.close":
+            assert message["code"] == 4000
+            break
+    assert time.monotonic() - started < 1.0

@@ -138,3 +138,22 @@ def test_the_api_rejects_an_unknown_console_kind(client, admin, domain):
                            content_type="application/json")
     assert response.status_code == 400
     assert "kind" in response.json()["fields"]
+
+
+async def test_an_events_socket_refuses_domains_and_hosts_the_user_may_not_see(connect, outsider, domain):
+    comm, connected, _ = await connect("/ws/v1/events", outsider)
+    assert connected
+    await comm.receive_json_from()
+    await comm.send_json_to({"type": "subscribe", "domains": [str(domain.uuid)], "hosts": [domain.host_id]})
+    answer = await comm.receive_json_from()
+    assert answer == {"type": "subscribed", "domains": [], "hosts": [],
+                      "refused": [str(domain.uuid), domain.host_id]}
+    await comm.disconnect()
+
+
+async def test_an_events_socket_answers_an_unknown_message_with_an_error(connect, admin):
+    comm, _, _ = await connect("/ws/v1/events", admin)
+    await comm.receive_json_from()
+    await comm.send_json_to({"type": "frobnicate"})
+    assert (await comm.receive_json_from())["code"] == "unknown_message"
+    await comm.disconnect()
