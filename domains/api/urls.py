@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 
 from domains.api import audit as audit_views
+from domains.api import daemon as daemon_views
 from domains.api import definitions as definition_views
 from domains.api import grants as grant_views
 from domains.api import views
@@ -43,6 +44,14 @@ urlpatterns = [
     path("grants/<int:grant_id>", api(grant_views.GrantDetail), name="api-grant"),
     path("roles", api(grant_views.RoleList), name="api-roles"),
     path("audit", api(audit_views.AuditList), name="api-audit"),
+    # The host's libvirt daemon: settings, clients, revisions
+    path("hosts/<int:host_id>/daemon", api(daemon_views.HostDaemon), name="api-host-daemon"),
+    path("hosts/<int:host_id>/daemon/revisions", api(daemon_views.HostDaemonRevisions),
+         name="api-host-daemon-revisions"),
+    path("hosts/<int:host_id>/daemon/clients/<int:client_id>/disconnect", api(daemon_views.HostDaemonClientDisconnect),
+         name="api-host-daemon-client-disconnect"),
+    path("hosts/<int:host_id>/daemon/tls-reload", api(daemon_views.HostDaemonTlsReload),
+         name="api-host-daemon-tls-reload"),
 ]
 
 # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.

@@ -153,14 +153,6 @@ CASES = [
     api("api-revision-rollback", "POST", "/api/v1" + D + "/revisions/1/rollback", "write", revision=True),
     api("api-host-domains", "POST", "/api/v1/hosts/{h}/domains", "define_domains", "host", ok=400,
         body={"xml": "<domain"}),
-    # The host's libvirt daemon: the test driver has none, so allowed changes end in 409 no_admin_interface
-    api("api-host-daemon", "GET", "/api/v1/hosts/{h}/daemon", "daemon_read", "host"),
-    api("api-host-daemon", "PATCH", "/api/v1/hosts/{h}/daemon", "daemon_write", "host", ok=409,
-        body={"threadpool": {"max_workers": 30}}),
-    api("api-host-daemon-revisions", "GET", "/api/v1/hosts/{h}/daemon/revisions", "daemon_read", "host"),
-    api("api-host-daemon-client-disconnect", "POST", "/api/v1/hosts/{h}/daemon/clients/1/disconnect", "daemon_write",
-        "host", ok=409),
-    api("api-host-daemon-tls-reload", "POST", "/api/v1/hosts/{h}/daemon/tls-reload", "daemon_write", "host", ok=409),
     # The host's libvirt daemon: a test:/// host has none, so allowed calls end in the console's explanation
     api("api-host-daemon", "GET", "/api/v1/hosts/{h}/daemon", "daemon_read", "host"),
     api("api-host-daemon", "PATCH", "/api/v1/hosts/{h}/daemon", "daemon_write", "host", ok=NO_DAEMON,
