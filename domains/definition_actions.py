@@ -6,12 +6,13 @@ record_external records changes made outside it (from libvirt's DEFINED events).
 
 import logging
 import threading
+import time
 import uuid as uuidlib
 from collections import defaultdict
 from dataclasses import dataclass
 
 import libvirt
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Max
 
 from domains import audit, libvirt_adapter, permissions
@@ -67,6 +68,27 @@ def checked_document(xml_text) -> DomainDocument:
     return document
 
 
+def _claim_write():
+    """Start a transaction with a write (an update of no row), so it waits for other writers.
+
+    SQLite refuses at once ("database is locked") a transaction that read first and
+    then wants to write while another connection writes; one that writes first waits.
+    """
+    DefinitionRevision.objects.filter(pk=-1).update(reason="")
+
+
+def _retrying(store, attempts=5):
+    """store(), tried again while SQLite says locked (its shared-cache mode does not wait at all)."""
+    for attempt in range(attempts):
+        try:
+            return store()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def latest_revision(domain):
     return domain.revisions.order_by("-number").first()
 
@@ -108,9 +130,13 @@ def ensure_first_revision(domain, dom=None):
                 return None
         with translated_errors():
             xml = dom.XMLDesc(INACTIVE)
-        with transaction.atomic():
-            return _new_revision(domain, xml, source=RevisionSource.EXTERNAL,
-                                 reason="The definition when the console first saw this domain.")
+        def store():
+            with transaction.atomic():
+                _claim_write()
+                return _new_revision(domain, xml, source=RevisionSource.EXTERNAL,
+                                     reason="The definition when the console first saw this domain.")
+
+        return _retrying(store)
 
 
 def _carry_secrets(document, secure_xml):
@@ -237,7 +263,8 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
         with translated_errors():
             stored_xml = dom.XMLDesc(INACTIVE)
         try:
-            revision, changed = _store(host, domain, name, domain_uuid, stored_xml, user, source, reason, rollback_of)
+            revision, changed = _retrying(lambda: _store(host, domain, name, domain_uuid, stored_xml, user, source,
+                                                         reason, rollback_of))
         except Exception as exc:  # whatever broke the store, libvirt must not keep what the DB lacks
             problem = _restore(conn, dom, previous_xml, f"{name} on {host}")
             audit.record(user, action, domain or host, params, source_address=source_address,
@@ -258,6 +285,7 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
 
 def _store(host, domain, name, domain_uuid, xml, user, source, reason, rollback_of):
     with transaction.atomic():
+        _claim_write()
         if domain is None:
             domain, _ = Domain.objects.get_or_create(host=host, uuid=domain_uuid, defaults={"name": name})
         if domain.name != name or domain.gone:
@@ -312,13 +340,18 @@ def record_external(host_id, domain_uuid):
             except VirtError as exc:
                 log.warning("External change of %s on %s not recorded: %s", domain_uuid, host, exc.message)
                 return None
-            with transaction.atomic():
-                domain, _ = Domain.objects.get_or_create(host=host, uuid=domain_uuid, defaults={"name": name})
-                latest = latest_revision(domain)
-                if latest is not None and latest.xml_sha256 == DefinitionRevision.digest(xml):
-                    return None
-                reason = ("Changed outside the console (libvirt reported the domain defined)." if latest
-                          else "Defined outside the console.")
-                return _new_revision(domain, xml, source=RevisionSource.EXTERNAL, reason=reason)
+            return _retrying(lambda: _store_external(host, domain_uuid, name, xml))
     finally:
         close_old_connections()
+
+
+def _store_external(host, domain_uuid, name, xml):
+    with transaction.atomic():
+        _claim_write()
+        domain, _ = Domain.objects.get_or_create(host=host, uuid=domain_uuid, defaults={"name": name})
+        latest = latest_revision(domain)
+        if latest is not None and latest.xml_sha256 == DefinitionRevision.digest(xml):
+            return None
+        reason = ("Changed outside the console (libvirt reported the domain defined)." if latest
+                  else "Defined outside the console.")
+        return _new_revision(domain, xml, source=RevisionSource.EXTERNAL, reason=reason)

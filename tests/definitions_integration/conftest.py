@@ -23,6 +23,24 @@ def inactive_xml(host, name):
     return conn.lookupByName(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
 
 
+def wait_for_row(query, timeout=10.0):
+    """wait_for(query) that treats "table is locked" as not yet: the event worker writes meanwhile.
+
+    (The test database is SQLite's shared-cache memory database, where readers do not wait for writers.)
+    """
+    from django.db import OperationalError
+
+    from tests.conftest import wait_for
+
+    def attempt():
+        try:
+            return query()
+        except OperationalError:
+            return None
+
+    return wait_for(attempt, timeout)
+
+
 def domain_names(host):
     return sorted(dom.name() for dom in libvirt_adapter.connection_for(host).get().listAllDomains())
 
@@ -50,7 +68,6 @@ def demo(embedded_host, transactional_db):
     """
     from domains import inventory
     from domains.definition_models import DefinitionRevision
-    from tests.conftest import wait_for
 
     embedded_host.save()  # an earlier transactional test flushed it
     conn = libvirt_adapter.connection_for(embedded_host).get()
@@ -61,7 +78,7 @@ def demo(embedded_host, transactional_db):
     conn.defineXML(original)
     # Let the worker record the restore before the flush, so it writes nothing after it.
     restored = DefinitionRevision.digest(inactive_xml(embedded_host, "demo"))
-    wait_for(lambda: domain.revisions.filter(xml_sha256=restored).exists() or not domain.revisions.exists())
+    wait_for_row(lambda: domain.revisions.filter(xml_sha256=restored).exists() or not domain.revisions.exists())
 
 @pytest.fixture
 def api(admin):

@@ -5,8 +5,7 @@ import pytest
 from domains import inventory, libvirt_adapter
 from domains.definition_actions import do_edit
 from domains.definitions import set_vcpus
-from tests.conftest import wait_for
-from tests.definitions_integration.conftest import inactive_xml
+from tests.definitions_integration.conftest import inactive_xml, wait_for_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +23,7 @@ def test_it_records_a_change_made_directly_in_libvirt(admin, watched_vm):
     conn = libvirt_adapter.connection_for(host).get()
     xml = inactive_xml(host, "vm0000")
     conn.defineXML(xml.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>"))
-    revision = wait_for(lambda: domain.revisions.filter(source="external").order_by("-number").first())
+    revision = wait_for_row(lambda: domain.revisions.filter(source="external").order_by("-number").first())
     assert revision.max_vcpus == 2 and revision.author is None
     assert "outside the console" in revision.reason
 
@@ -36,7 +35,7 @@ def test_it_records_no_external_revision_for_its_own_define(admin, watched_vm):
     # A later outside change proves the events were delivered and handled in order.
     conn.defineXML(inactive_xml(host, "vm0000").replace("<vcpu placement='static'>2</vcpu>",
                                                         "<vcpu placement='static'>3</vcpu>"))
-    wait_for(lambda: domain.revisions.filter(max_vcpus=3).exists())
+    wait_for_row(lambda: domain.revisions.filter(max_vcpus=3).exists())
     assert list(domain.revisions.order_by("number").values_list("number", "source")) == [
         (1, "external"), (2, "console"), (3, "external")]
 
@@ -46,5 +45,5 @@ def test_it_records_a_domain_defined_outside_as_its_first_revision(admin, watche
     conn = libvirt_adapter.connection_for(host).get()
     conn.defineXML("<domain type='test'><name>outsider-made</name><memory>65536</memory>"
                    "<os><type>hvm</type></os></domain>")
-    revision = wait_for(lambda: host.domains.filter(name="outsider-made", revisions__isnull=False).first())
+    revision = wait_for_row(lambda: host.domains.filter(name="outsider-made", revisions__isnull=False).first())
     assert revision.revisions.get().reason == "Defined outside the console."
