@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import access_views, console_pages, definition_views, views
+from console import access_views, console_pages, daemon_views, definition_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -16,6 +16,12 @@ urlpatterns = [
     path("hosts/add/", views.host_add, name="host-add"),
     path("hosts/<int:host_id>/update/", views.host_update, name="host-update"),
     path("hosts/<int:host_id>/remove/", views.host_remove, name="host-remove"),
+    # The host's libvirt daemon
+    path("hosts/<int:host_id>/daemon/", daemon_views.host_daemon, name="host-daemon"),
+    path("hosts/<int:host_id>/daemon/apply/", daemon_views.host_daemon_apply, name="host-daemon-apply"),
+    path("hosts/<int:host_id>/daemon/clients/<int:client_id>/disconnect/", daemon_views.host_daemon_disconnect,
+         name="host-daemon-disconnect"),
+    path("hosts/<int:host_id>/daemon/tls-reload/", daemon_views.host_daemon_tls_reload, name="host-daemon-tls-reload"),
     # Definitions: forms, raw XML, history, import/export, create
     path("domains/<uuid:uuid>/definition/", definition_views.definition_page, name="domain-definition"),
     path("domains/<uuid:uuid>/definition/edit/<slug:form>/", definition_views.definition_form,

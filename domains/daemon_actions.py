@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import Max
 from django.db.models.signals import post_delete
+from django.http import Http404
 
 from domains import audit, libvirt_adapter, permissions
 from domains.daemon.keeper import keeper_for, stop_keeper
@@ -129,6 +130,10 @@ def _keep_daemon_of(connection):
     except VirtError:
         return  # remote, embedded or test hosts: no daemon the admin interface reaches
     _keeper(connection.host_id, uri)
+
+
+for _existing in libvirt_adapter.open_connections():  # made before this module was imported
+    _keep_daemon_of(_existing)
 
 
 def _host_removed(sender, instance, **kwargs):
@@ -318,6 +323,21 @@ def read_daemon(user, host):
     except VirtError as exc:  # the daemon went away between two reads
         answer["error"] = f"The daemon stopped answering: {exc.message}"
     return answer
+
+
+def daemon_host(user, host_id, permission="daemon_read"):
+    """The Host host_id for a daemon request: 404 if the user may not see it, 403 without the permission.
+
+    A grant of daemon_read alone shows the host's daemon: no getattr on the host is needed for it.
+    """
+    host = Host.objects.filter(pk=host_id).first()
+    if host is None:
+        raise Http404("No such host.")
+    if not permissions.has_perm(user, permission, host):
+        if permissions.has_perm(user, "daemon_read", host):
+            raise permissions.PermissionDenied(permission, host)
+        permissions.require(user, permission, host)  # 404 unless the host is visible: then 403
+    return host
 
 
 def revisions_of(user, host):

@@ -5,11 +5,12 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from console.request_helpers import client_address, visible_host
+from console.request_helpers import client_address
 from domains.api.errors import error_response
 from domains.daemon.admin_ctypes import UINT_MAX
 from domains.daemon_actions import (
     DaemonSettingsError,
+    daemon_host,
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
@@ -122,12 +123,12 @@ class HostDaemon(GenericAPIView):
 
     @extend_schema(responses=DaemonSerializer)
     def get(self, request, host_id):
-        host = visible_host(request.user, host_id, "daemon_read")
+        host = daemon_host(request.user, host_id, "daemon_read")
         return Response(DaemonSerializer(read_daemon(request.user, host)).data)
 
     @extend_schema(request=DaemonSettingsSerializer, responses=DaemonAfterChangeSerializer)
     def patch(self, request, host_id):
-        host = visible_host(request.user, host_id, "daemon_write")
+        host = daemon_host(request.user, host_id, "daemon_write")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patch = {key: dict(value) if isinstance(value, dict) else value
@@ -146,7 +147,7 @@ class HostDaemonRevisions(GenericAPIView):
 
     @extend_schema(responses=DaemonRevisionSerializer(many=True))
     def get(self, request, host_id):
-        host = visible_host(request.user, host_id, "daemon_read")
+        host = daemon_host(request.user, host_id, "daemon_read")
         page = self.paginate_queryset(revisions_of(request.user, host))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -157,7 +158,7 @@ class HostDaemonClientDisconnect(GenericAPIView):
 
     @extend_schema(request=DaemonServerSerializer, responses=DaemonMessageSerializer)
     def post(self, request, host_id, client_id):
-        host = visible_host(request.user, host_id, "daemon_write")
+        host = daemon_host(request.user, host_id, "daemon_write")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         server = serializer.validated_data.get("server")
@@ -174,7 +175,7 @@ class HostDaemonTlsReload(GenericAPIView):
 
     @extend_schema(request=DaemonServerSerializer, responses=DaemonMessageSerializer)
     def post(self, request, host_id):
-        host = visible_host(request.user, host_id, "daemon_write")
+        host = daemon_host(request.user, host_id, "daemon_write")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         server = serializer.validated_data.get("server")

@@ -162,6 +162,11 @@ CASES = [
         "daemon_write", "host", ok=NO_DAEMON),
     api("api-host-daemon-tls-reload", "POST", "/api/v1/hosts/{h}/daemon/tls-reload", "daemon_write", "host",
         ok=NO_DAEMON),
+    page("host-daemon", "GET", "/hosts/{h}/daemon/", "daemon_read", "host"),
+    page("host-daemon-apply", "POST", "/hosts/{h}/daemon/apply/", "daemon_write", "host", ok=NO_DAEMON,
+         body={"group": "threadpool", "server": "libvirtd", "max_workers": "20"}),
+    page("host-daemon-disconnect", "POST", "/hosts/{h}/daemon/clients/1/disconnect/", "daemon_write", "host", ok=302),
+    page("host-daemon-tls-reload", "POST", "/hosts/{h}/daemon/tls-reload/", "daemon_write", "host", ok=302),
 ]
 
 
