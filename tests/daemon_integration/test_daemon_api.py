@@ -170,3 +170,27 @@ def test_a_host_without_an_admin_interface_says_why(api, make_test_host):
     assert "not served by a libvirt daemon" in body["error"]
     answer = patch(api, host, {"threadpool": {"max_workers": 30}})
     assert answer.status_code == 409 and answer.json()["code"] == "no_admin_interface"
+
+
+def test_when_the_database_refuses_the_revision_the_daemon_is_put_back(api, system_host):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the refusing trigger is written for SQLite")
+    before = virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TRIGGER refuse_daemon_revision BEFORE INSERT ON domains_daemonsettingsrevision "
+                       "BEGIN SELECT RAISE(ABORT, 'the disk is full (test trigger)'); END")
+    try:
+        answer = patch(api, system_host, {"threadpool": {"max_workers": before + 7}})
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_daemon_revision")
+
+    assert answer.status_code == 500
+    error = answer.json()
+    assert error["code"] == "not_stored" and "the disk is full" in error["message"]
+    assert "The daemon was put back: nothing changed." in error["message"]
+    assert virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"] == before
+    assert stored_desired(system_host.pk) == {}
+    assert "daemon put back" in AuditEntry.objects.filter(action="daemon.settings.apply").latest("id").outcome
