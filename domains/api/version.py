@@ -14,8 +14,14 @@ CHANGELOG = [
     {
         "version": "1.0.0",
         "added": [
-            "Hosts: list, add, detail.",
-            "Domains: list (filters host, state, name; limit/offset pagination), detail, lifecycle actions.",
+            "Hosts: list, add, detail, change (name, URI, enabled), remove.",
+            "Domains: list (filters host, state, name; limit/offset pagination), detail, structured edits (PATCH), "
+            "lifecycle actions.",
+            "Definitions: the domain XML (GET, PUT), validation, revisions with diff and rollback, "
+            "create a domain on a host from XML.",
+            "Console tickets for the serial and graphical consoles.",
+            "Grants and roles; the audit log (filters, pagination).",
+            "Daemon settings per host: desired settings (GET, PATCH), their revisions, client disconnect, TLS reload.",
             "One error shape for every failure: status, code, message, fields.",
             "GET /api/v1/version: this version and changelog.",
         ],

@@ -12,9 +12,10 @@ from domains import libvirt_adapter, permissions
 from domains.actions import do_domain_action
 from domains.api.errors import error_response
 from domains.api.serializers import ActionRequestSerializer, ActionResultSerializer, DomainSerializer, HostSerializer
-from domains.hosts import do_add_host
+from domains.hosts import do_add_host, do_remove_host, do_update_host
 from domains.listing import DomainItem, list_domains
 from domains.models import Host
+from domains.permissions import route_permission
 
 
 class HostList(GenericAPIView):
@@ -41,6 +42,8 @@ class HostList(GenericAPIView):
         return Response(self.get_serializer(host).data, status=status.HTTP_201_CREATED)
 
 
+@route_permission(GET="getattr", PATCH="manage_hosts", DELETE="manage_hosts",
+                  note="PATCH and DELETE also need getattr on the host to find it")
 class HostDetail(GenericAPIView):
     serializer_class = HostSerializer
 
@@ -49,6 +52,22 @@ class HostDetail(GenericAPIView):
 
     def get(self, request, host_id):
         return Response(self.get_serializer(visible_host(request.user, host_id)).data)
+
+    def patch(self, request, host_id):
+        """Rename, re-point or enable/disable a host: a new or re-enabled URI is reached before it is saved."""
+        host = visible_host(request.user, host_id)
+        serializer = self.get_serializer(host, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        host = do_update_host(request.user, host, name=data.get("name"), uri=data.get("uri"),
+                              enabled=data.get("enabled"), source_address=client_address(request))
+        return Response(self.get_serializer(host).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, host_id):
+        """Remove a host (not the embedded one); its VMs are left as they are on the host itself."""
+        do_remove_host(request.user, visible_host(request.user, host_id), source_address=client_address(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _items(user, **filters):
