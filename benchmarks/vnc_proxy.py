@@ -31,7 +31,7 @@ async def serial_command(console, uuid, command, expect, timeout=60):
     deadline = time.monotonic() + timeout
     sent = False
     try:
-        while expect.encode() not in seen.split(command.encode(), 1)[-1] or not sent:
+        while expect.encode() not in seen or not sent:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{expect!r} not seen; got {seen[-300:]!r}")
             if not sent and b"/ # " in seen:
@@ -52,12 +52,14 @@ async def serial_command(console, uuid, command, expect, timeout=60):
 
 async def set_mode(console, uuid):
     """Switch the guest's VGA to 1920x1080x32 by writing the Bochs VBE registers with busybox devmem."""
-    out = await serial_command(console, uuid, "cat /sys/bus/pci/devices/0000:00:02.0/resource; echo END", "END\r")
+    # The shell computes each end marker, so the echoed command line never matches it.
+    out = await serial_command(console, uuid, "cat /sys/bus/pci/devices/0000:00:02.0/resource; echo END-$((6*7))",
+                               "END-42")
     bars = re.findall(r"0x([0-9a-f]{16}) 0x([0-9a-f]{16})", out)
     mmio = int(bars[2][0], 16) + 0x500
     writes = [("enable", 0), ("xres", WIDTH), ("yres", HEIGHT), ("bpp", BPP), ("enable", 0x41)]
-    command = "; ".join(f"devmem 0x{mmio + 2 * VBE[r]:x} 16 {v}" for r, v in writes) + "; echo MODE-SET"
-    await serial_command(console, uuid, command, "MODE-SET\r")
+    command = "; ".join(f"devmem 0x{mmio + 2 * VBE[r]:x} 16 {v}" for r, v in writes) + "; echo MODE-$((6*7))"
+    await serial_command(console, uuid, command, "MODE-42")
 
 
 async def rfb_open(ws):

@@ -1,7 +1,6 @@
 """The graphical console socket: raw RFB between noVNC and the domain's VNC server."""
 
 import asyncio
-import logging
 import socket
 
 from console import ws_protocol
@@ -10,11 +9,24 @@ from console.consumers.console_socket import ConsoleSocket
 from domains import consoles
 from domains.libvirt_adapter import VirtError
 
-log = logging.getLogger(__name__)
+# Stop reading from the VNC server while this much waits for the browser.
+PAUSE_AT = 16 << 20
 
-# Large reads: a full-screen raw update is 8 MB, and each websocket frame
-# costs a fixed overhead in the server.
-READ_SIZE = 1 << 20
+
+class VncServerSide(asyncio.Protocol):
+    """The VNC server's side: chunks go straight to the socket's queue, no stream buffer copies."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def data_received(self, data):
+        self.owner.chunks.put_nowait(data)
+        self.owner.queued += len(data)
+        if self.owner.queued > PAUSE_AT and self.owner.transport is not None:
+            self.owner.transport.pause_reading()
+
+    def connection_lost(self, exc):
+        self.owner.chunks.put_nowait(None)
 
 
 class VncConsoleSocket(ConsoleSocket):
@@ -24,47 +36,57 @@ class VncConsoleSocket(ConsoleSocket):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.writer = None
+        self.transport = None
+        self.chunks = asyncio.Queue()
+        self.queued = 0
         self._pump = None
 
     async def connect(self):
         domain = await self.open_console()
         if domain is None:
             return
+        loop = asyncio.get_running_loop()
         try:
             target = await asyncio.to_thread(consoles.vnc_target, domain)
             if target.fd is not None:
                 sock = socket.socket(fileno=target.fd)
                 sock.setblocking(False)
-                reader, self.writer = await asyncio.open_connection(sock=sock, limit=READ_SIZE)
+                self.transport, _ = await loop.connect_accepted_socket(lambda: VncServerSide(self), sock)
             else:
-                reader, self.writer = await asyncio.open_connection(target.address, target.port, limit=READ_SIZE)
+                self.transport, _ = await loop.create_connection(lambda: VncServerSide(self), target.address,
+                                                                 target.port)
         except (VirtError, OSError) as exc:
             await self.refuse(CLOSE_FAILED, "console_failed", f"Could not reach the VNC server of '{domain.name}': {exc}")
             return
         if self.speaks_json:
             await self.send_json({"type": "console.opened", "domain": str(domain.uuid), "kind": "vnc",
                                   "took_over": False})
-        self._pump = asyncio.create_task(self._pump_screen(reader))
+        self._pump = asyncio.create_task(self._pump_screen())
 
-    async def _pump_screen(self, reader):
-        try:
-            while True:
-                data = await reader.read(READ_SIZE)
-                if not data:
-                    break
-                await self.send(bytes_data=data)
-        except OSError as exc:
-            log.info("VNC connection of %s ended: %s", self.domain, exc)
+    async def _pump_screen(self):
+        """Forward what the VNC server sent, in order, as few large frames as it arrived."""
+        while True:
+            chunk = await self.chunks.get()
+            if chunk is None:
+                break
+            if not self.chunks.empty():
+                parts = [chunk]
+                while not self.chunks.empty() and self.chunks._queue[0] is not None:
+                    parts.append(self.chunks.get_nowait())
+                chunk = b"".join(parts)
+            self.queued -= len(chunk)
+            if self.queued < PAUSE_AT // 2 and self.transport is not None:
+                self.transport.resume_reading()
+            await self.send(bytes_data=chunk)
         await self.end(consoles.CLOSED_DOMAIN_STOPPED, "The VNC server closed the connection (the domain stopped?).")
 
     async def receive(self, text_data=None, bytes_data=None):
-        if bytes_data is not None and self.writer is not None and not self.ended:
-            self.writer.write(bytes_data)
+        if bytes_data is not None and self.transport is not None and not self.ended:
+            self.transport.write(bytes_data)
 
     async def release(self):
-        writer, self.writer = self.writer, None
-        if writer is not None:
-            writer.close()
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            transport.close()
         if self._pump is not None and self._pump is not asyncio.current_task():
             self._pump.cancel()

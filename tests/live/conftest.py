@@ -1,5 +1,7 @@
 """Fixtures for the live-session tests: signed-in websocket clients and a running demo guest."""
 
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -71,3 +73,6 @@ def demo(live_host):
     yield domain
     if dom.isActive():
         dom.destroy()
+    # The stop event makes domains.inventory rewrite the row from a worker thread: let it
+    # finish before the test's tables are flushed (SQLite would report them locked).
+    time.sleep(0.5)
