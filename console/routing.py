@@ -11,3 +11,7 @@ websocket_urlpatterns = [
     path("ws/v1/domains/<uuid:uuid>/serial", SerialConsoleSocket.as_asgi()),
     path("ws/v1/domains/<uuid:uuid>/vnc", VncConsoleSocket.as_asgi()),
 ]
+
+from qemu_extras.routing import websocket_urlpatterns as qemu_extras_routes  # noqa: E402  QEMU extras' monitor
+
+websocket_urlpatterns += qemu_extras_routes
