@@ -49,8 +49,14 @@ class DaemonSettingsError(Exception):
 # --- which daemon, and its keeper -------------------------------------------------------------
 
 _host_locks = defaultdict(threading.Lock)  # one change at a time per host, in this process
+_host_locks_guard = threading.Lock()
 _last_known = {}  # host id -> desired, for the keeper when the database cannot answer
 _keeper_state = {}  # host id -> the keeper's latest event
+
+
+def _host_lock(host_id):
+    with _host_locks_guard:
+        return _host_locks[host_id]
 
 
 def admin_uri(host):
@@ -163,7 +169,7 @@ def _on_event(host_id, event):
         if kind == "apply_failed":
             audit.record(None, "daemon.settings.reapply", host, params, outcome=f"failed: {event['error']}")
             return
-        with _host_locks[host_id], transaction.atomic():
+        with _host_lock(host_id), transaction.atomic():
             settings_row, _ = DaemonSettings.objects.get_or_create(host=host)
             revision = _new_revision(settings_row, settings_row.desired, None, DaemonRevisionReason.REAPPLIED,
                                      event["changed"])
@@ -229,7 +235,7 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
     action = "daemon.settings.apply"
     _require(user, "daemon_write", host, action, source_address, {"patch": patch})
     uri = admin_uri(host)
-    with _host_locks[host.pk]:
+    with _host_lock(host.pk):
         previous = stored_desired(host.pk)
         try:
             desired = merge_patch(previous, patch, default_server=DEFAULT_SERVER)

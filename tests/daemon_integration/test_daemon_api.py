@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -194,3 +195,17 @@ def test_when_the_database_refuses_the_revision_the_daemon_is_put_back(api, syst
     assert virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"] == before
     assert stored_desired(system_host.pk) == {}
     assert "daemon put back" in AuditEntry.objects.filter(action="daemon.settings.apply").latest("id").outcome
+
+
+def test_reading_the_daemon_stays_cheap(api, system_host, django_assert_max_num_queries):
+    api.get(url(system_host))  # the keeper connects and applies once
+    timings = []
+    for _ in range(10):
+        started = time.perf_counter()
+        with django_assert_max_num_queries(12):
+            assert api.get(url(system_host)).status_code == 200
+        timings.append(time.perf_counter() - started)
+
+    median = sorted(timings)[len(timings) // 2]
+    print(f"GET /api/v1/hosts/{{id}}/daemon: median {median * 1000:.1f} ms over 10")
+    assert median < 0.5
