@@ -24,7 +24,7 @@ def test_an_admin_logs_in_sees_the_demo_domain_starts_it_and_sees_it_running(log
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(browser, served_console):
-    base_url, username, _ = served_console
+    base_url, username = served_console[:2]
     context = browser.new_context(base_url=base_url)
     page = context.new_page()
     page.goto("/login/")
