@@ -53,6 +53,8 @@ def patch_from_form(post):
     if group == "logging":
         # Blank means "not managed"; a filter list cannot be emptied from the page (the API can, with "").
         return {"logging": {key: post.get(name, "").strip() or None for name, key in LOG_FIELDS.items()}}
+    if group == "reapply":
+        return {}  # the stored settings as they are: puts a drifted daemon back on them
     if group == "daemon_timeout":
         return {"daemon_timeout": _count(post, "daemon_timeout")}
     raise FormProblem(f"Unknown settings group {group!r}: use the page's forms.")

@@ -227,7 +227,8 @@ def _undo_changes(conn, changed):
 def do_apply_daemon_settings(user, host, patch, source_address=None, reason=DaemonRevisionReason.API):
     """Merge patch into host's desired daemon settings, apply them to the daemon, then store them.
 
-    Returns the new DaemonSettingsRevision, or None when the patch changed nothing. Raises
+    The same desired state again puts a drifted daemon back on it. Returns the new
+    DaemonSettingsRevision, or None when neither the settings nor the daemon changed. Raises
     PermissionDenied / Http404, or DaemonSettingsError: invalid (the patch), rejected (by the
     daemon, in libvirt's words; daemon and database as they were), unreachable, no_admin_interface,
     not_stored (the database refused; the daemon was put back).
@@ -243,8 +244,6 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
             audit.record(user, action, host, {"patch": patch}, outcome=f"refused: {exc}",
                          source_address=source_address)
             raise DaemonSettingsError(f"{exc}. Nothing was changed.", "invalid") from exc
-        if desired == previous:
-            return None
         conn = _connection(host)
         try:
             report = apply_desired(conn, desired)
@@ -258,6 +257,8 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
                                           "was stored. Try again once it answers.", "unreachable") from exc
             raise DaemonSettingsError(f"The daemon rejected the settings: {message}. {notes} Nothing was changed "
                                       "on the daemon or in the console.".replace("  ", " "), "rejected") from exc
+        if desired == previous and not report["changed"]:
+            return None  # the same settings, and the daemon was on them: nothing to record
         try:
             with transaction.atomic():
                 settings_row, _ = DaemonSettings.objects.select_for_update().get_or_create(host=host)

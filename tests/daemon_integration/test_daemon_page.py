@@ -49,6 +49,22 @@ def test_it_sets_max_workers_from_the_page(api, system_host):
     assert 'value="31"' in text and 'data-reason="console"' in text
 
 
+def test_it_highlights_drift_and_puts_the_daemon_back_on_the_desired_settings(api, system_host):
+    assert api.post(page_url(system_host, "apply/"),
+                    {"group": "threadpool", "server": SERVER, "max_workers": "32"}).status_code == 302
+    virt_admin("srv-threadpool-set", SERVER, "--max-workers", "25")  # someone changes it by hand
+
+    text = api.get(page_url(system_host)).content.decode()
+    assert 'id="drift"' in text and "<code>servers.libvirtd.threadpool.max_workers</code>: desired 32, live 25" in text
+    assert '<tr class="drift" data-setting="max_workers">' in text
+
+    assert api.post(page_url(system_host, "apply/"), {"group": "reapply"}).status_code == 302
+    assert virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"] == 32
+    latest = DaemonSettingsRevision.objects.filter(settings__host=system_host).first()
+    assert latest.number == 2 and latest.changed[0]["before"]["max_workers"] == 25
+    assert 'id="no-drift"' in api.get(page_url(system_host)).content.decode()
+
+
 def test_it_shows_the_checkers_message_for_a_bad_filter_and_applies_nothing(api, system_host):
     before = virt_admin("daemon-log-filters")
 
