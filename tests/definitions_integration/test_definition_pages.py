@@ -156,3 +156,16 @@ def test_outsiders_get_404_and_viewers_cannot_post(client, outsider, vm):
     client.force_login(outsider)
     assert client.get(f"/domains/{vm.uuid}/definition/").status_code == 404
     assert post_form(client, vm, "cpu", vcpus="1", max_vcpus="1").status_code == 404
+
+
+def test_a_running_domain_says_what_applies_on_next_boot(signed_in, make_test_host):
+    from domains import inventory
+
+    host = make_test_host("runhost", domains=1, running={0})
+    inventory.sync_host(host)
+    running = host.domains.get(name="vm0000")
+    page = signed_in.get(f"/domains/{running.uuid}/definition/").content.decode()
+    assert "Applies on next boot" not in page and "apply on next boot" in page
+    assert post_form(signed_in, running, "cpu", vcpus="2", max_vcpus="2").status_code == 302
+    page = signed_in.get(f"/domains/{running.uuid}/definition/").content.decode()
+    assert "Applies on next boot:</strong> the running domain differs from its persistent definition in vCPUs" in page
