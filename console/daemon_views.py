@@ -13,6 +13,7 @@ from domains.daemon_actions import (
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
+    keeper_of,
     read_daemon,
     revisions_of,
 )
@@ -67,6 +68,14 @@ def _typed(form, group, server, field, desired):
     return "" if desired is None else desired
 
 
+def _own_pid(host, state):
+    """The process id of this console's own admin connection to the daemon (a client on the admin server)."""
+    if not state["reachable"]:
+        return None
+    conn = keeper_of(host).connection
+    return conn.worker_pid if conn is not None else None
+
+
 def _servers(state, form):
     """Per live server: its settings with desired value, live value and drift, for the template."""
     live = state["live"] or {"servers": {}}
@@ -106,7 +115,7 @@ def _page(request, host, status=200, form_error="", form=None):
                                 state["desired"].get("daemon_timeout")),
         "may_write": permissions.has_perm(request.user, "daemon_write", host),
         "revisions": revisions_of(request.user, host)[:50],
-        "form_error": form_error, "form_group": form.get("group", ""),
+        "form_error": form_error, "own_pid": _own_pid(host, state),
     }, status=status)
 
 

@@ -33,6 +33,7 @@ def test_it_shows_thread_pool_limits_clients_and_logging(api, system_host):
     assert "job queue depth" in text and "unauthenticated clients now" in text
     assert 'id="logging"' in text and 'id="no-drift"' in text
     assert "Reload TLS certificates" in text
+    assert "this console's own admin connection" in text, "its keeper is a client of the admin server"
 
 
 def test_it_sets_max_workers_from_the_page(api, system_host):
