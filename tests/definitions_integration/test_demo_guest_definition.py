@@ -86,3 +86,30 @@ def test_the_demo_guest_is_imported_exported_and_rolled_back_through_the_pages(c
     from domains import libvirt_adapter
 
     libvirt_adapter.connection_for(embedded_host).get().lookupByName("demo-imported").undefine()
+
+
+def test_a_domain_is_created_from_the_embedded_hosts_capabilities_with_a_new_qcow2_disk(
+        client, admin, demo, embedded_host, tmp_path):
+    client.force_login(admin)
+    page = client.get(f"/hosts/{embedded_host.pk}/domains/new/")
+    offer = page.context["offer"]
+    assert offer.emulator and "x86_64" in offer.arches and offer.pools == [] and offer.networks == []
+    assert "The embedded host has no storage pools" in page.content.decode()
+    answer = client.post(f"/hosts/{embedded_host.pk}/domains/new/", {
+        "name": "created", "domain_type": "qemu", "arch": "x86_64", "machine": offer.machines["x86_64"][0],
+        "firmware": "bios", "vcpus": "1", "memory_mib": "128", "disk": "new", "disk_dir": str(tmp_path),
+        "disk_gib": "1", "network": "user"})
+    assert answer.status_code == 302, answer.content.decode()[-2000:]
+    drain_event_workers()
+    try:
+        xml = inactive_xml(embedded_host, "created")
+        assert f"<source file='{tmp_path}/created.qcow2'/>" in xml and "<interface type='user'>" in xml
+        assert (tmp_path / "created.qcow2").read_bytes()[:4] == b"QFI\xfb"
+        refused = client.post(f"/hosts/{embedded_host.pk}/domains/new/", {
+            "name": "created", "domain_type": "qemu", "arch": "x86_64", "machine": offer.machines["x86_64"][0],
+            "disk": "none", "network": "user"})
+        assert refused.status_code == 400 and "already exists" in refused.content.decode()
+    finally:
+        from domains import libvirt_adapter
+
+        libvirt_adapter.connection_for(embedded_host).get().lookupByName("created").undefine()
