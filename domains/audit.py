@@ -4,10 +4,11 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid as uuid_module
 from dataclasses import dataclass
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
@@ -83,15 +84,23 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
     )
     with _write_lock:
         for _attempt in range(_RETRIES):
-            tip = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-            entry = AuditEntry(prev_hash=tip or GENESIS_HASH, **entry_fields)
-            entry.hash = entry.compute_hash()
             try:
                 # A savepoint: a lost race must not spoil the caller's transaction.
                 with transaction.atomic():
+                    tip = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+                    entry = AuditEntry(prev_hash=tip or GENESIS_HASH, **entry_fields)
+                    entry.hash = entry.compute_hash()
                     entry.save()
             except IntegrityError:
                 continue  # another process extended the chain first: build on its entry
+            except OperationalError as exc:
+                # SQLite's shared-cache mode (Django's in-memory test database) answers "table is
+                # locked" at once instead of waiting as a file database does; the other thread's
+                # write (libvirt event sync) is done within milliseconds.
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(0.05)
+                continue
             log.info("audit actor=%s action=%s target=%s outcome=%s from=%s",
                      actor_name, action, entry.target_label, entry.outcome, entry.source_address)
             return entry
