@@ -5,3 +5,12 @@ from django.apps import AppConfig
 
 class ConsoleConfig(AppConfig):
     name = "console"
+
+    def ready(self):
+        from console.consumers import sessions
+        from domains import permissions
+
+        # A revoked grant closes that user's consoles on the domain within a
+        # second (and trims their event subscriptions); logout is handled in
+        # sessions itself.
+        permissions.on_revoke(sessions.recheck_sessions)

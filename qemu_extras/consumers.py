@@ -21,6 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
+from console.consumers import sessions
 from domains import permissions
 from domains.actions import lookup
 from domains.libvirt_adapter import VirtError, translated_errors
@@ -60,6 +61,8 @@ def _running_dom(domain):
 
 @route_permission("monitor_read", note="each command then needs what the command policy says")
 class MonitorSocket(AsyncWebsocketConsumer):
+    socket_kind = "monitor"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = None
@@ -98,8 +101,19 @@ class MonitorSocket(AsyncWebsocketConsumer):
         if running:
             await self.send_schema()
         self._recheck = asyncio.create_task(self._recheck_permission())
+        # Known to the live-session registry, so a revoked grant or a logout
+        # ends the session within a second, not at the next periodic check.
+        sessions.register(self)
+
+    async def end_session(self, reason, recheck=False):
+        if recheck and await database_sync_to_async(permissions.has_perm)(self.user, "monitor_read", self.domain):
+            return
+        words = "You logged out." if reason == sessions.LOGGED_OUT else "Your permission 'monitor_read' was withdrawn."
+        await self.send_json({"type": "error", "code": reason, "message": f"{words} The session ends."})
+        await self.close(CLOSE_REFUSED)
 
     async def disconnect(self, code):
+        sessions.unregister(self)
         if self._recheck is not None:
             self._recheck.cancel()
         if self.watch is not None:

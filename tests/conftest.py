@@ -19,6 +19,21 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_EMBED_ROOT = os.environ.get("VIRTCONSOLE_TEST_EMBED_ROOT", f"/var/tmp/vct-{os.getpid()}")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """An SQLite test database in a file, not shared-cache memory.
+
+    libvirt event callbacks write from worker threads; in shared-cache memory a
+    reader and a writer collide at once ("database table is locked"), in a
+    file they wait for each other. The short busy timeout keeps a worker that
+    waits on a test's open transaction from holding its thread for long.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"] = {**database.get("TEST", {}), "NAME": f"/var/tmp/vctest-{os.getpid()}.sqlite3"}
+        database.setdefault("OPTIONS", {})["timeout"] = 3
+
+
 @pytest.fixture(scope="session", autouse=True)
 def libvirt_event_loop():
     """One libvirt event loop for the whole run, on a thread of its own."""

@@ -198,3 +198,24 @@ async def test_the_monitor_session_is_refused_to_a_user_who_may_not_see_the_doma
     error = json.loads((await comm.receive_output(timeout=5))["text"])
     assert error["code"] == "not_found"
     assert (await comm.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4004}
+
+
+async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(admin, operator, demo):
+    import time
+
+    from domains.access_models import Grant
+    from domains.grant_actions import do_revoke
+
+    comm = await monitor_socket(operator, demo)
+    connected, _ = await comm.connect(timeout=10)
+    assert connected
+    await receive_type(comm, "hello")
+    grant = await sync_to_async(lambda: Grant.objects.get(user=operator))()
+    started = time.monotonic()
+
+    await sync_to_async(do_revoke)(admin, grant)
+
+    error = await receive_type(comm, "error", timeout=1.0)
+    assert error["code"] == "permission_lost"
+    assert (await comm.receive_output(timeout=1.0))["type"] == "websocket.close"
+    assert time.monotonic() - started < 1.0
