@@ -86,7 +86,8 @@ def _servers(state, form):
         rows = {}
         for group, fields in COUNT_GROUPS.items():
             wanted = desired.get(name, {}).get(group, {})
-            rows[group] = [{"name": field, "label": LABELS[field], "desired": wanted.get(field), "live": groups[group][field],
+            rows[group] = [{"name": field, "label": LABELS[field], "desired": wanted.get(field),
+                            "live": groups[group][field],
                             "value": _typed(form, group, name, field, wanted.get(field)),
                             "drift": f"servers.{name}.{group}.{field}" in drifting} for field in fields]
         pool, limits = groups["threadpool"], groups["client_limits"]

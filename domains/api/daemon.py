@@ -45,7 +45,8 @@ class DaemonLoggingSerializer(serializers.Serializer):
 
 
 class DaemonSettingsSerializer(serializers.Serializer):
-    server = serializers.CharField(required=False, help_text="The daemon server the groups apply to; libvirtd if left out")
+    server = serializers.CharField(required=False,
+                                   help_text="The daemon server the groups apply to; libvirtd if left out")
     threadpool = DaemonThreadPoolSerializer(required=False)
     client_limits = DaemonClientLimitsSerializer(required=False)
     logging = DaemonLoggingSerializer(required=False)
@@ -92,7 +93,8 @@ class DaemonSerializer(serializers.Serializer):
 
 
 class DaemonAfterChangeSerializer(DaemonSerializer):
-    changes = DaemonSettingChangeSerializer(many=True, help_text="What this request changed on the daemon; [] when nothing")
+    changes = DaemonSettingChangeSerializer(many=True,
+                                            help_text="What this request changed on the daemon; [] when nothing")
 
 
 class DaemonRevisionSerializer(serializers.ModelSerializer):
