@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from domains import audit
 from domains.permissions import PermissionDenied
 
 
@@ -14,5 +15,6 @@ class PermissionDeniedPage:
 
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied):
+            audit.record_refusal(request, exception)
             return render(request, "forbidden.html", {"error": str(exception)}, status=403)
         return None

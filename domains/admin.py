@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from domains.access_models import AuditEntry, Grant, Role
 from domains.models import Domain, Host
 
 
@@ -21,3 +22,48 @@ class DomainAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # rows come from libvirt, never typed in
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "builtin"]
+    search_fields = ["name"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.builtin  # built-in roles are documented: they stay as documented
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.builtin
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
+    list_display = ["role", "user", "group", "domain", "host"]
+    list_filter = ["role"]
+
+    def has_add_permission(self, request):
+        return False  # grants go through do_grant/do_revoke (no escalation, audited, sessions closed)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only and hash-chained."""
+
+    list_display = ["time", "actor_name", "action", "target_label", "outcome", "source_address"]
+    list_filter = ["outcome"]
+    search_fields = ["actor_name", "action", "target_label"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

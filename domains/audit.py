@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+import sys
 import threading
 import time
 import uuid as uuid_module
@@ -103,9 +104,28 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
                 continue
             log.info("audit actor=%s action=%s target=%s outcome=%s from=%s",
                      actor_name, action, entry.target_label, entry.outcome, entry.source_address)
+            if outcome == "denied":
+                _mark_refusal_recorded()
             return entry
     raise RuntimeError(f"Could not append '{action}' to the audit log after {_RETRIES} tries: "
                        "the database keeps refusing the chain's next link; check it is writable.")
+
+
+def _mark_refusal_recorded():
+    """An action that audits its own refusal and re-raises: the request handlers then skip theirs."""
+    in_flight = sys.exc_info()[1]
+    if isinstance(in_flight, permissions.PermissionDenied):
+        in_flight.audited = True
+
+
+def record_refusal(request, refusal):
+    """Audit a PermissionDenied that reached a page or API handler, unless its action already did."""
+    if getattr(refusal, "audited", False):
+        return
+    user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
+    record(user, f"refused {request.method} {request.path}", refusal.target, {"permission": refusal.permission},
+           outcome="denied", source_address=request.META.get("REMOTE_ADDR"))
+    refusal.audited = True
 
 
 @dataclass

@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from domains import permissions
+from domains import audit, permissions
 from domains.actions import ActionError
 from domains.definitions import DefinitionError
 from domains.hosts import HostError
@@ -23,6 +23,7 @@ def error_response(http_status, code, message, fields=None):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, permissions.PermissionDenied):
+        audit.record_refusal(context["request"], exc)
         return error_response(status.HTTP_403_FORBIDDEN, "permission_denied", str(exc), {"permission": exc.permission})
     if isinstance(exc, (Http404, exceptions.NotFound)):
         return error_response(status.HTTP_404_NOT_FOUND, "not_found", "No such object, or you may not see it.")

@@ -1,0 +1,58 @@
+"""Every refused action leaves one audit entry, whether the page, the API or the action itself refused it."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from domains.access_models import AuditEntry, Role
+from domains.grant_actions import do_grant
+from domains.models import Domain
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def viewer_and_vm(admin, outsider, make_test_host, client):
+    host = make_test_host(domains=1)
+    client.force_login(admin)
+    client.get("/")
+    vm = Domain.objects.get(host=host)
+    do_grant(admin, Role.objects.get(name="Viewer"), to_user=outsider, domain=vm)
+    return outsider, vm
+
+
+def refusals():
+    return list(AuditEntry.objects.filter(outcome="denied").values_list("actor_name", "action", "parameters"))
+
+
+def test_a_refused_lifecycle_action_is_audited_once(client, viewer_and_vm):
+    viewer, vm = viewer_and_vm
+    client.force_login(viewer)
+
+    response = client.post(f"/domains/{vm.uuid}/actions/start/")
+
+    assert response.status_code == 403
+    assert [(actor, action) for actor, action, _ in refusals()] == [("mallory", "domain.start")]
+
+
+def test_a_refused_api_call_is_audited_with_the_missing_permission(viewer_and_vm):
+    viewer, vm = viewer_and_vm
+    api = APIClient()
+    api.force_authenticate(viewer)
+
+    response = api.post(f"/api/v1/domains/{vm.uuid}/console-tickets", {"kind": "serial"}, format="json")
+
+    assert response.status_code == 403
+    (actor, action, parameters), = refusals()
+    assert actor == "mallory"
+    assert action == f"refused POST /api/v1/domains/{vm.uuid}/console-tickets"
+    assert parameters == {"permission": "open_device"}
+
+
+def test_a_refused_page_is_audited(client, viewer_and_vm, make_test_host):
+    viewer, _ = viewer_and_vm
+    client.force_login(viewer)
+
+    response = client.post("/hosts/add/", {"name": "x", "uri": "test:///default"})
+
+    assert response.status_code == 403
+    assert [(actor, action) for actor, action, _ in refusals()] == [("mallory", "refused POST /hosts/add/")]
