@@ -15,7 +15,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from tests.browser.conftest import serve_console  # noqa: E402,F401  (re-exported for the benchmarks)
+from tests.browser_support import serve_console  # noqa: E402,F401  (re-exported for the benchmarks)
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

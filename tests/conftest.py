@@ -124,3 +124,7 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+# Browser fixtures, registered here once so all browser tests share one served console and one Chromium.
+from tests.browser_support import browser, logged_in_page, second_page, served_console  # noqa: E402,F401

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from tests.browser.conftest import browser, logged_in_page, second_page, served_console  # noqa: F401  (fixtures)
-
 pytestmark = [pytest.mark.browser, pytest.mark.embedded, pytest.mark.timeout(180)]
 
 

@@ -1,0 +1,142 @@
+"""Browser test support: a real console served by Daphne in a subprocess, and Debian's Chromium driving it.
+
+Its fixtures are registered once for the whole run by tests/conftest.py, so every browser test
+shares one server and one Chromium whatever folder it lives in.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pids_using(root):
+    """Processes (the QEMUs an embedded driver started) whose command line names root."""
+    needle = str(root).encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+    return pids
+
+
+@contextmanager
+def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
+    """Run migrate, bootstrap, collectstatic and Daphne on a free port with var as VIRTCONSOLE_VAR_DIR.
+
+    Yields (base_url, username, password, server process). Benchmarks use it too.
+    """
+    var = Path(var)
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "VIRTCONSOLE_VAR_DIR": str(var),
+        "VIRTCONSOLE_EMBED_ROOT": str(var / "embed"),
+        "VIRTCONSOLE_GUEST_DIR": str(guest_dir),
+        "DJANGO_SUPERUSER_PASSWORD": password,
+        **(extra_env or {}),
+    }
+    env.pop("DATABASE_URL", None)
+    python = sys.executable
+    # collectstatic: with DEBUG off, WhiteNoise serves only what is collected (pages' JS, vendor modules).
+    for command in (["migrate", "--noinput", "-v0"], ["bootstrap"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([python, "manage.py", *command], cwd=REPO, env=env, check=True, capture_output=True, timeout=180)
+    port = _free_port()
+    log = open(var / "daphne.log", "wb")
+    server = subprocess.Popen(
+        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "console.asgi:application"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/login/", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Daphne did not start; see {var / 'daphne.log'}") from None
+            time.sleep(0.2)
+    try:
+        yield base_url, "admin", password, server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        # The embedded driver leaves QEMU running when its process ends: stop the guests it started.
+        for pid in _pids_using(var / "embed"):
+            os.kill(pid, signal.SIGTERM)
+        shutil.rmtree(var, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def served_console():
+    """Yields (base_url, username, password) of a Daphne serving a fresh virtconsole with the demo guest."""
+    with serve_console(f"/var/tmp/vcb-{os.getpid()}", settings.DEMO_GUEST_DIR) as (base_url, username, password, _):
+        yield base_url, username, password
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def signed_in_page(browser, served_console):
+    """A new browser context signed in as the served console's admin; returns (context, page)."""
+    base_url, username, password = served_console
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+    return context, page
+
+
+@pytest.fixture
+def logged_in_page(browser, served_console):
+    """A Chromium page logged in as the admin of the served console."""
+    context, page = signed_in_page(browser, served_console)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def second_page(browser, served_console):
+    """Another signed-in session: what it changes happens out of band for the page under test."""
+    context, page = signed_in_page(browser, served_console)
+    yield page
+    context.close()
