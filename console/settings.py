@@ -163,6 +163,10 @@ SPECTACULAR_SETTINGS = {
 # 108 bytes, so a long checkout path falls back to a short one.
 EMBED_ROOT = env_str("VIRTCONSOLE_EMBED_ROOT", str(VAR_DIR / "embed"))
 DEMO_GUEST_DIR = Path(env_str("VIRTCONSOLE_GUEST_DIR", str(VAR_DIR / "guest")))
+# VNC ports the embedded driver hands out: embedded drivers of separate
+# processes do not know each other's ports, so each needs a range of its own.
+EMBED_VNC_PORT_MIN = env_int("VIRTCONSOLE_VNC_PORT_MIN", 5900, minimum=1024, maximum=65535)
+EMBED_VNC_PORT_MAX = env_int("VIRTCONSOLE_VNC_PORT_MAX", 65535, minimum=EMBED_VNC_PORT_MIN, maximum=65535)
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,8 @@ stdio_handler = "file"
 security_driver = "none"
 namespaces = []
 cgroup_controllers = []
+remote_display_port_min = {port_min}
+remote_display_port_max = {port_max}
 """
 
 
@@ -36,13 +38,15 @@ def embed_root(configured=None):
     return root
 
 
-def prepare_root(root):
-    """Give the embedded driver its qemu.conf (no virtlogd, no cgroups, no namespaces)."""
+def prepare_root(root, vnc_ports=None):
+    """Give the embedded driver its qemu.conf (no virtlogd, no cgroups, no namespaces, its VNC ports)."""
+    port_min, port_max = vnc_ports or (settings.EMBED_VNC_PORT_MIN, settings.EMBED_VNC_PORT_MAX)
+    text = QEMU_CONF.format(port_min=port_min, port_max=port_max)
     etc = Path(root) / "etc"
     etc.mkdir(parents=True, exist_ok=True)
     conf = etc / "qemu.conf"
-    if not conf.exists() or conf.read_text() != QEMU_CONF:
-        conf.write_text(QEMU_CONF)
+    if not conf.exists() or conf.read_text() != text:
+        conf.write_text(text)
     return root
 
 

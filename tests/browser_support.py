@@ -59,6 +59,9 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
         "VIRTCONSOLE_EMBED_ROOT": str(var / "embed"),
         "VIRTCONSOLE_GUEST_DIR": str(guest_dir),
         "DJANGO_SUPERUSER_PASSWORD": password,
+        # VNC ports apart from the test process's embedded guests (tests/conftest.py).
+        "VIRTCONSOLE_VNC_PORT_MIN": "5980",
+        "VIRTCONSOLE_VNC_PORT_MAX": "5999",
         **(extra_env or {}),
     }
     env.pop("DATABASE_URL", None)

@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 # One embedded root per test process: an embedded driver belongs to one process,
 # and several test runs may share a machine.
 TEST_EMBED_ROOT = os.environ.get("VIRTCONSOLE_TEST_EMBED_ROOT", f"/var/tmp/vct-{os.getpid()}")
+# VNC ports apart from the browser tests' server (tests/browser_support.py) and from `make run`'s guests.
+TEST_VNC_PORTS = (5960, 5979)
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +97,7 @@ def embedded_host(django_db_setup, django_db_blocker):
     """The embedded QEMU host of the test process, with the demo guest defined (shut off at start)."""
     from domains.embedded import embedded_uri, ensure_demo_domain, prepare_root
 
-    root = prepare_root(TEST_EMBED_ROOT)
+    root = prepare_root(TEST_EMBED_ROOT, vnc_ports=TEST_VNC_PORTS)
     with django_db_blocker.unblock():
         host, _ = Host.objects.get_or_create(name="test-embedded", defaults={"uri": embedded_uri(root), "embedded": True})
         dom = ensure_demo_domain(host, settings.DEMO_GUEST_DIR)
