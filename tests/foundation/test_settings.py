@@ -25,6 +25,7 @@ def start_with(**env):
     ("CHANNEL_LAYER_URL", "http://localhost"),
     ("SECRET_KEY", "short"),
     ("ALLOWED_HOSTS", "a,,b"),
+    ("VIRTCONSOLE_VNC_PORT_MIN", "80"),
 ])
 def test_it_refuses_to_start_on_a_bad_value_and_names_it(name, value):
     result = start_with(**{name: value})
