@@ -5,7 +5,9 @@ import os
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -27,6 +29,17 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def test_hosts(db, make_test_host):
     return [make_test_host("fuzz-a", domains=3, running=(0,)), make_test_host("fuzz-b", domains=2, running=(1,))]
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """The real WSGI handler closes the database connection after each request, which would end the test's
+    transaction (with a file database); Django's own test client disconnects that signal the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
