@@ -8,6 +8,7 @@ adapter's new-connection hook, no database query there) or at the first daemon
 request, whichever comes first.
 """
 
+import atexit
 import logging
 import threading
 import time
@@ -52,6 +53,7 @@ _host_locks = defaultdict(threading.Lock)  # one change at a time per host, in t
 _host_locks_guard = threading.Lock()
 _last_known = {}  # host id -> desired, for the keeper when the database cannot answer
 _keeper_state = {}  # host id -> the keeper's latest event
+_kept = set()  # host ids whose keeper this module started
 
 
 def _host_lock(host_id):
@@ -88,6 +90,7 @@ def _desired_for_keeper(host_id):
 
 
 def _keeper(host_id, uri):
+    _kept.add(host_id)
     return keeper_for(host_id, uri, lambda: _desired_for_keeper(host_id), lambda event: _on_event(host_id, event))
 
 
@@ -123,6 +126,7 @@ def _connection(host, wait=CONNECT_WAIT):
 
 def forget_host(host_id):
     """Stop keeping host_id's daemon in this process (the host was removed, or a test is done with it)."""
+    _kept.discard(host_id)
     stop_keeper(host_id)
     _keeper_state.pop(host_id, None)
     _last_known.pop(host_id, None)
@@ -140,6 +144,13 @@ def _keep_daemon_of(connection):
 
 for _existing in libvirt_adapter.open_connections():  # made before this module was imported
     _keep_daemon_of(_existing)
+
+
+@atexit.register
+def _stop_keepers():
+    # Before logging shuts down: a keeper would otherwise report its worker's end as a lost daemon.
+    for host_id in list(_kept):
+        forget_host(host_id)
 
 
 def _host_removed(sender, instance, **kwargs):
