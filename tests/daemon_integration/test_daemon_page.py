@@ -100,14 +100,14 @@ def test_it_disconnects_a_client_from_the_page(api, system_host):
         clients = wait_for(lambda: [c for c in json.loads(virt_admin_json(api, system_host))["clients"][SERVER]
                                     if c["identity"].get("unix_process_id") == holder.pid])
         client_id = clients[0]["id"]
-        assert f'data-client="{client_id}"' in api.get(page_url(system_host)).content.decode()
+        assert f'data-client="libvirtd/{client_id}"' in api.get(page_url(system_host)).content.decode()
 
         answer = api.post(page_url(system_host, f"clients/{client_id}/disconnect/"), {"server": SERVER})
 
         assert answer.status_code == 302
         text = api.get(page_url(system_host)).content.decode()
         assert f"Client {client_id} of libvirtd was disconnected." in text
-        assert f'data-client="{client_id}"' not in text
+        assert f'data-client="libvirtd/{client_id}"' not in text
     finally:
         holder.kill()
         holder.wait()
