@@ -62,7 +62,7 @@ def test_the_demo_guest_boots_and_follows_every_lifecycle_action(admin, embedded
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
 
     do_domain_action(admin, demo, "shutdown")  # ACPI: the guest's acpid powers it off
-    wait_for(lambda: state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF, timeout=30)
+    wait_for(lambda: state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF, timeout=90)
 
     do_domain_action(admin, demo, "start")
     read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
