@@ -93,9 +93,13 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we can use: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Event callbacks write from another thread while a request writes: wait
-    # for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Event callbacks write from other threads while a request writes: take
+    # the write lock at the start of a transaction (a deferred one that reads
+    # first cannot wait for it and fails "database is locked"), wait for it
+    # rather than fail, and let readers go on beside a writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
 
 _redis = env_str("CHANNEL_LAYER_URL", "")
 if _redis:
