@@ -93,6 +93,9 @@ class DaemonKeeper:
             conn = self._connect()
             if conn is None:
                 return
+            if self._stop.is_set():  # stopped while connecting: a replaced keeper must not apply once more
+                conn.close()
+                return
             self._wake.clear()
             conn.on_close(self._closed)
             self._connection = conn
