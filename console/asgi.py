@@ -6,6 +6,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402  (settings must be set first)
 
+# --- Twisted's write size (the graphical console's throughput) ---
+# Daphne writes through Twisted, which hands the kernel at most SEND_LIMIT
+# bytes (128 KiB) per reactor turn, so one 8 MB screen update from the VNC
+# console took some 64 loop turns to leave, each behind every other ready
+# callback. The kernel takes what fits in the socket buffer anyway, so a
+# larger limit only means fewer turns: measured in benchmarks/README.md.
+# Process-wide because Daphne gives the ASGI application no transport.
+from twisted.internet import tcp  # noqa: E402
+
+tcp.Connection.SEND_LIMIT = 4 << 20
+# --- end of Twisted's write size ---
+
 django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

@@ -9,24 +9,30 @@ from console.consumers.console_socket import ConsoleSocket
 from domains import consoles
 from domains.libvirt_adapter import VirtError
 
-# Stop reading from the VNC server while this much waits for the browser.
-PAUSE_AT = 16 << 20
+# What the VNC server sent is read into one reusable buffer of this size and
+# leaves as one websocket frame per loop turn: a 1080p raw update (8 MB) goes
+# out in a few large frames instead of hundreds of socket-sized ones, and
+# reading stops while the buffer is full (backpressure toward the VNC server).
+# Daphne refuses to send a message over 1 MiB (--websocket-max-message-size).
+READ_BUFFER = 1 << 20
 
 
-class VncServerSide(asyncio.Protocol):
-    """The VNC server's side: chunks go straight to the socket's queue, no stream buffer copies."""
-
-    def __init__(self, owner):
-        self.owner = owner
-
-    def data_received(self, data):
-        self.owner.chunks.put_nowait(data)
-        self.owner.queued += len(data)
-        if self.owner.queued > PAUSE_AT and self.owner.transport is not None:
-            self.owner.transport.pause_reading()
-
-    def connection_lost(self, exc):
-        self.owner.chunks.put_nowait(None)
+async def _connect_tcp(loop, address, port):
+    """A non-blocking TCP socket to the VNC server at address:port."""
+    infos = await loop.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    error = OSError(f"no address for {address}")
+    for family, kind, proto, _, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, sockaddr)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    raise error
 
 
 class VncConsoleSocket(ConsoleSocket):
@@ -36,9 +42,14 @@ class VncConsoleSocket(ConsoleSocket):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.transport = None
-        self.chunks = asyncio.Queue()
-        self.queued = 0
+        self.vnc = None  # the non-blocking socket to the VNC server
+        self._buffer = None
+        self._view = None
+        self._filled = 0
+        self._reading = False
+        self._eof = False
+        self._wake = None
+        self._outgoing = bytearray()  # browser -> VNC bytes the socket did not take yet
         self._pump = None
 
     async def connect(self):
@@ -51,42 +62,104 @@ class VncConsoleSocket(ConsoleSocket):
             if target.fd is not None:
                 sock = socket.socket(fileno=target.fd)
                 sock.setblocking(False)
-                self.transport, _ = await loop.connect_accepted_socket(lambda: VncServerSide(self), sock)
             else:
-                self.transport, _ = await loop.create_connection(lambda: VncServerSide(self), target.address,
-                                                                 target.port)
+                sock = await _connect_tcp(loop, target.address, target.port)
         except (VirtError, OSError) as exc:
             await self.refuse(CLOSE_FAILED, "console_failed", f"Could not reach the VNC server of '{domain.name}': {exc}")
             return
+        self.vnc = sock
+        self._buffer = bytearray(READ_BUFFER)
+        self._view = memoryview(self._buffer)
         if self.speaks_json:
             await self.send_json({"type": "console.opened", "domain": str(domain.uuid), "kind": "vnc",
                                   "took_over": False})
         self._pump = asyncio.create_task(self._pump_screen())
+        self._start_reading()
+
+    def _start_reading(self):
+        if not self._reading and self.vnc is not None:
+            self._reading = True
+            self.loop.add_reader(self.vnc.fileno(), self._readable)
+
+    def _stop_reading(self):
+        if self._reading:
+            self._reading = False
+            self.loop.remove_reader(self.vnc.fileno())
+
+    def _readable(self):
+        """Read all the VNC server has for us now (until it would block or the buffer is full)."""
+        view, filled = self._view, self._filled
+        while filled < READ_BUFFER:
+            try:
+                count = self.vnc.recv_into(view[filled:])
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                count = 0
+            if not count:
+                self._eof = True
+                self._stop_reading()
+                break
+            filled += count
+        self._filled = filled
+        if filled >= READ_BUFFER:
+            self._stop_reading()
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
 
     async def _pump_screen(self):
-        """Forward what the VNC server sent, in order, as few large frames as it arrived."""
+        """Forward what the VNC server sent, in order, one frame per loop turn."""
+        loop = asyncio.get_running_loop()
         while True:
-            chunk = await self.chunks.get()
-            if chunk is None:
+            if not self._filled and not self._eof:
+                self._wake = loop.create_future()
+                await self._wake
+                self._wake = None
+            if self._filled:
+                chunk = bytes(self._view[:self._filled])
+                self._filled = 0
+                self._start_reading()
+                await self.send(bytes_data=chunk)
+            elif self._eof:
                 break
-            if not self.chunks.empty():
-                parts = [chunk]
-                while not self.chunks.empty() and self.chunks._queue[0] is not None:
-                    parts.append(self.chunks.get_nowait())
-                chunk = b"".join(parts)
-            self.queued -= len(chunk)
-            if self.queued < PAUSE_AT // 2 and self.transport is not None:
-                self.transport.resume_reading()
-            await self.send(bytes_data=chunk)
         await self.end(consoles.CLOSED_DOMAIN_STOPPED, "The VNC server closed the connection (the domain stopped?).")
 
     async def receive(self, text_data=None, bytes_data=None):
-        if bytes_data is not None and self.transport is not None and not self.ended:
-            self.transport.write(bytes_data)
+        if bytes_data is None or self.vnc is None or self.ended:
+            return
+        if self._outgoing:
+            self._outgoing += bytes_data
+            return
+        try:
+            sent = self.vnc.send(bytes_data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            return  # the reader sees the end and closes the socket
+        if sent < len(bytes_data):
+            self._outgoing += bytes_data[sent:]
+            self.loop.add_writer(self.vnc.fileno(), self._writable)
+
+    def _writable(self):
+        try:
+            sent = self.vnc.send(self._outgoing)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            sent = len(self._outgoing)
+        del self._outgoing[:sent]
+        if not self._outgoing:
+            self.loop.remove_writer(self.vnc.fileno())
 
     async def release(self):
-        transport, self.transport = self.transport, None
-        if transport is not None:
-            transport.close()
+        sock, self.vnc = self.vnc, None
+        if sock is not None:
+            if self._reading:
+                self._reading = False
+                self.loop.remove_reader(sock.fileno())
+            self.loop.remove_writer(sock.fileno())
+            sock.close()
+        if self._wake is not None and not self._wake.done():
+            self._wake.cancel()
         if self._pump is not None and self._pump is not asyncio.current_task():
             self._pump.cancel()
