@@ -1,6 +1,5 @@
 """How the v1 OpenAPI document is made: only /api/v1/ paths, and the one error shape on every failure."""
 
-from django.conf import settings
 from django.templatetags.static import static
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -130,7 +129,5 @@ class V1DocsView(SpectacularSwaggerView):
 
     @staticmethod
     def _swagger_ui_resource(filename):
-        # Served from node_modules (package.json) when installed, like every front-end library.
-        if (settings.BASE_DIR / "node_modules" / "swagger-ui-dist").is_dir():
-            return static(f"vendor/swagger-ui-dist/{filename}")
-        return SpectacularSwaggerView._swagger_ui_resource(filename)
+        # From node_modules (package.json) like every front-end library: never a CDN.
+        return static(f"vendor/swagger-ui-dist/{filename}")
