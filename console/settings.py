@@ -161,6 +161,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "virtconsole API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from node_modules (package.json) like every front-end library: never a CDN.
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
 }
 
 # The embedded QEMU driver's root: unix socket paths under it are limited to

@@ -1,6 +1,5 @@
 """How the v1 OpenAPI document is made: only /api/v1/ paths, and the one error shape on every failure."""
 
-from django.templatetags.static import static
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import patched_settings
@@ -127,7 +126,3 @@ class V1SchemaView(SpectacularAPIView):
 class V1DocsView(SpectacularSwaggerView):
     title = V1_SCHEMA_SETTINGS["TITLE"]
 
-    @staticmethod
-    def _swagger_ui_resource(filename):
-        # From node_modules (package.json) like every front-end library: never a CDN.
-        return static(f"vendor/swagger-ui-dist/{filename}")
