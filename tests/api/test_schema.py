@@ -76,6 +76,7 @@ def test_the_schema_and_docs_are_served_to_anyone(client):
     assert schema.json()["info"]["version"] == API_VERSION
     assert docs.status_code == 200
     assert b"/api/v1/schema/" in docs.content
+    assert b"cdn" not in docs.content.lower()  # Swagger UI comes from node_modules, like every front-end library
 
 
 def test_it_serves_the_version_and_changelog(client, db):
