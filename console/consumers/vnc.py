@@ -9,11 +9,12 @@ from console.consumers.console_socket import ConsoleSocket
 from domains import consoles
 from domains.libvirt_adapter import VirtError
 
-# What the VNC server sent is read into one reusable buffer of this size and
-# leaves as one websocket frame per loop turn: a 1080p raw update (8 MB) goes
-# out in a few large frames instead of hundreds of socket-sized ones, and
-# reading stops while the buffer is full (backpressure toward the VNC server).
-# Daphne refuses to send a message over 1 MiB (--websocket-max-message-size).
+# Each read from the VNC server takes up to this much and leaves as one
+# websocket frame, the bytes recv made sent on as they are (no copy of ours):
+# with the VNC server's large send buffer (domains.consoles._vnc_socket) an
+# 8 MB raw update goes out in a few 1 MiB frames. Reading stops while this
+# much waits for the pump (backpressure toward the VNC server). Daphne refuses
+# to send a message over 1 MiB (its --websocket-max-message-size).
 READ_BUFFER = 1 << 20
 
 
@@ -43,9 +44,8 @@ class VncConsoleSocket(ConsoleSocket):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.vnc = None  # the non-blocking socket to the VNC server
-        self._buffer = None
-        self._view = None
-        self._filled = 0
+        self._chunks = []  # read from the VNC server, not sent on yet
+        self._queued = 0
         self._reading = False
         self._eof = False
         self._wake = None
@@ -68,8 +68,6 @@ class VncConsoleSocket(ConsoleSocket):
             await self.refuse(CLOSE_FAILED, "console_failed", f"Could not reach the VNC server of '{domain.name}': {exc}")
             return
         self.vnc = sock
-        self._buffer = bytearray(READ_BUFFER)
-        self._view = memoryview(self._buffer)
         if self.speaks_json:
             await self.send_json({"type": "console.opened", "domain": str(domain.uuid), "kind": "vnc",
                                   "took_over": False})
@@ -87,39 +85,40 @@ class VncConsoleSocket(ConsoleSocket):
             self.loop.remove_reader(self.vnc.fileno())
 
     def _readable(self):
-        """Read all the VNC server has for us now (until it would block or the buffer is full)."""
-        view, filled = self._view, self._filled
-        while filled < READ_BUFFER:
-            try:
-                count = self.vnc.recv_into(view[filled:])
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
-                count = 0
-            if not count:
-                self._eof = True
+        """Take what the VNC server has for us now: one recv, straight into the bytes that are sent on."""
+        try:
+            data = self.vnc.recv(READ_BUFFER)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._chunks.append(data)
+            self._queued += len(data)
+            if self._queued >= READ_BUFFER:
                 self._stop_reading()
-                break
-            filled += count
-        self._filled = filled
-        if filled >= READ_BUFFER:
+        else:
+            self._eof = True
             self._stop_reading()
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
 
     async def _pump_screen(self):
-        """Forward what the VNC server sent, in order, one frame per loop turn."""
+        """Forward what the VNC server sent, in order, each read as one frame."""
         loop = asyncio.get_running_loop()
+        chunks = self._chunks
         while True:
-            if not self._filled and not self._eof:
+            if not chunks and not self._eof:
                 self._wake = loop.create_future()
                 await self._wake
                 self._wake = None
-            if self._filled:
-                chunk = bytes(self._view[:self._filled])
-                self._filled = 0
+            if chunks:
+                pending = chunks[:]
+                chunks.clear()
+                self._queued = 0
                 self._start_reading()
-                await self.send(bytes_data=chunk)
+                for chunk in pending:
+                    await self.send(bytes_data=chunk)
             elif self._eof:
                 break
         await self.end(consoles.CLOSED_DOMAIN_STOPPED, "The VNC server closed the connection (the domain stopped?).")
