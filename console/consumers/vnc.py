@@ -86,6 +86,8 @@ class VncConsoleSocket(ConsoleSocket):
 
     def _readable(self):
         """Take what the VNC server has for us now: one recv, straight into the bytes that are sent on."""
+        if self.vnc is None:
+            return  # released while this callback was already queued
         try:
             data = self.vnc.recv(READ_BUFFER)
         except (BlockingIOError, InterruptedError):
