@@ -11,7 +11,7 @@ from django.conf import settings
 from domains.actions import do_domain_action
 from domains.embedded import demo_domain_xml
 from domains.hosts import do_add_host
-from domains.libvirt_adapter import connection_for
+from domains.libvirt_adapter import connection_for, daemon_uri
 from domains.models import Domain
 from tests.conftest import wait_for
 
@@ -25,12 +25,15 @@ def system_domain(transactional_db, admin):
     conn = connection_for(host).get()
     dom = conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
     yield host, name
-    for each in connection_for(host).get().listAllDomains():
+    connection_for(host).close()
+    # A connection of its own: the adapter's may be waiting out a backoff after a daemon restart.
+    cleanup = libvirt.open(daemon_uri("qemu:///system"))
+    for each in cleanup.listAllDomains():
         if each.name().startswith(name):
             if each.isActive():
                 each.destroy()
             each.undefine()
-    connection_for(host).close()
+    cleanup.close()
 
 
 def virsh(*args):
