@@ -10,7 +10,11 @@ dir=$(cd "$dir" && pwd)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
+kernel_pkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}'; }
+if [ -z "$(kernel_pkg)" ] && [ "$(id -u)" = 0 ]; then
+  apt-get update -q >/dev/null  # a machine whose package lists were never fetched
+fi
+kernel_pkg=$(kernel_pkg)
 if [ -z "$kernel_pkg" ]; then
   echo "build-demo-guest: apt knows no linux-image-cloud-amd64; run 'apt-get update' and retry." >&2
   exit 1
