@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import libvirt
 
-from domains import audit, libvirt_adapter, permissions
+from domains import audit, libvirt_adapter
 from domains.libvirt_adapter import VirtError, translated_errors
 
 
@@ -105,11 +105,7 @@ def do_domain_action(user, domain, action_name, options=None, source_address=Non
             f"Unknown action '{action_name}'. Use one of: {', '.join(ACTIONS)}.", code="unknown_action"
         )
     options = options or {}
-    try:
-        permissions.require(user, action.permission, domain)
-    except permissions.PermissionDenied:
-        audit.record(user, f"domain.{action.name}", domain, options, outcome="denied", source_address=source_address)
-        raise
+    audit.require(user, action.permission, domain, f"domain.{action.name}", options, source_address)
     if action.name == "undefine" and options.get("confirm_name") != domain.name:
         raise ActionError(
             f"To undefine '{domain.name}', type its name to confirm.", code="confirmation_required"

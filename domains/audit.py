@@ -3,7 +3,6 @@
 import json
 import logging
 import re
-import sys
 import threading
 import time
 import uuid as uuid_module
@@ -104,18 +103,24 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
                 continue
             log.info("audit actor=%s action=%s target=%s outcome=%s from=%s",
                      actor_name, action, entry.target_label, entry.outcome, entry.source_address)
-            if outcome == "denied":
-                _mark_refusal_recorded()
             return entry
     raise RuntimeError(f"Could not append '{action}' to the audit log after {_RETRIES} tries: "
                        "the database keeps refusing the chain's next link; check it is writable.")
 
 
-def _mark_refusal_recorded():
-    """An action that audits its own refusal and re-raises: the request handlers then skip theirs."""
-    in_flight = sys.exc_info()[1]
-    if isinstance(in_flight, permissions.PermissionDenied):
-        in_flight.audited = True
+def require(user, permission, target, action, params=None, source_address=None, outcome="denied"):
+    """permissions.require, with a refusal audited as this action; the request handlers then skip theirs."""
+    try:
+        permissions.require(user, permission, target)
+    except permissions.PermissionDenied as refusal:
+        record_denied(user, action, target, params, refusal, source_address, outcome)
+        raise
+
+
+def record_denied(user, action, target, params, refusal, source_address=None, outcome="denied"):
+    """Audit refusal as action, and mark it so it is not audited a second time."""
+    record(user, action, target, params, outcome=outcome, source_address=source_address)
+    refusal.audited = True
 
 
 def record_refusal(request, refusal):

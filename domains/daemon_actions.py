@@ -192,14 +192,6 @@ def _on_event(host_id, event):
 
 # --- actions ------------------------------------------------------------------------------------
 
-def _require(user, permission, host, action, source_address, params):
-    try:
-        permissions.require(user, permission, host)
-    except permissions.PermissionDenied:
-        audit.record(user, action, host, params, outcome="denied", source_address=source_address)
-        raise
-
-
 def _new_revision(settings_row, desired, user, reason, changed):
     number = (settings_row.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
     author_name = user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
@@ -245,7 +237,7 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
     not_stored (the database refused; the daemon was put back).
     """
     action = "daemon.settings.apply"
-    _require(user, "daemon_write", host, action, source_address, {"patch": patch})
+    audit.require(user, "daemon_write", host, action, {"patch": patch}, source_address)
     uri = admin_uri(host)
     with _host_lock(host.pk):
         previous = stored_desired(host.pk)
@@ -293,7 +285,7 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
 
 def _daemon_call(user, host, permission, action, params, source_address, call):
     """Run call(conn) as one audited daemon action; DaemonSettingsError in libvirt's words on refusal."""
-    _require(user, permission, host, action, source_address, params)
+    audit.require(user, permission, host, action, params, source_address)
     conn = _connection(host)
     try:
         result = call(conn)

@@ -15,7 +15,7 @@ import libvirt
 from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Max
 
-from domains import audit, libvirt_adapter, permissions
+from domains import audit, libvirt_adapter
 from domains.actions import ActionError
 from domains.definition_models import DefinitionRevision, RevisionSource
 from domains.definitions import DefinitionError, DomainDocument, parse, summary, validate_document
@@ -215,14 +215,6 @@ def _target(target):
     raise TypeError(f"do_define takes a Domain or a Host, not {type(target).__name__}.")
 
 
-def _require(user, permission, target, action, source_address, params):
-    try:
-        permissions.require(user, permission, target)
-    except permissions.PermissionDenied:
-        audit.record(user, action, target, params, outcome="denied", source_address=source_address)
-        raise
-
-
 def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, source_address=None, *,
               rollback_of=None, secure_xml=None):
     """Define xml_text on a Domain (change, 'write') or a Host (create, 'define_domains'); a DefinitionChange.
@@ -233,7 +225,7 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
     host, domain = _target(target)
     action = "domain.define" if domain is not None else "domain.create"
     params = {"source": str(source), "reason": reason}
-    _require(user, "write" if domain is not None else "define_domains", target, action, source_address, params)
+    audit.require(user, "write" if domain is not None else "define_domains", target, action, params, source_address)
     try:
         document = checked_document(xml_text)
         name, domain_uuid = _identify(document, host, domain)
@@ -299,7 +291,7 @@ def _store(host, domain, name, domain_uuid, xml, user, source, reason, rollback_
 
 def do_edit(user, domain, edit, reason="", source=RevisionSource.CONSOLE, source_address=None):
     """Apply edit(document) (a definitions library edit) to the current definition and define the result."""
-    _require(user, "write", domain, "domain.define", source_address, {"source": str(source), "reason": reason})
+    audit.require(user, "write", domain, "domain.define", {"source": str(source), "reason": reason}, source_address)
     with domain_lock(domain.host_id, domain.uuid):
         dom = _lookup(libvirt_adapter.connection_for(domain.host).get(), domain_uuid=domain.uuid)
         if dom is None:

@@ -45,8 +45,8 @@ def _check_may_manage(user, role, target, action, params, source_address):
         missing = _beyond_held(user, role.permissions, target)
         if missing:
             raise permissions.PermissionDenied(missing[0], target)
-    except permissions.PermissionDenied:
-        audit.record(user, action, target, params, outcome="denied", source_address=source_address)
+    except permissions.PermissionDenied as refusal:
+        audit.record_denied(user, action, target, params, refusal, source_address)
         raise
 
 

@@ -81,12 +81,8 @@ def _running(domain):
 
 def _require_all(user, classification, domain, action, params, source_address):
     for permission in classification.permissions:
-        try:
-            permissions.require(user, permission, domain)
-        except permissions.PermissionDenied as exc:
-            audit.record(user, action, domain, {**params, "reason": classification.reason},
-                         outcome=f"denied: needs {permission}", source_address=source_address)
-            raise exc
+        audit.require(user, permission, domain, action, {**params, "reason": classification.reason},
+                      source_address, outcome=f"denied: needs {permission}")
 
 
 def _classify(user, domain, action, classify_call, params, source_address):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import libvirt
 
-from domains import audit, libvirt_adapter, permissions
+from domains import audit, libvirt_adapter
 from domains.actions import ActionError, lookup
 from domains.definition_actions import do_define
 from domains.definition_models import RevisionSource
@@ -107,12 +107,7 @@ def propose_rewrites(domain, current_xml=None):
 
 def _require_all(user, domain, needed, action, params, source_address):
     for permission in needed:
-        try:
-            permissions.require(user, permission, domain)
-        except permissions.PermissionDenied:
-            audit.record(user, action, domain, params, outcome=f"denied: needs {permission}",
-                         source_address=source_address)
-            raise
+        audit.require(user, permission, domain, action, params, source_address, outcome=f"denied: needs {permission}")
 
 
 def apply_change(user, domain, change, action, needed, source_address=None, reviewed_digest=None,

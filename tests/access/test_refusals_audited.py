@@ -56,3 +56,16 @@ def test_a_refused_page_is_audited(client, viewer_and_vm, make_test_host):
 
     assert response.status_code == 403
     assert [(actor, action) for actor, action, _ in refusals()] == [("mallory", "refused POST /hosts/add/")]
+
+
+def test_a_refused_qemu_monitor_command_is_audited_once_with_the_permission_it_needs(viewer_and_vm):
+    viewer, vm = viewer_and_vm
+    api = APIClient()
+    api.force_authenticate(viewer)
+
+    response = api.post(f"/api/qemu/v1/domains/{vm.uuid}/monitor",
+                        {"command": '{"execute": "query-status"}', "hmp": False}, format="json")
+
+    assert response.status_code == 403
+    entries = list(AuditEntry.objects.filter(outcome__startswith="denied").values_list("actor_name", "outcome"))
+    assert entries == [("mallory", "denied: needs monitor_read")]
