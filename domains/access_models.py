@@ -184,8 +184,3 @@ def _seed_after_migrate(sender, apps=None, **kwargs):
 post_migrate.connect(_seed_after_migrate, dispatch_uid="domains-builtin-roles")
 
 __all__ = ["AuditEntry", "GENESIS_HASH", "Grant", "Role", "sync_builtin_roles"]
-
-# Signal receivers: login auditing and permission cache invalidation.
-from domains import login_guard, permissions  # noqa: E402,F401
-
-permissions.connect_cache_invalidation(Grant, Role)

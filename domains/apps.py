@@ -8,4 +8,11 @@ class DomainsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from domains import inventory  # noqa: F401  (attaches event sync to every connection)
+        # Modules that attach themselves when imported, in one place:
+        # libvirt event listeners on every connection (row sync, external
+        # revisions, daemon keepers) and signal receivers (login auditing,
+        # permission cache invalidation).
+        from domains import daemon_actions, definition_events, inventory, login_guard, permissions  # noqa: F401
+        from domains.access_models import Grant, Role
+
+        permissions.connect_cache_invalidation(Grant, Role)

@@ -56,8 +56,3 @@ class DaemonSettingsRevision(models.Model):
     @property
     def who(self):
         return self.author_name or "the console"
-
-
-# Keeps each administrable host's daemon on its desired settings from the console's first connection to it;
-# imported here so it is always on.
-from domains import daemon_actions  # noqa: E402,F401

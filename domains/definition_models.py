@@ -59,7 +59,3 @@ class DefinitionRevision(models.Model):
     @property
     def who(self):
         return self.author_name or "libvirt (outside the console)"
-
-
-# Listens for libvirt's DEFINED events to record external revisions; imported here so it is always on.
-from domains import definition_events  # noqa: E402,F401
