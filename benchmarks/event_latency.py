@@ -19,8 +19,8 @@ import libvirt
 from session import REPO, Console, percentile, serve_console
 from ws_client import OP_TEXT, connect
 
-from domains import libvirt_events
-from domains.embedded import demo_domain_xml
+from domains.hosts.embedded import demo_domain_xml
+from domains.libvirt import events as libvirt_events
 
 NAME = "vcbench-events"
 

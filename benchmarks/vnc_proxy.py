@@ -18,7 +18,7 @@ import sys
 import time
 
 from session import REPO, Console, serve_console, tree_cpu_seconds
-from ws_client import OP_BINARY, OP_TEXT, connect
+from ws_client import OP_BINARY, connect
 
 WIDTH, HEIGHT, BPP = 1920, 1080, 32
 # Bochs VBE registers through the std VGA's MMIO BAR (offset 0x500, 16-bit each).

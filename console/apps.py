@@ -7,8 +7,8 @@ class ConsoleConfig(AppConfig):
     name = "console"
 
     def ready(self):
-        from console.consumers import sessions
-        from domains import permissions
+        from console.sockets import sessions
+        from domains.access import permissions
 
         # A revoked grant closes that user's consoles on the domain within a
         # second (and trims their event subscriptions); logout is handled in

@@ -25,7 +25,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from console.routing import websocket_urlpatterns  # noqa: E402
-from domains import libvirt_events  # noqa: E402
+from domains.libvirt import events as libvirt_events  # noqa: E402
 
 router = ProtocolTypeRouter(
     {

@@ -2,8 +2,8 @@
 
 from django.shortcuts import render
 
-from domains import audit
-from domains.permissions import PermissionDenied
+from domains.access import audit
+from domains.access.permissions import PermissionDenied
 
 
 class PermissionDeniedPage:

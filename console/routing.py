@@ -1,10 +1,10 @@
-"""Websocket routes under /ws/v1/ (protocol virtconsole.v1: see console/ws_protocol.py)."""
+"""Websocket routes under /ws/v1/ (protocol virtconsole.v1: see domains/api/ws_protocol.py)."""
 
 from django.urls import path
 
-from console.consumers.events import EventsSocket
-from console.consumers.serial import SerialConsoleSocket
-from console.consumers.vnc import VncConsoleSocket
+from console.consoles.serial import SerialConsoleSocket
+from console.consoles.vnc import VncConsoleSocket
+from console.events.socket import EventsSocket
 
 websocket_urlpatterns = [
     path("ws/v1/events", EventsSocket.as_asgi()),

@@ -121,7 +121,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Failed logins are rate-limited by django-axes, per username and client
 # address together, so one attacker cannot lock a user out from elsewhere.
 AUTHENTICATION_BACKENDS = [
-    "domains.login_guard.LoginRateLimit",
+    "domains.access.logins.LoginRateLimit",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)

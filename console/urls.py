@@ -4,18 +4,23 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import access_views, console_pages, daemon_views, definition_views, views
+from console.access import views as access_views
+from console.consoles import views as console_views
+from console.daemon import views as daemon_views
+from console.definitions import views as definition_views
+from console.hosts import views as host_views
+from console.lifecycle import views as lifecycle_views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("", lifecycle_views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(template_name="access/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("domains/<uuid:uuid>/", views.domain_detail, name="domain-detail"),
-    path("domains/<uuid:uuid>/actions/<str:action>/", views.domain_action, name="domain-action"),
-    path("hosts/", views.host_list, name="host-list"),
-    path("hosts/add/", views.host_add, name="host-add"),
-    path("hosts/<int:host_id>/update/", views.host_update, name="host-update"),
-    path("hosts/<int:host_id>/remove/", views.host_remove, name="host-remove"),
+    path("domains/<uuid:uuid>/", lifecycle_views.domain_detail, name="domain-detail"),
+    path("domains/<uuid:uuid>/actions/<str:action>/", lifecycle_views.domain_action, name="domain-action"),
+    path("hosts/", host_views.host_list, name="host-list"),
+    path("hosts/add/", host_views.host_add, name="host-add"),
+    path("hosts/<int:host_id>/update/", host_views.host_update, name="host-update"),
+    path("hosts/<int:host_id>/remove/", host_views.host_remove, name="host-remove"),
     # The host's libvirt daemon
     path("hosts/<int:host_id>/daemon/", daemon_views.host_daemon, name="host-daemon"),
     path("hosts/<int:host_id>/daemon/apply/", daemon_views.host_daemon_apply, name="host-daemon-apply"),
@@ -47,8 +52,8 @@ urlpatterns = [
     path("audit/", access_views.audit_log, name="audit-log"),
     path("account/", access_views.account, name="account"),
     # Live sessions: console pages
-    path("domains/<uuid:uuid>/console/serial/", console_pages.serial_console, name="console-serial"),
-    path("domains/<uuid:uuid>/console/vnc/", console_pages.vnc_console, name="console-vnc"),
+    path("domains/<uuid:uuid>/console/serial/", console_views.serial_console, name="console-serial"),
+    path("domains/<uuid:uuid>/console/vnc/", console_views.vnc_console, name="console-vnc"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
     path("", include("qemu_extras.urls")),  # QEMU extras: /api/qemu/v1/ and /qemu/ pages

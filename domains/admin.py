@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 
-from domains.access_models import AuditEntry, Grant, Role
-from domains.models import Domain, Host
+from domains.access.models import AuditEntry, Grant, Role
+from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
 
 
 @admin.register(Host)

@@ -12,7 +12,10 @@ class DomainsConfig(AppConfig):
         # libvirt event listeners on every connection (row sync, external
         # revisions, daemon keepers) and signal receivers (login auditing,
         # permission cache invalidation).
-        from domains import daemon_actions, definition_events, inventory, login_guard, permissions  # noqa: F401
-        from domains.access_models import Grant, Role
+        from domains.access import logins, permissions  # noqa: F401
+        from domains.daemon import actions as daemon_actions  # noqa: F401
+        from domains.definitions import events as definition_events  # noqa: F401
+        from domains.lifecycle import inventory  # noqa: F401
+        from domains.access.models import Grant, Role
 
         permissions.connect_cache_invalidation(Grant, Role)

@@ -3,12 +3,17 @@
 import json
 from dataclasses import dataclass, field
 
-from domains import audit, permissions
-from domains.actions import lookup
-from domains.libvirt_adapter import VirtError, translated_errors
+from domains.access import audit, permissions
+from domains.libvirt.adapter import VirtError, translated_errors
+from domains.lifecycle.actions import lookup
 from qemu_extras import qemu_calls, taint_cache
 from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS
-from qemu_extras.monitor_policy import MonitorCommandError, classify, classify_agent, parse_qmp
+from qemu_extras.monitor_policy import (
+    MonitorCommandError,
+    classify,
+    classify_agent,
+    parse_qmp,
+)
 
 
 class PassthroughError(Exception):

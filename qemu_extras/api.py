@@ -6,19 +6,23 @@ from pathlib import Path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.request_helpers import client_address, visible_domain
+from domains.access.lookups import client_address, visible_domain
+from domains.access.permissions import route_permission
 from domains.api.errors import error_response
-from domains.actions import lookup
-from domains.definition_models import RevisionSource
-from domains.definitions import DefinitionError, parse
-from domains.libvirt_adapter import translated_errors
-from domains.permissions import route_permission
+from domains.definitions.models import RevisionSource
+from domains.definitions.xml import DefinitionError, parse
+from domains.libvirt.adapter import translated_errors
+from domains.lifecycle.actions import lookup
 from qemu_extras import definition_changes, generic_equivalents, taint_cache
 from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
 from qemu_extras.definition_changes import ChangeRefused
 from qemu_extras.namespace_edits import OverrideProperty, QemuNamespace, read_namespace
 from qemu_extras.taints import explain_all
-from qemu_extras.version import EXTRAS_API_PREFIX, EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
+from qemu_extras.version import (
+    EXTRAS_API_PREFIX,
+    EXTRAS_API_VERSION,
+    EXTRAS_WS_SUBPROTOCOL,
+)
 
 POLICY_TEXT = (Path(__file__).parent / "POLICY.md").read_text()
 MONITOR_NOTE = "monitor_read, monitor_write or monitor_admin, as the command policy classifies the command"

@@ -9,8 +9,8 @@ class QemuExtrasConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from domains import libvirt_events
+        from domains.libvirt import events
         from qemu_extras import taint_cache
 
         # A start or stop ends a boot: its cached taint messages go with it.
-        libvirt_events.subscribe(taint_cache.on_lifecycle)
+        events.subscribe(taint_cache.on_lifecycle)

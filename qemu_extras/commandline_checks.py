@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from domains.definitions.safe_xml import parse
+from domains.definitions.xml.safe_xml import parse
 
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 
@@ -250,7 +250,7 @@ def commandline_of(root):
 def check_definition(domain_xml_text):
     """check_commandline() on the <qemu:commandline> of a domain definition.
 
-    Raises domains.definitions.errors.DefinitionError for XML that cannot be parsed.
+    Raises domains.definitions.xml.errors.DefinitionError for XML that cannot be parsed.
     """
     args, env = commandline_of(parse(domain_xml_text).root)
     return check_commandline(args, env)

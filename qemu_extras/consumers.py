@@ -21,12 +21,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
-from console.consumers import sessions
-from domains import permissions
-from domains.actions import lookup
-from domains.libvirt_adapter import VirtError, translated_errors
-from domains.models import Domain
-from domains.permissions import route_permission
+from console.sockets import sessions
+from domains.access import permissions
+from domains.access.permissions import route_permission
+from domains.libvirt.adapter import VirtError, translated_errors
+from domains.lifecycle.actions import lookup
+from domains.lifecycle.models import Domain
 from qemu_extras import qemu_calls
 from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
 from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL

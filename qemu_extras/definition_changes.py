@@ -1,6 +1,6 @@
 """Definition changes the extras make (qemu: namespace edits, registry rewrites): reviewed as a diff, then defined.
 
-Defining goes through domains.definition_actions.do_define (schema check, define with
+Defining goes through domains.definitions.actions.do_define (schema check, define with
 VIR_DOMAIN_DEFINE_VALIDATE, a stored revision, secrets carried over), so an extras change is
 one more revision of the definition like any other.
 """
@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import libvirt
 
-from domains import audit, libvirt_adapter
-from domains.actions import ActionError, lookup
-from domains.definition_actions import do_define
-from domains.definition_models import RevisionSource
-from domains.definitions import DefinitionError, diff_lines, parse, unified_diff
-from domains.libvirt_adapter import VirtError, translated_errors
+from domains.access import audit
+from domains.definitions.actions import do_define
+from domains.definitions.models import RevisionSource
+from domains.definitions.xml import DefinitionError, diff_lines, parse, unified_diff
+from domains.libvirt import adapter
+from domains.libvirt.adapter import VirtError, translated_errors
+from domains.lifecycle.actions import ActionError, lookup
 from qemu_extras import generic_equivalents
 from qemu_extras.commandline_checks import check_commandline
 from qemu_extras.namespace_edits import read_namespace, write_namespace
@@ -74,7 +75,7 @@ def inactive_xml(domain):
 
 def libvirt_version(domain):
     """The host's libvirt version as libvirt's integer (major * 1,000,000 + minor * 1,000 + micro)."""
-    conn = libvirt_adapter.connection_for(domain.host).get()
+    conn = adapter.connection_for(domain.host).get()
     with translated_errors():
         return conn.getLibVersion()
 

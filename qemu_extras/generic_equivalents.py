@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from domains.definitions import placement
-from domains.definitions.safe_xml import parse
-from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS, ApiEquivalent, monitor_equivalent
+from domains.definitions.xml import placement
+from domains.definitions.xml.safe_xml import parse
+from qemu_extras.api_equivalents import (
+    MONITOR_EQUIVALENTS,
+    ApiEquivalent,
+    monitor_equivalent,
+)
 from qemu_extras.commandline_checks import QEMU_NS, split_qemu_opts
 
 _ARG = f"{{{QEMU_NS}}}arg"

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from domains.definitions import placement
-from domains.definitions.errors import DefinitionError
+from domains.definitions.xml import placement
+from domains.definitions.xml.errors import DefinitionError
 from qemu_extras.commandline_checks import QEMU_NS, commandline_of
 
 DEPRECATION_BEHAVIORS = ("none", "omit", "reject", "crash")

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import libvirt
 import libvirt_qemu
 
-from domains import libvirt_adapter, libvirt_events
-from domains.libvirt_adapter import VirtError, translated_errors
+from domains.libvirt import adapter as libvirt_adapter
+from domains.libvirt import events as libvirt_events
+from domains.libvirt.adapter import VirtError, translated_errors
 
 log = logging.getLogger(__name__)
 

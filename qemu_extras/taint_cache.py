@@ -6,8 +6,8 @@ import uuid as uuidlib
 
 import libvirt
 
-from domains import libvirt_adapter
-from domains.libvirt_adapter import VirtError, translated_errors
+from domains.libvirt import adapter
+from domains.libvirt.adapter import VirtError, translated_errors
 from qemu_extras.taints import explain_all
 
 MESSAGE_FLAGS = libvirt.VIR_DOMAIN_MESSAGE_TAINTING | libvirt.VIR_DOMAIN_MESSAGE_DEPRECATION
@@ -68,7 +68,7 @@ def cached_messages(host, uuid):
         cached = _cache.get(key)
     if cached is not None and time.monotonic() - cached[2] < MAX_AGE_SECONDS:
         return cached[1]
-    conn = libvirt_adapter.connection_for(host).get()
+    conn = adapter.connection_for(host).get()
     with translated_errors():
         dom = conn.lookupByUUID(uuidlib.UUID(str(uuid)).bytes)
     if not dom.isActive():

@@ -4,13 +4,18 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from console.request_helpers import client_address, visible_domain
-from domains.definitions import DefinitionError
-from domains.libvirt_adapter import VirtError
-from domains.permissions import route_permission
+from domains.access.lookups import client_address, visible_domain
+from domains.access.permissions import route_permission
+from domains.definitions.xml import DefinitionError
+from domains.libvirt.adapter import VirtError
 from qemu_extras import definition_changes
 from qemu_extras.definition_changes import ChangeRefused
-from qemu_extras.namespace_edits import DEPRECATION_BEHAVIORS, PROPERTY_TYPES, OverrideProperty, QemuNamespace
+from qemu_extras.namespace_edits import (
+    DEPRECATION_BEHAVIORS,
+    PROPERTY_TYPES,
+    OverrideProperty,
+    QemuNamespace,
+)
 from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
 

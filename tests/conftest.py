@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from domains import libvirt_adapter, libvirt_events
-from domains.models import Host
+from domains.hosts.models import Host
+from domains.libvirt import adapter, events
 
 REPO = Path(__file__).resolve().parent.parent
 # One embedded root per test process: an embedded driver belongs to one process,
@@ -39,7 +39,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 @pytest.fixture(scope="session", autouse=True)
 def libvirt_event_loop():
     """One libvirt event loop for the whole run, on a thread of its own."""
-    return libvirt_events.ensure_event_loop()
+    return events.ensure_event_loop()
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def make_test_host(db, tmp_path):
         path = tmp_path / f"{name}.xml"
         path.write_text(node_xml(domains))
         host = Host.objects.create(name=name, uri=f"test://{path}")
-        conn = libvirt_adapter.connection_for(host).get()
+        conn = adapter.connection_for(host).get()
         # The test driver starts every domain of a node file: bring them to
         # the state the test asks for.
         for dom in conn.listAllDomains():
@@ -89,13 +89,13 @@ def make_test_host(db, tmp_path):
 
     yield make
     for host in made:
-        libvirt_adapter.forget_host(host.pk)
+        adapter.forget_host(host.pk)
 
 
 @pytest.fixture(scope="session")
 def embedded_host(django_db_setup, django_db_blocker):
     """The embedded QEMU host of the test process, with the demo guest defined (shut off at start)."""
-    from domains.embedded import embedded_uri, ensure_demo_domain, prepare_root
+    from domains.hosts.embedded import embedded_uri, ensure_demo_domain, prepare_root
 
     root = prepare_root(TEST_EMBED_ROOT, vnc_ports=TEST_VNC_PORTS)
     with django_db_blocker.unblock():
@@ -110,7 +110,7 @@ def embedded_host(django_db_setup, django_db_blocker):
     except libvirt.libvirtError:
         pass
     with django_db_blocker.unblock():
-        libvirt_adapter.forget_host(host.pk)
+        adapter.forget_host(host.pk)
         host.delete()
     if "VIRTCONSOLE_TEST_EMBED_ROOT" not in os.environ:
         shutil.rmtree(root, ignore_errors=True)

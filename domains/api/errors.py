@@ -7,11 +7,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from domains import audit, permissions
-from domains.actions import ActionError
-from domains.definitions import DefinitionError
-from domains.hosts import HostError
-from domains.libvirt_adapter import VirtError
+from domains.access import audit, permissions
+from domains.definitions.xml import DefinitionError
+from domains.hosts.actions import HostError
+from domains.libvirt.adapter import VirtError
+from domains.lifecycle.actions import ActionError
 
 
 def error_response(http_status, code, message, fields=None):

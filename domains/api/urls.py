@@ -3,16 +3,17 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 
-from domains.api import audit as audit_views
-from domains.api import daemon as daemon_views
-from domains.api import definitions as definition_views
-from domains.api import grants as grant_views
-from domains.api import views
-from domains.api.console_tickets import ConsoleTickets
+from domains.access.api import audit as audit_views
+from domains.access.api import grants as grant_views
 from domains.api.errors import unknown_endpoint
 from domains.api.metadata import DescriptionOnlyMetadata
 from domains.api.openapi import V1DocsView, V1SchemaView
 from domains.api.version import VersionView
+from domains.consoles.api import ConsoleTickets
+from domains.daemon import api as daemon_views
+from domains.definitions import api as definition_views
+from domains.hosts import api as host_views
+from domains.lifecycle import api as lifecycle_views
 
 
 def api(view):
@@ -23,11 +24,11 @@ urlpatterns = [
     path("schema/", api(V1SchemaView), name="api-schema"),
     path("docs/", login_not_required(V1DocsView.as_view(url_name="api-schema")), name="api-docs"),
     path("version", api(VersionView), name="api-version"),
-    path("hosts", api(views.HostList), name="api-hosts"),
-    path("hosts/<int:host_id>", api(views.HostDetail), name="api-host"),
-    path("domains", api(views.DomainList), name="api-domains"),
+    path("hosts", api(host_views.HostList), name="api-hosts"),
+    path("hosts/<int:host_id>", api(host_views.HostDetail), name="api-host"),
+    path("domains", api(lifecycle_views.DomainList), name="api-domains"),
     path("domains/<uuid:uuid>", api(definition_views.DomainDetailWithPatch), name="api-domain"),
-    path("domains/<uuid:uuid>/actions", api(views.DomainActions), name="api-domain-actions"),
+    path("domains/<uuid:uuid>/actions", api(lifecycle_views.DomainActions), name="api-domain-actions"),
     # Definitions: XML, validation, revisions, create from XML
     path("domains/<uuid:uuid>/xml", api(definition_views.DomainXml), name="api-domain-xml"),
     path("domain-xml/validate", api(definition_views.ValidateXml), name="api-domain-xml-validate"),

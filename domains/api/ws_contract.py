@@ -4,7 +4,7 @@ import importlib
 import json
 from pathlib import Path
 
-CATALOGUE_MODULE = "console.ws_protocol"
+CATALOGUE_MODULE = "domains.api.ws_protocol"
 CATALOGUE_NAMES = ("catalogue", "CATALOGUE")
 # Parts of the protocol a module may define instead of one catalogue object.
 PART_NAMES = {"subprotocol": "SUBPROTOCOL", "messages": "MESSAGES", "routes": "ROUTES", "close_codes": "CLOSE_CODES"}
@@ -16,7 +16,7 @@ class CatalogueError(Exception):
 
 
 def live_catalogue():
-    """The catalogue from console/ws_protocol.py as plain JSON data, or None if that module does not exist yet."""
+    """The catalogue from domains/api/ws_protocol.py as plain JSON data, or None if that module does not exist yet."""
     try:
         module = importlib.import_module(CATALOGUE_MODULE)
     except ModuleNotFoundError as exc:

@@ -9,7 +9,7 @@ import ctypes
 import ctypes.util
 import threading
 
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
 
 # libvirt's own error numbers (virterror.h) that callers may want to test for.
 VIR_ERR_NO_SUPPORT = 3

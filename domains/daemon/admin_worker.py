@@ -20,7 +20,7 @@ import libvirt
 
 from domains.daemon.admin_types import to_wire
 from domains.daemon.direct_admin import DirectAdminConnection
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
 
 METHODS = frozenset(
     {

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 
 from domains.daemon.admin_ctypes import (
     CLOSE_REASONS,
-    P,
     PP,
     UINT_MAX,
     VIR_ERR_NO_CLIENT,
     CloseFunc,
+    P,
     call,
     checked,
     last_error,
@@ -29,7 +29,7 @@ from domains.daemon.admin_ctypes import (
     version_text,
 )
 from domains.daemon.admin_types import ClientLimits, DaemonClient, ThreadPool
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
 
 
 def _describe_client(pointer):

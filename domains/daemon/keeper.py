@@ -16,7 +16,7 @@ import threading
 
 from domains.daemon.libvirt_admin import AdminConnection
 from domains.daemon.settings_service import apply_desired
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
 
 log = logging.getLogger(__name__)
 

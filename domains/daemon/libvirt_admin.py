@@ -32,7 +32,7 @@ from domains.daemon.admin_ctypes import (
     function,
 )
 from domains.daemon.admin_types import ClientLimits, DaemonClient, ThreadPool, from_wire
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
 
 __all__ = [
     "AdminConnection",

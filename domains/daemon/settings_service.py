@@ -30,7 +30,7 @@ from domains.daemon.log_syntax import (
     normalize_log_outputs,
     settable_log_filters,
 )
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from domains.access_models import sync_builtin_roles
+    from domains.access.models import sync_builtin_roles
 
     # post_migrate runs the same after every migrate, so a changed role list reaches old databases too.
     sync_builtin_roles(apps.get_model("domains", "Role"))

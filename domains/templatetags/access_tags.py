@@ -2,7 +2,7 @@
 
 from django import template
 
-from domains import permissions
+from domains.access import permissions
 
 register = template.Library()
 

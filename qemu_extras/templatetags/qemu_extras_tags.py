@@ -2,9 +2,9 @@
 
 from django import template
 
-from domains import permissions
-from domains.definitions import DefinitionError
-from domains.libvirt_adapter import VirtError
+from domains.access import permissions
+from domains.definitions.xml import DefinitionError
+from domains.libvirt.adapter import VirtError
 from qemu_extras import definition_changes, generic_equivalents, taint_cache
 from qemu_extras.taints import explain_all
 

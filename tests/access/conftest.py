@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from domains.access_models import Grant, Role
+from domains.access.models import Grant, Role
 
 
 @pytest.fixture

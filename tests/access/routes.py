@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from domains.permission_names import ROUTES_OUTSIDE
-from domains.permissions import declared_permission
+from domains.access.permission_names import ROUTES_OUTSIDE
+from domains.access.permissions import declared_permission
 
 
 @dataclass

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from domains import audit
-from domains.access_models import AuditEntry, Grant
-from domains.models import Domain
-from domains.permission_names import BUILTIN_ROLES, PERMISSIONS
+from domains.access import audit
+from domains.access.models import AuditEntry, Grant
+from domains.access.permission_names import BUILTIN_ROLES, PERMISSIONS
+from domains.lifecycle.models import Domain
 from tests.access.test_authorization_matrix import world  # noqa: F401  (fixture)
 
 
@@ -33,7 +33,7 @@ def test_a_domain_administrator_grants_and_revokes_on_the_access_tab(client, wor
 
 
 def test_the_access_tab_says_why_a_grant_is_refused(client, world):
-    from domains.access_models import Role
+    from domains.access.models import Role
 
     Role.objects.create(name="Console manager", permissions=["getattr", "read", "open_device", "manage_grants"])
     person = world["person"]
@@ -45,7 +45,7 @@ def test_the_access_tab_says_why_a_grant_is_refused(client, world):
 
 
 def test_a_host_access_page_lists_host_grants_and_grants_on_everything(client, world):
-    from domains.access_models import Role
+    from domains.access.models import Role
 
     Grant.objects.create(role=Role.objects.get(name="Operator"), user=world["person"], host=world["host"])
     client.force_login(world["people"]["admin"])
@@ -56,7 +56,7 @@ def test_a_host_access_page_lists_host_grants_and_grants_on_everything(client, w
 def test_a_users_page_lists_their_own_and_their_groups_grants(client, world):
     from django.contrib.auth.models import Group
 
-    from domains.access_models import Role
+    from domains.access.models import Role
 
     ops = Group.objects.create(name="night-ops")
     world["person"].groups.add(ops)

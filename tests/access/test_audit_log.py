@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from domains import audit
-from domains.access_models import GENESIS_HASH, AuditEntry
+from domains.access import audit
+from domains.access.models import GENESIS_HASH, AuditEntry
 
 
 def test_it_chains_each_entry_to_the_previous_one(admin):
@@ -88,9 +88,9 @@ def test_verify_audit_finds_a_removed_entry(admin):
 
 
 def test_refused_lifecycle_actions_are_audited(outsider, make_test_host, give):
-    from domains.actions import do_domain_action
-    from domains.models import Domain
-    from domains.permissions import PermissionDenied
+    from domains.access.permissions import PermissionDenied
+    from domains.lifecycle.actions import do_domain_action
+    from domains.lifecycle.models import Domain
 
     host = make_test_host("h2", domains=1)
     row = Domain.objects.create(host=host, uuid="00000000-0000-4000-8000-000000000000", name="vm0000")

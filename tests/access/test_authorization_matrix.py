@@ -1,7 +1,7 @@
 """For every route and every kind of user, a real request gets exactly the expected answer.
 
 The expected answer comes from an independent model (the built-in roles' permission lists and
-where each persona's grant is), never from domains.permissions itself:
+where each persona's grant is), never from domains.access.permissions itself:
 signed out -> the login redirect (pages) or 403 not_authenticated (API); an object the persona
 cannot see -> 404; a visible object without the permission -> 403 naming it; otherwise the
 route's own success answer.
@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth import get_user_model
 
-from domains import inventory
-from domains.access_models import Grant, Role
-from domains.models import Domain
-from domains.permission_names import AUTHENTICATED, BUILTIN_ROLES, HOST_LEVEL, PUBLIC
+from domains.access.models import Grant, Role
+from domains.access.permission_names import (
+    AUTHENTICATED,
+    BUILTIN_ROLES,
+    HOST_LEVEL,
+    PUBLIC,
+)
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
 from tests.access.routes import http_key, http_routes
 
 ROLE_PERSONAS = list(BUILTIN_ROLES)
@@ -114,7 +119,7 @@ CASES = [
     api("api-roles", "POST", "/api/v1/roles", "manage_grants", "global", ok=201,
         body={"name": "Rebooter", "permissions": ["getattr", "init_control"]}),
     api("api-audit", "GET", "/api/v1/audit", AUTHENTICATED),
-    # Live sessions' pages (the websocket routes are checked in tests/live)
+    # Live sessions' pages (the websocket routes are checked in tests/consoles)
     page("console-serial", "GET", D + "/console/serial/", "open_device"),
     page("console-vnc", "GET", D + "/console/vnc/", "open_graphics"),
     # QEMU extras: the test driver has no QEMU monitor or agent, so allowed calls end in libvirt's refusal
@@ -245,7 +250,7 @@ def _format(value, world):
 
 
 def _set_running(domain, running):
-    from domains.actions import lookup
+    from domains.lifecycle.actions import lookup
 
     dom = lookup(domain)
     if running and not dom.isActive():

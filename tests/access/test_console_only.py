@@ -2,7 +2,7 @@
 
 import pytest
 
-from domains.permission_names import AUTHENTICATED, PUBLIC
+from domains.access.permission_names import AUTHENTICATED, PUBLIC
 from tests.access.test_authorization_matrix import CASES, send, world  # noqa: F401  (world is a fixture)
 
 # Requests any signed-in user may make that touch no VM: their session, their token, checking some XML.
@@ -31,7 +31,7 @@ def test_the_only_changes_a_console_user_may_make_are_console_tickets():
 
 
 def test_a_console_user_cannot_open_the_console_of_another_vm(client, world):
-    from domains.models import Domain
+    from domains.lifecycle.models import Domain
 
     client.force_login(world["people"]["Console user"])
     other = Domain.objects.get(host=world["host"], name="vm0001")

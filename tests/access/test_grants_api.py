@@ -5,11 +5,11 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from domains import permissions
-from domains.access_models import AuditEntry, Grant
-from domains.grant_actions import do_grant, do_revoke
-from domains.models import Domain
-from domains.permissions import PermissionDenied, has_perm
+from domains.access import permissions
+from domains.access.grants import do_grant, do_revoke
+from domains.access.models import AuditEntry, Grant
+from domains.access.permissions import PermissionDenied, has_perm
+from domains.lifecycle.models import Domain
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_a_granter_cannot_give_more_than_they_hold(make_user, give, role, vms):
     _, rows = vms
     carol = make_user("carol")
     bob = make_user("bob")
-    from domains.access_models import Role
+    from domains.access.models import Role
 
     Role.objects.create(name="Console manager", permissions=role("Console user").permissions + ["manage_grants"])
     give(carol, "Console manager", domain=rows[0])

@@ -2,7 +2,7 @@
 
 from django.test import override_settings
 
-from domains.access_models import AuditEntry
+from domains.access.models import AuditEntry
 
 
 def _login(client, username, password):

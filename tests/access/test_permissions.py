@@ -6,9 +6,10 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from domains import permissions
-from domains.models import Domain, Host
-from domains.permissions import PermissionDenied, has_perm, require, restrict
+from domains.access import permissions
+from domains.access.permissions import PermissionDenied, has_perm, require, restrict
+from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
 
 
 @pytest.fixture

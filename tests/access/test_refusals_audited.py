@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from domains.access_models import AuditEntry, Role
-from domains.grant_actions import do_grant
-from domains.models import Domain
+from domains.access.grants import do_grant
+from domains.access.models import AuditEntry, Role
+from domains.lifecycle.models import Domain
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
-from domains.access_models import Grant, Role
-from domains.grant_actions import do_revoke
-from tests.live.conftest import connect, demo, live_host  # noqa: F401  (fixtures)
-from tests.live.test_demo_guest_sessions import open_serial
+from domains.access.grants import do_revoke
+from domains.access.models import Grant, Role
+from tests.consoles.conftest import connect, demo, live_host  # noqa: F401  (fixtures)
+from tests.consoles.test_demo_guest_sessions import open_serial
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -30,7 +30,7 @@ async def test_revoking_a_grant_closes_the_users_open_serial_console_within_a_se
     while True:
         left = 1.0 - (time.monotonic() - started)
         assert left > 0, ("the console stayed open a second after its grant was revoked: the live sessions "
-                          "must subscribe with domains.permissions.on_revoke(...)")
+                          "must subscribe with domains.access.permissions.on_revoke(...)")
         if await comm.receive_nothing(timeout=min(0.05, left), interval=0.01):
             continue
         message = await comm.receive_output()

@@ -1,7 +1,12 @@
 """Every URL pattern and websocket route declares the permission it needs, so no endpoint ships unguarded."""
 
-from domains.actions import ACTIONS
-from domains.permission_names import LIFECYCLE_PERMISSIONS, PERMISSIONS, ROUTE_PERMISSIONS, ROUTE_SENTINELS
+from domains.access.permission_names import (
+    LIFECYCLE_PERMISSIONS,
+    PERMISSIONS,
+    ROUTE_PERMISSIONS,
+    ROUTE_SENTINELS,
+)
+from domains.lifecycle.actions import ACTIONS
 from tests.access.routes import http_key, http_routes, websocket_routes
 
 
@@ -14,8 +19,8 @@ def _names(declared):
 def test_every_http_route_declares_its_permission():
     missing = [f"{r.pattern} (name {r.name or '-'})" for r in http_routes() if r.declared is None]
     assert not missing, ("Routes without a permission declaration: mark the view with "
-                         "domains.permissions.route_permission(...) or add it to ROUTE_PERMISSIONS in "
-                         "domains/permission_names.py:\n  " + "\n  ".join(missing))
+                         "domains.access.permissions.route_permission(...) or add it to ROUTE_PERMISSIONS in "
+                         "domains/access/permission_names.py:\n  " + "\n  ".join(missing))
 
 
 def test_every_websocket_route_declares_its_permission():

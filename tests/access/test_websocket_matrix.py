@@ -10,13 +10,13 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from console.models import ConsoleTicket
-from console.ws_protocol import SUBPROTOCOL
-from domains.permission_names import AUTHENTICATED
+from domains.access.permission_names import AUTHENTICATED
+from domains.api.ws_protocol import SUBPROTOCOL
+from domains.consoles.models import ConsoleTicket
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
 from tests.access.routes import websocket_routes
 from tests.access.test_authorization_matrix import PERSONAS, holds, sees, world  # noqa: F401  (world: fixture)
-from tests.live.conftest import connect  # noqa: F401  (fixture)
+from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

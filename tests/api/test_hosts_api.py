@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from domains.models import Host
+from domains.hosts.models import Host
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_the_check_fails_against_a_committed_snapshot(tmp_path, live):
 def test_the_live_catalogue_keeps_the_committed_snapshot():
     live = ws_contract.live_catalogue()
     if live is None:
-        pytest.skip("console/ws_protocol.py does not exist yet")
+        pytest.skip("domains/api/ws_protocol.py does not exist yet")
 
     assert catalogue_breaks(json.loads(contract.WS_CONTRACT.read_text()), live) == []
 

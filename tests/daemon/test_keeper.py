@@ -7,7 +7,8 @@ import pytest
 
 from domains.daemon.keeper import DaemonKeeper, keeper_for, stop_keeper
 from domains.daemon.settings_service import drift, read_live
-from domains.libvirt_adapter import VirtError
+from domains.libvirt.adapter import VirtError
+
 from .daemon_helpers import RestartableDaemon, virt_admin, virt_admin_table
 
 pytestmark = [pytest.mark.system]

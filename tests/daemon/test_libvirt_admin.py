@@ -20,7 +20,7 @@ from domains.daemon.libvirt_admin import (
     supports,
 )
 from domains.daemon.log_syntax import normalize_log_filters
-from domains.libvirt_adapter import daemon_uri
+from domains.libvirt.adapter import daemon_uri
 
 from .daemon_helpers import SERVER, virt_admin, virt_admin_table
 

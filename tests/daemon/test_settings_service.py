@@ -15,7 +15,7 @@ from domains.daemon.settings_service import (
     read_live,
     validate_desired,
 )
-from domains.libvirt_adapter import daemon_uri
+from domains.libvirt.adapter import daemon_uri
 
 from .daemon_helpers import SERVER, virt_admin_table
 

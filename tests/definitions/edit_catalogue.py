@@ -6,10 +6,10 @@ from typing import Callable
 from hypothesis import strategies as st
 from lxml import etree
 
-from domains.definitions import device_edits as devices
-from domains.definitions import edits
-from domains.definitions.lossless import escape_attribute, escape_text
-from domains.definitions.placement import children
+from domains.definitions.xml import device_edits as devices
+from domains.definitions.xml import edits
+from domains.definitions.xml.lossless import escape_attribute, escape_text
+from domains.definitions.xml.placement import children
 
 # Text a user might type, XML-hostile characters included (control characters are refused).
 typed_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=24)

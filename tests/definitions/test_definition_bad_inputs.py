@@ -3,10 +3,10 @@
 import pytest
 from lxml import etree
 
-from domains.definitions import safe_xml
-from domains.definitions.errors import DefinitionError
-from domains.definitions.safe_xml import MAX_BYTES, parse
-from domains.definitions.schema import validate
+from domains.definitions.xml import safe_xml
+from domains.definitions.xml.errors import DefinitionError
+from domains.definitions.xml.safe_xml import MAX_BYTES, parse
+from domains.definitions.xml.schema import validate
 
 from .corpus import BAD
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from domains.definitions import device_edits as devices
-from domains.definitions import edits
-from domains.definitions.diff import diff_lines
-from domains.definitions.errors import DefinitionError
-from domains.definitions.safe_xml import parse
+from domains.definitions.xml import device_edits as devices
+from domains.definitions.xml import edits
+from domains.definitions.xml.diff import diff_lines
+from domains.definitions.xml.errors import DefinitionError
+from domains.definitions.xml.safe_xml import parse
 
 BASE = """<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>demo</name>

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domains.definitions.errors import DefinitionError
-from domains.definitions.safe_xml import parse
-from domains.definitions.schema import validate_document
+from domains.definitions.xml.errors import DefinitionError
+from domains.definitions.xml.safe_xml import parse
+from domains.definitions.xml.schema import validate_document
 
 from .corpus import VALID, ids, read
 from .edit_catalogue import any_edit

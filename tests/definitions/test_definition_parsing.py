@@ -3,7 +3,7 @@
 import pytest
 from lxml import etree
 
-from domains.definitions.safe_xml import parse
+from domains.definitions.xml.safe_xml import parse
 
 from .corpus import VALID, ids, read
 
@@ -66,7 +66,7 @@ def test_changed_text_is_escaped_and_survives_a_reparse():
 
 def test_a_document_without_raw_text_is_still_written():
     root = etree.fromstring("<domain><name>x</name></domain>")
-    from domains.definitions.safe_xml import DomainDocument
+    from domains.definitions.xml.safe_xml import DomainDocument
 
     assert DomainDocument(root, None).to_xml() == "<domain><name>x</name></domain>"
 

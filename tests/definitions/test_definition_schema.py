@@ -2,8 +2,8 @@
 
 import pytest
 
-from domains.definitions import schema
-from domains.definitions.schema import validate
+from domains.definitions.xml import schema
+from domains.definitions.xml.schema import validate
 
 from .corpus import VALID, ids, read
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from domains.definitions.diff import DiffLine, diff_lines, unified_diff
-from domains.definitions.safe_xml import parse
-from domains.definitions.summary import summary
+from domains.definitions.xml.diff import DiffLine, diff_lines, unified_diff
+from domains.definitions.xml.safe_xml import parse
+from domains.definitions.xml.summary import summary
 
 from .corpus import VALID, ids, read
 

@@ -4,7 +4,7 @@ import re
 
 from lxml import etree
 
-from domains.definitions.lossless import Writer
+from domains.definitions.xml.lossless import Writer
 
 
 def canonical(root: etree._Element, excluded: set, loose: set):

@@ -6,7 +6,7 @@ On the matrix's test:/// host the domain is shut off, so monitor and agent answe
 once the permission check has passed.
 """
 
-from domains.permission_names import AUTHENTICATED
+from domains.access.permission_names import AUTHENTICATED
 
 D = "/api/qemu/v1/domains/{d}"
 P = "/qemu/domains/{d}"

@@ -6,9 +6,10 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from domains import inventory, libvirt_adapter
-from domains.access_models import Grant, Role
-from domains.models import Domain
+from domains.access.models import Grant, Role
+from domains.libvirt import adapter
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
 
 # Everything a power user has on the monitor, but not monitor_admin.
@@ -16,7 +17,7 @@ OPERATOR_PERMISSIONS = ["getattr", "read", "write", "suspend", "monitor_read", "
 
 
 def demo_dom(host):
-    return libvirt_adapter.connection_for(host).get().lookupByName("demo")
+    return adapter.connection_for(host).get().lookupByName("demo")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def booted(embedded_host):
     dom = demo_dom(embedded_host)
     if dom.isActive():
         dom.destroy()
-    libvirt_adapter.connection_for(embedded_host).get().defineXML(original)
+    adapter.connection_for(embedded_host).get().defineXML(original)
 
 
 def domain_row(host):
@@ -53,7 +54,7 @@ def operator(embedded_host, transactional_db):
     user = get_user_model().objects.create_user("olga", "olga@example.com", "olga-pass-123")
     role = Role.objects.create(name="QEMU operator (test)", permissions=OPERATOR_PERMISSIONS)
     try:
-        from domains.grant_actions import do_grant
+        from domains.access.grants import do_grant
     except ImportError:  # the grants helper's actions are not there yet: the model does the same
         Grant.objects.create(role=role, user=user, domain=demo)
     else:

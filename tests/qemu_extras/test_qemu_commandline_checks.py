@@ -3,7 +3,11 @@
 import pytest
 
 from qemu_extras.commandline_checks import (
-    check_args, check_commandline, check_definition, check_env, split_qemu_opts,
+    check_args,
+    check_commandline,
+    check_definition,
+    check_env,
+    split_qemu_opts,
 )
 
 STDIO_REFUSALS = [

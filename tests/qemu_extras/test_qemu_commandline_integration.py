@@ -6,8 +6,8 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from domains.actions import do_domain_action
-from domains.definition_models import DefinitionRevision
+from domains.definitions.models import DefinitionRevision
+from domains.lifecycle.actions import do_domain_action
 from qemu_extras.definition_changes import digest
 from tests.qemu_extras.conftest import api_client, demo_dom, domain_row, post_json
 

@@ -8,8 +8,15 @@ import pytest
 from lxml import etree
 
 from qemu_extras.generic_equivalents import (
-    DEVICE_EQUIVALENTS, MONITOR_EQUIVALENTS, NotLossless, find_extras, monitor_equivalent,
-    parse_device_spec, suggest_rewrites, version_number, version_text,
+    DEVICE_EQUIVALENTS,
+    MONITOR_EQUIVALENTS,
+    NotLossless,
+    find_extras,
+    monitor_equivalent,
+    parse_device_spec,
+    suggest_rewrites,
+    version_number,
+    version_text,
 )
 
 SCHEMA = Path("/usr/share/libvirt/schemas/domain.rng")

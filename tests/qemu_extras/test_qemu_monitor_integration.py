@@ -6,8 +6,8 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 
-from domains.access_models import AuditEntry
-from domains.actions import do_domain_action
+from domains.access.models import AuditEntry
+from domains.lifecycle.actions import do_domain_action
 from qemu_extras import taint_cache
 from tests.qemu_extras.conftest import api_client, monitor_socket, post_json
 
@@ -132,7 +132,7 @@ def test_the_agent_policy_applies_before_the_agent_is_asked(operator, demo):
 def test_the_monitor_page_loads_for_a_user_with_monitor_read(operator, demo):
     page = api_client(operator).get(f"/qemu/domains/{demo.uuid}/monitor/")
     assert page.status_code == 200
-    assert b"virtconsole.qemu.v1" in page.content and b"js/monitor.js" in page.content
+    assert b"virtconsole.qemu.v1" in page.content and b"js/qemu_extras/monitor.js" in page.content
 
 
 def test_the_extras_version_names_its_policy(admin, demo):
@@ -203,8 +203,8 @@ async def test_the_monitor_session_is_refused_to_a_user_who_may_not_see_the_doma
 async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(admin, operator, demo):
     import time
 
-    from domains.access_models import Grant
-    from domains.grant_actions import do_revoke
+    from domains.access.grants import do_revoke
+    from domains.access.models import Grant
 
     comm = await monitor_socket(operator, demo)
     connected, _ = await comm.connect(timeout=10)

@@ -6,8 +6,15 @@ from pathlib import Path
 import pytest
 
 from qemu_extras.monitor_policy import (
-    AGENT, MONITOR_ADMIN, MONITOR_READ, MONITOR_WRITE, UNKNOWN_REASON, MonitorCommandError,
-    classify, classify_agent, qmp_rule,
+    AGENT,
+    MONITOR_ADMIN,
+    MONITOR_READ,
+    MONITOR_WRITE,
+    UNKNOWN_REASON,
+    MonitorCommandError,
+    classify,
+    classify_agent,
+    qmp_rule,
 )
 
 DATA = Path(__file__).parent / "data"

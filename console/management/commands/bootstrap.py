@@ -6,8 +6,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from domains.embedded import ensure_demo_domain, ensure_embedded_host
-from domains.libvirt_adapter import VirtError, connection_for
+from domains.hosts.embedded import ensure_demo_domain, ensure_embedded_host
+from domains.libvirt.adapter import VirtError, connection_for
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from domains.audit import verify_chain
+from domains.access.audit import verify_chain
 
 
 class Command(BaseCommand):

@@ -1,0 +1,179 @@
+"""Pages for grants (a domain's, a host's, a user's Access), roles, the audit log and one's own account and token."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.authtoken.models import Token
+
+from domains.access import audit, permissions
+from domains.access.grants import (
+    GrantError,
+    do_define_role,
+    do_grant,
+    do_revoke,
+    find_holder,
+    visible_grants,
+)
+from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.models import Grant, Role
+from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
+from domains.access.permissions import route_permission
+from domains.hosts.models import Host
+
+AUDIT_PAGE_SIZE = 100
+
+
+def _grant_form_context(request):
+    return {"roles": Role.objects.all(), "users": get_user_model().objects.order_by("username"),
+            "groups": Group.objects.order_by("name")}
+
+
+def _grant_from_form(request, domain=None, host=None):
+    """Apply the add-grant form; a refusal or a bad form becomes a message on the page."""
+    holder = request.POST.get("holder", "")
+    kind, _, name = holder.partition(":")
+    try:
+        to_user, to_group = find_holder(name if kind == "user" else None, name if kind == "group" else None)
+        grant, created = do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
+                                  domain=domain, host=host, source_address=client_address(request))
+    except GrantError as exc:
+        messages.error(request, exc.message)
+        return
+    messages.success(request, f"Granted {grant}." if created else f"{grant} existed already.")
+
+
+@route_permission("manage_grants", note="on the domain")
+@require_http_methods(["GET", "POST"])
+def domain_access(request, uuid):
+    domain = visible_domain(request.user, uuid, "manage_grants")
+    if request.method == "POST":
+        _grant_from_form(request, domain=domain)
+        return redirect("domain-access", uuid=domain.uuid)
+    grants = Grant.objects.filter(domain=domain).select_related("role", "user", "group")
+    inherited = Grant.objects.filter(host=domain.host_id) | Grant.objects.filter(domain=None, host=None)
+    return render(request, "access/scope.html", {
+        "grants": grants, "inherited": inherited.select_related("role", "user", "group", "host"),
+        "scope_label": f"domain {domain.name}", "domain": domain, **_grant_form_context(request),
+    })
+
+
+@route_permission("manage_grants", note="on the host")
+@require_http_methods(["GET", "POST"])
+def host_access(request, host_id):
+    host = visible_host(request.user, host_id, "manage_grants")
+    if request.method == "POST":
+        _grant_from_form(request, host=host)
+        return redirect("host-access", host_id=host.pk)
+    grants = Grant.objects.filter(host=host).select_related("role", "user", "group")
+    inherited = Grant.objects.filter(domain=None, host=None).select_related("role", "user", "group")
+    return render(request, "access/scope.html", {
+        "grants": grants, "inherited": inherited, "scope_label": f"every domain of host {host.name}", "host": host,
+        **_grant_form_context(request),
+    })
+
+
+@route_permission("manage_grants", note="everywhere")
+@require_http_methods(["GET", "POST"])
+def access_index(request):
+    """Grants on everything, and the people and groups to look at one by one."""
+    permissions.require(request.user, "manage_grants")
+    if request.method == "POST":
+        _grant_from_form(request)
+        return redirect("access-index")
+    grants = Grant.objects.filter(domain=None, host=None).select_related("role", "user", "group")
+    return render(request, "access/index.html", {"grants": grants, "hosts": Host.objects.all(),
+                                                 **_grant_form_context(request)})
+
+
+@route_permission("manage_grants", note="everywhere: a person's grants span every scope")
+@require_GET
+def user_access(request, user_id):
+    permissions.require(request.user, "manage_grants")
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    own = Grant.objects.filter(user=person).select_related("role", "domain__host", "host")
+    through_groups = Grant.objects.filter(group__user=person).select_related("role", "group", "domain__host", "host")
+    return render(request, "access/user.html", {"person": person, "own": own, "through_groups": through_groups})
+
+
+@route_permission("manage_grants", note="on the grant's scope")
+@require_POST
+def grant_revoke(request, grant_id):
+    grant = visible_grants(request.user).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404("No such grant.")
+    label = str(grant)
+    do_revoke(request.user, grant, source_address=client_address(request))
+    messages.success(request, f"Revoked {label}.")
+    return redirect(request.POST.get("next") or "access-index")
+
+
+@route_permission(GET=AUTHENTICATED, POST="manage_grants", note="POST defines a role: manage_grants everywhere")
+@require_http_methods(["GET", "POST"])
+def role_list(request):
+    if request.method == "POST":
+        try:
+            role = do_define_role(request.user, request.POST.get("name"), request.POST.getlist("permissions"),
+                                  request.POST.get("description", ""), source_address=client_address(request))
+            messages.success(request, f"Role '{role.name}' defined.")
+        except GrantError as exc:
+            messages.error(request, exc.message)
+        return redirect("role-list")
+    return render(request, "access/roles.html", {
+        "roles": Role.objects.all(), "permissions": PERMISSIONS,
+        "may_define": permissions.has_perm(request.user, "manage_grants"),
+    })
+
+
+def _audit_page(request, rows, domain=None):
+    try:
+        rows = audit.filter_entries(rows, request.GET)
+    except audit.AuditFilterError as exc:
+        messages.error(request, exc.message)
+        rows = rows.none()
+    page = Paginator(rows.order_by("-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "access/audit.html", {"page": page, "domain": domain, "filters": request.GET,
+                                          "query": query.urlencode()})
+
+
+@route_permission(AUTHENTICATED, note="shows entries about what the user may read, and their own")
+@require_GET
+def audit_log(request):
+    return _audit_page(request, audit.visible_entries(request.user))
+
+
+@route_permission("read", note="on the domain")
+@require_GET
+def domain_audit(request, uuid):
+    domain = visible_domain(request.user, uuid, "read")
+    rows = audit.visible_entries(request.user).filter(target_type="domain", target_id=str(domain.pk))
+    return _audit_page(request, rows, domain=domain)
+
+
+@route_permission(AUTHENTICATED, note="one's own grants and API token")
+@require_http_methods(["GET", "POST"])
+def account(request):
+    if request.method == "POST":
+        if request.POST.get("token") == "create":
+            Token.objects.filter(user=request.user).delete()
+            token = Token.objects.create(user=request.user)
+            audit.record(request.user, "token.create", source_address=client_address(request))
+            # Shown once: only its holder needs it, and the page cannot show it again later.
+            messages.success(request, f"New API token: {token.key} (copy it now; it is shown only once).")
+        elif request.POST.get("token") == "revoke":
+            removed, _ = Token.objects.filter(user=request.user).delete()
+            audit.record(request.user, "token.revoke", outcome="ok" if removed else "no token",
+                         source_address=client_address(request))
+            messages.success(request, "API token revoked." if removed else "You had no API token.")
+        return redirect("account")
+    own = Grant.objects.filter(user=request.user).select_related("role", "domain__host", "host")
+    through_groups = Grant.objects.filter(group__user=request.user).select_related("role", "group", "domain__host",
+                                                                                    "host")
+    token = Token.objects.filter(user=request.user).first()
+    return render(request, "access/account.html", {"own": own, "through_groups": through_groups,
+                                            "token_created": token.created if token else None})

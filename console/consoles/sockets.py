@@ -1,0 +1,75 @@
+"""What the serial and VNC sockets share: ticket, domain, permission, and ending when the domain stops."""
+
+import asyncio
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.http import Http404
+
+from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
+from domains.access import permissions
+from domains.consoles import streams
+from domains.consoles.models import KIND_PERMISSIONS, ConsoleTicket, TicketRefused
+from domains.libvirt import relay
+from domains.libvirt.adapter import VirtError
+
+
+@database_sync_to_async
+def _visible_domain(user, uuid):
+    from domains.access.lookups import visible_domain
+
+    try:
+        return visible_domain(user, uuid)
+    except Http404:
+        return None
+
+
+def _still_running(domain):
+    try:
+        return streams.is_active(domain)
+    except VirtError:
+        return False
+
+
+@database_sync_to_async
+def _redeem(token, user, domain, kind):
+    ConsoleTicket.objects.redeem(token, user, domain, kind)
+
+
+class ConsoleSocket(LiveSocket):
+    """A socket carrying one console of one domain, opened with a ticket."""
+
+    def query(self, name):
+        values = parse_qs(self.scope.get("query_string", b"").decode()).get(name)
+        return values[0] if values else ""
+
+    async def open_console(self):
+        """Open the socket and check ticket and permission; the Domain, or None once refused and closed."""
+        if not await self.open_socket():
+            return None
+        domain = await _visible_domain(self.user, self.scope["url_route"]["kwargs"]["uuid"])
+        if domain is None:
+            await self.refuse(CLOSE_NOT_FOUND, "not_found", "No such domain, or you may not see it.")
+            return None
+        try:
+            await _redeem(self.query("ticket"), self.user, domain, self.socket_kind)
+        except TicketRefused as exc:
+            await self.refuse(CLOSE_REFUSED, f"ticket_{exc.code}", exc.message)
+            return None
+        permission = KIND_PERMISSIONS[self.socket_kind]
+        if not await check_perm(self.user, permission, domain):
+            await self.refuse(CLOSE_REFUSED, "permission_denied", str(permissions.PermissionDenied(permission, domain)))
+            return None
+        self.domain = domain
+        await self.join(relay.domain_group(domain.host_id, domain.uuid))
+        return domain
+
+    async def still_allowed(self):
+        return await check_perm(self.user, KIND_PERMISSIONS[self.socket_kind], self.domain)
+
+    async def relay_event(self, message):
+        event = message["event"]
+        if event.get("type") == "domain.lifecycle" and event.get("event") in ("stopped", "undefined"):
+            # Events can arrive late (after a stop and a new start): believe libvirt's state.
+            if not await asyncio.to_thread(_still_running, self.domain):
+                await self.end("domain_stopped", "The domain stopped.")

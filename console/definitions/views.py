@@ -1,0 +1,224 @@
+"""Definition pages: structured forms, raw XML editor, import/export, history with diff and rollback, create."""
+
+from dataclasses import fields as dataclass_fields
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.permissions import route_permission
+from domains.definitions.actions import (
+    do_define,
+    do_edit,
+    do_rollback,
+    ensure_first_revision,
+)
+from domains.definitions.create import NewDomain, do_create_domain, host_offer
+from domains.definitions.forms import form_edit
+from domains.definitions.models import RevisionSource
+from domains.definitions.state import definition_state
+from domains.definitions.xml import (
+    MAX_BYTES,
+    DefinitionError,
+    ValidationIssue,
+    diff_lines,
+)
+from domains.definitions.xml.device_edits import DISK_BUSES, DISK_CACHES, NIC_MODELS
+from domains.definitions.xml.edits import BOOT_DEVICES
+from domains.libvirt.adapter import VirtError
+from domains.lifecycle.actions import ActionError, do_domain_action
+
+FAILURES = (DefinitionError, ActionError, VirtError)
+
+
+def _issues(exc):
+    return exc.issues if isinstance(exc, DefinitionError) else [ValidationIssue(exc.message)]
+
+
+def _saved(request, change, done):
+    if change is None or not change.changed:
+        messages.info(request, f"{done}: the definition was already like this, nothing changed.")
+    else:
+        messages.success(request, f"{done}: revision {change.revision.number}.")
+
+
+def _page(request, domain, form=None, issues=(), status=200):
+    try:
+        state, error = definition_state(domain), ""
+    except VirtError as exc:
+        state, error = None, exc.message
+    return render(request, "definitions/definition.html", {
+        "domain": domain, "state": state, "error": error, "failed_form": form, "issues": issues,
+        "boot_devices": BOOT_DEVICES, "buses": DISK_BUSES, "caches": DISK_CACHES, "nic_models": NIC_MODELS,
+        "nic_kinds": ("network", "bridge", "direct", "user"),
+    }, status=status)
+
+
+@require_GET
+@route_permission("read", note="on the domain")
+def definition_page(request, uuid):
+    return _page(request, visible_domain(request.user, uuid, "read"))
+
+
+@require_POST
+@route_permission("write", note="on the domain (autostart too)")
+def definition_form(request, uuid, form):
+    domain = visible_domain(request.user, uuid, "write")
+    try:
+        if form == "autostart":
+            action = "autostart_on" if request.POST.get("autostart") == "on" else "autostart_off"
+            messages.success(request, do_domain_action(request.user, domain, action,
+                                                       source_address=client_address(request)))
+            return redirect("domain-definition", uuid=domain.uuid)
+        edit, done = form_edit(form, request.POST)
+        change = do_edit(request.user, domain, edit, request.POST.get("reason", ""), source_address=client_address(request))
+    except FAILURES as exc:
+        return _page(request, domain, form, _issues(exc), status=400)
+    _saved(request, change, done)
+    return redirect("domain-definition", uuid=domain.uuid)
+
+
+def _editor(request, domain, xml, issues=(), status=200):
+    return render(request, "definitions/editor.html", {"domain": domain, "xml": xml, "issues": issues,
+                                                       "issue_dicts": [i.as_dict() for i in issues]}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@route_permission(GET="read", POST="write", note="on the domain")
+def definition_xml(request, uuid):
+    domain = visible_domain(request.user, uuid, "write" if request.method == "POST" else "read")
+    if request.method == "POST":
+        xml = request.POST.get("xml", "")
+        try:
+            change = do_define(request.user, domain, xml, request.POST.get("reason", ""),
+                               source_address=client_address(request))
+        except FAILURES as exc:
+            # A rejected edit stays in the editor, with its errors next to their lines.
+            return _editor(request, domain, xml, _issues(exc), status=400)
+        _saved(request, change, "Definition saved")
+        return redirect("domain-definition-xml", uuid=domain.uuid)
+    try:
+        revision = ensure_first_revision(domain) if not domain.gone else domain.revisions.first()
+    except VirtError as exc:
+        return _editor(request, domain, "", [ValidationIssue(exc.message)], status=502)
+    return _editor(request, domain, revision.xml if revision else "")
+
+
+@require_GET
+@route_permission("read", note="on the domain")
+def definition_export(request, uuid):
+    domain = visible_domain(request.user, uuid, "read")
+    number = request.GET.get("revision", "")
+    revision = (domain.revisions.filter(number=int(number)).first() if number.isdigit()
+                else ensure_first_revision(domain) if not domain.gone else domain.revisions.first())
+    if revision is None:
+        return HttpResponse("No such revision.", status=404, content_type="text/plain")
+    response = HttpResponse(revision.xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{revision.name}-r{revision.number}.xml"'
+    return response
+
+
+@require_GET
+@route_permission("read", note="on the domain")
+def definition_history(request, uuid):
+    domain = visible_domain(request.user, uuid, "read")
+    if not domain.gone:
+        try:
+            ensure_first_revision(domain)
+        except VirtError as exc:
+            messages.error(request, exc.message)
+    revisions = list(domain.revisions.order_by("-number"))
+    numbers = [r.number for r in revisions]
+    old_n, new_n = request.GET.get("from", ""), request.GET.get("to", "")
+    diff, pair = None, None
+    if old_n.isdigit() and new_n.isdigit() and int(old_n) in numbers and int(new_n) in numbers:
+        old, new = (next(r for r in revisions if r.number == int(n)) for n in (old_n, new_n))
+        pair = (old, new)
+        diff = diff_lines(old.xml, new.xml, f"revision {old.number}", f"revision {new.number}")
+    return render(request, "definitions/history.html",
+                  {"domain": domain, "revisions": revisions, "diff": diff, "pair": pair})
+
+
+@require_GET
+@route_permission("read", note="on the domain")
+def definition_revision(request, uuid, number):
+    domain = visible_domain(request.user, uuid, "read")
+    revision = domain.revisions.filter(number=number).first()
+    if revision is None:
+        return render(request, "definitions/history.html", {"domain": domain, "missing": number}, status=404)
+    return render(request, "definitions/revision.html", {"domain": domain, "revision": revision})
+
+
+@require_POST
+@route_permission("write", note="on the domain")
+def definition_rollback(request, uuid, number):
+    domain = visible_domain(request.user, uuid, "write")
+    revision = domain.revisions.filter(number=number).first()
+    try:
+        if revision is None:
+            raise DefinitionError(f"There is no revision {number} of '{domain.name}'.")
+        change = do_rollback(request.user, domain, revision, request.POST.get("reason", ""),
+                             source_address=client_address(request))
+    except FAILURES as exc:
+        messages.error(request, f"Rollback to revision {number} failed: {exc}")
+        return redirect("domain-definition-history", uuid=domain.uuid)
+    _saved(request, change, f"Rolled back to revision {number}")
+    return redirect("domain-definition-history", uuid=domain.uuid)
+
+
+def _new_domain(post):
+    values = {}
+    for spec_field in dataclass_fields(NewDomain):
+        raw = post.get(spec_field.name)
+        if raw is None or raw == "":
+            continue
+        if spec_field.type == "int" or spec_field.type is int:
+            if not raw.strip().isdigit():
+                raise DefinitionError(f"{spec_field.name.replace('_', ' ')} must be a whole number, not {raw!r}.")
+            raw = int(raw)
+        values[spec_field.name] = raw.strip() if isinstance(raw, str) else raw
+    return NewDomain(**{"name": "", "arch": "", "machine": "", **values})
+
+
+@require_http_methods(["GET", "POST"])
+@route_permission("define_domains", note="on the host")
+def host_domain_create(request, host_id):
+    host = visible_host(request.user, host_id, "define_domains")
+    issues, status = (), 200
+    if request.method == "POST":
+        try:
+            change = do_create_domain(request.user, host, _new_domain(request.POST), client_address(request))
+        except FAILURES as exc:
+            issues, status = _issues(exc), 400
+        else:
+            messages.success(request, f"Domain '{change.domain.name}' created.")
+            return redirect("domain-definition", uuid=change.domain.uuid)
+    try:
+        offer, error = host_offer(host), ""
+    except VirtError as exc:
+        offer, error = None, exc.message
+    return render(request, "definitions/create.html", {"host": host, "offer": offer, "error": error,
+                                                       "issues": issues, "values": request.POST}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@route_permission("define_domains", note="on the host")
+def host_domain_import(request, host_id):
+    host = visible_host(request.user, host_id, "define_domains")
+    xml, issues, status = "", (), 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        xml = upload.read(MAX_BYTES + 1) if upload else request.POST.get("xml", "")
+        try:
+            change = do_define(request.user, host, xml, request.POST.get("reason", ""), RevisionSource.IMPORT,
+                               client_address(request))
+        except FAILURES as exc:
+            issues, status = _issues(exc), 400
+            xml = xml.decode("utf-8", "replace") if isinstance(xml, bytes) else xml
+        else:
+            messages.success(request, f"Domain '{change.domain.name}' imported.")
+            return redirect("domain-definition", uuid=change.domain.uuid)
+    return render(request, "definitions/import.html", {"host": host, "xml": xml, "issues": issues,
+                                                       "issue_dicts": [i.as_dict() for i in issues]}, status=status)

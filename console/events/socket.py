@@ -1,0 +1,179 @@
+"""The events socket: pushed libvirt events of the domains and hosts a page shows, and their live stats."""
+
+import json
+import uuid as uuidlib
+
+from channels.db import database_sync_to_async
+
+from console.events import stats_ticker
+from console.sockets.base import LiveSocket
+from domains.access import permissions
+from domains.hosts.models import Host
+from domains.libvirt import adapter, relay
+from domains.lifecycle.models import Domain
+
+MAX_SUBSCRIPTIONS = 2000
+
+
+def _uuids(values):
+    result = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            result.append(str(uuidlib.UUID(str(value))))
+        except ValueError:
+            continue
+    return result
+
+
+def _host_ids(values):
+    return [int(v) for v in (values if isinstance(values, list) else []) if str(v).isdigit()]
+
+
+@database_sync_to_async
+def _visible(user, uuids, host_ids):
+    """The (host id, uuid) of the visible domains among uuids, and the visible hosts among host_ids."""
+    domains = permissions.restrict(Domain.objects.filter(uuid__in=uuids, gone=False), user)
+    hosts = permissions.restrict(Host.objects.filter(pk__in=host_ids), user)
+    return {str(d.uuid): d.host_id for d in domains}, {h.pk: h for h in hosts}
+
+
+@database_sync_to_async
+def _may_see(user, host_id, uuid):
+    domain = Domain.objects.filter(host_id=host_id, uuid=uuid).select_related("host").first()
+    if domain is None:
+        # A domain just defined may not have its row yet: its host decides.
+        host = Host.objects.filter(pk=host_id).first()
+        return None if host is None else permissions.has_perm(user, "getattr", host)
+    return permissions.has_perm(user, "getattr", domain)
+
+
+@database_sync_to_async
+def _hosts(host_ids):
+    return {h.pk: h for h in Host.objects.filter(pk__in=host_ids)}
+
+
+class EventsSocket(LiveSocket):
+    socket_kind = "events"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.domains = {}  # uuid -> host id
+        self.hosts = set()
+        self.allowed = {}  # (host id, uuid) -> may see
+        self.watched = {}  # host id -> set of uuids
+
+    async def connect(self):
+        await self.open_socket()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.send_json({"type": "error", "code": "bad_json", "message": "Send JSON objects with a 'type'."})
+            return
+        kind = message.get("type")
+        if kind == "subscribe":
+            await self.subscribe(_uuids(message.get("domains")), _host_ids(message.get("hosts")))
+        elif kind == "unsubscribe":
+            await self.unsubscribe(_uuids(message.get("domains")), _host_ids(message.get("hosts")))
+        elif kind == "watch_stats":
+            await self.watch_stats(_uuids(message.get("domains")))
+        else:
+            await self.send_json({"type": "error", "code": "unknown_message",
+                                  "message": f"Unknown message type {kind!r}: see docs/websocket-protocol.md."})
+
+    async def subscribe(self, uuids, host_ids):
+        if len(self.domains) + len(uuids) > MAX_SUBSCRIPTIONS:
+            await self.send_json({"type": "error", "code": "too_many",
+                                  "message": f"At most {MAX_SUBSCRIPTIONS} domains per socket."})
+            return
+        domains, hosts = await _visible(self.user, uuids, host_ids)
+        for uuid, host_id in domains.items():
+            self.domains[uuid] = host_id
+            self.allowed[(host_id, uuid)] = True
+        self.hosts.update(hosts)
+        await self._regroup()
+        refused = [u for u in uuids if u not in domains] + [h for h in host_ids if h not in hosts]
+        await self._send_subscribed(refused)
+        # The page learns each host's state now, not only at its next change.
+        for host in hosts.values():
+            health = adapter.health_of(host)
+            await self.send_json({"type": "host.health", "host": host.pk, "state": health.state,
+                                  "message": health.message})
+
+    async def unsubscribe(self, uuids, host_ids):
+        for uuid in uuids:
+            self.domains.pop(uuid, None)
+        self.hosts.difference_update(host_ids)
+        await self._regroup()
+        await self.watch_stats([u for uuids_ in self.watched.values() for u in uuids_ if u in self.domains])
+        await self._send_subscribed([])
+
+    def _wanted_groups(self):
+        """A host's group carries all its domains' events: a domain group only where its host is not joined.
+
+        One copy of each event per socket: with a thousand sockets, every
+        extra copy is a thousand channel messages on the server's loop.
+        """
+        wanted = {relay.host_group(h) for h in self.hosts}
+        wanted |= {relay.domain_group(h, u) for u, h in self.domains.items() if h not in self.hosts}
+        return wanted
+
+    async def _regroup(self):
+        wanted = self._wanted_groups()
+        for group in self._groups - wanted:
+            await self.leave(group)
+        for group in wanted - self._groups:
+            await self.join(group)
+
+    async def _send_subscribed(self, refused):
+        await self.send_json({"type": "subscribed", "domains": sorted(self.domains), "hosts": sorted(self.hosts),
+                              "refused": refused})
+
+    async def watch_stats(self, uuids):
+        """Watch only subscribed domains: the subscription already checked they may be seen."""
+        by_host = {}
+        for uuid in uuids:
+            if uuid in self.domains:
+                by_host.setdefault(self.domains[uuid], set()).add(uuid)
+        hosts = await _hosts(list(set(by_host) | set(self.watched)))
+        for host_id in set(self.watched) | set(by_host):
+            if host_id in hosts:
+                stats_ticker.watch(self, hosts[host_id], by_host.get(host_id, set()))
+        self.watched = by_host
+
+    def deliver_stats(self, host_id, interval, items):
+        """Called by the host's ticker on libvirt's loop: hand the stats to this socket's loop."""
+        message = {"type": "domain.stats", "host": host_id, "interval": interval, "domains": items}
+        if not self.ended and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(lambda: self.loop.create_task(self.send_json(message)))
+
+    async def relay_event(self, message):
+        event, via = message["event"], message["via"]
+        uuid = event.get("uuid")
+        if uuid is None:
+            await self.send_json(event)  # host.health: the host group was joined after a visibility check
+            return
+        if via == "host" and relay.domain_group(event.get("host"), uuid) in self._groups:
+            return  # it arrives through the domain's own group too
+        key = (event.get("host"), uuid)
+        allowed = self.allowed.get(key)
+        if allowed is None:
+            allowed = await _may_see(self.user, *key)
+            if allowed is not None:
+                self.allowed[key] = allowed
+        if allowed:
+            await self.send_json(event)
+
+    async def still_allowed(self):
+        # Forget what was allowed: each next event is checked again; domains no longer visible leave.
+        self.allowed.clear()
+        domains, hosts = await _visible(self.user, list(self.domains), list(self.hosts))
+        await self.unsubscribe([u for u in self.domains if u not in domains],
+                               [h for h in self.hosts if h not in hosts])
+        return True
+
+    async def release(self):
+        stats_ticker.unwatch_all(self)

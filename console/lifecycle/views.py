@@ -1,0 +1,48 @@
+"""The site's pages: dashboard, domain page, lifecycle buttons, hosts."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from domains.access import permissions
+from domains.access.lookups import client_address, visible_domain
+from domains.libvirt.adapter import VirtError
+from domains.lifecycle.actions import ACTIONS, ActionError, do_domain_action
+from domains.lifecycle.facts import read_facts
+from domains.lifecycle.listing import list_domains
+
+
+@require_GET
+def dashboard(request):
+    return render(request, "lifecycle/dashboard.html", {"sections": list_domains(request.user)})
+
+
+@require_GET
+def domain_detail(request, uuid):
+    domain = visible_domain(request.user, uuid)
+    facts, error = None, ""
+    if not domain.gone:
+        try:
+            facts = read_facts(domain)
+        except VirtError as exc:
+            error = exc.message
+    actions = [
+        action for action in ACTIONS.values()
+        if facts is not None and action.offered(facts) and permissions.has_perm(request.user, action.permission, domain)
+    ]
+    return render(request, "lifecycle/domain_detail.html", {"domain": domain, "facts": facts, "error": error, "actions": actions})
+
+
+@require_POST
+def domain_action(request, uuid, action):
+    domain = visible_domain(request.user, uuid)
+    options = {"keep_nvram": request.POST.get("keep_nvram") == "on", "confirm_name": request.POST.get("confirm_name")}
+    try:
+        done = do_domain_action(request.user, domain, action, options, client_address(request))
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("domain-detail", uuid=domain.uuid)
+    messages.success(request, done)
+    if action == "undefine":
+        return redirect("dashboard")
+    return redirect("domain-detail", uuid=domain.uuid)

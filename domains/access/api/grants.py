@@ -1,0 +1,132 @@
+"""API v1: grants (who holds which role where) and roles."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from domains.access.grants import (
+    GrantError,
+    do_define_role,
+    do_grant,
+    do_revoke,
+    find_holder,
+    visible_grants,
+)
+from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.models import Grant, Role
+from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
+from domains.access.permissions import route_permission
+from domains.api.errors import error_response
+
+
+def grant_error(exc):
+    return error_response(400, "invalid_grant", exc.message, {exc.field: [exc.message]} if exc.field else None)
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    permissions = serializers.ListField(child=serializers.ChoiceField(choices=sorted(PERMISSIONS)))
+
+    class Meta:
+        model = Role
+        fields = ["id", "name", "description", "permissions", "builtin"]
+        read_only_fields = ["id", "builtin"]
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="role.name")
+    user = serializers.CharField(source="user.username", allow_null=True, default=None)
+    group = serializers.CharField(source="group.name", allow_null=True, default=None)
+    domain = serializers.UUIDField(source="domain.uuid", allow_null=True, default=None)
+    domain_name = serializers.CharField(source="domain.name", allow_null=True, default=None)
+    host = serializers.IntegerField(source="host_id", allow_null=True)
+    scope = serializers.CharField(source="scope_kind", help_text="domain, host or global")
+
+    class Meta:
+        model = Grant
+        fields = ["id", "role", "user", "group", "domain", "domain_name", "host", "scope", "created"]
+
+
+class GrantRequestSerializer(serializers.Serializer):
+    user = serializers.CharField(required=False, help_text="Username; or give group")
+    group = serializers.CharField(required=False, help_text="Group name; or give user")
+    role = serializers.CharField(help_text="Role name, e.g. 'Console user'")
+    domain = serializers.UUIDField(required=False, help_text="Domain UUID; or host; or neither for everything")
+    host = serializers.IntegerField(required=False, help_text="Host id")
+
+
+@route_permission(GET=AUTHENTICATED, POST="manage_grants",
+                  note="GET lists grants on scopes where you may manage grants, and your own; "
+                       "POST needs manage_grants on the scope named in the body")
+class GrantList(GenericAPIView):
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        return visible_grants(self.request.user).order_by("id")
+
+    @extend_schema(responses=GrantSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=GrantRequestSerializer, responses={201: GrantSerializer, 200: GrantSerializer})
+    def post(self, request):
+        body = GrantRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            to_user, to_group = find_holder(data.get("user"), data.get("group"))
+            domain = visible_domain(request.user, data["domain"]) if "domain" in data else None
+            host = visible_host(request.user, data["host"]) if "host" in data else None
+            grant, created = do_grant(request.user, data["role"], to_user=to_user, to_group=to_group,
+                                      domain=domain, host=host, source_address=client_address(request))
+        except GrantError as exc:
+            return grant_error(exc)
+        return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED if created else 200)
+
+
+@route_permission("manage_grants", note="on the grant's scope")
+class GrantDetail(GenericAPIView):
+    serializer_class = GrantSerializer
+
+    def _grant(self, request, grant_id):
+        grant = visible_grants(request.user).filter(pk=grant_id).first()
+        if grant is None:
+            raise Http404("No such grant.")
+        return grant
+
+    def get(self, request, grant_id):
+        return Response(self.get_serializer(self._grant(request, grant_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, grant_id):
+        try:
+            do_revoke(request.user, self._grant(request, grant_id), source_address=client_address(request))
+        except GrantError as exc:
+            return grant_error(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@route_permission(GET=AUTHENTICATED, POST="manage_grants",
+                  note="POST needs manage_grants everywhere and every permission of the new role")
+class RoleList(GenericAPIView):
+    serializer_class = RoleSerializer
+    queryset = Role.objects.all()
+    pagination_class = None
+
+    @extend_schema(responses=RoleSerializer(many=True))
+    def get(self, request):
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(responses={201: RoleSerializer})
+    def post(self, request):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            role = do_define_role(request.user, data["name"], data["permissions"], data.get("description", ""),
+                                  source_address=client_address(request))
+        except GrantError as exc:
+            return grant_error(exc)
+        return Response(self.get_serializer(role).data, status=status.HTTP_201_CREATED)

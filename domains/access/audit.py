@@ -1,0 +1,227 @@
+"""Every change the console makes is written here, successful or not: an append-only, hash-chained log."""
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid as uuid_module
+from dataclasses import dataclass
+
+from django.db import IntegrityError, OperationalError, models, transaction
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
+
+from domains.access import permissions
+
+log = logging.getLogger("virtconsole.audit")
+
+REDACTED = "[redacted]"
+# Whole words of a parameter name that mark its value as a secret:
+# "password", "vnc_password", "apiKey", "ssh-key" are redacted; "keys" and "keep_nvram" are not.
+SECRET_WORDS = {"password", "passwd", "secret", "token", "key", "passphrase", "credential", "credentials"}
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_RETRIES = 20
+# In-process writers queue here instead of racing for the chain's tip.
+_write_lock = threading.Lock()
+
+
+def _is_secret(name):
+    return any(word.lower() in SECRET_WORDS for word in _WORD.findall(str(name)))
+
+
+def redact(value):
+    """A copy of value (dicts, lists, scalars) with the values of secret-named keys replaced."""
+    if isinstance(value, dict):
+        return {str(k): REDACTED if _is_secret(k) else redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(item) for item in value]
+    return value
+
+
+def _plain(params):
+    """params as plain JSON (what the database will give back), so the hash is over what is stored."""
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        params = {"value": params}
+    return json.loads(json.dumps(redact(params), default=str))
+
+
+def _target_fields(target):
+    if target is None:
+        return "", "", ""
+    if isinstance(target, models.Model):
+        return target._meta.model_name, str(target.pk), str(target)[:300]
+    return type(target).__name__.lower(), "", str(target)[:300]
+
+
+def _actor_fields(actor):
+    if actor is None:
+        return "system", None
+    if isinstance(actor, str):
+        return actor[:150], None
+    if not getattr(actor, "is_authenticated", False):
+        return "anonymous", None
+    return actor.get_username()[:150], actor
+
+
+def record(actor, action, target=None, params=None, outcome="ok", source_address=None, *, label=None):
+    """Write one audit entry; target is a Domain, Host, other model row or None; returns the AuditEntry.
+
+    actor is a user, a username string (failed logins) or None (the console itself).
+    Parameters whose names say secret (password, token, key, ...) are stored as "[redacted]".
+    """
+    from domains.access.models import GENESIS_HASH, AuditEntry
+
+    actor_name, actor_row = _actor_fields(actor)
+    target_type, target_id, target_label = _target_fields(target)
+    entry_fields = dict(
+        actor_name=actor_name, actor=actor_row, action=action, target_type=target_type, target_id=target_id,
+        target_label=label if label is not None else target_label, parameters=_plain(params),
+        outcome=str(outcome), source_address=str(source_address or "")[:100],
+    )
+    with _write_lock:
+        for _attempt in range(_RETRIES):
+            try:
+                # A savepoint: a lost race must not spoil the caller's transaction.
+                with transaction.atomic():
+                    tip = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+                    entry = AuditEntry(prev_hash=tip or GENESIS_HASH, **entry_fields)
+                    entry.hash = entry.compute_hash()
+                    entry.save()
+            except IntegrityError:
+                continue  # another process extended the chain first: build on its entry
+            except OperationalError as exc:
+                # SQLite's shared-cache mode (Django's in-memory test database) answers "table is
+                # locked" at once instead of waiting as a file database does; the other thread's
+                # write (libvirt event sync) is done within milliseconds.
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(0.05)
+                continue
+            log.info("audit actor=%s action=%s target=%s outcome=%s from=%s",
+                     actor_name, action, entry.target_label, entry.outcome, entry.source_address)
+            return entry
+    raise RuntimeError(f"Could not append '{action}' to the audit log after {_RETRIES} tries: "
+                       "the database keeps refusing the chain's next link; check it is writable.")
+
+
+def require(user, permission, target, action, params=None, source_address=None, outcome="denied"):
+    """permissions.require, with a refusal audited as this action; the request handlers then skip theirs."""
+    try:
+        permissions.require(user, permission, target)
+    except permissions.PermissionDenied as refusal:
+        record_denied(user, action, target, params, refusal, source_address, outcome)
+        raise
+
+
+def record_denied(user, action, target, params, refusal, source_address=None, outcome="denied"):
+    """Audit refusal as action, and mark it so it is not audited a second time."""
+    record(user, action, target, params, outcome=outcome, source_address=source_address)
+    refusal.audited = True
+
+
+def record_refusal(request, refusal):
+    """Audit a PermissionDenied that reached a page or API handler, unless its action already did."""
+    if getattr(refusal, "audited", False):
+        return
+    user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
+    record(user, f"refused {request.method} {request.path}", refusal.target, {"permission": refusal.permission},
+           outcome="denied", source_address=request.META.get("REMOTE_ADDR"))
+    refusal.audited = True
+
+
+@dataclass
+class BrokenLink:
+    entry_id: int
+    problem: str
+
+
+def verify_chain(batch=2000):
+    """Walk the log oldest first; return (entries checked, the first BrokenLink or None)."""
+    from domains.access.models import GENESIS_HASH, AuditEntry
+
+    expected_prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            return checked, None
+        for entry in rows:
+            if entry.prev_hash != expected_prev:
+                return checked, BrokenLink(entry.id, f"its prev_hash {entry.prev_hash[:12]}… does not match the "
+                                                     f"previous entry's hash {expected_prev[:12]}…: an entry "
+                                                     "before it was removed or changed")
+            if entry.compute_hash() != entry.hash:
+                return checked, BrokenLink(entry.id, "its content does not match its hash: it was changed "
+                                                     "after it was written")
+            expected_prev = entry.hash
+            checked += 1
+            last_id = entry.id
+
+
+class AuditFilterError(Exception):
+    """A filter value that cannot be used; message says which and what would work."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def visible_entries(user):
+    """Entries user may read: all with 'read' everywhere; else those about domains and hosts they may read, and their own."""
+    from domains.access.models import AuditEntry
+    from domains.lifecycle.models import Domain
+
+    rows = AuditEntry.objects.all()
+    held = permissions.held_by(user)
+    if held.everything or "read" in held.everywhere:
+        return rows
+    if not getattr(user, "is_authenticated", False):
+        return rows.none()
+    readable_domains = (permissions.restrict(Domain.objects.all(), user, "read")
+                        .annotate(key=Cast("pk", CharField())).values("key"))
+    readable_hosts = [str(host_id) for host_id in held.hosts_holding("read")]
+    return rows.filter(Q(target_type="domain", target_id__in=readable_domains)
+                       | Q(target_type="host", target_id__in=readable_hosts)
+                       | Q(actor_id=user.pk))
+
+
+FILTERS = ("actor", "action", "domain", "host", "outcome", "since", "until")
+
+
+def filter_entries(rows, params):
+    """rows narrowed by the query parameters in params (see FILTERS); AuditFilterError for a bad value."""
+    from domains.lifecycle.models import Domain
+
+    if params.get("actor"):
+        rows = rows.filter(actor_name=params["actor"])
+    if params.get("action"):
+        rows = rows.filter(action__startswith=params["action"])
+    if params.get("outcome"):
+        rows = rows.filter(outcome__startswith=params["outcome"])
+    if params.get("domain"):
+        try:
+            wanted = uuid_module.UUID(str(params["domain"]))
+        except ValueError:
+            raise AuditFilterError(f"domain={params['domain']!r} is not a domain UUID.", "domain") from None
+        ids = [str(pk) for pk in Domain.objects.filter(uuid=wanted).values_list("pk", flat=True)]
+        rows = rows.filter(target_type="domain", target_id__in=ids)
+    if params.get("host"):
+        host = str(params["host"])
+        if not host.isdigit():
+            raise AuditFilterError(f"host={host!r} is not a host id (a whole number).", "host")
+        ids = [str(pk) for pk in Domain.objects.filter(host_id=int(host)).values_list("pk", flat=True)]
+        rows = rows.filter(Q(target_type="host", target_id=host) | Q(target_type="domain", target_id__in=ids))
+    for name, lookup in (("since", "time__gte"), ("until", "time__lt")):
+        if params.get(name):
+            when = parse_datetime(str(params[name]))
+            if when is None:
+                raise AuditFilterError(f"{name}={params[name]!r} is not a date and time: use ISO 8601, "
+                                       "e.g. 2026-11-25T18:00:00Z.", name)
+            rows = rows.filter(**{lookup: when})
+    return rows

@@ -1,0 +1,155 @@
+"""Giving and taking grants, and defining roles: who may, what it costs, what gets closed and audited."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from domains.access import audit, permissions
+from domains.access.models import Grant, Role
+from domains.access.permission_names import PER_DOMAIN
+from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
+
+
+class GrantError(Exception):
+    """A grant or role request that cannot be done as asked; message says what to change."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _role(role):
+    if isinstance(role, Role):
+        return role
+    found = Role.objects.filter(name=role).first()
+    if found is None:
+        names = ", ".join(Role.objects.values_list("name", flat=True))
+        raise GrantError(f"There is no role named '{role}'. Roles: {names}.", field="role")
+    return found
+
+
+def _beyond_held(user, permission_names, target):
+    """The permissions among permission_names that user does not hold on target (what they may not give)."""
+    # A grant on one domain gives no host-level permission, so those do not count there.
+    relevant = [p for p in permission_names if p in PER_DOMAIN] if isinstance(target, Domain) else permission_names
+    return sorted(p for p in set(relevant) if not permissions.has_perm(user, p, target))
+
+
+def _check_may_manage(user, role, target, action, params, source_address):
+    """require manage_grants on target and every permission of role there; audit a refusal."""
+    try:
+        permissions.require(user, "manage_grants", target)
+        missing = _beyond_held(user, role.permissions, target)
+        if missing:
+            raise permissions.PermissionDenied(missing[0], target)
+    except permissions.PermissionDenied as refusal:
+        audit.record_denied(user, action, target, params, refusal, source_address)
+        raise
+
+
+def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, source_address=None):
+    """Give role to to_user or to_group on domain, every domain of host, or everything; returns (Grant, created)."""
+    if (to_user is None) == (to_group is None):
+        raise GrantError("Name exactly one holder: a user or a group.", field="user")
+    if domain is not None and host is not None:
+        raise GrantError("A grant is on one domain, one host, or everything: give a domain or a host, not both.",
+                         field="host")
+    role = _role(role)
+    target = domain or host
+    holder = {"user": to_user} if to_user is not None else {"group": to_group}
+    params = {"role": role.name}
+    params.update({"user": to_user.get_username()} if to_user is not None else {"group": to_group.name})
+    _check_may_manage(user, role, target, "grant.add", params, source_address)
+    with transaction.atomic():
+        grant, created = Grant.objects.get_or_create(
+            role=role, domain=domain, host=host, **holder,
+            defaults={"created_by": user if getattr(user, "is_authenticated", False) else None},
+        )
+    if created:
+        audit.record(user, "grant.add", target, {**params, "grant": grant.pk}, source_address=source_address,
+                     label=None if target is not None else "everything")
+    return grant, created
+
+
+def _affected_users(grant):
+    if grant.user_id:
+        return [grant.user]
+    return list(grant.group.user_set.all())
+
+
+def _domains_in_scope(grant):
+    if grant.domain_id:
+        return [grant.domain]
+    rows = Domain.objects.select_related("host")
+    return list(rows.filter(host_id=grant.host_id) if grant.host_id else rows)
+
+
+def do_revoke(user, grant, source_address=None):
+    """Take grant away; then every listener (open consoles, monitors) hears of each domain its users lost rights on."""
+    target = grant.scope_target
+    params = {"grant": grant.pk, "role": grant.role.name,
+              "holder": grant.user.get_username() if grant.user_id else f"group {grant.group.name}"}
+    _check_may_manage(user, grant.role, target, "grant.revoke", params, source_address)
+    users = [u for u in _affected_users(grant) if u.is_active and not u.is_superuser]
+    before = {u.pk: permissions.load_held(u) for u in users}
+    domains = _domains_in_scope(grant) if users else []
+    grant.delete()
+    audit.record(user, "grant.revoke", target, params, source_address=source_address,
+                 label=None if target is not None else "everything")
+    for affected in users:
+        after = permissions.load_held(affected)
+        lost = [d for d in domains
+                if before[affected.pk].on_domain(d.pk, d.host_id) - after.on_domain(d.pk, d.host_id)]
+        permissions.notify_revoked(affected, lost)
+
+
+def visible_grants(user):
+    """Grants user may see: those on scopes where they may manage grants, and their own."""
+    rows = Grant.objects.select_related("role", "user", "group", "domain__host", "host")
+    held = permissions.held_by(user)
+    if held.everything or "manage_grants" in held.everywhere:
+        return rows
+    managed = (
+        Q(domain__in=permissions.restrict(Domain.objects.all(), user, "manage_grants"))
+        | Q(host__in=permissions.restrict(Host.objects.all(), user, "manage_grants"))
+    )
+    own = Q(user_id=user.pk) | Q(group__user=user) if user.is_authenticated else Q(pk__in=[])
+    return rows.filter(managed | own).distinct()
+
+
+def find_holder(username=None, group=None):
+    """The user or group a grant request names, or GrantError naming what was not found."""
+    if (username is None) == (group is None):
+        raise GrantError('Name exactly one holder: "user": "<username>" or "group": "<name>".', field="user")
+    if username is not None:
+        found = get_user_model().objects.filter(username=username).first()
+        if found is None:
+            raise GrantError(f"There is no user named '{username}'.", field="user")
+        return found, None
+    found = Group.objects.filter(name=group).first()
+    if found is None:
+        raise GrantError(f"There is no group named '{group}'.", field="group")
+    return None, found
+
+
+def do_define_role(user, name, permission_names, description="", source_address=None):
+    """Define a new role; needs manage_grants everywhere and every permission it contains."""
+    role = Role(name=(name or "").strip(), permissions=sorted(set(permission_names or [])),
+                description=description or "")
+    if not role.name:
+        raise GrantError("A role needs a name.", field="name")
+    if Role.objects.filter(name=role.name).exists():
+        raise GrantError(f"A role named '{role.name}' exists already: pick another name.", field="name")
+    try:
+        role.clean()
+    except ValidationError as exc:
+        raise GrantError(" ".join(exc.message_dict.get("permissions", exc.messages)), field="permissions") from exc
+    _check_may_manage(user, role, None, "role.define", {"name": role.name, "permissions": role.permissions},
+                      source_address)
+    role.save()
+    audit.record(user, "role.define", role, {"permissions": role.permissions}, source_address=source_address)
+    return role

@@ -1,0 +1,44 @@
+"""API v1: console tickets, the single-use right to open one console over a websocket."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from domains.access import audit, permissions
+from domains.access.lookups import client_address, visible_domain
+from domains.consoles.models import (
+    KIND_PERMISSIONS,
+    KINDS,
+    TICKET_LIFETIME,
+    ConsoleTicket,
+)
+
+
+class ConsoleTicketRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KINDS)
+
+
+class ConsoleTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField(help_text="Use once, within expires_in seconds, signed in as the same user.")
+    url = serializers.CharField(help_text="The websocket path to open, ticket included.")
+    expires_in = serializers.IntegerField()
+
+
+class ConsoleTickets(GenericAPIView):
+    serializer_class = ConsoleTicketRequestSerializer
+
+    @extend_schema(request=ConsoleTicketRequestSerializer, responses={201: ConsoleTicketSerializer})
+    def post(self, request, uuid):
+        domain = visible_domain(request.user, uuid)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kind = serializer.validated_data["kind"]
+        permissions.require(request.user, KIND_PERMISSIONS[kind], domain)
+        token = ConsoleTicket.objects.issue(request.user, domain, kind)
+        audit.record(request.user, f"console.{kind}.ticket", domain, source_address=client_address(request))
+        return Response(
+            {"ticket": token, "url": f"/ws/v1/domains/{domain.uuid}/{kind}?ticket={token}",
+             "expires_in": int(TICKET_LIFETIME.total_seconds())},
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,365 @@
+"""Daemon settings actions: read a host's libvirt daemon, change its settings all or nothing, keep it on them.
+
+The desired state lives in DaemonSettings; one DaemonKeeper per host and process
+(domains.daemon.keeper) holds the admin connection, applies the desired state when
+it connects and again whenever the daemon comes back from a restart. Keepers start
+when the console first connects to a host whose daemon it can administer (the
+adapter's new-connection hook, no database query there) or at the first daemon
+request, whichever comes first.
+"""
+
+import atexit
+import logging
+import threading
+import time
+from collections import defaultdict
+
+from django.db import DatabaseError, close_old_connections, transaction
+from django.db.models import Max
+from django.db.models.signals import post_delete
+from django.http import Http404
+
+from domains.access import audit, permissions
+from domains.daemon.keeper import keeper_for, stop_keeper
+from domains.daemon.libvirt_admin import (
+    VIR_ERR_NO_CLIENT,
+    VIR_ERR_NO_SERVER,
+    admin_uri_for,
+)
+from domains.daemon.log_syntax import settable_log_filters
+from domains.daemon.models import (
+    DaemonRevisionReason,
+    DaemonSettings,
+    DaemonSettingsRevision,
+)
+from domains.daemon.settings_service import apply_desired, describe_daemon, merge_patch
+from domains.hosts.models import Host
+from domains.libvirt import adapter as libvirt_adapter
+from domains.libvirt.adapter import VirtError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SERVER = "libvirtd"
+CONNECT_WAIT = 5.0  # seconds a request waits for a just-started keeper to reach its daemon
+
+
+class DaemonSettingsError(Exception):
+    """Why a daemon could not be read or changed: .code names the kind, .status is the HTTP answer."""
+
+    STATUS = {"invalid": 400, "rejected": 400, "no_admin_interface": 409, "refused": 409, "no_client": 404,
+              "no_server": 404, "unreachable": 503, "not_stored": 500}
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = self.STATUS[code]
+
+
+# --- which daemon, and its keeper -------------------------------------------------------------
+
+_host_locks = defaultdict(threading.Lock)  # one change at a time per host, in this process
+_host_locks_guard = threading.Lock()
+_last_known = {}  # host id -> desired, for the keeper when the database cannot answer
+_keeper_state = {}  # host id -> the keeper's latest event
+_kept = set()  # host ids whose keeper this module started
+
+
+def _host_lock(host_id):
+    with _host_locks_guard:
+        return _host_locks[host_id]
+
+
+def admin_uri(host):
+    """The admin URI of the daemon behind host; DaemonSettingsError(no_admin_interface) when there is none."""
+    try:
+        return admin_uri_for(host.uri)
+    except VirtError as exc:
+        raise DaemonSettingsError(exc.message, "no_admin_interface") from exc
+
+
+def stored_desired(host_id):
+    """The desired settings stored for host_id ({} when none)."""
+    row = DaemonSettings.objects.filter(host_id=host_id).values_list("desired", flat=True).first()
+    return row or {}
+
+
+def _desired_for_keeper(host_id):
+    # Runs on the keeper's thread: it needs its own database connection, and a
+    # database that does not answer must not stop the keeper (nor apply {}).
+    close_old_connections()
+    try:
+        _last_known[host_id] = stored_desired(host_id)
+    except Exception as exc:  # any database trouble: keep the daemon on the last known state
+        log.warning("could not read the desired daemon settings of host %s (%s); using the last known ones",
+                    host_id, exc)
+    finally:
+        close_old_connections()
+    return _last_known.get(host_id, {})
+
+
+def _keeper(host_id, uri):
+    _kept.add(host_id)
+    return keeper_for(host_id, uri, lambda: _desired_for_keeper(host_id), lambda event: _on_event(host_id, event))
+
+
+def keeper_of(host):
+    """The running keeper of host's daemon (started here if needed)."""
+    return _keeper(host.pk, admin_uri(host))
+
+
+def _connection(host, wait=CONNECT_WAIT):
+    """The keeper's admin connection to host's daemon; DaemonSettingsError(unreachable) if it has none.
+
+    Waits until the keeper has applied the stored settings on its connection: an
+    operator's change must not be overtaken by that first apply of the older state.
+    """
+    if not host.enabled:
+        raise DaemonSettingsError(f"Host '{host}' is disabled: enable it on the Hosts page to manage its daemon.",
+                                  "no_admin_interface")
+    keeper = keeper_of(host)
+    deadline = time.monotonic() + wait
+    while True:
+        conn = keeper.connection
+        state = _keeper_state.get(host.pk, {})
+        if conn is not None and state.get("kind") in ("applied", "apply_failed"):
+            return conn
+        if state.get("kind") == "unreachable" or time.monotonic() > deadline:
+            detail = state.get("error") or "it did not answer"
+            raise DaemonSettingsError(f"The libvirt daemon of host '{host}' is not reachable at {keeper.uri} "
+                                      f"({detail}). Start it (or check its admin socket) and try again; the "
+                                      "console re-applies the desired settings as soon as it answers.",
+                                      "unreachable")
+        time.sleep(0.02)
+
+
+def forget_host(host_id):
+    """Stop keeping host_id's daemon in this process (the host was removed, or a test is done with it)."""
+    _kept.discard(host_id)
+    stop_keeper(host_id)
+    _keeper_state.pop(host_id, None)
+    _last_known.pop(host_id, None)
+
+
+@libvirt_adapter.on_new_connection
+def _keep_daemon_of(connection):
+    """Start keeping the daemon of each host the console connects to, if the console can administer it."""
+    try:
+        uri = admin_uri_for(connection.uri)
+    except VirtError:
+        return  # remote, embedded or test hosts: no daemon the admin interface reaches
+    _keeper(connection.host_id, uri)
+
+
+for _existing in libvirt_adapter.open_connections():  # made before this module was imported
+    _keep_daemon_of(_existing)
+
+
+@atexit.register
+def _stop_keepers():
+    # Before logging shuts down: a keeper would otherwise report its worker's end as a lost daemon.
+    for host_id in list(_kept):
+        forget_host(host_id)
+
+
+def _host_removed(sender, instance, **kwargs):
+    forget_host(instance.pk)
+
+
+post_delete.connect(_host_removed, sender=Host, dispatch_uid="daemon-keeper-host-removed")
+
+
+# --- the keeper's reports ----------------------------------------------------------------------
+
+def _on_event(host_id, event):
+    """Record what the keeper did (runs on the keeper's thread)."""
+    _keeper_state[host_id] = event
+    kind = event["kind"]
+    if kind in ("lost", "unreachable"):
+        log.warning("libvirt daemon of host %s: %s (%s)", host_id, kind, event.get("reason") or event.get("error"))
+        return
+    if kind == "applied" and not event["changed"]:
+        return  # the daemon was on the desired settings already: nothing happened worth a revision
+    close_old_connections()
+    try:
+        host = Host.objects.filter(pk=host_id).first()
+        if host is None:
+            return
+        params = {"reason": event["reason"]}
+        if kind == "apply_failed":
+            audit.record(None, "daemon.settings.reapply", host, params, outcome=f"failed: {event['error']}")
+            return
+        with _host_lock(host_id), transaction.atomic():
+            settings_row, _ = DaemonSettings.objects.get_or_create(host=host)
+            revision = _new_revision(settings_row, settings_row.desired, None, DaemonRevisionReason.REAPPLIED,
+                                     event["changed"])
+        audit.record(None, "daemon.settings.reapply", host,
+                     {**params, "revision": revision.number, "changed": event["changed"]})
+    finally:
+        close_old_connections()
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+def _new_revision(settings_row, desired, user, reason, changed):
+    number = (settings_row.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
+    author_name = user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
+    return DaemonSettingsRevision.objects.create(
+        settings=settings_row, number=number, desired=desired, author=user if author_name else None,
+        author_name=author_name, reason=reason, changed=changed)
+
+
+def _still_connected(conn):
+    try:
+        return conn.is_alive()
+    except VirtError:
+        return False
+
+
+def _undo_changes(conn, changed):
+    """Put the daemon back to the values it had before `changed` (apply_desired's report); '' or the problem."""
+    before = {}
+    for change in changed:
+        parts = change["path"].split(".")
+        if parts[0] == "servers":
+            before.setdefault("servers", {}).setdefault(parts[1], {})[parts[2]] = change["before"]
+        elif change["path"] == "logging.filters":
+            before.setdefault("logging", {})["filters"] = settable_log_filters(change["before"])
+        elif change["path"] == "logging.outputs":
+            before.setdefault("logging", {})["outputs"] = change["before"]
+        # daemon_timeout cannot be read back, so it has no "before" to restore.
+    try:
+        apply_desired(conn, before)
+    except (VirtError, ValueError) as exc:
+        log.error("could not put the daemon back after a failed store: %s", exc)
+        return getattr(exc, "message", str(exc))
+    return ""
+
+
+def do_apply_daemon_settings(user, host, patch, source_address=None, reason=DaemonRevisionReason.API):
+    """Merge patch into host's desired daemon settings, apply them to the daemon, then store them.
+
+    The same desired state again puts a drifted daemon back on it. Returns the new
+    DaemonSettingsRevision, or None when neither the settings nor the daemon changed. Raises
+    PermissionDenied / Http404, or DaemonSettingsError: invalid (the patch), rejected (by the
+    daemon, in libvirt's words; daemon and database as they were), unreachable, no_admin_interface,
+    not_stored (the database refused; the daemon was put back).
+    """
+    action = "daemon.settings.apply"
+    audit.require(user, "daemon_write", host, action, {"patch": patch}, source_address)
+    uri = admin_uri(host)
+    with _host_lock(host.pk):
+        previous = stored_desired(host.pk)
+        try:
+            desired = merge_patch(previous, patch, default_server=DEFAULT_SERVER)
+        except ValueError as exc:
+            audit.record(user, action, host, {"patch": patch}, outcome=f"refused: {exc}",
+                         source_address=source_address)
+            raise DaemonSettingsError(f"{exc}. Nothing was changed.", "invalid") from exc
+        conn = _connection(host)
+        try:
+            report = apply_desired(conn, desired)
+        except (VirtError, ValueError) as exc:
+            message = getattr(exc, "message", str(exc))
+            notes = " ".join(getattr(exc, "__notes__", []))
+            audit.record(user, action, host, {"patch": patch}, outcome=f"refused: {message} {notes}".strip(),
+                         source_address=source_address)
+            if isinstance(exc, VirtError) and not _still_connected(conn):
+                raise DaemonSettingsError(f"The daemon at {uri} went away while applying ({message}); nothing "
+                                          "was stored. Try again once it answers.", "unreachable") from exc
+            raise DaemonSettingsError(f"The daemon rejected the settings: {message}. {notes} Nothing was changed "
+                                      "on the daemon or in the console.".replace("  ", " "), "rejected") from exc
+        if desired == previous and not report["changed"]:
+            return None  # the same settings, and the daemon was on them: nothing to record
+        try:
+            with transaction.atomic():
+                settings_row, _ = DaemonSettings.objects.select_for_update().get_or_create(host=host)
+                settings_row.desired = desired
+                settings_row.save(update_fields=["desired", "updated"])
+                revision = _new_revision(settings_row, desired, user, reason, report["changed"])
+        except DatabaseError as exc:
+            problem = _undo_changes(conn, report["changed"])
+            audit.record(user, action, host, {"patch": patch}, source_address=source_address,
+                         outcome=f"failed: not stored ({exc}); "
+                                 + (f"putting the daemon back failed: {problem}" if problem else "daemon put back"))
+            extra = (f" Putting the daemon back failed too ({problem}): check its settings."
+                     if problem else " The daemon was put back: nothing changed.")
+            raise DaemonSettingsError(f"The console could not store the daemon settings ({exc}).{extra}",
+                                      "not_stored") from exc
+        _last_known[host.pk] = desired
+    audit.record(user, action, host, {"patch": patch, "revision": revision.number, "changed": report["changed"]},
+                 source_address=source_address)
+    return revision
+
+
+def _daemon_call(user, host, permission, action, params, source_address, call):
+    """Run call(conn) as one audited daemon action; DaemonSettingsError in libvirt's words on refusal."""
+    audit.require(user, permission, host, action, params, source_address)
+    conn = _connection(host)
+    try:
+        result = call(conn)
+    except VirtError as exc:
+        audit.record(user, action, host, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        code = {VIR_ERR_NO_CLIENT: "no_client", VIR_ERR_NO_SERVER: "no_server"}.get(exc.code, "refused")
+        if code == "refused" and not _still_connected(conn):
+            code = "unreachable"
+        raise DaemonSettingsError(f"The daemon of host '{host}' refused: {exc.message}", code) from exc
+    audit.record(user, action, host, params, source_address=source_address)
+    return result
+
+
+def do_disconnect_client(user, host, server, client_id, source_address=None):
+    """Close one client's connection to host's daemon (server e.g. "libvirtd")."""
+    server = server or DEFAULT_SERVER
+    _daemon_call(user, host, "daemon_write", "daemon.client.disconnect", {"server": server, "client": client_id},
+                 source_address, lambda conn: conn.disconnect_client(server, client_id))
+
+
+def do_reload_tls(user, host, server=None, source_address=None):
+    """Make the daemon's server re-read its TLS certificates and CRL from disk."""
+    server = server or DEFAULT_SERVER
+    _daemon_call(user, host, "daemon_write", "daemon.tls.reload", {"server": server}, source_address,
+                 lambda conn: conn.update_tls_files(server))
+
+
+def read_daemon(user, host):
+    """Desired and live settings, drift and clients of host's daemon, JSON-ready (needs daemon_read).
+
+    Never raises for a daemon that cannot be reached: reachable is False and error says why.
+    """
+    permissions.require(user, "daemon_read", host)
+    settings_row = DaemonSettings.objects.filter(host=host).first()
+    desired = settings_row.desired if settings_row else {}
+    latest = settings_row.latest_revision() if settings_row else None
+    answer = {"desired": desired, "revision": latest.number if latest else None, "admin_uri": None,
+              "reachable": False, "error": None, "daemon_version": None, "live": None, "drift": [], "clients": {}}
+    try:
+        answer["admin_uri"] = admin_uri(host)
+        answer.update(describe_daemon(_connection(host), desired))
+        answer["reachable"] = True
+    except DaemonSettingsError as exc:
+        answer["error"] = exc.message
+    except VirtError as exc:  # the daemon went away between two reads
+        answer["error"] = f"The daemon stopped answering: {exc.message}"
+    return answer
+
+
+def daemon_host(user, host_id, permission="daemon_read"):
+    """The Host host_id for a daemon request: 404 if the user may not see it, 403 without the permission.
+
+    A grant of daemon_read alone shows the host's daemon: no getattr on the host is needed for it.
+    """
+    host = Host.objects.filter(pk=host_id).first()
+    if host is None:
+        raise Http404("No such host.")
+    if not permissions.has_perm(user, permission, host):
+        if permissions.has_perm(user, "daemon_read", host):
+            raise permissions.PermissionDenied(permission, host)
+        permissions.require(user, permission, host)  # 404 unless the host is visible: then 403
+    return host
+
+
+def revisions_of(user, host):
+    """host's daemon settings revisions, newest first (needs daemon_read)."""
+    permissions.require(user, "daemon_read", host)
+    return DaemonSettingsRevision.objects.filter(settings__host=host).order_by("-number")

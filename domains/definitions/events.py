@@ -1,0 +1,34 @@
+"""Record definitions changed outside the console: libvirt's DEFINED events, handled off the event loop."""
+
+import logging
+import uuid as uuidlib
+
+from django.db import DatabaseError
+
+from domains.libvirt import events as libvirt_events
+from domains.lifecycle import inventory  # noqa: F401  (inventory registers the lifecycle callbacks)
+
+log = logging.getLogger(__name__)
+
+
+def _record(host_id, domain_uuid):
+    from domains.definitions.actions import record_external
+
+    try:
+        record_external(host_id, domain_uuid)
+    except DatabaseError as exc:
+        log.warning("External definition change of %s on host %s not recorded: %s", domain_uuid, host_id, exc)
+    except Exception:  # a worker thread: nobody else would see the failure
+        log.exception("Recording the external definition change of %s on host %s failed", domain_uuid, host_id)
+
+
+def on_event(event):
+    if event.get("type") != "domain.lifecycle" or event.get("event") != "defined":
+        return
+    loop = libvirt_events.event_loop()
+    if loop is not None:
+        # The database is not touched on the event loop: a worker thread, as domains/lifecycle/inventory.py does.
+        loop.run_in_executor(None, _record, event["host"], uuidlib.UUID(event["uuid"]))
+
+
+libvirt_events.subscribe(on_event)

@@ -1,0 +1,19 @@
+"""Host: a libvirt URI the console reaches, with a name."""
+
+from django.db import models
+
+
+class Host(models.Model):
+    """A libvirt URI with a name: the embedded driver, a local or remote daemon, or a test driver."""
+
+    name = models.CharField(max_length=100, unique=True)
+    uri = models.CharField(max_length=500, help_text="libvirt URI, e.g. qemu:///system or qemu+ssh://root@host/system")
+    enabled = models.BooleanField(default=True)
+    embedded = models.BooleanField(default=False, help_text="The QEMU driver inside this server process.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,231 @@
+"""The one place virtconsole talks to libvirt: a connection per host, errors, events."""
+
+import logging
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import libvirt
+
+from domains.libvirt import events as libvirt_events
+
+log = logging.getLogger(__name__)
+
+# Quiet libvirt's default handler, which prints every error to stderr even
+# when we catch it and show it properly.
+libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+
+class VirtError(Exception):
+    """A libvirt failure, carrying libvirt's own words for the user."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    @classmethod
+    def from_libvirt(cls, exc):
+        return cls(exc.get_error_message() or str(exc), exc.get_error_code())
+
+    def __str__(self):
+        return self.message
+
+
+@contextmanager
+def translated_errors():
+    """Turn libvirt's exception into ours, so callers handle one type."""
+    try:
+        yield
+    except libvirt.libvirtError as exc:
+        raise VirtError.from_libvirt(exc) from exc
+
+
+def daemon_uri(uri):
+    """The URI to open: local qemu:///system spelled so it still reaches the daemon.
+
+    Once a process has opened qemu:///embed, libvirt routes qemu:///system to
+    the in-process driver ("Missing URI parameter 'root'") and refuses
+    qemu+unix:///system without a socket; naming the socket goes through the
+    remote driver to the daemon again.
+    """
+    if uri.rstrip("/") not in ("qemu:///system", "qemu+unix:///system"):
+        return uri
+    for socket_path in ("/run/libvirt/virtqemud-sock", "/run/libvirt/libvirt-sock"):
+        if os.path.exists(socket_path):
+            return f"qemu+unix:///system?socket={socket_path}"
+    return uri
+
+
+CONNECTED = "connected"
+RECONNECTING = "reconnecting"
+FAILED = "failed"
+DISCONNECTED = "disconnected"
+
+# Remote URIs get keepalive so a dead peer is noticed in seconds, not at the
+# next TCP timeout.
+KEEPALIVE_INTERVAL = 5
+KEEPALIVE_COUNT = 3
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+
+
+@dataclass
+class HostHealth:
+    state: str = DISCONNECTED
+    message: str = ""
+    since: float = field(default_factory=time.time)
+
+
+class HostConnection:
+    """One libvirt connection for one host in this process, reopened on loss."""
+
+    def __init__(self, host_id, uri):
+        self.host_id = host_id
+        self.uri = uri
+        self.health = HostHealth()
+        self._conn = None
+        self._lock = threading.Lock()
+        self._next_attempt = 0.0
+        self._backoff = BACKOFF_FIRST
+        self._on_open = []
+        self._closed_by_us = False
+
+    def on_open(self, callback):
+        """Run callback(conn) on each new connection: event registration lives there."""
+        self._on_open.append(callback)
+        if self._conn is not None:
+            callback(self._conn)
+
+    def get(self):
+        """The open virConnect, opening it if needed; VirtError if the host is unreachable."""
+        conn = self._conn
+        if conn is not None:
+            return conn
+        with self._lock:
+            if self._conn is not None:
+                return self._conn
+            now = time.monotonic()
+            if now < self._next_attempt:
+                raise VirtError(
+                    f"Host is unreachable: {self.health.message} "
+                    f"(next retry in {self._next_attempt - now:.0f} s)"
+                )
+            return self._open()
+
+    def _open(self):
+        libvirt_events.ensure_event_loop()
+        try:
+            conn = libvirt.open(daemon_uri(self.uri))
+        except libvirt.libvirtError as exc:
+            error = VirtError.from_libvirt(exc)
+            self._next_attempt = time.monotonic() + self._backoff
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+            self._set_health(FAILED, error.message)
+            raise error from exc
+        if "://" in self.uri and not self.uri.split("://", 1)[1].startswith("/"):
+            with translated_errors():
+                conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+        conn.registerCloseCallback(self._closed, None)
+        self._conn = conn
+        self._backoff = BACKOFF_FIRST
+        self._next_attempt = 0.0
+        self._set_health(CONNECTED, "")
+        for callback in self._on_open:
+            callback(conn)
+        return conn
+
+    def _closed(self, conn, reason, _opaque):
+        reasons = {
+            libvirt.VIR_CONNECT_CLOSE_REASON_ERROR: "connection error",
+            libvirt.VIR_CONNECT_CLOSE_REASON_EOF: "the daemon closed the connection",
+            libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "keepalive timed out",
+            libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT: "closed by the console",
+        }
+        with self._lock:
+            if self._conn is conn:
+                self._conn = None
+        if reason != libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
+            self._set_health(RECONNECTING, reasons.get(reason, "connection lost"))
+            self._schedule_reconnect(BACKOFF_FIRST)
+
+    def _schedule_reconnect(self, delay):
+        """Reopen in the background, so events flow again without waiting for a page view."""
+        loop = libvirt_events.event_loop()
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(loop.call_later, delay, loop.run_in_executor, None, self._reconnect, delay)
+
+    def _reconnect(self, delay):
+        with self._lock:
+            if self._closed_by_us or self._conn is not None:
+                return
+            try:
+                self._open()
+            except VirtError as exc:
+                self._set_health(RECONNECTING, exc.message)
+                self._schedule_reconnect(min(delay * 2, BACKOFF_MAX))
+
+    def _set_health(self, state, message):
+        self.health = HostHealth(state, message)
+        libvirt_events.publish_host_health(self.host_id, state, message)
+
+    def close(self):
+        self._closed_by_us = True
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.unregisterCloseCallback()
+                conn.close()
+            except libvirt.libvirtError as exc:
+                log.info("closing %s: %s", self.uri, exc)
+        self._set_health(DISCONNECTED, "")
+
+
+_connections = {}
+_connections_lock = threading.Lock()
+
+
+def connection_for(host):
+    """The process-wide HostConnection of a Host row (created on first use)."""
+    with _connections_lock:
+        existing = _connections.get(host.pk)
+        if existing is not None and existing.uri == host.uri:
+            return existing
+        if existing is not None:
+            existing.close()
+        connection = HostConnection(host.pk, host.uri)
+        _connections[host.pk] = connection
+    for hook in _new_connection_hooks:
+        hook(connection)
+    return connection
+
+
+def forget_host(host_id):
+    with _connections_lock:
+        existing = _connections.pop(host_id, None)
+    if existing is not None:
+        existing.close()
+
+
+def health_of(host):
+    existing = _connections.get(host.pk)
+    return existing.health if existing is not None and existing.uri == host.uri else HostHealth()
+
+
+_new_connection_hooks = []
+
+
+def on_new_connection(hook):
+    """Let other modules (event sync) attach to every HostConnection made."""
+    _new_connection_hooks.append(hook)
+    return hook
+
+
+def open_connections():
+    """The HostConnections made so far in this process (for hooks attached after they were made)."""
+    with _connections_lock:
+        return list(_connections.values())

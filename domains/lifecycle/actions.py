@@ -1,0 +1,123 @@
+"""Lifecycle actions on domains: check permission, call libvirt, audit, report in the user's words."""
+
+from dataclasses import dataclass
+
+import libvirt
+
+from domains.access import audit
+from domains.libvirt import adapter
+from domains.libvirt.adapter import VirtError, translated_errors
+
+
+class ActionError(Exception):
+    """An action that could not be done; message says what and what to do."""
+
+    def __init__(self, message, code="action_failed"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class LifecycleAction:
+    name: str
+    label: str
+    permission: str  # libvirt's ACL name for the call
+    done: str
+    offered: object = None  # facts -> bool: whether the page offers it in the current state
+
+    def call(self, dom, options):
+        return _CALLS[self.name](dom, options)
+
+
+def _undefine_flags(dom, options):
+    """Only the flags this domain needs: drivers refuse flags they do not know, even when moot."""
+    flags = 0
+    if dom.hasManagedSaveImage(0):
+        flags |= libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+    if dom.snapshotNum(0) > 0:
+        flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+    if "<nvram" in dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE):
+        flags |= libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM if options.get("keep_nvram") else libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+    return flags
+
+
+_CALLS = {
+    "start": lambda dom, o: dom.create(),
+    "shutdown": lambda dom, o: dom.shutdown(),
+    "reboot": lambda dom, o: dom.reboot(0),
+    "destroy": lambda dom, o: dom.destroy(),
+    "reset": lambda dom, o: dom.reset(0),
+    "suspend": lambda dom, o: dom.suspend(),
+    "resume": lambda dom, o: dom.resume(),
+    "managed_save": lambda dom, o: dom.managedSave(0),
+    "managed_save_remove": lambda dom, o: dom.managedSaveRemove(0),
+    "autostart_on": lambda dom, o: dom.setAutostart(1),
+    "autostart_off": lambda dom, o: dom.setAutostart(0),
+    "undefine": lambda dom, o: dom.undefineFlags(_undefine_flags(dom, o)),
+}
+
+RUNNING = {"running", "blocked"}
+ACTIVE = {"running", "blocked", "paused", "shutdown", "pmsuspended"}
+ACTIONS = {
+    action.name: action
+    for action in [
+        LifecycleAction("start", "Start", "start", "started", lambda f: f.state in {"shutoff", "crashed"}),
+        LifecycleAction("shutdown", "Shut down", "init_control", "asked to shut down (ACPI)", lambda f: f.state in RUNNING),
+        LifecycleAction("reboot", "Reboot", "init_control", "asked to reboot", lambda f: f.state in RUNNING),
+        LifecycleAction("destroy", "Force off", "stop", "forced off", lambda f: f.state in ACTIVE),
+        LifecycleAction("reset", "Reset", "reset", "reset", lambda f: f.state in RUNNING),
+        LifecycleAction("suspend", "Pause", "suspend", "paused", lambda f: f.state in RUNNING),
+        LifecycleAction("resume", "Resume", "suspend", "resumed", lambda f: f.state == "paused"),
+        LifecycleAction("managed_save", "Save and stop", "hibernate", "saved to disk and stopped",
+                        lambda f: f.persistent and f.state in RUNNING | {"paused"}),
+        LifecycleAction("managed_save_remove", "Discard saved state", "save", "saved state discarded",
+                        lambda f: f.managed_save),
+        LifecycleAction("autostart_on", "Autostart on", "write", "set to start with its host",
+                        lambda f: f.persistent and not f.autostart),
+        LifecycleAction("autostart_off", "Autostart off", "write", "no longer starting with its host",
+                        lambda f: f.autostart),
+        LifecycleAction("undefine", "Undefine", "delete", "undefined", lambda f: f.persistent),
+    ]
+}
+
+
+def lookup(domain):
+    """The libvirt virDomain of a Domain row; VirtError if the host or the domain is not there."""
+    conn = adapter.connection_for(domain.host).get()
+    try:
+        with translated_errors():
+            return conn.lookupByUUID(domain.uuid.bytes)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_DOMAIN:
+            raise VirtError(
+                f"Domain '{domain.name}' no longer exists on host '{domain.host}': "
+                "it was undefined outside the console.",
+                exc.code,
+            ) from exc
+        raise
+
+
+def do_domain_action(user, domain, action_name, options=None, source_address=None):
+    """Run one lifecycle action on domain as user; returns a message for the user, or raises ActionError."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise ActionError(
+            f"Unknown action '{action_name}'. Use one of: {', '.join(ACTIONS)}.", code="unknown_action"
+        )
+    options = options or {}
+    audit.require(user, action.permission, domain, f"domain.{action.name}", options, source_address)
+    if action.name == "undefine" and options.get("confirm_name") != domain.name:
+        raise ActionError(
+            f"To undefine '{domain.name}', type its name to confirm.", code="confirmation_required"
+        )
+    try:
+        dom = lookup(domain)
+        with translated_errors():
+            action.call(dom, options)
+    except VirtError as exc:
+        audit.record(user, f"domain.{action.name}", domain, options, outcome=f"failed: {exc.message}",
+                     source_address=source_address)
+        raise ActionError(f"Could not {action.label.lower()} '{domain.name}': {exc.message}") from exc
+    audit.record(user, f"domain.{action.name}", domain, options, source_address=source_address)
+    return f"'{domain.name}' {action.done}."

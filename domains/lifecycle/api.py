@@ -1,0 +1,69 @@
+"""API v1: the domains a user may see, with live state, and their lifecycle actions."""
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from domains.access.lookups import client_address, visible_domain
+from domains.api.errors import error_response
+from domains.lifecycle.actions import do_domain_action
+from domains.lifecycle.listing import DomainItem, list_domains
+from domains.lifecycle.serializers import (
+    ActionRequestSerializer,
+    ActionResultSerializer,
+    DomainSerializer,
+)
+
+
+def _items(user, **filters):
+    return [asdict(item) for section in list_domains(user, **filters) for item in section.items]
+
+
+class DomainList(GenericAPIView):
+    serializer_class = DomainSerializer
+
+    @extend_schema(responses=DomainSerializer(many=True), parameters=[
+        OpenApiParameter("host", int, description="Host id"),
+        OpenApiParameter("state", str, description="running, paused, shutoff, gone, ..."),
+        OpenApiParameter("name", str, description="Part of the name"),
+    ])
+    def get(self, request):
+        host = request.query_params.get("host")
+        if host is not None and not host.isdigit():
+            return error_response(400, "invalid", f"host={host!r} is not a host id (a whole number).",
+                                  {"host": ["Give a host id."]})
+        items = _items(request.user, host=int(host) if host else None,
+                       state=request.query_params.get("state") or None, name=request.query_params.get("name") or None)
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def _one(user, domain):
+    for item in _items(user, host=domain.host_id, name=domain.name):
+        if str(item["uuid"]) == str(domain.uuid):
+            return item
+    return asdict(DomainItem(domain.uuid, domain.name, domain.host_id, domain.host.name,
+                             "gone" if domain.gone else "unknown"))
+
+
+class DomainDetail(GenericAPIView):
+    serializer_class = DomainSerializer
+
+    def get(self, request, uuid):
+        return Response(self.get_serializer(_one(request.user, visible_domain(request.user, uuid))).data)
+
+
+class DomainActions(GenericAPIView):
+    serializer_class = ActionRequestSerializer
+
+    @extend_schema(request=ActionRequestSerializer, responses=ActionResultSerializer)
+    def post(self, request, uuid):
+        domain = visible_domain(request.user, uuid)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        message = do_domain_action(request.user, domain, data.pop("action"), data, client_address(request))
+        domain.refresh_from_db()
+        return Response({"message": message, "domain": DomainSerializer(_one(request.user, domain)).data})

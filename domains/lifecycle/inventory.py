@@ -1,0 +1,220 @@
+"""What domains each host has right now, read in one bulk call, and Domain rows kept in step with it."""
+
+import logging
+import time
+import uuid as uuidlib
+from dataclasses import dataclass
+
+import libvirt
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from domains.hosts.models import Host
+from domains.libvirt import adapter, events
+from domains.libvirt.adapter import VirtError, translated_errors
+from domains.lifecycle import states
+from domains.lifecycle.models import Domain
+
+log = logging.getLogger(__name__)
+
+BULK_STATS = (
+    libvirt.VIR_DOMAIN_STATS_STATE
+    | libvirt.VIR_DOMAIN_STATS_CPU_TOTAL
+    | libvirt.VIR_DOMAIN_STATS_BALLOON
+    | libvirt.VIR_DOMAIN_STATS_VCPU
+)
+
+
+@dataclass
+class LiveDomain:
+    uuid: uuidlib.UUID
+    name: str
+    state: str
+    reason: str
+    vcpus: int | None
+    max_vcpus: int | None
+    memory_kib: int | None
+    max_memory_kib: int | None
+    cpu_time_ns: int | None
+    cpu_percent: float | None = None
+
+    @property
+    def active(self):
+        return self.state in states.ACTIVE_STATES
+
+
+# Previous CPU time samples, to turn cumulative CPU time into a percentage.
+_cpu_samples = {}
+
+
+def _cpu_percent(key, cpu_time_ns, vcpus):
+    now = time.monotonic()
+    previous = _cpu_samples.get(key)
+    _cpu_samples[key] = (now, cpu_time_ns)
+    if previous is None or cpu_time_ns is None or not vcpus:
+        return None
+    elapsed = now - previous[0]
+    if elapsed <= 0 or cpu_time_ns < previous[1]:
+        return None
+    return round(100.0 * (cpu_time_ns - previous[1]) / (elapsed * 1e9) / vcpus, 1)
+
+
+def live_domains(host):
+    """Every domain of a host with its state and sizes: one getAllDomainStats call."""
+    conn = adapter.connection_for(host).get()
+    with translated_errors():
+        records = conn.getAllDomainStats(BULK_STATS, 0)
+    result = []
+    for dom, stats in records:
+        state = states.state_name(stats.get("state.state", libvirt.VIR_DOMAIN_NOSTATE))
+        domain_uuid = uuidlib.UUID(bytes=dom.UUID())
+        vcpus = stats.get("vcpu.current")
+        live = LiveDomain(
+            uuid=domain_uuid,
+            name=dom.name(),
+            state=state,
+            reason=states.reason_name(state, stats.get("state.reason", 0)),
+            vcpus=vcpus,
+            max_vcpus=stats.get("vcpu.maximum"),
+            memory_kib=stats.get("balloon.current"),
+            max_memory_kib=stats.get("balloon.maximum"),
+            cpu_time_ns=stats.get("cpu.time"),
+        )
+        if live.active:
+            live.cpu_percent = _cpu_percent((host.pk, domain_uuid), live.cpu_time_ns, vcpus)
+        result.append(live)
+    return result
+
+
+def sync_rows(host, live):
+    """Make the host's Domain rows match libvirt's list, in a constant number of queries."""
+    fields = ["pk", "uuid", "name", "gone", "running_since", "running_since_exact"]
+    existing = {row["uuid"]: row for row in Domain.objects.filter(host=host).values(*fields)}
+    now = timezone.now()
+    seen = set()
+    to_create, to_update = [], []
+    for item in live:
+        seen.add(item.uuid)
+        row = existing.get(item.uuid)
+        if row is None:
+            to_create.append(Domain(host=host, uuid=item.uuid, name=item.name,
+                                    running_since=now if item.active else None))
+            continue
+        wanted = {**row, "name": item.name, "gone": False}
+        if item.active != (row["running_since"] is not None):
+            # Started or stopped while no event reached us: the start time is a bound only.
+            wanted.update(running_since=now if item.active else None, running_since_exact=False)
+        if wanted != row:
+            to_update.append(Domain(**wanted, changed=now))
+    gone = [row["pk"] for key, row in existing.items() if key not in seen and not row["gone"]]
+    if to_create or to_update or gone:
+        with transaction.atomic():
+            if to_create:
+                Domain.objects.bulk_create(to_create, ignore_conflicts=True)
+            if to_update:
+                Domain.objects.bulk_update(to_update, fields[2:] + ["changed"])
+            if gone:
+                Domain.objects.filter(pk__in=gone).update(gone=True, running_since=None, changed=now)
+
+
+def sync_host(host):
+    """Read a host's domains from libvirt and bring its rows in step; returns the live list."""
+    live = live_domains(host)
+    sync_rows(host, live)
+    return live
+
+
+def _refresh_row(host_id, domain_uuid, name):
+    """Bring one row in step after a DEFINED, UNDEFINED or STOPPED event (runs in a worker thread).
+
+    An undefined domain that still runs stays (it became transient), and a
+    transient one is gone once it stops: only a lookup tells which.
+    """
+    close_old_connections()
+    try:
+        host = Host.objects.filter(pk=host_id).first()
+        if host is None:
+            return
+        try:
+            conn = adapter.connection_for(host).get()
+            with translated_errors():
+                # The current name, not the event's: a rename sends UNDEFINED
+                # with the old name and DEFINED with the new one, and the two
+                # refreshes may run in either order.
+                name = conn.lookupByUUID(domain_uuid.bytes).name()
+            present = True
+        except VirtError as exc:
+            present = False
+            if exc.code != libvirt.VIR_ERR_NO_DOMAIN:
+                return  # host trouble, not a verdict on the domain
+        if present:
+            updated = Domain.objects.filter(host=host, uuid=domain_uuid).update(
+                name=name, gone=False, changed=timezone.now()
+            )
+            if not updated:
+                Domain.objects.bulk_create([Domain(host=host, uuid=domain_uuid, name=name)], ignore_conflicts=True)
+        else:
+            Domain.objects.filter(host=host, uuid=domain_uuid).update(gone=True, changed=timezone.now())
+    finally:
+        close_old_connections()
+
+
+def _record_start(host_id, domain_uuid, since):
+    """Keep the exact start time a STARTED event gives (runs in a worker thread)."""
+    close_old_connections()
+    try:
+        Domain.objects.filter(host_id=host_id, uuid=domain_uuid).update(
+            running_since=since, running_since_exact=since is not None
+        )
+    finally:
+        close_old_connections()
+
+
+def _lifecycle_event(host_id, conn, dom, event, detail):
+    event_word = states.event_name(event)
+    detail_word = states.event_detail(event_word, detail)
+    domain_uuid = uuidlib.UUID(bytes=dom.UUID())
+    name = dom.name()
+    if event_word in ("defined", "undefined", "stopped"):
+        events.event_loop().run_in_executor(None, _refresh_row, host_id, domain_uuid, name)
+    if event_word in ("started", "stopped"):
+        since = timezone.now() if event_word == "started" else None
+        events.event_loop().run_in_executor(None, _record_start, host_id, domain_uuid, since)
+    events.publish({
+        "type": "domain.lifecycle",
+        "host": host_id,
+        "uuid": str(domain_uuid),
+        "name": name,
+        "event": event_word,
+        "detail": detail_word,
+    })
+
+
+@adapter.on_new_connection
+def _watch(connection):
+    def register(conn):
+        with translated_errors():
+            conn.domainEventRegisterAny(
+                None,
+                libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                lambda c, d, e, de, _o: _lifecycle_event(connection.host_id, c, d, e, de),
+                None,
+            )
+
+    connection.on_open(register)
+
+
+def host_overview(hosts):
+    """For each host: (host, health, live domains or None, error) — one bulk call per enabled host."""
+    overview = []
+    for host in hosts:
+        if not host.enabled:
+            overview.append((host, None, None, "disabled"))
+            continue
+        try:
+            live = sync_host(host)
+            error = ""
+        except VirtError as exc:
+            live, error = None, exc.message
+        overview.append((host, adapter.health_of(host), live, error))
+    return overview

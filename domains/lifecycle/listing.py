@@ -1,0 +1,73 @@
+"""The domains a user may see, with live state: one bulk libvirt call per host, constant queries."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domains.access import permissions
+from domains.hosts.models import Host
+from domains.libvirt import adapter
+from domains.libvirt.adapter import VirtError
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
+
+
+@dataclass
+class DomainItem:
+    uuid: object
+    name: str
+    host: int
+    host_name: str
+    state: str
+    reason: str = ""
+    vcpus: int | None = None
+    memory_kib: int | None = None
+    max_memory_kib: int | None = None
+    cpu_percent: float | None = None
+    running_since: datetime | None = None
+    running_since_exact: bool = False
+
+
+@dataclass
+class HostSection:
+    host: Host
+    health: object
+    error: str
+    items: list
+
+
+def list_domains(user, host=None, state=None, name=None):
+    """Sections per visible host, each with the visible domains that match the filters."""
+    hosts = permissions.restrict(Host.objects.all(), user)
+    if host is not None:
+        hosts = hosts.filter(pk=host)
+    sections = []
+    live_by_host = {}
+    for each in hosts:
+        error = ""
+        if not each.enabled:
+            error = "Host is disabled."
+        else:
+            try:
+                live_by_host[each.pk] = {item.uuid: item for item in inventory.sync_host(each)}
+            except VirtError as exc:
+                error = exc.message
+        sections.append(HostSection(each, adapter.health_of(each), error, []))
+    by_host = {section.host.pk: section for section in sections}
+    rows = permissions.restrict(Domain.objects.filter(host__in=list(by_host)), user)
+    if name:
+        rows = rows.filter(name__icontains=name)
+    columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
+    for row_host, row_uuid, row_name, gone, since, exact in rows.values_list(*columns):
+        section = by_host[row_host]
+        live = live_by_host.get(row_host, {}).get(row_uuid)
+        if live is not None:
+            item = DomainItem(row_uuid, live.name, row_host, section.host.name, live.state, live.reason,
+                              live.vcpus, live.memory_kib, live.max_memory_kib,
+                              live.cpu_percent, since if live.active else None, exact)
+        else:
+            item = DomainItem(row_uuid, row_name, row_host, section.host.name, "gone" if gone else "unknown")
+        if state is None or item.state == state:
+            section.items.append(item)
+    for section in sections:
+        section.items.sort(key=lambda item: (item.state == "gone", item.name))
+    return sections

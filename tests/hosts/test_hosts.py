@@ -1,0 +1,86 @@
+"""Adding, editing, disabling and removing hosts: the URI is checked and reached before it is saved."""
+
+import pytest
+
+from domains.hosts.models import Host
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_adds_a_reachable_host(client, admin):
+    client.force_login(admin)
+
+    page = client.post("/hosts/add/", {"name": "t", "uri": "test:///default", "enabled": "on"}, follow=True)
+
+    assert "Host &#x27;t&#x27; added." in page.content.decode()
+    assert Host.objects.filter(name="t", uri="test:///default").exists()
+
+
+def test_it_refuses_an_unreachable_uri_with_libvirts_words_and_saves_nothing(client, admin):
+    client.force_login(admin)
+
+    page = client.post("/hosts/add/", {"name": "far", "uri": "qemu+tcp://127.0.0.1:1/system", "enabled": "on"},
+                       follow=True).content.decode()
+
+    assert "Could not reach qemu+tcp://127.0.0.1:1/system" in page
+    assert "Connection refused" in page or "unable to connect" in page
+    assert not Host.objects.filter(name="far").exists()
+
+
+@pytest.mark.parametrize("uri", ["http://example.com/", "qemu:system", "", "qemu:///embed?root=/tmp/x"])
+def test_it_refuses_what_is_not_a_usable_libvirt_uri(client, admin, uri):
+    client.force_login(admin)
+
+    page = client.post("/hosts/add/", {"name": "bad", "uri": uri, "enabled": "on"}, follow=True).content.decode()
+
+    assert "msg-error" in page
+    assert not Host.objects.filter(name="bad").exists()
+
+
+def test_it_refuses_a_duplicate_name(client, admin):
+    Host.objects.create(name="dup", uri="test:///default")
+    client.force_login(admin)
+
+    page = client.post("/hosts/add/", {"name": "dup", "uri": "test:///default", "enabled": "on"}, follow=True)
+
+    assert "exists already" in page.content.decode()
+    assert Host.objects.filter(name="dup").count() == 1
+
+
+def test_it_disables_and_renames_a_host(client, admin):
+    host = Host.objects.create(name="old", uri="test:///default")
+    client.force_login(admin)
+
+    client.post(f"/hosts/{host.pk}/update/", {"name": "new", "uri": "test:///default"})
+
+    host.refresh_from_db()
+    assert (host.name, host.enabled) == ("new", False)
+    assert "Host is disabled." in client.get("/").content.decode()
+
+
+def test_it_removes_a_host(client, admin):
+    host = Host.objects.create(name="bye", uri="test:///default")
+    client.force_login(admin)
+
+    client.post(f"/hosts/{host.pk}/remove/")
+
+    assert not Host.objects.filter(pk=host.pk).exists()
+
+
+def test_it_keeps_the_embedded_host(client, admin):
+    host = Host.objects.create(name="embedded", uri="qemu:///embed?root=/tmp/x", embedded=True)
+    client.force_login(admin)
+
+    page = client.post(f"/hosts/{host.pk}/remove/", follow=True).content.decode()
+
+    assert "cannot be removed" in page
+    assert Host.objects.filter(pk=host.pk).exists()
+
+
+def test_it_hides_host_management_from_other_users(client, outsider):
+    client.force_login(outsider)
+
+    response = client.post("/hosts/add/", {"name": "x", "uri": "test:///default"})
+
+    assert response.status_code == 403
+    assert not Host.objects.filter(name="x").exists()

@@ -1,0 +1,143 @@
+"""The dashboard: every visible domain with live state, at a cost that does not grow with the domain count."""
+
+import libvirt
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from domains.lifecycle.models import Domain
+
+pytestmark = pytest.mark.django_db
+
+
+class LibvirtCallCounter:
+    """Counts calls to virConnect and virDomain methods that go to the driver (a spy, not a stand-in)."""
+
+    LOCAL = {"name", "UUID", "UUIDString", "connect", "ID"}  # answered from the Python object
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        for cls in (libvirt.virConnect, libvirt.virDomain):
+            for attr in dir(cls):
+                if attr.startswith("_") or attr in self.LOCAL or not callable(getattr(cls, attr)):
+                    continue
+                self._wrap(monkeypatch, cls, attr)
+
+    def _wrap(self, monkeypatch, cls, attr):
+        original = getattr(cls, attr)
+
+        def counted(*args, **kwargs):
+            self.calls.append(f"{cls.__name__}.{attr}")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(cls, attr, counted)
+
+
+def test_it_lists_every_domain_of_a_host_with_its_state(client, admin, make_test_host):
+    host = make_test_host(domains=3, running={1})
+    client.force_login(admin)
+
+    page = client.get("/").content.decode()
+
+    assert host.name in page
+    for name in ("vm0000", "vm0001", "vm0002"):
+        assert name in page
+    assert page.count("state-running") == 1
+    assert page.count("state-shutoff") == 2
+
+
+def test_it_costs_one_bulk_libvirt_call_and_constant_queries_at_1000_domains(client, admin, make_test_host, monkeypatch):
+    small = make_test_host("small", domains=10, running={0})
+    client.force_login(admin)
+    client.get("/")  # first sight creates the rows
+    with CaptureQueriesContext(connection) as small_queries:
+        client.get("/")
+    small.delete()
+
+    make_test_host("large", domains=1000, running=set(range(0, 1000, 3)))
+    client.get("/")
+    assert Domain.objects.filter(host__name="large").count() == 1000
+    counter = LibvirtCallCounter(monkeypatch)
+    with CaptureQueriesContext(connection) as large_queries:
+        page = client.get("/").content.decode()
+
+    assert page.count("<tr data-uuid=") == 1000
+    assert counter.calls == ["virConnect.getAllDomainStats"]
+    assert len(large_queries) == len(small_queries)
+
+
+def test_it_shows_a_domain_undefined_outside_the_console_as_gone_and_keeps_its_row(client, admin, make_test_host):
+    host = make_test_host(domains=2)
+    client.force_login(admin)
+    client.get("/")
+    from domains.libvirt.adapter import connection_for
+
+    connection_for(host).get().lookupByName("vm0001").undefine()
+
+    client.get("/")
+
+    row = Domain.objects.get(host=host, name="vm0001")
+    assert row.gone
+    detail = client.get(row.get_absolute_url()).content.decode()
+    assert "was undefined in libvirt" in detail
+
+
+def test_it_follows_a_rename_outside_the_console(client, admin, make_test_host):
+    host = make_test_host(domains=1)
+    client.force_login(admin)
+    client.get("/")
+    from domains.libvirt.adapter import connection_for
+
+    connection_for(host).get().lookupByName("vm0000").rename("renamed-vm", 0)
+
+    page = client.get("/").content.decode()
+
+    assert "renamed-vm" in page
+    assert Domain.objects.get(host=host).name == "renamed-vm"
+
+
+def test_it_shows_an_unreachable_host_with_libvirts_message(client, admin, db):
+    from domains.hosts.models import Host
+
+    Host.objects.create(name="gone-host", uri="qemu+tcp://127.0.0.1:1/system")
+    client.force_login(admin)
+
+    page = client.get("/").content.decode()
+
+    assert "gone-host" in page
+    assert "unable to connect" in page.lower() or "connection refused" in page.lower()
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client, db):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_it_bounds_the_uptime_of_a_domain_first_seen_running(client, admin, make_test_host):
+    host = make_test_host(domains=2, running={0})
+    client.force_login(admin)
+
+    page = client.get("/").content.decode()
+
+    row = Domain.objects.get(host=host, name="vm0000")
+    assert row.running_since is not None and not row.running_since_exact
+    assert "running since at least" in page
+    assert Domain.objects.get(host=host, name="vm0001").running_since is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_knows_the_exact_start_time_from_the_started_event(client, admin, make_test_host):
+    from domains.lifecycle.actions import do_domain_action
+    from tests.conftest import wait_for
+
+    host = make_test_host(domains=1)
+    client.force_login(admin)
+    client.get("/")
+    row = Domain.objects.get(host=host)
+
+    do_domain_action(admin, row, "start")
+
+    wait_for(lambda: Domain.objects.get(pk=row.pk).running_since_exact)
+    assert ">started " in client.get("/").content.decode().replace('title="', ">")

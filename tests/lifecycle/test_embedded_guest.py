@@ -1,0 +1,93 @@
+"""The demo guest on the embedded QEMU host: boots, says it is ready on the serial port, obeys every action."""
+
+import time
+
+import libvirt
+import pytest
+
+from domains.libvirt.adapter import connection_for
+from domains.lifecycle.actions import do_domain_action, lookup
+from domains.lifecycle.models import Domain
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
+
+
+def read_serial_until(host, dom, marker, timeout=30.0):
+    """Read the guest's serial console through the host's adapter connection until marker appears."""
+    stream = connection_for(host).get().newStream(libvirt.VIR_STREAM_NONBLOCK)
+    dom.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while marker not in seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{marker!r} not seen within {timeout} s; got {seen[-300:]!r}")
+            chunk = stream.recv(4096)
+            if chunk == -2:
+                time.sleep(0.05)
+                continue
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        stream.abort()
+    return seen
+
+
+def state_of(dom):
+    return dom.state()[0]
+
+
+def test_the_demo_guest_boots_and_follows_every_lifecycle_action(admin, embedded_host, client):
+    client.force_login(admin)
+    client.get("/")
+    demo = Domain.objects.get(host=embedded_host, name="demo")
+    dom = lookup(demo)
+
+    do_domain_action(admin, demo, "start")
+    assert b"virtconsole demo guest ready" in read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
+    assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
+
+    do_domain_action(admin, demo, "suspend")
+    assert state_of(dom) == libvirt.VIR_DOMAIN_PAUSED
+    do_domain_action(admin, demo, "resume")
+    assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
+
+    do_domain_action(admin, demo, "reset")
+    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
+
+    do_domain_action(admin, demo, "reboot")
+    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
+    assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
+
+    do_domain_action(admin, demo, "shutdown")  # ACPI: the guest's acpid powers it off
+    wait_for(lambda: state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF, timeout=90)
+
+    do_domain_action(admin, demo, "start")
+    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
+    do_domain_action(admin, demo, "managed_save")
+    assert state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF
+    assert dom.hasManagedSaveImage(0)
+    do_domain_action(admin, demo, "start")  # restores from the saved image
+    assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
+    assert not dom.hasManagedSaveImage(0)
+
+    do_domain_action(admin, demo, "destroy")
+    assert state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF
+
+
+def test_the_domain_page_shows_the_demo_guests_devices_and_taint(admin, embedded_host, client):
+    client.force_login(admin)
+    client.get("/")
+    demo = Domain.objects.get(host=embedded_host, name="demo")
+    do_domain_action(admin, demo, "start")
+    try:
+        page = client.get(demo.get_absolute_url()).content.decode()
+    finally:
+        do_domain_action(admin, demo, "destroy")
+
+    assert "running" in page
+    assert "vnc" in page and "127.0.0.1" in page
+    assert "/dev/pts/" in page  # the pty behind the serial port
+    assert "running with undesirable elevated privileges" in page
