@@ -8,10 +8,13 @@ from domains.libvirt.adapter import VirtError, translated_errors
 from domains.lifecycle.actions import lookup
 from qemu_extras import qemu_calls, taint_cache
 from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS
+from qemu_extras.command_redaction import redacted_command
 from qemu_extras.monitor_policy import (
+    CRASHES_LIBVIRT,
     MonitorCommandError,
     classify,
     classify_agent,
+    crash_path,
     parse_qmp,
 )
 
@@ -100,28 +103,46 @@ def _classify(user, domain, action, classify_call, params, source_address):
         raise PassthroughError(str(exc), "invalid_command") from exc
 
 
+def _refuse_crash_path(classification):
+    """Refuse a command known to crash libvirt's QEMU driver, naming libvirt's own call for the same job."""
+    name = crash_path(classification)
+    if name is None:
+        return
+    equivalent, permission = CRASHES_LIBVIRT[name]
+    raise PassthroughError(
+        f"'{name}' is refused through the monitor: libvirt's QEMU driver crashes when QEMU reports the dump "
+        "done (on the embedded host that takes the whole console down; elsewhere libvirtd). Use libvirt's own "
+        f"call instead, which runs the dump under a libvirt job: {equivalent}; it needs the '{permission}' "
+        "permission.", "crashes_libvirt", status=409, fields={"command": [name], "generic_equivalent": [equivalent]})
+
+
 def do_monitor_command(user, domain, text, hmp=False, source_address=None):
     """Run one QMP (JSON text) or HMP command on domain as user; returns a PassthroughResult.
 
     Raises Http404 / permissions.PermissionDenied when the user may not, PassthroughError
-    when the command is refused or QEMU answers with an error.
+    when the command is refused or QEMU answers with an error. The audit log gets the
+    intent (committed before the call, so a crash inside libvirt still leaves it) and
+    then the outcome; a refusal before the call is one entry.
     """
     action = "qemu.monitor"
-    params = {"command": text, "hmp": bool(hmp)}
+    params = {"command": redacted_command(text, hmp), "hmp": bool(hmp)}
     classification = _classify(user, domain, action, lambda: classify(text, hmp), params, source_address)
     params.update(classified_as=classification.command_name, level=classification.level)
     _require_all(user, classification, domain, action, params, source_address)
+    intent = None
     try:
+        _refuse_crash_path(classification)
         dom = _running(domain)
         if not hmp:
             name, arguments = parse_qmp(text)
             check_against_schema(qemu_calls.qmp_schema(domain, dom), name, arguments)
+        intent = audit.record_intent(user, action, domain, params, source_address)
         reply = qemu_calls.monitor_command(dom, text, hmp)
     except PassthroughError as exc:
         audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
         raise
     except VirtError as exc:
-        audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        _outcome(intent, user, action, domain, params, f"failed: {exc.message}", source_address)
         raise
     finally:
         # Anything that reached QEMU taints the domain in libvirt (custom-monitor).
@@ -131,37 +152,46 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
         result.raw = json.loads(reply)
         if "error" in result.raw:
             error = result.raw["error"]
-            audit.record(user, action, domain, params, outcome=f"qemu error: {error.get('desc')}",
-                         source_address=source_address)
+            _outcome(intent, user, action, domain, params, f"qemu error: {error.get('desc')}", source_address)
             raise PassthroughError(f"QEMU: {error.get('desc')} ({error.get('class')})", "qemu_error", status=422,
                                    fields={"error": error})
         result.value = result.raw.get("return")
-    audit.record(user, action, domain, params, source_address=source_address)
+    _outcome(intent, user, action, domain, params, "ok", source_address)
     return result
 
 
+def _outcome(intent, user, action, domain, params, outcome, source_address):
+    """The outcome entry: after an intent, pointing back at it; without one (failed before the call), alone."""
+    if intent is None:
+        audit.record(user, action, domain, params, outcome=outcome, source_address=source_address)
+    else:
+        audit.record_outcome(intent, user, domain, outcome, params, source_address)
+
+
 def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAULT, source_address=None):
-    """Run one guest-agent command (JSON text) on domain as user; returns a PassthroughResult."""
+    """Run one guest-agent command (JSON text) on domain as user; returns a PassthroughResult (audited as above)."""
     action = "qemu.agent"
-    params = {"command": text, "timeout": timeout}
+    params = {"command": redacted_command(text, hmp=False), "timeout": timeout}
     classification = _classify(user, domain, action, lambda: classify_agent(text), params, source_address)
     params.update(classified_as=classification.command_name, level=classification.level)
     _require_all(user, classification, domain, action, params, source_address)
+    intent = None
     try:
         dom = _running(domain)
+        intent = audit.record_intent(user, action, domain, params, source_address)
         reply = qemu_calls.agent_command(dom, text, timeout)
     except qemu_calls.AgentUnavailable as exc:
-        audit.record(user, action, domain, params, outcome="agent not connected", source_address=source_address)
+        _outcome(intent, user, action, domain, params, "agent not connected", source_address)
         raise PassthroughError(exc.message, "agent_not_connected", status=409) from exc
     except PassthroughError as exc:
         audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
         raise
     except VirtError as exc:
-        audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        _outcome(intent, user, action, domain, params, f"failed: {exc.message}", source_address)
         raise PassthroughError(f"The guest agent refused the command: {exc.message}", "agent_error",
                                status=422) from exc
     finally:
         taint_cache.forget(domain.host_id, domain.uuid)
     raw = json.loads(reply)
-    audit.record(user, action, domain, params, source_address=source_address)
+    _outcome(intent, user, action, domain, params, "ok", source_address)
     return PassthroughResult(raw.get("return"), classification.command_name, classification.level, raw=raw)

@@ -7,15 +7,19 @@ from dataclasses import dataclass
 MONITOR_READ = "monitor_read"
 MONITOR_WRITE = "monitor_write"
 MONITOR_ADMIN = "monitor_admin"
+# Host-level (domains/access/permission_names.py HOST_LEVEL): QEMU runs as root,
+# so a command naming a host path, descriptor, process or network endpoint is
+# host access, whatever domain it is sent to. A grant on one domain never gives it.
+MONITOR_HOST = "monitor_host"
 AGENT = "agent"
 
-LEVELS = (MONITOR_READ, MONITOR_WRITE, MONITOR_ADMIN)
+LEVELS = (MONITOR_READ, MONITOR_WRITE, MONITOR_ADMIN, MONITOR_HOST)
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 # Anything the tables below do not name needs the strongest grant: a newer QEMU
-# may add a command we have never reviewed, and guessing "harmless" is the
-# mistake the peers make in public.
-UNKNOWN_LEVEL = MONITOR_ADMIN
+# may add a command we have never reviewed (it may name host paths), and
+# guessing "harmless" is the mistake the peers make in public.
+UNKNOWN_LEVEL = MONITOR_HOST
 UNKNOWN_REASON = "not in the reviewed command table, so treated as dangerous"
 
 # human-monitor-command runs any HMP text, so it is itself an admin command;
@@ -84,33 +88,41 @@ QMP_POLICY = _table(
      "block-job-complete block-job-dismiss block-job-finalize job-cancel job-pause "
      "job-resume job-complete job-dismiss job-finalize block-dirty-bitmap-add "
      "block-dirty-bitmap-clear block-dirty-bitmap-disable block-dirty-bitmap-enable "
-     "block-dirty-bitmap-merge block-dirty-bitmap-remove trace-event-set-state "
+     "block-dirty-bitmap-merge block-dirty-bitmap-remove "
      "calc-dirty-rate set-vcpu-dirty-limit cancel-vcpu-dirty-limit ringbuf-read "
      "ringbuf-write chardev-send-break"),
     (MONITOR_ADMIN, "changes the guest's hardware behind libvirt's back",
-     "device_add device_del object-add object-del qom-set netdev_add netdev_del "
-     "chardev-add chardev-change chardev-remove blockdev-add blockdev-del "
-     "blockdev-reopen blockdev-create x-blockdev-amend x-blockdev-change "
-     "x-blockdev-set-iothread set-numa-node x-exit-preconfig"),
-    (MONITOR_ADMIN, "reads or writes files or file descriptors on the host",
-     "memsave pmemsave dump-guest-memory screendump dumpdtb blockdev-change-medium "
-     "getfd closefd add-fd remove-fd add_client blockdev-backup drive-backup "
-     "blockdev-mirror drive-mirror blockdev-snapshot blockdev-snapshot-sync "
-     "blockdev-snapshot-internal-sync blockdev-snapshot-delete-internal-sync "
-     "block-commit block-stream change-backing-file transaction snapshot-save "
-     "snapshot-load snapshot-delete"),
+     "device_del object-del netdev_del chardev-remove blockdev-del "
+     "x-blockdev-amend x-blockdev-change x-blockdev-set-iothread set-numa-node x-exit-preconfig"),
+    (MONITOR_ADMIN, "copies or snapshots the guest's disks between block nodes libvirt already opened",
+     "blockdev-backup blockdev-mirror blockdev-snapshot blockdev-snapshot-internal-sync "
+     "blockdev-snapshot-delete-internal-sync snapshot-save snapshot-load snapshot-delete"),
     (MONITOR_ADMIN, "resizes a host disk image: growing takes host space, shrinking destroys data",
      "block_resize"),
-    (MONITOR_ADMIN, "opens the guest's disks or memory to the network",
-     "nbd-server-start nbd-server-stop nbd-server-add nbd-server-remove "
-     "block-export-add block-export-del"),
-    (MONITOR_ADMIN, "moves or stops the QEMU process, which libvirt must manage itself",
-     "quit migrate migrate_cancel migrate-continue migrate-incoming migrate-pause "
-     "migrate-recover migrate-start-postcopy migrate-set-capabilities "
-     "migrate-set-parameters client_migrate_info yank x-colo-lost-heartbeat "
-     "xen-colo-do-checkpoint xen-load-devices-state xen-save-devices-state "
-     "xen-set-global-dirty-log xen-set-replication replay-break replay-delete-break "
-     "replay-seek sev-inject-launch-secret"),
+    (MONITOR_ADMIN, "stops network exports the console did not make",
+     "nbd-server-stop nbd-server-remove block-export-del"),
+    (MONITOR_ADMIN, "moves, pauses or stops the QEMU process, which libvirt must manage itself",
+     "quit migrate_cancel migrate-continue migrate-pause migrate-start-postcopy "
+     "migrate-set-capabilities migrate-set-parameters yank x-colo-lost-heartbeat "
+     "xen-colo-do-checkpoint xen-set-global-dirty-log xen-set-replication replay-break "
+     "replay-delete-break replay-seek sev-inject-launch-secret"),
+    (MONITOR_HOST, "QEMU (root) reads or writes a host file it names",
+     "memsave pmemsave dump-guest-memory screendump dumpdtb blockdev-change-medium "
+     "drive-backup drive-mirror blockdev-snapshot-sync block-commit block-stream "
+     "change-backing-file blockdev-add blockdev-create blockdev-reopen transaction "
+     "xen-save-devices-state xen-load-devices-state"),
+    (MONITOR_HOST, "hands QEMU a host file descriptor, or closes one",
+     "getfd closefd add-fd remove-fd add_client"),
+    (MONITOR_HOST, "adds a backend or device that can name host files, devices, scripts or sockets "
+                   "(romfile=, vfio-pci host=, memory-backend-file, tap script=, chardev path=)",
+     "device_add object-add qom-set netdev_add chardev-add chardev-change"),
+    (MONITOR_HOST, "opens the guest's disks or memory to the network, or names a network endpoint",
+     "nbd-server-start nbd-server-add block-export-add client_migrate_info"),
+    (MONITOR_HOST, "sends the QEMU process's state to a host command, file or network endpoint "
+                   "(exec:, file:, unix:, tcp:)",
+     "migrate migrate-incoming migrate-recover"),
+    (MONITOR_HOST, "writes trace records without bound to the host's log file: it can fill the host's disk",
+     "trace-event-set-state"),
     (MONITOR_ADMIN, "runs any HMP command, including the dangerous ones", HMP_WRAPPER),
 )
 
@@ -176,15 +188,41 @@ HMP_ONLY_POLICY = _table(
     (MONITOR_WRITE, "changes the running guest the way its buttons, keyboard or mouse would",
      "mouse_move mouse_button mouse_set boot_set stopcapture singlestep "
      "one-insn-per-tb sync-profile"),
-    (MONITOR_ADMIN, "reads guest memory or host addresses, which can hold any secret",
-     "x xp sum gpa2hpa gpa2hva gva2gpa"),
+    (MONITOR_ADMIN, "reads guest memory, which can hold any secret",
+     "x xp sum gva2gpa"),
     (MONITOR_ADMIN, "pokes hardware directly (I/O ports, machine checks, PCIe errors)",
      "i o mce pcie_aer_inject_error"),
-    (MONITOR_ADMIN, "reads or writes files on the host, or opens host ports",
-     "commit drive_add drive_del change log logfile wavcapture savevm loadvm delvm "
-     "hostfwd_add hostfwd_remove qemu-io"),
-    (MONITOR_ADMIN, "opens a debugger port into the guest", "gdbserver"),
+    (MONITOR_ADMIN, "changes the guest's disks or snapshots inside images libvirt already opened",
+     "commit drive_del savevm loadvm delvm hostfwd_remove"),
+    (MONITOR_HOST, "reveals host addresses of the QEMU process's memory",
+     "gpa2hpa gpa2hva"),
+    (MONITOR_HOST, "reads or writes files on the host, or opens host ports",
+     "drive_add change log logfile trace-file wavcapture hostfwd_add"),
+    (MONITOR_HOST, "writes raw bytes anywhere in an image, headers included (which can name host files)",
+     "qemu-io"),
+    (MONITOR_HOST, "opens a debugger port on the host into the guest", "gdbserver"),
 )
+
+
+# Commands that crash libvirt's own QEMU driver (verified on libvirt 9.0.0): when
+# QEMU reports DUMP_COMPLETED for a dump libvirt did not start, the driver
+# segfaults. On the embedded host that driver runs inside the console's process
+# (every user loses service), elsewhere inside libvirtd/virqemud. Passthrough
+# refuses them on every host and names libvirt's own call, which runs the same
+# dump under a libvirt job. Value: (generic equivalent, the permission it needs).
+CRASHES_LIBVIRT = {
+    "dump-guest-memory": ("virDomainCoreDumpWithFormat with VIR_DUMP_MEMORY_ONLY (virsh dump --memory-only; "
+                          "Python: dom.coreDumpWithFormat(path, libvirt.VIR_DOMAIN_CORE_DUMP_FORMAT_RAW, "
+                          "libvirt.VIR_DUMP_MEMORY_ONLY))", "core_dump"),
+}
+
+
+def crash_path(classification):
+    """The name of the command in classification (or the HMP text it wraps) known to crash libvirt, or None."""
+    for name in (classification.command_name, getattr(classification.wrapped, "command_name", None)):
+        if name in CRASHES_LIBVIRT:
+            return name
+    return None
 
 
 def level_max(*levels):

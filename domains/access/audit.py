@@ -27,16 +27,28 @@ _RETRIES = 20
 _write_lock = threading.Lock()
 
 
-def _is_secret(name):
+# A password written into a URL's user part (qemu+ssh://root:pw@host/system).
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*):(?P<password>[^/@\s]*)@")
+
+
+def is_secret_name(name):
+    """Whether a parameter named name holds a secret (its words include password, key, token, ...)."""
     return any(word.lower() in SECRET_WORDS for word in _WORD.findall(str(name)))
 
 
+def redact_url_passwords(text):
+    """text with the password part of any URL in it replaced."""
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:{REDACTED}@", text)
+
+
 def redact(value):
-    """A copy of value (dicts, lists, scalars) with the values of secret-named keys replaced."""
+    """A copy of value (dicts, lists, scalars) with the values of secret-named keys and URL passwords replaced."""
     if isinstance(value, dict):
-        return {str(k): REDACTED if _is_secret(k) else redact(v) for k, v in value.items()}
+        return {str(k): REDACTED if is_secret_name(k) else redact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact(item) for item in value]
+    if isinstance(value, str):
+        return redact_url_passwords(value)
     return value
 
 
@@ -106,6 +118,28 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
             return entry
     raise RuntimeError(f"Could not append '{action}' to the audit log after {_RETRIES} tries: "
                        "the database keeps refusing the chain's next link; check it is writable.")
+
+
+INTENT = "started"
+
+
+def record_intent(actor, action, target=None, params=None, source_address=None):
+    """Write and commit an entry saying action is about to be tried (outcome "started"); returns it.
+
+    For calls that can take the process down (a monitor command into the in-process
+    QEMU driver): the entry is on disk before the call, so a crash still leaves it.
+    The outcome follows as its own entry, naming this one in its "intent" parameter.
+    """
+    if not transaction.get_autocommit():
+        # Inside a caller's transaction the entry is not on disk until that commits.
+        log.warning("audit intent for %s is written inside an open transaction: a crash would lose it", action)
+    return record(actor, action, target, params, outcome=INTENT, source_address=source_address)
+
+
+def record_outcome(intent, actor, target, outcome, params=None, source_address=None):
+    """Write the outcome of the action intent announced (on the same target), pointing back at it."""
+    return record(actor, intent.action, target, {**(params or {}), "intent": intent.pk}, outcome=outcome,
+                  source_address=source_address)
 
 
 def require(user, permission, target, action, params=None, source_address=None, outcome="denied"):

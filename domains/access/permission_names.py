@@ -40,7 +40,8 @@ CONSOLE_PERMISSIONS = {
     "console_takeover": "Take over a console another user has open.",
     "monitor_read": "Run QEMU monitor commands that only display state.",
     "monitor_write": "Run QEMU monitor commands that change the running VM.",
-    "monitor_admin": "Run any QEMU monitor command, including ones that can break isolation.",
+    "monitor_admin": "Run QEMU monitor commands that change the VM's hardware or its QEMU process; "
+                     "not those that name host files, descriptors, processes or network endpoints (monitor_host).",
     "agent": "Run commands through the QEMU guest agent.",
     "manage_grants": "Give and take grants on this scope (never more than one holds).",
 }
@@ -50,7 +51,9 @@ HOST_PERMISSIONS = {
     "define_domains": "Define new domains on the host.",
     "daemon_read": "Read the libvirt daemon's settings, clients and logging.",
     "daemon_write": "Change the libvirt daemon's settings on the fly.",
-    "manage_hosts": "Add, change and remove hosts.",
+    "manage_hosts": "Add, change and remove hosts; setting or changing a host's URI needs a global grant.",
+    "monitor_host": "Run QEMU monitor commands that name host files, file descriptors, processes or network "
+                    "endpoints (dump-guest-memory, migrate, screendump, chardev-add, ...): QEMU opens them as root.",
 }
 
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS}

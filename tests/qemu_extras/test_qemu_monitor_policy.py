@@ -8,6 +8,7 @@ import pytest
 from qemu_extras.monitor_policy import (
     AGENT,
     MONITOR_ADMIN,
+    MONITOR_HOST,
     MONITOR_READ,
     MONITOR_WRITE,
     UNKNOWN_REASON,
@@ -18,7 +19,7 @@ from qemu_extras.monitor_policy import (
 )
 
 DATA = Path(__file__).parent / "data"
-R, W, A = MONITOR_READ, MONITOR_WRITE, MONITOR_ADMIN
+R, W, A, H = MONITOR_READ, MONITOR_WRITE, MONITOR_ADMIN, MONITOR_HOST
 
 
 def qmp(name, **arguments):
@@ -56,25 +57,25 @@ POLICY = [
     ("eject", W, "eject ide0-1-0"),
     ("block_set_io_throttle", W, None),
     ("watchdog-set-action", W, "watchdog_action pause"),
-    ("device_add", A, "device_add e1000,id=n1"),
+    ("device_add", H, "device_add e1000,id=n1"),
     ("device_del", A, "device_del n1"),
-    ("object-add", A, "object_add memory-backend-ram,id=m1,size=1G"),
-    ("qom-set", A, "qom-set /machine/peripheral/n1 mac 52:54:00:00:00:01"),
-    ("migrate", A, "migrate tcp:10.0.0.1:4444"),
+    ("object-add", H, "object_add memory-backend-ram,id=m1,size=1G"),
+    ("qom-set", H, "qom-set /machine/peripheral/n1 mac 52:54:00:00:00:01"),
+    ("migrate", H, "migrate tcp:10.0.0.1:4444"),
     ("migrate-set-parameters", A, "migrate_set_parameter downtime-limit 300"),
     ("quit", A, "quit"),
-    ("memsave", A, "memsave 0 4096 /tmp/mem"),
-    ("pmemsave", A, "pmemsave 0 4096 /tmp/mem"),
-    ("chardev-add", A, "chardev-add socket,id=c1,path=/tmp/s,server=on"),
-    ("netdev_add", A, "netdev_add user,id=u1"),
-    ("dump-guest-memory", A, "dump-guest-memory /tmp/core"),
-    ("screendump", A, "screendump /tmp/screen.ppm"),
-    ("blockdev-add", A, None),
-    ("getfd", A, "getfd fd1"),
-    ("add-fd", A, None),
+    ("memsave", H, "memsave 0 4096 /tmp/mem"),
+    ("pmemsave", H, "pmemsave 0 4096 /tmp/mem"),
+    ("chardev-add", H, "chardev-add socket,id=c1,path=/tmp/s,server=on"),
+    ("netdev_add", H, "netdev_add user,id=u1"),
+    ("dump-guest-memory", H, "dump-guest-memory /tmp/core"),
+    ("screendump", H, "screendump /tmp/screen.ppm"),
+    ("blockdev-add", H, None),
+    ("getfd", H, "getfd fd1"),
+    ("add-fd", H, None),
     ("block_resize", A, "block_resize drive0 10G"),
-    ("blockdev-change-medium", A, None),
-    ("nbd-server-start", A, "nbd_server_start 0.0.0.0:10809"),
+    ("blockdev-change-medium", H, None),
+    ("nbd-server-start", H, "nbd_server_start 0.0.0.0:10809"),
 ]
 
 
@@ -98,10 +99,10 @@ HMP_ONLY = [
     ("info qtree", R), ("print $pc", R), ("p $pc", R),
     ("mouse_move 10 10", W), ("boot_set c", W),
     ("x /10x 0", A), ("xp /10x 0", A), ("gva2gpa 0", A), ("i /b 0x60", A), ("o /b 0x60 0", A),
-    ("gdbserver tcp::1234", A), ("drive_add 0 if=none,file=/etc/shadow", A),
-    ("drive_del drive0", A), ("change vnc password", A), ("log all", A),
-    ("savevm snap1", A), ("loadvm snap1", A), ("hostfwd_add tcp::2222-:22", A),
-    ("qemu-io drive0 'read 0 512'", A), ("commit all", A), ("wavcapture /tmp/a.wav", A),
+    ("gdbserver tcp::1234", H), ("drive_add 0 if=none,file=/etc/shadow", H),
+    ("drive_del drive0", A), ("change vnc password", H), ("log all", H),
+    ("savevm snap1", A), ("loadvm snap1", A), ("hostfwd_add tcp::2222-:22", H),
+    ("qemu-io drive0 'read 0 512'", H), ("commit all", A), ("wavcapture /tmp/a.wav", H),
 ]
 
 
@@ -131,7 +132,7 @@ def test_it_classifies_the_command_wrapped_by_human_monitor_command():
 
 def test_it_takes_the_stricter_level_of_wrapper_and_wrapped():
     wrapped = classify(qmp("human-monitor-command", **{"command-line": "gdbserver"}), hmp=False)
-    assert wrapped.level == A and wrapped.wrapped.level == A
+    assert wrapped.level == H and wrapped.wrapped.level == H
 
 
 def test_it_rejects_human_monitor_command_without_a_command_line():
@@ -145,7 +146,7 @@ def test_it_rejects_human_monitor_command_without_a_command_line():
 ])
 def test_it_treats_an_unknown_command_as_dangerous(text, hmp):
     classification = classify(text, hmp=hmp)
-    assert classification.level == A
+    assert classification.level == H
     assert classification.reason == UNKNOWN_REASON
 
 
@@ -194,7 +195,7 @@ AGENT_POLICY = [
     ("guest-shutdown", W), ("guest-fsfreeze-freeze", W), ("guest-set-time", W),
     ("guest-exec", A), ("guest-exec-status", A), ("guest-file-open", A), ("guest-file-read", A),
     ("guest-file-write", A), ("guest-set-user-password", A), ("guest-ssh-add-authorized-keys", A),
-    ("guest-something-new", A),
+    ("guest-something-new", H),
 ]
 
 
@@ -208,3 +209,63 @@ def test_it_gives_each_agent_command_the_agent_permission_and_its_level(name, le
 def test_it_rejects_malformed_agent_commands_naming_the_agent():
     with pytest.raises(MonitorCommandError, match="guest agent command"):
         classify_agent("guest-ping")
+
+
+# Every QEMU 7.2 command that names a host path, file descriptor, process or network endpoint.
+HOST_COMMANDS_QMP = (
+    "dump-guest-memory memsave pmemsave screendump dumpdtb migrate migrate-incoming migrate-recover "
+    "getfd closefd add-fd remove-fd add_client blockdev-add blockdev-create blockdev-reopen "
+    "blockdev-change-medium drive-backup drive-mirror blockdev-snapshot-sync block-commit block-stream "
+    "change-backing-file transaction chardev-add chardev-change netdev_add object-add device_add qom-set "
+    "nbd-server-start nbd-server-add block-export-add client_migrate_info xen-save-devices-state "
+    "xen-load-devices-state trace-event-set-state"
+).split()
+HOST_COMMANDS_HMP = [
+    "dump-guest-memory /tmp/core", "migrate exec:cat>/tmp/state", "screendump /tmp/s.ppm",
+    "pmemsave 0 4096 /tmp/m", "memsave 0 4096 /tmp/m", "drive_add 0 if=none,file=/etc/shadow",
+    "chardev-add file,id=f,path=/etc/passwd", "netdev_add tap,id=t,script=/tmp/x.sh",
+    "getfd fd1", "closefd fd1", "object_add memory-backend-file,id=m,size=1M,mem-path=/etc/shadow",
+    "device_add vfio-pci,host=0000:00:01.0", "device_add e1000,romfile=/etc/shadow", "trace-event * on",
+    "trace-file on", "log all", "logfile /tmp/log", "gdbserver tcp::1234", "hostfwd_add tcp::2222-:22",
+    "wavcapture /tmp/a.wav", "change ide1-cd0 /etc/shadow", "snapshot_blkdev drive0 /tmp/s.qcow2",
+    "drive_mirror drive0 /tmp/m.qcow2", "drive_backup drive0 /tmp/b.qcow2", "nbd_server_start 0.0.0.0:10809",
+    "migrate_incoming exec:sh", "dumpdtb /tmp/dtb", "gpa2hva 0", "qemu-io drive0 'write 0 512'",
+]
+
+
+@pytest.mark.parametrize("name", HOST_COMMANDS_QMP)
+def test_a_qmp_command_naming_host_resources_needs_the_host_level_permission(name):
+    assert classify(qmp(name), hmp=False).permissions == (H,)
+
+
+@pytest.mark.parametrize("text", HOST_COMMANDS_HMP)
+def test_an_hmp_command_naming_host_resources_needs_the_host_level_permission(text):
+    assert classify(text, hmp=True).level == H
+    wrapped = classify(qmp("human-monitor-command", **{"command-line": text}), hmp=False)
+    assert wrapped.level == H
+
+
+def test_the_host_level_monitor_permission_is_host_level():
+    from domains.access.permission_names import HOST_LEVEL
+
+    assert MONITOR_HOST in HOST_LEVEL
+
+
+def test_every_qemu_7_2_command_has_a_reviewed_level_and_unknown_ones_need_the_host_permission():
+    levels = {name: qmp_rule(name).level for name in names("qemu-7.2-qmp-commands.txt")}
+    assert set(levels.values()) <= {R, W, A, H}
+    assert qmp_rule("x-never-reviewed").level == H
+    assert classify("never-reviewed-hmp", hmp=True).level == H
+    assert classify_agent(qmp("guest-never-reviewed")).level == H
+
+
+@pytest.mark.parametrize("text,hmp", [
+    (qmp("dump-guest-memory", paging=False, protocol="file:/tmp/core"), False),
+    ("dump-guest-memory /tmp/core", True),
+    (qmp("human-monitor-command", **{"command-line": "dump-guest-memory /tmp/core"}), False),
+])
+def test_it_knows_that_dump_guest_memory_crashes_libvirts_qemu_driver(text, hmp):
+    from qemu_extras.monitor_policy import crash_path
+
+    assert crash_path(classify(text, hmp=hmp)) == "dump-guest-memory"
+    assert crash_path(classify(qmp("query-status"), hmp=False)) is None
