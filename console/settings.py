@@ -175,6 +175,21 @@ DEMO_GUEST_DIR = Path(env_str("VIRTCONSOLE_GUEST_DIR", str(VAR_DIR / "guest")))
 EMBED_VNC_PORT_MIN = env_int("VIRTCONSOLE_VNC_PORT_MIN", 5900, minimum=1024, maximum=65535)
 EMBED_VNC_PORT_MAX = env_int("VIRTCONSOLE_VNC_PORT_MAX", 65535, minimum=EMBED_VNC_PORT_MIN, maximum=65535)
 
+# Files libvirt's test driver may read through test:///<path> host URIs (the
+# driver opens them as root): only under this directory; unset, only
+# test:///default is accepted.
+TEST_URI_DIR = env_str("VIRTCONSOLE_TEST_URI_DIR", "") or None
+if TEST_URI_DIR and not Path(TEST_URI_DIR).is_absolute():
+    raise ImproperlyConfigured(f"VIRTCONSOLE_TEST_URI_DIR={TEST_URI_DIR!r} is not an absolute path.")
+# The audit log's anchor: a signed checkpoint of its newest entry, kept outside
+# the database, so verify_audit notices removed newest entries and rewritten ranges.
+AUDIT_ANCHOR_PATH = Path(env_str("VIRTCONSOLE_AUDIT_ANCHOR", str(VAR_DIR / "audit-anchor.json")))
+if not AUDIT_ANCHOR_PATH.is_absolute():
+    raise ImproperlyConfigured(f"VIRTCONSOLE_AUDIT_ANCHOR={str(AUDIT_ANCHOR_PATH)!r} is not an absolute path.")
+AUDIT_ANCHOR_KEY = env_str("VIRTCONSOLE_AUDIT_ANCHOR_KEY", "")
+if AUDIT_ANCHOR_KEY and len(AUDIT_ANCHOR_KEY) < 32:
+    raise ImproperlyConfigured("VIRTCONSOLE_AUDIT_ANCHOR_KEY is shorter than 32 characters: use a long random value.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

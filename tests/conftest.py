@@ -37,6 +37,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def test_uri_dir(tmp_path_factory):
+    """The directory test:///<path> hosts may name (VIRTCONSOLE_TEST_URI_DIR): this run's base temp directory."""
+    settings.TEST_URI_DIR = str(tmp_path_factory.getbasetemp())
+    return settings.TEST_URI_DIR
+
+
+@pytest.fixture(autouse=True)
+def audit_anchor_file(tmp_path):
+    """Each test anchors its audit log in its own file (the database is emptied between tests)."""
+    previous = settings.AUDIT_ANCHOR_PATH
+    settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchor.json"
+    yield settings.AUDIT_ANCHOR_PATH
+    settings.AUDIT_ANCHOR_PATH = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
 def libvirt_event_loop():
     """One libvirt event loop for the whole run, on a thread of its own."""
     return events.ensure_event_loop()

@@ -115,6 +115,9 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
                 continue
             log.info("audit actor=%s action=%s target=%s outcome=%s from=%s",
                      actor_name, action, entry.target_label, entry.outcome, entry.source_address)
+            # After the commit (at once outside a transaction): an entry rolled back with its
+            # caller's transaction must not become the anchor.
+            transaction.on_commit(lambda: _anchor(entry))
             return entry
     raise RuntimeError(f"Could not append '{action}' to the audit log after {_RETRIES} tries: "
                        "the database keeps refusing the chain's next link; check it is writable.")
@@ -140,6 +143,15 @@ def record_outcome(intent, actor, target, outcome, params=None, source_address=N
     """Write the outcome of the action intent announced (on the same target), pointing back at it."""
     return record(actor, intent.action, target, {**(params or {}), "intent": intent.pk}, outcome=outcome,
                   source_address=source_address)
+
+
+def _anchor(entry):
+    from domains.access import audit_anchor
+
+    try:
+        audit_anchor.advance(entry)
+    except OSError as exc:
+        log.error("audit anchor not written (%s): verify_audit will report the entries after the last one", exc)
 
 
 def require(user, permission, target, action, params=None, source_address=None, outcome="denied"):
@@ -195,6 +207,19 @@ def verify_chain(batch=2000):
             expected_prev = entry.hash
             checked += 1
             last_id = entry.id
+
+
+def verify_anchor():
+    """The BrokenLink the anchor outside the database shows (newest entries removed, a range re-hashed), or None."""
+    from domains.access import audit_anchor
+    from domains.access.models import AuditEntry
+
+    checkpoint, problem = audit_anchor.check(AuditEntry)
+    if problem is None:
+        return None
+    newest = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return BrokenLink(checkpoint.entry_id if checkpoint else newest,
+                      f"the anchor outside the database says: {problem.rstrip('.')}")
 
 
 class AuditFilterError(Exception):

@@ -1,12 +1,15 @@
 """Adding, changing and removing hosts: the URI is checked and reached before anything is saved."""
 
 import re
+from functools import wraps
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
 from domains.access import audit, permissions
+from domains.access.audit import redact_url_passwords
 from domains.hosts.models import Host
-from domains.libvirt import adapter
+from domains.libvirt import adapter, uris
 from domains.libvirt.adapter import VirtError
 
 URI_PATTERN = re.compile(r"^(qemu|test)(\+(tls|ssh|libssh|libssh2|tcp|unix|ext))?://[^\s]*/[^\s]*$")
@@ -24,7 +27,7 @@ def check_uri(uri):
     uri = (uri or "").strip()
     if not URI_PATTERN.match(uri):
         raise HostError(
-            f"'{uri}' is not a libvirt URI this console can use. Examples: qemu:///system, "
+            f"'{redact_url_passwords(uri)}' is not a libvirt URI this console can use. Examples: qemu:///system, "
             "qemu+ssh://root@host.example/system, qemu+tls://host.example/system, test:///default.",
             field="uri",
         )
@@ -34,6 +37,13 @@ def check_uri(uri):
             "('embedded' host). Add hosts that run libvirtd or virtqemud instead.",
             field="uri",
         )
+    if urlsplit(uri).password is not None:
+        raise HostError("Put no password in a host URI: it would be stored and shown in clear. libvirt takes "
+                        "credentials from SSH keys, TLS certificates or its auth.conf instead.", field="uri")
+    try:
+        uris.check_host_file_access(uri)
+    except uris.UriRefused as exc:
+        raise HostError(str(exc), field="uri") from None
     return uri
 
 
@@ -43,12 +53,52 @@ def _probe(uri):
     try:
         probe.get()
     except VirtError as exc:
-        raise HostError(f"Could not reach {uri}: {exc.message}", field="uri") from exc
+        raise HostError(f"Could not reach {redact_url_passwords(uri)}: {exc.message}", field="uri") from exc
     finally:
         probe.close()
 
 
+def _audit_host_errors(action):
+    """Audit a HostError raised by a host action as that action refused, then let it go on."""
+
+    def decorate(function):
+        @wraps(function)
+        def run(user, *args, source_address=None, **kwargs):
+            try:
+                return function(user, *args, source_address=source_address, **kwargs)
+            except HostError as exc:
+                host = args[0] if args and isinstance(args[0], Host) else None
+                audit.record(user, action, host, _requested(args, kwargs), outcome=f"refused: {exc.message}",
+                             source_address=source_address)
+                raise
+
+        return run
+
+    return decorate
+
+
+def _requested(args, kwargs):
+    """What the caller asked for, for the audit entry (URL passwords are redacted by audit.record)."""
+    asked = {key: value for key, value in kwargs.items() if value is not None}
+    plain = [arg for arg in args if not isinstance(arg, Host)]
+    asked.update({key: value for key, value in zip(("name", "uri"), plain) if value is not None})
+    return asked
+
+
+def _require_global_for_uri(user, host, changes, source_address):
+    """A URI names what the console process opens: only a grant on everything may set or change one."""
+    if permissions.has_perm(user, "manage_hosts"):
+        return
+    refusal = permissions.PermissionDenied("manage_hosts")
+    refusal.args = ("Setting or changing a host's URI needs 'manage_hosts' on everything (a global grant): the "
+                    "URI names what the console process opens. Ask a global administrator to change it.",)
+    audit.record_denied(user, "host.update", host, {**changes, "scope": "global"}, refusal, source_address)
+    raise refusal
+
+
+@_audit_host_errors("host.add")
 def do_add_host(user, name, uri, enabled=True, source_address=None):
+    # Global only (no target: grants on everything); the page or API handler audits a refusal.
     permissions.require(user, "manage_hosts")
     name = (name or "").strip()
     if not name:
@@ -65,14 +115,21 @@ def do_add_host(user, name, uri, enabled=True, source_address=None):
     return host
 
 
+@_audit_host_errors("host.update")
 def do_update_host(user, host, name=None, uri=None, enabled=None, source_address=None):
-    permissions.require(user, "manage_hosts", host)
+    asked = {key: value for key, value in (("name", name), ("uri", uri), ("enabled", enabled)) if value is not None}
+    try:
+        permissions.require(user, "manage_hosts", host)
+    except permissions.PermissionDenied as refusal:
+        audit.record_denied(user, "host.update", host, asked, refusal, source_address)
+        raise
     changes = {}
     if name is not None and name.strip() != host.name:
         if not name.strip():
             raise HostError("A host needs a name.", field="name")
         changes["name"] = name.strip()
     if uri is not None and uri.strip() != host.uri:
+        _require_global_for_uri(user, host, asked, source_address)
         if host.embedded:
             raise HostError("The embedded host's URI is managed by the console.", field="uri")
         changes["uri"] = check_uri(uri)
@@ -93,8 +150,9 @@ def do_update_host(user, host, name=None, uri=None, enabled=None, source_address
     return host
 
 
+@_audit_host_errors("host.remove")
 def do_remove_host(user, host, source_address=None):
-    permissions.require(user, "manage_hosts", host)
+    audit.require(user, "manage_hosts", host, "host.remove", {"uri": host.uri}, source_address)
     if host.embedded:
         raise HostError("The embedded host cannot be removed; disable it instead.")
     adapter.forget_host(host.pk)

@@ -17,3 +17,10 @@ class Host(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def shown_uri(self):
+        """The URI as pages show it: a password left in it from before the rule is never shown."""
+        from domains.access.audit import redact_url_passwords
+
+        return redact_url_passwords(self.uri)

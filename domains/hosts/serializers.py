@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from domains.access.audit import redact_url_passwords
 from domains.hosts.models import Host
 
 
@@ -13,6 +14,12 @@ class HostSerializer(serializers.ModelSerializer):
         model = Host
         fields = ["id", "name", "uri", "enabled", "embedded", "state", "state_message"]
         read_only_fields = ["id", "embedded", "state", "state_message"]
+
+    def to_representation(self, host):
+        # A password left in a URI from before the rule is never shown.
+        body = super().to_representation(host)
+        body["uri"] = redact_url_passwords(body["uri"])
+        return body
 
     def get_state(self, host) -> str:
         return self.context["health"](host).state

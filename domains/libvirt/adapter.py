@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import libvirt
 
 from domains.libvirt import events as libvirt_events
+from domains.libvirt import uris
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +116,29 @@ class HostConnection:
                 )
             return self._open()
 
+    def _refuse(self, error):
+        self._next_attempt = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+        self._set_health(FAILED, error.message)
+        return error
+
     def _open(self):
+        # Checked at every open, not only when the URI is saved: a row written
+        # before the rule (or by hand) must not read host files either.
+        try:
+            uris.check_host_file_access(self.uri)
+        except uris.UriRefused as exc:
+            raise self._refuse(VirtError(str(exc))) from None
         libvirt_events.ensure_event_loop()
         try:
             conn = libvirt.open(daemon_uri(self.uri))
         except libvirt.libvirtError as exc:
             error = VirtError.from_libvirt(exc)
-            self._next_attempt = time.monotonic() + self._backoff
-            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
-            self._set_health(FAILED, error.message)
-            raise error from exc
+            test_file = uris.test_driver_file(self.uri)
+            if test_file is not None:
+                # from None: the chained libvirt error would carry the file's line into logs.
+                raise self._refuse(VirtError(uris.TEST_FILE_WITHHELD.format(path=test_file), error.code)) from None
+            raise self._refuse(error) from exc
         if "://" in self.uri and not self.uri.split("://", 1)[1].startswith("/"):
             with translated_errors():
                 conn.setKeepAlive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)

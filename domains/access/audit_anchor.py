@@ -1,0 +1,132 @@
+"""The audit log's anchor outside the database: a signed checkpoint of its newest entry, in a file and the log.
+
+The hash chain alone shows a changed or removed entry in the middle of the log;
+it cannot show that the newest entries were removed, or that a range was
+rewritten and re-hashed to the end. The anchor can: it names the newest entry
+(id and hash) and is signed with a key the database does not hold, so
+verify_audit finds the anchored entry gone or different.
+"""
+
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+log = logging.getLogger("virtconsole.audit.anchor")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    entry_id: int
+    entry_hash: str
+    written: str
+    signature: str = ""
+
+    def payload(self):
+        return json.dumps({"entry_id": self.entry_id, "entry_hash": self.entry_hash, "written": self.written},
+                          sort_keys=True, separators=(",", ":")).encode()
+
+
+class AnchorProblem(Exception):
+    """The anchor file cannot be trusted or does not match the log; the message says which and what to do."""
+
+
+def _key():
+    configured = getattr(settings, "AUDIT_ANCHOR_KEY", "")
+    secret = configured or settings.SECRET_KEY
+    return hashlib.sha256(b"virtconsole.audit.anchor:" + secret.encode()).digest()
+
+
+def sign(checkpoint):
+    signature = hmac.new(_key(), checkpoint.payload(), hashlib.sha256).hexdigest()
+    return Checkpoint(checkpoint.entry_id, checkpoint.entry_hash, checkpoint.written, signature)
+
+
+def _path():
+    return settings.AUDIT_ANCHOR_PATH
+
+
+def read():
+    """The checkpoint in the anchor file, its signature checked; None when there is no file yet."""
+    path = _path()
+    try:
+        raw = path.read_text()
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(raw)
+        stored = Checkpoint(int(data["entry_id"]), str(data["entry_hash"]), str(data["written"]),
+                            str(data["signature"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AnchorProblem(f"The audit anchor {path} is not a checkpoint ({exc}): it was damaged or replaced.") \
+            from None
+    if not hmac.compare_digest(sign(stored).signature, stored.signature):
+        raise AnchorProblem(f"The audit anchor {path} has a wrong signature: it was forged or the anchor key "
+                            "(VIRTCONSOLE_AUDIT_ANCHOR_KEY, else SECRET_KEY) changed.")
+    return stored
+
+
+def _still_there(checkpoint, entry_model):
+    return entry_model.objects.filter(pk=checkpoint.entry_id, hash=checkpoint.entry_hash).exists()
+
+
+def advance(entry):
+    """Anchor entry (just appended) as the newest, unless the current anchor no longer matches the log.
+
+    A mismatch means entries were removed or rewritten: the old anchor is kept,
+    so verify_audit reports it instead of a fresh checkpoint hiding it.
+    """
+    path = _path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            current = read()
+        except AnchorProblem as exc:
+            log.error("audit anchor not advanced: %s", exc)
+            return None
+        if current is not None:
+            if current.entry_id >= entry.pk:
+                return current  # a later entry of another process is anchored already
+            if not _still_there(current, type(entry)):
+                log.error("audit anchor not advanced: anchored entry %s is gone or changed; run verify_audit",
+                          current.entry_id)
+                return current
+        checkpoint = sign(Checkpoint(entry.pk, entry.hash, timezone.now().isoformat(timespec="seconds")))
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w") as out:
+            out.write(json.dumps({**json.loads(checkpoint.payload()), "signature": checkpoint.signature}))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    # Also to the log, which a deployment ships off the machine: a second copy the database cannot reach.
+    log.info("audit checkpoint entry=%s hash=%s signature=%s", checkpoint.entry_id, checkpoint.entry_hash,
+             checkpoint.signature)
+    return checkpoint
+
+
+def check(entry_model):
+    """(checkpoint or None, AnchorProblem message or None): whether the log still holds the anchored entry."""
+    try:
+        checkpoint = read()
+    except AnchorProblem as exc:
+        return None, str(exc)
+    if checkpoint is None:
+        if entry_model.objects.exists():
+            return None, (f"There is no audit anchor at {_path()} although the log has entries: the anchor was "
+                          "removed, or the log was written without one (set VIRTCONSOLE_AUDIT_ANCHOR).")
+        return None, None
+    row = entry_model.objects.filter(pk=checkpoint.entry_id).values_list("hash", flat=True).first()
+    if row is None:
+        return checkpoint, (f"Entry {checkpoint.entry_id}, anchored on {checkpoint.written}, is missing: entries "
+                            "were removed from the end of the log.")
+    if row != checkpoint.entry_hash:
+        return checkpoint, (f"Entry {checkpoint.entry_id} no longer has the hash anchored on {checkpoint.written}: "
+                            "the log was rewritten and re-hashed up to it.")
+    return checkpoint, None
