@@ -1,5 +1,6 @@
-"""Turns a refused permission anywhere in a page view into a 403 page naming the permission."""
+"""Turns a refused permission anywhere in a page view into a 403 page naming the permission; audits 404s."""
 
+from django.http import Http404
 from django.shortcuts import render
 
 from domains.access import audit
@@ -17,4 +18,7 @@ class PermissionDeniedPage:
         if isinstance(exception, PermissionDenied):
             audit.record_refusal(request, exception)
             return render(request, "forbidden.html", {"error": str(exception)}, status=403)
+        if isinstance(exception, Http404):
+            # Hidden objects answer 404 like missing ones: the probing is recorded all the same.
+            audit.record_not_found(request, exception)
         return None

@@ -179,6 +179,21 @@ def record_refusal(request, refusal):
     refusal.audited = True
 
 
+NOT_FOUND = "not found"
+
+
+def record_not_found(request, exc):
+    """Audit a 404 answered to a signed-in user (a hidden object answers 404 as a missing one does), once."""
+    if getattr(exc, "audited", False):
+        return
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    record(user, f"refused {request.method} {request.path}", None, {}, outcome=NOT_FOUND,
+           source_address=request.META.get("REMOTE_ADDR"))
+    exc.audited = True
+
+
 @dataclass
 class BrokenLink:
     entry_id: int

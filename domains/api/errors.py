@@ -26,6 +26,7 @@ def api_exception_handler(exc, context):
         audit.record_refusal(context["request"], exc)
         return error_response(status.HTTP_403_FORBIDDEN, "permission_denied", str(exc), {"permission": exc.permission})
     if isinstance(exc, (Http404, exceptions.NotFound)):
+        audit.record_not_found(context["request"], exc)
         return error_response(status.HTTP_404_NOT_FOUND, "not_found", "No such object, or you may not see it.")
     if isinstance(exc, ActionError):
         return error_response(status.HTTP_409_CONFLICT if exc.code == "action_failed" else 400, exc.code, exc.message)
