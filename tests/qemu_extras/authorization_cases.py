@@ -21,6 +21,9 @@ def qemu_cases(page, api):
             body={"command": "stop", "hmp": True}),
         api("qemu-api-monitor", "POST", D + "/monitor", "monitor_admin", ok=409, running=False,
             body={"command": '{"execute": "quit"}'}),
+        # Host-level: a grant on the domain never gives it, even in the Administrator role.
+        api("qemu-api-monitor", "POST", D + "/monitor", "monitor_host", ok=409, running=False,
+            body={"command": '{"execute": "migrate", "arguments": {"uri": "exec:cat > /dev/null"}}'}),
         api("qemu-api-agent", "POST", D + "/agent", "agent", ok=409, running=False,
             body={"command": '{"execute": "guest-ping"}'}),
         api("qemu-api-taints", "GET", D + "/taints", "read"),
