@@ -38,16 +38,36 @@ def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(operator,
     client = api_client(operator)
     allowed = monitor(client, demo, '{"execute": "query-name"}')
     assert allowed.status_code == 200, allowed.json()
-    for command, hmp in (('{"execute": "device_add", "arguments": {"driver": "virtio-rng-pci"}}', False),
-                         ("gdbserver tcp::1234", True),
-                         ('{"execute": "human-monitor-command", "arguments": {"command-line": "info status"}}', False)):
+    for command, hmp, needed in (('{"execute": "device_del", "arguments": {"id": "n1"}}', False, "monitor_admin"),
+                                 ("gdbserver tcp::1234", True, "monitor_host"),
+                                 ('{"execute": "human-monitor-command", "arguments": {"command-line": "info status"}}',
+                                  False, "monitor_admin")):
         response = monitor(client, demo, command, hmp)
         assert response.status_code == 403, (command, response.json())
         body = response.json()
-        assert body["code"] == "permission_denied" and body["fields"]["permission"] == "monitor_admin"
-        assert "monitor_admin" in body["message"]
+        assert body["code"] == "permission_denied" and body["fields"]["permission"] == needed
+        assert needed in body["message"]
     denied = AuditEntry.objects.filter(action="qemu.monitor", outcome__startswith="denied")
     assert {entry.parameters["command"] for entry in denied} >= {"gdbserver tcp::1234"}
+
+
+def test_dump_guest_memory_is_refused_on_the_embedded_host_and_the_console_lives_on(admin, demo):
+    client = api_client(admin)
+    response = monitor(client, demo, '{"execute": "dump-guest-memory", "arguments": {"paging": false, '
+                                     '"protocol": "file:/var/tmp/vct-never-written"}}')
+    assert response.status_code == 409, response.json()
+    assert response.json()["code"] == "crashes_libvirt"
+    assert "virDomainCoreDumpWithFormat" in response.json()["message"]
+    assert monitor(client, demo, '{"execute": "query-status"}').status_code == 200  # this process is alive
+    refused = AuditEntry.objects.filter(action="qemu.monitor", parameters__classified_as="dump-guest-memory")
+    assert [entry.outcome[:8] for entry in refused] == ["refused:"]
+
+
+def test_each_command_is_audited_as_intent_before_the_call_then_outcome(admin, demo):
+    monitor(api_client(admin), demo, '{"execute": "query-name"}')
+    intent, outcome = AuditEntry.objects.filter(action="qemu.monitor", parameters__classified_as="query-name") \
+        .order_by("id")
+    assert (intent.outcome, outcome.outcome, outcome.parameters["intent"]) == ("started", "ok", intent.pk)
 
 
 def test_a_user_who_may_not_see_the_domain_gets_404(outsider, demo):
