@@ -211,6 +211,9 @@ DEMO_GUEST_DIR = Path(env_str("VIRTCONSOLE_GUEST_DIR", str(VAR_DIR / "guest")))
 EMBED_VNC_PORT_MIN = env_int("VIRTCONSOLE_VNC_PORT_MIN", 5900, minimum=1024, maximum=65535)
 EMBED_VNC_PORT_MAX = env_int("VIRTCONSOLE_VNC_PORT_MAX", 65535, minimum=EMBED_VNC_PORT_MIN, maximum=65535)
 
+# Seconds a request in flight at SIGTERM may take to finish before the process ends anyway.
+STOP_GRACE = env_int("STOP_GRACE_SECONDS", 10, minimum=1, maximum=600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
