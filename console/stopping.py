@@ -18,6 +18,7 @@ shortly after the loop stops, rather than hang on threads that cannot finish.
 import asyncio
 import logging
 import os
+import sys
 import threading
 
 from django.conf import settings
@@ -49,13 +50,12 @@ async def finishing_requests(app, scope, receive, send):
 def _hold_shutdown_for_requests():
     """Once per process, under a running Twisted reactor (Daphne): its shutdown waits for the requests."""
     global _trigger_added
-    if _trigger_added:
+    # Only a reactor someone installed: importing twisted.internet.reactor would install one.
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if _trigger_added or reactor is None or not reactor.running:
         return
     _trigger_added = True
-    from twisted.internet import reactor
-
-    if reactor.running:
-        reactor.addSystemEventTrigger("before", "shutdown", _requests_finished)
+    reactor.addSystemEventTrigger("before", "shutdown", _requests_finished)
 
 
 def _requests_finished():
