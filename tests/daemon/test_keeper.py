@@ -76,6 +76,22 @@ def test_it_reapplies_the_desired_settings_after_the_daemon_restarts(virtlockd):
         keeper.stop()
 
 
+def test_a_restart_slower_than_the_reconnect_is_reported_as_an_outage_then_reapplied(virtlockd):
+    # What a slow machine does in the test above: the keeper tries again before the daemon is back.
+    events = queue.Queue()
+    keeper = DaemonKeeper(RestartableDaemon.URI, lambda: DESIRED, events.put, backoff_max=0.5).start()
+    try:
+        next_event(events, "applied")
+        virtlockd.stop()
+        assert next_event(events, "lost")["reason"] == "eof"
+        assert "virtlockd-admin-sock" in next_event(events, "unreachable")["error"]
+        virtlockd.start()
+        assert next_event(events, "applied")["reason"] == "reconnected"
+        assert daemon_matches_desired()
+    finally:
+        keeper.stop()
+
+
 def test_it_reports_a_daemon_that_is_away_and_applies_once_it_starts():
     daemon = RestartableDaemon()
     if daemon.answers():
