@@ -52,6 +52,7 @@ def test_the_defaults_leave_the_https_warnings_for_the_operator_to_see(tmp_path)
     ("SESSION_COOKIE_SECURE", "sure"),
     ("CSRF_COOKIE_SECURE", "yep"),
     ("SECURE_PROXY_SSL_HEADER", "https"),
+    ("STOP_GRACE_SECONDS", "0"),
 ])
 def test_a_bad_https_setting_stops_the_start_and_is_named(tmp_path, name, value):
     result = manage("check", env={name: value, "VIRTCONSOLE_VAR_DIR": str(tmp_path)})
