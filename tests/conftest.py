@@ -46,7 +46,7 @@ def test_uri_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def audit_anchor_file(tmp_path):
     """Each test anchors its audit log in its own file (the database is emptied between tests)."""
-    previous = settings.AUDIT_ANCHOR_PATH
+    previous = getattr(settings, "AUDIT_ANCHOR_PATH", None)
     settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchor.json"
     yield settings.AUDIT_ANCHOR_PATH
     settings.AUDIT_ANCHOR_PATH = previous
