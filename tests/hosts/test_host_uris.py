@@ -1,7 +1,5 @@
 """Host URIs: only a global manage_hosts sets them; test:/// files only under the configured directory; no echoes."""
 
-import os
-
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient

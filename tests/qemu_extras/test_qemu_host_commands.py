@@ -83,7 +83,7 @@ def test_a_domain_scoped_monitor_admin_is_refused_every_host_level_command(domai
     assert lookup(vm).state() == state
 
 
-def test_a_host_grant_gives_the_host_level_commands(vm, make_test_host):
+def test_a_host_grant_gives_the_host_level_commands(vm):
     user = get_user_model().objects.create_user("hugo", "hugo@example.com", "hugo-pass-123")
     Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, host=vm.host)
 
