@@ -25,7 +25,8 @@ from qemu_extras.version import (
 )
 
 POLICY_TEXT = (Path(__file__).parent / "POLICY.md").read_text()
-MONITOR_NOTE = "monitor_read, monitor_write or monitor_admin, as the command policy classifies the command"
+MONITOR_NOTE = ("monitor_read, monitor_write, monitor_admin or the host-level monitor_host, as the command policy "
+                "classifies the command")
 
 
 def passthrough_error(exc):
