@@ -164,15 +164,6 @@ async def test_deep_or_huge_json_on_the_events_socket_gets_a_protocol_error_and_
     await comm.disconnect()
 
 
-async def test_deep_json_on_the_monitor_gets_a_protocol_error_and_the_socket_stays(admin, domain):
-    comm, _, _ = await _open(f"/ws/v1/domains/{domain.uuid}/monitor", admin, subprotocol=EXTRAS_WS_SUBPROTOCOL)
-    first = await comm.receive_json_from(timeout=5)  # hello, or libvirt_error on test:///: either way it answers
-    if first["type"] != "hello":
-        pytest.skip("the test driver has no monitor")
-    await comm.send_to(text_data="[" * 10_000)
-    assert (await comm.receive_json_from(timeout=5))["code"] == "message_too_deep"
-
-
 # --- ended accounts and sessions end their sockets ---
 
 async def test_deactivating_a_user_ends_their_open_sockets(admin, outsider):
