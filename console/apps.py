@@ -1,4 +1,4 @@
-"""Django app of the site itself: login, dashboard, pages, live sessions."""
+"""Django app of the site itself: settings, pages and sockets per feature."""
 
 from django.apps import AppConfig
 
@@ -21,7 +21,7 @@ class ConsoleConfig(AppConfig):
         # An account that signs out, is deactivated or deleted, or whose session
         # is deleted, keeps no open socket.
         user_model = get_user_model()
-        user_logged_out.connect(sessions.on_logged_out, dispatch_uid="virtconsole-close-sessions-on-logout")
+        user_logged_out.connect(sessions.on_logout, dispatch_uid="virtconsole-close-sessions-on-logout")
         post_save.connect(sessions.on_user_saved, sender=user_model, dispatch_uid="virtconsole-close-on-deactivate")
         post_delete.connect(sessions.on_user_deleted, sender=user_model, dispatch_uid="virtconsole-close-on-user-delete")
         post_delete.connect(sessions.on_session_deleted, sender=Session,

@@ -86,7 +86,7 @@ def recheck_sessions(user=None, domain=None):
 
 # --- signal receivers (attached in ConsoleConfig.ready) ---
 
-def on_logged_out(sender, request, user, **kwargs):
+def on_logout(sender, request, user, **kwargs):
     if user is not None:
         close_sessions(user=user, reason=LOGGED_OUT)
 

@@ -137,6 +137,3 @@ ERROR_CODES = {
                        "consoles: closed).",
 }
 
-
-def server_messages(socket):
-    return [m.type for m in MESSAGES if m.direction == SERVER and socket in m.sockets]
