@@ -51,6 +51,10 @@ HOST_PERMISSIONS = {
     "daemon_read": "Read the libvirt daemon's settings, clients and logging.",
     "daemon_write": "Change the libvirt daemon's settings on the fly.",
     "manage_hosts": "Add, change and remove hosts.",
+    # Host-equivalent: libvirtd and QEMU open whatever a definition names as root.
+    "host_resources": "Name host resources in a definition: host files and block devices, emulator, firmware, "
+                      "kernel and NVRAM paths, character devices on host paths or sockets, host devices, "
+                      "filesystem passthrough, qemu: elements, other hosts' storage, displays beyond loopback.",
 }
 
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS}

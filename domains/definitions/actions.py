@@ -17,6 +17,7 @@ from django.db.models import Max
 
 from domains.access import audit
 from domains.definitions.models import DefinitionRevision, RevisionSource
+from domains.definitions.policy import check_change
 from domains.definitions.xml import (
     DefinitionError,
     DomainDocument,
@@ -228,7 +229,8 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
     """Define xml_text on a Domain (change, 'write') or a Host (create, 'define_domains'); a DefinitionChange.
 
     Raises DefinitionError (unsafe, malformed, schema-invalid, duplicate or refused by libvirt: nothing
-    changed), PermissionDenied, VirtError (host trouble) or DefinitionNotStored (libvirt put back).
+    changed; DefinitionPolicyRefusal when it names host resources the user may not), PermissionDenied,
+    VirtError (host trouble) or DefinitionNotStored (libvirt put back). Every refusal is audited once.
     """
     host, domain = _target(target)
     action = "domain.define" if domain is not None else "domain.create"
@@ -253,11 +255,16 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
                 ensure_first_revision(domain, previous)
                 with translated_errors():
                     previous_xml = previous.XMLDesc(INACTIVE_SECURE)
-                if secure_xml is None:
-                    _carry_secrets(document, previous_xml)
+            # The one place every definition change passes: judged against what is defined now.
+            check_change(user, target, previous_xml, document)
+            if previous_xml is not None and secure_xml is None:
+                _carry_secrets(document, previous_xml)
             dom = _define(conn, document.to_xml())
-        except DefinitionError as exc:
-            audit.record(user, action, target, params, outcome=f"refused: {exc.message}",
+        except (DefinitionError, VirtError) as exc:
+            # libvirt's internal errors too (e.g. an emulator it could not probe): a refused define is
+            # audited with its reason, whatever refused it.
+            outcome = "refused" if isinstance(exc, DefinitionError) else "failed"
+            audit.record(user, action, target, params, outcome=f"{outcome}: {exc.message}",
                          source_address=source_address)
             raise
         with translated_errors():
