@@ -252,11 +252,13 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
                                       "outside the console. Import the XML on the host's page to define it again.")
             previous_xml = None
             if previous is not None:
-                ensure_first_revision(domain, previous)
                 with translated_errors():
                     previous_xml = previous.XMLDesc(INACTIVE_SECURE)
-            # The one place every definition change passes: judged against what is defined now.
+            # The one place every definition change passes: judged against what is defined now,
+            # before anything is written.
             check_change(user, target, previous_xml, document)
+            if previous is not None:
+                ensure_first_revision(domain, previous)
             if previous_xml is not None and secure_xml is None:
                 _carry_secrets(document, previous_xml)
             dom = _define(conn, document.to_xml())
