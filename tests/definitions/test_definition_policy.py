@@ -244,3 +244,17 @@ def test_a_define_libvirt_refuses_leaves_exactly_one_audit_entry(admin, vm, test
     entries = AuditEntry.objects.filter(action="domain.define", target_id=str(vm.pk))
     assert entries.count() == 1 and not entries.get().outcome.startswith("ok"), list(entries.values("outcome"))
     assert conn.lookupByName("vm0000").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) == inactive_xml(test_host, "vm0000")
+
+
+def test_the_qemu_commandline_form_is_judged_by_the_same_policy(vm, test_host, db):
+    """A domain-scoped Administrator holds monitor_admin and write, but not host_resources."""
+    user = get_user_model().objects.create_user("adam")
+    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, domain=vm)
+    client = APIClient()
+    client.force_authenticate(user)
+    before = inactive_xml(test_host, "vm0000")
+    answer = client.post(f"/api/qemu/v1/domains/{vm.uuid}/commandline",
+                         {"args": ["-fw_cfg", "name=opt/x,file=/etc/shadow"]}, format="json")
+    assert answer.status_code == 403 and answer.json()["code"] == "definition_policy", answer.json()
+    assert inactive_xml(test_host, "vm0000") == before
+    assert AuditEntry.objects.filter(target_id=str(vm.pk)).exclude(outcome="ok").count() == 1
