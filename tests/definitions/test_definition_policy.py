@@ -258,3 +258,22 @@ def test_the_qemu_commandline_form_is_judged_by_the_same_policy(vm, test_host, d
     assert answer.status_code == 403 and answer.json()["code"] == "definition_policy", answer.json()
     assert inactive_xml(test_host, "vm0000") == before
     assert AuditEntry.objects.filter(target_id=str(vm.pk)).exclude(outcome="ok").count() == 1
+
+
+@pytest.mark.embedded
+def test_a_power_user_changes_the_demo_guests_memory_but_not_its_kernel(demo, embedded_host):
+    """The demo guest boots a host kernel and initrd: references a Power user keeps but may not re-point."""
+    from tests.definitions.conftest import drain_event_workers
+
+    user = get_user_model().objects.create_user("pia")
+    Grant.objects.create(role=Role.objects.get(name="Power user"), user=user, domain=demo)
+    client = APIClient()
+    client.force_authenticate(user)
+    patched = client.patch(f"/api/v1/domains/{demo.uuid}", {"memory_kib": 196608}, format="json")
+    assert patched.status_code == 200, patched.json()
+    drain_event_workers()
+    current = inactive_xml(embedded_host, "demo")
+    assert "<currentMemory unit='KiB'>196608</currentMemory>" in current
+    answer = _put(client, demo, current.replace("/vmlinuz<", "/initrd.img<"))
+    assert answer.status_code == 403 and answer.json()["fields"]["xml"][0]["path"] == "/domain/os/kernel"
+    assert inactive_xml(embedded_host, "demo") == current
