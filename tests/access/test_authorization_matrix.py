@@ -345,6 +345,8 @@ POLICY_CASES = [
     api("api-revision-rollback", "POST", "/api/v1" + D + "/revisions/{r}/rollback", "write"),
     page("domain-definition-rollback", "POST", D + "/definition/history/{r}/rollback/", "write", ok=302),
     api("api-host-domains", "POST", "/api/v1/hosts/{h}/domains", "define_domains", "host", ok=201),
+    api("qemu-api-commandline", "POST", "/api/qemu/v1" + D + "/commandline", "monitor_admin",
+        body={"args": ["-msg", "timestamp=on"]}),
 ]
 
 
@@ -381,6 +383,7 @@ def test_each_definition_route_refuses_host_resources_to_all_but_host_administra
         client.force_login(world["people"][persona])
     path = _format(case.path, world).replace("{r}", str(made["r"]))
     body = {"xml": made["new"] if case.scope == "host" else made["xml"]} if "rollback" not in path else {}
+    body = case.body or body
     if case.api:
         answer = client.generic(case.method, path, data=__import__("json").dumps(body),
                                 content_type="application/json")
