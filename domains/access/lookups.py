@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from domains.access import permissions
+from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
 
 
@@ -26,7 +27,6 @@ def visible_domain(user, uuid, permission="getattr"):
 
 
 def visible_host(user, host_id, permission="getattr"):
-    from domains.hosts.models import Host
 
     host = get_object_or_404(permissions.restrict(Host.objects.all(), user, "getattr"), pk=host_id)
     permissions.require(user, permission, host)
