@@ -261,6 +261,9 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
                 ensure_first_revision(domain, previous)
             if previous_xml is not None and secure_xml is None:
                 _carry_secrets(document, previous_xml)
+            # Intent first: a define can take the process down (libvirt probes the emulator it names),
+            # and the log must still say who tried what. The outcome follows as its own entry.
+            audit.record(user, action, target, params, outcome="started", source_address=source_address)
             dom = _define(conn, document.to_xml())
         except (DefinitionError, VirtError) as exc:
             # libvirt's internal errors too (e.g. an emulator it could not probe): a refused define is
