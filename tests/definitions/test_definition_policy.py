@@ -61,8 +61,6 @@ def with_payload(xml, name):
     where, payload = TOP_PAYLOADS[name]
     if where == "os":
         return xml.replace("</type>", f"</type>\n    {payload}", 1)
-    if "seclabel" in payload:
-        return xml.replace("</domain>", f"  {payload}\n</domain>", 1)
     return xml.replace("</domain>", f"  {payload}\n</domain>", 1)
 
 
