@@ -7,12 +7,22 @@ class ConsoleConfig(AppConfig):
     name = "console"
 
     def ready(self):
+        from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
+        from django.contrib.sessions.models import Session
+        from django.db.models.signals import post_delete, post_save
 
         from console.sockets import sessions
         from domains.access import permissions
 
-        # A revoked grant closes that user's consoles on the domain within a
-        # second (and trims their event subscriptions); a logout ends them all.
+        # A revoked grant closes that user's consoles and monitors on the domain
+        # within a second, and trims what their event sockets show.
         permissions.on_revoke(sessions.recheck_sessions)
+        # An account that signs out, is deactivated or deleted, or whose session
+        # is deleted, keeps no open socket.
+        user_model = get_user_model()
         user_logged_out.connect(sessions.on_logout, dispatch_uid="virtconsole-close-sessions-on-logout")
+        post_save.connect(sessions.on_user_saved, sender=user_model, dispatch_uid="virtconsole-close-on-deactivate")
+        post_delete.connect(sessions.on_user_deleted, sender=user_model, dispatch_uid="virtconsole-close-on-user-delete")
+        post_delete.connect(sessions.on_session_deleted, sender=Session,
+                            dispatch_uid="virtconsole-close-on-session-delete")

@@ -22,15 +22,18 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from console.routing import websocket_urlpatterns  # noqa: E402
+from console.sockets.origins import SameOriginValidator  # noqa: E402
+from console.stopping import finishing_requests  # noqa: E402
 from domains.libvirt import events as libvirt_events  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # The origin check sits inside the session's, so a refused origin is audited with the user whose
+        # cookie the foreign page sent; it compares scheme, host and port (console/sockets/origins.py).
+        "websocket": AuthMiddlewareStack(SameOriginValidator(URLRouter(websocket_urlpatterns))),
     }
 )
 
@@ -39,4 +42,4 @@ async def application(scope, receive, send):
     # libvirt's events must run on the server's own loop, so the first
     # request of any kind attaches them there before anything opens a host.
     libvirt_events.attach_to_running_loop()
-    await router(scope, receive, send)
+    await finishing_requests(router, scope, receive, send)

@@ -14,14 +14,13 @@ History is the client's business: the server keeps nothing between commands.
 """
 
 import asyncio
-import json
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
-from console.sockets import sessions
+from console.sockets import refusals, sessions
+from console.sockets.base import CLOSE_NORMAL, CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
 from domains.access import permissions
 from domains.access.permissions import route_permission
 from domains.libvirt.adapter import VirtError, translated_errors
@@ -33,22 +32,20 @@ from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
 log = logging.getLogger(__name__)
 
-CLOSE_NORMAL = 4000
-CLOSE_REFUSED = 4003
-CLOSE_NOT_FOUND = 4004
-# How often an open session re-checks that its user still holds monitor_read.
-RECHECK_SECONDS = 5.0
 MAX_FILTER = 200
+# A guest-agent command may carry a file's bytes in base64 (guest-file-write):
+# as large as Daphne lets a message be (1 MiB).
+MAX_COMMAND_BYTES = 1 << 20
 
 
 @database_sync_to_async
 def _domain_for(user, uuid):
-    """(Domain, None) when user may use the monitor; (None, close code) otherwise."""
+    """(Domain or None, None when user may use its monitor, else the close code: 4004 unseen, 4003 refused)."""
     domain = permissions.restrict(Domain.objects.select_related("host"), user).filter(uuid=uuid, gone=False).first()
     if domain is None:
         return None, CLOSE_NOT_FOUND
     if not permissions.has_perm(user, "monitor_read", domain):
-        return None, CLOSE_REFUSED
+        return domain, CLOSE_REFUSED
     return domain, None
 
 
@@ -60,68 +57,62 @@ def _running_dom(domain):
 
 
 @route_permission("monitor_read", note="each command then needs what the command policy says")
-class MonitorSocket(AsyncWebsocketConsumer):
+class MonitorSocket(LiveSocket):
+    """The monitor session on the one socket base: sign-in, registry (logout, revoked grants, ended accounts)
+    and refusals as every other socket; its own subprotocol and messages."""
+
     socket_kind = "monitor"
+    accepted_subprotocols = (EXTRAS_WS_SUBPROTOCOL,)
+    json_subprotocols = (EXTRAS_WS_SUBPROTOCOL,)
+    max_json_bytes = MAX_COMMAND_BYTES
+    bad_json_hint = "Send JSON objects with a 'type': command, filter or schema."
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = None
-        self.domain = None
         self.watch = None
         self.events_filter = set()
-        self.loop = None
-        self._recheck = None
+
+    async def greet(self):
+        """The monitor's hello names the domain and whether it runs: sent once both are known (connect)."""
 
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or EXTRAS_WS_SUBPROTOCOL not in (self.scope.get("subprotocols") or []):
-            await self.close()
+        if not await self.open_socket():
             return
-        self.user = user
-        self.loop = asyncio.get_running_loop()
-        domain, refusal = await _domain_for(user, self.scope["url_route"]["kwargs"]["uuid"])
-        await self.accept(EXTRAS_WS_SUBPROTOCOL)
-        if domain is None:
-            message = ("No such domain, or you may not see it." if refusal == CLOSE_NOT_FOUND else
-                       "You lack the permission 'monitor_read' on this domain. Ask an administrator for a grant.")
-            await self.send_json({"type": "error", "code": "not_found" if refusal == CLOSE_NOT_FOUND
-                                  else "permission_denied", "message": message})
-            await self.close(refusal)
+        domain, refusal = await _domain_for(self.user, self.scope["url_route"]["kwargs"]["uuid"])
+        if refusal == CLOSE_NOT_FOUND:
+            await self.refuse(CLOSE_NOT_FOUND, "not_found", "No such domain, or you may not see it.")
+            return
+        if refusal == CLOSE_REFUSED:
+            await self.refuse(CLOSE_REFUSED, "permission_denied",
+                              "You lack the permission 'monitor_read' on this domain. Ask an administrator for a grant.",
+                              audit=refusals.PERMISSION, target=domain, permission="monitor_read")
             return
         self.domain = domain
         try:
             dom, running = await asyncio.to_thread(_running_dom, domain)
             self.watch = await asyncio.to_thread(qemu_calls.watch_events, domain, dom, self._event_from_libvirt)
         except VirtError as exc:
-            await self.send_json({"type": "error", "code": "libvirt_error", "message": exc.message})
-            await self.close(CLOSE_NORMAL)
+            await self.refuse(CLOSE_NORMAL, "libvirt_error", exc.message)
             return
         await self.send_json({"type": "hello", "protocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION,
                               "domain": str(domain.uuid), "running": running})
         if running:
             await self.send_schema()
-        self._recheck = asyncio.create_task(self._recheck_permission())
-        # Known to the live-session registry, so a revoked grant or a logout
-        # ends the session within a second, not at the next periodic check.
-        sessions.register(self)
 
-    async def end_session(self, reason, recheck=False):
-        if recheck and await database_sync_to_async(permissions.has_perm)(self.user, "monitor_read", self.domain):
-            return
+    async def still_allowed(self):
+        return await check_perm(self.user, "monitor_read", self.domain)
+
+    def closing_message(self, reason, message):
         words = "You logged out." if reason == sessions.LOGGED_OUT else "Your permission 'monitor_read' was withdrawn."
-        await self.send_json({"type": "error", "code": reason, "message": f"{words} The session ends."})
-        await self.close(CLOSE_REFUSED)
+        return {"type": "error", "code": reason, "message": f"{words} The session ends."}
 
-    async def disconnect(self, code):
-        sessions.unregister(self)
-        if self._recheck is not None:
-            self._recheck.cancel()
-        if self.watch is not None:
-            watch, self.watch = self.watch, None
+    def closing_code(self, reason):
+        return CLOSE_REFUSED
+
+    async def release(self):
+        watch, self.watch = self.watch, None
+        if watch is not None:
             await asyncio.to_thread(qemu_calls.unwatch_events, watch)
-
-    async def send_json(self, message):
-        await self.send(text_data=json.dumps(message, default=str))
 
     async def send_schema(self):
         try:
@@ -137,28 +128,15 @@ class MonitorSocket(AsyncWebsocketConsumer):
             self.loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._forward(event)))
 
     async def _forward(self, event):
+        if self.ended:
+            return
         if self.events_filter and event["event"] not in self.events_filter:
             return
         await self.send_json({"type": "event", **event})
 
-    async def _recheck_permission(self):
-        while True:
-            await asyncio.sleep(RECHECK_SECONDS)
-            allowed = await database_sync_to_async(permissions.has_perm)(self.user, "monitor_read", self.domain)
-            if not allowed:
-                await self.send_json({"type": "error", "code": "permission_lost",
-                                      "message": "Your permission 'monitor_read' was withdrawn; the session ends."})
-                await self.close(CLOSE_REFUSED)
-                return
-
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            await self.send_json({"type": "error", "code": "bad_json",
-                                  "message": "Send JSON objects with a 'type': command, filter or schema."})
+        message = await self.read_json(text_data)
+        if message is None:
             return
         kind = message.get("type")
         if kind == "command":

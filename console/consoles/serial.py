@@ -1,18 +1,21 @@
 """The serial console socket: a libvirt console stream in binary frames, both ways."""
 
 import asyncio
-import json
 import logging
 
 import libvirt
 
 from console.consoles.sockets import ConsoleSocket
+from console.sockets import refusals
 from console.sockets.base import CLOSE_BUSY, CLOSE_FAILED, CLOSE_REFUSED, check_perm
 from console.sockets.sessions import live_sockets
 from domains.consoles import streams
 from domains.libvirt.adapter import VirtError
 
 log = logging.getLogger(__name__)
+
+# One frame of typed or pasted input; larger frames are refused (see to_guest).
+MAX_INPUT_FRAME = 64 * 1024
 
 CLOSE_MESSAGES = {
     streams.CLOSED_DOMAIN_STOPPED: "The domain stopped.",
@@ -30,6 +33,7 @@ class SerialConsoleSocket(ConsoleSocket):
         self.size = None
         self._output = None
         self._pump = None
+        self._backlog_told = False
 
     async def connect(self):
         domain = await self.open_console()
@@ -45,7 +49,8 @@ class SerialConsoleSocket(ConsoleSocket):
             return
         if others and not await check_perm(self.user, "console_takeover", domain):
             await self.refuse(CLOSE_REFUSED, "permission_denied",
-                              "Taking over a console someone else holds needs the permission 'console_takeover'.")
+                              "Taking over a console someone else holds needs the permission 'console_takeover'.",
+                              audit=refusals.PERMISSION, target=domain, permission="console_takeover")
             return
         for holder in holders:
             holder.stream.taken_over = True
@@ -92,12 +97,10 @@ class SerialConsoleSocket(ConsoleSocket):
         if self.stream is None or self.ended:
             return
         if bytes_data is not None:
-            self.stream.write(bytes_data)
+            await self.to_guest(bytes_data)
             return
-        try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self.send_json({"type": "error", "code": "bad_json", "message": "Control messages are JSON objects."})
+        message = await self.read_json(text_data)
+        if message is None:
             return
         if message.get("type") == "resize":
             # A serial line has no window size to set; the page runs `stty` when asked.
@@ -105,6 +108,28 @@ class SerialConsoleSocket(ConsoleSocket):
         else:
             await self.send_json({"type": "error", "code": "unknown_message",
                                   "message": f"Unknown message type {message.get('type')!r} on the serial socket."})
+
+    async def to_guest(self, data):
+        """Hand typed bytes to the guest, within bounds: Daphne queues every frame it reads without limit,
+        so holding frames back here would only move the memory there; a frame that does not fit is
+        refused and the client told (once until the guest catches up)."""
+        if len(data) > MAX_INPUT_FRAME:
+            await self._input_refused("input_too_large",
+                                      f"A serial input frame is at most {MAX_INPUT_FRAME} bytes; this one had "
+                                      f"{len(data)} and was dropped. Send long input in pieces.")
+            return
+        if self.stream.write(data):
+            self._backlog_told = False
+            return
+        if not self._backlog_told:
+            self._backlog_told = True
+            await self._input_refused("input_backlog",
+                                      f"The guest has not read the last {self.stream.pending} bytes sent to its "
+                                      "serial line yet; input is dropped until it has. Send it again then.")
+
+    async def _input_refused(self, code, message):
+        if self.speaks_json:
+            await self.send_json({"type": "error", "code": code, "message": message})
 
     async def release(self):
         stream, self.stream = self.stream, None

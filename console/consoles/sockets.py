@@ -6,6 +6,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.http import Http404
 
+from console.sockets import refusals
 from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
 from domains.access import permissions
 from domains.access.lookups import visible_domain
@@ -54,11 +55,13 @@ class ConsoleSocket(LiveSocket):
         try:
             await _redeem(self.query("ticket"), self.user, domain, self.socket_kind)
         except TicketRefused as exc:
-            await self.refuse(CLOSE_REFUSED, f"ticket_{exc.code}", exc.message)
+            await self.refuse(CLOSE_REFUSED, f"ticket_{exc.code}", exc.message, audit=f"ticket_{exc.code}",
+                              target=domain)
             return None
         permission = KIND_PERMISSIONS[self.socket_kind]
         if not await check_perm(self.user, permission, domain):
-            await self.refuse(CLOSE_REFUSED, "permission_denied", str(permissions.PermissionDenied(permission, domain)))
+            await self.refuse(CLOSE_REFUSED, "permission_denied", str(permissions.PermissionDenied(permission, domain)),
+                              audit=refusals.PERMISSION, target=domain, permission=permission)
             return None
         self.domain = domain
         await self.join(relay.domain_group(domain.host_id, domain.uuid))

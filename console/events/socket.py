@@ -1,6 +1,5 @@
 """The events socket: pushed libvirt events of the domains and hosts a page shows, and their live stats."""
 
-import json
 import uuid as uuidlib
 
 from channels.db import database_sync_to_async
@@ -66,12 +65,8 @@ class EventsSocket(LiveSocket):
         await self.open_socket()
 
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            await self.send_json({"type": "error", "code": "bad_json", "message": "Send JSON objects with a 'type'."})
+        message = await self.read_json(text_data)
+        if message is None:
             return
         kind = message.get("type")
         if kind == "subscribe":
@@ -146,9 +141,14 @@ class EventsSocket(LiveSocket):
 
     def deliver_stats(self, host_id, interval, items):
         """Called by the host's ticker on libvirt's loop: hand the stats to this socket's loop."""
-        message = {"type": "domain.stats", "host": host_id, "interval": interval, "domains": items}
         if not self.ended and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(lambda: self.loop.create_task(self.send_json(message)))
+            self.loop.call_soon_threadsafe(lambda: self.loop.create_task(self._send_stats(host_id, interval, items)))
+
+    async def _send_stats(self, host_id, interval, items):
+        # Sampled before a revocation trimmed the subscription, delivered after: send only what is still in it.
+        items = [item for item in items if item.get("uuid") in self.domains]
+        if items and not self.ended:
+            await self.send_json({"type": "domain.stats", "host": host_id, "interval": interval, "domains": items})
 
     async def relay_event(self, message):
         event, via = message["event"], message["via"]
@@ -166,6 +166,10 @@ class EventsSocket(LiveSocket):
                 self.allowed[key] = allowed
         if allowed:
             await self.send_json(event)
+
+    def concerns(self, domain):
+        # Subscribed to the domain, or to its host (whose group carries every domain's events).
+        return str(domain.uuid) in self.domains or domain.host_id in self.hosts
 
     async def still_allowed(self):
         # Forget what was allowed: each next event is checked again; domains no longer visible leave.

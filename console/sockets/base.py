@@ -1,4 +1,4 @@
-"""What every /ws/v1/ socket shares: subprotocol, sign-in check, session registry, relayed events."""
+"""The one base of every websocket (events, serial, VNC, QEMU monitor): subprotocol, sign-in, registry, refusals."""
 
 import asyncio
 import json
@@ -7,7 +7,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from console.sockets import sessions
+from console.sockets import refusals, sessions
 from domains.access import permissions
 from domains.api import ws_protocol
 from domains.libvirt import relay
@@ -21,12 +21,22 @@ CLOSE_NOT_FOUND = 4004
 CLOSE_BUSY = 4009
 CLOSE_FAILED = 4010
 
+# A JSON control message is small: the largest the console's own pages send is
+# a subscription of 2,000 UUIDs (about 80 KiB). Deeper nesting than this is
+# never meaningful here, and the parser's recursion must not reach Python's limit.
+MAX_JSON_BYTES = 128 * 1024
+MAX_JSON_DEPTH = 16
+
 
 class LiveSocket(AsyncWebsocketConsumer):
-    """Base of the events, serial and VNC sockets."""
+    """Base of every socket; a subclass names its kind, the subprotocols it accepts and those that speak JSON."""
 
     socket_kind = ""
     accepted_subprotocols = (ws_protocol.SUBPROTOCOL,)
+    # The subprotocols whose sockets carry JSON text frames (noVNC's "binary" carries none).
+    json_subprotocols = (ws_protocol.SUBPROTOCOL,)
+    max_json_bytes = MAX_JSON_BYTES
+    bad_json_hint = "Send JSON objects with a 'type': see docs/websocket-protocol.md."
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +44,9 @@ class LiveSocket(AsyncWebsocketConsumer):
         self.domain = None
         self.loop = None
         self.subprotocol = None
+        self.session_key = None
         self.ended = False
+        self.recheck_pending = False
         self._groups = set()
         self._registered = False
 
@@ -50,28 +62,71 @@ class LiveSocket(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         self.subprotocol = self.chosen_subprotocol()
         if user is None or not user.is_authenticated or self.subprotocol is None:
+            if self.subprotocol is not None:
+                await refusals.record(self.scope, refusals.NOT_SIGNED_IN)
             # Refused in the handshake: the browser sees a failed connection, nothing leaks.
             await self.close()
             return False
         self.user = user
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
         self.loop = asyncio.get_running_loop()
         await self.accept(self.subprotocol)
         relay.attach_loop(self.loop)
         sessions.register(self)
         self._registered = True
-        if self.speaks_json:
-            await self.send_json({"type": "hello", "protocol": ws_protocol.SUBPROTOCOL, "user": user.get_username()})
+        await self.greet()
         return True
+
+    async def greet(self):
+        """The first message once accepted; the monitor sends its own once it knows the domain."""
+        if self.speaks_json:
+            await self.send_json({"type": "hello", "protocol": ws_protocol.SUBPROTOCOL,
+                                  "user": self.user.get_username()})
 
     @property
     def speaks_json(self):
-        return self.subprotocol == ws_protocol.SUBPROTOCOL
+        return self.subprotocol in self.json_subprotocols
 
     async def send_json(self, message):
         await self.send(text_data=json.dumps(message, default=str))
 
-    async def refuse(self, code, error_code, message):
-        """Tell the client why (on virtconsole.v1) and close with an application close code."""
+    async def read_json(self, text_data):
+        """The JSON object in a text frame, or None once the client was told why it is not one.
+
+        Bounded in size and depth before anything walks it: a frame of 100,000
+        nested lists would otherwise end the socket with a RecursionError.
+        """
+        if text_data is None:
+            await self.send_json({"type": "error", "code": "bad_json", "message": self.bad_json_hint})
+            return None
+        if len(text_data) > self.max_json_bytes:
+            await self.send_json({"type": "error", "code": "message_too_large",
+                                  "message": f"A control message is at most {self.max_json_bytes} bytes; this one "
+                                             f"had {len(text_data)}. Send smaller messages."})
+            return None
+        if _nesting(text_data) > MAX_JSON_DEPTH:
+            await self.send_json({"type": "error", "code": "message_too_deep",
+                                  "message": f"A control message nests at most {MAX_JSON_DEPTH} lists or objects "
+                                             "deep; flatten it."})
+            return None
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.send_json({"type": "error", "code": "bad_json", "message": self.bad_json_hint})
+            return None
+        return message
+
+    async def refuse(self, code, error_code, message, audit=None, target=None, permission=None):
+        """Tell the client why (on a JSON socket) and close with an application close code.
+
+        audit: the refusals reason when this is an access refusal (a ticket, a missing permission),
+        recorded once, about target, naming the permission it lacked.
+        """
+        if audit is not None:
+            await refusals.record(self.scope, audit, target=target, user=self.user, permission=permission)
         if self.speaks_json:
             await self.send_json({"type": "error", "code": error_code, "message": message})
         self.ended = True
@@ -98,13 +153,19 @@ class LiveSocket(AsyncWebsocketConsumer):
             relay.detach_loop(self.loop)
 
     async def release(self):
-        """Free what the socket holds (a console stream, a VNC connection)."""
+        """Free what the socket holds (a console stream, a VNC connection, a monitor event watch)."""
 
     async def relay_event(self, message):
         """A libvirt event relayed by domains.libvirt.relay to a group this socket joined."""
 
+    def concerns(self, domain):
+        """Whether a change of permissions on domain may concern this socket (see sessions.recheck_sessions)."""
+        return self.domain is not None and self.domain.pk == domain.pk
+
     async def end_session(self, reason, recheck=False):
         """Close the socket because of reason; with recheck, only if the user lost the permission."""
+        if recheck:
+            self.recheck_pending = False
         if self.ended:
             return
         if recheck and await self.still_allowed():
@@ -114,19 +175,54 @@ class LiveSocket(AsyncWebsocketConsumer):
     async def still_allowed(self):
         return True
 
+    def closing_message(self, reason, message):
+        if self.socket_kind == "events":
+            return {"type": "error", "reason": reason, "code": reason, "message": message}
+        return {"type": "console.closed", "reason": reason, "code": reason, "message": message}
+
+    def closing_code(self, reason):
+        return CLOSE_UNAUTHENTICATED if reason == sessions.LOGGED_OUT else CLOSE_NORMAL
+
     async def end(self, reason, message):
         if self.ended:
             return
         self.ended = True
         if self.speaks_json:
-            await self.send_json({"type": "console.closed" if self.socket_kind != "events" else "error",
-                                  "reason": reason, "code": reason, "message": message})
+            await self.send_json(self.closing_message(reason, message))
         await self.release()
-        await self.close(CLOSE_UNAUTHENTICATED if reason == sessions.LOGGED_OUT else CLOSE_NORMAL)
+        await self.close(self.closing_code(reason))
+
+
+def _nesting(text):
+    """How deep lists and objects nest in JSON text (brackets inside strings do not count)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0  # cannot nest deeper than the limit: skip the walk (the common case)
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 _REASON_WORDS = {
-    sessions.LOGGED_OUT: "You logged out: sign in again to reopen it.",
+    sessions.LOGGED_OUT: "Your session ended (you logged out, or your account or session was ended): "
+                         "sign in again to reopen it.",
     sessions.PERMISSION_LOST: "Your permission for this was withdrawn.",
     "domain_stopped": "The domain stopped.",
     "taken_over": "Someone else took over this console.",
@@ -135,5 +231,4 @@ _REASON_WORDS = {
 
 @database_sync_to_async
 def check_perm(user, permission, target):
-
     return permissions.has_perm(user, permission, target)

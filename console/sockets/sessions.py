@@ -1,13 +1,13 @@
-"""The live sockets of this process, so logout, lost permissions and stopped domains can end them.
+"""The live sockets of this process, so logout, lost permissions, ended accounts and stopped domains can end them.
 
 Sockets live on their own asyncio loop (Daphne's; in tests, each test's),
-while the callers (a logout view, the grants code) run in some thread: the
-ending is scheduled on the socket's loop, and happens within milliseconds.
+while the callers (a logout view, the grants code, a user saved in the admin)
+run in some thread: the ending is scheduled on the socket's loop, and happens
+within milliseconds. The signal receivers are attached in ConsoleConfig.ready().
 """
 
 import asyncio
 import threading
-
 
 LOGGED_OUT = "logged_out"
 PERMISSION_LOST = "permission_lost"
@@ -17,7 +17,7 @@ _lock = threading.Lock()
 
 
 def register(socket):
-    """socket: a LiveSocket with .user, .domain (or None), .loop and async end_session(reason, recheck)."""
+    """socket: a LiveSocket with .user, .domain (or None), .session_key, .loop and async end_session(reason, recheck)."""
     with _lock:
         _sockets[id(socket)] = socket
 
@@ -28,7 +28,7 @@ def unregister(socket):
 
 
 def live_sockets(user=None, domain=None, kind=None):
-    """The registered sockets of user (a User or user id), on domain (a Domain), of kind ("events", "serial", "vnc")."""
+    """The registered sockets of user (a User or user id), on domain (a Domain), of kind ("events", "serial", ...)."""
     user_id = getattr(user, "pk", user)
     with _lock:
         sockets = list(_sockets.values())
@@ -42,8 +42,12 @@ def live_sockets(user=None, domain=None, kind=None):
 
 def _schedule(socket, reason, recheck):
     loop = socket.loop
-    if loop.is_closed():
+    if loop is None or loop.is_closed():
         return
+    if recheck:
+        if socket.recheck_pending:
+            return  # one recheck already queued covers this change too (a host grant lists every domain)
+        socket.recheck_pending = True
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
@@ -62,15 +66,41 @@ def close_sessions(user=None, domain=None, reason=PERMISSION_LOST):
     return len(matched)
 
 
+def close_sessions_of_session(session_key, reason=LOGGED_OUT):
+    """End every live socket opened with the given Django session; returns how many were told."""
+    with _lock:
+        matched = [s for s in _sockets.values() if session_key and s.session_key == session_key]
+    for socket in matched:
+        _schedule(socket, reason, recheck=False)
+    return len(matched)
+
+
 def recheck_sessions(user=None, domain=None):
-    """Re-check permissions of the matching sockets: consoles that lost theirs close, event sockets forget
-    what they may no longer see. For the grants code to call after a grant changes."""
-    matched = live_sockets(user, domain)
+    """Re-check permissions of the user's sockets that domain concerns: consoles and monitors that lost theirs
+    close, event sockets forget what they may no longer see. For the grants code to call after a grant changes."""
+    matched = [s for s in live_sockets(user) if domain is None or s.concerns(domain)]
     for socket in matched:
         _schedule(socket, PERMISSION_LOST, recheck=True)
     return len(matched)
 
 
+# --- signal receivers (attached in ConsoleConfig.ready) ---
+
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
         close_sessions(user=user, reason=LOGGED_OUT)
+
+
+def on_user_saved(sender, instance, **kwargs):
+    """A deactivated account keeps no open socket: is_active=False ends them all."""
+    if not instance.is_active:
+        close_sessions(user=instance.pk, reason=LOGGED_OUT)
+
+
+def on_user_deleted(sender, instance, **kwargs):
+    close_sessions(user=instance.pk, reason=LOGGED_OUT)
+
+
+def on_session_deleted(sender, instance, **kwargs):
+    """A deleted session (flushed, cleared by an administrator) takes the sockets opened with it along."""
+    close_sessions_of_session(instance.session_key, reason=LOGGED_OUT)

@@ -109,3 +109,31 @@ MESSAGES = [
 ]
 
 MESSAGE_TYPES = {message.type: message for message in MESSAGES}
+
+# The codes an `error` message carries (append-only as the messages are). The
+# socket stays open after those marked "stays open"; a refusal closes it.
+ERROR_CODES = {
+    "bad_json": "The text frame is not a JSON object with a 'type'; the socket stays open.",
+    "unknown_message": "The message type is not one this socket knows; the socket stays open.",
+    "message_too_large": "The text frame is longer than the socket accepts (128 KiB; the QEMU monitor 1 MiB); "
+                         "it was ignored and the socket stays open.",
+    "message_too_deep": "The JSON nests lists or objects more than 16 deep; it was ignored and the socket stays open.",
+    "too_many": "The subscription would pass 2,000 domains; the socket stays open.",
+    "input_too_large": "A serial input frame is over 64 KiB; it was dropped and the console stays open.",
+    "input_backlog": "The guest has not read 256 KiB of earlier serial input yet; input is dropped (told once) "
+                     "until it has, and the console stays open.",
+    "not_found": "No such domain, or the user may not see it (close 4004).",
+    "permission_denied": "The user lacks the permission the message names (close 4003).",
+    "ticket_forged": "The console ticket is not one the server issued (close 4003).",
+    "ticket_reused": "The console ticket was used already (close 4003).",
+    "ticket_expired": "The console ticket is older than 30 seconds (close 4003).",
+    "ticket_wrong_user": "The console ticket was issued to another user (close 4003).",
+    "ticket_wrong_console": "The console ticket is for another domain or console kind (close 4003).",
+    "console_busy": "Someone else holds the console (close 4009).",
+    "console_failed": "The console could not be opened; the message says why (close 4010).",
+    "logged_out": "The session ended: the user logged out, was deactivated or deleted, or the session was deleted "
+                  "(close 4001).",
+    "permission_lost": "A grant was revoked and the socket may no longer show this (events: trimmed; "
+                       "consoles: closed).",
+}
+

@@ -28,6 +28,10 @@ CLOSED_ERROR = "error"
 CLOSED_HANGUP = "hangup"
 
 RECV_CHUNK = 64 * 1024
+# Bytes for the guest that the console stream did not take yet. A guest reads
+# its serial line at the speed of its UART (a few KiB/s under TCG): what is
+# typed or pasted fits easily, a flood is refused instead of held in memory.
+MAX_PENDING_INPUT = 256 * 1024
 # The VNC server's socket send buffer (see _vnc_socket).
 VNC_SEND_BUFFER = 4 << 20
 
@@ -151,12 +155,21 @@ class SerialStream:
         return CLOSED_TAKEN_OVER if self.taken_over else CLOSED_HANGUP
 
     def write(self, data):
-        """Queue bytes for the guest; sent now if the stream takes them."""
+        """Queue bytes for the guest, sent now if the stream takes them; False (nothing queued) when the
+        bytes the guest has not read yet would pass MAX_PENDING_INPUT."""
         with self._lock:
             if self._closed or self._stream is None:
-                return
+                return True
+            if len(self._pending) + len(data) > MAX_PENDING_INPUT:
+                return False
             self._pending += data
         self._flush()
+        return True
+
+    @property
+    def pending(self):
+        """How many bytes wait for the guest to read them."""
+        return len(self._pending)
 
     def _flush(self):
         with self._lock:

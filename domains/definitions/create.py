@@ -170,7 +170,14 @@ def new_domain_xml(spec, offer, disk_path=None):
     if spec.domain_type != "test":
         add_serial(document)
         add_console(document)
-        set_graphics(document, "vnc", "127.0.0.1")
+        if offer.embedded:
+            # The console reaches an embedded guest's screen through libvirt (openGraphics), so it
+            # listens nowhere: a TCP port would be a VNC server without auth for every local user.
+            graphics = set_graphics(document, "vnc")
+            graphics.attrib.pop("autoport", None)
+            graphics.append(etree.Element("listen", type="none"))
+        else:
+            set_graphics(document, "vnc", "127.0.0.1")
     return document.to_xml()
 
 

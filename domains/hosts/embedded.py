@@ -103,7 +103,9 @@ def demo_domain_xml(guest_dir, name=DEMO_DOMAIN_NAME):
     <channel type='unix'>
       <target type='virtio' name='org.qemu.guest_agent.0'/>
     </channel>
-    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
+    <graphics type='vnc'>
+      <listen type='none'/>
+    </graphics>
     <video>
       <model type='vga'/>
     </video>

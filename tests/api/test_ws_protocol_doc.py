@@ -32,3 +32,8 @@ def test_every_route_and_close_code_is_documented():
 def test_message_types_are_unique_and_directions_known():
     assert len(ws_protocol.MESSAGE_TYPES) == len(ws_protocol.MESSAGES)
     assert {m.direction for m in ws_protocol.MESSAGES} <= {ws_protocol.SERVER, ws_protocol.CLIENT}
+
+
+def test_every_error_code_is_documented():
+    for code in ws_protocol.ERROR_CODES:
+        assert f"| `{code}` |" in DOC, f"error code {code} is missing from docs/websocket-protocol.md"

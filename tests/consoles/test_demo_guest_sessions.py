@@ -102,7 +102,7 @@ async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, a
 async def test_logging_out_closes_open_consoles_within_a_second(connect, admin, demo):
     comm = await open_serial(connect, admin, demo)
     started = time.monotonic()
-    sessions._logged_out(sender=None, request=None, user=admin)
+    sessions.on_logout(sender=None, request=None, user=admin)
     while True:
         message = await comm.receive_output(timeout=2)
         if message["type"] == "websocket.close":
