@@ -40,7 +40,7 @@ def refused(exc):
             {"kind": p.kind, "index": p.index, "option": p.option, "message": p.message, "alternative": p.alternative}
             for p in exc.problems
         ]
-    status = 409 if exc.code == "stale" else 502 if exc.code == "libvirt_refused" else 400
+    status = {"stale": 409, "libvirt_refused": 502, "definition_policy": 403}.get(exc.code, 400)
     return error_response(status, exc.code, exc.message, fields or None)
 
 

@@ -13,6 +13,7 @@ import libvirt
 from domains.access import audit
 from domains.definitions.actions import do_define
 from domains.definitions.models import RevisionSource
+from domains.definitions.policy import DefinitionPolicyRefusal
 from domains.definitions.xml import DefinitionError, diff_lines, parse, unified_diff
 from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError, translated_errors
@@ -125,6 +126,9 @@ def apply_change(user, domain, change, action, needed, source_address=None, revi
     try:
         do_define(user, domain, change.new_xml, reason=change.description, source=source,
                   source_address=source_address)
+    except DefinitionPolicyRefusal as exc:
+        # do_define audited the refusal with its reason: once is the rule.
+        raise ChangeRefused(exc.message, code=exc.code) from exc
     except (DefinitionError, ActionError, VirtError) as exc:
         audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
         raise ChangeRefused(exc.message, code="libvirt_refused") from exc

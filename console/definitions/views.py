@@ -18,6 +18,7 @@ from domains.definitions.actions import (
 from domains.definitions.create import NewDomain, do_create_domain, host_offer
 from domains.definitions.forms import form_edit
 from domains.definitions.models import RevisionSource
+from domains.definitions.policy import DefinitionPolicyRefusal
 from domains.definitions.state import definition_state
 from domains.definitions.xml import (
     MAX_BYTES,
@@ -34,6 +35,11 @@ FAILURES = (DefinitionError, ActionError, VirtError)
 
 def _issues(exc):
     return exc.issues if isinstance(exc, DefinitionError) else [ValidationIssue(exc.message)]
+
+
+def _refused_status(exc):
+    """403 for a change the definition policy refuses (a permission question), 400 for a wrong definition."""
+    return 403 if isinstance(exc, DefinitionPolicyRefusal) else 400
 
 
 def _saved(request, change, done):
@@ -74,7 +80,7 @@ def definition_form(request, uuid, form):
         edit, done = form_edit(form, request.POST)
         change = do_edit(request.user, domain, edit, request.POST.get("reason", ""), source_address=client_address(request))
     except FAILURES as exc:
-        return _page(request, domain, form, _issues(exc), status=400)
+        return _page(request, domain, form, _issues(exc), status=_refused_status(exc))
     _saved(request, change, done)
     return redirect("domain-definition", uuid=domain.uuid)
 
@@ -95,7 +101,7 @@ def definition_xml(request, uuid):
                                source_address=client_address(request))
         except FAILURES as exc:
             # A rejected edit stays in the editor, with its errors next to their lines.
-            return _editor(request, domain, xml, _issues(exc), status=400)
+            return _editor(request, domain, xml, _issues(exc), status=_refused_status(exc))
         _saved(request, change, "Definition saved")
         return redirect("domain-definition-xml", uuid=domain.uuid)
     try:
@@ -190,7 +196,7 @@ def host_domain_create(request, host_id):
         try:
             change = do_create_domain(request.user, host, _new_domain(request.POST), client_address(request))
         except FAILURES as exc:
-            issues, status = _issues(exc), 400
+            issues, status = _issues(exc), _refused_status(exc)
         else:
             messages.success(request, f"Domain '{change.domain.name}' created.")
             return redirect("domain-definition", uuid=change.domain.uuid)
@@ -214,7 +220,7 @@ def host_domain_import(request, host_id):
             change = do_define(request.user, host, xml, request.POST.get("reason", ""), RevisionSource.IMPORT,
                                client_address(request))
         except FAILURES as exc:
-            issues, status = _issues(exc), 400
+            issues, status = _issues(exc), _refused_status(exc)
             xml = xml.decode("utf-8", "replace") if isinstance(xml, bytes) else xml
         else:
             messages.success(request, f"Domain '{change.domain.name}' imported.")

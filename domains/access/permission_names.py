@@ -54,6 +54,10 @@ HOST_PERMISSIONS = {
     "manage_hosts": "Add, change and remove hosts; setting or changing a host's URI needs a global grant.",
     "monitor_host": "Run QEMU monitor commands that name host files, file descriptors, processes or network "
                     "endpoints (dump-guest-memory, migrate, screendump, chardev-add, ...): QEMU opens them as root.",
+    # Host-equivalent: libvirtd and QEMU open whatever a definition names as root.
+    "host_resources": "Name host resources in a definition: host files and block devices, emulator, firmware, "
+                      "kernel and NVRAM paths, character devices on host paths or sockets, host devices, "
+                      "filesystem passthrough, qemu: elements, other hosts' storage, displays beyond loopback.",
 }
 
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS}

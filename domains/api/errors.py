@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from domains.access import audit, permissions
+from domains.definitions.policy import DefinitionPolicyRefusal
 from domains.definitions.xml import DefinitionError
 from domains.hosts.actions import HostError
 from domains.libvirt.adapter import VirtError
@@ -30,6 +31,10 @@ def api_exception_handler(exc, context):
         return error_response(status.HTTP_404_NOT_FOUND, "not_found", "No such object, or you may not see it.")
     if isinstance(exc, ActionError):
         return error_response(status.HTTP_409_CONFLICT if exc.code == "action_failed" else 400, exc.code, exc.message)
+    if isinstance(exc, DefinitionPolicyRefusal):
+        # Audited by the define it refused; each offending element with its line, and the permission needed.
+        return error_response(status.HTTP_403_FORBIDDEN, exc.code, exc.message,
+                              {"xml": exc.as_dicts(), "permission": exc.permission})
     if isinstance(exc, DefinitionError):
         # Each problem with its line, column and element path, as POST /api/v1/domain-xml/validate lists them.
         return error_response(status.HTTP_400_BAD_REQUEST, "invalid_definition", exc.message, {"xml": exc.as_dicts()})

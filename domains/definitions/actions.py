@@ -16,6 +16,7 @@ from django.db import OperationalError, close_old_connections, transaction
 
 from domains.access import audit
 from domains.definitions.models import DefinitionRevision, RevisionSource
+from domains.definitions.policy import check_change
 from domains.definitions.xml import (
     DefinitionError,
     DomainDocument,
@@ -226,7 +227,8 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
     """Define xml_text on a Domain (change, 'write') or a Host (create, 'define_domains'); a DefinitionChange.
 
     Raises DefinitionError (unsafe, malformed, schema-invalid, duplicate or refused by libvirt: nothing
-    changed), PermissionDenied, VirtError (host trouble) or DefinitionNotStored (libvirt put back).
+    changed; DefinitionPolicyRefusal when it names host resources the user may not), PermissionDenied,
+    VirtError (host trouble) or DefinitionNotStored (libvirt put back). Every refusal is audited once.
     """
     host, domain = _target(target)
     action = "domain.define" if domain is not None else "domain.create"
@@ -248,14 +250,24 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
                                       "outside the console. Import the XML on the host's page to define it again.")
             previous_xml = None
             if previous is not None:
-                ensure_first_revision(domain, previous)
                 with translated_errors():
                     previous_xml = previous.XMLDesc(INACTIVE_SECURE)
-                if secure_xml is None:
-                    _carry_secrets(document, previous_xml)
+            # The one place every definition change passes: judged against what is defined now,
+            # before anything is written.
+            check_change(user, target, previous_xml, document)
+            if previous is not None:
+                ensure_first_revision(domain, previous)
+            if previous_xml is not None and secure_xml is None:
+                _carry_secrets(document, previous_xml)
+            # Intent first: a define can take the process down (libvirt probes the emulator it names),
+            # and the log must still say who tried what. The outcome follows as its own entry.
+            audit.record(user, action, target, params, outcome="started", source_address=source_address)
             dom = _define(conn, document.to_xml())
-        except DefinitionError as exc:
-            audit.record(user, action, target, params, outcome=f"refused: {exc.message}",
+        except (DefinitionError, VirtError) as exc:
+            # libvirt's internal errors too (e.g. an emulator it could not probe): a refused define is
+            # audited with its reason, whatever refused it.
+            outcome = "refused" if isinstance(exc, DefinitionError) else "failed"
+            audit.record(user, action, target, params, outcome=f"{outcome}: {exc.message}",
                          source_address=source_address)
             raise
         with translated_errors():

@@ -139,10 +139,12 @@ def _check(spec, offer):
 
 
 def new_domain_xml(spec, offer, disk_path=None):
-    """The definition, assembled with the same lossless edits the forms use."""
+    """The definition, assembled with the same lossless edits the forms use.
+
+    No <emulator>: libvirt fills in the host's default one, and naming a program is host-level.
+    """
     firmware = " firmware='efi'" if spec.firmware == "efi" else ""
     machine = f" machine='{spec.machine}'" if spec.machine and offer.machines.get(spec.arch) else ""
-    emulator = f"\n    <emulator>{offer.emulator}</emulator>" if offer.emulator and spec.domain_type != "test" else ""
     features = "\n  <features>\n    <acpi/>\n    <apic/>\n  </features>" if spec.arch in ("x86_64", "i686") else ""
     document = parse(f"""<domain type='{spec.domain_type}'>
   <name>{spec.name}</name>
@@ -153,7 +155,7 @@ def new_domain_xml(spec, offer, disk_path=None):
     <boot dev='hd'/>
   </os>{features}
   <clock offset='utc'/>
-  <devices>{emulator}
+  <devices>
   </devices>
 </domain>
 """)

@@ -335,3 +335,82 @@ def test_each_routes_declaration_tells_the_truth(case):
     assert case.need in declared, (f"{case.method} {routes[case.key].pattern} declares {sorted(declared)} but is "
                                    f"checked against '{case.need}': make the declaration say so "
                                    "(route_permission(GET=..., POST=...) for different methods)")
+
+
+# --- the definition policy: `write` on a domain never names host resources ---
+
+HOST_DISK = ("<disk type='file' device='disk'><source file='/etc/shadow'/><target dev='vda' bus='virtio'/></disk>")
+POLICY_CASES = [
+    api("api-domain-xml", "PUT", "/api/v1" + D + "/xml", "write"),
+    page("domain-definition-xml", "POST", D + "/definition/xml/", "write", ok=302),
+    api("api-revision-rollback", "POST", "/api/v1" + D + "/revisions/{r}/rollback", "write"),
+    page("domain-definition-rollback", "POST", D + "/definition/history/{r}/rollback/", "write", ok=302),
+    api("api-host-domains", "POST", "/api/v1/hosts/{h}/domains", "define_domains", "host", ok=201),
+    api("qemu-api-commandline", "POST", "/api/qemu/v1" + D + "/commandline", "monitor_admin",
+        body={"args": ["-msg", "timestamp=on"]}),
+]
+
+
+def _with_host_disk(xml):
+    return xml.replace("</os>", "</os><devices>" + HOST_DISK + "</devices>", 1) if "<devices" not in xml else \
+        xml.replace("</devices>", HOST_DISK + "</devices>", 1)
+
+
+def _policy_world(world):
+    """A revision with a host disk to roll back to (made and taken back by the admin); the XML to send."""
+    from django.test import Client
+
+    from domains.definitions.actions import do_define
+
+    target, admin = world["target"], world["people"]["admin"]
+    current = Client()
+    current.force_login(admin)
+    plain = current.get(f"/api/v1/domains/{target.uuid}/xml").json()["xml"]
+    with_disk = do_define(admin, target, _with_host_disk(plain)).revision.number
+    do_define(admin, target, plain)
+    new_domain = (plain.replace("vm0000", "vm-new").replace(str(target.uuid), "00000000-0000-4000-8000-0000000000ff"))
+    return {"r": with_disk, "xml": _with_host_disk(plain), "new": _with_host_disk(new_domain)}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case", POLICY_CASES, ids=[c.id for c in POLICY_CASES])
+def test_each_definition_route_refuses_host_resources_to_all_but_host_administrators(client, world, case, persona):
+    from domains.access.models import AuditEntry
+    from domains.definitions.policy import HOST_RESOURCES
+
+    made = _policy_world(world)
+    before = world["target"].revisions.count()
+    if persona != "anonymous":
+        client.force_login(world["people"][persona])
+    path = _format(case.path, world).replace("{r}", str(made["r"]))
+    body = {"xml": made["new"] if case.scope == "host" else made["xml"]} if "rollback" not in path else {}
+    body = case.body or body
+    if case.api:
+        answer = client.generic(case.method, path, data=__import__("json").dumps(body),
+                                content_type="application/json")
+    else:
+        answer = client.post(path, body)
+    outcome, permission = expected(case, persona)
+    text = html.unescape(answer.content.decode(errors="replace"))
+    where = f"{case.method} {path} as {persona}: {answer.status_code} {text[:300]}"
+    if outcome == "ok" and persona != "admin":
+        # Allowed the route, refused the host reference: by the policy, audited once, nothing changed.
+        if case.key == "domain-definition-rollback":  # the history page shows why, after the redirect
+            assert answer.status_code == 302, where
+            text = html.unescape(client.get(answer["Location"]).content.decode())
+        else:
+            assert answer.status_code == 403, where
+        assert HOST_RESOURCES in text, where
+        if case.api:
+            assert answer.json()["code"] == "definition_policy", where
+        assert world["target"].revisions.count() == before, where
+        assert AuditEntry.objects.filter(actor_name=world["people"][persona].username,
+                                         outcome__contains=HOST_RESOURCES).count() == 1, where
+    elif outcome == "ok":
+        assert answer.status_code == case.ok, where
+    elif outcome == "login":
+        assert answer.status_code in (302, 403), where
+    elif outcome == "404":
+        assert answer.status_code == 404, where
+    else:
+        assert answer.status_code == 403 and f"'{permission}'" in text, where
