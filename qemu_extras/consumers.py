@@ -23,9 +23,9 @@ from django.http import Http404
 
 from console.sockets import sessions
 from domains.access import permissions
+from domains.access.lookups import libvirt_domain, visible
 from domains.access.permissions import route_permission
 from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import lookup
 from domains.lifecycle.models import Domain
 from qemu_extras import qemu_calls
 from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
@@ -44,17 +44,20 @@ MAX_FILTER = 200
 @database_sync_to_async
 def _domain_for(user, uuid):
     """(Domain, None) when user may use the monitor; (None, close code) otherwise."""
-    domain = permissions.restrict(Domain.objects.select_related("host"), user).filter(uuid=uuid, gone=False).first()
-    if domain is None:
+    try:
+        domain = visible(user, Domain, uuid, "monitor_read")
+    except Http404:
         return None, CLOSE_NOT_FOUND
-    if not permissions.has_perm(user, "monitor_read", domain):
+    except permissions.PermissionDenied:
         return None, CLOSE_REFUSED
+    if domain.gone:  # a gone domain has no monitor to talk to
+        return None, CLOSE_NOT_FOUND
     return domain, None
 
 
 def _running_dom(domain):
     """(virDomain, running) of a Domain row."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         return dom, bool(dom.isActive())
 
@@ -125,7 +128,7 @@ class MonitorSocket(AsyncWebsocketConsumer):
 
     async def send_schema(self):
         try:
-            schema = await asyncio.to_thread(lambda: qemu_calls.qmp_schema(self.domain, lookup(self.domain)))
+            schema = await asyncio.to_thread(lambda: qemu_calls.qmp_schema(self.domain, libvirt_domain(self.domain)))
         except VirtError as exc:
             await self.send_json({"type": "error", "code": "no_schema", "message": exc.message})
             return

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import libvirt
 
 from domains.access import audit
+from domains.access.lookups import libvirt_domain
 from domains.definitions.actions import do_define
 from domains.definitions.models import RevisionSource
 from domains.definitions.xml import DefinitionError, diff_lines, parse, unified_diff
+from domains.errors import ConsoleError
 from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import ActionError, lookup
+from domains.lifecycle.actions import ActionError
 from qemu_extras import generic_equivalents
 from qemu_extras.commandline_checks import check_commandline
 from qemu_extras.namespace_edits import read_namespace, write_namespace
@@ -26,14 +28,21 @@ COMMANDLINE_PERMISSIONS = ("monitor_admin", "write")
 REWRITE_PERMISSIONS = ("write",)
 
 
-class ChangeRefused(Exception):
-    """A change that is not defined: problems (commandline_checks.Problem) or a message say why."""
+class ChangeRefused(ConsoleError):
+    """A change that is not defined: problems (commandline_checks.Problem) or a message say why.
+
+    A stale digest conflicts (409), libvirt's refusal is libvirt's (502), any other check asks for a change (400).
+    """
 
     def __init__(self, message, problems=(), code="refused"):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, code, 409 if code == "stale" else 502 if code == "libvirt_refused" else 400)
         self.problems = list(problems)
-        self.code = code
+        if self.problems:
+            self.fields = {"problems": [
+                {"kind": p.kind, "index": p.index, "option": p.option, "message": p.message,
+                 "alternative": p.alternative}
+                for p in self.problems
+            ]}
 
 
 @dataclass
@@ -68,7 +77,7 @@ def digest(xml_text):
 
 def inactive_xml(domain):
     """The persistent definition of a Domain as libvirt writes it, without secrets (do_define keeps them)."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         return dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
 

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from domains.access.lookups import client_address, visible_domain
+from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.xml import DefinitionError
 from domains.libvirt.adapter import VirtError
+from domains.lifecycle.models import Domain
 from qemu_extras import definition_changes
 from qemu_extras.definition_changes import ChangeRefused
 from qemu_extras.namespace_edits import (
@@ -22,7 +23,7 @@ from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 @route_permission("monitor_read", note="each command then needs what the command policy says")
 @require_GET
 def monitor_page(request, uuid):
-    domain = visible_domain(request.user, uuid, "monitor_read")
+    domain = visible(request.user, Domain, uuid, "monitor_read")
     return render(request, "qemu_extras/monitor.html", {
         "domain": domain, "subprotocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION,
     })
@@ -73,7 +74,7 @@ def _form_values(namespace):
                                 "as any monitor command")
 @require_http_methods(["GET", "POST"])
 def commandline_page(request, uuid):
-    domain = visible_domain(request.user, uuid, "write")
+    domain = visible(request.user, Domain, uuid, "write")
     context = {"domain": domain, "behaviors": DEPRECATION_BEHAVIORS, "property_types": PROPERTY_TYPES,
                "problems": [], "change": None, "error": ""}
     try:
@@ -103,7 +104,7 @@ def commandline_page(request, uuid):
 @route_permission("write")
 @require_http_methods(["GET", "POST"])
 def rewrite_page(request, uuid, index):
-    domain = visible_domain(request.user, uuid, "write")
+    domain = visible(request.user, Domain, uuid, "write")
     try:
         if request.method == "POST":
             change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),

@@ -18,11 +18,12 @@ from domains.access.grants import (
     find_holder,
     visible_grants,
 )
-from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.lookups import client_address, visible
 from domains.access.models import Grant, Role
 from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
 from domains.access.permissions import route_permission
 from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
 
 AUDIT_PAGE_SIZE = 100
 
@@ -49,7 +50,7 @@ def _grant_from_form(request, domain=None, host=None):
 @route_permission("manage_grants", note="on the domain")
 @require_http_methods(["GET", "POST"])
 def domain_access(request, uuid):
-    domain = visible_domain(request.user, uuid, "manage_grants")
+    domain = visible(request.user, Domain, uuid, "manage_grants")
     if request.method == "POST":
         _grant_from_form(request, domain=domain)
         return redirect("domain-access", uuid=domain.uuid)
@@ -64,7 +65,7 @@ def domain_access(request, uuid):
 @route_permission("manage_grants", note="on the host")
 @require_http_methods(["GET", "POST"])
 def host_access(request, host_id):
-    host = visible_host(request.user, host_id, "manage_grants")
+    host = visible(request.user, Host, host_id, "manage_grants")
     if request.method == "POST":
         _grant_from_form(request, host=host)
         return redirect("host-access", host_id=host.pk)
@@ -150,7 +151,7 @@ def audit_log(request):
 @route_permission("read", note="on the domain")
 @require_GET
 def domain_audit(request, uuid):
-    domain = visible_domain(request.user, uuid, "read")
+    domain = visible(request.user, Domain, uuid, "read")
     rows = audit.visible_entries(request.user).filter(target_type="domain", target_id=str(domain.pk))
     return _audit_page(request, rows, domain=domain)
 

@@ -5,12 +5,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
-from domains.access.lookups import client_address
+from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.daemon.actions import (
+    DAEMON_SEEN_THROUGH,
     DEFAULT_SERVER,
     DaemonSettingsError,
-    daemon_host,
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
@@ -19,6 +19,7 @@ from domains.daemon.actions import (
     revisions_of,
 )
 from domains.daemon.models import DaemonRevisionReason
+from domains.hosts.models import Host
 
 # Form groups: the form fields of each, and where they go in a settings patch.
 COUNT_GROUPS = {
@@ -123,13 +124,13 @@ def _page(request, host, status=200, form_error="", form=None):
 @require_GET
 @route_permission("daemon_read", note="on the host")
 def host_daemon(request, host_id):
-    return _page(request, daemon_host(request.user, host_id, "daemon_read"))
+    return _page(request, visible(request.user, Host, host_id, "daemon_read", DAEMON_SEEN_THROUGH))
 
 
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_apply(request, host_id):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     try:
         patch = patch_from_form(request.POST)
         revision = do_apply_daemon_settings(request.user, host, patch, client_address(request),
@@ -148,7 +149,7 @@ def host_daemon_apply(request, host_id):
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_disconnect(request, host_id, client_id):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
     try:
         do_disconnect_client(request.user, host, server, client_id, client_address(request))
@@ -161,7 +162,7 @@ def host_daemon_disconnect(request, host_id, client_id):
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_tls_reload(request, host_id):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
     try:
         do_reload_tls(request.user, host, server, client_address(request))

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
-from domains.access.lookups import client_address, visible_host
+from domains.access.lookups import client_address, visible
 from domains.hosts.actions import HostError, do_add_host, do_remove_host, do_update_host
 from domains.hosts.models import Host
 from domains.libvirt import adapter
@@ -31,7 +31,7 @@ def host_add(request):
 
 @require_POST
 def host_update(request, host_id):
-    host = visible_host(request.user, host_id)
+    host = visible(request.user, Host, host_id)
     try:
         do_update_host(request.user, host, name=request.POST.get("name"), uri=request.POST.get("uri"),
                        enabled=request.POST.get("enabled") == "on", source_address=client_address(request))
@@ -43,7 +43,7 @@ def host_update(request, host_id):
 
 @require_POST
 def host_remove(request, host_id):
-    host = visible_host(request.user, host_id)
+    host = visible(request.user, Host, host_id)
     try:
         do_remove_host(request.user, host, source_address=client_address(request))
         messages.success(request, f"Host '{host.name}' removed.")

@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
 from domains.access import permissions
+from domains.errors import ConsoleError
 
 log = logging.getLogger("virtconsole.audit")
 
@@ -163,12 +164,13 @@ def verify_chain(batch=2000):
             last_id = entry.id
 
 
-class AuditFilterError(Exception):
+class AuditFilterError(ConsoleError):
     """A filter value that cannot be used; message says which and what would work."""
 
+    code = "invalid"
+
     def __init__(self, message, field):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, fields={field: [message]})
         self.field = field
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import libvirt
 
+from domains.errors import ConsoleError
 from domains.libvirt import events as libvirt_events
 
 log = logging.getLogger(__name__)
@@ -18,13 +19,17 @@ log = logging.getLogger(__name__)
 libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
 
 
-class VirtError(Exception):
-    """A libvirt failure, carrying libvirt's own words for the user."""
+class VirtError(ConsoleError):
+    """A libvirt failure, carrying libvirt's own words for the user; .code is libvirt's error number."""
+
+    status = 502
 
     def __init__(self, message, code=None):
         super().__init__(message)
-        self.message = message
         self.code = code
+
+    def as_api_error(self):
+        return self.status, "libvirt_error", self.message, None
 
     @classmethod
     def from_libvirt(cls, exc):
@@ -202,6 +207,21 @@ def connection_for(host):
     for hook in _new_connection_hooks:
         hook(connection)
     return connection
+
+
+def lookup_domain(host, uuid, name):
+    """The virDomain with uuid (a uuid.UUID) on host; VirtError if the host or the domain is not there."""
+    conn = connection_for(host).get()
+    try:
+        with translated_errors():
+            return conn.lookupByUUID(uuid.bytes)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_DOMAIN:
+            raise VirtError(
+                f"Domain '{name}' no longer exists on host '{host}': it was undefined outside the console.",
+                exc.code,
+            ) from exc
+        raise
 
 
 def forget_host(host_id):

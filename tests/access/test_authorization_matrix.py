@@ -250,9 +250,9 @@ def _format(value, world):
 
 
 def _set_running(domain, running):
-    from domains.lifecycle.actions import lookup
+    from domains.access.lookups import libvirt_domain
 
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     if running and not dom.isActive():
         dom.create()
     elif not running and dom.isActive():
