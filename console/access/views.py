@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from console.redirects import redirect_back
 from domains.access import audit, permissions
 from domains.access.grants import (
     GrantError,
@@ -109,7 +110,7 @@ def grant_revoke(request, grant_id):
     label = str(grant)
     do_revoke(request.user, grant, source_address=client_address(request))
     messages.success(request, f"Revoked {label}.")
-    return redirect(request.POST.get("next") or "access-index")
+    return redirect_back(request, "access-index")
 
 
 @route_permission(GET=AUTHENTICATED, POST="manage_grants", note="POST defines a role: manage_grants everywhere")
@@ -159,22 +160,28 @@ def domain_audit(request, uuid):
 @route_permission(AUTHENTICATED, note="one's own grants and API token")
 @require_http_methods(["GET", "POST"])
 def account(request):
+    new_token = None
     if request.method == "POST":
         if request.POST.get("token") == "create":
             Token.objects.filter(user=request.user).delete()
-            token = Token.objects.create(user=request.user)
+            new_token = Token.objects.create(user=request.user)
             audit.record(request.user, "token.create", source_address=client_address(request))
-            # Shown once: only its holder needs it, and the page cannot show it again later.
-            messages.success(request, f"New API token: {token.key} (copy it now; it is shown only once).")
         elif request.POST.get("token") == "revoke":
             removed, _ = Token.objects.filter(user=request.user).delete()
             audit.record(request.user, "token.revoke", outcome="ok" if removed else "no token",
                          source_address=client_address(request))
             messages.success(request, "API token revoked." if removed else "You had no API token.")
-        return redirect("account")
+        if new_token is None:
+            return redirect("account")
     own = Grant.objects.filter(user=request.user).select_related("role", "domain__host", "host")
     through_groups = Grant.objects.filter(group__user=request.user).select_related("role", "group", "domain__host",
                                                                                     "host")
     token = Token.objects.filter(user=request.user).first()
-    return render(request, "access/account.html", {"own": own, "through_groups": through_groups,
-                                            "token_created": token.created if token else None})
+    # A new token is shown once, in the answer to the POST that made it: never in the messages
+    # cookie (readable by whatever reads the browser's cookies) and never stored to be shown again.
+    page = render(request, "access/account.html", {"own": own, "through_groups": through_groups,
+                                                   "token_created": token.created if token else None,
+                                                   "new_token": new_token.key if new_token else None})
+    if new_token is not None:
+        page["Cache-Control"] = "no-store"
+    return page
