@@ -7,10 +7,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.xml import DefinitionError
-from domains.libvirt.adapter import VirtError
+from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
 from qemu_extras import definition_changes
-from qemu_extras.definition_changes import ChangeRefused
 from qemu_extras.namespace_edits import (
     DEPRECATION_BEHAVIORS,
     PROPERTY_TYPES,
@@ -94,10 +93,8 @@ def commandline_page(request, uuid):
             return redirect("domain-detail", uuid=domain.uuid)
         change = definition_changes.propose_namespace(domain, namespace)
         context.update(change=change, digest=change.old_digest)
-    except ChangeRefused as exc:
-        context.update(error=exc.message, problems=exc.problems, digest=request.POST.get("digest", ""))
-    except (DefinitionError, VirtError) as exc:
-        context.update(error=exc.message, digest=request.POST.get("digest", ""))
+    except ConsoleError as exc:
+        context.update(error=exc.message, problems=getattr(exc, "problems", ()), digest=request.POST.get("digest", ""))
     return render(request, "qemu_extras/commandline.html", context)
 
 
@@ -117,6 +114,6 @@ def rewrite_page(request, uuid, index):
             return redirect("domain-detail", uuid=domain.uuid)
         return render(request, "qemu_extras/rewrite.html", {"domain": domain, "change": rewrites[index],
                                                              "index": index})
-    except (ChangeRefused, VirtError) as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         return redirect("domain-detail", uuid=domain.uuid)

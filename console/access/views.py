@@ -12,7 +12,6 @@ from rest_framework.authtoken.models import Token
 from console.redirects import redirect_back
 from domains.access import audit, permissions
 from domains.access.grants import (
-    GrantError,
     do_define_role,
     do_grant,
     do_revoke,
@@ -23,6 +22,7 @@ from domains.access.lookups import client_address, visible
 from domains.access.models import Grant, Role
 from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
 from domains.access.permissions import route_permission
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
 
@@ -42,7 +42,7 @@ def _grant_from_form(request, domain=None, host=None):
         to_user, to_group = find_holder(name if kind == "user" else None, name if kind == "group" else None)
         grant, created = do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
                                   domain=domain, host=host, source_address=client_address(request))
-    except GrantError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         return
     messages.success(request, f"Granted {grant}." if created else f"{grant} existed already.")
@@ -121,7 +121,7 @@ def role_list(request):
             role = do_define_role(request.user, request.POST.get("name"), request.POST.getlist("permissions"),
                                   request.POST.get("description", ""), source_address=client_address(request))
             messages.success(request, f"Role '{role.name}' defined.")
-        except GrantError as exc:
+        except ConsoleError as exc:
             messages.error(request, exc.message)
         return redirect("role-list")
     return render(request, "access/roles.html", {
@@ -133,7 +133,7 @@ def role_list(request):
 def _audit_page(request, rows, domain=None):
     try:
         rows = audit.filter_entries(rows, request.GET)
-    except audit.AuditFilterError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         rows = rows.none()
     page = Paginator(rows.order_by("-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -10,7 +10,6 @@ from domains.access.permissions import route_permission
 from domains.daemon.actions import (
     DAEMON_SEEN_THROUGH,
     DEFAULT_SERVER,
-    DaemonSettingsError,
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
@@ -19,6 +18,7 @@ from domains.daemon.actions import (
     revisions_of,
 )
 from domains.daemon.models import DaemonRevisionReason
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
 
 # Form groups: the form fields of each, and where they go in a settings patch.
@@ -135,7 +135,7 @@ def host_daemon_apply(request, host_id):
         patch = patch_from_form(request.POST)
         revision = do_apply_daemon_settings(request.user, host, patch, client_address(request),
                                             reason=DaemonRevisionReason.CONSOLE)
-    except (FormProblem, DaemonSettingsError) as exc:
+    except (FormProblem, ConsoleError) as exc:
         # The form again, with what was typed and the checker's or libvirt's words.
         return _page(request, host, status=getattr(exc, "status", 400), form_error=getattr(exc, "message", str(exc)),
                      form=request.POST)
@@ -154,7 +154,7 @@ def host_daemon_disconnect(request, host_id, client_id):
     try:
         do_disconnect_client(request.user, host, server, client_id, client_address(request))
         messages.success(request, f"Client {client_id} of {server} was disconnected.")
-    except DaemonSettingsError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-daemon", host_id=host.pk)
 
@@ -167,6 +167,6 @@ def host_daemon_tls_reload(request, host_id):
     try:
         do_reload_tls(request.user, host, server, client_address(request))
         messages.success(request, f"{server} re-read its TLS certificates and CRL.")
-    except DaemonSettingsError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-daemon", host_id=host.pk)

@@ -27,13 +27,11 @@ from domains.definitions.xml import (
 )
 from domains.definitions.xml.device_edits import DISK_BUSES, DISK_CACHES, NIC_MODELS
 from domains.definitions.xml.edits import BOOT_DEVICES
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt.adapter import VirtError
-from domains.lifecycle.actions import ActionError, do_domain_action
+from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.models import Domain
-
-FAILURES = (DefinitionError, ActionError, VirtError)
-
 
 def _issues(exc):
     return exc.issues if isinstance(exc, DefinitionError) else [ValidationIssue(exc.message)]
@@ -76,7 +74,7 @@ def definition_form(request, uuid, form):
             return redirect("domain-definition", uuid=domain.uuid)
         edit, done = form_edit(form, request.POST)
         change = do_edit(request.user, domain, edit, request.POST.get("reason", ""), source_address=client_address(request))
-    except FAILURES as exc:
+    except ConsoleError as exc:
         return _page(request, domain, form, _issues(exc), status=400)
     _saved(request, change, done)
     return redirect("domain-definition", uuid=domain.uuid)
@@ -96,7 +94,7 @@ def definition_xml(request, uuid):
         try:
             change = do_define(request.user, domain, xml, request.POST.get("reason", ""),
                                source_address=client_address(request))
-        except FAILURES as exc:
+        except ConsoleError as exc:
             # A rejected edit stays in the editor, with its errors next to their lines.
             return _editor(request, domain, xml, _issues(exc), status=400)
         _saved(request, change, "Definition saved")
@@ -163,7 +161,7 @@ def definition_rollback(request, uuid, number):
             raise DefinitionError(f"There is no revision {number} of '{domain.name}'.")
         change = do_rollback(request.user, domain, revision, request.POST.get("reason", ""),
                              source_address=client_address(request))
-    except FAILURES as exc:
+    except ConsoleError as exc:
         messages.error(request, f"Rollback to revision {number} failed: {exc}")
         return redirect("domain-definition-history", uuid=domain.uuid)
     _saved(request, change, f"Rolled back to revision {number}")
@@ -192,7 +190,7 @@ def host_domain_create(request, host_id):
     if request.method == "POST":
         try:
             change = do_create_domain(request.user, host, _new_domain(request.POST), client_address(request))
-        except FAILURES as exc:
+        except ConsoleError as exc:
             issues, status = _issues(exc), 400
         else:
             messages.success(request, f"Domain '{change.domain.name}' created.")
@@ -216,7 +214,7 @@ def host_domain_import(request, host_id):
         try:
             change = do_define(request.user, host, xml, request.POST.get("reason", ""), RevisionSource.IMPORT,
                                client_address(request))
-        except FAILURES as exc:
+        except ConsoleError as exc:
             issues, status = _issues(exc), 400
             xml = xml.decode("utf-8", "replace") if isinstance(xml, bytes) else xml
         else:

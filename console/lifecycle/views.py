@@ -6,8 +6,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
+from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError
-from domains.lifecycle.actions import ACTIONS, ActionError, do_domain_action
+from domains.lifecycle.actions import ACTIONS, do_domain_action
 from domains.lifecycle.facts import read_facts
 from domains.lifecycle.listing import list_domains
 from domains.lifecycle.models import Domain
@@ -40,7 +41,7 @@ def domain_action(request, uuid, action):
     options = {"keep_nvram": request.POST.get("keep_nvram") == "on", "confirm_name": request.POST.get("confirm_name")}
     try:
         done = do_domain_action(request.user, domain, action, options, client_address(request))
-    except ActionError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         return redirect("domain-detail", uuid=domain.uuid)
     messages.success(request, done)
