@@ -15,6 +15,15 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR")
 
 
+def seen_by(user, model, seen_through=("getattr",)):
+    """The rows of model (Domain or Host) user may see: those on which they hold any of seen_through."""
+    rows = model.objects.all()
+    seen = permissions.restrict(rows, user, seen_through[0])
+    for other in seen_through[1:]:
+        seen = seen | permissions.restrict(rows, user, other)
+    return seen
+
+
 def visible(user, model, key, permission="getattr", seen_through=("getattr",)):
     """The Domain (by uuid) or Host (by id) that user may see, checked for permission.
 
@@ -23,11 +32,7 @@ def visible(user, model, key, permission="getattr", seen_through=("getattr",)):
     permission is not held. seen_through widens what counts as seeing it: daemon_read alone shows a
     host's daemon.
     """
-    rows = model.objects.all()
-    visible_rows = permissions.restrict(rows, user, seen_through[0])
-    for other in seen_through[1:]:
-        visible_rows = visible_rows | permissions.restrict(rows, user, other)
-    visible_rows = visible_rows.filter(**{LOOKUP_FIELDS[model]: key})
+    visible_rows = seen_by(user, model, seen_through).filter(**{LOOKUP_FIELDS[model]: key})
     if model is Domain:
         # A UUID re-defined after the console marked its first row gone has two rows: the live one wins.
         visible_rows = visible_rows.select_related("host").order_by("gone")

@@ -2,8 +2,7 @@
 
 from rest_framework.generics import GenericAPIView
 
-from domains.access import permissions
-from domains.access.lookups import visible
+from domains.access.lookups import seen_by, visible
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
 
@@ -19,7 +18,7 @@ class ScopedView(GenericAPIView):
     seen_through = ("getattr",)  # the permissions any of which shows an object (see lookups.visible)
 
     def get_queryset(self):
-        return permissions.restrict(self.lookup_model.objects.all(), self.request.user, self.seen_through[0])
+        return seen_by(self.request.user, self.lookup_model, self.seen_through)
 
     def get_object(self, permission="getattr"):
         return visible(self.request.user, self.lookup_model, self.kwargs[self.lookup_url_kwarg], permission,
