@@ -46,10 +46,3 @@ def env_list(name, default):
 def env_str(name, default):
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else raw
-
-
-def env_choice(name, default, choices):
-    value = env_str(name, default)
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(sorted(choices))}.")
-    return value

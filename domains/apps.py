@@ -1,4 +1,4 @@
-"""Django app of the generic core: hosts, domains, the libvirt adapter, actions, API v1."""
+"""Django app of the generic core: hosts, domains, definitions, access, daemon, consoles, the libvirt adapter, API v1."""
 
 from django.apps import AppConfig
 
@@ -8,14 +8,20 @@ class DomainsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Modules that attach themselves when imported, in one place:
-        # libvirt event listeners on every connection (row sync, external
-        # revisions, daemon keepers) and signal receivers (login auditing,
-        # permission cache invalidation).
-        from domains.access import logins, permissions  # noqa: F401
-        from domains.daemon import actions as daemon_actions  # noqa: F401
-        from domains.definitions import events as definition_events  # noqa: F401
-        from domains.lifecycle import inventory  # noqa: F401
-        from domains.access.models import Grant, Role
+        # Importing a module attaches nothing: every listener, receiver and
+        # exit hook of the core is attached here, once per process.
+        from domains.access import logins, permissions
+        from domains.access import models as access_models
+        from domains.daemon import actions as daemon_actions
+        from domains.definitions import events as definition_events
+        from domains.libvirt import adapter, relay
+        from domains.lifecycle import inventory
 
-        permissions.connect_cache_invalidation(Grant, Role)
+        adapter.install()
+        inventory.install()  # lifecycle events keep Domain rows in step
+        definition_events.install()  # DEFINED events become external revisions
+        relay.install()  # events reach the sockets of this process
+        daemon_actions.install()  # keepers hold each daemon on its desired settings
+        logins.install()
+        access_models.install()
+        permissions.connect_cache_invalidation(access_models.Grant, access_models.Role)

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from console.sockets import sessions
+from domains.access import permissions
 from domains.api import ws_protocol
 from domains.libvirt import relay
 
@@ -134,6 +135,5 @@ _REASON_WORDS = {
 
 @database_sync_to_async
 def check_perm(user, permission, target):
-    from domains.access import permissions
 
     return permissions.has_perm(user, permission, target)

@@ -8,8 +8,6 @@ ending is scheduled on the socket's loop, and happens within milliseconds.
 import asyncio
 import threading
 
-from django.contrib.auth.signals import user_logged_out
-from django.dispatch import receiver
 
 LOGGED_OUT = "logged_out"
 PERMISSION_LOST = "permission_lost"
@@ -73,7 +71,6 @@ def recheck_sessions(user=None, domain=None):
     return len(matched)
 
 
-@receiver(user_logged_out, dispatch_uid="virtconsole-close-sessions-on-logout")
-def _logged_out(sender, request, user, **kwargs):
+def on_logout(sender, request, user, **kwargs):
     if user is not None:
         close_sessions(user=user, reason=LOGGED_OUT)

@@ -14,7 +14,9 @@ from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
 from domains.access import permissions
+from domains.access.models import GENESIS_HASH, AuditEntry
 from domains.errors import ConsoleError
+from domains.lifecycle.models import Domain
 
 log = logging.getLogger("virtconsole.audit")
 
@@ -74,7 +76,6 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
     actor is a user, a username string (failed logins) or None (the console itself).
     Parameters whose names say secret (password, token, key, ...) are stored as "[redacted]".
     """
-    from domains.access.models import GENESIS_HASH, AuditEntry
 
     actor_name, actor_row = _actor_fields(actor)
     target_type, target_id, target_label = _target_fields(target)
@@ -142,7 +143,6 @@ class BrokenLink:
 
 def verify_chain(batch=2000):
     """Walk the log oldest first; return (entries checked, the first BrokenLink or None)."""
-    from domains.access.models import GENESIS_HASH, AuditEntry
 
     expected_prev = GENESIS_HASH
     checked = 0
@@ -176,8 +176,6 @@ class AuditFilterError(ConsoleError):
 
 def visible_entries(user):
     """Entries user may read: all with 'read' everywhere; else those about domains and hosts they may read, and their own."""
-    from domains.access.models import AuditEntry
-    from domains.lifecycle.models import Domain
 
     rows = AuditEntry.objects.all()
     held = permissions.held_by(user)
@@ -198,7 +196,6 @@ FILTERS = ("actor", "action", "domain", "host", "outcome", "since", "until")
 
 def filter_entries(rows, params):
     """rows narrowed by the query parameters in params (see FILTERS); AuditFilterError for a bad value."""
-    from domains.lifecycle.models import Domain
 
     if params.get("actor"):
         rows = rows.filter(actor_name=params["actor"])

@@ -6,7 +6,6 @@ from django.contrib.auth.signals import (
     user_logged_out,
     user_login_failed,
 )
-from django.dispatch import receiver
 
 from domains.access import audit
 
@@ -15,18 +14,15 @@ def _address(request):
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
-@receiver(user_logged_in, dispatch_uid="audit-login")
 def _logged_in(sender, request, user, **kwargs):
     audit.record(user, "login", params={"via": sender.__name__ if sender else ""}, source_address=_address(request))
 
 
-@receiver(user_logged_out, dispatch_uid="audit-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit.record(user, "logout", source_address=_address(request))
 
 
-@receiver(user_login_failed, dispatch_uid="audit-login-failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Django already masks the password in credentials; redaction would catch it anyway.
     username = str(credentials.get("username", ""))
@@ -34,6 +30,13 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     audit.record(username or "anonymous", "login.failed", params={"username": username},
                  outcome="locked out" if locked else "wrong username or password",
                  source_address=_address(request))
+
+
+def install():
+    """Send logins, logouts and failed logins to the audit log (called once from DomainsConfig.ready)."""
+    user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
+    user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
+    user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
 
 
 class LoginRateLimit(AxesStandaloneBackend):

@@ -49,10 +49,6 @@ class Role(models.Model):
             raise ValidationError({"permissions": "A role with domain permissions needs 'getattr' too, "
                                                   "or its holders cannot see the domains."})
 
-    @property
-    def permission_set(self):
-        return frozenset(self.permissions)
-
 
 class Grant(models.Model):
     """A role given to one user or one group, on one domain, every domain of one host, or everything."""
@@ -186,6 +182,8 @@ def _seed_after_migrate(sender, apps=None, **kwargs):
     sync_builtin_roles(role_model)
 
 
-post_migrate.connect(_seed_after_migrate, dispatch_uid="domains-builtin-roles")
+def install():
+    """Seed the built-in roles after every migrate and test flush (called once from DomainsConfig.ready)."""
+    post_migrate.connect(_seed_after_migrate, dispatch_uid="domains-builtin-roles")
 
 __all__ = ["AuditEntry", "GENESIS_HASH", "Grant", "Role", "sync_builtin_roles"]

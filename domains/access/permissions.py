@@ -10,7 +10,15 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 
-from domains.access.permission_names import HOST_LEVEL, PERMISSIONS, ROUTE_SENTINELS
+from domains.access.models import Grant
+from domains.access.permission_names import (
+    HOST_LEVEL,
+    PERMISSIONS,
+    ROUTE_PERMISSIONS,
+    ROUTE_SENTINELS,
+)
+from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +66,6 @@ class Held:
         return self.on_host(host_id) | self.by_domain.get(domain_id, set())
 
     def holds(self, permission, target):
-        from domains.hosts.models import Host
-        from domains.lifecycle.models import Domain
 
         if self.everything:
             return True
@@ -90,7 +96,6 @@ class Held:
 
 
 def _load(user):
-    from domains.access.models import Grant
 
     held = Held()
     rows = (
@@ -138,8 +143,6 @@ def has_perm(user, permission, target=None):
 
 def restrict(queryset, user, permission="getattr"):
     """The rows of queryset (Domain or Host) on which user holds permission; no query beyond the cached grants."""
-    from domains.hosts.models import Host
-    from domains.lifecycle.models import Domain
 
     _check_name(permission)
     held = held_by(user)
@@ -228,7 +231,6 @@ def route_permission(permission=None, note="", **by_method):
 
 def declared_permission(callback, key):
     """The declaration of a route: the mark on its view or consumer, else ROUTE_PERMISSIONS[key], else None."""
-    from domains.access.permission_names import ROUTE_PERMISSIONS
 
     for holder in (callback, getattr(callback, "view_class", None), getattr(callback, "cls", None),
                    getattr(callback, "consumer_class", None)):
@@ -244,7 +246,7 @@ def _bump(**kwargs):
 
 
 def connect_cache_invalidation(Grant, Role):
-    """Bump the generation on grant, role and group membership changes (called once by access_models)."""
+    """Bump the generation on grant, role and group membership changes (called once from DomainsConfig.ready)."""
     for model in (Grant, Role):
         post_save.connect(_bump, sender=model, dispatch_uid=f"permissions-bump-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"permissions-bump-delete-{model.__name__}")

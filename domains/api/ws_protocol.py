@@ -109,7 +109,3 @@ MESSAGES = [
 ]
 
 MESSAGE_TYPES = {message.type: message for message in MESSAGES}
-
-
-def server_messages(socket):
-    return [m.type for m in MESSAGES if m.direction == SERVER and socket in m.sockets]

@@ -140,7 +140,6 @@ def forget_host(host_id):
     _last_known.pop(host_id, None)
 
 
-@libvirt_adapter.on_new_connection
 def _keep_daemon_of(connection):
     """Start keeping the daemon of each host the console connects to, if the console can administer it."""
     try:
@@ -150,11 +149,6 @@ def _keep_daemon_of(connection):
     _keeper(connection.host_id, uri)
 
 
-for _existing in libvirt_adapter.open_connections():  # made before this module was imported
-    _keep_daemon_of(_existing)
-
-
-@atexit.register
 def _stop_keepers():
     # Before logging shuts down: a keeper would otherwise report its worker's end as a lost daemon.
     for host_id in list(_kept):
@@ -165,7 +159,11 @@ def _host_removed(sender, instance, **kwargs):
     forget_host(instance.pk)
 
 
-post_delete.connect(_host_removed, sender=Host, dispatch_uid="daemon-keeper-host-removed")
+def install():
+    """Keep every administrable daemon on its desired settings, and stop at exit (called from DomainsConfig.ready)."""
+    libvirt_adapter.on_new_connection(_keep_daemon_of)
+    atexit.register(_stop_keepers)
+    post_delete.connect(_host_removed, sender=Host, dispatch_uid="daemon-keeper-host-removed")
 
 
 # --- the keeper's reports ----------------------------------------------------------------------

@@ -5,14 +5,13 @@ import uuid as uuidlib
 
 from django.db import DatabaseError
 
+from domains.definitions.actions import record_external
 from domains.libvirt import events as libvirt_events
-from domains.lifecycle import inventory  # noqa: F401  (inventory registers the lifecycle callbacks)
 
 log = logging.getLogger(__name__)
 
 
 def _record(host_id, domain_uuid):
-    from domains.definitions.actions import record_external
 
     try:
         record_external(host_id, domain_uuid)
@@ -31,4 +30,7 @@ def on_event(event):
         loop.run_in_executor(None, _record, event["host"], uuidlib.UUID(event["uuid"]))
 
 
-libvirt_events.subscribe(on_event)
+
+def install():
+    """Record DEFINED events as external revisions (called once from DomainsConfig.ready)."""
+    libvirt_events.subscribe(on_event)

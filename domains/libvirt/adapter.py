@@ -14,10 +14,6 @@ from domains.libvirt import events as libvirt_events
 
 log = logging.getLogger(__name__)
 
-# Quiet libvirt's default handler, which prints every error to stderr even
-# when we catch it and show it properly.
-libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-
 
 class VirtError(ConsoleError):
     """A libvirt failure, carrying libvirt's own words for the user; .code is libvirt's error number."""
@@ -239,9 +235,20 @@ def health_of(host):
 _new_connection_hooks = []
 
 
+def install():
+    """Quiet libvirt's default error handler, which prints every error to stderr even when we catch it and show it."""
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+
+
 def on_new_connection(hook):
-    """Let other modules (event sync) attach to every HostConnection made."""
-    _new_connection_hooks.append(hook)
+    """Let other modules (event sync) attach to every HostConnection made, and to those made already."""
+    with _connections_lock:
+        if hook in _new_connection_hooks:
+            return hook
+        _new_connection_hooks.append(hook)
+        existing = list(_connections.values())
+    for connection in existing:
+        hook(connection)
     return hook
 
 

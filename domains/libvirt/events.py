@@ -95,8 +95,9 @@ def event_loop():
 
 
 def subscribe(listener):
-    """listener(event: dict) is called on libvirt's event loop for every event."""
-    _listeners.append(listener)
+    """listener(event: dict) is called on libvirt's event loop for every event (once, however often subscribed)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
     return listener
 
 

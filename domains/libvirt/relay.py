@@ -21,7 +21,6 @@ import libvirt
 from channels.layers import get_channel_layer
 
 from domains.libvirt import adapter
-from domains.lifecycle import inventory  # noqa: F401  (inventory registers lifecycle)
 from domains.libvirt import events as libvirt_events
 
 log = logging.getLogger(__name__)
@@ -181,21 +180,7 @@ def forward(event):
             asyncio.run_coroutine_threadsafe(_send(layer, groups, event), loop)
 
 
-_installed = False
-_install_lock = threading.Lock()
-
-
 def install():
-    """Subscribe the relay to the hub and hook every connection, once per process."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        _installed = True
-        libvirt_events.subscribe(forward)
-        adapter.on_new_connection(_watch)
-        for connection in adapter.open_connections():
-            _watch(connection)
-
-
-install()
+    """Subscribe the relay to the hub and hook every connection (called once from DomainsConfig.ready)."""
+    libvirt_events.subscribe(forward)
+    adapter.on_new_connection(_watch)

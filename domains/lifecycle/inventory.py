@@ -190,7 +190,6 @@ def _lifecycle_event(host_id, conn, dom, event, detail):
     })
 
 
-@adapter.on_new_connection
 def _watch(connection):
     def register(conn):
         with translated_errors():
@@ -204,17 +203,6 @@ def _watch(connection):
     connection.on_open(register)
 
 
-def host_overview(hosts):
-    """For each host: (host, health, live domains or None, error) — one bulk call per enabled host."""
-    overview = []
-    for host in hosts:
-        if not host.enabled:
-            overview.append((host, None, None, "disabled"))
-            continue
-        try:
-            live = sync_host(host)
-            error = ""
-        except VirtError as exc:
-            live, error = None, exc.message
-        overview.append((host, adapter.health_of(host), live, error))
-    return overview
+def install():
+    """Keep Domain rows in step with every host's lifecycle events (called once from DomainsConfig.ready)."""
+    adapter.on_new_connection(_watch)

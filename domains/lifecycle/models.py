@@ -6,11 +6,6 @@ from django.urls import reverse
 from domains.hosts.models import Host
 
 
-class DomainQuerySet(models.QuerySet):
-    def present(self):
-        return self.filter(gone=False)
-
-
 class Domain(models.Model):
     """A VM known to the console; the row outlives renames and undefines so grants and history stay."""
 
@@ -24,8 +19,6 @@ class Domain(models.Model):
     running_since_exact = models.BooleanField(default=False)
     first_seen = models.DateTimeField(auto_now_add=True)
     changed = models.DateTimeField(auto_now=True)
-
-    objects = DomainQuerySet.as_manager()
 
     class Meta:
         ordering = ["host__name", "name"]

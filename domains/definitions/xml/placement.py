@@ -191,7 +191,3 @@ def build(tag: str, attributes: dict | None = None, text: str | None = None, *ki
     for kid in kids:
         element.append(kid)
     return element
-
-
-def is_blank(value: str | None) -> bool:
-    return value is None or not re.sub(r"\s", "", value)

@@ -1,133 +1,129 @@
 // The QEMU monitor page: one websocket (virtconsole.qemu.v1), history, completion, pretty results, events.
-(function () {
-  "use strict";
-  const section = document.getElementById("monitor");
-  if (!section) return;
-  const output = document.getElementById("monitor-output");
-  const status = document.getElementById("monitor-status");
-  const form = document.getElementById("monitor-form");
-  const input = document.getElementById("monitor-input");
-  const hmpBox = document.getElementById("monitor-hmp");
-  const agentBox = document.getElementById("monitor-agent");
-  const datalist = document.getElementById("monitor-commands");
-  const eventLog = document.getElementById("event-log");
-  const filterForm = document.getElementById("event-filter-form");
-  const filterInput = document.getElementById("event-filter");
+const section = document.getElementById("monitor");
+const output = document.getElementById("monitor-output");
+const status = document.getElementById("monitor-status");
+const form = document.getElementById("monitor-form");
+const input = document.getElementById("monitor-input");
+const hmpBox = document.getElementById("monitor-hmp");
+const agentBox = document.getElementById("monitor-agent");
+const datalist = document.getElementById("monitor-commands");
+const eventLog = document.getElementById("event-log");
+const filterForm = document.getElementById("event-filter-form");
+const filterInput = document.getElementById("event-filter");
 
-  const HISTORY_KEY = "virtconsole.monitor.history";
-  const HISTORY_MAX = 200;
-  const EVENTS_MAX = 500;
-  let history = [];
-  try { history = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { history = []; }
-  let historyPos = history.length;
-  let commands = [];
-  let nextId = 1;
-  const pending = new Map();
+const HISTORY_KEY = "virtconsole.monitor.history";
+const HISTORY_MAX = 200;
+const EVENTS_MAX = 500;
+let history = [];
+try { history = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { history = []; }
+let historyPos = history.length;
+let commands = [];
+let nextId = 1;
+const pending = new Map();
 
-  function line(cls, text) {
-    const el = document.createElement("pre");
-    el.className = cls;
-    el.textContent = text;
-    output.appendChild(el);
-    output.scrollTop = output.scrollHeight;
-    return el;
-  }
+function line(cls, text) {
+  const el = document.createElement("pre");
+  el.className = cls;
+  el.textContent = text;
+  output.appendChild(el);
+  output.scrollTop = output.scrollHeight;
+  return el;
+}
 
-  function pretty(value) {
-    return typeof value === "string" ? value : JSON.stringify(value, null, 2);
-  }
+function pretty(value) {
+  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
 
-  // A bare command name ("query-status") is sent as {"execute": "query-status"}.
-  function qmpText(text) {
-    return /^[a-z][a-z0-9_-]*$/i.test(text) ? JSON.stringify({ execute: text }) : text;
-  }
+// A bare command name ("query-status") is sent as {"execute": "query-status"}.
+function qmpText(text) {
+  return /^[a-z][a-z0-9_-]*$/i.test(text) ? JSON.stringify({ execute: text }) : text;
+}
 
-  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  const socket = new WebSocket(scheme + location.host + section.dataset.wsPath, [section.dataset.subprotocol]);
+const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+const socket = new WebSocket(scheme + location.host + section.dataset.wsPath, [section.dataset.subprotocol]);
 
-  socket.addEventListener("open", () => { status.textContent = "Connected."; });
-  socket.addEventListener("close", (event) => {
-    status.textContent = "Disconnected (" + event.code + "). Reload the page to reconnect.";
-    input.disabled = true;
-  });
-  socket.addEventListener("message", (event) => {
-    let message;
-    try { message = JSON.parse(event.data); } catch (e) { return; }
-    switch (message.type) {
-      case "hello":
-        status.textContent = message.running ? "Connected to QEMU." : "Connected; the domain is not running, so QEMU cannot answer yet.";
-        break;
-      case "schema":
-        commands = message.commands || [];
-        datalist.replaceChildren(...commands.map((name) => { const o = document.createElement("option"); o.value = name; return o; }));
-        break;
-      case "result": {
-        pending.delete(message.id);
-        line("monitor-result", pretty(message["return"]));
-        if (message.generic_equivalent) {
-          line("monitor-note muted", "The core has this too: " + message.generic_equivalent.api + " (libvirt " + message.generic_equivalent.since + ").");
-        }
-        break;
+socket.addEventListener("open", () => { status.textContent = "Connected."; });
+socket.addEventListener("close", (event) => {
+  status.textContent = "Disconnected (" + event.code + "). Reload the page to reconnect.";
+  input.disabled = true;
+});
+socket.addEventListener("message", (event) => {
+  let message;
+  try { message = JSON.parse(event.data); } catch (e) { return; }
+  switch (message.type) {
+    case "hello":
+      status.textContent = message.running ? "Connected to QEMU." : "Connected; the domain is not running, so QEMU cannot answer yet.";
+      break;
+    case "schema":
+      commands = message.commands || [];
+      datalist.replaceChildren(...commands.map((name) => { const o = document.createElement("option"); o.value = name; return o; }));
+      break;
+    case "result": {
+      pending.delete(message.id);
+      line("monitor-result", pretty(message["return"]));
+      if (message.generic_equivalent) {
+        line("monitor-note muted", "The core has this too: " + message.generic_equivalent.api + " (libvirt " + message.generic_equivalent.since + ").");
       }
-      case "error": {
-        pending.delete(message.id);
-        let text = message.message;
-        if (message.permission) text += " [needs " + message.permission + "]";
-        line("monitor-error error", text);
-        break;
-      }
-      case "event": {
-        const item = document.createElement("li");
-        const when = new Date(message.timestamp * 1000).toLocaleTimeString();
-        item.textContent = when + "  " + message.event + (message.data ? "  " + JSON.stringify(message.data) : "");
-        eventLog.prepend(item);
-        while (eventLog.children.length > EVENTS_MAX) eventLog.lastChild.remove();
-        break;
-      }
-      case "filter":
-        filterInput.value = (message.events || []).join(" ");
-        break;
+      break;
     }
-  });
-
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = input.value.trim();
-    if (!text || socket.readyState !== WebSocket.OPEN) return;
-    const agent = agentBox.checked;
-    const hmp = hmpBox.checked && !agent;
-    const id = nextId++;
-    pending.set(id, text);
-    line("monitor-command", (agent ? "(agent) " : hmp ? "(hmp) " : "(qmp) ") + text);
-    socket.send(JSON.stringify({ type: "command", id: id, command: hmp ? text : qmpText(text), hmp: hmp, agent: agent }));
-    if (history[history.length - 1] !== text) history.push(text);
-    history = history.slice(-HISTORY_MAX);
-    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(history)); } catch (e) { /* private mode: memory only */ }
-    historyPos = history.length;
-    input.value = "";
-  });
-
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowUp" && historyPos > 0) {
-      historyPos -= 1;
-      input.value = history[historyPos];
-      event.preventDefault();
-    } else if (event.key === "ArrowDown") {
-      historyPos = Math.min(history.length, historyPos + 1);
-      input.value = history[historyPos] || "";
-      event.preventDefault();
-    } else if (event.key === "Tab" && !hmpBox.checked && !agentBox.checked && input.value) {
-      const prefix = input.value.replace(/^\{"execute":\s*"/, "");
-      const matches = commands.filter((name) => name.startsWith(prefix));
-      if (matches.length === 1) input.value = matches[0];
-      else if (matches.length > 1) line("monitor-note muted", matches.join("  "));
-      event.preventDefault();
+    case "error": {
+      pending.delete(message.id);
+      let text = message.message;
+      if (message.permission) text += " [needs " + message.permission + "]";
+      line("monitor-error error", text);
+      break;
     }
-  });
+    case "event": {
+      const item = document.createElement("li");
+      const when = new Date(message.timestamp * 1000).toLocaleTimeString();
+      item.textContent = when + "  " + message.event + (message.data ? "  " + JSON.stringify(message.data) : "");
+      eventLog.prepend(item);
+      while (eventLog.children.length > EVENTS_MAX) eventLog.lastChild.remove();
+      break;
+    }
+    case "filter":
+      filterInput.value = (message.events || []).join(" ");
+      break;
+  }
+});
 
-  filterForm.addEventListener("submit", (event) => {
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = input.value.trim();
+  if (!text || socket.readyState !== WebSocket.OPEN) return;
+  const agent = agentBox.checked;
+  const hmp = hmpBox.checked && !agent;
+  const id = nextId++;
+  pending.set(id, text);
+  line("monitor-command", (agent ? "(agent) " : hmp ? "(hmp) " : "(qmp) ") + text);
+  socket.send(JSON.stringify({ type: "command", id: id, command: hmp ? text : qmpText(text), hmp: hmp, agent: agent }));
+  if (history[history.length - 1] !== text) history.push(text);
+  history = history.slice(-HISTORY_MAX);
+  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(history)); } catch (e) { /* private mode: memory only */ }
+  historyPos = history.length;
+  input.value = "";
+});
+
+input.addEventListener("keydown", (event) => {
+  if (event.key === "ArrowUp" && historyPos > 0) {
+    historyPos -= 1;
+    input.value = history[historyPos];
     event.preventDefault();
-    const names = filterInput.value.split(/\s+/).filter(Boolean);
-    socket.send(JSON.stringify({ type: "filter", events: names }));
-  });
-})();
+  } else if (event.key === "ArrowDown") {
+    historyPos = Math.min(history.length, historyPos + 1);
+    input.value = history[historyPos] || "";
+    event.preventDefault();
+  } else if (event.key === "Tab" && !hmpBox.checked && !agentBox.checked && input.value) {
+    const prefix = input.value.replace(/^\{"execute":\s*"/, "");
+    const matches = commands.filter((name) => name.startsWith(prefix));
+    if (matches.length === 1) input.value = matches[0];
+    else if (matches.length > 1) line("monitor-note muted", matches.join("  "));
+    event.preventDefault();
+  }
+});
+
+filterForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const names = filterInput.value.split(/\s+/).filter(Boolean);
+  socket.send(JSON.stringify({ type: "filter", events: names }));
+});
