@@ -205,19 +205,24 @@ def connection_for(host):
     return connection
 
 
-def lookup_domain(host, uuid, name):
-    """The virDomain with uuid (a uuid.UUID) on host; VirtError if the host or the domain is not there."""
-    conn = connection_for(host).get()
+def find_domain(conn, *, name=None, uuid=None):
+    """The virDomain on conn by name or UUID (a uuid.UUID), or None if there is none; VirtError otherwise."""
     try:
         with translated_errors():
-            return conn.lookupByUUID(uuid.bytes)
+            return conn.lookupByName(name) if name is not None else conn.lookupByUUID(uuid.bytes)
     except VirtError as exc:
         if exc.code == libvirt.VIR_ERR_NO_DOMAIN:
-            raise VirtError(
-                f"Domain '{name}' no longer exists on host '{host}': it was undefined outside the console.",
-                exc.code,
-            ) from exc
+            return None
         raise
+
+
+def lookup_domain(host, uuid, name):
+    """The virDomain with uuid on host; VirtError if the host or the domain (called name here) is not there."""
+    dom = find_domain(connection_for(host).get(), uuid=uuid)
+    if dom is None:
+        raise VirtError(f"Domain '{name}' no longer exists on host '{host}': it was undefined outside the console.",
+                        libvirt.VIR_ERR_NO_DOMAIN)
+    return dom
 
 
 def forget_host(host_id):
