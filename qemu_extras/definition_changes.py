@@ -17,8 +17,7 @@ from domains.definitions.models import RevisionSource
 from domains.definitions.xml import DefinitionError, diff_lines, parse, unified_diff
 from domains.errors import ConsoleError
 from domains.libvirt import adapter
-from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import ActionError
+from domains.libvirt.adapter import translated_errors
 from qemu_extras import generic_equivalents
 from qemu_extras.commandline_checks import check_commandline
 from qemu_extras.namespace_edits import read_namespace, write_namespace
@@ -134,7 +133,7 @@ def apply_change(user, domain, change, action, needed, source_address=None, revi
     try:
         do_define(user, domain, change.new_xml, reason=change.description, source=source,
                   source_address=source_address)
-    except (DefinitionError, ActionError, VirtError) as exc:
+    except ConsoleError as exc:
         audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
         raise ChangeRefused(exc.message, code="libvirt_refused") from exc
     audit.record(user, action, domain, params, source_address=source_address)
