@@ -25,6 +25,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from console.routing import websocket_urlpatterns  # noqa: E402
+from console.stopping import finishing_requests  # noqa: E402
 from domains.libvirt import events as libvirt_events  # noqa: E402
 
 router = ProtocolTypeRouter(
@@ -39,4 +40,4 @@ async def application(scope, receive, send):
     # libvirt's events must run on the server's own loop, so the first
     # request of any kind attaches them there before anything opens a host.
     libvirt_events.attach_to_running_loop()
-    await router(scope, receive, send)
+    await finishing_requests(router, scope, receive, send)

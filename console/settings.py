@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "console.content_security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,6 +136,38 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS: off by default so `make run` works on plain http://127.0.0.1; production turns each
+# on (README, "Production settings"), which is what `check --deploy` asks for.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0, maximum=2 * 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Scripts only from our static files (ES modules under static/js, vendor libraries from
+# node_modules): no inline <script>, no on* attributes, no eval. Styles may be inline:
+# xterm.js and Swagger UI write <style> elements at run time.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],  # websockets to the same host and port included (CSP level 3)
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Behind a TLS-terminating proxy Django sees plain HTTP: trust the proxy's X-Forwarded-Proto
+# (only when the proxy sets it itself), or SECURE_SSL_REDIRECT would redirect for ever.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if SECURE_HSTS_PRELOAD and not (SECURE_HSTS_INCLUDE_SUBDOMAINS and SECURE_HSTS_SECONDS >= 31536000):
+    raise ImproperlyConfigured("SECURE_HSTS_PRELOAD=1 needs SECURE_HSTS_INCLUDE_SUBDOMAINS=1 and "
+                               "SECURE_HSTS_SECONDS of at least 31536000 (one year): browsers' preload lists "
+                               "refuse anything less.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -164,6 +197,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from node_modules (package.json) like every front-end library: never a CDN.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
+    # `check --deploy` builds a schema with these settings: the one we publish and promise is v1
+    # (the QEMU extras make no promise and are not in it).
+    "PREPROCESSING_HOOKS": ["domains.api.openapi.only_v1_paths"],
 }
 
 # The embedded QEMU driver's root: unix socket paths under it are limited to
@@ -174,6 +210,9 @@ DEMO_GUEST_DIR = Path(env_str("VIRTCONSOLE_GUEST_DIR", str(VAR_DIR / "guest")))
 # processes do not know each other's ports, so each needs a range of its own.
 EMBED_VNC_PORT_MIN = env_int("VIRTCONSOLE_VNC_PORT_MIN", 5900, minimum=1024, maximum=65535)
 EMBED_VNC_PORT_MAX = env_int("VIRTCONSOLE_VNC_PORT_MAX", 65535, minimum=EMBED_VNC_PORT_MIN, maximum=65535)
+
+# Seconds a request in flight at SIGTERM may take to finish before the process ends anyway.
+STOP_GRACE = env_int("STOP_GRACE_SECONDS", 10, minimum=1, maximum=600)
 
 LOGGING = {
     "version": 1,

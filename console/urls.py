@@ -26,6 +26,8 @@ urlpatterns = [
     path("hosts/<int:host_id>/daemon/apply/", daemon_views.host_daemon_apply, name="host-daemon-apply"),
     path("hosts/<int:host_id>/daemon/clients/<int:client_id>/disconnect/", daemon_views.host_daemon_disconnect,
          name="host-daemon-disconnect"),
+    path("hosts/<int:host_id>/daemon/revisions/<int:number>/rollback/", daemon_views.host_daemon_rollback,
+         name="host-daemon-rollback"),
     path("hosts/<int:host_id>/daemon/tls-reload/", daemon_views.host_daemon_tls_reload, name="host-daemon-tls-reload"),
     # Definitions: forms, raw XML, history, import/export, create
     path("domains/<uuid:uuid>/definition/", definition_views.definition_page, name="domain-definition"),

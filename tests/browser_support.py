@@ -116,6 +116,19 @@ def browser():
         chromium.close()
 
 
+def wait_for_js(page, expression, timeout=30000):
+    """Poll until the JavaScript expression is truthy in page (milliseconds, like Playwright's own timeouts).
+
+    Playwright's wait_for_function re-evaluates a string with eval, which the console's
+    Content-Security-Policy forbids (as it should); page.evaluate goes through DevTools instead.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(50)  # lets Playwright's events (console, websocket frames) flow meanwhile
+
+
 def signed_in_page(browser, served_console):
     """A new browser context signed in as the served console's admin; returns (context, page)."""
     base_url, username, password = served_console

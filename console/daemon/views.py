@@ -13,11 +13,12 @@ from domains.daemon.actions import (
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
+    do_rollback_daemon_settings,
     keeper_of,
     read_daemon,
     revisions_of,
 )
-from domains.daemon.models import DaemonRevisionReason
+from domains.daemon.models import DaemonRevisionReason, DaemonSettingsRevision
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 
@@ -143,6 +144,26 @@ def host_daemon_apply(request, host_id):
         messages.info(request, "The desired settings were already like this: nothing changed.")
     else:
         messages.success(request, f"Applied to the daemon and stored as revision {revision.number}.")
+    return redirect("host-daemon", host_id=host.pk)
+
+
+@require_POST
+@route_permission("daemon_write", note="on the host")
+def host_daemon_rollback(request, host_id, number):
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
+    revision = DaemonSettingsRevision.objects.filter(settings__host=host).numbered(number)
+    if revision is None:
+        messages.error(request, f"There is no revision {number} of the daemon settings of '{host}'.")
+        return redirect("host-daemon", host_id=host.pk)
+    try:
+        rolled = do_rollback_daemon_settings(request.user, host, revision, client_address(request))
+    except ConsoleError as exc:
+        messages.error(request, f"Rollback to revision {number} failed: {exc.message}")
+        return redirect("host-daemon", host_id=host.pk)
+    if rolled is None:
+        messages.info(request, f"The daemon and the desired settings were already as in revision {number}.")
+    else:
+        messages.success(request, f"Rolled back to revision {number}: stored as revision {rolled.number}.")
     return redirect("host-daemon", host_id=host.pk)
 
 

@@ -23,7 +23,6 @@ from domains.definitions.xml import (
     MAX_BYTES,
     DefinitionError,
     ValidationIssue,
-    diff_lines,
 )
 from domains.definitions.xml.device_edits import DISK_BUSES, DISK_CACHES, NIC_MODELS
 from domains.definitions.xml.edits import BOOT_DEVICES
@@ -129,14 +128,14 @@ def definition_history(request, uuid):
             ensure_first_revision(domain)
         except VirtError as exc:
             messages.error(request, exc.message)
-    revisions = list(domain.revisions.order_by("-number"))
+    revisions = list(domain.revisions.newest_first())
     numbers = [r.number for r in revisions]
     old_n, new_n = request.GET.get("from", ""), request.GET.get("to", "")
     diff, pair = None, None
     if old_n.isdigit() and new_n.isdigit() and int(old_n) in numbers and int(new_n) in numbers:
         old, new = (next(r for r in revisions if r.number == int(n)) for n in (old_n, new_n))
         pair = (old, new)
-        diff = diff_lines(old.xml, new.xml, f"revision {old.number}", f"revision {new.number}")
+        diff = old.diff_lines(new)
     return render(request, "definitions/history.html",
                   {"domain": domain, "revisions": revisions, "diff": diff, "pair": pair})
 

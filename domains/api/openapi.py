@@ -3,7 +3,7 @@
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import patched_settings
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from domains.api.version import API_VERSION
 
@@ -123,6 +123,8 @@ class V1SchemaView(SpectacularAPIView):
     custom_settings = V1_SCHEMA_SETTINGS
 
 
-class V1DocsView(SpectacularSwaggerView):
+class V1DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI whose start-up script is a file of its own (?script): the site's CSP allows no inline script."""
+
     title = V1_SCHEMA_SETTINGS["TITLE"]
 

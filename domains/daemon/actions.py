@@ -15,7 +15,6 @@ import time
 from collections import defaultdict
 
 from django.db import DatabaseError, close_old_connections, transaction
-from django.db.models import Max
 from django.db.models.signals import post_delete
 
 from domains.access import audit, permissions
@@ -31,11 +30,12 @@ from domains.daemon.models import (
     DaemonSettings,
     DaemonSettingsRevision,
 )
-from domains.daemon.settings_service import apply_desired, describe_daemon, merge_patch
+from domains.daemon.settings_service import apply_desired, describe_daemon, merge_patch, validate_desired
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import adapter as libvirt_adapter
 from domains.libvirt.adapter import VirtError
+from domains.revisions import actions as revisions
 
 log = logging.getLogger(__name__)
 
@@ -198,12 +198,9 @@ def _on_event(host_id, event):
 
 # --- actions ------------------------------------------------------------------------------------
 
-def _new_revision(settings_row, desired, user, reason, changed):
-    number = (settings_row.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
-    author_name = user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
-    return DaemonSettingsRevision.objects.create(
-        settings=settings_row, number=number, desired=desired, author=user if author_name else None,
-        author_name=author_name, reason=reason, changed=changed)
+def _new_revision(settings_row, desired, user, reason, changed, rollback_of=None):
+    return revisions.do_record_revision(DaemonSettingsRevision, settings_row, user=user, desired=desired,
+                                        reason=reason, changed=changed, rollback_of=rollback_of)
 
 
 def _still_connected(conn):
@@ -233,8 +230,12 @@ def _undo_changes(conn, changed):
     return ""
 
 
-def do_apply_daemon_settings(user, host, patch, source_address=None, reason=DaemonRevisionReason.API):
+def do_apply_daemon_settings(user, host, patch, source_address=None, reason=DaemonRevisionReason.API, *,
+                             rollback_to=None):
     """Merge patch into host's desired daemon settings, apply them to the daemon, then store them.
+
+    With rollback_to (an earlier DaemonSettingsRevision; patch is then None), its desired
+    settings replace the current ones as they were, and the new revision records which.
 
     The same desired state again puts a drifted daemon back on it. Returns the new
     DaemonSettingsRevision, or None when neither the settings nor the daemon changed. Raises
@@ -243,15 +244,16 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
     not_stored (the database refused; the daemon was put back).
     """
     action = "daemon.settings.apply"
-    audit.require(user, "daemon_write", host, action, {"patch": patch}, source_address)
+    params = {"patch": patch} if rollback_to is None else {"rollback_to": rollback_to.number}
+    audit.require(user, "daemon_write", host, action, params, source_address)
     uri = admin_uri(host)
     with _host_lock(host.pk):
         previous = stored_desired(host.pk)
         try:
-            desired = merge_patch(previous, patch, default_server=DEFAULT_SERVER)
+            desired = (merge_patch(previous, patch, default_server=DEFAULT_SERVER) if rollback_to is None
+                       else validate_desired(rollback_to.desired))
         except ValueError as exc:
-            audit.record(user, action, host, {"patch": patch}, outcome=f"refused: {exc}",
-                         source_address=source_address)
+            audit.record(user, action, host, params, outcome=f"refused: {exc}", source_address=source_address)
             raise DaemonSettingsError(f"{exc}. Nothing was changed.", "invalid") from exc
         conn = _connection(host)
         try:
@@ -259,7 +261,7 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
         except (VirtError, ValueError) as exc:
             message = getattr(exc, "message", str(exc))
             notes = " ".join(getattr(exc, "__notes__", []))
-            audit.record(user, action, host, {"patch": patch}, outcome=f"refused: {message} {notes}".strip(),
+            audit.record(user, action, host, params, outcome=f"refused: {message} {notes}".strip(),
                          source_address=source_address)
             if isinstance(exc, VirtError) and not _still_connected(conn):
                 raise DaemonSettingsError(f"The daemon at {uri} went away while applying ({message}); nothing "
@@ -273,10 +275,11 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
                 settings_row, _ = DaemonSettings.objects.select_for_update().get_or_create(host=host)
                 settings_row.desired = desired
                 settings_row.save(update_fields=["desired", "updated"])
-                revision = _new_revision(settings_row, desired, user, reason, report["changed"])
+                revision = _new_revision(settings_row, desired, user, reason, report["changed"],
+                                         rollback_to.number if rollback_to is not None else None)
         except DatabaseError as exc:
             problem = _undo_changes(conn, report["changed"])
-            audit.record(user, action, host, {"patch": patch}, source_address=source_address,
+            audit.record(user, action, host, params, source_address=source_address,
                          outcome=f"failed: not stored ({exc}); "
                                  + (f"putting the daemon back failed: {problem}" if problem else "daemon put back"))
             extra = (f" Putting the daemon back failed too ({problem}): check its settings."
@@ -284,9 +287,27 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
             raise DaemonSettingsError(f"The console could not store the daemon settings ({exc}).{extra}",
                                       "not_stored") from exc
         _last_known[host.pk] = desired
-    audit.record(user, action, host, {"patch": patch, "revision": revision.number, "changed": report["changed"]},
+    audit.record(user, action, host, {**params, "revision": revision.number, "changed": report["changed"]},
                  source_address=source_address)
     return revision
+
+
+def do_rollback_daemon_settings(user, host, revision, source_address=None):
+    """Make an earlier revision's desired settings the desired ones again, applied like any change.
+
+    Returns the new DaemonSettingsRevision (reason "rollback"), or None when the daemon and
+    the stored settings were already on them; raises as do_apply_daemon_settings does.
+    """
+    settings_row = DaemonSettings.objects.filter(host=host).first()
+    if settings_row is None:
+        raise DaemonSettingsError(f"Host '{host}' has no daemon settings revisions to roll back to.", "invalid")
+
+    def apply_again(old, _why):
+        return do_apply_daemon_settings(user, host, None, source_address, DaemonRevisionReason.ROLLBACK,
+                                        rollback_to=old)
+
+    return revisions.do_rollback(revision, settings_row, apply_again,
+                                 refusal=lambda message: DaemonSettingsError(message, "invalid"))
 
 
 def _daemon_call(user, host, permission, action, params, source_address, call):
@@ -344,4 +365,4 @@ def read_daemon(user, host):
 def revisions_of(user, host):
     """host's daemon settings revisions, newest first (needs daemon_read)."""
     permissions.require(user, "daemon_read", host)
-    return DaemonSettingsRevision.objects.filter(settings__host=host).order_by("-number")
+    return DaemonSettingsRevision.objects.filter(settings__host=host).newest_first()

@@ -1,10 +1,11 @@
 """DaemonSettings: what the operator wants a host's libvirt daemon to run with, and each change to it."""
 
-from django.conf import settings as django_settings
+import json
+
 from django.db import models
-from django.utils import timezone
 
 from domains.hosts.models import Host
+from domains.revisions.models import Revision
 
 
 class DaemonSettings(models.Model):
@@ -21,25 +22,24 @@ class DaemonSettings(models.Model):
         return f"daemon settings of {self.host}"
 
     def latest_revision(self):
-        return self.revisions.order_by("-number").first()
+        return self.revisions.latest_one()
 
 
 class DaemonRevisionReason(models.TextChoices):
     CONSOLE = "console", "changed in the console"
     API = "api", "changed through the API"
     REAPPLIED = "reapplied-after-restart", "re-applied after the daemon restarted"
+    ROLLBACK = "rollback", "rolled back to an earlier revision"
 
 
-class DaemonSettingsRevision(models.Model):
+class DaemonSettingsRevision(Revision):
     """The desired settings after one successful apply, who made it, why, and what changed on the daemon."""
 
+    subject_field = "settings"
+
     settings = models.ForeignKey(DaemonSettings, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField(help_text="1, 2, 3, … per host.")
+    number = models.PositiveIntegerField(help_text="1, 2, 3, … per host.")  # its subject named, in API docs too
     desired = models.JSONField(default=dict, blank=True)
-    author = models.ForeignKey(django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    author_name = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
-    created = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=30, choices=DaemonRevisionReason.choices)
     changed = models.JSONField(default=list, blank=True,
                                help_text='What the daemon changed: [{"path", "before", "after"}].')
@@ -50,9 +50,5 @@ class DaemonSettingsRevision(models.Model):
             models.UniqueConstraint(fields=["settings", "number"], name="daemon_revision_number_unique_per_host"),
         ]
 
-    def __str__(self):
-        return f"revision {self.number} of {self.settings}"
-
-    @property
-    def who(self):
-        return self.author_name or "the console"
+    def content_text(self):
+        return json.dumps(self.desired, indent=2, sort_keys=True)

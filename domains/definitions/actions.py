@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import libvirt
 from django.db import OperationalError, close_old_connections, transaction
-from django.db.models import Max
 
 from domains.access import audit
 from domains.definitions.models import DefinitionRevision, RevisionSource
@@ -30,6 +29,8 @@ from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError, translated_errors
 from domains.lifecycle.actions import ActionError
 from domains.lifecycle.models import Domain
+from domains.revisions import actions as revisions
+from domains.revisions.models import digest_of
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +99,15 @@ def _retrying(store, attempts=5):
 
 
 def latest_revision(domain):
-    return domain.revisions.order_by("-number").first()
+    return domain.revisions.latest_one()
 
 
 def _new_revision(domain, xml, *, user=None, source, reason="", rollback_of=None):
     """Store xml as the domain's next revision (call inside a transaction)."""
     facts = summary(parse(xml))
-    number = (domain.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
-    author_name = user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
-    return DefinitionRevision.objects.create(
-        domain=domain, number=number, xml=xml, xml_sha256=DefinitionRevision.digest(xml),
-        author=user if author_name else None, author_name=author_name, source=source, reason=reason[:500],
-        rollback_of=rollback_of, name=facts["name"] or domain.name, title=(facts["title"] or "")[:500],
+    return revisions.do_record_revision(
+        DefinitionRevision, domain, user=user, xml=xml, xml_sha256=digest_of(xml), source=source,
+        reason=reason[:500], rollback_of=rollback_of, name=facts["name"] or domain.name, title=(facts["title"] or "")[:500],
         vcpus=facts["vcpus"], max_vcpus=facts["max_vcpus"], memory_kib=facts["memory_kib"],
         max_memory_kib=facts["max_memory_kib"], disk_count=len(facts["disks"]), nic_count=len(facts["nics"]),
     )
@@ -302,11 +300,11 @@ def do_edit(user, domain, edit, reason="", source=RevisionSource.CONSOLE, source
 
 
 def do_rollback(user, domain, revision, reason="", source=RevisionSource.ROLLBACK, source_address=None):
-    """Define an earlier revision's XML again; the result is a new revision."""
-    if revision.domain_id != domain.pk:
-        raise DefinitionError(f"Revision {revision.number} belongs to another domain.")
-    return do_define(user, domain, revision.xml, reason or f"Rollback to revision {revision.number}.", source,
-                     source_address, rollback_of=revision.number)
+    """Define an earlier revision's XML again, through do_define like any change; the result is a new revision."""
+    def define_again(old, why):
+        return do_define(user, domain, old.xml, why, source, source_address, rollback_of=old.number)
+
+    return revisions.do_rollback(revision, domain, define_again, reason, refusal=DefinitionError)
 
 
 def record_external(host_id, domain_uuid):
@@ -339,7 +337,7 @@ def _store_external(host, domain_uuid, name, xml):
         _claim_write()
         domain, _ = Domain.objects.get_or_create(host=host, uuid=domain_uuid, defaults={"name": name})
         latest = latest_revision(domain)
-        if latest is not None and latest.xml_sha256 == DefinitionRevision.digest(xml):
+        if latest is not None and latest.has_content(xml):
             return None
         reason = ("Changed outside the console (libvirt reported the domain defined)." if latest
                   else "Defined outside the console.")

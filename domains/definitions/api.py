@@ -19,7 +19,7 @@ from domains.definitions.actions import (
 )
 from domains.definitions.fields import do_change_fields
 from domains.definitions.models import DefinitionRevision, RevisionSource
-from domains.definitions.xml import diff_lines, unified_diff, validate
+from domains.definitions.xml import validate
 from domains.definitions.xml.edits import BOOT_DEVICES
 from domains.lifecycle.api import DomainDetail, _one
 from domains.lifecycle.serializers import DomainSerializer
@@ -104,7 +104,7 @@ class DomainFieldsSerializer(serializers.Serializer):
 
 
 def _revision(domain, number):
-    revision = domain.revisions.filter(number=number).first()
+    revision = domain.revisions.numbered(number)
     if revision is None:
         raise Http404("No such revision.")
     return revision
@@ -153,7 +153,7 @@ class RevisionList(DomainScopedView):
         domain = self.get_object("read")
         if not domain.gone:
             ensure_first_revision(domain)
-        page = self.paginate_queryset(domain.revisions.order_by("-number"))
+        page = self.paginate_queryset(domain.revisions.newest_first())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -184,11 +184,10 @@ class RevisionDiff(DomainScopedView):
                                       {key: ["Give a revision number, e.g. 1."]})
             numbers[key] = int(value)
         old, new = _revision(domain, numbers["from"]), _revision(domain, numbers["to"])
-        labels = (f"revision {old.number}", f"revision {new.number}")
         return Response(DiffSerializer({
             "from_revision": old.number, "to_revision": new.number,
-            "lines": [line.as_dict() for line in diff_lines(old.xml, new.xml, *labels)],
-            "unified": unified_diff(old.xml, new.xml, *labels),
+            "lines": [line.as_dict() for line in old.diff_lines(new)],
+            "unified": old.unified_diff(new),
         }).data)
 
 

@@ -1,12 +1,9 @@
 """DefinitionRevision: one row per change of a domain's libvirt XML, with summary columns read from it."""
 
-import hashlib
-
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from domains.lifecycle.models import Domain
+from domains.revisions.models import Revision
 
 
 class RevisionSource(models.TextChoices):
@@ -18,20 +15,18 @@ class RevisionSource(models.TextChoices):
     IMPORT = "import", "imported"
 
 
-class DefinitionRevision(models.Model):
+class DefinitionRevision(Revision):
     """The inactive definition as libvirt held it after a change (XML without secrets), and who made it."""
 
+    subject_field = "domain"
+    nobody = "libvirt (outside the console)"
+
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField(help_text="1, 2, 3, … per domain.")
+    number = models.PositiveIntegerField(help_text="1, 2, 3, … per domain.")  # its subject named, in API docs too
     xml = models.TextField()
     xml_sha256 = models.CharField(max_length=64, help_text="Of xml: finds an unchanged definition cheaply.")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    author_name = models.CharField(max_length=150, blank=True, help_text="Kept when the user is deleted.")
-    created = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=20, choices=RevisionSource.choices)
-    rollback_of = models.PositiveIntegerField(null=True, blank=True, help_text="The revision number restored.")
     # Summary columns for lists, read from xml when the row is written.
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=500, blank=True)
@@ -49,13 +44,9 @@ class DefinitionRevision(models.Model):
             models.CheckConstraint(condition=models.Q(number__gte=1), name="revision_number_positive"),
         ]
 
-    def __str__(self):
-        return f"revision {self.number} of {self.domain}"
-
-    @staticmethod
-    def digest(xml):
-        return hashlib.sha256(xml.encode("utf-8")).hexdigest()
+    def content_text(self):
+        return self.xml
 
     @property
-    def who(self):
-        return self.author_name or "libvirt (outside the console)"
+    def content_sha256(self):
+        return self.xml_sha256

@@ -176,6 +176,7 @@ CASES = [
          body={"group": "threadpool", "server": "libvirtd", "max_workers": "20"}),
     page("host-daemon-disconnect", "POST", "/hosts/{h}/daemon/clients/1/disconnect/", "daemon_write", "host", ok=302),
     page("host-daemon-tls-reload", "POST", "/hosts/{h}/daemon/tls-reload/", "daemon_write", "host", ok=302),
+    page("host-daemon-rollback", "POST", "/hosts/{h}/daemon/revisions/1/rollback/", "daemon_write", "host", ok=302),
 ]
 
 

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser_support import wait_for_js
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
@@ -29,17 +31,17 @@ def test_the_dashboard_shows_a_domain_started_elsewhere_without_a_reload(logged_
     set_running(second_page, uuid, False)
     page.goto("/")
     state = f"tr[data-uuid='{uuid}'] [data-field=state]"
-    page.wait_for_function("document.body.dataset.live === 'connected'")
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
     assert page.inner_text(state) == "shutoff"
     page.evaluate("window.notReloaded = true")
 
     set_running(second_page, uuid, True)
 
-    page.wait_for_function(f"document.querySelector(\"{state}\").textContent === 'running'", timeout=10000)
+    wait_for_js(page, f"document.querySelector(\"{state}\").textContent === 'running'", timeout=10000)
     assert page.evaluate("window.notReloaded") is True
     # Live graphs follow once stats arrive (every 2 s) for the row on screen.
-    page.wait_for_function(
-        f"document.querySelector(\"tr[data-uuid='{uuid}'] canvas[data-graph=cpu]\").title.includes('%')",
+    wait_for_js(
+        page, f"document.querySelector(\"tr[data-uuid='{uuid}'] canvas[data-graph=cpu]\").title.includes('%')",
         timeout=10000)
 
 
@@ -48,19 +50,19 @@ def test_the_serial_console_page_shows_the_guest_shell_and_answers_a_command(log
     uuid = demo_uuid(page)
     set_running(second_page, uuid, True)
     page.goto(f"/domains/{uuid}/console/serial/")
-    page.wait_for_function("document.querySelector('[data-field=status]').textContent.startsWith('connected')")
+    wait_for_js(page, "document.querySelector('[data-field=status]').textContent.startsWith('connected')")
     screen = "window.serialConsole.term.buffer.active"
     text = (f"(() => {{ const b = {screen}; let t = ''; for (let i = 0; i < b.length; i++) "
             "t += b.getLine(i).translateToString(true) + '\\n'; return t; })()")
     for _ in range(40):
         page.keyboard.press("Enter")
         try:
-            page.wait_for_function(f"{text}.includes('/ # ')", timeout=1000)
+            wait_for_js(page, f"{text}.includes('/ # ')", timeout=1000)
             break
         except Exception:  # the guest may still be booting; poke it again
             continue
     page.keyboard.type("echo vc-$((6*7))\n")
-    page.wait_for_function(f"/\\nvc-42/.test({text})", timeout=10000)
+    wait_for_js(page, f"/\\nvc-42/.test({text})", timeout=10000)
 
 
 def test_the_vnc_page_draws_the_guest_screen(logged_in_page, second_page):
@@ -68,10 +70,10 @@ def test_the_vnc_page_draws_the_guest_screen(logged_in_page, second_page):
     uuid = demo_uuid(page)
     set_running(second_page, uuid, True)
     page.goto(f"/domains/{uuid}/console/vnc/")
-    page.wait_for_function("document.querySelector('[data-field=status]').textContent === 'connected'",
+    wait_for_js(page, "document.querySelector('[data-field=status]').textContent === 'connected'",
                            timeout=15000)
     # Non-blank: the kernel's log on the VGA text screen gives pixels of more than one colour.
-    page.wait_for_function("""(() => {
+    wait_for_js(page, """(() => {
         const canvas = document.querySelector('[data-field=screen] canvas');
         if (!canvas || !canvas.width) return false;
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -80,5 +82,5 @@ def test_the_vnc_page_draws_the_guest_screen(logged_in_page, second_page):
         return seen.size > 1;
     })()""", timeout=20000)
     set_running(second_page, uuid, False)
-    page.wait_for_function("document.querySelector('[data-field=status]').textContent !== 'connected'",
+    wait_for_js(page, "document.querySelector('[data-field=status]').textContent !== 'connected'",
                            timeout=10000)

@@ -91,8 +91,8 @@ def demo(embedded_host, transactional_db):
     Transactional: the event worker writes revisions from its own connection, and the
     embedded host row outlives single tests, so nothing may be left behind but a flush.
     """
-    from domains.definitions.models import DefinitionRevision
     from domains.lifecycle import inventory
+    from domains.revisions.models import digest_of
 
     embedded_host.save()  # an earlier transactional test flushed it
     conn = adapter.connection_for(embedded_host).get()
@@ -102,7 +102,7 @@ def demo(embedded_host, transactional_db):
     yield domain
     conn.defineXML(original)
     # Let the worker record the restore before the flush, so it writes nothing after it.
-    restored = DefinitionRevision.digest(inactive_xml(embedded_host, "demo"))
+    restored = digest_of(inactive_xml(embedded_host, "demo"))
     wait_for_row(lambda: domain.revisions.filter(xml_sha256=restored).exists() or not domain.revisions.exists())
     drain_event_workers()
 

@@ -4,7 +4,7 @@ import pytest
 
 from domains.definitions.xml import device_edits as devices
 from domains.definitions.xml import edits
-from domains.definitions.xml.diff import diff_lines
+from domains.revisions.diff import diff_lines
 from domains.definitions.xml.errors import DefinitionError
 from domains.definitions.xml.safe_xml import parse
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domains.definitions.xml.diff import DiffLine, diff_lines, unified_diff
+from domains.revisions.diff import DiffLine, diff_lines, unified_diff
 from domains.definitions.xml.safe_xml import parse
 from domains.definitions.xml.summary import summary
 

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser_support import wait_for_js
+
 pytestmark = [pytest.mark.browser, pytest.mark.embedded, pytest.mark.timeout(180)]
 
 
@@ -33,8 +35,8 @@ def test_the_monitor_page_runs_commands_completes_names_and_streams_filtered_eve
         press_action(page, uuid, "Start")
     page.goto(f"/domains/{uuid}/")
     page.click("text=Open the QEMU monitor")
-    page.wait_for_function("document.getElementById('monitor-status').textContent === 'Connected to QEMU.'")
-    page.wait_for_function("document.querySelectorAll('#monitor-commands option').length > 100")
+    wait_for_js(page, "document.getElementById('monitor-status').textContent === 'Connected to QEMU.'")
+    wait_for_js(page, "document.querySelectorAll('#monitor-commands option').length > 100")
 
     page.fill("#monitor-input", "query-statu")
     page.press("#monitor-input", "Tab")
@@ -45,7 +47,7 @@ def test_the_monitor_page_runs_commands_completes_names_and_streams_filtered_eve
 
     page.check("#monitor-hmp")
     send(page, "info name")
-    page.wait_for_function("document.querySelectorAll('.monitor-result').length === 2")
+    wait_for_js(page, "document.querySelectorAll('.monitor-result').length === 2")
     page.uncheck("#monitor-hmp")
     send(page, '{"execute": "query-nothing-such"}')
     error = page.wait_for_selector(".monitor-error")
@@ -57,7 +59,7 @@ def test_the_monitor_page_runs_commands_completes_names_and_streams_filtered_eve
     page.click("#event-filter-form button")
     press_action(second_page, uuid, "Pause")
     press_action(second_page, uuid, "Resume")
-    page.wait_for_function("document.getElementById('event-log').textContent.includes('RESUME')", timeout=10000)
+    wait_for_js(page, "document.getElementById('event-log').textContent.includes('RESUME')", timeout=10000)
     log = page.inner_text("#event-log")
     assert "STOP" in log and "RESUME" in log
     press_action(second_page, uuid, "Force off")

@@ -7,6 +7,8 @@ Typical use:
     new_xml = document.to_xml()               # unedited parts byte for byte as they were read
 """
 
+from domains.revisions.diff import DiffLine, diff_lines, unified_diff
+
 from .device_edits import (
     add_console,
     add_file_disk,
@@ -27,7 +29,6 @@ from .device_edits import (
     set_interface_model,
     set_interface_source,
 )
-from .diff import DiffLine, diff_lines, unified_diff
 from .edits import (
     memory_kib,
     remove_metadata,

@@ -1,4 +1,4 @@
-"""Unified diff between two definitions, as lines tagged for highlighting."""
+"""Unified diff between two revisions' contents (a definition's XML, daemon settings as JSON), as tagged lines."""
 
 from __future__ import annotations
 

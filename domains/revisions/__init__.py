@@ -1,0 +1,1 @@
+"""Revisions: numbered, hashed, attributed records of each change to a subject, with diff and rollback."""
