@@ -4,8 +4,9 @@ import json
 from dataclasses import dataclass, field
 
 from domains.access import audit, permissions
+from domains.access.lookups import libvirt_domain
+from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import lookup
 from qemu_extras import qemu_calls, taint_cache
 from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS
 from qemu_extras.command_redaction import redacted_command
@@ -19,15 +20,11 @@ from qemu_extras.monitor_policy import (
 )
 
 
-class PassthroughError(Exception):
+class PassthroughError(ConsoleError):
     """A passthrough that was refused or failed; status is the HTTP status the API answers with."""
 
     def __init__(self, message, code, status=400, fields=None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-        self.fields = fields or {}
+        super().__init__(message, code, status, fields or {})
 
 
 @dataclass
@@ -77,7 +74,7 @@ def check_against_schema(schema, name, arguments):
 
 
 def _running(domain):
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         active = dom.isActive()
     if not active:

@@ -6,16 +6,16 @@ from pathlib import Path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from domains.access.lookups import client_address, visible_domain
+from domains.access.lookups import client_address, libvirt_domain
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
+from domains.api.views import DomainScopedView
 from domains.definitions.models import RevisionSource
 from domains.definitions.xml import DefinitionError, parse
+from domains.errors import ConsoleError
 from domains.libvirt.adapter import translated_errors
-from domains.lifecycle.actions import lookup
 from qemu_extras import definition_changes, generic_equivalents, taint_cache
 from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
-from qemu_extras.definition_changes import ChangeRefused
 from qemu_extras.namespace_edits import OverrideProperty, QemuNamespace, read_namespace
 from qemu_extras.taints import explain_all
 from qemu_extras.version import (
@@ -29,21 +29,6 @@ MONITOR_NOTE = ("monitor_read, monitor_write, monitor_admin or the host-level mo
                 "classifies the command")
 
 
-def passthrough_error(exc):
-    return error_response(exc.status, exc.code, exc.message, exc.fields or None)
-
-
-def refused(exc):
-    fields = {}
-    if exc.problems:
-        fields["problems"] = [
-            {"kind": p.kind, "index": p.index, "option": p.option, "message": p.message, "alternative": p.alternative}
-            for p in exc.problems
-        ]
-    status = {"stale": 409, "libvirt_refused": 502, "definition_policy": 403}.get(exc.code, 400)
-    return error_response(status, exc.code, exc.message, fields or None)
-
-
 def _text(data, name):
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
@@ -52,38 +37,32 @@ def _text(data, name):
 
 
 @route_permission("monitor_read", note=MONITOR_NOTE)
-class MonitorCommand(APIView):
+class MonitorCommand(DomainScopedView):
     def post(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
-        try:
-            result = do_monitor_command(request.user, domain, _text(request.data, "command"),
-                                        bool(request.data.get("hmp", False)), client_address(request))
-        except PassthroughError as exc:
-            return passthrough_error(exc)
+        domain = self.get_object()
+        result = do_monitor_command(request.user, domain, _text(request.data, "command"),
+                                    bool(request.data.get("hmp", False)), client_address(request))
         return Response(result.as_dict())
 
 
 @route_permission("agent", note="plus monitor_read, monitor_write or monitor_admin as the agent policy says")
-class AgentCommand(APIView):
+class AgentCommand(DomainScopedView):
     def post(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
+        domain = self.get_object()
         timeout = request.data.get("timeout", 5)
-        try:
-            if not isinstance(timeout, int) or isinstance(timeout, bool):
-                raise PassthroughError('"timeout" is a whole number of seconds (0 to 60).', "invalid",
-                                       fields={"timeout": ["a whole number"]})
-            result = do_agent_command(request.user, domain, _text(request.data, "command"), timeout,
-                                      client_address(request))
-        except PassthroughError as exc:
-            return passthrough_error(exc)
+        if not isinstance(timeout, int) or isinstance(timeout, bool):
+            raise PassthroughError('"timeout" is a whole number of seconds (0 to 60).', "invalid",
+                                   fields={"timeout": ["a whole number"]})
+        result = do_agent_command(request.user, domain, _text(request.data, "command"), timeout,
+                                  client_address(request))
         return Response(result.as_dict())
 
 
 @route_permission("read")
-class Taints(APIView):
+class Taints(DomainScopedView):
     def get(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "read")
-        dom = lookup(domain)
+        domain = self.get_object("read")
+        dom = libvirt_domain(domain)
         with translated_errors():
             running = bool(dom.isActive())
         messages = taint_cache.messages_of(domain.host_id, domain.uuid, dom) if running else []
@@ -96,9 +75,9 @@ def _rewrite_dict(index, change):
 
 
 @route_permission("read")
-class Extras(APIView):
+class Extras(DomainScopedView):
     def get(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "read")
+        domain = self.get_object("read")
         xml = definition_changes.inactive_xml(domain)
         version = definition_changes.libvirt_version(domain)
         extras = generic_equivalents.find_extras(xml, version)
@@ -109,18 +88,15 @@ class Extras(APIView):
 
 
 @route_permission("write")
-class Rewrites(APIView):
+class Rewrites(DomainScopedView):
     def post(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "write")
+        domain = self.get_object("write")
         index = request.data.get("index")
         if not isinstance(index, int) or isinstance(index, bool):
             return error_response(400, "invalid", 'Give "index": the number of the rewrite from GET …/extras.',
                                   {"index": ["a whole number"]})
-        try:
-            change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
-                                                         request.data.get("digest") or None, RevisionSource.API)
-        except ChangeRefused as exc:
-            return refused(exc)
+        change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
+                                                     request.data.get("digest") or None, RevisionSource.API)
         return Response({"applied": change.description, "diff": change.diff_text})
 
 
@@ -162,16 +138,16 @@ def namespace_dict(namespace):
 @route_permission(GET="read", POST=("monitor_admin", "write"),
                   note="POST with dry_run needs write; defining needs monitor_admin and write: raw QEMU "
                        "arguments are as strong as any monitor command")
-class CommandLine(APIView):
+class CommandLine(DomainScopedView):
     def get(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "read")
+        domain = self.get_object("read")
         xml = definition_changes.inactive_xml(domain)
         return Response({**namespace_dict(read_namespace(parse(xml))), "digest": definition_changes.digest(xml)})
 
     def post(self, request, uuid):
         """Body as GET answers; "dry_run": true only checks and answers the diff."""
         dry_run = bool(request.data.get("dry_run"))
-        domain = visible_domain(request.user, uuid, "write" if dry_run else "getattr")
+        domain = self.get_object("write" if dry_run else "getattr")
         try:
             namespace = namespace_from(request.data)
             if dry_run:
@@ -180,9 +156,8 @@ class CommandLine(APIView):
             change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),
                                                          request.data.get("digest") or None, RevisionSource.API)
         except DefinitionError as exc:
-            return error_response(400, "invalid", exc.message)
-        except ChangeRefused as exc:
-            return refused(exc)
+            # This API has always answered a bad namespace as "invalid", without the XML problem list.
+            raise ConsoleError(exc.message, "invalid") from exc
         return Response({"defined": change.changed, "diff": change.diff_text})
 
 

@@ -22,9 +22,9 @@ from django.http import Http404
 from console.sockets import refusals, sessions
 from console.sockets.base import CLOSE_NORMAL, CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
 from domains.access import permissions
+from domains.access.lookups import libvirt_domain, visible
 from domains.access.permissions import route_permission
 from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import lookup
 from domains.lifecycle.models import Domain
 from qemu_extras import qemu_calls
 from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
@@ -41,8 +41,11 @@ MAX_COMMAND_BYTES = 1 << 20
 @database_sync_to_async
 def _domain_for(user, uuid):
     """(Domain or None, None when user may use its monitor, else the close code: 4004 unseen, 4003 refused)."""
-    domain = permissions.restrict(Domain.objects.select_related("host"), user).filter(uuid=uuid, gone=False).first()
-    if domain is None:
+    try:
+        domain = visible(user, Domain, uuid)
+    except Http404:
+        return None, CLOSE_NOT_FOUND
+    if domain.gone:  # a gone domain has no monitor to talk to
         return None, CLOSE_NOT_FOUND
     if not permissions.has_perm(user, "monitor_read", domain):
         return domain, CLOSE_REFUSED
@@ -51,7 +54,7 @@ def _domain_for(user, uuid):
 
 def _running_dom(domain):
     """(virDomain, running) of a Domain row."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         return dom, bool(dom.isActive())
 
@@ -116,7 +119,7 @@ class MonitorSocket(LiveSocket):
 
     async def send_schema(self):
         try:
-            schema = await asyncio.to_thread(lambda: qemu_calls.qmp_schema(self.domain, lookup(self.domain)))
+            schema = await asyncio.to_thread(lambda: qemu_calls.qmp_schema(self.domain, libvirt_domain(self.domain)))
         except VirtError as exc:
             await self.send_json({"type": "error", "code": "no_schema", "message": exc.message})
             return

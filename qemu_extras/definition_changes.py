@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import libvirt
 
 from domains.access import audit
+from domains.access.lookups import libvirt_domain
 from domains.definitions.actions import do_define
 from domains.definitions.models import RevisionSource
 from domains.definitions.policy import DefinitionPolicyRefusal
 from domains.definitions.xml import DefinitionError, diff_lines, parse, unified_diff
+from domains.errors import ConsoleError
 from domains.libvirt import adapter
-from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import ActionError, lookup
+from domains.libvirt.adapter import translated_errors
 from qemu_extras import generic_equivalents
 from qemu_extras.commandline_checks import check_commandline
 from qemu_extras.namespace_edits import read_namespace, write_namespace
@@ -27,14 +28,24 @@ COMMANDLINE_PERMISSIONS = ("monitor_admin", "write")
 REWRITE_PERMISSIONS = ("write",)
 
 
-class ChangeRefused(Exception):
-    """A change that is not defined: problems (commandline_checks.Problem) or a message say why."""
+class ChangeRefused(ConsoleError):
+    """A change that is not defined: problems (commandline_checks.Problem) or a message say why.
+
+    A stale digest conflicts (409), libvirt's refusal is libvirt's (502), the definition policy's is a permission
+    question (403), any other check asks for a change (400).
+    """
+
+    STATUS_OF_CODE = {"stale": 409, "libvirt_refused": 502, "definition_policy": 403}
 
     def __init__(self, message, problems=(), code="refused"):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, code, self.STATUS_OF_CODE.get(code, 400))
         self.problems = list(problems)
-        self.code = code
+        if self.problems:
+            self.fields = {"problems": [
+                {"kind": p.kind, "index": p.index, "option": p.option, "message": p.message,
+                 "alternative": p.alternative}
+                for p in self.problems
+            ]}
 
 
 @dataclass
@@ -69,7 +80,7 @@ def digest(xml_text):
 
 def inactive_xml(domain):
     """The persistent definition of a Domain as libvirt writes it, without secrets (do_define keeps them)."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         return dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
 
@@ -129,7 +140,7 @@ def apply_change(user, domain, change, action, needed, source_address=None, revi
     except DefinitionPolicyRefusal as exc:
         # do_define audited the refusal with its reason: once is the rule.
         raise ChangeRefused(exc.message, code=exc.code) from exc
-    except (DefinitionError, ActionError, VirtError) as exc:
+    except ConsoleError as exc:
         audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
         raise ChangeRefused(exc.message, code="libvirt_refused") from exc
     audit.record(user, action, domain, params, source_address=source_address)

@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from domains.access.lookups import client_address, visible_domain
+from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.xml import DefinitionError
-from domains.libvirt.adapter import VirtError
+from domains.errors import ConsoleError
+from domains.lifecycle.models import Domain
 from qemu_extras import definition_changes
-from qemu_extras.definition_changes import ChangeRefused
 from qemu_extras.namespace_edits import (
     DEPRECATION_BEHAVIORS,
     PROPERTY_TYPES,
@@ -22,7 +22,7 @@ from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 @route_permission("monitor_read", note="each command then needs what the command policy says")
 @require_GET
 def monitor_page(request, uuid):
-    domain = visible_domain(request.user, uuid, "monitor_read")
+    domain = visible(request.user, Domain, uuid, "monitor_read")
     return render(request, "qemu_extras/monitor.html", {
         "domain": domain, "subprotocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION,
     })
@@ -73,7 +73,7 @@ def _form_values(namespace):
                                 "as any monitor command")
 @require_http_methods(["GET", "POST"])
 def commandline_page(request, uuid):
-    domain = visible_domain(request.user, uuid, "write")
+    domain = visible(request.user, Domain, uuid, "write")
     context = {"domain": domain, "behaviors": DEPRECATION_BEHAVIORS, "property_types": PROPERTY_TYPES,
                "problems": [], "change": None, "error": ""}
     try:
@@ -93,17 +93,15 @@ def commandline_page(request, uuid):
             return redirect("domain-detail", uuid=domain.uuid)
         change = definition_changes.propose_namespace(domain, namespace)
         context.update(change=change, digest=change.old_digest)
-    except ChangeRefused as exc:
-        context.update(error=exc.message, problems=exc.problems, digest=request.POST.get("digest", ""))
-    except (DefinitionError, VirtError) as exc:
-        context.update(error=exc.message, digest=request.POST.get("digest", ""))
+    except ConsoleError as exc:
+        context.update(error=exc.message, problems=getattr(exc, "problems", ()), digest=request.POST.get("digest", ""))
     return render(request, "qemu_extras/commandline.html", context)
 
 
 @route_permission("write")
 @require_http_methods(["GET", "POST"])
 def rewrite_page(request, uuid, index):
-    domain = visible_domain(request.user, uuid, "write")
+    domain = visible(request.user, Domain, uuid, "write")
     try:
         if request.method == "POST":
             change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
@@ -116,6 +114,6 @@ def rewrite_page(request, uuid, index):
             return redirect("domain-detail", uuid=domain.uuid)
         return render(request, "qemu_extras/rewrite.html", {"domain": domain, "change": rewrites[index],
                                                              "index": index})
-    except (ChangeRefused, VirtError) as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         return redirect("domain-detail", uuid=domain.uuid)

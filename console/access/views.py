@@ -9,20 +9,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from console.redirects import redirect_back
 from domains.access import audit, permissions
 from domains.access.grants import (
-    GrantError,
     do_define_role,
     do_grant,
     do_revoke,
     find_holder,
     visible_grants,
 )
-from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.lookups import client_address, visible
 from domains.access.models import Grant, Role
 from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
 from domains.access.permissions import route_permission
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
 
 AUDIT_PAGE_SIZE = 100
 
@@ -40,7 +42,7 @@ def _grant_from_form(request, domain=None, host=None):
         to_user, to_group = find_holder(name if kind == "user" else None, name if kind == "group" else None)
         grant, created = do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
                                   domain=domain, host=host, source_address=client_address(request))
-    except GrantError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         return
     messages.success(request, f"Granted {grant}." if created else f"{grant} existed already.")
@@ -49,7 +51,7 @@ def _grant_from_form(request, domain=None, host=None):
 @route_permission("manage_grants", note="on the domain")
 @require_http_methods(["GET", "POST"])
 def domain_access(request, uuid):
-    domain = visible_domain(request.user, uuid, "manage_grants")
+    domain = visible(request.user, Domain, uuid, "manage_grants")
     if request.method == "POST":
         _grant_from_form(request, domain=domain)
         return redirect("domain-access", uuid=domain.uuid)
@@ -64,7 +66,7 @@ def domain_access(request, uuid):
 @route_permission("manage_grants", note="on the host")
 @require_http_methods(["GET", "POST"])
 def host_access(request, host_id):
-    host = visible_host(request.user, host_id, "manage_grants")
+    host = visible(request.user, Host, host_id, "manage_grants")
     if request.method == "POST":
         _grant_from_form(request, host=host)
         return redirect("host-access", host_id=host.pk)
@@ -108,7 +110,7 @@ def grant_revoke(request, grant_id):
     label = str(grant)
     do_revoke(request.user, grant, source_address=client_address(request))
     messages.success(request, f"Revoked {label}.")
-    return redirect(request.POST.get("next") or "access-index")
+    return redirect_back(request, "access-index")
 
 
 @route_permission(GET=AUTHENTICATED, POST="manage_grants", note="POST defines a role: manage_grants everywhere")
@@ -119,7 +121,7 @@ def role_list(request):
             role = do_define_role(request.user, request.POST.get("name"), request.POST.getlist("permissions"),
                                   request.POST.get("description", ""), source_address=client_address(request))
             messages.success(request, f"Role '{role.name}' defined.")
-        except GrantError as exc:
+        except ConsoleError as exc:
             messages.error(request, exc.message)
         return redirect("role-list")
     return render(request, "access/roles.html", {
@@ -131,7 +133,7 @@ def role_list(request):
 def _audit_page(request, rows, domain=None):
     try:
         rows = audit.filter_entries(rows, request.GET)
-    except audit.AuditFilterError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         rows = rows.none()
     page = Paginator(rows.order_by("-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -150,7 +152,7 @@ def audit_log(request):
 @route_permission("read", note="on the domain")
 @require_GET
 def domain_audit(request, uuid):
-    domain = visible_domain(request.user, uuid, "read")
+    domain = visible(request.user, Domain, uuid, "read")
     rows = audit.visible_entries(request.user).filter(target_type="domain", target_id=str(domain.pk))
     return _audit_page(request, rows, domain=domain)
 
@@ -158,22 +160,28 @@ def domain_audit(request, uuid):
 @route_permission(AUTHENTICATED, note="one's own grants and API token")
 @require_http_methods(["GET", "POST"])
 def account(request):
+    new_token = None
     if request.method == "POST":
         if request.POST.get("token") == "create":
             Token.objects.filter(user=request.user).delete()
-            token = Token.objects.create(user=request.user)
+            new_token = Token.objects.create(user=request.user)
             audit.record(request.user, "token.create", source_address=client_address(request))
-            # Shown once: only its holder needs it, and the page cannot show it again later.
-            messages.success(request, f"New API token: {token.key} (copy it now; it is shown only once).")
         elif request.POST.get("token") == "revoke":
             removed, _ = Token.objects.filter(user=request.user).delete()
             audit.record(request.user, "token.revoke", outcome="ok" if removed else "no token",
                          source_address=client_address(request))
             messages.success(request, "API token revoked." if removed else "You had no API token.")
-        return redirect("account")
+        if new_token is None:
+            return redirect("account")
     own = Grant.objects.filter(user=request.user).select_related("role", "domain__host", "host")
     through_groups = Grant.objects.filter(group__user=request.user).select_related("role", "group", "domain__host",
                                                                                     "host")
     token = Token.objects.filter(user=request.user).first()
-    return render(request, "access/account.html", {"own": own, "through_groups": through_groups,
-                                            "token_created": token.created if token else None})
+    # A new token is shown once, in the answer to the POST that made it: never in the messages
+    # cookie (readable by whatever reads the browser's cookies) and never stored to be shown again.
+    page = render(request, "access/account.html", {"own": own, "through_groups": through_groups,
+                                                   "token_created": token.created if token else None,
+                                                   "new_token": new_token.key if new_token else None})
+    if new_token is not None:
+        page["Cache-Control"] = "no-store"
+    return page

@@ -9,18 +9,18 @@ from django.http import Http404
 from console.sockets import refusals
 from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
 from domains.access import permissions
-from domains.access.lookups import visible_domain
+from domains.access.lookups import visible
 from domains.consoles import streams
 from domains.consoles.models import KIND_PERMISSIONS, ConsoleTicket, TicketRefused
 from domains.libvirt import relay
 from domains.libvirt.adapter import VirtError
+from domains.lifecycle.models import Domain
 
 
 @database_sync_to_async
 def _visible_domain(user, uuid):
-
     try:
-        return visible_domain(user, uuid)
+        return visible(user, Domain, uuid)
     except Http404:
         return None
 

@@ -5,12 +5,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from domains.access import permissions
-from domains.access.lookups import visible_domain
+from domains.access.lookups import visible
 from domains.access.permissions import route_permission
+from domains.lifecycle.models import Domain
 
 
 def _page(request, uuid, permission, template):
-    domain = visible_domain(request.user, uuid, permission)
+    domain = visible(request.user, Domain, uuid, permission)
     return render(request, template, {
         "domain": domain,
         "tickets_url": reverse("api-console-tickets", args=[domain.uuid]),

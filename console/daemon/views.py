@@ -5,12 +5,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
-from domains.access.lookups import client_address
+from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.daemon.actions import (
+    DAEMON_SEEN_THROUGH,
     DEFAULT_SERVER,
-    DaemonSettingsError,
-    daemon_host,
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
@@ -20,6 +19,8 @@ from domains.daemon.actions import (
     revisions_of,
 )
 from domains.daemon.models import DaemonRevisionReason, DaemonSettingsRevision
+from domains.errors import ConsoleError
+from domains.hosts.models import Host
 
 # Form groups: the form fields of each, and where they go in a settings patch.
 COUNT_GROUPS = {
@@ -124,18 +125,18 @@ def _page(request, host, status=200, form_error="", form=None):
 @require_GET
 @route_permission("daemon_read", note="on the host")
 def host_daemon(request, host_id):
-    return _page(request, daemon_host(request.user, host_id, "daemon_read"))
+    return _page(request, visible(request.user, Host, host_id, "daemon_read", DAEMON_SEEN_THROUGH))
 
 
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_apply(request, host_id):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     try:
         patch = patch_from_form(request.POST)
         revision = do_apply_daemon_settings(request.user, host, patch, client_address(request),
                                             reason=DaemonRevisionReason.CONSOLE)
-    except (FormProblem, DaemonSettingsError) as exc:
+    except (FormProblem, ConsoleError) as exc:
         # The form again, with what was typed and the checker's or libvirt's words.
         return _page(request, host, status=getattr(exc, "status", 400), form_error=getattr(exc, "message", str(exc)),
                      form=request.POST)
@@ -149,14 +150,14 @@ def host_daemon_apply(request, host_id):
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_rollback(request, host_id, number):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     revision = DaemonSettingsRevision.objects.filter(settings__host=host).numbered(number)
     if revision is None:
         messages.error(request, f"There is no revision {number} of the daemon settings of '{host}'.")
         return redirect("host-daemon", host_id=host.pk)
     try:
         rolled = do_rollback_daemon_settings(request.user, host, revision, client_address(request))
-    except DaemonSettingsError as exc:
+    except ConsoleError as exc:
         messages.error(request, f"Rollback to revision {number} failed: {exc.message}")
         return redirect("host-daemon", host_id=host.pk)
     if rolled is None:
@@ -169,12 +170,12 @@ def host_daemon_rollback(request, host_id, number):
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_disconnect(request, host_id, client_id):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
     try:
         do_disconnect_client(request.user, host, server, client_id, client_address(request))
         messages.success(request, f"Client {client_id} of {server} was disconnected.")
-    except DaemonSettingsError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-daemon", host_id=host.pk)
 
@@ -182,11 +183,11 @@ def host_daemon_disconnect(request, host_id, client_id):
 @require_POST
 @route_permission("daemon_write", note="on the host")
 def host_daemon_tls_reload(request, host_id):
-    host = daemon_host(request.user, host_id, "daemon_write")
+    host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
     try:
         do_reload_tls(request.user, host, server, client_address(request))
         messages.success(request, f"{server} re-read its TLS certificates and CRL.")
-    except DaemonSettingsError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-daemon", host_id=host.pk)

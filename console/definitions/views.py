@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.actions import (
     do_define,
@@ -27,11 +27,11 @@ from domains.definitions.xml import (
 )
 from domains.definitions.xml.device_edits import DISK_BUSES, DISK_CACHES, NIC_MODELS
 from domains.definitions.xml.edits import BOOT_DEVICES
+from domains.errors import ConsoleError
+from domains.hosts.models import Host
 from domains.libvirt.adapter import VirtError
-from domains.lifecycle.actions import ActionError, do_domain_action
-
-FAILURES = (DefinitionError, ActionError, VirtError)
-
+from domains.lifecycle.actions import do_domain_action
+from domains.lifecycle.models import Domain
 
 def _issues(exc):
     return exc.issues if isinstance(exc, DefinitionError) else [ValidationIssue(exc.message)]
@@ -64,13 +64,13 @@ def _page(request, domain, form=None, issues=(), status=200):
 @require_GET
 @route_permission("read", note="on the domain")
 def definition_page(request, uuid):
-    return _page(request, visible_domain(request.user, uuid, "read"))
+    return _page(request, visible(request.user, Domain, uuid, "read"))
 
 
 @require_POST
 @route_permission("write", note="on the domain (autostart too)")
 def definition_form(request, uuid, form):
-    domain = visible_domain(request.user, uuid, "write")
+    domain = visible(request.user, Domain, uuid, "write")
     try:
         if form == "autostart":
             action = "autostart_on" if request.POST.get("autostart") == "on" else "autostart_off"
@@ -79,7 +79,7 @@ def definition_form(request, uuid, form):
             return redirect("domain-definition", uuid=domain.uuid)
         edit, done = form_edit(form, request.POST)
         change = do_edit(request.user, domain, edit, request.POST.get("reason", ""), source_address=client_address(request))
-    except FAILURES as exc:
+    except ConsoleError as exc:
         return _page(request, domain, form, _issues(exc), status=_refused_status(exc))
     _saved(request, change, done)
     return redirect("domain-definition", uuid=domain.uuid)
@@ -93,13 +93,13 @@ def _editor(request, domain, xml, issues=(), status=200):
 @require_http_methods(["GET", "POST"])
 @route_permission(GET="read", POST="write", note="on the domain")
 def definition_xml(request, uuid):
-    domain = visible_domain(request.user, uuid, "write" if request.method == "POST" else "read")
+    domain = visible(request.user, Domain, uuid, "write" if request.method == "POST" else "read")
     if request.method == "POST":
         xml = request.POST.get("xml", "")
         try:
             change = do_define(request.user, domain, xml, request.POST.get("reason", ""),
                                source_address=client_address(request))
-        except FAILURES as exc:
+        except ConsoleError as exc:
             # A rejected edit stays in the editor, with its errors next to their lines.
             return _editor(request, domain, xml, _issues(exc), status=_refused_status(exc))
         _saved(request, change, "Definition saved")
@@ -114,7 +114,7 @@ def definition_xml(request, uuid):
 @require_GET
 @route_permission("read", note="on the domain")
 def definition_export(request, uuid):
-    domain = visible_domain(request.user, uuid, "read")
+    domain = visible(request.user, Domain, uuid, "read")
     number = request.GET.get("revision", "")
     revision = (domain.revisions.filter(number=int(number)).first() if number.isdigit()
                 else ensure_first_revision(domain) if not domain.gone else domain.revisions.first())
@@ -128,7 +128,7 @@ def definition_export(request, uuid):
 @require_GET
 @route_permission("read", note="on the domain")
 def definition_history(request, uuid):
-    domain = visible_domain(request.user, uuid, "read")
+    domain = visible(request.user, Domain, uuid, "read")
     if not domain.gone:
         try:
             ensure_first_revision(domain)
@@ -149,7 +149,7 @@ def definition_history(request, uuid):
 @require_GET
 @route_permission("read", note="on the domain")
 def definition_revision(request, uuid, number):
-    domain = visible_domain(request.user, uuid, "read")
+    domain = visible(request.user, Domain, uuid, "read")
     revision = domain.revisions.filter(number=number).first()
     if revision is None:
         return render(request, "definitions/history.html", {"domain": domain, "missing": number}, status=404)
@@ -159,14 +159,14 @@ def definition_revision(request, uuid, number):
 @require_POST
 @route_permission("write", note="on the domain")
 def definition_rollback(request, uuid, number):
-    domain = visible_domain(request.user, uuid, "write")
+    domain = visible(request.user, Domain, uuid, "write")
     revision = domain.revisions.filter(number=number).first()
     try:
         if revision is None:
             raise DefinitionError(f"There is no revision {number} of '{domain.name}'.")
         change = do_rollback(request.user, domain, revision, request.POST.get("reason", ""),
                              source_address=client_address(request))
-    except FAILURES as exc:
+    except ConsoleError as exc:
         messages.error(request, f"Rollback to revision {number} failed: {exc}")
         return redirect("domain-definition-history", uuid=domain.uuid)
     _saved(request, change, f"Rolled back to revision {number}")
@@ -190,12 +190,12 @@ def _new_domain(post):
 @require_http_methods(["GET", "POST"])
 @route_permission("define_domains", note="on the host")
 def host_domain_create(request, host_id):
-    host = visible_host(request.user, host_id, "define_domains")
+    host = visible(request.user, Host, host_id, "define_domains")
     issues, status = (), 200
     if request.method == "POST":
         try:
             change = do_create_domain(request.user, host, _new_domain(request.POST), client_address(request))
-        except FAILURES as exc:
+        except ConsoleError as exc:
             issues, status = _issues(exc), _refused_status(exc)
         else:
             messages.success(request, f"Domain '{change.domain.name}' created.")
@@ -211,7 +211,7 @@ def host_domain_create(request, host_id):
 @require_http_methods(["GET", "POST"])
 @route_permission("define_domains", note="on the host")
 def host_domain_import(request, host_id):
-    host = visible_host(request.user, host_id, "define_domains")
+    host = visible(request.user, Host, host_id, "define_domains")
     xml, issues, status = "", (), 200
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -219,7 +219,7 @@ def host_domain_import(request, host_id):
         try:
             change = do_define(request.user, host, xml, request.POST.get("reason", ""), RevisionSource.IMPORT,
                                client_address(request))
-        except FAILURES as exc:
+        except ConsoleError as exc:
             issues, status = _issues(exc), _refused_status(exc)
             xml = xml.decode("utf-8", "replace") if isinstance(xml, bytes) else xml
         else:

@@ -5,8 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
-from domains.access.lookups import client_address, visible_host
-from domains.hosts.actions import HostError, do_add_host, do_remove_host, do_update_host
+from domains.access.lookups import client_address, visible
+from domains.errors import ConsoleError
+from domains.hosts.actions import do_add_host, do_remove_host, do_update_host
 from domains.hosts.models import Host
 from domains.libvirt import adapter
 
@@ -24,29 +25,29 @@ def host_add(request):
         host = do_add_host(request.user, request.POST.get("name"), request.POST.get("uri"),
                            enabled=request.POST.get("enabled", "on") == "on", source_address=client_address(request))
         messages.success(request, f"Host '{host.name}' added.")
-    except HostError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-list")
 
 
 @require_POST
 def host_update(request, host_id):
-    host = visible_host(request.user, host_id)
+    host = visible(request.user, Host, host_id)
     try:
         do_update_host(request.user, host, name=request.POST.get("name"), uri=request.POST.get("uri"),
                        enabled=request.POST.get("enabled") == "on", source_address=client_address(request))
         messages.success(request, f"Host '{host.name}' saved.")
-    except HostError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-list")
 
 
 @require_POST
 def host_remove(request, host_id):
-    host = visible_host(request.user, host_id)
+    host = visible(request.user, Host, host_id)
     try:
         do_remove_host(request.user, host, source_address=client_address(request))
         messages.success(request, f"Host '{host.name}' removed.")
-    except HostError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
     return redirect("host-list")

@@ -5,11 +5,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
-from domains.access.lookups import client_address, visible_domain
+from domains.access.lookups import client_address, visible
+from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError
-from domains.lifecycle.actions import ACTIONS, ActionError, do_domain_action
+from domains.lifecycle.actions import ACTIONS, do_domain_action
 from domains.lifecycle.facts import read_facts
 from domains.lifecycle.listing import list_domains
+from domains.lifecycle.models import Domain
 
 
 @require_GET
@@ -19,7 +21,7 @@ def dashboard(request):
 
 @require_GET
 def domain_detail(request, uuid):
-    domain = visible_domain(request.user, uuid)
+    domain = visible(request.user, Domain, uuid)
     facts, error = None, ""
     if not domain.gone:
         try:
@@ -35,11 +37,11 @@ def domain_detail(request, uuid):
 
 @require_POST
 def domain_action(request, uuid, action):
-    domain = visible_domain(request.user, uuid)
+    domain = visible(request.user, Domain, uuid)
     options = {"keep_nvram": request.POST.get("keep_nvram") == "on", "confirm_name": request.POST.get("confirm_name")}
     try:
         done = do_domain_action(request.user, domain, action, options, client_address(request))
-    except ActionError as exc:
+    except ConsoleError as exc:
         messages.error(request, exc.message)
         return redirect("domain-detail", uuid=domain.uuid)
     messages.success(request, done)

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from domains.access import permissions
 from domains.access.models import GENESIS_HASH, AuditEntry
+from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
 
 log = logging.getLogger("virtconsole.audit")
@@ -237,12 +238,13 @@ def verify_anchor():
                       f"the anchor outside the database says: {problem.rstrip('.')}")
 
 
-class AuditFilterError(Exception):
+class AuditFilterError(ConsoleError):
     """A filter value that cannot be used; message says which and what would work."""
 
+    code = "invalid"
+
     def __init__(self, message, field):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, fields={field: [message]})
         self.field = field
 
 

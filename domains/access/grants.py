@@ -9,16 +9,18 @@ from django.db.models import Q
 from domains.access import audit, permissions
 from domains.access.models import Grant, Role
 from domains.access.permission_names import PER_DOMAIN
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
 
 
-class GrantError(Exception):
+class GrantError(ConsoleError):
     """A grant or role request that cannot be done as asked; message says what to change."""
 
+    code = "invalid_grant"
+
     def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, fields={field: [message]} if field else None)
         self.field = field
 
 

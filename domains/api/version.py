@@ -8,9 +8,18 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 CHANGELOG = [
+    {
+        "version": "1.1.0",
+        "added": [
+            "Permissions host_resources (name host resources in a definition) and monitor_host (monitor commands "
+            "that name host paths, descriptors, processes or endpoints); both host-level.",
+            "Error codes definition_policy (403: a change names host resources the caller may not name, each "
+            "offending element with its line in fields.xml) and server_error (500, in the one error shape).",
+        ],
+    },
     {
         "version": "1.0.0",
         "added": [

@@ -2,11 +2,11 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from domains.access import audit, permissions
-from domains.access.lookups import client_address, visible_domain
+from domains.access.lookups import client_address
+from domains.api.views import DomainScopedView
 from domains.consoles.models import (
     KIND_PERMISSIONS,
     KINDS,
@@ -25,12 +25,12 @@ class ConsoleTicketSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField()
 
 
-class ConsoleTickets(GenericAPIView):
+class ConsoleTickets(DomainScopedView):
     serializer_class = ConsoleTicketRequestSerializer
 
     @extend_schema(request=ConsoleTicketRequestSerializer, responses={201: ConsoleTicketSerializer})
     def post(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
+        domain = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind = serializer.validated_data["kind"]

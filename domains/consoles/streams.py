@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 import libvirt
 from lxml import etree
 
+from domains.access.lookups import libvirt_domain
 from domains.libvirt import adapter
 from domains.libvirt import events as libvirt_events
 from domains.libvirt.adapter import VirtError, translated_errors
-from domains.lifecycle.actions import lookup
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def is_local_host(host):
 
 def is_active(domain):
     """Whether the domain runs now (blocking libvirt call)."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         return bool(dom.isActive())
 
@@ -93,7 +93,7 @@ class SerialStream:
 
     def open(self, force=False):
         """Open the domain's first console (blocking). VirtError if it is held and force is False."""
-        dom = lookup(self.domain)
+        dom = libvirt_domain(self.domain)
         conn = adapter.connection_for(self.domain.host).get()
         flags = libvirt.VIR_DOMAIN_CONSOLE_FORCE if force else libvirt.VIR_DOMAIN_CONSOLE_SAFE
         with translated_errors():
@@ -267,7 +267,7 @@ def _vnc_socket(dom):
 
 def vnc_target(domain):
     """Where the console proxy connects for domain's VNC screen (blocking). VirtError if there is none."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         if not dom.isActive():
             raise VirtError(f"'{domain.name}' is not running: start it to see its screen.")

@@ -16,7 +16,6 @@ from collections import defaultdict
 
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models.signals import post_delete
-from django.http import Http404
 
 from domains.access import audit, permissions
 from domains.daemon.keeper import keeper_for, stop_keeper
@@ -32,6 +31,7 @@ from domains.daemon.models import (
     DaemonSettingsRevision,
 )
 from domains.daemon.settings_service import apply_desired, describe_daemon, merge_patch, validate_desired
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import adapter as libvirt_adapter
 from domains.libvirt.adapter import VirtError
@@ -40,20 +40,19 @@ from domains.revisions import actions as revisions
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVER = "libvirtd"
+# A grant of daemon_read alone shows a host's daemon: no getattr on the host is needed for it.
+DAEMON_SEEN_THROUGH = ("getattr", "daemon_read")
 CONNECT_WAIT = 5.0  # seconds a request waits for a just-started keeper to reach its daemon
 
 
-class DaemonSettingsError(Exception):
+class DaemonSettingsError(ConsoleError):
     """Why a daemon could not be read or changed: .code names the kind, .status is the HTTP answer."""
 
     STATUS = {"invalid": 400, "rejected": 400, "no_admin_interface": 409, "refused": 409, "no_client": 404,
               "no_server": 404, "unreachable": 503, "not_stored": 500}
 
     def __init__(self, message, code):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = self.STATUS[code]
+        super().__init__(message, code, self.STATUS[code])
 
 
 # --- which daemon, and its keeper -------------------------------------------------------------
@@ -361,21 +360,6 @@ def read_daemon(user, host):
     except VirtError as exc:  # the daemon went away between two reads
         answer["error"] = f"The daemon stopped answering: {exc.message}"
     return answer
-
-
-def daemon_host(user, host_id, permission="daemon_read"):
-    """The Host host_id for a daemon request: 404 if the user may not see it, 403 without the permission.
-
-    A grant of daemon_read alone shows the host's daemon: no getattr on the host is needed for it.
-    """
-    host = Host.objects.filter(pk=host_id).first()
-    if host is None:
-        raise Http404("No such host.")
-    if not permissions.has_perm(user, permission, host):
-        if permissions.has_perm(user, "daemon_read", host):
-            raise permissions.PermissionDenied(permission, host)
-        permissions.require(user, permission, host)  # 404 unless the host is visible: then 403
-    return host
 
 
 def revisions_of(user, host):

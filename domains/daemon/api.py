@@ -2,15 +2,13 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
-from domains.api.errors import error_response
+from domains.api.views import HostScopedView
 from domains.daemon.actions import (
-    DaemonSettingsError,
-    daemon_host,
+    DAEMON_SEEN_THROUGH,
     do_apply_daemon_settings,
     do_disconnect_client,
     do_reload_tls,
@@ -115,74 +113,66 @@ class DaemonMessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-def _failure(exc):
-    return error_response(exc.status, exc.code, exc.message)
+class HostDaemonView(HostScopedView):
+    # A host's daemon: a grant of daemon_read alone shows it, no getattr on the host needed.
+    seen_through = DAEMON_SEEN_THROUGH
 
 
 @route_permission(GET="daemon_read", PATCH="daemon_write", note="on the host")
-class HostDaemon(GenericAPIView):
+class HostDaemon(HostDaemonView):
     serializer_class = DaemonSettingsSerializer
 
     @extend_schema(responses=DaemonSerializer)
     def get(self, request, host_id):
-        host = daemon_host(request.user, host_id, "daemon_read")
+        host = self.get_object("daemon_read")
         return Response(DaemonSerializer(read_daemon(request.user, host)).data)
 
     @extend_schema(request=DaemonSettingsSerializer, responses=DaemonAfterChangeSerializer)
     def patch(self, request, host_id):
-        host = daemon_host(request.user, host_id, "daemon_write")
+        host = self.get_object("daemon_write")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patch = {key: dict(value) if isinstance(value, dict) else value
                  for key, value in serializer.validated_data.items()}
-        try:
-            revision = do_apply_daemon_settings(request.user, host, patch, client_address(request))
-        except DaemonSettingsError as exc:
-            return _failure(exc)
+        revision = do_apply_daemon_settings(request.user, host, patch, client_address(request))
         answer = {**read_daemon(request.user, host), "changes": revision.changed if revision else []}
         return Response(DaemonAfterChangeSerializer(answer).data)
 
 
 @route_permission("daemon_read", note="on the host")
-class HostDaemonRevisions(GenericAPIView):
+class HostDaemonRevisions(HostDaemonView):
     serializer_class = DaemonRevisionSerializer
 
     @extend_schema(responses=DaemonRevisionSerializer(many=True))
     def get(self, request, host_id):
-        host = daemon_host(request.user, host_id, "daemon_read")
+        host = self.get_object("daemon_read")
         page = self.paginate_queryset(revisions_of(request.user, host))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 @route_permission("daemon_write", note="on the host")
-class HostDaemonClientDisconnect(GenericAPIView):
+class HostDaemonClientDisconnect(HostDaemonView):
     serializer_class = DaemonServerSerializer
 
     @extend_schema(request=DaemonServerSerializer, responses=DaemonMessageSerializer)
     def post(self, request, host_id, client_id):
-        host = daemon_host(request.user, host_id, "daemon_write")
+        host = self.get_object("daemon_write")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         server = serializer.validated_data.get("server")
-        try:
-            do_disconnect_client(request.user, host, server, client_id, client_address(request))
-        except DaemonSettingsError as exc:
-            return _failure(exc)
+        do_disconnect_client(request.user, host, server, client_id, client_address(request))
         return Response({"message": f"Client {client_id} of server {server or 'libvirtd'} was disconnected."})
 
 
 @route_permission("daemon_write", note="on the host")
-class HostDaemonTlsReload(GenericAPIView):
+class HostDaemonTlsReload(HostDaemonView):
     serializer_class = DaemonServerSerializer
 
     @extend_schema(request=DaemonServerSerializer, responses=DaemonMessageSerializer)
     def post(self, request, host_id):
-        host = daemon_host(request.user, host_id, "daemon_write")
+        host = self.get_object("daemon_write")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         server = serializer.validated_data.get("server")
-        try:
-            do_reload_tls(request.user, host, server, client_address(request))
-        except DaemonSettingsError as exc:
-            return _failure(exc)
+        do_reload_tls(request.user, host, server, client_address(request))
         return Response({"message": f"Server {server or 'libvirtd'} re-read its TLS certificates."})

@@ -103,17 +103,6 @@ def latest_revision(domain):
     return domain.revisions.latest_one()
 
 
-def _lookup(conn, *, name=None, domain_uuid=None):
-    """The virDomain by name or UUID, or None if there is none."""
-    try:
-        with translated_errors():
-            return conn.lookupByName(name) if name is not None else conn.lookupByUUID(domain_uuid.bytes)
-    except VirtError as exc:
-        if exc.code == libvirt.VIR_ERR_NO_DOMAIN:
-            return None
-        raise
-
-
 def _new_revision(domain, xml, *, user=None, source, reason="", rollback_of=None):
     """Store xml as the domain's next revision (call inside a transaction)."""
     facts = summary(parse(xml))
@@ -132,7 +121,7 @@ def ensure_first_revision(domain, dom=None):
         if latest is not None:
             return latest
         if dom is None:
-            dom = _lookup(adapter.connection_for(domain.host).get(), domain_uuid=domain.uuid)
+            dom = adapter.find_domain(adapter.connection_for(domain.host).get(), uuid=domain.uuid)
             if dom is None:
                 return None
         with translated_errors():
@@ -177,12 +166,12 @@ def _identify(document, host, domain):
 
 
 def _refuse_duplicates(conn, host, name, domain_uuid, domain):
-    named = _lookup(conn, name=name)
+    named = adapter.find_domain(conn, name=name)
     if named is not None and uuidlib.UUID(bytes=named.UUID()) != domain_uuid:
         raise DefinitionError(f"A domain named '{name}' already exists on host '{host}'; pick another name "
                               "or edit that domain instead.", path="/domain/name")
     if domain is None:
-        same = _lookup(conn, domain_uuid=domain_uuid)
+        same = adapter.find_domain(conn, uuid=domain_uuid)
         if same is not None:
             raise DefinitionError(
                 f"A domain with UUID {domain_uuid} already exists on host '{host}' (named '{same.name()}'); "
@@ -244,7 +233,7 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
     with domain_lock(host.pk, domain_uuid):
         try:
             _refuse_duplicates(conn, host, name, domain_uuid, domain)
-            previous = _lookup(conn, domain_uuid=domain_uuid) if domain is not None else None
+            previous = adapter.find_domain(conn, uuid=domain_uuid) if domain is not None else None
             if domain is not None and previous is None:
                 raise DefinitionError(f"Domain '{domain.name}' no longer exists on host '{host}': it was undefined "
                                       "outside the console. Import the XML on the host's page to define it again.")
@@ -311,7 +300,7 @@ def do_edit(user, domain, edit, reason="", source=RevisionSource.CONSOLE, source
     """Apply edit(document) (a definitions library edit) to the current definition and define the result."""
     audit.require(user, "write", domain, "domain.define", {"source": str(source), "reason": reason}, source_address)
     with domain_lock(domain.host_id, domain.uuid):
-        dom = _lookup(adapter.connection_for(domain.host).get(), domain_uuid=domain.uuid)
+        dom = adapter.find_domain(adapter.connection_for(domain.host).get(), uuid=domain.uuid)
         if dom is None:
             raise DefinitionError(f"Domain '{domain.name}' no longer exists on host '{domain.host}': it was "
                                   "undefined outside the console.")
@@ -342,7 +331,7 @@ def record_external(host_id, domain_uuid):
             return None
         with domain_lock(host_id, domain_uuid):
             try:
-                dom = _lookup(adapter.connection_for(host).get(), domain_uuid=domain_uuid)
+                dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
                 if dom is None:
                     return None
                 with translated_errors():

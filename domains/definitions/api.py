@@ -6,10 +6,11 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.lookups import client_address
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
+from domains.api.views import DomainScopedView, HostScopedView
 from domains.definitions.actions import (
     do_define,
     do_rollback,
@@ -110,12 +111,12 @@ def _revision(domain, number):
 
 
 @route_permission(GET="read", PUT="write", note="on the domain")
-class DomainXml(GenericAPIView):
+class DomainXml(DomainScopedView):
     serializer_class = XmlDefinitionSerializer
 
     @extend_schema(responses=DomainXmlSerializer)
     def get(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "read")
+        domain = self.get_object("read")
         latest = ensure_first_revision(domain) if not domain.gone else latest_revision(domain)
         if latest is None:
             return error_response(404, "not_found", f"Domain '{domain.name}' has no stored definition.")
@@ -123,7 +124,7 @@ class DomainXml(GenericAPIView):
 
     @extend_schema(request=XmlDefinitionSerializer, responses=DefinitionResultSerializer)
     def put(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
+        domain = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         change = do_define(request.user, domain, serializer.validated_data["xml"],
@@ -144,12 +145,12 @@ class ValidateXml(GenericAPIView):
 
 
 @route_permission("read", note="on the domain")
-class RevisionList(GenericAPIView):
+class RevisionList(DomainScopedView):
     serializer_class = RevisionSerializer
 
     @extend_schema(responses=RevisionSerializer(many=True))
     def get(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "read")
+        domain = self.get_object("read")
         if not domain.gone:
             ensure_first_revision(domain)
         page = self.paginate_queryset(domain.revisions.newest_first())
@@ -157,16 +158,16 @@ class RevisionList(GenericAPIView):
 
 
 @route_permission("read", note="on the domain")
-class RevisionDetail(GenericAPIView):
+class RevisionDetail(DomainScopedView):
     serializer_class = RevisionDetailSerializer
 
     def get(self, request, uuid, number):
-        domain = visible_domain(request.user, uuid, "read")
+        domain = self.get_object("read")
         return Response(self.get_serializer(_revision(domain, number)).data)
 
 
 @route_permission("read", note="on the domain")
-class RevisionDiff(GenericAPIView):
+class RevisionDiff(DomainScopedView):
     serializer_class = DiffSerializer
 
     @extend_schema(responses=DiffSerializer, parameters=[
@@ -174,7 +175,7 @@ class RevisionDiff(GenericAPIView):
         OpenApiParameter("to", int, required=True, description="Newer revision number"),
     ])
     def get(self, request, uuid):
-        domain = visible_domain(request.user, uuid, "read")
+        domain = self.get_object("read")
         numbers = {}
         for key in ("from", "to"):
             value = request.query_params.get(key, "")
@@ -191,12 +192,12 @@ class RevisionDiff(GenericAPIView):
 
 
 @route_permission("write", note="on the domain")
-class RevisionRollback(GenericAPIView):
+class RevisionRollback(DomainScopedView):
     serializer_class = RollbackSerializer
 
     @extend_schema(request=RollbackSerializer, responses=DefinitionResultSerializer)
     def post(self, request, uuid, number):
-        domain = visible_domain(request.user, uuid)
+        domain = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         change = do_rollback(request.user, domain, _revision(domain, number), serializer.validated_data["reason"],
@@ -205,12 +206,12 @@ class RevisionRollback(GenericAPIView):
 
 
 @route_permission("define_domains", note="on the host")
-class HostDomains(GenericAPIView):
+class HostDomains(HostScopedView):
     serializer_class = XmlDefinitionSerializer
 
     @extend_schema(request=XmlDefinitionSerializer, responses={201: DefinitionResultSerializer})
     def post(self, request, host_id):
-        host = visible_host(request.user, host_id)
+        host = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         change = do_define(request.user, host, serializer.validated_data["xml"], serializer.validated_data["reason"],
@@ -224,7 +225,7 @@ class DomainDetailWithPatch(DomainDetail):
 
     @extend_schema(request=DomainFieldsSerializer, responses=DomainSerializer)
     def patch(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
+        domain = self.get_object()
         serializer = DomainFieldsSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)

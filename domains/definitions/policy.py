@@ -71,7 +71,12 @@ class DefinitionPolicyRefusal(DefinitionError):
     """A change that adds or re-points host references the user may not name; issues list each one."""
 
     code = "definition_policy"
+    status = 403
     permission = HOST_RESOURCES
+
+    def as_api_error(self):
+        # Each offending element with its line, and the permission that would allow it.
+        return self.status, self.code, self.message, {"xml": self.as_dicts(), "permission": self.permission}
 
 
 def _local(element):

@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from domains.access.lookups import libvirt_domain
 from domains.definitions.actions import INACTIVE, ensure_first_revision
 from domains.definitions.xml import parse, summary
 from domains.libvirt.adapter import translated_errors
-from domains.lifecycle.actions import lookup
 
 # Facts that differ between the running domain and its definition only when a change waits for a restart;
 # runtime details libvirt adds (ports, aliases, pty paths, expanded machine names) are left out.
@@ -53,7 +53,7 @@ def pending_changes(live_facts, persistent_facts):
 
 def definition_state(domain):
     """The domain's persistent definition as the page shows it (VirtError if libvirt cannot be reached)."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         xml = dom.XMLDesc(INACTIVE)
         active, autostart, persistent = bool(dom.isActive()), bool(dom.autostart()), bool(dom.isPersistent())

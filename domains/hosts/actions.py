@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from domains.access import audit, permissions
 from domains.access.audit import redact_url_passwords
+from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import adapter, uris
 from domains.libvirt.adapter import VirtError
@@ -15,10 +16,13 @@ from domains.libvirt.adapter import VirtError
 URI_PATTERN = re.compile(r"^(qemu|test)(\+(tls|ssh|libssh|libssh2|tcp|unix|ext))?://[^\s]*/[^\s]*$")
 
 
-class HostError(Exception):
+class HostError(ConsoleError):
+    """A host that cannot be added or changed as asked; field names the form field at fault."""
+
+    code = "invalid_host"
+
     def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, fields={field: [message]} if field else None)
         self.field = field
 
 

@@ -2,26 +2,22 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from domains.access import permissions
-from domains.access.lookups import client_address, visible_host
+from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
+from domains.api.views import HostScopedView
 from domains.hosts.actions import do_add_host, do_remove_host, do_update_host
-from domains.hosts.models import Host
 from domains.hosts.serializers import HostSerializer
 from domains.libvirt import adapter
 
 
-class HostList(GenericAPIView):
+class HostList(HostScopedView):
     serializer_class = HostSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "health": adapter.health_of}
 
-    def get_queryset(self):
-        return permissions.restrict(Host.objects.all(), self.request.user)
 
     @extend_schema(responses=HostSerializer(many=True))
     def get(self, request):
@@ -40,18 +36,18 @@ class HostList(GenericAPIView):
 
 @route_permission(GET="getattr", PATCH="manage_hosts", DELETE="manage_hosts",
                   note="PATCH and DELETE also need getattr on the host to find it")
-class HostDetail(GenericAPIView):
+class HostDetail(HostScopedView):
     serializer_class = HostSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "health": adapter.health_of}
 
     def get(self, request, host_id):
-        return Response(self.get_serializer(visible_host(request.user, host_id)).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     def patch(self, request, host_id):
         """Rename, re-point or enable/disable a host: a new or re-enabled URI is reached before it is saved."""
-        host = visible_host(request.user, host_id)
+        host = self.get_object()
         serializer = self.get_serializer(host, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -62,5 +58,5 @@ class HostDetail(GenericAPIView):
     @extend_schema(responses={204: None})
     def delete(self, request, host_id):
         """Remove a host (not the embedded one); its VMs are left as they are on the host itself."""
-        do_remove_host(request.user, visible_host(request.user, host_id), source_address=client_address(request))
+        do_remove_host(request.user, self.get_object(), source_address=client_address(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,18 +9,24 @@ from dataclasses import dataclass, field
 
 import libvirt
 
+from domains.errors import ConsoleError
 from domains.libvirt import events as libvirt_events
 from domains.libvirt import uris
 
 log = logging.getLogger(__name__)
 
-class VirtError(Exception):
-    """A libvirt failure, carrying libvirt's own words for the user."""
+
+class VirtError(ConsoleError):
+    """A libvirt failure, carrying libvirt's own words for the user; .code is libvirt's error number."""
+
+    status = 502
 
     def __init__(self, message, code=None):
         super().__init__(message)
-        self.message = message
         self.code = code
+
+    def as_api_error(self):
+        return self.status, "libvirt_error", self.message, None
 
     @classmethod
     def from_libvirt(cls, exc):
@@ -211,6 +217,26 @@ def connection_for(host):
     for hook in _new_connection_hooks:
         hook(connection)
     return connection
+
+
+def find_domain(conn, *, name=None, uuid=None):
+    """The virDomain on conn by name or UUID (a uuid.UUID), or None if there is none; VirtError otherwise."""
+    try:
+        with translated_errors():
+            return conn.lookupByName(name) if name is not None else conn.lookupByUUID(uuid.bytes)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise
+
+
+def lookup_domain(host, uuid, name):
+    """The virDomain with uuid on host; VirtError if the host or the domain (called name here) is not there."""
+    dom = find_domain(connection_for(host).get(), uuid=uuid)
+    if dom is None:
+        raise VirtError(f"Domain '{name}' no longer exists on host '{host}': it was undefined outside the console.",
+                        libvirt.VIR_ERR_NO_DOMAIN)
+    return dom
 
 
 def forget_host(host_id):

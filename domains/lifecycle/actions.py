@@ -5,17 +5,19 @@ from dataclasses import dataclass
 import libvirt
 
 from domains.access import audit
-from domains.libvirt import adapter
+from domains.access.lookups import libvirt_domain
+from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError, translated_errors
 
 
-class ActionError(Exception):
-    """An action that could not be done; message says what and what to do."""
+class ActionError(ConsoleError):
+    """An action that could not be done; message says what and what to do.
+
+    A failed action (code action_failed) conflicts with the domain's state: 409; a request to change: 400.
+    """
 
     def __init__(self, message, code="action_failed"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code, 409 if code == "action_failed" else 400)
 
 
 @dataclass(frozen=True)
@@ -82,22 +84,6 @@ ACTIONS = {
 }
 
 
-def lookup(domain):
-    """The libvirt virDomain of a Domain row; VirtError if the host or the domain is not there."""
-    conn = adapter.connection_for(domain.host).get()
-    try:
-        with translated_errors():
-            return conn.lookupByUUID(domain.uuid.bytes)
-    except VirtError as exc:
-        if exc.code == libvirt.VIR_ERR_NO_DOMAIN:
-            raise VirtError(
-                f"Domain '{domain.name}' no longer exists on host '{domain.host}': "
-                "it was undefined outside the console.",
-                exc.code,
-            ) from exc
-        raise
-
-
 def do_domain_action(user, domain, action_name, options=None, source_address=None):
     """Run one lifecycle action on domain as user; returns a message for the user, or raises ActionError."""
     action = ACTIONS.get(action_name)
@@ -112,7 +98,7 @@ def do_domain_action(user, domain, action_name, options=None, source_address=Non
             f"To undefine '{domain.name}', type its name to confirm.", code="confirmation_required"
         )
     try:
-        dom = lookup(domain)
+        dom = libvirt_domain(domain)
         with translated_errors():
             action.call(dom, options)
     except VirtError as exc:

@@ -6,8 +6,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address, visible_domain
+from domains.access.lookups import client_address
 from domains.api.errors import error_response
+from domains.api.views import DomainScopedView
 from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.listing import DomainItem, list_domains
 from domains.lifecycle.serializers import (
@@ -48,19 +49,19 @@ def _one(user, domain):
                              "gone" if domain.gone else "unknown"))
 
 
-class DomainDetail(GenericAPIView):
+class DomainDetail(DomainScopedView):
     serializer_class = DomainSerializer
 
     def get(self, request, uuid):
-        return Response(self.get_serializer(_one(request.user, visible_domain(request.user, uuid))).data)
+        return Response(self.get_serializer(_one(request.user, self.get_object())).data)
 
 
-class DomainActions(GenericAPIView):
+class DomainActions(DomainScopedView):
     serializer_class = ActionRequestSerializer
 
     @extend_schema(request=ActionRequestSerializer, responses=ActionResultSerializer)
     def post(self, request, uuid):
-        domain = visible_domain(request.user, uuid)
+        domain = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

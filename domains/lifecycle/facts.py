@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 import libvirt
 from lxml import etree
 
+from domains.access.lookups import libvirt_domain
 from domains.libvirt.adapter import translated_errors
 from domains.lifecycle import states
-from domains.lifecycle.actions import lookup
 
 
 @dataclass
@@ -71,7 +71,7 @@ def _devices(tree):
 
 def read_facts(domain):
     """Facts about a Domain row from libvirt; VirtError if the host or domain is unreachable."""
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     with translated_errors():
         state_code, reason_code = dom.state()
         info = dom.info()

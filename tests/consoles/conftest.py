@@ -8,10 +8,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from console.asgi import application
+from domains.access.lookups import libvirt_domain
 from domains.api.ws_protocol import SUBPROTOCOL
 from domains.consoles.models import ConsoleTicket
 from domains.lifecycle import inventory
-from domains.lifecycle.actions import lookup
 from domains.lifecycle.models import Domain
 
 ORIGIN = b"http://127.0.0.1"
@@ -67,7 +67,7 @@ def live_host(embedded_host, transactional_db):
 def demo(live_host):
     """The demo guest's Domain row, running and at its shell prompt; shut off afterwards."""
     domain = Domain.objects.get(host=live_host, name="demo")
-    dom = lookup(domain)
+    dom = libvirt_domain(domain)
     if not dom.isActive():
         dom.create()
     yield domain

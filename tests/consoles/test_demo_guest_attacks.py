@@ -13,9 +13,10 @@ from console.consoles.serial import MAX_INPUT_FRAME
 from console.events import stats_ticker
 from console.sockets import sessions
 from domains.access.grants import do_revoke
+from domains.access.lookups import libvirt_domain
 from domains.access.models import Grant, Role
 from domains.consoles.streams import MAX_PENDING_INPUT
-from domains.lifecycle.actions import do_domain_action, lookup
+from domains.lifecycle.actions import do_domain_action
 from tests.consoles.test_demo_guest_sessions import open_serial, read_until
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
@@ -125,7 +126,7 @@ async def test_deactivating_a_user_ends_their_open_serial_console(connect, admin
 
 
 async def test_the_demo_guests_vnc_server_listens_on_no_port_and_the_console_still_reaches_it(demo):
-    xml = await asyncio.to_thread(lambda: lookup(demo).XMLDesc(0))
+    xml = await asyncio.to_thread(lambda: libvirt_domain(demo).XMLDesc(0))
     graphics = etree.fromstring(xml.encode()).find("devices/graphics[@type='vnc']")
     assert graphics.get("port") in (None, "-1") and graphics.get("listen") is None
     assert [listen.get("type") for listen in graphics.findall("listen")] == ["none"]

@@ -65,8 +65,8 @@ def test_it_patches_structured_fields_losslessly(api, vm, test_host):
     assert "<title>Web server</title>" in after and "<description>two lines\nof text</description>" in after
     assert "<currentMemory unit='KiB'>32768</currentMemory>" in after
     assert "<boot dev='network'/>\n    <boot dev='hd'/>" in after and "<bootmenu enable='yes'/>" in after
-    from domains.lifecycle.actions import lookup
-    assert lookup(vm).autostart() == 1
+    from domains.access.lookups import libvirt_domain
+    assert libvirt_domain(vm).autostart() == 1
     untouched = [line for line in before.splitlines() if "memory" not in line.lower() and "boot" not in line]
     assert all(line in after.splitlines() for line in untouched)
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from domains.lifecycle.actions import lookup
+from domains.access.lookups import libvirt_domain
 from tests.definitions.conftest import NEW_DOMAIN_XML, domain_names, inactive_xml
 
 
@@ -82,9 +82,9 @@ def test_metadata_of_other_namespaces_stays_when_one_is_removed(signed_in, vm, t
 
 def test_the_autostart_form_sets_autostart(signed_in, vm):
     assert post_form(signed_in, vm, "autostart", autostart="on").status_code == 302
-    assert lookup(vm).autostart() == 1
+    assert libvirt_domain(vm).autostart() == 1
     post_form(signed_in, vm, "autostart")
-    assert lookup(vm).autostart() == 0
+    assert libvirt_domain(vm).autostart() == 0
 
 
 def test_a_refused_form_shows_its_error_and_changes_nothing(signed_in, vm, test_host):

@@ -46,9 +46,9 @@ def test_it_imports_a_copy_of_the_demo_guest_on_the_embedded_host(admin, demo, e
         assert "demo-copy" in domain_names(embedded_host)
         assert change.revision.source == "import" and change.domain.name == "demo-copy"
     finally:
-        from domains.lifecycle.actions import lookup
+        from domains.access.lookups import libvirt_domain
 
-        lookup(change.domain).undefine()
+        libvirt_domain(change.domain).undefine()
 
 
 # The demo guest has serial port 0 as its serial console already: a second port comes without one,

@@ -5,8 +5,9 @@ import time
 import libvirt
 import pytest
 
+from domains.access.lookups import libvirt_domain
 from domains.libvirt.adapter import connection_for
-from domains.lifecycle.actions import do_domain_action, lookup
+from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.models import Domain
 from tests.conftest import wait_for
 
@@ -43,7 +44,7 @@ def test_the_demo_guest_boots_and_follows_every_lifecycle_action(admin, embedded
     client.force_login(admin)
     client.get("/")
     demo = Domain.objects.get(host=embedded_host, name="demo")
-    dom = lookup(demo)
+    dom = libvirt_domain(demo)
 
     do_domain_action(admin, demo, "start")
     assert b"virtconsole demo guest ready" in read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")

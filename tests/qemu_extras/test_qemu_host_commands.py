@@ -12,9 +12,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from domains.access.lookups import libvirt_domain
 from domains.access.models import AuditEntry, Grant, Role
 from domains.lifecycle import inventory
-from domains.lifecycle.actions import lookup
 from domains.lifecycle.models import Domain
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def host_commands(target):
 
 def test_a_domain_scoped_monitor_admin_is_refused_every_host_level_command(domain_admin, vm, tmp_path):
     target = tmp_path / "written-by-qemu"
-    state = lookup(vm).state()
+    state = libvirt_domain(vm).state()
     commands = host_commands(target)
 
     for command, hmp in commands:
@@ -80,7 +80,7 @@ def test_a_domain_scoped_monitor_admin_is_refused_every_host_level_command(domai
     assert refused == ["denied: needs monitor_host"] * len(commands)  # each refusal once, nothing else
     assert not AuditEntry.objects.filter(outcome="started").exists()
     assert not target.exists()
-    assert lookup(vm).state() == state
+    assert libvirt_domain(vm).state() == state
 
 
 def test_a_host_grant_gives_the_host_level_commands(vm):
@@ -105,7 +105,7 @@ def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_
     assert body["code"] == "crashes_libvirt" and "virDomainCoreDumpWithFormat" in body["message"]
     entries = list(AuditEntry.objects.filter(action="qemu.monitor").values_list("outcome", flat=True))
     assert len(entries) == 1 and entries[0].startswith("refused: 'dump-guest-memory' is refused")
-    assert lookup(vm).isActive()
+    assert libvirt_domain(vm).isActive()
 
 
 def test_the_intent_is_audited_before_the_call_and_the_outcome_after(admin, vm):

@@ -7,22 +7,18 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from domains.access.grants import (
-    GrantError,
     do_define_role,
     do_grant,
     do_revoke,
     find_holder,
     visible_grants,
 )
-from domains.access.lookups import client_address, visible_domain, visible_host
+from domains.access.lookups import client_address, visible
 from domains.access.models import Grant, Role
 from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
 from domains.access.permissions import route_permission
-from domains.api.errors import error_response
-
-
-def grant_error(exc):
-    return error_response(400, "invalid_grant", exc.message, {exc.field: [exc.message]} if exc.field else None)
+from domains.hosts.models import Host
+from domains.lifecycle.models import Domain
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -75,14 +71,11 @@ class GrantList(GenericAPIView):
         body = GrantRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        try:
-            to_user, to_group = find_holder(data.get("user"), data.get("group"))
-            domain = visible_domain(request.user, data["domain"]) if "domain" in data else None
-            host = visible_host(request.user, data["host"]) if "host" in data else None
-            grant, created = do_grant(request.user, data["role"], to_user=to_user, to_group=to_group,
-                                      domain=domain, host=host, source_address=client_address(request))
-        except GrantError as exc:
-            return grant_error(exc)
+        to_user, to_group = find_holder(data.get("user"), data.get("group"))
+        domain = visible(request.user, Domain, data["domain"]) if "domain" in data else None
+        host = visible(request.user, Host, data["host"]) if "host" in data else None
+        grant, created = do_grant(request.user, data["role"], to_user=to_user, to_group=to_group,
+                                  domain=domain, host=host, source_address=client_address(request))
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED if created else 200)
 
 
@@ -101,10 +94,7 @@ class GrantDetail(GenericAPIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, grant_id):
-        try:
-            do_revoke(request.user, self._grant(request, grant_id), source_address=client_address(request))
-        except GrantError as exc:
-            return grant_error(exc)
+        do_revoke(request.user, self._grant(request, grant_id), source_address=client_address(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -124,9 +114,6 @@ class RoleList(GenericAPIView):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        try:
-            role = do_define_role(request.user, data["name"], data["permissions"], data.get("description", ""),
-                                  source_address=client_address(request))
-        except GrantError as exc:
-            return grant_error(exc)
+        role = do_define_role(request.user, data["name"], data["permissions"], data.get("description", ""),
+                              source_address=client_address(request))
         return Response(self.get_serializer(role).data, status=status.HTTP_201_CREATED)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from domains.errors import ConsoleError
+
 
 @dataclass(frozen=True)
 class ValidationIssue:
@@ -26,7 +28,7 @@ class ValidationIssue:
         return f"{self.message} ({'; '.join(where)})" if where else self.message
 
 
-class DefinitionError(Exception):
+class DefinitionError(ConsoleError):
     """A definition that cannot be parsed, validated or edited as asked.
 
     Raised with one message (and optionally where it is), or with a list of
@@ -36,7 +38,6 @@ class DefinitionError(Exception):
     def __init__(self, message: str, line: int | None = None, column: int | None = None,
                  path: str | None = None):
         super().__init__(message)
-        self.message = message
         self.line = line
         self.column = column
         self.path = path
@@ -51,8 +52,14 @@ class DefinitionError(Exception):
         error.issues = list(issues)
         return error
 
+    code = "invalid_definition"
+
     def as_dicts(self) -> list[dict]:
         return [issue.as_dict() for issue in self.issues]
+
+    def as_api_error(self):
+        # Each problem with its line, column and element path, as POST /api/v1/domain-xml/validate lists them.
+        return self.status, self.code, self.message, {"xml": self.as_dicts()}
 
     def __str__(self) -> str:
         if len(self.issues) == 1:
