@@ -14,10 +14,16 @@ from domains.definitions.models import RevisionSource
 from domains.definitions.xml import DefinitionError, parse
 from domains.errors import ConsoleError
 from domains.libvirt.adapter import translated_errors
-from qemu_extras import definition_changes, generic_equivalents, taint_cache
-from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
-from qemu_extras.namespace_edits import OverrideProperty, QemuNamespace, read_namespace
-from qemu_extras.taints import explain_all
+from qemu_extras.equivalents import registry as generic_equivalents
+from qemu_extras.monitor.actions import (
+    PassthroughError,
+    do_agent_command,
+    do_monitor_command,
+)
+from qemu_extras.namespace import changes as definition_changes
+from qemu_extras.namespace.edits import OverrideProperty, QemuNamespace, read_namespace
+from qemu_extras.taints import cache as taint_cache
+from qemu_extras.taints.explanations import explain_all
 from qemu_extras.version import (
     EXTRAS_API_PREFIX,
     EXTRAS_API_VERSION,

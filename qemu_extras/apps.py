@@ -10,7 +10,7 @@ class QemuExtrasConfig(AppConfig):
 
     def ready(self):
         from domains.libvirt import events
-        from qemu_extras import taint_cache
+        from qemu_extras.taints import cache as taint_cache
 
         # A start or stop ends a boot: its cached taint messages go with it.
         events.subscribe(taint_cache.on_lifecycle)

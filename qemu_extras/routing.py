@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qemu_extras.consumers import MonitorSocket
+from qemu_extras.monitor.socket import MonitorSocket
 
 websocket_urlpatterns = [
     path("ws/v1/domains/<uuid:uuid>/monitor", MonitorSocket.as_asgi()),

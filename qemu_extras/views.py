@@ -9,8 +9,8 @@ from domains.access.permissions import route_permission
 from domains.definitions.xml import DefinitionError
 from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
-from qemu_extras import definition_changes
-from qemu_extras.namespace_edits import (
+from qemu_extras.namespace import changes as definition_changes
+from qemu_extras.namespace.edits import (
     DEPRECATION_BEHAVIORS,
     PROPERTY_TYPES,
     OverrideProperty,

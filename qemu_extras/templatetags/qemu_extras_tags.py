@@ -5,8 +5,10 @@ from django import template
 from domains.access import permissions
 from domains.definitions.xml import DefinitionError
 from domains.libvirt.adapter import VirtError
-from qemu_extras import definition_changes, generic_equivalents, taint_cache
-from qemu_extras.taints import explain_all
+from qemu_extras.equivalents import registry as generic_equivalents
+from qemu_extras.namespace import changes as definition_changes
+from qemu_extras.taints import cache as taint_cache
+from qemu_extras.taints.explanations import explain_all
 
 register = template.Library()
 

@@ -137,8 +137,8 @@ def test_every_feature_error_derives_from_the_one_base():
     from domains.definitions.xml import DefinitionError
     from domains.libvirt.adapter import VirtError
     from domains.lifecycle.actions import ActionError
-    from qemu_extras.actions import PassthroughError
-    from qemu_extras.definition_changes import ChangeRefused
+    from qemu_extras.monitor.actions import PassthroughError
+    from qemu_extras.namespace.changes import ChangeRefused
 
     for error in (ActionError, AuditFilterError, ChangeRefused, DaemonSettingsError, DefinitionError, GrantError,
                   HostError, PassthroughError, VirtError):

@@ -12,7 +12,7 @@ from domains.access.models import AuditEntry, Grant, Role
 from domains.definitions.create import HostOffer, NewDomain, new_domain_xml
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from qemu_extras.consumers import MonitorSocket
+from qemu_extras.monitor.socket import MonitorSocket
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
 from tests.consoles.conftest import communicator, session_cookie
 

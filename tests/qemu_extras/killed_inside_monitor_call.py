@@ -15,7 +15,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 
 from domains.lifecycle.models import Domain  # noqa: E402
-from qemu_extras.actions import do_monitor_command  # noqa: E402
+from qemu_extras.monitor.actions import do_monitor_command  # noqa: E402
 
 
 def die_inside_the_call(frame, event, _arg):

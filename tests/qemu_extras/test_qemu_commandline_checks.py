@@ -2,7 +2,7 @@
 
 import pytest
 
-from qemu_extras.commandline_checks import (
+from qemu_extras.namespace.commandline_checks import (
     check_args,
     check_commandline,
     check_definition,

@@ -8,7 +8,7 @@ import pytest
 
 from domains.definitions.models import DefinitionRevision
 from domains.lifecycle.actions import do_domain_action
-from qemu_extras.definition_changes import digest
+from qemu_extras.namespace.changes import digest
 from tests.qemu_extras.conftest import api_client, demo_dom, domain_row, post_json
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from qemu_extras.generic_equivalents import (
+from qemu_extras.equivalents.registry import (
     DEVICE_EQUIVALENTS,
     MONITOR_EQUIVALENTS,
     NotLossless,

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 
 from domains.access.models import AuditEntry
 from domains.lifecycle.actions import do_domain_action
-from qemu_extras import taint_cache
+from qemu_extras.taints import cache as taint_cache
 from tests.qemu_extras.conftest import api_client, monitor_socket, post_json
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qemu_extras.monitor_policy import (
+from qemu_extras.monitor.policy import (
     AGENT,
     MONITOR_ADMIN,
     MONITOR_HOST,
@@ -265,7 +265,7 @@ def test_every_qemu_7_2_command_has_a_reviewed_level_and_unknown_ones_need_the_h
     (qmp("human-monitor-command", **{"command-line": "dump-guest-memory /tmp/core"}), False),
 ])
 def test_it_knows_that_dump_guest_memory_crashes_libvirts_qemu_driver(text, hmp):
-    from qemu_extras.monitor_policy import crash_path
+    from qemu_extras.monitor.policy import crash_path
 
     assert crash_path(classify(text, hmp=hmp)) == "dump-guest-memory"
     assert crash_path(classify(qmp("query-status"), hmp=False)) is None

@@ -2,7 +2,12 @@
 
 import pytest
 
-from qemu_extras.taints import TAINTS, UNKNOWN_EXPLANATION, explain, explain_all
+from qemu_extras.taints.explanations import (
+    TAINTS,
+    UNKNOWN_EXPLANATION,
+    explain,
+    explain_all,
+)
 
 # What virDomainGetMessages returns, as libvirt 9.0 formats it ("tainted: %s").
 MESSAGES = [

@@ -8,7 +8,7 @@ import libvirt
 
 from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError, translated_errors
-from qemu_extras.taints import explain_all
+from qemu_extras.taints.explanations import explain_all
 
 MESSAGE_FLAGS = libvirt.VIR_DOMAIN_MESSAGE_TAINTING | libvirt.VIR_DOMAIN_MESSAGE_DEPRECATION
 # Lifecycle events end an entry; this bounds how long a missed event can leave one stale.

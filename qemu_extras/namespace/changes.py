@@ -19,9 +19,9 @@ from domains.definitions.xml import DefinitionError, diff_lines, parse, unified_
 from domains.errors import ConsoleError
 from domains.libvirt import adapter
 from domains.libvirt.adapter import translated_errors
-from qemu_extras import generic_equivalents
-from qemu_extras.commandline_checks import check_commandline
-from qemu_extras.namespace_edits import read_namespace, write_namespace
+from qemu_extras.equivalents import registry as generic_equivalents
+from qemu_extras.namespace.commandline_checks import check_commandline
+from qemu_extras.namespace.edits import read_namespace, write_namespace
 
 # Passing raw arguments to QEMU is as strong as any monitor command.
 COMMANDLINE_PERMISSIONS = ("monitor_admin", "write")

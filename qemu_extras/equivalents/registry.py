@@ -12,12 +12,12 @@ from lxml import etree
 
 from domains.definitions.xml import placement
 from domains.definitions.xml.safe_xml import parse
-from qemu_extras.api_equivalents import (
+from qemu_extras.equivalents.api_calls import (
     MONITOR_EQUIVALENTS,
     ApiEquivalent,
     monitor_equivalent,
 )
-from qemu_extras.commandline_checks import QEMU_NS, split_qemu_opts
+from qemu_extras.namespace.commandline_checks import QEMU_NS, split_qemu_opts
 
 _ARG = f"{{{QEMU_NS}}}arg"
 _COMMANDLINE = f"{{{QEMU_NS}}}commandline"

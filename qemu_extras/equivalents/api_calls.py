@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from qemu_extras.monitor_policy import classify
+from qemu_extras.monitor.policy import classify
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from domains.access import audit, permissions
 from domains.access.lookups import libvirt_domain
 from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError, translated_errors
-from qemu_extras import qemu_calls, taint_cache
-from qemu_extras.api_equivalents import MONITOR_EQUIVALENTS
-from qemu_extras.command_redaction import redacted_command
-from qemu_extras.monitor_policy import (
+from qemu_extras import qemu_calls
+from qemu_extras.equivalents.api_calls import MONITOR_EQUIVALENTS
+from qemu_extras.monitor.policy import (
     CRASHES_LIBVIRT,
     MonitorCommandError,
     classify,
@@ -18,6 +17,8 @@ from qemu_extras.monitor_policy import (
     crash_path,
     parse_qmp,
 )
+from qemu_extras.monitor.redaction import redacted_command
+from qemu_extras.taints import cache as taint_cache
 
 
 class PassthroughError(ConsoleError):

@@ -7,7 +7,7 @@ from lxml import etree
 
 from domains.definitions.xml import placement
 from domains.definitions.xml.errors import DefinitionError
-from qemu_extras.commandline_checks import QEMU_NS, commandline_of
+from qemu_extras.namespace.commandline_checks import QEMU_NS, commandline_of
 
 DEPRECATION_BEHAVIORS = ("none", "omit", "reject", "crash")
 PROPERTY_TYPES = ("string", "signed", "unsigned", "bool", "remove")

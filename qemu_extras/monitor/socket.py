@@ -20,14 +20,24 @@ from channels.db import database_sync_to_async
 from django.http import Http404
 
 from console.sockets import refusals, sessions
-from console.sockets.base import CLOSE_NORMAL, CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
+from console.sockets.base import (
+    CLOSE_NORMAL,
+    CLOSE_NOT_FOUND,
+    CLOSE_REFUSED,
+    LiveSocket,
+    check_perm,
+)
 from domains.access import permissions
 from domains.access.lookups import libvirt_domain, visible
 from domains.access.permissions import route_permission
 from domains.libvirt.adapter import VirtError, translated_errors
 from domains.lifecycle.models import Domain
 from qemu_extras import qemu_calls
-from qemu_extras.actions import PassthroughError, do_agent_command, do_monitor_command
+from qemu_extras.monitor.actions import (
+    PassthroughError,
+    do_agent_command,
+    do_monitor_command,
+)
 from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
 log = logging.getLogger(__name__)
