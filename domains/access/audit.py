@@ -2,7 +2,6 @@
 
 import json
 import logging
-import re
 import threading
 import time
 import uuid as uuid_module
@@ -13,46 +12,19 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
-from domains.access import permissions
+from domains.access import audit_anchor, permissions
 from domains.access.models import GENESIS_HASH, AuditEntry
+from domains.access.redaction import redact
 from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
 
 log = logging.getLogger("virtconsole.audit")
 
-REDACTED = "[redacted]"
-# Whole words of a parameter name that mark its value as a secret:
-# "password", "vnc_password", "apiKey", "ssh-key" are redacted; "keys" and "keep_nvram" are not.
-SECRET_WORDS = {"password", "passwd", "secret", "token", "key", "passphrase", "credential", "credentials"}
-_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _RETRIES = 20
 # In-process writers queue here instead of racing for the chain's tip.
 _write_lock = threading.Lock()
 
 
-# A password written into a URL's user part (qemu+ssh://root:pw@host/system).
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*):(?P<password>[^/@\s]*)@")
-
-
-def is_secret_name(name):
-    """Whether a parameter named name holds a secret (its words include password, key, token, ...)."""
-    return any(word.lower() in SECRET_WORDS for word in _WORD.findall(str(name)))
-
-
-def redact_url_passwords(text):
-    """text with the password part of any URL in it replaced."""
-    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:{REDACTED}@", text)
-
-
-def redact(value):
-    """A copy of value (dicts, lists, scalars) with the values of secret-named keys and URL passwords replaced."""
-    if isinstance(value, dict):
-        return {str(k): REDACTED if is_secret_name(k) else redact(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(item) for item in value]
-    if isinstance(value, str):
-        return redact_url_passwords(value)
-    return value
 
 
 def _plain(params):
@@ -148,7 +120,6 @@ def record_outcome(intent, actor, target, outcome, params=None, source_address=N
 
 
 def _anchor(entry):
-    from domains.access import audit_anchor
 
     try:
         audit_anchor.advance(entry)
@@ -227,8 +198,6 @@ def verify_chain(batch=2000):
 
 def verify_anchor():
     """The BrokenLink the anchor outside the database shows (newest entries removed, a range re-hashed), or None."""
-    from domains.access import audit_anchor
-    from domains.access.models import AuditEntry
 
     checkpoint, problem = audit_anchor.check(AuditEntry)
     if problem is None:

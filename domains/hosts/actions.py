@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 
 from domains.access import audit, permissions
-from domains.access.audit import redact_url_passwords
+from domains.access.redaction import redact_url_passwords
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import adapter, uris

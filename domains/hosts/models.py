@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from domains.access.redaction import redact_url_passwords
+
 
 class Host(models.Model):
     """A libvirt URI with a name: the embedded driver, a local or remote daemon, or a test driver."""
@@ -21,6 +23,4 @@ class Host(models.Model):
     @property
     def shown_uri(self):
         """The URI as pages show it: a password left in it from before the rule is never shown."""
-        from domains.access.audit import redact_url_passwords
-
         return redact_url_passwords(self.uri)

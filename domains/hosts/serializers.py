@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from domains.access.audit import redact_url_passwords
+from domains.access.redaction import redact_url_passwords
 from domains.hosts.models import Host
 
 

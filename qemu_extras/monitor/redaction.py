@@ -3,7 +3,7 @@
 import json
 import re
 
-from domains.access.audit import REDACTED, is_secret_name, redact
+from domains.access.redaction import REDACTED, is_secret_name, redact
 
 # QMP object types whose "data" member is the secret itself.
 SECRET_OBJECT_TYPES = {"secret", "secret_keyring"}
