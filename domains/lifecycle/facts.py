@@ -59,7 +59,7 @@ def _devices(tree):
         for n in tree.iterfind("devices/interface")
     ]
     graphics = [
-        {"type": g.get("type", ""), "listen": g.get("listen", ""), "port": g.get("port", "")}
+        {"type": g.get("type", ""), "listen": _listen(g), "port": "" if g.get("port") == "-1" else g.get("port", "")}
         for g in tree.iterfind("devices/graphics")
     ]
     serials = [
@@ -67,6 +67,16 @@ def _devices(tree):
         for s in list(tree.iterfind("devices/serial")) + list(tree.iterfind("devices/console"))
     ]
     return disks, nics, graphics, serials
+
+
+def _listen(graphics):
+    """Where a display listens, in words: an address, a socket, or nowhere (reached only through the console)."""
+    listen = graphics.find("listen")
+    if listen is not None and listen.get("type") == "none":
+        return "nowhere: only through the console"
+    if listen is not None:
+        return listen.get("address") or listen.get("socket") or listen.get("network") or graphics.get("listen", "")
+    return graphics.get("listen", "")
 
 
 def read_facts(domain):

@@ -1,5 +1,7 @@
 """schemathesis fuzzes API v1 in process on test:/// hosts, as an admin and an outsider: no 500s, schema kept."""
 
+import contextlib
+import importlib
 import os
 
 import pytest
@@ -19,6 +21,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from domains.api.openapi import v1_schema
+
+# schemathesis imports these lazily, deep inside Hypothesis' call stack, where pytest's assertion
+# rewriting parses them and CPython 3.11 fails with "AST constructor recursion depth mismatch":
+# imported here, at the top of the stack, they are parsed once and cached.
+for _lazy in ("schemathesis.wfc.escalation",):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_lazy)
 
 # Bounded: each operation gets at most this many examples, so the run stays under a minute;
 # VIRTCONSOLE_FUZZ_EXAMPLES=500 digs deeper by hand.
