@@ -1,1 +1,0 @@
-"""The /ws/v1/ websocket consumers: events, serial console, graphical console."""
