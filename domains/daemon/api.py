@@ -15,7 +15,7 @@ from domains.daemon.actions import (
     read_daemon,
     revisions_of,
 )
-from domains.daemon.admin_ctypes import UINT_MAX
+from domains.daemon.admin.ctypes_binding import UINT_MAX
 from domains.daemon.models import DaemonSettingsRevision
 
 
