@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from console.page_actions import Unchanged, perform
+from console.page_actions import Unchanged, perform, tell
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
@@ -141,10 +141,8 @@ def host_daemon_apply(request, host_id):
         # The form again, with what was typed and the checker's or libvirt's words.
         return _page(request, host, status=getattr(exc, "status", 400), form_error=getattr(exc, "message", str(exc)),
                      form=request.POST)
-    if revision is None:
-        messages.info(request, "The desired settings were already like this: nothing changed.")
-    else:
-        messages.success(request, f"Applied to the daemon and stored as revision {revision.number}.")
+    tell(request, Unchanged("The desired settings were already like this: nothing changed.") if revision is None
+         else f"Applied to the daemon and stored as revision {revision.number}.")
     return redirect("host-daemon", host_id=host.pk)
 
 
