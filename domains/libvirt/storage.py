@@ -84,8 +84,15 @@ def pool_live(handle):
 
 def pool_xml(handle, inactive=True):
     """The pool's XML: the persistent definition (inactive=True) or the running one."""
+    try:
+        with translated_errors():
+            return handle.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE if inactive else 0)
+    except VirtError as exc:
+        # The test driver knows no flags: its one definition is the answer.
+        if not inactive or exc.code not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
+            raise
     with translated_errors():
-        return handle.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE if inactive else 0)
+        return handle.XMLDesc(0)
 
 
 def define_pool(host, xml):

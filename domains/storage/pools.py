@@ -8,6 +8,7 @@ for the calls that format, delete or define host storage, outcome after).
 import logging
 
 from django.db import transaction
+from django.http import Http404
 
 from domains.access import audit, permissions
 from domains.definitions.xml.safe_xml import parse
@@ -43,9 +44,19 @@ def checked_definition(host, xml_text):
     return definition
 
 
+def require(user, permission, target):
+    """permissions.require for a Pool or its Host: a pool is seen through storage_pool.getattr, not getattr."""
+    if not isinstance(target, Pool):
+        permissions.require(user, permission, target)
+    elif not permissions.has_perm(user, permission, target):
+        if not permissions.has_perm(user, "storage_pool.getattr", target):
+            raise Http404("No such pool, or you may not see it.")
+        raise permissions.PermissionDenied(permission, target)
+
+
 def _require_all(user, names, target):
     for name in names:
-        permissions.require(user, name, target)
+        require(user, name, target)
 
 
 def _refuse(user, action, target, params, exc, source_address):
@@ -145,7 +156,7 @@ def do_pool_action(user, row, handle, action, source_address=None):
                         fields={"action": ["Unknown."]})
     verb = f"pool.{action}"
     try:
-        permissions.require(user, permission, row)
+        require(user, permission, row)
     except permissions.PermissionDenied as refusal:
         audit.record_denied(user, verb, row, {}, refusal, source_address)
         raise
@@ -175,7 +186,7 @@ def do_update_pool_xml(user, row, handle, xml_text, reason="", source_address=No
     The running pool keeps its old definition until it is stopped and started again (libvirt's rule).
     """
     try:
-        permissions.require(user, "storage_pool.write", row)
+        require(user, "storage_pool.write", row)
     except permissions.PermissionDenied as refusal:
         audit.record_denied(user, "pool.edit", row, {}, refusal, source_address)
         raise
@@ -211,7 +222,7 @@ def do_delete_pool(user, row, handle, purge=False, source_address=None):
     """
     params = {"purge": bool(purge)}
     try:
-        permissions.require(user, "storage_pool.delete", row)
+        require(user, "storage_pool.delete", row)
     except permissions.PermissionDenied as refusal:
         audit.record_denied(user, "pool.delete", row, params, refusal, source_address)
         raise
