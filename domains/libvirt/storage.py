@@ -156,7 +156,8 @@ POOL_EVENT_KINDS = ["defined", "undefined", "started", "stopped", "created", "de
 def watch_pool_events(connection, publish):
     """On each (re)opened connection of a HostConnection, register pool lifecycle and refresh events.
 
-    publish(host_id, pool_uuid_bytes, name, kind) gets kind from POOL_EVENT_KINDS or "refreshed".
+    publish(host_id, pool_uuid_bytes, name, kind, pool) gets kind from POOL_EVENT_KINDS or "refreshed"
+    and the virStoragePool (ask pool_live(pool) for its numbers).
     The embedded host has no storage driver, so nothing is registered there.
     """
     def lifecycle(_conn, pool, event, _detail, _opaque):
@@ -172,9 +173,11 @@ def watch_pool_events(connection, publish):
         except libvirt.libvirtError as exc:
             log.info("pool event dropped, its pool vanished: %s", exc.get_error_message())
             return
-        publish(connection.host_id, uuid_bytes, name, kind)
+        publish(connection.host_id, uuid_bytes, name, kind, pool)
 
     def register(conn):
+        if connection.uri.startswith("qemu:///embed"):
+            return  # no storage driver there
         for event_id, callback in ((libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, lifecycle),
                                    (libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, refreshed)):
             try:
