@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from console.access import views as access_views
 from console.storage import views
 
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("hosts/<int:host_id>/pools/<str:name>/delete/", views.pool_delete, name="pool-delete"),
     path("hosts/<int:host_id>/pools/<str:name>/xml/", views.pool_xml, name="pool-xml"),
     path("hosts/<int:host_id>/pools/<str:name>/history/<int:number>/", views.pool_revision, name="pool-revision"),
+    path("hosts/<int:host_id>/pools/<str:name>/access/", access_views.pool_access, name="pool-access"),
 ]

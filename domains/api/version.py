@@ -18,6 +18,11 @@ CHANGELOG = [
             "autostart), GET/PATCH/DELETE /hosts/{id}/pools/{name} (PATCH autostart, xml; DELETE ?purge=true), "
             "POST /hosts/{id}/pools/{name}/actions, GET /hosts/{id}/pool-types; error codes invalid_pool, "
             "pool_exists (409) and no_storage_driver (409, the embedded host).",
+            "Grants on one storage pool: POST /grants takes \"pool\": <pool id> (the id in a pool's JSON); a grant "
+            "shows pool and pool_name, scope \"pool\". A role none of whose permissions apply to one domain or "
+            "pool is refused there (invalid_grant).",
+            "Websocket message pool.lifecycle (events socket): pool lifecycle and refresh events with the pool's "
+            "state and space.",
         ],
     },
     {
