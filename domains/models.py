@@ -6,7 +6,7 @@ from domains.daemon.models import DaemonSettings, DaemonSettingsRevision
 from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
-from domains.storage.models import Pool
+from domains.storage.models import Pool, PoolRevision
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Pool", "Role"]
+           "Pool", "PoolRevision", "Role"]

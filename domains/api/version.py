@@ -8,9 +8,23 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 
 CHANGELOG = [
+    {
+        "version": "1.2.0",
+        "added": [
+            "Storage pools per host: GET/POST /hosts/{id}/pools (create from fields or XML, build, start, "
+            "autostart), GET/PATCH/DELETE /hosts/{id}/pools/{name} (PATCH autostart, xml; DELETE ?purge=true), "
+            "POST /hosts/{id}/pools/{name}/actions, GET /hosts/{id}/pool-types; error codes invalid_pool, "
+            "pool_exists (409) and no_storage_driver (409, the embedded host).",
+            "Grants on one storage pool: POST /grants takes \"pool\": <pool id> (the id in a pool's JSON); a grant "
+            "shows pool and pool_name, scope \"pool\". A role none of whose permissions apply to one domain or "
+            "pool is refused there (invalid_grant).",
+            "Websocket message pool.lifecycle (events socket): pool lifecycle and refresh events with the pool's "
+            "state and space.",
+        ],
+    },
     {
         "version": "1.1.0",
         "added": [
