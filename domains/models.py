@@ -5,7 +5,8 @@ from domains.consoles.models import ConsoleTicket
 from domains.daemon.models import DaemonSettings, DaemonSettingsRevision
 from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
+from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Role"]
+           "Job", "Role"]
