@@ -5,13 +5,13 @@ from rest_framework import serializers
 from domains.jobs.models import STATES
 
 
-class ProgressSerializer(serializers.Serializer):
+class JobProgressSerializer(serializers.Serializer):
     done = serializers.IntegerField(help_text="Units done so far.")
     total = serializers.IntegerField(allow_null=True, help_text="Units in all; null while unknown.")
     unit = serializers.CharField(help_text="bytes, items, percent, ...")
 
 
-class TargetSerializer(serializers.Serializer):
+class JobTargetSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="What the job works on: domain, host, volume, ... ('' for nothing).")
     id = serializers.CharField(help_text="The target's id within its type ('' for nothing).")
     label = serializers.CharField(help_text="The target's name when the job started.")
@@ -21,11 +21,12 @@ class TargetSerializer(serializers.Serializer):
 class JobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text="What the work is, e.g. volume.upload.")
-    state = serializers.ChoiceField(choices=STATES)
-    progress = ProgressSerializer()
+    # Text, not an enum: an enum named after the field would collide with other features' "state" enums.
+    state = serializers.CharField(help_text=" | ".join(STATES))
+    progress = JobProgressSerializer()
     rate = serializers.FloatField(allow_null=True, help_text="Units per second over the last seconds; null "
                                                               "before two reports.")
-    target = TargetSerializer()
+    target = JobTargetSerializer()
     user = serializers.CharField(help_text="Who started it ('system' for the console itself).")
     created = serializers.DateTimeField()
     started = serializers.DateTimeField(allow_null=True)
