@@ -196,6 +196,11 @@ def on_job_change(callback):
     return callback
 
 
+def stop_listening(callback):
+    if callback in _listeners:
+        _listeners.remove(callback)
+
+
 def notify(job):
     for callback in list(_listeners):
         try:
