@@ -42,8 +42,9 @@ class Live:
         self.callbacks = []
         self.cancelled = False
         self.pending = False  # progress reported but not yet written
-        self.last_write = time.monotonic()
-        self.last_check = time.monotonic()
+        # The first report is written and checked at once: a page sees the work begin.
+        self.last_write = float("-inf")
+        self.last_check = float("-inf")
         self.samples = deque()
         self.lock = threading.Lock()
 
