@@ -3,6 +3,7 @@
 import json
 import logging
 import threading
+from dataclasses import dataclass
 
 import libvirt
 from django.apps import apps
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 GENERIC_FAILURE = "The job failed on an unexpected error; it is logged. Try again, and tell an administrator if it " \
                   "keeps failing."
 
-__all__ = ["JobCancelled", "JobError", "do_cancel_job", "do_fail_job", "do_finish_job", "do_mark_cancelled",
+__all__ = ["JobCancelled", "JobError", "Target", "do_cancel_job", "do_fail_job", "do_finish_job", "do_mark_cancelled",
            "do_start_job", "on_cancel", "report_progress", "run_job_in_thread"]
 
 
@@ -34,9 +35,27 @@ class JobError(ConsoleError):
     status = 409
 
 
+@dataclass(frozen=True)
+class Target:
+    """A job's target that is no row of ours (a storage volume lives in libvirt): its type, id, name and host.
+
+    The job's audit entries name the host, with the target in their parameters.
+    """
+
+    type: str
+    id: str
+    label: str
+    host: Host | None = None
+
+    def __str__(self):
+        return self.label
+
+
 def _target_fields(target):
     if target is None:
         return "", "", ""
+    if isinstance(target, Target):
+        return target.type[:50], str(target.id)[:100], target.label[:300]
     if isinstance(target, models.Model):
         return target._meta.model_name, str(target.pk), str(target)[:300]
     return type(target).__name__.lower(), "", str(target)[:300]
@@ -67,11 +86,14 @@ def do_start_job(user, kind, target=None, *, host=None, total=None, unit="bytes"
         target_label=target_label, user=user if signed_in else None,
         user_name=user.get_username()[:150] if signed_in else "system", params=_plain(params), total=total,
         unit=unit, cancellable=cancellable, created=now, started=now, heartbeat=now, runner=progress.RUNNER)
-    intent = audit.record_intent(user if signed_in else None, kind, target, {**_plain(params), "job": job.pk},
-                                 source_address)
+    audited, audit_params = target, {**_plain(params), "job": job.pk}
+    if isinstance(target, Target):
+        audited = target.host
+        audit_params["target"] = {"type": target_type, "id": target_id, "label": target_label}
+    intent = audit.record_intent(user if signed_in else None, kind, audited, audit_params, source_address)
     job.audit_intent = intent.pk
     Job.objects.filter(pk=job.pk).update(audit_intent=intent.pk)
-    progress.track(job, target, source_address, intent)
+    progress.track(job, audited, source_address, intent)
     progress.notify(job)
     return job
 
@@ -108,16 +130,18 @@ def audit_job_outcome(job, live, outcome):
 
 
 def _target_of(job, live):
-    """The job's target row for the audit log (None if it is gone: the entry then names none)."""
-    if live is not None and live.target is not None:
+    """The row the job's audit entries name: its target's, else its host's (None if both are gone)."""
+    if live is not None:
         return live.target
-    if not job.target_type or not job.target_id:
-        return None
-    try:
-        model = apps.get_model("domains", job.target_type)
-    except LookupError:
-        return None
-    return model.objects.filter(pk=job.target_id).first()
+    found = None
+    if job.target_type and job.target_id:
+        try:
+            model = apps.get_model("domains", job.target_type)
+        except LookupError:
+            model = None
+        if model is not None:
+            found = model.objects.filter(pk=job.target_id).first()
+    return found or job.host
 
 
 def do_finish_job(job, result=None):
@@ -148,7 +172,7 @@ def do_cancel_job(user, job, source_address=None):
         audit.record_denied(user, "job.cancel", job, params, refusal, source_address)
         raise refusal
     if not job.active:
-        raise JobError(f"Job {job.pk} ({job.kind}) has {job.state} already: there is nothing to cancel.",
+        raise JobError(f"Job {job.pk} ({job.kind}) is over already ({job.state}): there is nothing to cancel.",
                        code="job_ended")
     if not job.cancellable:
         raise JobError(f"Job {job.pk} ({job.kind}) cannot be cancelled: what it does cannot be stopped midway. "

@@ -141,8 +141,8 @@ def report(job, done, total=None):
     if total is not None:
         job.total = int(total)
     if live is None:
-        # Not started by this process (a test, a stray caller): write through, no throttle.
-        type(job).objects.filter(pk=job.pk).update(done=job.done, total=job.total)
+        # Not run by this process (it ended, or another started it): write through while it is active.
+        type(job).objects.filter(pk=job.pk, state__in=_ACTIVE).update(done=job.done, total=job.total)
         return
     with live.lock:
         live.samples.append((now, job.done))

@@ -11,6 +11,7 @@ from domains.jobs import heartbeat, progress
 from domains.jobs.actions import (
     GENERIC_FAILURE,
     JobError,
+    Target,
     do_cancel_job,
     do_fail_job,
     do_finish_job,
@@ -174,7 +175,7 @@ def test_it_refuses_to_cancel_a_job_that_ended(owner, host):
     with pytest.raises(JobError) as refused:
         do_cancel_job(owner, job)
 
-    assert refused.value.code == "job_ended" and "failed already" in refused.value.message
+    assert refused.value.code == "job_ended" and "is over already (failed)" in refused.value.message
 
 
 def test_an_outsider_cannot_find_someone_elses_job(owner, outsider, host):
@@ -239,3 +240,17 @@ def test_progress_measures_a_rate_in_units_per_second(owner, host):
 
     assert job.rate == pytest.approx(4096, rel=0.05)
     do_finish_job(job)
+
+
+def test_a_target_that_lives_only_in_libvirt_is_named_and_audited_on_its_host(owner, host):
+    volume = Target("volume", "images/disk.qcow2", "disk.qcow2", host)
+
+    job = do_start_job(owner, "volume.upload", volume, total=10)
+    do_finish_job(job)
+
+    job.refresh_from_db()
+    assert (job.target_type, job.target_id, job.target_label, job.host) == ("volume", "images/disk.qcow2",
+                                                                           "disk.qcow2", host)
+    intent, outcome = AuditEntry.objects.filter(action="volume.upload").order_by("id")
+    assert intent.target_type == outcome.target_type == "host" and intent.target_id == str(host.pk)
+    assert intent.parameters["target"] == {"type": "volume", "id": "images/disk.qcow2", "label": "disk.qcow2"}
