@@ -7,6 +7,7 @@ from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
 from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Job", "Role"]
+           "Job", "Pool", "Role"]
