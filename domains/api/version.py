@@ -23,6 +23,9 @@ CHANGELOG = [
             "pool is refused there (invalid_grant).",
             "Websocket message pool.lifecycle (events socket): pool lifecycle and refresh events with the pool's "
             "state and space.",
+            "Jobs: GET /api/v1/jobs (filters state, kind; limit/offset pagination), GET /api/v1/jobs/{id}, "
+            "POST /api/v1/jobs/{id}/cancel (202 with the job; 409 job_ended or not_cancellable).",
+            "Websocket message job on the events socket: a visible job started, progressed or ended.",
         ],
     },
     {

@@ -104,6 +104,12 @@ MESSAGES = [
              "available": "bytes (absent once gone)", "volumes": "volume count, null while inactive (absent once gone)"},
             "A storage pool on a subscribed host changed or was refreshed; sent to users who may see the pool "
             "(storage_pool.getattr)."),
+    Message("job", SERVER, EVENTS,
+            {"job": "the job as GET /api/v1/jobs/{id} shows it: id, kind, state, progress {done, total, unit}, "
+                    "rate, target {type, id, label, host}, user, created, started, ended, error, result, "
+                    "cancellable, cancel_requested"},
+            "A job the user may see started, progressed (at most a few times a second) or ended; every events "
+            "socket receives these without subscribing."),
     Message("resize", CLIENT, SERIAL, {"cols": "columns", "rows": "rows"},
             "The terminal's size changed. A serial line carries no window size: the server records it and "
             "answers nothing; run `stty cols C rows R` in the guest to match."),
