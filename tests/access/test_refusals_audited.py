@@ -11,12 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def viewer_and_vm(admin, outsider, make_test_host, client):
+def viewer_and_vm(owner, outsider, make_test_host, client):
     host = make_test_host(domains=1)
-    client.force_login(admin)
+    client.force_login(owner)
     client.get("/")
     vm = Domain.objects.get(host=host)
-    do_grant(admin, Role.objects.get(name="Viewer"), to_user=outsider, domain=vm)
+    do_grant(owner, Role.objects.get(name="Viewer"), to_user=outsider, domain=vm)
     return outsider, vm
 
 

@@ -5,8 +5,8 @@ from rest_framework.authtoken.models import Token
 
 
 @pytest.fixture
-def token_headers(admin):
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=admin).key}"}
+def token_headers(owner):
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=owner).key}"}
 
 
 def assert_error_shape(response, status, code):

@@ -7,8 +7,8 @@ from domains.hosts.models import Host
 
 
 @pytest.fixture
-def as_admin(admin):
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=admin).key}"}
+def as_admin(owner):
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=owner).key}"}
 
 
 @pytest.fixture

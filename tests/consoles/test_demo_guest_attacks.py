@@ -52,9 +52,9 @@ async def _wait_for_samples(host_id, count, timeout=15.0):
         await asyncio.sleep(0.05)
 
 
-async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_socket(connect, admin, demo):
+async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_socket(connect, owner, demo):
     viewer, grant = await _user_with_role("vera", "Viewer", demo)
-    watcher, _, _ = await connect("/ws/v1/events", admin)
+    watcher, _, _ = await connect("/ws/v1/events", owner)
     attacker, _, _ = await connect("/ws/v1/events", viewer)
     for comm in (watcher, attacker):
         await comm.receive_json_from()
@@ -65,12 +65,12 @@ async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_s
     assert (await attacker.receive_json_from(timeout=10))["type"] == "domain.stats"
 
     started = time.monotonic()
-    await sync_to_async(do_revoke)(admin, grant)
+    await sync_to_async(do_revoke)(owner, grant)
     subscribed, _ = await _json_until(attacker, "subscribed", timeout=1.0)
     assert subscribed["domains"] == [] and time.monotonic() - started < 1.0
 
     await _wait_for_samples(demo.host_id, 2)
-    await sync_to_async(do_domain_action)(admin, demo, "destroy")
+    await sync_to_async(do_domain_action)(owner, demo, "destroy")
     while (await _json_until(watcher, "domain.lifecycle"))[0]["event"] != "stopped":
         continue  # "shutdown" comes first
     assert await attacker.receive_nothing(timeout=0.2), "no stats, no lifecycle event after the revocation"
@@ -78,10 +78,10 @@ async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_s
         await comm.disconnect()
 
 
-async def test_a_serial_input_flood_is_refused_within_a_bounded_memory(connect, admin, demo, capsys):
-    comm = await open_serial(connect, admin, demo)
+async def test_a_serial_input_flood_is_refused_within_a_bounded_memory(connect, owner, demo, capsys):
+    comm = await open_serial(connect, owner, demo)
     await read_until(comm, b"# ")
-    socket, = sessions.live_sockets(user=admin, kind="serial")
+    socket, = sessions.live_sockets(user=owner, kind="serial")
     rss_before = _rss_kib()
     errors = []
     # Real frames as Daphne passes them on (it refuses messages over 1 MiB): 300 of 1 MiB, then 300 of 64 KiB.
@@ -112,7 +112,7 @@ async def test_a_serial_input_flood_is_refused_within_a_bounded_memory(connect, 
     await comm.disconnect()
 
 
-async def test_deactivating_a_user_ends_their_open_serial_console(connect, admin, demo):
+async def test_deactivating_a_user_ends_their_open_serial_console(connect, owner, demo):
     user, _ = await _user_with_role("connie", "Console user", demo)
     comm = await open_serial(connect, user, demo)
     started = time.monotonic()

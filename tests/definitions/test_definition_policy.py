@@ -234,13 +234,13 @@ def test_a_definer_may_import_plain_virtual_hardware(definer, test_host):
 
 # --- audit: the intent before a define, its outcome after; a refusal by libvirt once, whatever its error ---
 
-def test_a_define_libvirt_refuses_leaves_exactly_one_audit_entry(admin, vm, test_host):
+def test_a_define_libvirt_refuses_leaves_exactly_one_audit_entry(owner, vm, test_host):
     conn = adapter.connection_for(test_host).get()
     xml = inactive_xml(test_host, "vm0000").replace("<vcpu placement='static'>1</vcpu>",
                                                     "<vcpu placement='static' current='4'>2</vcpu>", 1)
     assert "current='4'" in xml
     with pytest.raises(Exception):
-        do_define(admin, vm, xml)
+        do_define(owner, vm, xml)
     entries = AuditEntry.objects.filter(action="domain.define", target_id=str(vm.pk)).order_by("id")
     outcomes = [entry.outcome.split(":")[0] for entry in entries]
     assert outcomes in (["started", "refused"], ["started", "failed"]), outcomes  # the intent, then one reason
@@ -281,12 +281,12 @@ def test_a_power_user_changes_the_demo_guests_memory_but_not_its_kernel(demo, em
 
 
 @pytest.mark.embedded
-def test_an_emulator_libvirt_cannot_probe_leaves_its_intent_and_one_reason_in_the_audit(demo, embedded_host, admin):
+def test_an_emulator_libvirt_cannot_probe_leaves_its_intent_and_one_reason_in_the_audit(demo, embedded_host, owner):
     """libvirt answers this one with a system or internal error (not "your XML is wrong"): audited all the same."""
     before = inactive_xml(embedded_host, "demo")
     xml = before.replace("/usr/bin/qemu-system-x86_64", "/var/tmp/no-such-emulator-here")
     with pytest.raises(Exception):
-        do_define(admin, demo, xml)
+        do_define(owner, demo, xml)
     outcomes = [e.outcome for e in AuditEntry.objects.filter(action="domain.define", target_id=str(demo.pk))
                 .order_by("id")]
     assert len(outcomes) == 2 and outcomes[0] == "started" and "no-such-emulator-here" in outcomes[1], outcomes

@@ -78,8 +78,8 @@ def test_a_per_host_manage_hosts_holder_cannot_add_a_host(host_admin):
 
 
 @pytest.mark.parametrize("uri", ["test:///etc/passwd", "test+unix:///etc/passwd", "test://localhost/etc/passwd"])
-def test_it_refuses_a_test_uri_naming_a_host_file_and_echoes_nothing_of_it(client, admin, uri):
-    client.force_login(admin)
+def test_it_refuses_a_test_uri_naming_a_host_file_and_echoes_nothing_of_it(client, owner, uri):
+    client.force_login(owner)
 
     page = client.post("/hosts/add/", {"name": "peek", "uri": uri, "enabled": "on"}, follow=True).content.decode()
 
@@ -90,11 +90,11 @@ def test_it_refuses_a_test_uri_naming_a_host_file_and_echoes_nothing_of_it(clien
     assert entry.outcome.startswith("refused: A test driver URI may only")
 
 
-def test_it_refuses_an_escape_from_the_configured_directory(admin, test_uri_dir, tmp_path):
+def test_it_refuses_an_escape_from_the_configured_directory(owner, test_uri_dir, tmp_path):
     link = tmp_path / "passwd.xml"
     link.symlink_to("/etc/passwd")
     api = APIClient()
-    api.force_authenticate(admin)
+    api.force_authenticate(owner)
 
     for uri in (f"test://{link}", f"test://{test_uri_dir}/../../etc/passwd"):
         response = api.post("/api/v1/hosts", {"name": "peek", "uri": uri}, format="json")
@@ -104,11 +104,11 @@ def test_it_refuses_an_escape_from_the_configured_directory(admin, test_uri_dir,
     assert not Host.objects.filter(name="peek").exists()
 
 
-def test_it_never_echoes_a_file_under_the_configured_directory(admin, tmp_path):
+def test_it_never_echoes_a_file_under_the_configured_directory(owner, tmp_path):
     secret = tmp_path / "notes.txt"
     secret.write_text("the-first-line-is-secret\nmore\n")
     api = APIClient()
-    api.force_authenticate(admin)
+    api.force_authenticate(owner)
 
     response = api.post("/api/v1/hosts", {"name": "notes", "uri": f"test://{secret}"}, format="json")
 
@@ -129,12 +129,12 @@ def test_a_stored_uri_naming_a_host_file_is_never_opened(db):
     adapter.forget_host(host.pk)
 
 
-def test_without_a_configured_directory_only_test_default_is_accepted(admin, settings, tmp_path):
+def test_without_a_configured_directory_only_test_default_is_accepted(owner, settings, tmp_path):
     settings.TEST_URI_DIR = None
     node = tmp_path / "node.xml"
     node.write_text("<node/>")
     api = APIClient()
-    api.force_authenticate(admin)
+    api.force_authenticate(owner)
 
     refused = api.post("/api/v1/hosts", {"name": "t1", "uri": f"test://{node}"}, format="json")
     accepted = api.post("/api/v1/hosts", {"name": "t2", "uri": "test:///default"}, format="json")
@@ -144,8 +144,8 @@ def test_without_a_configured_directory_only_test_default_is_accepted(admin, set
     adapter.forget_host(accepted.json()["id"])
 
 
-def test_it_refuses_a_password_in_a_uri_and_never_stores_it(client, admin):
-    client.force_login(admin)
+def test_it_refuses_a_password_in_a_uri_and_never_stores_it(client, owner):
+    client.force_login(owner)
 
     page = client.post("/hosts/add/", {"name": "pw", "uri": "qemu+ssh://root:hunter2@127.0.0.1:1/system",
                                        "enabled": "on"}, follow=True).content.decode()
@@ -156,10 +156,10 @@ def test_it_refuses_a_password_in_a_uri_and_never_stores_it(client, admin):
     assert stored and "hunter2" not in str(stored)
 
 
-def test_a_password_left_in_a_stored_uri_is_not_shown(admin):
+def test_a_password_left_in_a_stored_uri_is_not_shown(owner):
     host = Host.objects.create(name="legacy", uri="qemu+ssh://root:hunter2@127.0.0.1:1/system", enabled=False)
     api = APIClient()
-    api.force_authenticate(admin)
+    api.force_authenticate(owner)
 
     shown = api.get(f"/api/v1/hosts/{host.pk}").json()
 

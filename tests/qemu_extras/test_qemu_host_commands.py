@@ -97,8 +97,8 @@ def test_a_host_grant_gives_the_host_level_commands(vm):
     ("dump-guest-memory /tmp/core", True),
     (qmp("human-monitor-command", **{"command-line": "dump-guest-memory /tmp/core"}), False),
 ])
-def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_sent(admin, vm, command, hmp):
-    response = monitor(admin, vm, command, hmp)
+def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_sent(owner, vm, command, hmp):
+    response = monitor(owner, vm, command, hmp)
 
     assert response.status_code == 409, response.json()
     body = response.json()
@@ -108,8 +108,8 @@ def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_
     assert libvirt_domain(vm).isActive()
 
 
-def test_the_intent_is_audited_before_the_call_and_the_outcome_after(admin, vm):
-    monitor(admin, vm, "info status", hmp=True)  # the test driver has no monitor: libvirt refuses the call
+def test_the_intent_is_audited_before_the_call_and_the_outcome_after(owner, vm):
+    monitor(owner, vm, "info status", hmp=True)  # the test driver has no monitor: libvirt refuses the call
 
     intent, outcome = AuditEntry.objects.filter(action="qemu.monitor").order_by("id")
     assert intent.outcome == "started" and intent.parameters["command"] == "info status"
@@ -126,8 +126,8 @@ def test_the_intent_is_audited_before_the_call_and_the_outcome_after(admin, vm):
     ("object_add secret,id=s1,data=hunter2", True),
     ('{"execute": "set_password", "arguments": {"password": "hunter2"', False),
 ])
-def test_passwords_in_monitor_commands_never_reach_the_audit_log(admin, vm, command, hmp):
-    monitor(admin, vm, command, hmp)
+def test_passwords_in_monitor_commands_never_reach_the_audit_log(owner, vm, command, hmp):
+    monitor(owner, vm, command, hmp)
 
     stored = list(AuditEntry.objects.values_list("parameters", "outcome"))
     assert stored, "the command was audited"
@@ -135,7 +135,7 @@ def test_passwords_in_monitor_commands_never_reach_the_audit_log(admin, vm, comm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit_log(admin, vm, test_uri_dir,
+def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit_log(owner, vm, test_uri_dir,
                                                                                     tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings",
            "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
@@ -143,7 +143,7 @@ def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit
            "PYTHONPATH": str(REPO)}
 
     child = subprocess.run([sys.executable, str(Path(__file__).parent / "killed_inside_monitor_call.py"),
-                            str(admin.pk), str(vm.pk), "info status"],
+                            str(owner.pk), str(vm.pk), "info status"],
                            env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
 
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
