@@ -9,6 +9,7 @@ import libvirt
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.test import override_settings
 
 from domains.access.grants import do_define_role, do_grant
 from domains.access.users import do_create_user
@@ -46,6 +47,15 @@ def test_uri_dir(tmp_path_factory):
     return settings.TEST_URI_DIR
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Hash test passwords with MD5: the real hasher takes half a second a user, and no test is about its strength."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    yield
+    fast.disable()
+
+
 @pytest.fixture(autouse=True)
 def audit_anchor_file(tmp_path):
     """Each test anchors its audit log in its own file (the database is emptied between tests)."""
@@ -63,15 +73,14 @@ def libvirt_event_loop():
 
 @pytest.fixture
 def make_user(db):
-    """make_user("vera") -> a user made through do_create_user by the console itself; password "vera-pass-123".
+    """make_user("vera") -> a user made through do_create_user by the console itself.
 
-    For the few tests that need someone besides the three personas below; superuser=True makes another
-    administrator.
+    For the few tests that need someone besides the three personas; superuser=True makes another
+    administrator. No password unless given: force_login needs none, and hashing one takes half a second.
     """
 
-    def make(username, superuser=False):
-        return do_create_user(None, username, f"{username}-pass-123", f"{username}@example.com",
-                              is_superuser=superuser)
+    def make(username, superuser=False, password=None):
+        return do_create_user(None, username, password, f"{username}@example.com", is_superuser=superuser)
 
     return make
 
@@ -79,19 +88,19 @@ def make_user(db):
 @pytest.fixture
 def owner(make_user):
     """alice, the console's administrator (a superuser: she may do everything, grant included)."""
-    return make_user("alice", superuser=True)
+    return make_user("alice", superuser=True, password="alice-pass-123")
 
 
 @pytest.fixture
 def teammate(make_user):
     """bob, an ordinary user: he holds nothing until a test grants him something (see `grant`)."""
-    return make_user("bob")
+    return make_user("bob", password="bob-pass-123")
 
 
 @pytest.fixture
 def outsider(make_user):
     """mallory, an ordinary user who is never granted anything."""
-    return make_user("mallory")
+    return make_user("mallory", password="mallory-pass-123")
 
 
 @pytest.fixture
