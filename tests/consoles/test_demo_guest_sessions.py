@@ -79,16 +79,16 @@ async def test_the_serial_console_closes_cleanly_when_the_domain_stops(connect, 
     assert time.monotonic() - started < 1.0
 
 
-async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, owner, demo, django_user_model):
-    bob = await database_sync_to_async(django_user_model.objects.create_superuser)("bob", "", "bob-pass-123")
+async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, owner, teammate, grant, demo):
+    await database_sync_to_async(grant)("Console user", domain=demo)
     first = await open_serial(connect, owner, demo)
-    url, _ = await database_sync_to_async(ticket_url)(bob, demo, "serial")
-    refused, _, _ = await connect(url, bob)
+    url, _ = await database_sync_to_async(ticket_url)(teammate, demo, "serial")
+    refused, _, _ = await connect(url, teammate)
     await refused.receive_json_from()
     answer = await refused.receive_json_from()
     assert answer.get("code") == "console_busy", (answer, await first.receive_output(timeout=1))
-    url, _ = await database_sync_to_async(ticket_url)(bob, demo, "serial")
-    second, _, _ = await connect(url + "&takeover=1", bob)
+    url, _ = await database_sync_to_async(ticket_url)(teammate, demo, "serial")
+    second, _, _ = await connect(url + "&takeover=1", teammate)
     await second.receive_json_from()
     assert (await second.receive_json_from())["took_over"] is True
     while True:

@@ -4,11 +4,10 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
 from console.sockets.base import LiveSocket
-from domains.access.models import AuditEntry, Grant, Role
+from domains.access.models import AuditEntry
 from domains.definitions.create import HostOffer, NewDomain, new_domain_xml
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
@@ -121,31 +120,27 @@ async def test_a_forged_ticket_is_refused_and_audited_once_without_the_ticket(ow
     assert "made-up-secret" not in str(entries)
 
 
-async def test_a_console_without_its_permission_is_refused_and_audited_once_with_the_permission(domain):
+async def test_a_console_without_its_permission_is_refused_and_audited_once_with_the_permission(teammate, grant, domain):
     from domains.consoles.models import ConsoleTicket
 
-    viewer = await database_sync_to_async(_user_with_role)("vera", "Viewer", domain)
+    await database_sync_to_async(grant)("Viewer", domain=domain)
+    viewer = teammate
     token = await database_sync_to_async(ConsoleTicket.objects.issue)(viewer, domain, "vnc")
     comm, _, _ = await _open(f"/ws/v1/domains/{domain.uuid}/vnc?ticket={token}", viewer)
     messages, code = await _until_closed(comm)
     assert (messages[-1]["code"], code) == ("permission_denied", 4003)
-    assert await refusals() == [("vera", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/vnc",
+    assert await refusals() == [("bob", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/vnc",
                                  {"reason": "permission_denied", "permission": "open_graphics"})]
 
 
-async def test_a_monitor_without_monitor_read_is_refused_and_audited_once(domain):
-    viewer = await database_sync_to_async(_user_with_role)("vera", "Viewer", domain)
+async def test_a_monitor_without_monitor_read_is_refused_and_audited_once(teammate, grant, domain):
+    await database_sync_to_async(grant)("Viewer", domain=domain)
+    viewer = teammate
     comm, _, _ = await _open(f"/ws/v1/domains/{domain.uuid}/monitor", viewer, subprotocol=EXTRAS_WS_SUBPROTOCOL)
     messages, code = await _until_closed(comm)
     assert [m["code"] for m in messages] == ["permission_denied"] and code == 4003
-    assert await refusals() == [("vera", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/monitor",
+    assert await refusals() == [("bob", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/monitor",
                                  {"reason": "permission_denied", "permission": "monitor_read"})]
-
-
-def _user_with_role(name, role, domain):
-    user = get_user_model().objects.create_user(name)
-    Grant.objects.create(role=Role.objects.get(name=role), user=user, domain=domain)
-    return user
 
 
 # --- deep or huge JSON is answered, not a traceback ---

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from domains.consoles.models import ConsoleTicket
@@ -13,11 +12,6 @@ from domains.lifecycle.models import Domain
 from tests.consoles.conftest import ticket_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def teammate(db):
-    return get_user_model().objects.create_superuser("bob", "bob@example.com", "bob-pass-123")
 
 
 @pytest.fixture
@@ -83,7 +77,8 @@ async def test_it_refuses_an_expired_ticket(connect, owner, domain):
     assert (error["code"], code) == ("ticket_expired", 4003)
 
 
-async def test_it_refuses_another_users_ticket(connect, owner, teammate, domain):
+async def test_it_refuses_another_users_ticket(connect, owner, teammate, grant, domain):
+    await database_sync_to_async(grant)("Console user", domain=domain)  # he may open it, with a ticket of his own
     url, _ = await database_sync_to_async(ticket_url)(owner, domain, "serial")
     comm, _, _ = await connect(url, teammate)
     error, code = await _refusal(comm)
