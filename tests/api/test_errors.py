@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import Token
 
 @pytest.fixture
 def token_headers(owner):
+    # A token row written directly: no action makes tokens (the My account page writes this same row).
     return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=owner).key}"}
 
 
