@@ -2,6 +2,7 @@
 
 import pytest
 
+from domains.hosts.actions import do_add_host
 from domains.hosts.models import Host
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_it_refuses_what_is_not_a_usable_libvirt_uri(client, owner, uri):
 
 
 def test_it_refuses_a_duplicate_name(client, owner):
-    Host.objects.create(name="dup", uri="test:///default")
+    do_add_host(owner, "dup", "test:///default")
     client.force_login(owner)
 
     page = client.post("/hosts/add/", {"name": "dup", "uri": "test:///default", "enabled": "on"}, follow=True)
@@ -48,7 +49,7 @@ def test_it_refuses_a_duplicate_name(client, owner):
 
 
 def test_it_disables_and_renames_a_host(client, owner):
-    host = Host.objects.create(name="old", uri="test:///default")
+    host = do_add_host(owner, "old", "test:///default")
     client.force_login(owner)
 
     client.post(f"/hosts/{host.pk}/update/", {"name": "new", "uri": "test:///default"})
@@ -59,7 +60,7 @@ def test_it_disables_and_renames_a_host(client, owner):
 
 
 def test_it_removes_a_host(client, owner):
-    host = Host.objects.create(name="bye", uri="test:///default")
+    host = do_add_host(owner, "bye", "test:///default")
     client.force_login(owner)
 
     client.post(f"/hosts/{host.pk}/remove/")
@@ -68,6 +69,7 @@ def test_it_removes_a_host(client, owner):
 
 
 def test_it_keeps_the_embedded_host(client, owner):
+    # A raw row: do_add_host refuses embedded hosts (the console runs the one embedded driver itself).
     host = Host.objects.create(name="embedded", uri="qemu:///embed?root=/tmp/x", embedded=True)
     client.force_login(owner)
 

@@ -23,7 +23,7 @@ def system_domain(transactional_db, owner):
     host = do_add_host(owner, "system", "qemu:///system")
     name = f"vc-test-{uuid.uuid4().hex[:8]}"
     conn = connection_for(host).get()
-    dom = conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
+    conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
     yield host, name
     connection_for(host).close()
     # A connection of its own: the adapter's may be waiting out a backoff after a daemon restart.
