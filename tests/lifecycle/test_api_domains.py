@@ -127,7 +127,7 @@ def test_it_lists_hosts_with_their_connection_state(api, host):
 
 
 def test_it_accepts_a_token(owner, host):
-    token = Token.objects.create(user=owner)
+    token = Token.objects.create(user=owner)  # no action makes tokens: the My account page writes this same row
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 

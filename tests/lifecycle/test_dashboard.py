@@ -99,6 +99,7 @@ def test_it_follows_a_rename_outside_the_console(client, owner, make_test_host):
 def test_it_shows_an_unreachable_host_with_libvirts_message(client, owner, db):
     from domains.hosts.models import Host
 
+    # A raw row, as a host that went away after it was added: do_add_host refuses one it cannot reach.
     Host.objects.create(name="gone-host", uri="qemu+tcp://127.0.0.1:1/system")
     client.force_login(owner)
 

@@ -78,8 +78,8 @@ def test_the_form_shows_each_problem_with_its_explanation_and_alternative(owner,
     assert "no terminal" in text and "pty" in text
 
 
-def test_changing_the_command_line_needs_monitor_admin(operator, demo):
-    response = commandline(api_client(operator), demo, args=["-msg", "timestamp=on"])
+def test_changing_the_command_line_needs_monitor_admin(teammate, operator_grant, demo):
+    response = commandline(api_client(teammate), demo, args=["-msg", "timestamp=on"])
     assert response.status_code == 403 and response.json()["fields"]["permission"] == "monitor_admin"
 
 

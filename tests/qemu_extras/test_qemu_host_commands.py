@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from domains.access.lookups import libvirt_domain
-from domains.access.models import AuditEntry, Grant, Role
+from domains.access.models import AuditEntry
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 
@@ -31,11 +30,10 @@ def vm(make_test_host):
 
 
 @pytest.fixture
-def domain_admin(vm):
-    """A user with the Administrator role (monitor_admin included) on the one domain."""
-    user = get_user_model().objects.create_user("dora", "dora@example.com", "dora-pass-123")
-    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, domain=vm)
-    return user
+def domain_admin(vm, teammate, grant):
+    """The teammate, holding the Administrator role (monitor_admin included) on the one domain."""
+    grant("Administrator", domain=vm)
+    return teammate
 
 
 def monitor(user, vm, command, hmp=False):
@@ -83,11 +81,10 @@ def test_a_domain_scoped_monitor_admin_is_refused_every_host_level_command(domai
     assert libvirt_domain(vm).state() == state
 
 
-def test_a_host_grant_gives_the_host_level_commands(vm):
-    user = get_user_model().objects.create_user("hugo", "hugo@example.com", "hugo-pass-123")
-    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, host=vm.host)
+def test_a_host_grant_gives_the_host_level_commands(vm, teammate, grant):
+    grant("Administrator", host=vm.host)
 
-    response = monitor(user, vm, "trace-event * on", hmp=True)
+    response = monitor(teammate, vm, "trace-event * on", hmp=True)
 
     assert response.status_code != 403  # past the permission check; the test driver has no monitor
 

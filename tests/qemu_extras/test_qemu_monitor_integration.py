@@ -34,8 +34,8 @@ def test_hmp_info_registers_answers_qemus_text(owner, demo):
     assert "CPU#0" in registers and ("RIP=" in registers or "EIP=" in registers)
 
 
-def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(operator, demo):
-    client = api_client(operator)
+def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(teammate, operator_grant, demo):
+    client = api_client(teammate)
     allowed = monitor(client, demo, '{"execute": "query-name"}')
     assert allowed.status_code == 200, allowed.json()
     for command, hmp, needed in (('{"execute": "device_del", "arguments": {"id": "n1"}}', False, "monitor_admin"),
@@ -143,14 +143,14 @@ def test_agent_not_connected_is_a_clear_message(owner, demo):
     assert body["code"] == "agent_not_connected" and "qemu-guest-agent" in body["message"]
 
 
-def test_the_agent_policy_applies_before_the_agent_is_asked(operator, demo):
-    response = post_json(api_client(operator), f"/api/qemu/v1/domains/{demo.uuid}/agent",
+def test_the_agent_policy_applies_before_the_agent_is_asked(teammate, operator_grant, demo):
+    response = post_json(api_client(teammate), f"/api/qemu/v1/domains/{demo.uuid}/agent",
                          {"command": '{"execute": "guest-exec", "arguments": {"path": "/bin/sh"}}'})
     assert response.status_code == 403 and response.json()["fields"]["permission"] == "monitor_admin"
 
 
-def test_the_monitor_page_loads_for_a_user_with_monitor_read(operator, demo):
-    page = api_client(operator).get(f"/qemu/domains/{demo.uuid}/monitor/")
+def test_the_monitor_page_loads_for_a_user_with_monitor_read(teammate, operator_grant, demo):
+    page = api_client(teammate).get(f"/qemu/domains/{demo.uuid}/monitor/")
     assert page.status_code == 200
     assert b"virtconsole.qemu.v1" in page.content and b"js/qemu_extras/monitor.js" in page.content
 
@@ -194,8 +194,8 @@ async def test_the_monitor_session_runs_commands_and_streams_filtered_qmp_events
     await comm.disconnect()
 
 
-async def test_the_monitor_session_checks_the_policy_per_command(operator, demo):
-    comm = await monitor_socket(operator, demo)
+async def test_the_monitor_session_checks_the_policy_per_command(teammate, operator_grant, demo):
+    comm = await monitor_socket(teammate, demo)
     connected, _ = await comm.connect(timeout=10)
     assert connected
     await receive_type(comm, "hello")
@@ -220,20 +220,18 @@ async def test_the_monitor_session_is_refused_to_a_user_who_may_not_see_the_doma
     assert (await comm.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4004}
 
 
-async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(owner, operator, demo):
+async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(owner, teammate, operator_grant, demo):
     import time
 
     from domains.access.grants import do_revoke
-    from domains.access.models import Grant
 
-    comm = await monitor_socket(operator, demo)
+    comm = await monitor_socket(teammate, demo)
     connected, _ = await comm.connect(timeout=10)
     assert connected
     await receive_type(comm, "hello")
-    grant = await sync_to_async(lambda: Grant.objects.get(user=operator))()
     started = time.monotonic()
 
-    await sync_to_async(do_revoke)(owner, grant)
+    await sync_to_async(do_revoke)(owner, operator_grant)
 
     error = await receive_type(comm, "error", timeout=1.0)
     assert error["code"] == "permission_lost"

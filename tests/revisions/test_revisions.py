@@ -13,6 +13,7 @@ from domains.revisions.models import digest_of
 
 
 def settings_of(name):
+    # Bare rows: the revision mechanism is tested on its own, on subjects no daemon or libvirt stands behind.
     return DaemonSettings.objects.create(host=Host.objects.create(name=name, uri="test:///default"))
 
 
@@ -79,6 +80,7 @@ def test_a_revision_knows_who_made_it_its_hash_and_its_diff_from_another(owner):
 
 @pytest.mark.django_db
 def test_a_definition_revision_hashes_its_stored_xml(owner):
+    # Bare rows, as in settings_of: the revision mechanism on its own.
     host = Host.objects.create(name="one", uri="test:///default")
     domain = host.domains.create(uuid="c7a5fdbd-cdaf-9455-926a-d65c16db1809", name="demo")
     xml = "<domain type='test'><name>demo</name></domain>"
