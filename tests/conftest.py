@@ -76,7 +76,7 @@ def make_user(db):
     """make_user("vera") -> a user made through do_create_user by the console itself.
 
     For the few tests that need someone besides the three personas; superuser=True makes another
-    administrator. No password unless given: force_login needs none, and hashing one takes half a second.
+    administrator. No password unless given: force_login and tokens need none.
     """
 
     def make(username, superuser=False, password=None):
