@@ -6,6 +6,7 @@ from domains.daemon.models import DaemonSettings, DaemonSettingsRevision
 from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Role"]
+           "Pool", "Role"]

@@ -14,10 +14,12 @@ from django.utils import timezone
 from domains.access.permission_names import (
     BUILTIN_ROLES,
     PER_DOMAIN,
+    PER_POOL,
     unknown_permissions,
 )
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 GENESIS_HASH = "0" * 64
 
@@ -48,10 +50,13 @@ class Role(models.Model):
         if set(self.permissions) & PER_DOMAIN and "getattr" not in self.permissions:
             raise ValidationError({"permissions": "A role with domain permissions needs 'getattr' too, "
                                                   "or its holders cannot see the domains."})
+        if set(self.permissions) & PER_POOL and "storage_pool.getattr" not in self.permissions:
+            raise ValidationError({"permissions": "A role with storage permissions needs 'storage_pool.getattr' too, "
+                                                  "or its holders cannot see the pools."})
 
 
 class Grant(models.Model):
-    """A role given to one user or one group, on one domain, every domain of one host, or everything."""
+    """A role given to one user or one group, on one domain, one storage pool, everything of one host, or everything."""
 
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="grants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
@@ -59,6 +64,7 @@ class Grant(models.Model):
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="console_grants")
     # The Domain row, not the libvirt name: it survives renames, re-definitions and undefines.
     domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
+    pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     host = models.ForeignKey(Host, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -73,8 +79,10 @@ class Grant(models.Model):
                 name="grant_to_user_xor_group",
             ),
             models.CheckConstraint(
-                condition=models.Q(domain__isnull=True) | models.Q(host__isnull=True),
-                name="grant_on_domain_or_host_or_global",
+                condition=(models.Q(domain__isnull=True, pool__isnull=True)
+                           | models.Q(domain__isnull=True, host__isnull=True)
+                           | models.Q(pool__isnull=True, host__isnull=True)),
+                name="grant_on_one_scope_or_global",
             ),
         ]
 
@@ -89,17 +97,23 @@ class Grant(models.Model):
     def scope_label(self):
         if self.domain_id:
             return f"domain {self.domain}"
+        if self.pool_id:
+            return str(self.pool)
         if self.host_id:
             return f"every domain of host {self.host}"
         return "everything"
 
     @property
     def scope_kind(self):
-        return "domain" if self.domain_id else "host" if self.host_id else "global"
+        if self.domain_id:
+            return "domain"
+        if self.pool_id:
+            return "pool"
+        return "host" if self.host_id else "global"
 
     @property
     def scope_target(self):
-        return self.domain or self.host
+        return self.domain or self.pool or self.host
 
 
 class AuditQuerySet(models.QuerySet):

@@ -60,10 +60,44 @@ HOST_PERMISSIONS = {
                       "filesystem passthrough, qemu: elements, other hosts' storage, displays beyond loopback.",
 }
 
-PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS}
+# libvirt's ACL names for storage pools and their volumes (org.libvirt.api.storage-pool.<name> and
+# storage-vol.<name>), prefixed with the object so they never mix with a domain's "read" or "delete".
+# Held through a pool grant, a host grant or a global grant.
+STORAGE_POOL_PERMISSIONS = {
+    "storage_pool.getattr": "See that the pool exists: its name, UUID, host, state and space.",
+    "storage_pool.read": "Read the pool's definition.",
+    "storage_pool.start": "Start (activate) the pool.",
+    "storage_pool.stop": "Stop (deactivate) the pool.",
+    "storage_pool.refresh": "Rescan the pool's volumes.",
+    "storage_pool.search_storage_vols": "List the pool's volumes.",
+    "storage_pool.autostart": "Start the pool with the daemon, or not.",
+}
+STORAGE_VOL_PERMISSIONS = {
+    "storage_vol.getattr": "See a volume of the pool: its name, path, format and sizes.",
+    "storage_vol.read": "Read a volume's definition.",
+    "storage_vol.create": "Create and clone volumes in the pool.",
+    "storage_vol.delete": "Delete volumes of the pool.",
+    "storage_vol.resize": "Grow or shrink volumes of the pool.",
+    "storage_vol.format": "Wipe volumes of the pool.",
+    "storage_vol.data_read": "Read a volume's data: download it, clone from it, use it as a backing file or a "
+                             "read-only disk.",
+    "storage_vol.data_write": "Write a volume's data: upload into it, attach it as a writable disk.",
+}
+# Defining, building (formatting devices) and deleting a pool name host paths and devices that
+# libvirtd opens as root: host-level, like host_resources.
+STORAGE_HOST_PERMISSIONS = {
+    "storage_pool.write": "Define pools and change their definitions (they name host directories and devices).",
+    "storage_pool.format": "Build a pool: create its directory, format its disk or file system.",
+    "storage_pool.delete": "Undefine pools and delete their storage on the host.",
+}
+
+PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS, **STORAGE_POOL_PERMISSIONS,
+               **STORAGE_VOL_PERMISSIONS, **STORAGE_HOST_PERMISSIONS}
 # Everything that applies to one domain (and, through a host or global grant, to many).
 PER_DOMAIN = frozenset(DOMAIN_PERMISSIONS) | frozenset(CONSOLE_PERMISSIONS)
-HOST_LEVEL = frozenset(HOST_PERMISSIONS)
+# Everything that applies to one pool (and, through a host or global grant, to every pool of a host).
+PER_POOL = frozenset(STORAGE_POOL_PERMISSIONS) | frozenset(STORAGE_VOL_PERMISSIONS)
+HOST_LEVEL = frozenset(HOST_PERMISSIONS) | frozenset(STORAGE_HOST_PERMISSIONS)
 
 _VIEWER = ["getattr", "read"]
 _CONSOLE_USER = _VIEWER + ["open_graphics", "open_device", "screenshot", "send_input"]
@@ -77,6 +111,13 @@ _POWER_USER = _OPERATOR + [
     "monitor_write", "agent",
 ]
 
+_POOL_VIEWER = ["storage_pool.getattr", "storage_pool.read", "storage_pool.search_storage_vols",
+                "storage_vol.getattr", "storage_vol.read"]
+_POOL_USER = _POOL_VIEWER + [
+    "storage_pool.refresh", "storage_vol.create", "storage_vol.delete", "storage_vol.resize", "storage_vol.format",
+    "storage_vol.data_read", "storage_vol.data_write",
+]
+
 # name -> (what the role is for, its permissions). docs/permissions.md explains each.
 BUILTIN_ROLES = {
     "Viewer": ("Sees the domain, its state and configuration; changes nothing.", _VIEWER),
@@ -85,6 +126,9 @@ BUILTIN_ROLES = {
                  _OPERATOR),
     "Power user": ("Operator, plus configuration, snapshots, disks, guest agent and non-admin monitor commands.",
                    _POWER_USER),
+    "Pool viewer": ("Sees a pool, its space and its volumes; changes nothing.", _POOL_VIEWER),
+    "Pool user": ("Pool viewer, plus creating, resizing, wiping, deleting, uploading and downloading volumes, "
+                  "and attaching them to domains the user may change.", _POOL_USER),
     "Administrator": ("Everything on the scope, including undefine, migration, any monitor command and grants.",
                       sorted(PERMISSIONS)),
 }

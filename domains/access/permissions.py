@@ -19,6 +19,7 @@ from domains.access.permission_names import (
 )
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class PermissionDenied(Exception):
 
 
 class Held:
-    """The permissions one user holds through all their grants: everywhere, per host id, per domain id."""
+    """The permissions one user holds through all their grants: everywhere, per host, per domain, per pool (ids)."""
 
     def __init__(self, everything=False):
         self.everything = everything
@@ -49,11 +50,16 @@ class Held:
         self.by_host = defaultdict(set)
         self.by_domain = defaultdict(set)
         self.host_of_domain = {}
+        self.by_pool = defaultdict(set)
+        self.host_of_pool = {}
 
-    def add(self, domain_id, domain_host_id, host_id, permissions):
+    def add(self, domain_id, domain_host_id, host_id, permissions, pool_id=None, pool_host_id=None):
         if domain_id is not None:
             self.by_domain[domain_id].update(permissions)
             self.host_of_domain[domain_id] = domain_host_id
+        elif pool_id is not None:
+            self.by_pool[pool_id].update(permissions)
+            self.host_of_pool[pool_id] = pool_host_id
         elif host_id is not None:
             self.by_host[host_id].update(permissions)
         else:
@@ -65,6 +71,9 @@ class Held:
     def on_domain(self, domain_id, host_id):
         return self.on_host(host_id) | self.by_domain.get(domain_id, set())
 
+    def on_pool(self, pool_id, host_id):
+        return self.on_host(host_id) | self.by_pool.get(pool_id, set())
+
     def holds(self, permission, target):
 
         if self.everything:
@@ -75,15 +84,22 @@ class Held:
             if permission in HOST_LEVEL:
                 return permission in self.on_host(target.host_id)
             return permission in self.on_domain(target.pk, target.host_id)
+        if isinstance(target, Pool):
+            if permission in HOST_LEVEL:
+                return permission in self.on_host(target.host_id)
+            return permission in self.on_pool(target.pk, target.host_id)
         if isinstance(target, Host):
             if permission in self.on_host(target.pk):
                 return True
-            # A host is visible to whoever may see one of its domains.
-            return permission == "getattr" and target.pk in self.hosts_with_domain_permission("getattr")
+            # A host is visible to whoever may see one of its domains or pools.
+            return permission == "getattr" and target.pk in self.hosts_seen_through_objects()
         inner = getattr(target, "domain", None)
         if isinstance(inner, Domain):
             return self.holds(permission, inner)
-        raise TypeError(f"Permissions apply to a Domain, a Host or None, not to {type(target).__name__}.")
+        inner = getattr(target, "pool", None)
+        if isinstance(inner, Pool):
+            return self.holds(permission, inner)
+        raise TypeError(f"Permissions apply to a Domain, a Pool, a Host or None, not to {type(target).__name__}.")
 
     def hosts_holding(self, permission):
         return {host_id for host_id, perms in self.by_host.items() if permission in perms}
@@ -94,17 +110,25 @@ class Held:
     def hosts_with_domain_permission(self, permission):
         return {self.host_of_domain[domain_id] for domain_id in self.domains_holding(permission)}
 
+    def pools_holding(self, permission):
+        return {pool_id for pool_id, perms in self.by_pool.items() if permission in perms}
+
+    def hosts_seen_through_objects(self):
+        """Hosts of the domains and pools the user may see: seeing one of them shows its host."""
+        return (self.hosts_with_domain_permission("getattr")
+                | {self.host_of_pool[pool_id] for pool_id in self.pools_holding("storage_pool.getattr")})
+
 
 def _load(user):
 
     held = Held()
     rows = (
         Grant.objects.filter(Q(user_id=user.pk) | Q(group__user=user))
-        .values_list("domain_id", "domain__host_id", "host_id", "role__permissions")
+        .values_list("domain_id", "domain__host_id", "host_id", "role__permissions", "pool_id", "pool__host_id")
         .distinct()
     )
-    for domain_id, domain_host_id, host_id, permissions in rows:
-        held.add(domain_id, domain_host_id, host_id, permissions or ())
+    for domain_id, domain_host_id, host_id, permissions, pool_id, pool_host_id in rows:
+        held.add(domain_id, domain_host_id, host_id, permissions or (), pool_id, pool_host_id)
     return held
 
 
@@ -136,13 +160,13 @@ def _check_name(permission):
 
 
 def has_perm(user, permission, target=None):
-    """Whether user holds permission on target (a Domain, a Host, or None for global)."""
+    """Whether user holds permission on target (a Domain, a Pool, a Host, or None for global)."""
     _check_name(permission)
     return held_by(user).holds(permission, target)
 
 
 def restrict(queryset, user, permission="getattr"):
-    """The rows of queryset (Domain or Host) on which user holds permission; no query beyond the cached grants."""
+    """The rows of queryset (Domain, Pool or Host) on which user holds permission; no query beyond the cached grants."""
 
     _check_name(permission)
     held = held_by(user)
@@ -153,12 +177,16 @@ def restrict(queryset, user, permission="getattr"):
         hosts = held.hosts_holding(permission)
         domains = set() if permission in HOST_LEVEL else held.domains_holding(permission)
         return queryset.filter(Q(pk__in=domains) | Q(host_id__in=hosts)) if hosts or domains else queryset.none()
+    if model is Pool:
+        hosts = held.hosts_holding(permission)
+        pools = set() if permission in HOST_LEVEL else held.pools_holding(permission)
+        return queryset.filter(Q(pk__in=pools) | Q(host_id__in=hosts)) if hosts or pools else queryset.none()
     if model is Host:
         hosts = held.hosts_holding(permission)
         if permission == "getattr":
-            hosts |= held.hosts_with_domain_permission("getattr")
+            hosts |= held.hosts_seen_through_objects()
         return queryset.filter(pk__in=hosts) if hosts else queryset.none()
-    raise TypeError(f"restrict() works on Domain and Host querysets, not on {model.__name__}.")
+    raise TypeError(f"restrict() works on Domain, Pool and Host querysets, not on {model.__name__}.")
 
 
 def require(user, permission, target=None):

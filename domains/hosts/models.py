@@ -12,6 +12,12 @@ class Host(models.Model):
     uri = models.CharField(max_length=500, help_text="libvirt URI, e.g. qemu:///system or qemu+ssh://root@host/system")
     enabled = models.BooleanField(default=True)
     embedded = models.BooleanField(default=False, help_text="The QEMU driver inside this server process.")
+    # A pool names host paths and devices that libvirtd (root) formats, mounts
+    # and writes: the host's administrator says where that may happen.
+    pool_paths = models.JSONField(
+        default=list, blank=True,
+        help_text="Absolute host directories and device prefixes under which storage pools may be defined; "
+                  "empty allows only /var/lib/libvirt/images.")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,13 +16,15 @@ from domains.access.permission_names import (
     AUTHENTICATED,
     BUILTIN_ROLES,
     HOST_LEVEL,
+    PER_DOMAIN,
     PUBLIC,
 )
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from tests.access.routes import http_key, http_routes
 
-ROLE_PERSONAS = list(BUILTIN_ROLES)
+# The roles that mean something on a domain (the pool roles are tested on pools).
+ROLE_PERSONAS = [name for name, (_, permission_names) in BUILTIN_ROLES.items() if set(permission_names) & PER_DOMAIN]
 PERSONAS = ["anonymous", "outsider", *ROLE_PERSONAS, "other-domain", "admin"]
 
 

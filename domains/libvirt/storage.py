@@ -1,0 +1,39 @@
+"""The storage part of the libvirt adapter: finding pools and volumes, with libvirt's errors in our type."""
+
+import libvirt
+
+from domains.libvirt.adapter import VirtError, connection_for, translated_errors
+
+# What the embedded driver answers for every storage call, said in the user's terms.
+NO_STORAGE_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no storage driver: pools and volumes "
+                     "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
+
+
+def storage_connection(host):
+    """The host's virConnect for storage calls; VirtError saying what to use on the embedded host."""
+    if host.embedded:
+        raise VirtError(NO_STORAGE_DRIVER.format(host=host), libvirt.VIR_ERR_NO_SUPPORT)
+    return connection_for(host).get()
+
+
+def find_pool(host, *, name=None, uuid=None):
+    """The virStoragePool on host by name or UUID (a uuid.UUID), or None if there is none."""
+    conn = storage_connection(host)
+    try:
+        with translated_errors():
+            return conn.storagePoolLookupByName(name) if name is not None else conn.storagePoolLookupByUUID(uuid.bytes)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_STORAGE_POOL:
+            return None
+        raise
+
+
+def find_volume(pool_handle, name):
+    """The virStorageVol called name in an (active) pool, or None if there is none."""
+    try:
+        with translated_errors():
+            return pool_handle.storageVolLookupByName(name)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_STORAGE_VOL:
+            return None
+        raise
