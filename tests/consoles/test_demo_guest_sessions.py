@@ -80,7 +80,7 @@ async def test_the_serial_console_closes_cleanly_when_the_domain_stops(connect, 
 
 
 async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, owner, teammate, grant, demo):
-    await database_sync_to_async(grant)("Console user", domain=demo)
+    await database_sync_to_async(grant)("Power user", domain=demo)  # the first built-in role with console_takeover
     first = await open_serial(connect, owner, demo)
     url, _ = await database_sync_to_async(ticket_url)(teammate, demo, "serial")
     refused, _, _ = await connect(url, teammate)

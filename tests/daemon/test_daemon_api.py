@@ -54,7 +54,7 @@ def test_it_sets_max_workers_and_virt_admin_reads_it_back(api, system_host, owne
     assert entry.outcome == "ok" and entry.parameters["changed"][0]["after"]["max_workers"] == 30
 
     listed = api.get(url(system_host, "/revisions")).json()
-    assert listed["results"][0]["reason"] == "api" and listed["results"][0]["author"] == "olga"
+    assert listed["results"][0]["reason"] == "api" and listed["results"][0]["author"] == "alice"
 
 
 def test_it_sets_client_limits(api, system_host):

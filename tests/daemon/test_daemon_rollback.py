@@ -18,7 +18,7 @@ def test_it_puts_the_daemon_back_on_an_earlier_revision_and_records_a_rollback(s
 
     rolled = do_rollback_daemon_settings(owner, system_host, first)
 
-    assert (rolled.number, rolled.reason, rolled.rollback_of, rolled.who) == (3, "rollback", 1, "olga")
+    assert (rolled.number, rolled.reason, rolled.rollback_of, rolled.who) == (3, "rollback", 1, "alice")
     assert rolled.desired == first.desired == DaemonSettings.objects.get(host=system_host).desired
     assert virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"] == 30
     assert first.diff_lines(rolled) == [] and first.has_content(rolled.content_text())
