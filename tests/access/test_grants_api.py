@@ -57,7 +57,7 @@ def test_it_rejects_unknown_holders_roles_and_double_scopes(owner, teammate, vms
         ({"user": "bob", "role": "Emperor"}, "no role named 'Emperor'"),
         ({"role": "Viewer"}, "exactly one holder"),
         ({"user": "bob", "group": "x", "role": "Viewer"}, "exactly one holder"),
-        ({"user": "bob", "role": "Viewer", "domain": str(rows[0].uuid), "host": host.pk}, "give only one of them"),
+        ({"user": "bob", "role": "Viewer", "domain": str(rows[0].uuid), "host": host.pk}, "only one of them"),
     ]
     for body, message in cases:
         answer = client.post("/api/v1/grants", body, format="json")
@@ -180,4 +180,4 @@ def test_roles_are_listed_and_new_ones_defined_within_what_one_holds(owner, outs
     no_getattr = api_as(owner).post("/api/v1/roles", {"name": "Blind", "permissions": ["start"]}, format="json")
     assert no_getattr.status_code == 400 and "getattr" in no_getattr.json()["message"]
     assert api_as(outsider).post("/api/v1/roles", {"name": "X", "permissions": ["getattr"]},
-                              format="json").status_code == 403
+                                 format="json").status_code == 403

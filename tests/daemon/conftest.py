@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from domains.daemon.actions import forget_host
-from domains.daemon.libvirt_admin import AdminConnection
+from domains.daemon.admin.connection import AdminConnection
 from domains.daemon.log_syntax import settable_log_filters
 from domains.hosts.actions import do_add_host
 
