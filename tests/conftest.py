@@ -8,8 +8,12 @@ from pathlib import Path
 import libvirt
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import override_settings
 
+from domains.access.grants import do_define_role, do_grant
+from domains.access.users import do_create_user
+from domains.hosts.actions import do_add_host
 from domains.hosts.models import Host
 from domains.libvirt import adapter, events
 
@@ -43,6 +47,15 @@ def test_uri_dir(tmp_path_factory):
     return settings.TEST_URI_DIR
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Hash test passwords with MD5: the real hasher takes half a second a user, and no test is about its strength."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    yield
+    fast.disable()
+
+
 @pytest.fixture(autouse=True)
 def audit_anchor_file(tmp_path):
     """Each test anchors its audit log in its own file (the database is emptied between tests)."""
@@ -59,13 +72,69 @@ def libvirt_event_loop():
 
 
 @pytest.fixture
-def admin(db):
-    return get_user_model().objects.create_superuser("alice", "alice@example.com", "alice-pass-123")
+def make_user(db):
+    """make_user("vera") -> a user made through do_create_user by the console itself.
+
+    For the few tests that need someone besides the three personas; superuser=True makes another
+    administrator. No password unless given: force_login and tokens need none.
+    """
+
+    def make(username, superuser=False, password=None):
+        return do_create_user(None, username, password, f"{username}@example.com", is_superuser=superuser)
+
+    return make
 
 
 @pytest.fixture
-def outsider(db):
-    return get_user_model().objects.create_user("mallory", "mallory@example.com", "mallory-pass-123")
+def owner(make_user):
+    """alice, the console's administrator (a superuser: she may do everything, grant included)."""
+    return make_user("alice", superuser=True, password="alice-pass-123")
+
+
+@pytest.fixture
+def teammate(make_user):
+    """bob, an ordinary user: he holds nothing until a test grants him something (see `grant`)."""
+    return make_user("bob", password="bob-pass-123")
+
+
+@pytest.fixture
+def outsider(make_user):
+    """mallory, an ordinary user who is never granted anything."""
+    return make_user("mallory", password="mallory-pass-123")
+
+
+@pytest.fixture
+def make_group(db):
+    """make_group("ops", members=[teammate]) -> a Group holding members."""
+
+    def make(name, members=()):
+        # The console has no action for groups: they are kept in Django's admin, which writes this same row.
+        group = Group.objects.create(name=name)
+        group.user_set.add(*members)
+        return group
+
+    return make
+
+
+@pytest.fixture
+def grant(request, owner):
+    """grant("Operator", to=teammate, domain=/host=/pool=...) -> the Grant the owner gives through do_grant.
+
+    to is a user or a group and defers to the teammate; no domain, host or pool means everything.
+    """
+
+    def give(role, to=None, domain=None, host=None, pool=None):
+        holder = to if to is not None else request.getfixturevalue("teammate")
+        who = {"to_group": holder} if isinstance(holder, Group) else {"to_user": holder}
+        return do_grant(owner, role, domain=domain, host=host, pool=pool, **who)[0]
+
+    return give
+
+
+@pytest.fixture
+def define_role(owner):
+    """define_role("Console manager", ["getattr", ...]) -> the Role the owner defines through do_define_role."""
+    return lambda name, permission_names: do_define_role(owner, name, permission_names)
 
 
 def node_xml(domain_count, running=()):
@@ -85,14 +154,14 @@ def node_xml(domain_count, running=()):
 
 
 @pytest.fixture
-def make_test_host(db, tmp_path):
-    """Create a Host on a private test:/// driver (its own state) with N domains, all shut off but `running`."""
+def make_test_host(owner, tmp_path):
+    """The owner adds a Host on a private test:/// driver (its own state) with N domains, all shut off but `running`."""
     made = []
 
     def make(name="testhost", domains=3, running=()):
         path = tmp_path / f"{name}.xml"
         path.write_text(node_xml(domains))
-        host = Host.objects.create(name=name, uri=f"test://{path}")
+        host = do_add_host(owner, name, f"test://{path}")
         conn = adapter.connection_for(host).get()
         # The test driver starts every domain of a node file: bring them to
         # the state the test asks for.
@@ -115,6 +184,7 @@ def embedded_host(django_db_setup, django_db_blocker):
 
     root = prepare_root(TEST_EMBED_ROOT, vnc_ports=TEST_VNC_PORTS)
     with django_db_blocker.unblock():
+        # A raw row: do_add_host refuses embedded URIs (the console runs the one embedded driver itself).
         host, _ = Host.objects.get_or_create(name="test-embedded", defaults={"uri": embedded_uri(root), "embedded": True})
         dom = ensure_demo_domain(host, settings.DEMO_GUEST_DIR)
     if dom.isActive():

@@ -17,40 +17,40 @@ def _raw(sql, params):
         cursor.execute(sql, params)
 
 
-def _entries(admin, count=5):
-    return [audit.record(admin, f"a{index}") for index in range(count)]
+def _entries(owner, count=5):
+    return [audit.record(owner, f"a{index}") for index in range(count)]
 
 
-def test_each_committed_entry_moves_the_signed_anchor_to_it(admin, audit_anchor_file, capsys):
-    entries = _entries(admin)
+def test_each_committed_entry_moves_the_signed_anchor_to_it(owner, audit_anchor_file, capsys):
+    entries = _entries(owner)
 
     stored = json.loads(audit_anchor_file.read_text())
     assert (stored["entry_id"], stored["entry_hash"]) == (entries[-1].pk, entries[-1].hash)
     assert audit_anchor.read().signature == stored["signature"]
     call_command("verify_audit")
-    assert "intact: 5 entries" in capsys.readouterr().out
+    assert "intact: 6 entries" in capsys.readouterr().out  # the owner's creation, then the five
 
 
-def test_verify_audit_finds_the_newest_entries_removed(admin):
-    entries = _entries(admin)
+def test_verify_audit_finds_the_newest_entries_removed(owner):
+    entries = _entries(owner)
     _raw("DELETE FROM domains_auditentry WHERE id >= %s", [entries[3].pk])
 
     with pytest.raises(CommandError, match=f"(?i)entry {entries[4].pk}.*missing: entries were removed from the end"):
         call_command("verify_audit")
 
 
-def test_a_new_entry_after_a_truncation_does_not_hide_it(admin):
-    entries = _entries(admin)
+def test_a_new_entry_after_a_truncation_does_not_hide_it(owner):
+    entries = _entries(owner)
     _raw("DELETE FROM domains_auditentry WHERE id >= %s", [entries[3].pk])
 
-    audit.record(admin, "after the truncation")
+    audit.record(owner, "after the truncation")
 
     with pytest.raises(CommandError, match=f"(?i)entry {entries[4].pk}.*missing"):
         call_command("verify_audit")
 
 
-def test_verify_audit_finds_a_range_rewritten_and_rehashed_to_the_end(admin):
-    entries = _entries(admin)
+def test_verify_audit_finds_a_range_rewritten_and_rehashed_to_the_end(owner):
+    entries = _entries(owner)
     previous = entries[1].hash
     for entry in entries[2:]:
         forged = AuditEntry.objects.get(pk=entry.pk)
@@ -59,14 +59,14 @@ def test_verify_audit_finds_a_range_rewritten_and_rehashed_to_the_end(admin):
         previous = forged.compute_hash()
         _raw("UPDATE domains_auditentry SET outcome = %s, prev_hash = %s, hash = %s WHERE id = %s",
              ["forged", forged.prev_hash, previous, forged.pk])
-    assert audit.verify_chain()[0] == 5  # the chain alone holds together
+    assert audit.verify_chain()[0] == 6  # the chain alone holds together (the owner's creation and the five)
 
     with pytest.raises(CommandError, match=f"(?i)entry {entries[4].pk} no longer has the hash anchored"):
         call_command("verify_audit")
 
 
-def test_verify_audit_refuses_a_forged_or_missing_anchor(admin, audit_anchor_file):
-    _entries(admin, 2)
+def test_verify_audit_refuses_a_forged_or_missing_anchor(owner, audit_anchor_file):
+    _entries(owner, 2)
     stored = json.loads(audit_anchor_file.read_text())
     audit_anchor_file.write_text(json.dumps({**stored, "entry_id": stored["entry_id"] - 1}))
     with pytest.raises(CommandError, match="wrong signature"):
@@ -77,7 +77,7 @@ def test_verify_audit_refuses_a_forged_or_missing_anchor(admin, audit_anchor_fil
         call_command("verify_audit")
 
 
-def test_the_checkpoint_also_goes_to_the_log(admin, caplog):
+def test_the_checkpoint_also_goes_to_the_log(owner, caplog):
     with caplog.at_level("INFO", logger="virtconsole.audit.anchor"):
-        entry = audit.record(admin, "x")
+        entry = audit.record(owner, "x")
     assert f"audit checkpoint entry={entry.pk} hash={entry.hash}" in caplog.text

@@ -11,9 +11,7 @@ import html
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from domains.access.models import Grant, Role
 from domains.access.permission_names import (
     AUTHENTICATED,
     BUILTIN_ROLES,
@@ -229,22 +227,20 @@ def expected(case, persona):
 # --- the world every request runs in ---
 
 @pytest.fixture
-def world(make_test_host, db):
+def world(make_test_host, owner, outsider, make_user, grant):
     host = make_test_host("matrix", domains=3)
     inventory.sync_host(host)
     target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
-    users = get_user_model().objects  # no passwords: force_login needs none, and hashing is slow
-    people = {"outsider": users.create_user("outsider"),
-              "other-domain": users.create_user("other-domain"),
-              "admin": users.create_superuser("root")}
+    # The matrix's personas: the shared owner ("admin") and outsider, one user per built-in role on the target.
+    people = {"outsider": outsider, "other-domain": make_user("other-domain"), "admin": owner}
     for role_name in ROLE_PERSONAS:
-        people[role_name] = users.create_user(role_name.replace(" ", "-").lower())
-        Grant.objects.create(role=Role.objects.get(name=role_name), user=people[role_name], domain=target)
-    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=people["other-domain"], domain=other)
-    person = users.create_user("target-person")
-    users.create_user("outsider-two")
-    grant = Grant.objects.create(role=Role.objects.get(name="Viewer"), user=person, domain=target)
-    return {"host": host, "target": target, "people": people, "grant": grant, "person": person}
+        people[role_name] = make_user(role_name.replace(" ", "-").lower())
+        grant(role_name, to=people[role_name], domain=target)
+    grant("Administrator", to=people["other-domain"], domain=other)
+    person = make_user("target-person")
+    make_user("outsider-two")
+    viewer = grant("Viewer", to=person, domain=target)
+    return {"host": host, "target": target, "people": people, "grant": viewer, "person": person}
 
 
 def _format(value, world):

@@ -3,21 +3,21 @@
 import pytest
 from rest_framework.test import APIClient
 
-from domains.access.grants import do_grant
-from domains.access.models import AuditEntry, Role
+from domains.access.models import AuditEntry
 from domains.lifecycle.models import Domain
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def viewer_and_vm(admin, outsider, make_test_host, client):
+def viewer_and_vm(owner, teammate, grant, make_test_host, client):
+    """The teammate, a Viewer of the one domain of a host."""
     host = make_test_host(domains=1)
-    client.force_login(admin)
+    client.force_login(owner)
     client.get("/")
     vm = Domain.objects.get(host=host)
-    do_grant(admin, Role.objects.get(name="Viewer"), to_user=outsider, domain=vm)
-    return outsider, vm
+    grant("Viewer", domain=vm)
+    return teammate, vm
 
 
 def refusals():
@@ -31,7 +31,7 @@ def test_a_refused_lifecycle_action_is_audited_once(client, viewer_and_vm):
     response = client.post(f"/domains/{vm.uuid}/actions/start/")
 
     assert response.status_code == 403
-    assert [(actor, action) for actor, action, _ in refusals()] == [("mallory", "domain.start")]
+    assert [(actor, action) for actor, action, _ in refusals()] == [("bob", "domain.start")]
 
 
 def test_a_refused_api_call_is_audited_with_the_missing_permission(viewer_and_vm):
@@ -43,7 +43,7 @@ def test_a_refused_api_call_is_audited_with_the_missing_permission(viewer_and_vm
 
     assert response.status_code == 403
     (actor, action, parameters), = refusals()
-    assert actor == "mallory"
+    assert actor == "bob"
     assert action == f"refused POST /api/v1/domains/{vm.uuid}/console-tickets"
     assert parameters == {"permission": "open_device"}
 
@@ -55,7 +55,7 @@ def test_a_refused_page_is_audited(client, viewer_and_vm, make_test_host):
     response = client.post("/hosts/add/", {"name": "x", "uri": "test:///default"})
 
     assert response.status_code == 403
-    assert [(actor, action) for actor, action, _ in refusals()] == [("mallory", "refused POST /hosts/add/")]
+    assert [(actor, action) for actor, action, _ in refusals()] == [("bob", "refused POST /hosts/add/")]
 
 
 def test_a_refused_qemu_monitor_command_is_audited_once_with_the_permission_it_needs(viewer_and_vm):
@@ -68,4 +68,4 @@ def test_a_refused_qemu_monitor_command_is_audited_once_with_the_permission_it_n
 
     assert response.status_code == 403
     entries = list(AuditEntry.objects.filter(outcome__startswith="denied").values_list("actor_name", "outcome"))
-    assert entries == [("mallory", "denied: needs monitor_read")]
+    assert entries == [("bob", "denied: needs monitor_read")]

@@ -5,28 +5,20 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 
 from domains.access.grants import do_revoke
-from domains.access.models import Grant, Role
 from tests.consoles.conftest import connect, demo, live_host  # noqa: F401  (fixtures)
 from tests.consoles.test_demo_guest_sessions import open_serial
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
-@database_sync_to_async
-def _console_user_of(domain):
-    bob = get_user_model().objects.create_user("bob-console")
-    grant = Grant.objects.create(role=Role.objects.get(name="Console user"), user=bob, domain=domain)
-    return bob, grant
-
-
-async def test_revoking_a_grant_closes_the_users_open_serial_console_within_a_second(connect, admin, demo):  # noqa: F811
-    bob, grant = await _console_user_of(demo)
-    comm = await open_serial(connect, bob, demo)
+async def test_revoking_a_grant_closes_the_users_open_serial_console_within_a_second(
+        connect, owner, teammate, grant, demo):  # noqa: F811
+    console_user = await database_sync_to_async(grant)("Console user", domain=demo)
+    comm = await open_serial(connect, teammate, demo)
     started = time.monotonic()
-    await sync_to_async(do_revoke)(admin, grant)
+    await sync_to_async(do_revoke)(owner, console_user)
     while True:
         left = 1.0 - (time.monotonic() - started)
         assert left > 0, ("the console stayed open a second after its grant was revoked: the live sessions "

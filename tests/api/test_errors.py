@@ -5,8 +5,9 @@ from rest_framework.authtoken.models import Token
 
 
 @pytest.fixture
-def token_headers(admin):
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=admin).key}"}
+def token_headers(owner):
+    # A token row written directly: no action makes tokens (the My account page writes this same row).
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=owner).key}"}
 
 
 def assert_error_shape(response, status, code):

@@ -1,13 +1,11 @@
 """The one lookup under every API and page view: 404 for what a user may not see, 403 naming what they may not do."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from rest_framework.test import APIClient, APIRequestFactory
 
 from domains.access import permissions
 from domains.access.lookups import visible
-from domains.access.models import Grant, Role
 from domains.api.errors import api_exception_handler
 from domains.daemon.actions import DAEMON_SEEN_THROUGH, DaemonSettingsError
 from domains.errors import ConsoleError
@@ -18,17 +16,15 @@ from domains.lifecycle.models import Domain
 
 
 @pytest.fixture
-def scene(make_test_host, db):
-    """A host with two domains; a viewer of one of them, an outsider, and a daemon watcher of the host."""
+def scene(make_test_host, teammate, outsider, make_user, grant, define_role):
+    """A host with two domains; the teammate viewing one of them, the outsider, and a daemon watcher of the host."""
     host = make_test_host("scoped", domains=2)
     inventory.sync_host(host)
     seen, unseen = (Domain.objects.get(host=host, name=name) for name in ("vm0000", "vm0001"))
-    users = get_user_model().objects
-    viewer, outsider, watcher = users.create_user("viewer"), users.create_user("outsider"), users.create_user("watcher")
-    Grant.objects.create(role=Role.objects.get(name="Viewer"), user=viewer, domain=seen)
-    watching = Role.objects.create(name="Daemon watcher", permissions=["daemon_read"])
-    Grant.objects.create(role=watching, user=watcher, host=host)
-    return {"host": host, "seen": seen, "unseen": unseen, "viewer": viewer, "outsider": outsider, "watcher": watcher}
+    grant("Viewer", domain=seen)
+    watcher = make_user("watcher")
+    grant(define_role("Daemon watcher", ["daemon_read"]), to=watcher, host=host)
+    return {"host": host, "seen": seen, "unseen": unseen, "viewer": teammate, "outsider": outsider, "watcher": watcher}
 
 
 def client_of(user):

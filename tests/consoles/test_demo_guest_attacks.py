@@ -6,7 +6,6 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from lxml import etree
 
 from console.consoles.serial import MAX_INPUT_FRAME
@@ -14,18 +13,11 @@ from console.events import stats_ticker
 from console.sockets import sessions
 from domains.access.grants import do_revoke
 from domains.access.lookups import libvirt_domain
-from domains.access.models import Grant, Role
 from domains.consoles.streams import MAX_PENDING_INPUT
 from domains.lifecycle.actions import do_domain_action
 from tests.consoles.test_demo_guest_sessions import open_serial, read_until
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-
-@database_sync_to_async
-def _user_with_role(name, role, domain):
-    user = get_user_model().objects.create_user(name)
-    return user, Grant.objects.create(role=Role.objects.get(name=role), user=user, domain=domain)
 
 
 def _rss_kib():
@@ -52,10 +44,11 @@ async def _wait_for_samples(host_id, count, timeout=15.0):
         await asyncio.sleep(0.05)
 
 
-async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_socket(connect, admin, demo):
-    viewer, grant = await _user_with_role("vera", "Viewer", demo)
-    watcher, _, _ = await connect("/ws/v1/events", admin)
-    attacker, _, _ = await connect("/ws/v1/events", viewer)
+async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_socket(
+        connect, owner, teammate, grant, demo):
+    viewing = await database_sync_to_async(grant)("Viewer", domain=demo)
+    watcher, _, _ = await connect("/ws/v1/events", owner)
+    attacker, _, _ = await connect("/ws/v1/events", teammate)
     for comm in (watcher, attacker):
         await comm.receive_json_from()
         await comm.send_json_to({"type": "subscribe", "domains": [str(demo.uuid)]})
@@ -65,12 +58,12 @@ async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_s
     assert (await attacker.receive_json_from(timeout=10))["type"] == "domain.stats"
 
     started = time.monotonic()
-    await sync_to_async(do_revoke)(admin, grant)
+    await sync_to_async(do_revoke)(owner, viewing)
     subscribed, _ = await _json_until(attacker, "subscribed", timeout=1.0)
     assert subscribed["domains"] == [] and time.monotonic() - started < 1.0
 
     await _wait_for_samples(demo.host_id, 2)
-    await sync_to_async(do_domain_action)(admin, demo, "destroy")
+    await sync_to_async(do_domain_action)(owner, demo, "destroy")
     while (await _json_until(watcher, "domain.lifecycle"))[0]["event"] != "stopped":
         continue  # "shutdown" comes first
     assert await attacker.receive_nothing(timeout=0.2), "no stats, no lifecycle event after the revocation"
@@ -78,10 +71,10 @@ async def test_revoking_a_viewers_grant_stops_stats_and_events_on_their_events_s
         await comm.disconnect()
 
 
-async def test_a_serial_input_flood_is_refused_within_a_bounded_memory(connect, admin, demo, capsys):
-    comm = await open_serial(connect, admin, demo)
+async def test_a_serial_input_flood_is_refused_within_a_bounded_memory(connect, owner, demo, capsys):
+    comm = await open_serial(connect, owner, demo)
     await read_until(comm, b"# ")
-    socket, = sessions.live_sockets(user=admin, kind="serial")
+    socket, = sessions.live_sockets(user=owner, kind="serial")
     rss_before = _rss_kib()
     errors = []
     # Real frames as Daphne passes them on (it refuses messages over 1 MiB): 300 of 1 MiB, then 300 of 64 KiB.
@@ -112,12 +105,12 @@ async def test_a_serial_input_flood_is_refused_within_a_bounded_memory(connect, 
     await comm.disconnect()
 
 
-async def test_deactivating_a_user_ends_their_open_serial_console(connect, admin, demo):
-    user, _ = await _user_with_role("connie", "Console user", demo)
-    comm = await open_serial(connect, user, demo)
+async def test_deactivating_a_user_ends_their_open_serial_console(connect, teammate, grant, demo):
+    await database_sync_to_async(grant)("Console user", domain=demo)
+    comm = await open_serial(connect, teammate, demo)
     started = time.monotonic()
-    user.is_active = False
-    await database_sync_to_async(user.save)()
+    teammate.is_active = False
+    await database_sync_to_async(teammate.save)()
     while True:
         message = await comm.receive_output(timeout=2)
         if message["type"] == "websocket.close":

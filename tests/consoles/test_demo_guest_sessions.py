@@ -55,8 +55,8 @@ async def wait_for_shell(comm):
     raise AssertionError("the demo guest's shell never prompted")
 
 
-async def test_the_serial_console_answers_a_typed_command(connect, admin, demo):
-    comm = await open_serial(connect, admin, demo)
+async def test_the_serial_console_answers_a_typed_command(connect, owner, demo):
+    comm = await open_serial(connect, owner, demo)
     await wait_for_shell(comm)
     word = f"hello-{random.randint(10000, 99999)}"
     await comm.send_to(bytes_data=f"echo {word}\r".encode())
@@ -65,9 +65,9 @@ async def test_the_serial_console_answers_a_typed_command(connect, admin, demo):
     await comm.disconnect()
 
 
-async def test_the_serial_console_closes_cleanly_when_the_domain_stops(connect, admin, demo):
-    comm = await open_serial(connect, admin, demo)
-    await sync_to_async(do_domain_action)(admin, demo, "destroy")
+async def test_the_serial_console_closes_cleanly_when_the_domain_stops(connect, owner, demo):
+    comm = await open_serial(connect, owner, demo)
+    await sync_to_async(do_domain_action)(owner, demo, "destroy")
     started = time.monotonic()
     while True:
         message = await comm.receive_output(timeout=5)
@@ -79,16 +79,16 @@ async def test_the_serial_console_closes_cleanly_when_the_domain_stops(connect, 
     assert time.monotonic() - started < 1.0
 
 
-async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, admin, demo, django_user_model):
-    bob = await database_sync_to_async(django_user_model.objects.create_superuser)("bob", "", "bob-pass-123")
-    first = await open_serial(connect, admin, demo)
-    url, _ = await database_sync_to_async(ticket_url)(bob, demo, "serial")
-    refused, _, _ = await connect(url, bob)
+async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, owner, teammate, grant, demo):
+    await database_sync_to_async(grant)("Power user", domain=demo)  # the first built-in role with console_takeover
+    first = await open_serial(connect, owner, demo)
+    url, _ = await database_sync_to_async(ticket_url)(teammate, demo, "serial")
+    refused, _, _ = await connect(url, teammate)
     await refused.receive_json_from()
     answer = await refused.receive_json_from()
     assert answer.get("code") == "console_busy", (answer, await first.receive_output(timeout=1))
-    url, _ = await database_sync_to_async(ticket_url)(bob, demo, "serial")
-    second, _, _ = await connect(url + "&takeover=1", bob)
+    url, _ = await database_sync_to_async(ticket_url)(teammate, demo, "serial")
+    second, _, _ = await connect(url + "&takeover=1", teammate)
     await second.receive_json_from()
     assert (await second.receive_json_from())["took_over"] is True
     while True:
@@ -99,10 +99,10 @@ async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, a
     await second.disconnect()
 
 
-async def test_logging_out_closes_open_consoles_within_a_second(connect, admin, demo):
-    comm = await open_serial(connect, admin, demo)
+async def test_logging_out_closes_open_consoles_within_a_second(connect, owner, demo):
+    comm = await open_serial(connect, owner, demo)
     started = time.monotonic()
-    sessions.on_logout(sender=None, request=None, user=admin)
+    sessions.on_logout(sender=None, request=None, user=owner)
     while True:
         message = await comm.receive_output(timeout=2)
         if message["type"] == "websocket.close":
@@ -111,9 +111,9 @@ async def test_logging_out_closes_open_consoles_within_a_second(connect, admin, 
     assert time.monotonic() - started < 1.0
 
 
-async def test_the_vnc_socket_completes_the_rfb_handshake_and_sends_a_screen(connect, admin, demo):
-    url, _ = await database_sync_to_async(ticket_url)(admin, demo, "vnc")
-    comm, connected, subprotocol = await connect(url, admin, subprotocols=("binary",))
+async def test_the_vnc_socket_completes_the_rfb_handshake_and_sends_a_screen(connect, owner, demo):
+    url, _ = await database_sync_to_async(ticket_url)(owner, demo, "vnc")
+    comm, connected, subprotocol = await connect(url, owner, subprotocols=("binary",))
     assert connected and subprotocol == "binary"
     buffer = bytearray()
 
@@ -147,17 +147,17 @@ async def test_the_vnc_socket_completes_the_rfb_handshake_and_sends_a_screen(con
     await comm.disconnect()
 
 
-async def test_a_lifecycle_action_reaches_a_subscribed_socket(connect, admin, live_host):
+async def test_a_lifecycle_action_reaches_a_subscribed_socket(connect, owner, live_host):
     from domains.lifecycle.models import Domain
 
     domain = await database_sync_to_async(Domain.objects.get)(host=live_host, name="demo")
-    comm, _, _ = await connect("/ws/v1/events", admin)
+    comm, _, _ = await connect("/ws/v1/events", owner)
     await comm.receive_json_from()
     await comm.send_json_to({"type": "subscribe", "domains": [str(domain.uuid)], "hosts": [live_host.pk]})
     subscribed = await comm.receive_json_from()
     assert subscribed["domains"] == [str(domain.uuid)] and subscribed["refused"] == []
     assert (await comm.receive_json_from())["type"] == "host.health"
-    await sync_to_async(do_domain_action)(admin, domain, "start")
+    await sync_to_async(do_domain_action)(owner, domain, "start")
     try:
         while True:
             event = await comm.receive_json_from(timeout=10)
@@ -165,16 +165,16 @@ async def test_a_lifecycle_action_reaches_a_subscribed_socket(connect, admin, li
                 break
         assert (event["uuid"], event["event"], event["detail"]) == (str(domain.uuid), "started", "booted")
     finally:
-        await sync_to_async(do_domain_action)(admin, domain, "destroy")
+        await sync_to_async(do_domain_action)(owner, domain, "destroy")
     await comm.disconnect()
 
 
-async def test_live_stats_come_from_one_bulk_call_per_host_however_many_sockets_watch(connect, admin, demo):
+async def test_live_stats_come_from_one_bulk_call_per_host_however_many_sockets_watch(connect, owner, demo):
     from console.events import stats_ticker
 
     sockets = []
     for _ in range(3):
-        comm, _, _ = await connect("/ws/v1/events", admin)
+        comm, _, _ = await connect("/ws/v1/events", owner)
         await comm.receive_json_from()
         await comm.send_json_to({"type": "subscribe", "domains": [str(demo.uuid)]})
         await comm.receive_json_from()
@@ -193,12 +193,12 @@ async def test_live_stats_come_from_one_bulk_call_per_host_however_many_sockets_
     await asyncio.sleep(0)
 
 
-async def test_losing_the_permission_closes_the_console_within_a_second(connect, admin, demo):
-    comm = await open_serial(connect, admin, demo)
-    assert sessions.recheck_sessions(user=admin, domain=demo) == 1  # still allowed: stays open
+async def test_losing_the_permission_closes_the_console_within_a_second(connect, owner, demo):
+    comm = await open_serial(connect, owner, demo)
+    assert sessions.recheck_sessions(user=owner, domain=demo) == 1  # still allowed: stays open
     assert await comm.receive_nothing(timeout=0.3)
     started = time.monotonic()
-    sessions.close_sessions(user=admin, domain=demo)
+    sessions.close_sessions(user=owner, domain=demo)
     while True:
         message = await comm.receive_output(timeout=2)
         if message.get("text") and '"console.closed"' in message["text"]:

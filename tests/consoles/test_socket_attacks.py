@@ -4,11 +4,10 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
 from console.sockets.base import LiveSocket
-from domains.access.models import AuditEntry, Grant, Role
+from domains.access.models import AuditEntry
 from domains.definitions.create import HostOffer, NewDomain, new_domain_xml
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
@@ -66,8 +65,8 @@ def test_every_socket_derives_from_the_one_live_socket_base():
 
 # --- the origin check compares scheme, host and port ---
 
-async def test_a_page_on_another_port_of_the_same_host_cannot_open_the_monitor(admin, domain):
-    comm, connected, _ = await _open(f"/ws/v1/domains/{domain.uuid}/monitor", admin,
+async def test_a_page_on_another_port_of_the_same_host_cannot_open_the_monitor(owner, domain):
+    comm, connected, _ = await _open(f"/ws/v1/domains/{domain.uuid}/monitor", owner,
                                      origin=b"http://127.0.0.1:8081", subprotocol=EXTRAS_WS_SUBPROTOCOL)
     assert not connected
     assert await refusals() == [("alice", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/monitor",
@@ -76,29 +75,29 @@ async def test_a_page_on_another_port_of_the_same_host_cannot_open_the_monitor(a
 
 @pytest.mark.parametrize("origin", [b"https://127.0.0.1:8000", b"http://localhost:8000", b"null",
                                     b"http://127.0.0.1"])
-async def test_it_refuses_an_origin_with_another_scheme_host_or_port(admin, origin):
-    _, connected, _ = await _open("/ws/v1/events", admin, origin=origin)
+async def test_it_refuses_an_origin_with_another_scheme_host_or_port(owner, origin):
+    _, connected, _ = await _open("/ws/v1/events", owner, origin=origin)
     assert not connected
     assert [reason["reason"] for _, _, reason in await refusals()] == ["bad_origin"]
 
 
-async def test_it_accepts_the_sites_own_origin_on_its_own_port(admin):
-    comm, connected, _ = await _open("/ws/v1/events", admin)
+async def test_it_accepts_the_sites_own_origin_on_its_own_port(owner):
+    comm, connected, _ = await _open("/ws/v1/events", owner)
     assert connected
     assert (await comm.receive_json_from())["type"] == "hello"
     await comm.disconnect()
     assert await refusals() == []
 
 
-async def test_it_accepts_a_trusted_origin(admin, settings):
+async def test_it_accepts_a_trusted_origin(owner, settings):
     settings.CSRF_TRUSTED_ORIGINS = ["https://console.example.com"]
-    comm, connected, _ = await _open("/ws/v1/events", admin, origin=b"https://console.example.com")
+    comm, connected, _ = await _open("/ws/v1/events", owner, origin=b"https://console.example.com")
     assert connected
     await comm.disconnect()
 
 
-async def test_it_refuses_a_host_header_outside_allowed_hosts_even_from_the_same_origin(admin):
-    _, connected, _ = await _open("/ws/v1/events", admin, host=b"evil.example:8000",
+async def test_it_refuses_a_host_header_outside_allowed_hosts_even_from_the_same_origin(owner):
+    _, connected, _ = await _open("/ws/v1/events", owner, host=b"evil.example:8000",
                                   origin=b"http://evil.example:8000")
     assert not connected
 
@@ -111,8 +110,8 @@ async def test_an_anonymous_socket_is_refused_and_audited_once():
     assert await refusals() == [("anonymous", "refused WEBSOCKET /ws/v1/events", {"reason": "not_signed_in"})]
 
 
-async def test_a_forged_ticket_is_refused_and_audited_once_without_the_ticket(admin, domain):
-    comm, connected, _ = await _open(f"/ws/v1/domains/{domain.uuid}/serial?ticket=made-up-secret", admin)
+async def test_a_forged_ticket_is_refused_and_audited_once_without_the_ticket(owner, domain):
+    comm, connected, _ = await _open(f"/ws/v1/domains/{domain.uuid}/serial?ticket=made-up-secret", owner)
     messages, code = await _until_closed(comm)
     assert (messages[-1]["code"], code) == ("ticket_forged", 4003)
     entries = await refusals()
@@ -121,31 +120,27 @@ async def test_a_forged_ticket_is_refused_and_audited_once_without_the_ticket(ad
     assert "made-up-secret" not in str(entries)
 
 
-async def test_a_console_without_its_permission_is_refused_and_audited_once_with_the_permission(domain):
+async def test_a_console_without_its_permission_is_refused_and_audited_once_with_the_permission(teammate, grant, domain):
     from domains.consoles.models import ConsoleTicket
 
-    viewer = await database_sync_to_async(_user_with_role)("vera", "Viewer", domain)
+    await database_sync_to_async(grant)("Viewer", domain=domain)
+    viewer = teammate
     token = await database_sync_to_async(ConsoleTicket.objects.issue)(viewer, domain, "vnc")
     comm, _, _ = await _open(f"/ws/v1/domains/{domain.uuid}/vnc?ticket={token}", viewer)
     messages, code = await _until_closed(comm)
     assert (messages[-1]["code"], code) == ("permission_denied", 4003)
-    assert await refusals() == [("vera", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/vnc",
+    assert await refusals() == [("bob", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/vnc",
                                  {"reason": "permission_denied", "permission": "open_graphics"})]
 
 
-async def test_a_monitor_without_monitor_read_is_refused_and_audited_once(domain):
-    viewer = await database_sync_to_async(_user_with_role)("vera", "Viewer", domain)
+async def test_a_monitor_without_monitor_read_is_refused_and_audited_once(teammate, grant, domain):
+    await database_sync_to_async(grant)("Viewer", domain=domain)
+    viewer = teammate
     comm, _, _ = await _open(f"/ws/v1/domains/{domain.uuid}/monitor", viewer, subprotocol=EXTRAS_WS_SUBPROTOCOL)
     messages, code = await _until_closed(comm)
     assert [m["code"] for m in messages] == ["permission_denied"] and code == 4003
-    assert await refusals() == [("vera", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/monitor",
+    assert await refusals() == [("bob", f"refused WEBSOCKET /ws/v1/domains/{domain.uuid}/monitor",
                                  {"reason": "permission_denied", "permission": "monitor_read"})]
-
-
-def _user_with_role(name, role, domain):
-    user = get_user_model().objects.create_user(name)
-    Grant.objects.create(role=Role.objects.get(name=role), user=user, domain=domain)
-    return user
 
 
 # --- deep or huge JSON is answered, not a traceback ---
@@ -153,8 +148,8 @@ def _user_with_role(name, role, domain):
 @pytest.mark.parametrize("text, code", [("[" * 10_000 + "]" * 10_000, "message_too_deep"),
                                         ('{"type": "subscribe", "x": "' + "a" * 200_000 + '"}', "message_too_large"),
                                         ('{"type": ' * 50 + "1" + "}" * 50, "message_too_deep")])
-async def test_deep_or_huge_json_on_the_events_socket_gets_a_protocol_error_and_the_socket_stays(admin, text, code):
-    comm, _, _ = await _open("/ws/v1/events", admin)
+async def test_deep_or_huge_json_on_the_events_socket_gets_a_protocol_error_and_the_socket_stays(owner, text, code):
+    comm, _, _ = await _open("/ws/v1/events", owner)
     await comm.receive_json_from()  # hello
     await comm.send_to(text_data=text)
     error = await comm.receive_json_from(timeout=5)
@@ -166,7 +161,7 @@ async def test_deep_or_huge_json_on_the_events_socket_gets_a_protocol_error_and_
 
 # --- ended accounts and sessions end their sockets ---
 
-async def test_deactivating_a_user_ends_their_open_sockets(admin, outsider):
+async def test_deactivating_a_user_ends_their_open_sockets(owner, outsider):
     comm, _, _ = await _open("/ws/v1/events", outsider)
     await comm.receive_json_from()
     outsider.is_active = False

@@ -3,12 +3,11 @@
 import subprocess
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from domains.daemon.actions import forget_host
 from domains.daemon.admin.connection import AdminConnection
 from domains.daemon.log_syntax import settable_log_filters
-from domains.hosts.models import Host
+from domains.hosts.actions import do_add_host
 
 from .daemon_helpers import SERVER, START_SCRIPT, RestartableDaemon
 
@@ -80,13 +79,13 @@ def _restore(snapshot):
 
 
 @pytest.fixture
-def system_host(libvirtd, transactional_db):
-    """A Host on qemu:///system; the daemon's settings are put back and its keeper stopped afterwards.
+def system_host(libvirtd, transactional_db, owner):
+    """The owner's Host on qemu:///system; the daemon's settings are put back and its keeper stopped afterwards.
 
     Transactional: the keeper reads the desired settings and records re-applies from its own thread.
     """
     snapshot = _snapshot()
-    host = Host.objects.create(name="daemon-host", uri="qemu:///system")
+    host = do_add_host(owner, "daemon-host", "qemu:///system")
     yield host
     forget_host(host.pk)
     start_libvirtd()  # a restart test may have left it starting
@@ -94,12 +93,6 @@ def system_host(libvirtd, transactional_db):
 
 
 @pytest.fixture
-def operator(transactional_db):
-    """A superuser: the permission system lets superusers do everything."""
-    return get_user_model().objects.create_superuser("olga", "olga@example.com", password=None)
-
-
-@pytest.fixture
-def api(client, operator):
-    client.force_login(operator)
+def api(client, owner):
+    client.force_login(owner)
     return client

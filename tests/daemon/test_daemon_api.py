@@ -39,7 +39,7 @@ def test_it_reads_the_live_settings_of_libvirtd(api, system_host):
     assert body["daemon_version"].count(".") == 2
 
 
-def test_it_sets_max_workers_and_virt_admin_reads_it_back(api, system_host, operator):
+def test_it_sets_max_workers_and_virt_admin_reads_it_back(api, system_host, owner):
     answer = patch(api, system_host, {"server": "libvirtd", "threadpool": {"max_workers": 30}})
 
     assert answer.status_code == 200, answer.content
@@ -49,12 +49,12 @@ def test_it_sets_max_workers_and_virt_admin_reads_it_back(api, system_host, oper
     assert body["changes"][0]["path"] == "servers.libvirtd.threadpool"
     assert virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"] == 30
     revision = DaemonSettingsRevision.objects.get(settings__host=system_host)
-    assert (revision.number, revision.reason, revision.author_name) == (1, "api", operator.username)
+    assert (revision.number, revision.reason, revision.author_name) == (1, "api", owner.username)
     entry = AuditEntry.objects.filter(action="daemon.settings.apply").latest("id")
     assert entry.outcome == "ok" and entry.parameters["changed"][0]["after"]["max_workers"] == 30
 
     listed = api.get(url(system_host, "/revisions")).json()
-    assert listed["results"][0]["reason"] == "api" and listed["results"][0]["author"] == "olga"
+    assert listed["results"][0]["reason"] == "api" and listed["results"][0]["author"] == "alice"
 
 
 def test_it_sets_client_limits(api, system_host):

@@ -5,9 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from domains.access.models import Grant, Role
 from domains.daemon.actions import stored_desired
 from domains.daemon.models import DaemonSettingsRevision
 from tests.conftest import wait_for
@@ -120,13 +118,12 @@ def virt_admin_json(api, host):
 # --- who may see and change it ---
 
 @pytest.fixture
-def people(transactional_db, system_host):
-    users = get_user_model().objects
-    viewer, reader, stranger = users.create_user("vera"), users.create_user("rita"), users.create_user("sam")
-    Grant.objects.create(role=Role.objects.get(name="Viewer"), user=viewer, host=system_host)
-    daemon_reader = Role.objects.create(name="Daemon reader", permissions=["daemon_read"])
-    Grant.objects.create(role=daemon_reader, user=reader, host=system_host)
-    return {"viewer": viewer, "reader": reader, "stranger": stranger}
+def people(system_host, make_user, teammate, outsider, grant, define_role):
+    """A Viewer of the host, the teammate holding only daemon_read on it, and the outsider."""
+    viewer = make_user("vera")
+    grant("Viewer", to=viewer, host=system_host)
+    grant(define_role("Daemon reader", ["daemon_read"]), host=system_host)
+    return {"viewer": viewer, "reader": teammate, "stranger": outsider}
 
 
 def test_someone_who_cannot_see_the_host_gets_404(client, system_host, people):

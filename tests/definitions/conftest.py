@@ -107,7 +107,7 @@ def demo(embedded_host, transactional_db):
     drain_event_workers()
 
 @pytest.fixture
-def api(admin):
+def api(owner):
     client = APIClient()
-    client.force_authenticate(admin)
+    client.force_authenticate(owner)
     return client

@@ -8,8 +8,8 @@ from tests.definitions.conftest import NEW_DOMAIN_XML, domain_names, inactive_xm
 
 
 @pytest.fixture
-def signed_in(client, admin):
-    client.force_login(admin)
+def signed_in(client, owner):
+    client.force_login(owner)
     return client
 
 

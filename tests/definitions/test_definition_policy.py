@@ -2,10 +2,9 @@
 
 import libvirt
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from domains.access.models import AuditEntry, Grant, Role
+from domains.access.models import AuditEntry
 from domains.definitions.actions import do_define
 from domains.definitions.models import DefinitionRevision
 from domains.definitions.policy import HOST_RESOURCES, host_references, new_references
@@ -69,10 +68,10 @@ def refusals(domain_or_host):
 
 
 @pytest.fixture
-def power_user(vm, db):
-    user = get_user_model().objects.create_user("pat")
-    Grant.objects.create(role=Role.objects.get(name="Power user"), user=user, domain=vm)
-    return user
+def power_user(vm, teammate, grant):
+    """The teammate, a Power user of vm."""
+    grant("Power user", domain=vm)
+    return teammate
 
 
 @pytest.fixture
@@ -209,12 +208,11 @@ def test_the_definition_form_cannot_attach_a_host_file_for_a_power_user(client, 
 # --- creating and importing: define_domains on the host is not host_resources ---
 
 @pytest.fixture
-def definer(test_host, db):
-    user = get_user_model().objects.create_user("dana")
-    role = Role.objects.create(name="Definer (test)", permissions=["getattr", "define_domains"])
-    Grant.objects.create(role=role, user=user, host=test_host)
+def definer(test_host, teammate, grant, define_role):
+    """The teammate's client, holding define_domains on the host (and nothing of host_resources)."""
+    grant(define_role("Definer (test)", ["getattr", "define_domains"]), host=test_host)
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_authenticate(teammate)
     return client
 
 
@@ -234,25 +232,24 @@ def test_a_definer_may_import_plain_virtual_hardware(definer, test_host):
 
 # --- audit: the intent before a define, its outcome after; a refusal by libvirt once, whatever its error ---
 
-def test_a_define_libvirt_refuses_leaves_exactly_one_audit_entry(admin, vm, test_host):
+def test_a_define_libvirt_refuses_leaves_exactly_one_audit_entry(owner, vm, test_host):
     conn = adapter.connection_for(test_host).get()
     xml = inactive_xml(test_host, "vm0000").replace("<vcpu placement='static'>1</vcpu>",
                                                     "<vcpu placement='static' current='4'>2</vcpu>", 1)
     assert "current='4'" in xml
     with pytest.raises(Exception):
-        do_define(admin, vm, xml)
+        do_define(owner, vm, xml)
     entries = AuditEntry.objects.filter(action="domain.define", target_id=str(vm.pk)).order_by("id")
     outcomes = [entry.outcome.split(":")[0] for entry in entries]
     assert outcomes in (["started", "refused"], ["started", "failed"]), outcomes  # the intent, then one reason
     assert conn.lookupByName("vm0000").XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) == inactive_xml(test_host, "vm0000")
 
 
-def test_the_qemu_commandline_form_is_judged_by_the_same_policy(vm, test_host, db):
+def test_the_qemu_commandline_form_is_judged_by_the_same_policy(vm, test_host, teammate, grant):
     """A domain-scoped Administrator holds monitor_admin and write, but not host_resources."""
-    user = get_user_model().objects.create_user("adam")
-    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, domain=vm)
+    grant("Administrator", domain=vm)
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_authenticate(teammate)
     before = inactive_xml(test_host, "vm0000")
     answer = client.post(f"/api/qemu/v1/domains/{vm.uuid}/commandline",
                          {"args": ["-fw_cfg", "name=opt/x,file=/etc/shadow"]}, format="json")
@@ -262,14 +259,13 @@ def test_the_qemu_commandline_form_is_judged_by_the_same_policy(vm, test_host, d
 
 
 @pytest.mark.embedded
-def test_a_power_user_changes_the_demo_guests_memory_but_not_its_kernel(demo, embedded_host):
+def test_a_power_user_changes_the_demo_guests_memory_but_not_its_kernel(demo, embedded_host, teammate, grant):
     """The demo guest boots a host kernel and initrd: references a Power user keeps but may not re-point."""
     from tests.definitions.conftest import drain_event_workers
 
-    user = get_user_model().objects.create_user("pia")
-    Grant.objects.create(role=Role.objects.get(name="Power user"), user=user, domain=demo)
+    grant("Power user", domain=demo)
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_authenticate(teammate)
     patched = client.patch(f"/api/v1/domains/{demo.uuid}", {"memory_kib": 196608}, format="json")
     assert patched.status_code == 200, patched.json()
     drain_event_workers()
@@ -281,12 +277,12 @@ def test_a_power_user_changes_the_demo_guests_memory_but_not_its_kernel(demo, em
 
 
 @pytest.mark.embedded
-def test_an_emulator_libvirt_cannot_probe_leaves_its_intent_and_one_reason_in_the_audit(demo, embedded_host, admin):
+def test_an_emulator_libvirt_cannot_probe_leaves_its_intent_and_one_reason_in_the_audit(demo, embedded_host, owner):
     """libvirt answers this one with a system or internal error (not "your XML is wrong"): audited all the same."""
     before = inactive_xml(embedded_host, "demo")
     xml = before.replace("/usr/bin/qemu-system-x86_64", "/var/tmp/no-such-emulator-here")
     with pytest.raises(Exception):
-        do_define(admin, demo, xml)
+        do_define(owner, demo, xml)
     outcomes = [e.outcome for e in AuditEntry.objects.filter(action="domain.define", target_id=str(demo.pk))
                 .order_by("id")]
     assert len(outcomes) == 2 and outcomes[0] == "started" and "no-such-emulator-here" in outcomes[1], outcomes

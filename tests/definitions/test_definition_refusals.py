@@ -102,16 +102,16 @@ def failing_revision_insert(db):
         cursor.execute("DROP TRIGGER refuse_revisions")
 
 
-def test_it_puts_libvirt_back_when_the_revision_cannot_be_stored(admin, vm, test_host, failing_revision_insert):
+def test_it_puts_libvirt_back_when_the_revision_cannot_be_stored(owner, vm, test_host, failing_revision_insert):
     before = inactive_xml(test_host, "vm0000")
     with pytest.raises(DefinitionNotStored) as raised:
-        do_edit(admin, vm, lambda document: set_vcpus(document, 4))
+        do_edit(owner, vm, lambda document: set_vcpus(document, 4))
     assert "put back" in raised.value.message and "simulated disk full" in raised.value.message
     assert inactive_xml(test_host, "vm0000") == before
     assert list(vm.revisions.values_list("number", flat=True)) == [1]
 
 
-def test_it_undefines_a_new_domain_whose_revision_cannot_be_stored(admin, test_host, failing_revision_insert):
+def test_it_undefines_a_new_domain_whose_revision_cannot_be_stored(owner, test_host, failing_revision_insert):
     from domains.definitions.actions import do_define
 
     with connection.cursor() as cursor:
@@ -119,5 +119,5 @@ def test_it_undefines_a_new_domain_whose_revision_cannot_be_stored(admin, test_h
         cursor.execute("CREATE TRIGGER refuse_revisions BEFORE INSERT ON domains_definitionrevision "
                        "BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END")
     with pytest.raises(DefinitionNotStored):
-        do_define(admin, test_host, NEW_DOMAIN_XML.format(name="fresh"))
+        do_define(owner, test_host, NEW_DOMAIN_XML.format(name="fresh"))
     assert "fresh" not in domain_names(test_host)

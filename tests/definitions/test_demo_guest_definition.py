@@ -37,10 +37,10 @@ def test_it_edits_the_demo_guest_by_fields_raw_xml_and_rolls_back(api, demo, emb
     assert sources == ["external", "api", "api", "rollback"]
 
 
-def test_it_imports_a_copy_of_the_demo_guest_on_the_embedded_host(admin, demo, embedded_host):
+def test_it_imports_a_copy_of_the_demo_guest_on_the_embedded_host(owner, demo, embedded_host):
     xml = inactive_xml(embedded_host, "demo").replace("<name>demo</name>", "<name>demo-copy</name>")
     xml = "\n".join(line for line in xml.splitlines() if "<uuid>" not in line and "<mac " not in line)
-    change = do_define(admin, embedded_host, xml, source="import")
+    change = do_define(owner, embedded_host, xml, source="import")
     drain_event_workers()
     try:
         assert "demo-copy" in domain_names(embedded_host)
@@ -60,16 +60,16 @@ DEMO_FORM_CASES = [case for case in FORM_CASES if case[0] not in ("serial-add", 
 
 
 @pytest.mark.parametrize("form, data, expected", DEMO_FORM_CASES, ids=[c[0] for c in DEMO_FORM_CASES])
-def test_each_form_edits_the_demo_guest(client, admin, demo, embedded_host, form, data, expected):
-    client.force_login(admin)
+def test_each_form_edits_the_demo_guest(client, owner, demo, embedded_host, form, data, expected):
+    client.force_login(owner)
     drain_event_workers()
     answer = client.post(f"/domains/{demo.uuid}/definition/edit/{form}/", data)
     assert answer.status_code == 302, answer.content.decode()[-3000:]
     assert expected in inactive_xml(embedded_host, "demo")
 
 
-def test_the_demo_guest_is_imported_exported_and_rolled_back_through_the_pages(client, admin, demo, embedded_host):
-    client.force_login(admin)
+def test_the_demo_guest_is_imported_exported_and_rolled_back_through_the_pages(client, owner, demo, embedded_host):
+    client.force_login(owner)
     drain_event_workers()
     original = inactive_xml(embedded_host, "demo")
     exported = client.get(f"/domains/{demo.uuid}/definition/export/").content.decode()
@@ -90,8 +90,8 @@ def test_the_demo_guest_is_imported_exported_and_rolled_back_through_the_pages(c
 
 
 def test_a_domain_is_created_from_the_embedded_hosts_capabilities_with_a_new_qcow2_disk(
-        client, admin, demo, embedded_host, tmp_path):
-    client.force_login(admin)
+        client, owner, demo, embedded_host, tmp_path):
+    client.force_login(owner)
     page = client.get(f"/hosts/{embedded_host.pk}/domains/new/")
     offer = page.context["offer"]
     assert offer.emulator and "x86_64" in offer.arches and offer.pools == [] and offer.networks == []

@@ -19,7 +19,7 @@ def watched_vm(make_test_host):
     return host, domain
 
 
-def test_it_records_a_change_made_directly_in_libvirt(admin, watched_vm):
+def test_it_records_a_change_made_directly_in_libvirt(owner, watched_vm):
     host, domain = watched_vm
     conn = adapter.connection_for(host).get()
     xml = inactive_xml(host, "vm0000")
@@ -29,9 +29,9 @@ def test_it_records_a_change_made_directly_in_libvirt(admin, watched_vm):
     assert "outside the console" in revision.reason
 
 
-def test_it_records_no_external_revision_for_its_own_define(admin, watched_vm):
+def test_it_records_no_external_revision_for_its_own_define(owner, watched_vm):
     host, domain = watched_vm
-    do_edit(admin, domain, lambda document: set_vcpus(document, 2))
+    do_edit(owner, domain, lambda document: set_vcpus(document, 2))
     conn = adapter.connection_for(host).get()
     # A later outside change proves the events were delivered and handled in order.
     conn.defineXML(inactive_xml(host, "vm0000").replace("<vcpu placement='static'>2</vcpu>",
@@ -41,7 +41,7 @@ def test_it_records_no_external_revision_for_its_own_define(admin, watched_vm):
         (1, "external"), (2, "console"), (3, "external")]
 
 
-def test_it_records_a_domain_defined_outside_as_its_first_revision(admin, watched_vm):
+def test_it_records_a_domain_defined_outside_as_its_first_revision(owner, watched_vm):
     host, _ = watched_vm
     conn = adapter.connection_for(host).get()
     conn.defineXML("<domain type='test'><name>outsider-made</name><memory>65536</memory>"

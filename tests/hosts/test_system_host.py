@@ -19,11 +19,11 @@ pytestmark = [pytest.mark.system]
 
 
 @pytest.fixture
-def system_domain(transactional_db, admin):
-    host = do_add_host(admin, "system", "qemu:///system")
+def system_domain(transactional_db, owner):
+    host = do_add_host(owner, "system", "qemu:///system")
     name = f"vc-test-{uuid.uuid4().hex[:8]}"
     conn = connection_for(host).get()
-    dom = conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
+    conn.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, name))
     yield host, name
     connection_for(host).close()
     # A connection of its own: the adapter's may be waiting out a backoff after a daemon restart.
@@ -40,21 +40,21 @@ def virsh(*args):
     return subprocess.run(["virsh", "-c", "qemu:///system", *args], capture_output=True, text=True, timeout=60, check=True)
 
 
-def test_it_starts_and_stops_a_domain_through_libvirtd(client, admin, system_domain):
+def test_it_starts_and_stops_a_domain_through_libvirtd(client, owner, system_domain):
     host, name = system_domain
-    client.force_login(admin)
+    client.force_login(owner)
     assert name in client.get("/").content.decode()
     row = Domain.objects.get(host=host, name=name)
 
-    do_domain_action(admin, row, "start")
+    do_domain_action(owner, row, "start")
     assert connection_for(host).get().lookupByName(name).state()[0] == libvirt.VIR_DOMAIN_RUNNING
-    do_domain_action(admin, row, "destroy")
+    do_domain_action(owner, row, "destroy")
     assert connection_for(host).get().lookupByName(name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
 
 
-def test_it_follows_virsh_rename_and_undefine_by_events_without_a_page_load(client, admin, system_domain):
+def test_it_follows_virsh_rename_and_undefine_by_events_without_a_page_load(client, owner, system_domain):
     host, name = system_domain
-    client.force_login(admin)
+    client.force_login(owner)
     client.get("/")
     row = Domain.objects.get(host=host, name=name)
 
@@ -77,11 +77,11 @@ def restart_libvirtd():
     subprocess.run(["bash", "scripts/start-libvirtd.sh"], check=True, timeout=60)
 
 
-def test_it_reconnects_after_libvirtd_restarts_and_events_flow_again(client, admin, system_domain):
+def test_it_reconnects_after_libvirtd_restarts_and_events_flow_again(client, owner, system_domain):
     from domains.libvirt import adapter as libvirt_adapter
 
     host, name = system_domain
-    client.force_login(admin)
+    client.force_login(owner)
     client.get("/")
     row = Domain.objects.get(host=host, name=name)
 

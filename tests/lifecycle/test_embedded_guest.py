@@ -40,53 +40,53 @@ def state_of(dom):
     return dom.state()[0]
 
 
-def test_the_demo_guest_boots_and_follows_every_lifecycle_action(admin, embedded_host, client):
-    client.force_login(admin)
+def test_the_demo_guest_boots_and_follows_every_lifecycle_action(owner, embedded_host, client):
+    client.force_login(owner)
     client.get("/")
     demo = Domain.objects.get(host=embedded_host, name="demo")
     dom = libvirt_domain(demo)
 
-    do_domain_action(admin, demo, "start")
+    do_domain_action(owner, demo, "start")
     assert b"virtconsole demo guest ready" in read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
 
-    do_domain_action(admin, demo, "suspend")
+    do_domain_action(owner, demo, "suspend")
     assert state_of(dom) == libvirt.VIR_DOMAIN_PAUSED
-    do_domain_action(admin, demo, "resume")
+    do_domain_action(owner, demo, "resume")
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
 
-    do_domain_action(admin, demo, "reset")
+    do_domain_action(owner, demo, "reset")
     read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
 
-    do_domain_action(admin, demo, "reboot")
+    do_domain_action(owner, demo, "reboot")
     read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
 
-    do_domain_action(admin, demo, "shutdown")  # ACPI: the guest's acpid powers it off
+    do_domain_action(owner, demo, "shutdown")  # ACPI: the guest's acpid powers it off
     wait_for(lambda: state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF, timeout=90)
 
-    do_domain_action(admin, demo, "start")
+    do_domain_action(owner, demo, "start")
     read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
-    do_domain_action(admin, demo, "managed_save")
+    do_domain_action(owner, demo, "managed_save")
     assert state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF
     assert dom.hasManagedSaveImage(0)
-    do_domain_action(admin, demo, "start")  # restores from the saved image
+    do_domain_action(owner, demo, "start")  # restores from the saved image
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
     assert not dom.hasManagedSaveImage(0)
 
-    do_domain_action(admin, demo, "destroy")
+    do_domain_action(owner, demo, "destroy")
     assert state_of(dom) == libvirt.VIR_DOMAIN_SHUTOFF
 
 
-def test_the_domain_page_shows_the_demo_guests_devices_and_taint(admin, embedded_host, client):
-    client.force_login(admin)
+def test_the_domain_page_shows_the_demo_guests_devices_and_taint(owner, embedded_host, client):
+    client.force_login(owner)
     client.get("/")
     demo = Domain.objects.get(host=embedded_host, name="demo")
-    do_domain_action(admin, demo, "start")
+    do_domain_action(owner, demo, "start")
     try:
         page = client.get(demo.get_absolute_url()).content.decode()
     finally:
-        do_domain_action(admin, demo, "destroy")
+        do_domain_action(owner, demo, "destroy")
 
     assert "running" in page
     assert "vnc" in page and "nowhere: only through the console" in page  # the console reaches it by openGraphics

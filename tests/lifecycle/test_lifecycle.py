@@ -9,9 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def vm(client, admin, make_test_host):
+def vm(client, owner, make_test_host):
     host = make_test_host(domains=1)
-    client.force_login(admin)
+    client.force_login(owner)
     client.get("/")
     return Domain.objects.get(host=host, name="vm0000")
 
@@ -106,11 +106,11 @@ def test_it_answers_404_for_a_missing_domain(client, vm):
     assert response.status_code == 404
 
 
-def test_it_rejects_a_post_without_csrf_token(vm, admin):
+def test_it_rejects_a_post_without_csrf_token(vm, owner):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(admin)
+    strict.force_login(owner)
 
     response = strict.post(f"/domains/{vm.uuid}/actions/start/")
 

@@ -3,10 +3,8 @@
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
 from django.test import Client
 
-from domains.access.models import Grant, Role
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
@@ -48,19 +46,9 @@ def demo(booted, transactional_db):
 
 
 @pytest.fixture
-def operator(embedded_host, transactional_db):
-    """A user holding monitor_read, monitor_write and agent on the demo guest, but not monitor_admin."""
-    demo = domain_row(embedded_host)
-    user = get_user_model().objects.create_user("olga", "olga@example.com", "olga-pass-123")
-    role = Role.objects.create(name="QEMU operator (test)", permissions=OPERATOR_PERMISSIONS)
-    try:
-        from domains.access.grants import do_grant
-    except ImportError:  # the grants helper's actions are not there yet: the model does the same
-        Grant.objects.create(role=role, user=user, domain=demo)
-    else:
-        admin = get_user_model().objects.create_superuser("root-granter", "g@example.com", "granter-pass-123")
-        do_grant(admin, role, to_user=user, domain=demo)
-    return user
+def operator_grant(embedded_host, transactional_db, grant, define_role):
+    """The teammate's grant of monitor_read, monitor_write and agent on the demo guest, but not monitor_admin."""
+    return grant(define_role("QEMU operator (test)", OPERATOR_PERMISSIONS), domain=domain_row(embedded_host))
 
 
 def api_client(user):

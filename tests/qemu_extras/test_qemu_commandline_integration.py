@@ -53,9 +53,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("args, option, words", REFUSED)
-def test_each_command_line_check_refuses_and_nothing_is_defined(admin, demo, embedded_host, args, option, words):
+def test_each_command_line_check_refuses_and_nothing_is_defined(owner, demo, embedded_host, args, option, words):
     before = demo_dom(embedded_host).XMLDesc(INACTIVE)
-    response = commandline(api_client(admin), demo, args=args)
+    response = commandline(api_client(owner), demo, args=args)
     assert response.status_code == 400, response.json()
     body = response.json()
     assert body["code"] == "commandline_refused"
@@ -64,27 +64,27 @@ def test_each_command_line_check_refuses_and_nothing_is_defined(admin, demo, emb
     assert demo_dom(embedded_host).XMLDesc(INACTIVE) == before
 
 
-def test_a_bad_environment_name_is_refused(admin, demo):
-    response = commandline(api_client(admin), demo, env=[["1BAD", "x"]])
+def test_a_bad_environment_name_is_refused(owner, demo):
+    response = commandline(api_client(owner), demo, env=[["1BAD", "x"]])
     assert response.status_code == 400
     assert response.json()["fields"]["problems"][0]["kind"] == "env"
 
 
-def test_the_form_shows_each_problem_with_its_explanation_and_alternative(admin, demo):
-    page = api_client(admin).post(f"/qemu/domains/{demo.uuid}/commandline/",
+def test_the_form_shows_each_problem_with_its_explanation_and_alternative(owner, demo):
+    page = api_client(owner).post(f"/qemu/domains/{demo.uuid}/commandline/",
                                   {"args": "-serial\nstdio", "step": "apply", "digest": ""})
     text = page.content.decode()
     assert page.status_code == 200 and 'id="refusal"' in text
     assert "no terminal" in text and "pty" in text
 
 
-def test_changing_the_command_line_needs_monitor_admin(operator, demo):
-    response = commandline(api_client(operator), demo, args=["-msg", "timestamp=on"])
+def test_changing_the_command_line_needs_monitor_admin(teammate, operator_grant, demo):
+    response = commandline(api_client(teammate), demo, args=["-msg", "timestamp=on"])
     assert response.status_code == 403 and response.json()["fields"]["permission"] == "monitor_admin"
 
 
-def test_a_stale_review_is_not_applied(admin, demo):
-    response = commandline(api_client(admin), demo, args=["-msg", "timestamp=on"], digest="0" * 64)
+def test_a_stale_review_is_not_applied(owner, demo):
+    response = commandline(api_client(owner), demo, args=["-msg", "timestamp=on"], digest="0" * 64)
     assert response.status_code == 409 and response.json()["code"] == "stale"
 
 
@@ -97,8 +97,8 @@ def qemu_process(host):
 
 
 def test_accepted_args_reach_the_qemu_process_and_a_registry_rewrite_brings_them_back_to_the_core(
-        admin, demo, embedded_host):
-    client = api_client(admin)
+        owner, demo, embedded_host):
+    client = api_client(owner)
     dry = commandline(client, demo, args=["-device", "virtio-rng-pci,addr=0x9", "-msg", "timestamp=on"],
                       env=[["VIRTCONSOLE_MARK", "qemu-extras"]], dry_run=True)
     assert dry.status_code == 200 and dry.json()["defined"] is False
@@ -108,7 +108,7 @@ def test_accepted_args_reach_the_qemu_process_and_a_registry_rewrite_brings_them
     assert applied.status_code == 200, applied.json()
     assert client.get(f"/api/qemu/v1/domains/{demo.uuid}/commandline").json()["args"][1] == "virtio-rng-pci,addr=0x9"
 
-    do_domain_action(admin, demo, "start")
+    do_domain_action(owner, demo, "start")
     try:
         argv, environ = qemu_process(embedded_host)
         assert argv[argv.index("virtio-rng-pci,addr=0x9") - 1] == "-device"
@@ -117,7 +117,7 @@ def test_accepted_args_reach_the_qemu_process_and_a_registry_rewrite_brings_them
         flags = {m["flag"] for m in client.get(f"/api/qemu/v1/domains/{demo.uuid}/taints").json()["messages"]}
         assert "custom-argv" in flags
     finally:
-        do_domain_action(admin, demo, "destroy")
+        do_domain_action(owner, demo, "destroy")
 
     extras = client.get(f"/api/qemu/v1/domains/{demo.uuid}/extras").json()
     assert [(e["driver"], e["rewritable"]) for e in extras["extras"]] == [("virtio-rng-pci", True)]

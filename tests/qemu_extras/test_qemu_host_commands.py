@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from domains.access.lookups import libvirt_domain
-from domains.access.models import AuditEntry, Grant, Role
+from domains.access.models import AuditEntry
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 
@@ -31,11 +30,10 @@ def vm(make_test_host):
 
 
 @pytest.fixture
-def domain_admin(vm):
-    """A user with the Administrator role (monitor_admin included) on the one domain."""
-    user = get_user_model().objects.create_user("dora", "dora@example.com", "dora-pass-123")
-    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, domain=vm)
-    return user
+def domain_admin(vm, teammate, grant):
+    """The teammate, holding the Administrator role (monitor_admin included) on the one domain."""
+    grant("Administrator", domain=vm)
+    return teammate
 
 
 def monitor(user, vm, command, hmp=False):
@@ -83,11 +81,10 @@ def test_a_domain_scoped_monitor_admin_is_refused_every_host_level_command(domai
     assert libvirt_domain(vm).state() == state
 
 
-def test_a_host_grant_gives_the_host_level_commands(vm):
-    user = get_user_model().objects.create_user("hugo", "hugo@example.com", "hugo-pass-123")
-    Grant.objects.create(role=Role.objects.get(name="Administrator"), user=user, host=vm.host)
+def test_a_host_grant_gives_the_host_level_commands(vm, teammate, grant):
+    grant("Administrator", host=vm.host)
 
-    response = monitor(user, vm, "trace-event * on", hmp=True)
+    response = monitor(teammate, vm, "trace-event * on", hmp=True)
 
     assert response.status_code != 403  # past the permission check; the test driver has no monitor
 
@@ -97,8 +94,8 @@ def test_a_host_grant_gives_the_host_level_commands(vm):
     ("dump-guest-memory /tmp/core", True),
     (qmp("human-monitor-command", **{"command-line": "dump-guest-memory /tmp/core"}), False),
 ])
-def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_sent(admin, vm, command, hmp):
-    response = monitor(admin, vm, command, hmp)
+def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_sent(owner, vm, command, hmp):
+    response = monitor(owner, vm, command, hmp)
 
     assert response.status_code == 409, response.json()
     body = response.json()
@@ -108,8 +105,8 @@ def test_dump_guest_memory_is_refused_with_libvirts_own_call_before_anything_is_
     assert libvirt_domain(vm).isActive()
 
 
-def test_the_intent_is_audited_before_the_call_and_the_outcome_after(admin, vm):
-    monitor(admin, vm, "info status", hmp=True)  # the test driver has no monitor: libvirt refuses the call
+def test_the_intent_is_audited_before_the_call_and_the_outcome_after(owner, vm):
+    monitor(owner, vm, "info status", hmp=True)  # the test driver has no monitor: libvirt refuses the call
 
     intent, outcome = AuditEntry.objects.filter(action="qemu.monitor").order_by("id")
     assert intent.outcome == "started" and intent.parameters["command"] == "info status"
@@ -126,8 +123,8 @@ def test_the_intent_is_audited_before_the_call_and_the_outcome_after(admin, vm):
     ("object_add secret,id=s1,data=hunter2", True),
     ('{"execute": "set_password", "arguments": {"password": "hunter2"', False),
 ])
-def test_passwords_in_monitor_commands_never_reach_the_audit_log(admin, vm, command, hmp):
-    monitor(admin, vm, command, hmp)
+def test_passwords_in_monitor_commands_never_reach_the_audit_log(owner, vm, command, hmp):
+    monitor(owner, vm, command, hmp)
 
     stored = list(AuditEntry.objects.values_list("parameters", "outcome"))
     assert stored, "the command was audited"
@@ -135,7 +132,7 @@ def test_passwords_in_monitor_commands_never_reach_the_audit_log(admin, vm, comm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit_log(admin, vm, test_uri_dir,
+def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit_log(owner, vm, test_uri_dir,
                                                                                     tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings",
            "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
@@ -143,7 +140,7 @@ def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit
            "PYTHONPATH": str(REPO)}
 
     child = subprocess.run([sys.executable, str(Path(__file__).parent / "killed_inside_monitor_call.py"),
-                            str(admin.pk), str(vm.pk), "info status"],
+                            str(owner.pk), str(vm.pk), "info status"],
                            env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
 
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr

@@ -18,8 +18,8 @@ def monitor(client, domain, command, hmp=False):
     return post_json(client, f"/api/qemu/v1/domains/{domain.uuid}/monitor", {"command": command, "hmp": hmp})
 
 
-def test_qmp_query_status_answers_qemus_return(admin, demo):
-    response = monitor(api_client(admin), demo, '{"execute": "query-status"}')
+def test_qmp_query_status_answers_qemus_return(owner, demo):
+    response = monitor(api_client(owner), demo, '{"execute": "query-status"}')
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["return"]["status"] == "running" and body["return"]["running"] is True
@@ -27,15 +27,15 @@ def test_qmp_query_status_answers_qemus_return(admin, demo):
     assert body["generic_equivalent"]["api"] == "virDomainGetState"
 
 
-def test_hmp_info_registers_answers_qemus_text(admin, demo):
-    response = monitor(api_client(admin), demo, "info registers", hmp=True)
+def test_hmp_info_registers_answers_qemus_text(owner, demo):
+    response = monitor(api_client(owner), demo, "info registers", hmp=True)
     assert response.status_code == 200, response.json()
     registers = response.json()["return"]
     assert "CPU#0" in registers and ("RIP=" in registers or "EIP=" in registers)
 
 
-def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(operator, demo):
-    client = api_client(operator)
+def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(teammate, operator_grant, demo):
+    client = api_client(teammate)
     allowed = monitor(client, demo, '{"execute": "query-name"}')
     assert allowed.status_code == 200, allowed.json()
     for command, hmp, needed in (('{"execute": "device_del", "arguments": {"id": "n1"}}', False, "monitor_admin"),
@@ -51,8 +51,8 @@ def test_it_denies_a_dangerous_command_to_a_user_without_monitor_admin(operator,
     assert {entry.parameters["command"] for entry in denied} >= {"gdbserver tcp::1234"}
 
 
-def test_dump_guest_memory_is_refused_on_the_embedded_host_and_the_console_lives_on(admin, demo):
-    client = api_client(admin)
+def test_dump_guest_memory_is_refused_on_the_embedded_host_and_the_console_lives_on(owner, demo):
+    client = api_client(owner)
     response = monitor(client, demo, '{"execute": "dump-guest-memory", "arguments": {"paging": false, '
                                      '"protocol": "file:/var/tmp/vct-never-written"}}')
     assert response.status_code == 409, response.json()
@@ -63,8 +63,8 @@ def test_dump_guest_memory_is_refused_on_the_embedded_host_and_the_console_lives
     assert [entry.outcome[:8] for entry in refused] == ["refused:"]
 
 
-def test_each_command_is_audited_as_intent_before_the_call_then_outcome(admin, demo):
-    monitor(api_client(admin), demo, '{"execute": "query-name"}')
+def test_each_command_is_audited_as_intent_before_the_call_then_outcome(owner, demo):
+    monitor(api_client(owner), demo, '{"execute": "query-name"}')
     intent, outcome = AuditEntry.objects.filter(action="qemu.monitor", parameters__classified_as="query-name") \
         .order_by("id")
     assert (intent.outcome, outcome.outcome, outcome.parameters["intent"]) == ("started", "ok", intent.pk)
@@ -81,14 +81,14 @@ def test_a_user_who_may_not_see_the_domain_gets_404(outsider, demo):
     ('{"execute": "query-status", "arguments": {"verbose": true}}', "unknown_argument", "verbose"),
     ('{"execute": ', "invalid_command", "not valid JSON"),
 ])
-def test_it_refuses_what_the_running_qemus_schema_refuses_before_sending(admin, demo, command, code, words):
-    response = monitor(api_client(admin), demo, command)
+def test_it_refuses_what_the_running_qemus_schema_refuses_before_sending(owner, demo, command, code, words):
+    response = monitor(api_client(owner), demo, command)
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == code and words in response.json()["message"]
 
 
-def test_qemus_own_error_is_passed_on_in_its_words(admin, demo):
-    response = monitor(api_client(admin), demo, '{"execute": "qom-get", "arguments": {"path": "/nowhere", '
+def test_qemus_own_error_is_passed_on_in_its_words(owner, demo):
+    response = monitor(api_client(owner), demo, '{"execute": "qom-get", "arguments": {"path": "/nowhere", '
                                                 '"property": "type"}}')
     assert response.status_code == 422, response.json()
     body = response.json()
@@ -96,15 +96,15 @@ def test_qemus_own_error_is_passed_on_in_its_words(admin, demo):
     assert body["fields"]["error"]["class"]
 
 
-def test_every_passthrough_is_audited_with_its_full_text_and_outcome(admin, demo):
-    monitor(api_client(admin), demo, "info status", hmp=True)
+def test_every_passthrough_is_audited_with_its_full_text_and_outcome(owner, demo):
+    monitor(api_client(owner), demo, "info status", hmp=True)
     entry = AuditEntry.objects.filter(action="qemu.monitor").order_by("-id").first()
     assert entry.parameters["command"] == "info status" and entry.parameters["hmp"] is True
     assert entry.parameters["classified_as"] == "query-status" and entry.outcome == "ok"
 
 
-def test_the_custom_monitor_taint_is_shown_after_a_passthrough(admin, demo):
-    client = api_client(admin)
+def test_the_custom_monitor_taint_is_shown_after_a_passthrough(owner, demo):
+    client = api_client(owner)
     monitor(client, demo, '{"execute": "query-status"}')
     taints = client.get(f"/api/qemu/v1/domains/{demo.uuid}/taints").json()
     flags = {message["flag"]: message for message in taints["messages"]}
@@ -116,7 +116,7 @@ def test_the_custom_monitor_taint_is_shown_after_a_passthrough(admin, demo):
     assert 'class="taint-badge"' in dashboard and "custom-monitor" in dashboard
 
 
-def test_the_dashboard_reads_taints_once_per_boot_and_again_after_a_passthrough(admin, demo, monkeypatch):
+def test_the_dashboard_reads_taints_once_per_boot_and_again_after_a_passthrough(owner, demo, monkeypatch):
     fetched = []
     real_fetch = taint_cache._fetch
 
@@ -126,7 +126,7 @@ def test_the_dashboard_reads_taints_once_per_boot_and_again_after_a_passthrough(
 
     monkeypatch.setattr(taint_cache, "_fetch", counting_fetch)
     taint_cache.forget(demo.host_id, demo.uuid)
-    client = api_client(admin)
+    client = api_client(owner)
     client.get("/")
     client.get("/")
     assert fetched == ["demo"]
@@ -135,28 +135,28 @@ def test_the_dashboard_reads_taints_once_per_boot_and_again_after_a_passthrough(
     assert fetched == ["demo", "demo"]
 
 
-def test_agent_not_connected_is_a_clear_message(admin, demo):
-    response = post_json(api_client(admin), f"/api/qemu/v1/domains/{demo.uuid}/agent",
+def test_agent_not_connected_is_a_clear_message(owner, demo):
+    response = post_json(api_client(owner), f"/api/qemu/v1/domains/{demo.uuid}/agent",
                          {"command": '{"execute": "guest-ping"}', "timeout": 1})
     assert response.status_code == 409, response.json()
     body = response.json()
     assert body["code"] == "agent_not_connected" and "qemu-guest-agent" in body["message"]
 
 
-def test_the_agent_policy_applies_before_the_agent_is_asked(operator, demo):
-    response = post_json(api_client(operator), f"/api/qemu/v1/domains/{demo.uuid}/agent",
+def test_the_agent_policy_applies_before_the_agent_is_asked(teammate, operator_grant, demo):
+    response = post_json(api_client(teammate), f"/api/qemu/v1/domains/{demo.uuid}/agent",
                          {"command": '{"execute": "guest-exec", "arguments": {"path": "/bin/sh"}}'})
     assert response.status_code == 403 and response.json()["fields"]["permission"] == "monitor_admin"
 
 
-def test_the_monitor_page_loads_for_a_user_with_monitor_read(operator, demo):
-    page = api_client(operator).get(f"/qemu/domains/{demo.uuid}/monitor/")
+def test_the_monitor_page_loads_for_a_user_with_monitor_read(teammate, operator_grant, demo):
+    page = api_client(teammate).get(f"/qemu/domains/{demo.uuid}/monitor/")
     assert page.status_code == 200
     assert b"virtconsole.qemu.v1" in page.content and b"js/qemu_extras/monitor.js" in page.content
 
 
-def test_the_extras_version_names_its_policy(admin, demo):
-    body = api_client(admin).get("/api/qemu/v1/version").json()
+def test_the_extras_version_names_its_policy(owner, demo):
+    body = api_client(owner).get("/api/qemu/v1/version").json()
     assert body["version"] and body["websocket_subprotocol"] == "virtconsole.qemu.v1"
     assert "When an extra may be removed" in body["policy"]
 
@@ -173,8 +173,8 @@ async def receive_type(comm, kind, timeout=10.0):
             return message
 
 
-async def test_the_monitor_session_runs_commands_and_streams_filtered_qmp_events(admin, demo):
-    comm = await monitor_socket(admin, demo)
+async def test_the_monitor_session_runs_commands_and_streams_filtered_qmp_events(owner, demo):
+    comm = await monitor_socket(owner, demo)
     connected, subprotocol = await comm.connect(timeout=10)
     assert connected and subprotocol == "virtconsole.qemu.v1"
     hello = await comm.receive_json_from(timeout=10)
@@ -186,16 +186,16 @@ async def test_the_monitor_session_runs_commands_and_streams_filtered_qmp_events
     assert result["id"] == 1 and result["return"]["status"] == "running"
     await comm.send_json_to({"type": "filter", "events": ["stop", "resume"]})
     assert (await receive_type(comm, "filter"))["events"] == ["RESUME", "STOP"]
-    await sync_to_async(do_domain_action)(admin, demo, "suspend")
-    await sync_to_async(do_domain_action)(admin, demo, "resume")
+    await sync_to_async(do_domain_action)(owner, demo, "suspend")
+    await sync_to_async(do_domain_action)(owner, demo, "resume")
     stop = await receive_type(comm, "event")
     resume = await receive_type(comm, "event")
     assert (stop["event"], resume["event"]) == ("STOP", "RESUME")
     await comm.disconnect()
 
 
-async def test_the_monitor_session_checks_the_policy_per_command(operator, demo):
-    comm = await monitor_socket(operator, demo)
+async def test_the_monitor_session_checks_the_policy_per_command(teammate, operator_grant, demo):
+    comm = await monitor_socket(teammate, demo)
     connected, _ = await comm.connect(timeout=10)
     assert connected
     await receive_type(comm, "hello")
@@ -220,20 +220,18 @@ async def test_the_monitor_session_is_refused_to_a_user_who_may_not_see_the_doma
     assert (await comm.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4004}
 
 
-async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(admin, operator, demo):
+async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(owner, teammate, operator_grant, demo):
     import time
 
     from domains.access.grants import do_revoke
-    from domains.access.models import Grant
 
-    comm = await monitor_socket(operator, demo)
+    comm = await monitor_socket(teammate, demo)
     connected, _ = await comm.connect(timeout=10)
     assert connected
     await receive_type(comm, "hello")
-    grant = await sync_to_async(lambda: Grant.objects.get(user=operator))()
     started = time.monotonic()
 
-    await sync_to_async(do_revoke)(admin, grant)
+    await sync_to_async(do_revoke)(owner, operator_grant)
 
     error = await receive_type(comm, "error", timeout=1.0)
     assert error["code"] == "permission_lost"

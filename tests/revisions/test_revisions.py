@@ -13,6 +13,7 @@ from domains.revisions.models import digest_of
 
 
 def settings_of(name):
+    # Bare rows: the revision mechanism is tested on its own, on subjects no daemon or libvirt stands behind.
     return DaemonSettings.objects.create(host=Host.objects.create(name=name, uri="test:///default"))
 
 
@@ -23,7 +24,7 @@ def record(subject, desired, user=None, **fields):
 
 
 @pytest.mark.django_db
-def test_numbers_count_up_per_subject(admin):
+def test_numbers_count_up_per_subject(owner):
     first, second = settings_of("one"), settings_of("two")
 
     numbers = [record(first, {"n": 1}).number, record(first, {"n": 2}).number, record(second, {"n": 1}).number]
@@ -65,9 +66,9 @@ def test_concurrent_changes_to_one_subject_take_distinct_numbers():
 
 
 @pytest.mark.django_db
-def test_a_revision_knows_who_made_it_its_hash_and_its_diff_from_another(admin):
+def test_a_revision_knows_who_made_it_its_hash_and_its_diff_from_another(owner):
     subject = settings_of("one")
-    old = record(subject, {"logging": {"filters": "3:rpc"}}, user=admin)
+    old = record(subject, {"logging": {"filters": "3:rpc"}}, user=owner)
     new = record(subject, {"logging": {"filters": "1:qemu"}})
 
     assert (old.who, old.author_name, new.who) == ("alice", "alice", "the console")
@@ -78,12 +79,13 @@ def test_a_revision_knows_who_made_it_its_hash_and_its_diff_from_another(admin):
 
 
 @pytest.mark.django_db
-def test_a_definition_revision_hashes_its_stored_xml(admin):
+def test_a_definition_revision_hashes_its_stored_xml(owner):
+    # Bare rows, as in settings_of: the revision mechanism on its own.
     host = Host.objects.create(name="one", uri="test:///default")
     domain = host.domains.create(uuid="c7a5fdbd-cdaf-9455-926a-d65c16db1809", name="demo")
     xml = "<domain type='test'><name>demo</name></domain>"
     with transaction.atomic():
-        revision = do_record_revision(DefinitionRevision, domain, user=admin, xml=xml, xml_sha256=digest_of(xml),
+        revision = do_record_revision(DefinitionRevision, domain, user=owner, xml=xml, xml_sha256=digest_of(xml),
                                       source="console", name="demo")
 
     assert (revision.number, revision.who, revision.content_sha256) == (1, "alice", digest_of(xml))

@@ -26,8 +26,8 @@ def page_urls():
 
 
 @pytest.mark.django_db
-def test_every_page_answers_with_the_content_security_policy(client, admin):
-    client.force_login(admin)
+def test_every_page_answers_with_the_content_security_policy(client, owner):
+    client.force_login(owner)
     missing = []
     for url in page_urls():
         response = client.get(url)
