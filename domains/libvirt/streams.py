@@ -84,7 +84,8 @@ class VolumeUpload:
             self._pending_hole = 0
         sent = 0
         while sent < len(view):
-            sent += self.stream.send(view[sent:sent + PACKET])
+            # libvirt-python takes bytes only: one packet's copy at a time.
+            sent += self.stream.send(bytes(view[sent:sent + PACKET]))
         self.written += sent
 
     def finish(self, *, fill_to_end=False):
