@@ -1,0 +1,112 @@
+"""Volume upload and download of 1 GiB through the console against `virsh vol-upload` / `vol-download`.
+
+Same file, same libvirtd, same run, interleaved: for each direction the wall time and throughput of both,
+their ratio (console / virsh; 1.0 = as fast), the SHA-256 round trip, and the server process's peak RSS
+(VmHWM) against its RSS before the first transfer. Needs libvirtd (scripts/start-libvirtd.sh) and curl.
+
+    .venv/bin/python benchmarks/storage_transfer.py [--size-mib 1024] [--rounds 3]
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from session import Console, serve_console
+
+VIRSH = ["virsh", "-q", "-c", "qemu:///system"]
+WORK = Path("/var/tmp/vct-bench-transfer")
+POOL = f"vct-bench-{os.getpid()}"
+MiB = 1 << 20
+
+
+def virsh(*args):
+    return subprocess.run([*VIRSH, *args], check=True, capture_output=True, text=True).stdout
+
+
+def fresh_volume(name, size):
+    subprocess.run([*VIRSH, "vol-delete", "--pool", POOL, name], capture_output=True)
+    virsh("vol-create-as", POOL, name, str(size), "--format", "raw")
+
+
+def timed(command):
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def memory_kib(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(4 * MiB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    size = args.size_mib * MiB
+    shutil.rmtree(WORK, ignore_errors=True)
+    (WORK / "pool").mkdir(parents=True)
+    source = WORK / "source.img"
+    with open(source, "wb") as f:  # incompressible, no holes: every byte goes over the stream
+        for _ in range(args.size_mib):
+            f.write(os.urandom(MiB))
+    expected = sha256_file(source)
+    virsh("pool-create-as", POOL, "dir", "--target", str(WORK / "pool"))
+    try:
+        with serve_console(WORK / "var", settings.DEMO_GUEST_DIR) as (base_url, username, password, server):
+            console = Console(base_url, username, password)
+            host = console.api("POST", "hosts", json={"name": "libvirtd", "uri": "qemu:///system"})
+            cookies = console.http.cookies
+            auth = ["-H", f"Cookie: sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}",
+                    "-H", f"X-CSRFToken: {cookies['csrftoken']}", "-H", f"Origin: {base_url}"]
+            url = f"{base_url}/api/v1/hosts/{host['id']}/pools/{POOL}/volumes/{{}}/content"
+            rss_before = memory_kib(server.pid, "VmRSS")
+            times = {key: [] for key in ("virsh up", "console up", "virsh down", "console down")}
+            for _ in range(args.rounds):
+                fresh_volume("virsh.img", size)
+                times["virsh up"].append(timed([*VIRSH, "vol-upload", "--pool", POOL, "virsh.img", str(source)]))
+                fresh_volume("console.img", size)
+                times["console up"].append(timed(["curl", "-sS", "--fail", "-X", "PUT", "-T", str(source),
+                                                  "-H", "Content-Type: application/octet-stream",
+                                                  "-o", str(WORK / "put.json"), *auth, url.format("console.img")]))
+                times["virsh down"].append(timed([*VIRSH, "vol-download", "--pool", POOL, "virsh.img",
+                                                  str(WORK / "virsh.out")]))
+                times["console down"].append(timed(["curl", "-sS", "--fail", "-o", str(WORK / "console.out"),
+                                                    *auth, url.format("console.img")]))
+            peak = memory_kib(server.pid, "VmHWM")
+            put = (WORK / "put.json").read_text()
+            round_trip = expected in put and sha256_file(WORK / "console.out") == expected
+    finally:
+        subprocess.run([*VIRSH, "pool-destroy", POOL], capture_output=True)
+    print(f"{args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
+    for direction in ("up", "down"):
+        ours, theirs = statistics.median(times[f"console {direction}"]), statistics.median(times[f"virsh {direction}"])
+        ratios = [t / o for o, t in zip(times[f"console {direction}"], times[f"virsh {direction}"])]
+        print(f"  {direction:5s} console {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
+              f"ratio {statistics.median(ratios):.2f} (per round {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"  SHA-256 round trip: {'ok' if round_trip else 'MISMATCH'}")
+    print(f"  server RSS before {rss_before / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB "
+          f"(+{(peak - rss_before) / 1024:.0f} MiB)")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
