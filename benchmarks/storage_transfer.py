@@ -56,10 +56,38 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
+def serve_with_uvicorn(daphne):
+    """The same app, database and settings under uvicorn (Daphne reads a whole request body before the app
+    sees any of it, so it cannot stream an upload)."""
+    import socket
+    import sys
+
+    env = dict(item.split("=", 1) for item in Path(f"/proc/{daphne.pid}/environ").read_text().split("\0") if "=" in item)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                               "--lifespan", "off", "--log-level", "warning", "--no-access-log", "--http", "h11",
+                               "console.asgi:application"], cwd=Path(__file__).resolve().parent.parent, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    return server, base_url
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne",
+                        help="uvicorn: the same app served by uvicorn (h11), next to the Daphne that set it up")
     args = parser.parse_args()
     size = args.size_mib * MiB
     shutil.rmtree(WORK, ignore_errors=True)
@@ -72,6 +100,8 @@ def main():
     virsh("pool-create-as", POOL, "dir", "--target", str(WORK / "pool"))
     try:
         with serve_console(WORK / "var", settings.DEMO_GUEST_DIR) as (base_url, username, password, server):
+            if args.server == "uvicorn":
+                server, base_url = serve_with_uvicorn(server)
             console = Console(base_url, username, password)
             host = console.api("POST", "hosts", json={"name": "libvirtd", "uri": "qemu:///system"})
             cookies = console.http.cookies
@@ -96,7 +126,9 @@ def main():
             round_trip = expected in put and sha256_file(WORK / "console.out") == expected
     finally:
         subprocess.run([*VIRSH, "pool-destroy", POOL], capture_output=True)
-    print(f"{args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
+        if args.server == "uvicorn" and "server" in locals():
+            server.terminate()
+    print(f"{args.server}: {args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
     for direction in ("up", "down"):
         ours, theirs = statistics.median(times[f"console {direction}"]), statistics.median(times[f"virsh {direction}"])
         ratios = [t / o for o, t in zip(times[f"console {direction}"], times[f"virsh {direction}"])]

@@ -130,29 +130,40 @@ def _read_batch(plan):
 
 async def stream_download(plan):
     """The response body: the volume's bytes, a batch at a time from a worker thread; holes as zeros."""
-    ended = False
+    ended, reading = False, None
     try:
+        # The next batch is read while this one goes out: libvirt and the client never wait for each other,
+        # and at most two batches are held.
+        reading = asyncio.ensure_future(asyncio.to_thread(_read_batch, plan))
         while True:
-            pieces = await asyncio.to_thread(_read_batch, plan)
+            pieces = await reading
             if not pieces:
                 break
+            reading = asyncio.ensure_future(asyncio.to_thread(_read_batch, plan))
             for piece in pieces:
                 if isinstance(piece, int):
                     while piece:
                         step = min(piece, BATCH)
                         yield ZEROS if step == BATCH else ZEROS[:step]
                         piece -= step
+                        plan.delivered += step
                 else:
                     yield piece
+                    plan.delivered += len(piece)
         ended = True
         await sync_to_async(transfer.complete_download)(plan)
     except (ConsoleError, JobCancelled) as exc:
         ended = True
+        if reading is not None:
+            await asyncio.gather(reading, return_exceptions=True)
         log.info("download of %s/%s stopped: %s", plan.pool.name, plan.volume_name, exc)
         await sync_to_async(transfer.interrupt_download)(plan, exc)
     finally:
         if not ended:  # the client went away: the response task was cancelled or the generator closed
-            await sync_to_async(transfer.interrupt_download)(plan)
+            if reading is not None:
+                await asyncio.gather(reading, return_exceptions=True)
+            # A client that has every byte may hang up before the stream's end was read: that is a success.
+            await sync_to_async(transfer.end_download_early)(plan)
 
 
 # --- upload: the raw ASGI app ---

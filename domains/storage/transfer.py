@@ -251,7 +251,8 @@ class DownloadPlan:
     sparse: bool = False
     job: Job | None = None
     reader: VolumeDownload | None = None
-    sent: int = 0
+    sent: int = 0  # read from libvirt
+    delivered: int = 0  # handed to the client (a batch may be read ahead)
 
     @property
     def length(self):
@@ -296,13 +297,25 @@ def complete_download(plan):
     do_finish_job(plan.job, {"size": plan.length, "first": plan.first, "last": plan.last})
 
 
+def end_download_early(plan):
+    """The response stopped before the stream's end was read: succeeded if the client had every byte."""
+    if plan.delivered < plan.length:
+        return interrupt_download(plan)
+    try:
+        plan.reader.finish()
+    except ConsoleError:
+        plan.reader.abort()  # the bytes are out; only libvirt's end-of-stream was never read
+    report_progress_quietly(plan.job, plan.delivered)
+    do_finish_job(plan.job, {"size": plan.length, "first": plan.first, "last": plan.last})
+
+
 def interrupt_download(plan, exc=None):
     plan.reader.abort()
-    report_progress_quietly(plan.job, plan.sent)
+    report_progress_quietly(plan.job, plan.delivered)
     if isinstance(exc, JobCancelled) or plan.job.cancel_requested:
         do_mark_cancelled(plan.job)
     elif exc is not None:
         do_fail_job(plan.job, exc.message if isinstance(exc, ConsoleError) else str(exc))
     else:
-        do_mark_interrupted(plan.job, f"The client stopped reading after {plan.sent} of {plan.length} bytes: "
-                                      f"download the rest with Range: bytes={plan.first + plan.sent}-{plan.last}.")
+        do_mark_interrupted(plan.job, f"The client stopped reading after at most {plan.delivered} of {plan.length} "
+                                      f"bytes: download the rest with Range: bytes=<first byte you lack>-{plan.last}.")
