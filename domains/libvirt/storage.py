@@ -55,3 +55,22 @@ def create_raw_volume(pool_handle, name, capacity):
            "<allocation unit='bytes'>0</allocation><target><format type='raw'/></target></volume>")
     with translated_errors():
         return pool_handle.createXML(xml, 0)
+
+
+def list_pools(host):
+    """The host's active pools (handles). Minimal, for the ISO library until storage-pools' listing lands."""
+    with translated_errors():
+        return [pool for pool in storage_connection(host).listAllStoragePools(0) if pool.isActive()]
+
+
+def list_volumes(pool_handle):
+    """[(name, format, capacity, allocation)] of an active pool's volumes, format from the volume's XML."""
+    from lxml import etree
+
+    found = []
+    with translated_errors():
+        for volume in pool_handle.listAllVolumes(0):
+            _, capacity, allocation = volume.info()
+            formats = etree.fromstring(volume.XMLDesc(0)).xpath("/volume/target/format/@type")
+            found.append((volume.name(), formats[0] if formats else "", capacity, allocation))
+    return found
