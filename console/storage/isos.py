@@ -27,7 +27,7 @@ def iso_library(request, host_id):
                   {"host": host, "media": media, "upload_pools": upload_pools, "error": error})
 
 
-@route_permission("storage_vol.create", note="also storage_vol.data_write on the pool chosen")
+@route_permission("getattr", note="then storage_vol.create and storage_vol.data_write on the pool chosen")
 @require_POST
 def iso_create(request, host_id):
     """Make the empty volume an upload fills; answers JSON {content_url} for the page's script."""
