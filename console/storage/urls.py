@@ -1,9 +1,9 @@
-"""Page routes of storage pools, included from console/urls.py."""
+"""Storage pages: pools, their access, and the ISO library; included from console/urls.py."""
 
 from django.urls import path
 
 from console.access import views as access_views
-from console.storage import views
+from console.storage import isos, views
 
 urlpatterns = [
     path("hosts/<int:host_id>/pools/", views.pool_list, name="pool-list"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("hosts/<int:host_id>/pools/<str:name>/xml/", views.pool_xml, name="pool-xml"),
     path("hosts/<int:host_id>/pools/<str:name>/history/<int:number>/", views.pool_revision, name="pool-revision"),
     path("hosts/<int:host_id>/pools/<str:name>/access/", access_views.pool_access, name="pool-access"),
+    path("hosts/<int:host_id>/isos/", isos.iso_library, name="host-isos"),
+    path("hosts/<int:host_id>/isos/new/", isos.iso_create, name="host-iso-create"),
 ]

@@ -64,4 +64,7 @@ urlpatterns = [
 urlpatterns.append(path("", include("domains.storage.urls")))
 
 # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
+from domains.storage.content_urls import urlpatterns as volume_content_routes  # noqa: E402  volume up/download
+
+urlpatterns += volume_content_routes
 urlpatterns.append(re_path(r"", unknown_endpoint))

@@ -26,6 +26,9 @@ CHANGELOG = [
             "Jobs: GET /api/v1/jobs (filters state, kind; limit/offset pagination), GET /api/v1/jobs/{id}, "
             "POST /api/v1/jobs/{id}/cancel (202 with the job; 409 job_ended or not_cancellable).",
             "Websocket message job on the events socket: a visible job started, progressed or ended.",
+            "Volume content: GET/HEAD /api/v1/hosts/{id}/pools/{name}/volumes/{volume}/content (Range: 206, 416), "
+            "PUT of the bytes (application/octet-stream; Content-Range resumes; 413 too_large, 409 resume_offset "
+            "with fields.offset); each a job (volume.download, volume.upload) whose result carries the SHA-256.",
         ],
     },
     {

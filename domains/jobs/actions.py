@@ -16,7 +16,7 @@ from domains.access.redaction import redact
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.jobs import progress
-from domains.jobs.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, Job
+from domains.jobs.models import CANCELLED, FAILED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED, Job
 from domains.jobs.progress import JobCancelled, on_cancel
 from domains.jobs.visibility import CancelRefused, may_cancel, visible_job
 
@@ -26,6 +26,7 @@ GENERIC_FAILURE = "The job failed on an unexpected error; it is logged. Try agai
                   "keeps failing."
 
 __all__ = ["JobCancelled", "JobError", "Target", "do_cancel_job", "do_fail_job", "do_finish_job", "do_mark_cancelled",
+           "do_mark_interrupted",
            "do_start_job", "on_cancel", "report_progress", "run_job_in_thread"]
 
 
@@ -157,6 +158,12 @@ def do_fail_job(job, error):
 def do_mark_cancelled(job):
     """The work stopped because it was cancelled (run_job_in_thread calls this on JobCancelled)."""
     return _end(job, CANCELLED, error="Cancelled on request.", outcome="cancelled")
+
+
+def do_mark_interrupted(job, error):
+    """The work stopped midway on something outside it (a client gone): done says how far it got; error what
+    to do (e.g. resume from done)."""
+    return _end(job, INTERRUPTED, error=str(error), outcome=f"interrupted: {error}")
 
 
 def do_cancel_job(user, job, source_address=None):

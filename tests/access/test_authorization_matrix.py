@@ -184,6 +184,11 @@ CASES = [
     api("api-jobs", "GET", "/api/v1/jobs", AUTHENTICATED),
     api("api-job", "GET", "/api/v1/jobs/999999", AUTHENTICATED, ok=404),
     api("api-job-cancel", "POST", "/api/v1/jobs/999999/cancel", AUTHENTICATED, ok=404),
+    # Storage transfer routes answer per pool (tests/storage/test_transfer_*.py hold the pool-scoped cases on a
+    # real libvirtd); here: sign-in and the host first.
+    api("api-volume-content", "GET", "/api/v1/hosts/999999/pools/p/volumes/v.iso/content", AUTHENTICATED, ok=404),
+    page("host-isos", "GET", "/hosts/{h}/isos/", "getattr", "host"),
+    page("host-iso-create", "POST", "/hosts/{h}/isos/new/", "getattr", "host", ok=400),  # no size: refused after
 ]
 
 

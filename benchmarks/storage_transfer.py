@@ -1,0 +1,144 @@
+"""Volume upload and download of 1 GiB through the console against `virsh vol-upload` / `vol-download`.
+
+Same file, same libvirtd, same run, interleaved: for each direction the wall time and throughput of both,
+their ratio (console / virsh; 1.0 = as fast), the SHA-256 round trip, and the server process's peak RSS
+(VmHWM) against its RSS before the first transfer. Needs libvirtd (scripts/start-libvirtd.sh) and curl.
+
+    .venv/bin/python benchmarks/storage_transfer.py [--size-mib 1024] [--rounds 3]
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from session import Console, serve_console
+
+VIRSH = ["virsh", "-q", "-c", "qemu:///system"]
+WORK = Path("/var/tmp/vct-bench-transfer")
+POOL = f"vct-bench-{os.getpid()}"
+MiB = 1 << 20
+
+
+def virsh(*args):
+    return subprocess.run([*VIRSH, *args], check=True, capture_output=True, text=True).stdout
+
+
+def fresh_volume(name, size):
+    subprocess.run([*VIRSH, "vol-delete", "--pool", POOL, name], capture_output=True)
+    virsh("vol-create-as", POOL, name, str(size), "--format", "raw")
+
+
+def timed(command):
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def memory_kib(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(4 * MiB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def serve_with_uvicorn(daphne):
+    """The same app, database and settings under uvicorn (Daphne reads a whole request body before the app
+    sees any of it, so it cannot stream an upload)."""
+    import socket
+    import sys
+
+    env = dict(item.split("=", 1) for item in Path(f"/proc/{daphne.pid}/environ").read_text().split("\0") if "=" in item)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                               "--lifespan", "off", "--log-level", "warning", "--no-access-log", "--http", "h11",
+                               "console.asgi:application"], cwd=Path(__file__).resolve().parent.parent, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    return server, base_url
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne",
+                        help="uvicorn: the same app served by uvicorn (h11), next to the Daphne that set it up")
+    args = parser.parse_args()
+    size = args.size_mib * MiB
+    shutil.rmtree(WORK, ignore_errors=True)
+    (WORK / "pool").mkdir(parents=True)
+    source = WORK / "source.img"
+    with open(source, "wb") as f:  # incompressible, no holes: every byte goes over the stream
+        for _ in range(args.size_mib):
+            f.write(os.urandom(MiB))
+    expected = sha256_file(source)
+    virsh("pool-create-as", POOL, "dir", "--target", str(WORK / "pool"))
+    try:
+        with serve_console(WORK / "var", settings.DEMO_GUEST_DIR) as (base_url, username, password, server):
+            if args.server == "uvicorn":
+                server, base_url = serve_with_uvicorn(server)
+            console = Console(base_url, username, password)
+            host = console.api("POST", "hosts", json={"name": "libvirtd", "uri": "qemu:///system"})
+            cookies = console.http.cookies
+            auth = ["-H", f"Cookie: sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}",
+                    "-H", f"X-CSRFToken: {cookies['csrftoken']}", "-H", f"Origin: {base_url}"]
+            url = f"{base_url}/api/v1/hosts/{host['id']}/pools/{POOL}/volumes/{{}}/content"
+            rss_before = memory_kib(server.pid, "VmRSS")
+            times = {key: [] for key in ("virsh up", "console up", "virsh down", "console down")}
+            for _ in range(args.rounds):
+                fresh_volume("virsh.img", size)
+                times["virsh up"].append(timed([*VIRSH, "vol-upload", "--pool", POOL, "virsh.img", str(source)]))
+                fresh_volume("console.img", size)
+                times["console up"].append(timed(["curl", "-sS", "--fail", "-X", "PUT", "-T", str(source),
+                                                  "-H", "Content-Type: application/octet-stream",
+                                                  "-o", str(WORK / "put.json"), *auth, url.format("console.img")]))
+                times["virsh down"].append(timed([*VIRSH, "vol-download", "--pool", POOL, "virsh.img",
+                                                  str(WORK / "virsh.out")]))
+                times["console down"].append(timed(["curl", "-sS", "--fail", "-o", str(WORK / "console.out"),
+                                                    *auth, url.format("console.img")]))
+            peak = memory_kib(server.pid, "VmHWM")
+            put = (WORK / "put.json").read_text()
+            round_trip = expected in put and sha256_file(WORK / "console.out") == expected
+    finally:
+        subprocess.run([*VIRSH, "pool-destroy", POOL], capture_output=True)
+        if args.server == "uvicorn" and "server" in locals():
+            server.terminate()
+    print(f"{args.server}: {args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
+    for direction in ("up", "down"):
+        ours, theirs = statistics.median(times[f"console {direction}"]), statistics.median(times[f"virsh {direction}"])
+        ratios = [t / o for o, t in zip(times[f"console {direction}"], times[f"virsh {direction}"])]
+        print(f"  {direction:5s} console {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
+              f"ratio {statistics.median(ratios):.2f} (per round {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"  SHA-256 round trip: {'ok' if round_trip else 'MISMATCH'}")
+    print(f"  server RSS before {rss_before / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB "
+          f"(+{(peak - rss_before) / 1024:.0f} MiB)")
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

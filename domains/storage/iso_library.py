@@ -1,0 +1,58 @@
+"""The ISO library of a host: the volumes holding install media in the pools a user may see, and new ones."""
+
+from django.http import Http404
+
+from domains.access import audit, permissions
+from domains.hosts.models import Host
+from domains.libvirt import storage as libvirt_storage
+from domains.storage.lookups import pool_row, visible_pool
+from domains.storage.transfer import TransferError
+
+
+def is_install_medium(name, volume_format):
+    return volume_format == "iso" or name.lower().endswith(".iso")
+
+
+def host_for(user, host_pk):
+    host = Host.objects.filter(pk=host_pk).first()
+    if host is None or not permissions.has_perm(user, "getattr", host):
+        raise Http404("No such host, or you may not see it.")
+    return host
+
+
+def library(user, host):
+    """(media, upload_pools): [{pool, name, format, capacity, allocation, may_download}] and the pool names
+    where user may create a volume and write into it."""
+    media, upload_pools = [], []
+    for handle in libvirt_storage.active_pools(host):
+        row = pool_row(host, handle)
+        if not permissions.has_perm(user, "storage_pool.search_storage_vols", row):
+            continue
+        may_download = permissions.has_perm(user, "storage_vol.data_read", row)
+        if permissions.has_perm(user, "storage_vol.create", row) and \
+                permissions.has_perm(user, "storage_vol.data_write", row):
+            upload_pools.append(row.name)
+        for name, volume_format, capacity, allocation in libvirt_storage.list_volumes(handle):
+            if is_install_medium(name, volume_format):
+                media.append({"pool": row.name, "name": name, "format": volume_format, "capacity": capacity,
+                              "allocation": allocation, "may_download": may_download})
+    media.sort(key=lambda medium: (medium["name"].lower(), medium["pool"]))
+    return media, sorted(upload_pools)
+
+
+def do_create_medium_volume(user, host, pool_name, name, size, source_address=None):
+    """An empty raw volume of size bytes for an ISO to be uploaded into; its name ends in .iso."""
+    if not name or "/" in name or name in (".", "..") or not name.lower().endswith(".iso"):
+        raise TransferError(f"'{name}' cannot name install media: use a file name without '/' ending in .iso.",
+                            code="invalid", fields={"name": ["A file name ending in .iso."]})
+    if size <= 0:
+        raise TransferError("The file is empty: choose an ISO image.", code="invalid", fields={"size": ["> 0"]})
+    row, handle = visible_pool(user, host.pk, pool_name, "storage_vol.create")
+    permissions.require(user, "storage_vol.data_write", row)
+    if libvirt_storage.find_volume(handle, name) is not None:
+        raise TransferError(f"Pool '{pool_name}' has a volume '{name}' already: rename the file, or delete that "
+                            "volume first.", code="exists", status=409)
+    libvirt_storage.create_raw_volume(handle, name, size)
+    audit.record(user, "storage_vol.create", row, {"volume": name, "capacity": size, "for": "iso upload"},
+                 source_address=source_address)
+    return row

@@ -1,0 +1,85 @@
+"""The ISO library page: what it lists to whom, the volume it makes for an upload, and Chromium uploading."""
+
+import os
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from domains.access.grants import do_grant
+from domains.access.models import Role
+from domains.storage.lookups import pool_row
+
+from .transfer_support import MiB, make_volume, owner, system_libvirtd, teammate, transfer_pool  # noqa: F401
+
+pytestmark = pytest.mark.system
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lists_install_media_of_the_pools_a_user_sees_and_hides_the_host_from_an_outsider(
+        client, transfer_pool, owner, teammate, outsider):
+    host, pool, _ = transfer_pool
+    make_volume(pool, "debian.iso", MiB)
+    make_volume(pool, "disk.img", MiB)
+    client.force_login(owner)
+    page = client.get(reverse("host-isos", args=[host.pk])).content.decode()
+    assert "debian.iso" in page and "disk.img" not in page and "Upload an ISO" in page
+
+    do_grant(owner, Role.objects.get(name="Pool viewer"), to_user=teammate, pool=pool_row(host, pool))
+    client.force_login(teammate)
+    page = client.get(reverse("host-isos", args=[host.pk])).content.decode()
+    assert "debian.iso" in page and "Upload an ISO" not in page and "Download" not in page
+
+    client.force_login(outsider)
+    assert client.get(reverse("host-isos", args=[host.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_makes_an_empty_volume_of_the_file_size_and_refuses_a_name_without_iso(client, transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    client.force_login(owner)
+    made = client.post(reverse("host-iso-create", args=[host.pk]),
+                       {"pool": pool.name(), "name": "new.iso", "size": 3 * MiB})
+    assert made.status_code == 201
+    assert made.json()["content_url"].endswith(f"/pools/{pool.name()}/volumes/new.iso/content")
+    assert pool.storageVolLookupByName("new.iso").info()[1] == 3 * MiB
+    refused = client.post(reverse("host-iso-create", args=[host.pk]),
+                          {"pool": pool.name(), "name": "../x", "size": MiB})
+    assert refused.status_code == 400 and ".iso" in refused.json()["message"]
+
+
+@pytest.mark.browser
+def test_chromium_uploads_an_iso_with_the_progress_bar_reaching_100_percent(
+        logged_in_page, served_console, tmp_path, system_libvirtd):
+    import libvirt
+
+    from tests.browser_support import wait_for_js
+
+    base_url, _, _ = served_console
+    directory = tmp_path / "isos"
+    directory.mkdir()
+    name = f"vct-iso-{os.getpid()}"
+    conn = libvirt.open("qemu+unix:///system?socket=/run/libvirt/libvirt-sock")
+    pool = conn.storagePoolCreateXML(
+        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
+    iso = tmp_path / "small.iso"
+    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=6"], check=True, capture_output=True)
+    try:
+        page = logged_in_page
+        page.goto(f"{base_url}/hosts/")
+        host_id = page.evaluate("""async () => {
+            const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            const made = await fetch('/api/v1/hosts', {method: 'POST', headers: {'Content-Type': 'application/json',
+                'X-CSRFToken': csrf}, body: JSON.stringify({name: 'libvirtd-iso', uri: 'qemu:///system'})});
+            return (await made.json()).id;
+        }""")
+        page.goto(f"{base_url}/hosts/{host_id}/isos/")
+        page.select_option("[data-iso-pool]", name)
+        page.set_input_files("[data-iso-file]", str(iso))
+        page.click("[data-iso-upload] button[type=submit]")
+        wait_for_js(page, "document.querySelector('[data-iso-status]').textContent.startsWith('100 %')")
+        assert page.evaluate("document.querySelector('[data-iso-progress]').value") == 6 * MiB
+        assert pool.storageVolLookupByName("small.iso").info()[1] == 6 * MiB
+    finally:
+        pool.destroy()
+        conn.close()

@@ -1,0 +1,145 @@
+"""PUT .../volumes/{volume}/content on the system libvirtd: round trip, resume, refusals, memory bound."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from domains.access.grants import do_grant
+from domains.access.models import Role
+from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
+from domains.libvirt.storage import find_volume
+from domains.storage import content_api
+from domains.storage.lookups import pool_row
+
+from .transfer_support import (MiB, call, content_path, make_volume, owner, pattern, sha256_of,  # noqa: F401
+                               system_libvirtd, teammate, token_for, transfer_pool)
+
+pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
+
+
+def auth(user):
+    return {"Authorization": f"Token {token_for(user)}"}
+
+
+async def test_a_256_mib_upload_and_download_round_trip_their_sha256(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    size = 256 * MiB
+    make_volume(pool, "disk.img", size)
+    path = content_path(host, pool, "disk.img")
+    headers = await sync_to_async(auth)(owner)
+
+    put = await call("PUT", path, {**headers, "Content-Length": size}, pattern(size))
+    assert put.status == 200, put.body
+    expected = sha256_of(pattern(size))
+    assert put.json()["sha256"] == expected
+    assert put.json()["job"]["state"] == SUCCEEDED and put.json()["job"]["progress"]["done"] == size
+
+    got = await call("GET", path, headers)
+    assert got.status == 200 and got.headers["content-length"] == str(size)
+    assert got.digest.hexdigest() == expected
+    job = await sync_to_async(lambda: Job.objects.filter(kind="volume.download").get())()
+    assert (job.state, job.done, job.total) == (SUCCEEDED, size, size)
+
+
+async def test_it_keeps_the_bytes_in_flight_under_its_bound_whatever_the_message_size(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    size = 64 * MiB
+    make_volume(pool, "big-messages.img", size)
+    headers = await sync_to_async(auth)(owner)
+    # 1 MiB messages (the most a server hands an app at once) arriving as fast as they are asked for.
+    put = await call("PUT", content_path(host, pool, "big-messages.img"), {**headers, "Content-Length": size},
+                     pattern(size, chunk=content_api.MESSAGE_LIMIT))
+    assert put.status == 200
+    assert 0 < put.json()["peak_buffered"] <= content_api.IN_FLIGHT_LIMIT
+
+
+async def test_an_upload_cut_off_midway_resumes_from_the_offset_the_job_reports(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    size = 32 * MiB
+    make_volume(pool, "cut.img", size)
+    path = content_path(host, pool, "cut.img")
+    headers = await sync_to_async(auth)(owner)
+
+    dropped = await call("PUT", path, {**headers, "Content-Length": size}, pattern(size, chunk=MiB),
+                         disconnect_after=13 * MiB)
+    assert dropped.status is None  # nobody left to answer
+    job = await sync_to_async(lambda: Job.objects.get(kind="volume.upload"))()
+    assert job.state == INTERRUPTED and job.done == 13 * MiB
+    assert f"from byte {13 * MiB}" in job.error
+
+    too_far = await call("PUT", path, {**headers, "Content-Length": size - 20 * MiB,
+                                       "Content-Range": f"bytes {20 * MiB}-{size - 1}/{size}"},
+                         pattern(size - 20 * MiB))
+    assert too_far.status == 409 and too_far.json()["fields"] == {"offset": 13 * MiB}
+
+    rest = b"".join(pattern(size, chunk=MiB))[13 * MiB:]
+    resumed = await call("PUT", path, {**headers, "Content-Length": len(rest),
+                                       "Content-Range": f"bytes {13 * MiB}-{size - 1}/{size}"},
+                         [rest[i:i + MiB] for i in range(0, len(rest), MiB)])
+    assert resumed.status == 200, resumed.body
+    assert resumed.json()["sha256"] == sha256_of(pattern(size, chunk=MiB))
+    assert resumed.json()["resumed_at"] == 13 * MiB
+    whole = await call("GET", path, headers)
+    assert whole.digest.hexdigest() == resumed.json()["sha256"]
+
+
+async def test_it_refuses_an_upload_larger_than_the_volume_and_writes_nothing(transfer_pool, owner):
+    host, pool, directory = transfer_pool
+    make_volume(pool, "small.img", MiB)
+    headers = await sync_to_async(auth)(owner)
+    answer = await call("PUT", content_path(host, pool, "small.img"), {**headers, "Content-Length": 2 * MiB},
+                        pattern(2 * MiB))
+    assert answer.status == 413
+    assert answer.json()["fields"] == {"size": 2 * MiB, "capacity": MiB}
+    assert "grow the volume" in answer.json()["message"]
+    assert (directory / "small.img").stat().st_blocks == 0  # not one byte written
+    assert not await sync_to_async(Job.objects.exists)()
+
+
+async def test_an_outsider_gets_404_and_a_pool_viewer_403(transfer_pool, owner, outsider, teammate):
+    host, pool, _ = transfer_pool
+    make_volume(pool, "guarded.img", MiB)
+    path = content_path(host, pool, "guarded.img")
+
+    def grant_viewer():
+        do_grant(owner, Role.objects.get(name="Pool viewer"), to_user=teammate, pool=pool_row(host, pool))
+        return auth(outsider), auth(teammate)
+
+    outsider_headers, viewer_headers = await sync_to_async(grant_viewer)()
+    hidden = await call("PUT", path, {**outsider_headers, "Content-Length": MiB}, pattern(MiB))
+    assert hidden.status == 404 and hidden.json()["code"] == "not_found"
+    refused = await call("PUT", path, {**viewer_headers, "Content-Length": MiB}, pattern(MiB))
+    assert refused.status == 403 and refused.json()["fields"] == {"permission": "storage_vol.data_write"}
+    not_read = await call("GET", path, viewer_headers)
+    assert not_read.status == 403
+    anonymous = await call("PUT", path, {"Content-Length": MiB}, pattern(MiB))
+    assert anonymous.status == 401
+
+
+async def test_a_session_upload_needs_the_csrf_token(transfer_pool, owner):
+    from django.test import Client
+
+    host, pool, _ = transfer_pool
+    make_volume(pool, "session.img", MiB)
+
+    def cookies():
+        client = Client()
+        client.force_login(owner)
+        client.get("/")
+        return client.cookies["sessionid"].value, client.cookies["csrftoken"].value
+
+    session, csrf = await sync_to_async(cookies)()
+    cookie = {"Cookie": f"sessionid={session}; csrftoken={csrf}", "Content-Length": MiB,
+              "Host": "127.0.0.1:8000", "Origin": "http://127.0.0.1:8000"}
+    without = await call("PUT", content_path(host, pool, "session.img"), cookie, pattern(MiB))
+    assert without.status == 403 and "CSRF" in without.json()["message"]
+    with_token = await call("PUT", content_path(host, pool, "session.img"), {**cookie, "X-CSRFToken": csrf},
+                            pattern(MiB))
+    assert with_token.status == 200, with_token.body
+
+
+async def test_an_upload_into_a_missing_volume_answers_404(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    headers = await sync_to_async(auth)(owner)
+    answer = await call("PUT", content_path(host, pool, "nope.img"), {**headers, "Content-Length": 10}, [b"x" * 10])
+    assert answer.status == 404
+    assert find_volume(pool, "nope.img") is None

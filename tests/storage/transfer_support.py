@@ -1,0 +1,148 @@
+"""Transfer tests' helpers: a dir pool in a temp dir on the system libvirtd, and requests driven straight
+through the console's ASGI application (real bytes, no mock: the same app Daphne serves)."""
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+
+from domains.hosts.models import Host
+from domains.libvirt import adapter
+from domains.libvirt.storage import create_raw_volume, find_pool
+from tests.conftest import REPO
+
+MiB = 1 << 20
+_pools = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def system_libvirtd():
+    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
+                             timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
+
+
+@pytest.fixture
+def owner(admin):
+    return admin  # alice, the console's administrator
+
+
+@pytest.fixture
+def teammate(db):
+    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-pass-123")
+
+
+@pytest.fixture
+def transfer_pool(system_libvirtd, transactional_db, tmp_path):
+    """(host, pool handle, directory): a transient dir pool under a temp dir the host allows; gone afterwards."""
+    directory = tmp_path / "pool"
+    directory.mkdir()
+    host = Host.objects.create(name="system", uri="qemu:///system", pool_paths=[str(tmp_path)])
+    name = f"vct-transfer-{os.getpid()}-{next(_pools)}"
+    conn = adapter.connection_for(host).get()
+    handle = conn.storagePoolCreateXML(
+        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
+    yield host, handle, directory
+    if find_pool(host, name=name) is not None:
+        handle.destroy()  # transient: destroying it undefines it
+    adapter.forget_host(host.pk)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def make_volume(pool_handle, name, capacity):
+    return create_raw_volume(pool_handle, name, capacity)
+
+
+def token_for(user):
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def pattern(size, seed=1, chunk=4 * MiB):
+    """size bytes of a fixed pseudo-random pattern, in chunks (never all in memory)."""
+    block = hashlib.shake_256(f"volume-{seed}".encode()).digest(chunk)
+    sent = 0
+    while sent < size:
+        piece = block[: min(chunk, size - sent)]
+        sent += len(piece)
+        yield piece
+
+
+def sha256_of(chunks):
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_path(host, pool_handle, volume):
+    return f"/api/v1/hosts/{host.pk}/pools/{pool_handle.name()}/volumes/{volume}/content"
+
+
+def _scope(method, path, headers):
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+            "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+            "headers": [(k.lower().encode(), str(v).encode()) for k, v in headers.items()],
+            "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000)}
+
+
+class Answer:
+    def __init__(self):
+        self.status, self.headers, self.digest, self.size, self.body = None, {}, hashlib.sha256(), 0, bytearray()
+
+    def json(self):
+        return json.loads(bytes(self.body))
+
+
+async def call(method, path, headers, body_chunks=(), disconnect_after=None, drop_after=None):
+    """Send one request through console.asgi's application; the answer (its body hashed as it arrives).
+
+    disconnect_after: the client goes away once that many body bytes were sent (a dropped upload);
+    drop_after: the client goes away once that many response bytes arrived (a dropped download).
+    """
+    import asyncio
+
+    from console.asgi import application
+
+    chunks = iter(body_chunks)
+    sent, body_done = 0, False
+    answer = Answer()
+    gone = asyncio.Event()
+    pending = next(chunks, None)
+
+    # Each message is made when the app asks for it: the app's reading pace is the client's sending pace.
+    async def receive():
+        nonlocal pending, sent, body_done
+        if not body_done:
+            if disconnect_after is not None and sent >= disconnect_after:
+                body_done = True
+                return {"type": "http.disconnect"}
+            piece, pending = pending or b"", next(chunks, None)
+            sent += len(piece)
+            body_done = pending is None
+            return {"type": "http.request", "body": piece, "more_body": not body_done}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answer.status = message["status"]
+            answer.headers = {k.decode().lower(): v.decode() for k, v in message["headers"]}
+        elif message["type"] == "http.response.body":
+            data = message.get("body", b"")
+            answer.digest.update(data)
+            answer.size += len(data)
+            if answer.size <= 16 * MiB:
+                answer.body += data
+            if not message.get("more_body", False) or (drop_after is not None and answer.size >= drop_after):
+                gone.set()
+
+    await application(_scope(method, path, headers), receive, send)
+    gone.set()
+    return answer
