@@ -5,24 +5,11 @@ import uuid
 
 import libvirt
 import pytest
-from django.contrib.auth import get_user_model
 
 from domains.hosts.models import Host
 from domains.libvirt.adapter import daemon_uri, forget_host
 
 POOL_PREFIX = "vct-pool-"
-
-
-@pytest.fixture
-def owner(admin):
-    """alice, the console's administrator (a superuser)."""
-    return admin
-
-
-@pytest.fixture
-def teammate(db):
-    """bob: holds only what a test grants him."""
-    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-pass-123")
 
 
 @pytest.fixture

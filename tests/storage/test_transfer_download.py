@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 
 from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
 
-from .transfer_support import (MiB, call, content_path, make_volume, owner, pattern, system_libvirtd,  # noqa: F401
+from .transfer_support import (MiB, call, content_path, make_volume, pattern, system_libvirtd,  # noqa: F401
                                token_for, transfer_pool)
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]

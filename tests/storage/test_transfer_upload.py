@@ -10,8 +10,8 @@ from domains.libvirt.storage import find_volume
 from domains.storage import content_api
 from domains.storage.lookups import pool_row
 
-from .transfer_support import (MiB, call, content_path, make_volume, owner, pattern, sha256_of,  # noqa: F401
-                               system_libvirtd, teammate, token_for, transfer_pool)
+from .transfer_support import (MiB, call, content_path, make_volume, pattern, sha256_of,  # noqa: F401
+                               system_libvirtd, token_for, transfer_pool)
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

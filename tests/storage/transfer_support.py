@@ -9,7 +9,6 @@ import shutil
 import subprocess
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 
 from domains.hosts.models import Host
@@ -27,16 +26,6 @@ def system_libvirtd():
                              timeout=120)
     if started.returncode != 0:
         pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
-
-
-@pytest.fixture
-def owner(admin):
-    return admin  # alice, the console's administrator
-
-
-@pytest.fixture
-def teammate(db):
-    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-pass-123")
 
 
 @pytest.fixture
