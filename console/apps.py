@@ -12,12 +12,16 @@ class ConsoleConfig(AppConfig):
         from django.contrib.sessions.models import Session
         from django.db.models.signals import post_delete, post_save
 
+        from console.jobs import events as job_events
         from console.sockets import sessions
         from domains.access import permissions
+        from domains.jobs import progress as job_progress
 
         # A revoked grant closes that user's consoles and monitors on the domain
         # within a second, and trims what their event sockets show.
         permissions.on_revoke(sessions.recheck_sessions)
+        # Every job change made in this process reaches the events sockets of those who may see it.
+        job_progress.on_job_change(job_events.forward)
         # An account that signs out, is deactivated or deleted, or whose session
         # is deleted, keeps no open socket.
         user_model = get_user_model()

@@ -9,6 +9,7 @@ from console.consoles import views as console_views
 from console.daemon import views as daemon_views
 from console.definitions import views as definition_views
 from console.hosts import views as host_views
+from console.jobs import views as job_views
 from console.lifecycle import views as lifecycle_views
 
 urlpatterns = [
@@ -53,6 +54,9 @@ urlpatterns = [
     path("access/roles/", access_views.role_list, name="role-list"),
     path("audit/", access_views.audit_log, name="audit-log"),
     path("account/", access_views.account, name="account"),
+    # Jobs: long work and its progress
+    path("jobs/", job_views.job_list, name="job-list"),
+    path("jobs/<int:job_id>/cancel/", job_views.job_cancel, name="job-cancel"),
     # Live sessions: console pages
     path("domains/<uuid:uuid>/console/serial/", console_views.serial_console, name="console-serial"),
     path("domains/<uuid:uuid>/console/vnc/", console_views.vnc_console, name="console-vnc"),

@@ -14,6 +14,7 @@ class DomainsConfig(AppConfig):
         from domains.access import models as access_models
         from domains.daemon import actions as daemon_actions
         from domains.definitions import events as definition_events
+        from domains.jobs import heartbeat as job_heartbeat
         from domains.libvirt import adapter, relay
         from domains.lifecycle import inventory
 
@@ -23,5 +24,6 @@ class DomainsConfig(AppConfig):
         relay.install()  # events reach the sockets of this process
         daemon_actions.install()  # keepers hold each daemon on its desired settings
         logins.install()
+        job_heartbeat.install()  # the first job started here starts the heartbeat of this process's jobs
         access_models.install()
         permissions.connect_cache_invalidation(access_models.Grant, access_models.Role)

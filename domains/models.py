@@ -5,8 +5,9 @@ from domains.consoles.models import ConsoleTicket
 from domains.daemon.models import DaemonSettings, DaemonSettingsRevision
 from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
+from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
 from domains.storage.models import Pool
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Pool", "Role"]
+           "Job", "Pool", "Role"]

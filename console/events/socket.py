@@ -1,17 +1,23 @@
-"""The events socket: pushed libvirt events of the domains and hosts a page shows, and their live stats."""
+"""The events socket: pushed libvirt events of the domains and hosts a page shows, their live stats, and visible jobs."""
 
+import time
 import uuid as uuidlib
 
 from channels.db import database_sync_to_async
 
 from console.events import stats_ticker
+from console.jobs.events import JOBS_GROUP
 from console.sockets.base import LiveSocket
 from domains.access import permissions
 from domains.hosts.models import Host
+from domains.jobs import visibility as job_visibility
+from domains.jobs.models import Job
 from domains.libvirt import adapter, relay
 from domains.lifecycle.models import Domain
 
 MAX_SUBSCRIPTIONS = 2000
+# A job pushes progress a few times a second: whether this socket may see it is asked again at most this often.
+JOB_VISIBILITY_SECONDS = 5.0
 
 
 def _uuids(values):
@@ -47,6 +53,11 @@ def _may_see(user, host_id, uuid):
 
 
 @database_sync_to_async
+def _may_see_job(user, job_id):
+    return job_visibility.may_see(user, Job(pk=job_id))
+
+
+@database_sync_to_async
 def _hosts(host_ids):
     return {h.pk: h for h in Host.objects.filter(pk__in=host_ids)}
 
@@ -60,9 +71,11 @@ class EventsSocket(LiveSocket):
         self.hosts = set()
         self.allowed = {}  # (host id, uuid) -> may see
         self.watched = {}  # host id -> set of uuids
+        self.jobs_seen = {}  # job id -> (may see, when asked)
 
     async def connect(self):
-        await self.open_socket()
+        if await self.open_socket():
+            await self.join(JOBS_GROUP)
 
     async def receive(self, text_data=None, bytes_data=None):
         message = await self.read_json(text_data)
@@ -112,7 +125,7 @@ class EventsSocket(LiveSocket):
         One copy of each event per socket: with a thousand sockets, every
         extra copy is a thousand channel messages on the server's loop.
         """
-        wanted = {relay.host_group(h) for h in self.hosts}
+        wanted = {JOBS_GROUP} | {relay.host_group(h) for h in self.hosts}
         wanted |= {relay.domain_group(h, u) for u, h in self.domains.items() if h not in self.hosts}
         return wanted
 
@@ -167,6 +180,20 @@ class EventsSocket(LiveSocket):
         if allowed:
             await self.send_json(event)
 
+    async def job_event(self, message):
+        """A job changed (console.jobs.events): shown if it is the user's own or one they may see."""
+        if self.ended:
+            return
+        job = message["message"]["job"]
+        if not (self.user.is_superuser or message.get("owner") == self.user.pk):
+            seen, when = self.jobs_seen.get(job["id"], (None, 0.0))
+            if seen is None or time.monotonic() - when > JOB_VISIBILITY_SECONDS:
+                seen = await _may_see_job(self.user, job["id"])
+                self.jobs_seen[job["id"]] = (seen, time.monotonic())
+            if not seen:
+                return
+        await self.send_json(message["message"])
+
     def concerns(self, domain):
         # Subscribed to the domain, or to its host (whose group carries every domain's events).
         return str(domain.uuid) in self.domains or domain.host_id in self.hosts
@@ -174,6 +201,7 @@ class EventsSocket(LiveSocket):
     async def still_allowed(self):
         # Forget what was allowed: each next event is checked again; domains no longer visible leave.
         self.allowed.clear()
+        self.jobs_seen.clear()
         domains, hosts = await _visible(self.user, list(self.domains), list(self.hosts))
         await self.unsubscribe([u for u in self.domains if u not in domains],
                                [h for h in self.hosts if h not in hosts])

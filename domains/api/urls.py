@@ -13,6 +13,7 @@ from domains.consoles.api import ConsoleTickets
 from domains.daemon import api as daemon_views
 from domains.definitions import api as definition_views
 from domains.hosts import api as host_views
+from domains.jobs import api as job_views
 from domains.lifecycle import api as lifecycle_views
 
 
@@ -53,6 +54,10 @@ urlpatterns = [
          name="api-host-daemon-client-disconnect"),
     path("hosts/<int:host_id>/daemon/tls-reload", api(daemon_views.HostDaemonTlsReload),
          name="api-host-daemon-tls-reload"),
+    # Jobs: long work (uploads, clones, migrations) with its progress
+    path("jobs", api(job_views.JobList), name="api-jobs"),
+    path("jobs/<int:job_id>", api(job_views.JobDetail), name="api-job"),
+    path("jobs/<int:job_id>/cancel", api(job_views.JobCancel), name="api-job-cancel"),
 ]
 
 # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.

@@ -8,9 +8,17 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 
 CHANGELOG = [
+    {
+        "version": "1.2.0",
+        "added": [
+            "Jobs: GET /api/v1/jobs (filters state, kind; limit/offset pagination), GET /api/v1/jobs/{id}, "
+            "POST /api/v1/jobs/{id}/cancel (202 with the job; 409 job_ended or not_cancellable).",
+            "Websocket message job on the events socket: a visible job started, progressed or ended.",
+        ],
+    },
     {
         "version": "1.1.0",
         "added": [

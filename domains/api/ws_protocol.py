@@ -96,6 +96,12 @@ MESSAGES = [
             {"host": "host id", "state": "connected, reconnecting, failed or disconnected",
              "message": "why, in libvirt's words"},
             "The console's connection to a host changed state."),
+    Message("job", SERVER, EVENTS,
+            {"job": "the job as GET /api/v1/jobs/{id} shows it: id, kind, state, progress {done, total, unit}, "
+                    "rate, target {type, id, label, host}, user, created, started, ended, error, result, "
+                    "cancellable, cancel_requested"},
+            "A job the user may see started, progressed (at most a few times a second) or ended; every events "
+            "socket receives these without subscribing."),
     Message("resize", CLIENT, SERIAL, {"cols": "columns", "rows": "rows"},
             "The terminal's size changed. A serial line carries no window size: the server records it and "
             "answers nothing; run `stty cols C rows R` in the guest to match."),

@@ -143,6 +143,12 @@ def detach_loop(loop):
             _loops.pop(loop, None)
 
 
+def attached_loops():
+    """The loops that have consumers attached now (other senders to the channel layer use these too)."""
+    with _loops_lock:
+        return list(_loops)
+
+
 def _groups(event):
     host_id = event.get("host")
     if host_id is None:

@@ -179,6 +179,13 @@ CASES = [
     page("host-daemon-disconnect", "POST", "/hosts/{h}/daemon/clients/1/disconnect/", "daemon_write", "host", ok=302),
     page("host-daemon-tls-reload", "POST", "/hosts/{h}/daemon/tls-reload/", "daemon_write", "host", ok=302),
     page("host-daemon-rollback", "POST", "/hosts/{h}/daemon/revisions/1/rollback/", "daemon_write", "host", ok=302),
+    # Jobs: visible ones only; a job no persona may see (here: none exists) answers 404 to everyone signed in.
+    # tests/jobs covers who sees and cancels which job.
+    page("job-list", "GET", "/jobs/", AUTHENTICATED),
+    page("job-cancel", "POST", "/jobs/999999/cancel/", AUTHENTICATED, ok=404),
+    api("api-jobs", "GET", "/api/v1/jobs", AUTHENTICATED),
+    api("api-job", "GET", "/api/v1/jobs/999999", AUTHENTICATED, ok=404),
+    api("api-job-cancel", "POST", "/api/v1/jobs/999999/cancel", AUTHENTICATED, ok=404),
 ]
 
 

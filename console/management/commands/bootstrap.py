@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from domains.hosts.embedded import ensure_demo_domain, ensure_embedded_host
+from domains.jobs.heartbeat import mark_stale_jobs_interrupted
 from domains.libvirt.adapter import VirtError, connection_for
 
 
@@ -28,6 +29,10 @@ class Command(BaseCommand):
         finally:
             connection_for(host).close()
         self._ensure_admin(admin)
+        # The server starts next: jobs its previous run left running will never end on their own.
+        interrupted = mark_stale_jobs_interrupted()
+        if interrupted:
+            self.stdout.write(f"Marked {interrupted} job(s) of a stopped server process interrupted.")
 
     def _ensure_admin(self, username):
         users = get_user_model()
