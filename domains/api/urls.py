@@ -15,6 +15,7 @@ from domains.definitions import api as definition_views
 from domains.hosts import api as host_views
 from domains.jobs import api as job_views
 from domains.lifecycle import api as lifecycle_views
+from domains.storage.api_volumes import urlpatterns_for as volume_urls
 
 
 def api(view):
@@ -59,6 +60,8 @@ urlpatterns = [
     path("jobs/<int:job_id>", api(job_views.JobDetail), name="api-job"),
     path("jobs/<int:job_id>/cancel", api(job_views.JobCancel), name="api-job-cancel"),
 ]
+
+urlpatterns += volume_urls(api)
 
 # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
 urlpatterns.append(re_path(r"", unknown_endpoint))

@@ -17,6 +17,11 @@ CHANGELOG = [
             "Jobs: GET /api/v1/jobs (filters state, kind; limit/offset pagination), GET /api/v1/jobs/{id}, "
             "POST /api/v1/jobs/{id}/cancel (202 with the job; 409 job_ended or not_cancellable).",
             "Websocket message job on the events socket: a visible job started, progressed or ended.",
+            "Volumes: GET/POST /api/v1/hosts/{id}/pools/{name}/volumes (create raw or qcow2: capacity, allocation, "
+            "preallocation, lazy_refcounts, backing {pool, volume}), GET/PATCH/DELETE .../volumes/{volume} (PATCH "
+            "capacity resizes, shrink: true to shrink; DELETE refused 409 in_use naming the domains), POST "
+            ".../volumes/{volume}/actions wipe|clone (202 with the job); error codes insufficient_space, exists, "
+            "shrink_unconfirmed, in_use.",
         ],
     },
     {
