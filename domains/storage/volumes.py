@@ -47,7 +47,15 @@ def visible_volume(user, host_pk, pool_name, volume_name, permission="storage_vo
 
 
 def _require(user, permission, row, action, params, source_address):
-    audit.require(user, permission, row, action, params, source_address)
+    """PermissionDenied (audited as action) unless user holds permission on the pool row.
+
+    The caller has shown the pool is visible, so this never answers 404 (permissions.require would ask
+    for a domain's getattr, which a pool grant does not hold).
+    """
+    if not permissions.has_perm(user, permission, row):
+        refusal = permissions.PermissionDenied(permission, row)
+        audit.record_denied(user, action, row, params, refusal, source_address)
+        raise refusal
 
 
 def _record(user, action, row, params, source_address, outcome="ok"):
