@@ -63,6 +63,7 @@ D = "/domains/{d}"
 NO_DAEMON = 409  # measured: what the daemon routes answer for a host without a libvirt daemon
 QEMU_ONLY = 502  # libvirt's refusal, passed on: the request got past every permission check (422 for the agent)
 POOL = "/api/v1/hosts/{h}/pools/matrix-pool"
+POOL_PAGE = "/hosts/{h}/pools/matrix-pool"
 CASES = [
     page("login", "GET", "/login/", PUBLIC),
     page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
@@ -201,6 +202,17 @@ CASES = [
         ok=400, body={"action": "wipe", "algorithm": "nope"}),
     api("api-pool-volume-actions", "POST", POOL + "/volumes/matrix.img/actions", "storage_vol.data_read", "pool",
         ok=400, body={"action": "clone", "name": "../escape.img"}),
+    page("pool-volumes", "GET", POOL_PAGE + "/volumes/", "storage_pool.getattr", "pool"),
+    page("pool-volume-create", "POST", POOL_PAGE + "/volumes/new/", "storage_vol.create", "pool", ok=302,
+         body={"name": "made.img", "capacity": "1"}),
+    page("pool-volume-resize", "POST", POOL_PAGE + "/volumes/matrix.img/resize/", "storage_vol.resize", "pool",
+         ok=302, body={"capacity": "2"}),
+    page("pool-volume-wipe", "POST", POOL_PAGE + "/volumes/matrix.img/wipe/", "storage_vol.format", "pool", ok=302,
+         body={"algorithm": "nope"}),
+    page("pool-volume-clone", "POST", POOL_PAGE + "/volumes/matrix.img/clone/", "storage_vol.data_read", "pool",
+         ok=302, body={"name": "../escape.img"}),
+    page("pool-volume-delete", "POST", POOL_PAGE + "/volumes/matrix.img/delete/", "storage_vol.delete", "pool",
+         ok=302, body={"confirm": "on"}),
 ]
 
 
