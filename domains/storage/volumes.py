@@ -88,6 +88,10 @@ def domains_using(host, pool_name, volume_name, volume_path, definitions=None):
 
 def split_visible(user, host, users):
     """([{"uuid", "name"}] of the using domains user may see, count of the others)."""
+    held = permissions.held_by(user)
+    if held.everything or "getattr" in held.on_host(host.pk):
+        # Sees every domain of the host, also those the inventory has no row for yet.
+        return [{"uuid": uuid, "name": name} for uuid, name in users], 0
     seen = set(str(u) for u in permissions.restrict(Domain.objects.filter(host=host, uuid__in=[u for u, _ in users]),
                                                     user).values_list("uuid", flat=True))
     shown = [{"uuid": uuid, "name": name} for uuid, name in users if uuid in seen]
@@ -129,8 +133,8 @@ def volume_xml(name, capacity, fmt, allocation=None, backing=None, lazy_refcount
     volume = etree.Element("volume")
     etree.SubElement(volume, "name").text = name
     etree.SubElement(volume, "capacity", unit="bytes").text = str(capacity)
-    if allocation is not None:
-        etree.SubElement(volume, "allocation", unit="bytes").text = str(allocation)
+    # libvirt allocates the whole capacity when no allocation is given: left out here means sparse.
+    etree.SubElement(volume, "allocation", unit="bytes").text = str(allocation or 0)
     target = etree.SubElement(volume, "target")
     etree.SubElement(target, "format", type=fmt)
     if fmt == "qcow2":
