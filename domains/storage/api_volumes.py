@@ -45,14 +45,14 @@ class VolumeBackingRequestSerializer(serializers.Serializer):
 class VolumeCreateSerializer(serializers.Serializer):
     name = serializers.CharField()
     capacity = serializers.IntegerField(min_value=1, help_text="Bytes")
-    format = serializers.ChoiceField(volumes.FORMATS, default="raw")
+    format = serializers.CharField(default="raw", help_text="raw or qcow2")
     allocation = serializers.IntegerField(min_value=0, required=False, allow_null=True,
                                           help_text="Bytes to allocate now; sparse if left out")
     backing = VolumeBackingRequestSerializer(required=False, allow_null=True,
                                              help_text="qcow2 only: a volume you may read, never a path")
     lazy_refcounts = serializers.BooleanField(default=False, help_text="qcow2 only")
-    preallocation = serializers.ChoiceField(["metadata"], required=False, allow_null=True,
-                                            help_text="qcow2 only: 'metadata' preallocates its metadata")
+    preallocation = serializers.CharField(required=False, allow_null=True,
+                                          help_text="qcow2 only: 'metadata' preallocates its metadata")
 
 
 class VolumeResizeSerializer(serializers.Serializer):
@@ -62,14 +62,18 @@ class VolumeResizeSerializer(serializers.Serializer):
 
 
 class VolumeActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(["wipe", "clone"])
-    algorithm = serializers.ChoiceField(volumes.WIPE_ALGORITHMS, required=False, help_text="wipe: zero if left out")
+    # Text fields, not enums: an enum named after the field would collide with other features' "action" enums.
+    action = serializers.CharField(help_text="wipe or clone")
+    algorithm = serializers.CharField(required=False, help_text="wipe: " + ", ".join(volumes.WIPE_ALGORITHMS)
+                                      + "; zero if left out")
     name = serializers.CharField(required=False, help_text="clone: the new volume's name")
     pool = serializers.CharField(required=False, help_text="clone: the target pool; this pool if left out")
-    format = serializers.ChoiceField(volumes.FORMATS, required=False, allow_null=True,
-                                     help_text="clone: the copy's format; the source's if left out")
+    format = serializers.CharField(required=False, allow_null=True,
+                                   help_text="clone: raw or qcow2, the copy's format; the source's if left out")
 
     def validate(self, attrs):
+        if attrs["action"] not in ("wipe", "clone"):
+            raise serializers.ValidationError({"action": ["wipe or clone."]})
         if attrs["action"] == "clone" and not attrs.get("name"):
             raise serializers.ValidationError({"name": ["A clone needs the new volume's name."]})
         return attrs
