@@ -6,7 +6,7 @@ from pathlib import Path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from domains.access.lookups import client_address, libvirt_domain
+from domains.access.lookups import libvirt_domain
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
 from domains.api.views import DomainScopedView
@@ -47,7 +47,7 @@ class MonitorCommand(DomainScopedView):
     def post(self, request, uuid):
         domain = self.get_object()
         result = do_monitor_command(request.user, domain, _text(request.data, "command"),
-                                    bool(request.data.get("hmp", False)), client_address(request))
+                                    bool(request.data.get("hmp", False)), self.source_address)
         return Response(result.as_dict())
 
 
@@ -60,7 +60,7 @@ class AgentCommand(DomainScopedView):
             raise PassthroughError('"timeout" is a whole number of seconds (0 to 60).', "invalid",
                                    fields={"timeout": ["a whole number"]})
         result = do_agent_command(request.user, domain, _text(request.data, "command"), timeout,
-                                  client_address(request))
+                                  self.source_address)
         return Response(result.as_dict())
 
 
@@ -101,7 +101,7 @@ class Rewrites(DomainScopedView):
         if not isinstance(index, int) or isinstance(index, bool):
             return error_response(400, "invalid", 'Give "index": the number of the rewrite from GET …/extras.',
                                   {"index": ["a whole number"]})
-        change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
+        change = definition_changes.do_apply_rewrite(request.user, domain, index, self.source_address,
                                                      request.data.get("digest") or None, RevisionSource.API)
         return Response({"applied": change.description, "diff": change.diff_text})
 
@@ -159,7 +159,7 @@ class CommandLine(DomainScopedView):
             if dry_run:
                 change = definition_changes.propose_namespace(domain, namespace)
                 return Response({"defined": False, "diff": change.diff_text, "digest": change.old_digest})
-            change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),
+            change = definition_changes.do_set_namespace(request.user, domain, namespace, self.source_address,
                                                          request.data.get("digest") or None, RevisionSource.API)
         except DefinitionError as exc:
             # This API has always answered a bad namespace as "invalid", without the XML problem list.

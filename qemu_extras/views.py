@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from console.page_actions import perform
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.xml import DefinitionError
@@ -102,18 +103,18 @@ def commandline_page(request, uuid):
 @require_http_methods(["GET", "POST"])
 def rewrite_page(request, uuid, index):
     domain = visible(request.user, Domain, uuid, "write")
+    if request.method == "POST":
+        perform(request, lambda: definition_changes.do_apply_rewrite(request.user, domain, index,
+                                                                     client_address(request),
+                                                                     request.POST.get("digest") or None),
+                lambda change: f"Applied: {change.description}")
+        return redirect("domain-detail", uuid=domain.uuid)
     try:
-        if request.method == "POST":
-            change = definition_changes.do_apply_rewrite(request.user, domain, index, client_address(request),
-                                                         request.POST.get("digest") or None)
-            messages.success(request, f"Applied: {change.description}")
-            return redirect("domain-detail", uuid=domain.uuid)
         rewrites = definition_changes.propose_rewrites(domain)
-        if not 0 <= index < len(rewrites):
-            messages.error(request, "That rewrite is no longer available; the definition changed.")
-            return redirect("domain-detail", uuid=domain.uuid)
-        return render(request, "qemu_extras/rewrite.html", {"domain": domain, "change": rewrites[index],
-                                                             "index": index})
     except ConsoleError as exc:
         messages.error(request, exc.message)
         return redirect("domain-detail", uuid=domain.uuid)
+    if not 0 <= index < len(rewrites):
+        messages.error(request, "That rewrite is no longer available; the definition changed.")
+        return redirect("domain-detail", uuid=domain.uuid)
+    return render(request, "qemu_extras/rewrite.html", {"domain": domain, "change": rewrites[index], "index": index})

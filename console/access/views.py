@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from console.page_actions import perform
 from console.redirects import redirect_back
 from domains.access import audit, permissions
 from domains.access.grants import (
@@ -38,14 +39,13 @@ def _grant_from_form(request, domain=None, host=None):
     """Apply the add-grant form; a refusal or a bad form becomes a message on the page."""
     holder = request.POST.get("holder", "")
     kind, _, name = holder.partition(":")
-    try:
+
+    def grant():
         to_user, to_group = find_holder(name if kind == "user" else None, name if kind == "group" else None)
-        grant, created = do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
-                                  domain=domain, host=host, source_address=client_address(request))
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
-        return
-    messages.success(request, f"Granted {grant}." if created else f"{grant} existed already.")
+        return do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
+                        domain=domain, host=host, source_address=client_address(request))
+
+    perform(request, grant, lambda made: f"Granted {made[0]}." if made[1] else f"{made[0]} existed already.")
 
 
 @route_permission("manage_grants", note="on the domain")
@@ -117,12 +117,11 @@ def grant_revoke(request, grant_id):
 @require_http_methods(["GET", "POST"])
 def role_list(request):
     if request.method == "POST":
-        try:
-            role = do_define_role(request.user, request.POST.get("name"), request.POST.getlist("permissions"),
-                                  request.POST.get("description", ""), source_address=client_address(request))
-            messages.success(request, f"Role '{role.name}' defined.")
-        except ConsoleError as exc:
-            messages.error(request, exc.message)
+        perform(request, lambda: do_define_role(request.user, request.POST.get("name"),
+                                                request.POST.getlist("permissions"),
+                                                request.POST.get("description", ""),
+                                                source_address=client_address(request)),
+                lambda role: f"Role '{role.name}' defined.")
         return redirect("role-list")
     return render(request, "access/roles.html", {
         "roles": Role.objects.all(), "permissions": PERMISSIONS,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from console.page_actions import Unchanged, perform, tell
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
@@ -140,10 +141,8 @@ def host_daemon_apply(request, host_id):
         # The form again, with what was typed and the checker's or libvirt's words.
         return _page(request, host, status=getattr(exc, "status", 400), form_error=getattr(exc, "message", str(exc)),
                      form=request.POST)
-    if revision is None:
-        messages.info(request, "The desired settings were already like this: nothing changed.")
-    else:
-        messages.success(request, f"Applied to the daemon and stored as revision {revision.number}.")
+    tell(request, Unchanged("The desired settings were already like this: nothing changed.") if revision is None
+         else f"Applied to the daemon and stored as revision {revision.number}.")
     return redirect("host-daemon", host_id=host.pk)
 
 
@@ -155,15 +154,10 @@ def host_daemon_rollback(request, host_id, number):
     if revision is None:
         messages.error(request, f"There is no revision {number} of the daemon settings of '{host}'.")
         return redirect("host-daemon", host_id=host.pk)
-    try:
-        rolled = do_rollback_daemon_settings(request.user, host, revision, client_address(request))
-    except ConsoleError as exc:
-        messages.error(request, f"Rollback to revision {number} failed: {exc.message}")
-        return redirect("host-daemon", host_id=host.pk)
-    if rolled is None:
-        messages.info(request, f"The daemon and the desired settings were already as in revision {number}.")
-    else:
-        messages.success(request, f"Rolled back to revision {number}: stored as revision {rolled.number}.")
+    perform(request, lambda: do_rollback_daemon_settings(request.user, host, revision, client_address(request)),
+            lambda rolled: Unchanged(f"The daemon and the desired settings were already as in revision {number}.")
+            if rolled is None else f"Rolled back to revision {number}: stored as revision {rolled.number}.",
+            failed=f"Rollback to revision {number} failed: ")
     return redirect("host-daemon", host_id=host.pk)
 
 
@@ -172,11 +166,8 @@ def host_daemon_rollback(request, host_id, number):
 def host_daemon_disconnect(request, host_id, client_id):
     host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
-    try:
-        do_disconnect_client(request.user, host, server, client_id, client_address(request))
-        messages.success(request, f"Client {client_id} of {server} was disconnected.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    perform(request, lambda: do_disconnect_client(request.user, host, server, client_id, client_address(request)),
+            f"Client {client_id} of {server} was disconnected.")
     return redirect("host-daemon", host_id=host.pk)
 
 
@@ -185,9 +176,6 @@ def host_daemon_disconnect(request, host_id, client_id):
 def host_daemon_tls_reload(request, host_id):
     host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
-    try:
-        do_reload_tls(request.user, host, server, client_address(request))
-        messages.success(request, f"{server} re-read its TLS certificates and CRL.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    perform(request, lambda: do_reload_tls(request.user, host, server, client_address(request)),
+            f"{server} re-read its TLS certificates and CRL.")
     return redirect("host-daemon", host_id=host.pk)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.page_actions import Unchanged, perform, tell
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.actions import (
@@ -42,11 +43,11 @@ def _refused_status(exc):
     return 403 if isinstance(exc, DefinitionPolicyRefusal) else 400
 
 
-def _saved(request, change, done):
+def _saved(change, done):
+    """The words for a definition change: its revision, or that nothing changed."""
     if change is None or not change.changed:
-        messages.info(request, f"{done}: the definition was already like this, nothing changed.")
-    else:
-        messages.success(request, f"{done}: revision {change.revision.number}.")
+        return Unchanged(f"{done}: the definition was already like this, nothing changed.")
+    return f"{done}: revision {change.revision.number}."
 
 
 def _page(request, domain, form=None, issues=(), status=200):
@@ -81,7 +82,7 @@ def definition_form(request, uuid, form):
         change = do_edit(request.user, domain, edit, request.POST.get("reason", ""), source_address=client_address(request))
     except ConsoleError as exc:
         return _page(request, domain, form, _issues(exc), status=_refused_status(exc))
-    _saved(request, change, done)
+    tell(request, _saved(change, done))
     return redirect("domain-definition", uuid=domain.uuid)
 
 
@@ -102,7 +103,7 @@ def definition_xml(request, uuid):
         except ConsoleError as exc:
             # A rejected edit stays in the editor, with its errors next to their lines.
             return _editor(request, domain, xml, _issues(exc), status=_refused_status(exc))
-        _saved(request, change, "Definition saved")
+        tell(request, _saved(change, "Definition saved"))
         return redirect("domain-definition-xml", uuid=domain.uuid)
     try:
         revision = ensure_first_revision(domain) if not domain.gone else domain.revisions.first()
@@ -161,15 +162,15 @@ def definition_revision(request, uuid, number):
 def definition_rollback(request, uuid, number):
     domain = visible(request.user, Domain, uuid, "write")
     revision = domain.revisions.filter(number=number).first()
-    try:
+
+    def rollback():
         if revision is None:
             raise DefinitionError(f"There is no revision {number} of '{domain.name}'.")
-        change = do_rollback(request.user, domain, revision, request.POST.get("reason", ""),
-                             source_address=client_address(request))
-    except ConsoleError as exc:
-        messages.error(request, f"Rollback to revision {number} failed: {exc}")
-        return redirect("domain-definition-history", uuid=domain.uuid)
-    _saved(request, change, f"Rolled back to revision {number}")
+        return do_rollback(request.user, domain, revision, request.POST.get("reason", ""),
+                           source_address=client_address(request))
+
+    perform(request, rollback, lambda change: _saved(change, f"Rolled back to revision {number}"),
+            failed=f"Rollback to revision {number} failed: ")
     return redirect("domain-definition-history", uuid=domain.uuid)
 
 

@@ -1,12 +1,11 @@
-"""The site's pages: dashboard, domain page, lifecycle buttons, hosts."""
+"""The lifecycle pages: the dashboard, the domain page and its lifecycle buttons."""
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from console.page_actions import perform
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
-from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.actions import ACTIONS, do_domain_action
 from domains.lifecycle.facts import read_facts
@@ -39,12 +38,9 @@ def domain_detail(request, uuid):
 def domain_action(request, uuid, action):
     domain = visible(request.user, Domain, uuid)
     options = {"keep_nvram": request.POST.get("keep_nvram") == "on", "confirm_name": request.POST.get("confirm_name")}
-    try:
-        done = do_domain_action(request.user, domain, action, options, client_address(request))
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
-        return redirect("domain-detail", uuid=domain.uuid)
-    messages.success(request, done)
-    if action == "undefine":
+    # do_domain_action answers with the words that say what it did.
+    done = perform(request, lambda: do_domain_action(request.user, domain, action, options, client_address(request)),
+                   str)
+    if done and action == "undefine":
         return redirect("dashboard")
     return redirect("domain-detail", uuid=domain.uuid)

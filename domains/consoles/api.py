@@ -5,7 +5,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from domains.access import audit, permissions
-from domains.access.lookups import client_address
 from domains.api.views import DomainScopedView
 from domains.consoles.models import (
     KIND_PERMISSIONS,
@@ -31,12 +30,10 @@ class ConsoleTickets(DomainScopedView):
     @extend_schema(request=ConsoleTicketRequestSerializer, responses={201: ConsoleTicketSerializer})
     def post(self, request, uuid):
         domain = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        kind = serializer.validated_data["kind"]
+        kind = self.valid_body()["kind"]
         permissions.require(request.user, KIND_PERMISSIONS[kind], domain)
         token = ConsoleTicket.objects.issue(request.user, domain, kind)
-        audit.record(request.user, f"console.{kind}.ticket", domain, source_address=client_address(request))
+        audit.record(request.user, f"console.{kind}.ticket", domain, source_address=self.source_address)
         return Response(
             {"ticket": token, "url": f"/ws/v1/domains/{domain.uuid}/{kind}?ticket={token}",
              "expires_in": int(TICKET_LIFETIME.total_seconds())},

@@ -19,7 +19,7 @@ from django.db.models.signals import post_delete
 
 from domains.access import audit, permissions
 from domains.daemon.keeper import keeper_for, stop_keeper
-from domains.daemon.libvirt_admin import (
+from domains.daemon.admin.connection import (
     VIR_ERR_NO_CLIENT,
     VIR_ERR_NO_SERVER,
     admin_uri_for,

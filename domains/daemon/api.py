@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.api.views import HostScopedView
 from domains.daemon.actions import (
@@ -15,7 +14,7 @@ from domains.daemon.actions import (
     read_daemon,
     revisions_of,
 )
-from domains.daemon.admin_ctypes import UINT_MAX
+from domains.daemon.admin.ctypes_binding import UINT_MAX
 from domains.daemon.models import DaemonSettingsRevision
 
 
@@ -130,11 +129,8 @@ class HostDaemon(HostDaemonView):
     @extend_schema(request=DaemonSettingsSerializer, responses=DaemonAfterChangeSerializer)
     def patch(self, request, host_id):
         host = self.get_object("daemon_write")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        patch = {key: dict(value) if isinstance(value, dict) else value
-                 for key, value in serializer.validated_data.items()}
-        revision = do_apply_daemon_settings(request.user, host, patch, client_address(request))
+        patch = {key: dict(value) if isinstance(value, dict) else value for key, value in self.valid_body().items()}
+        revision = do_apply_daemon_settings(request.user, host, patch, self.source_address)
         answer = {**read_daemon(request.user, host), "changes": revision.changed if revision else []}
         return Response(DaemonAfterChangeSerializer(answer).data)
 
@@ -146,8 +142,7 @@ class HostDaemonRevisions(HostDaemonView):
     @extend_schema(responses=DaemonRevisionSerializer(many=True))
     def get(self, request, host_id):
         host = self.get_object("daemon_read")
-        page = self.paginate_queryset(revisions_of(request.user, host))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.page_of(revisions_of(request.user, host))
 
 
 @route_permission("daemon_write", note="on the host")
@@ -157,10 +152,8 @@ class HostDaemonClientDisconnect(HostDaemonView):
     @extend_schema(request=DaemonServerSerializer, responses=DaemonMessageSerializer)
     def post(self, request, host_id, client_id):
         host = self.get_object("daemon_write")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        server = serializer.validated_data.get("server")
-        do_disconnect_client(request.user, host, server, client_id, client_address(request))
+        server = self.valid_body().get("server")
+        do_disconnect_client(request.user, host, server, client_id, self.source_address)
         return Response({"message": f"Client {client_id} of server {server or 'libvirtd'} was disconnected."})
 
 
@@ -171,8 +164,6 @@ class HostDaemonTlsReload(HostDaemonView):
     @extend_schema(request=DaemonServerSerializer, responses=DaemonMessageSerializer)
     def post(self, request, host_id):
         host = self.get_object("daemon_write")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        server = serializer.validated_data.get("server")
-        do_reload_tls(request.user, host, server, client_address(request))
+        server = self.valid_body().get("server")
+        do_reload_tls(request.user, host, server, self.source_address)
         return Response({"message": f"Server {server or 'libvirtd'} re-read its TLS certificates."})

@@ -14,7 +14,7 @@ with backoff and re-applies the desired settings, reporting each step to
 import logging
 import threading
 
-from domains.daemon.libvirt_admin import AdminConnection
+from domains.daemon.admin.connection import AdminConnection
 from domains.daemon.settings_service import apply_desired
 from domains.libvirt.adapter import VirtError
 

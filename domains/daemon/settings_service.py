@@ -21,8 +21,8 @@ import copy
 import logging
 from dataclasses import asdict
 
-from domains.daemon.admin_ctypes import UINT_MAX
-from domains.daemon.admin_types import ClientLimits, ThreadPool
+from domains.daemon.admin.ctypes_binding import UINT_MAX
+from domains.daemon.admin.types import ClientLimits, ThreadPool
 from domains.daemon.log_syntax import (
     check_log_filters,
     check_log_outputs,

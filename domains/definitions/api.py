@@ -3,14 +3,12 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
-from domains.api.views import DomainScopedView, HostScopedView
+from domains.api.views import ApiView, DomainScopedView, HostScopedView
 from domains.definitions.actions import (
     do_define,
     do_rollback,
@@ -125,22 +123,18 @@ class DomainXml(DomainScopedView):
     @extend_schema(request=XmlDefinitionSerializer, responses=DefinitionResultSerializer)
     def put(self, request, uuid):
         domain = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        change = do_define(request.user, domain, serializer.validated_data["xml"],
-                           serializer.validated_data["reason"], RevisionSource.API, client_address(request))
+        body = self.valid_body()
+        change = do_define(request.user, domain, body["xml"], body["reason"], RevisionSource.API, self.source_address)
         return Response(DefinitionResultSerializer(change).data)
 
 
 @route_permission(AUTHENTICATED, note="checks XML only; defines nothing")
-class ValidateXml(GenericAPIView):
+class ValidateXml(ApiView):
     serializer_class = ValidateXmlSerializer
 
     @extend_schema(request=ValidateXmlSerializer, responses=ValidateResultSerializer)
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        issues = [issue.as_dict() for issue in validate(serializer.validated_data["xml"])]
+        issues = [issue.as_dict() for issue in validate(self.valid_body()["xml"])]
         return Response(ValidateResultSerializer({"valid": not issues, "errors": issues}).data)
 
 
@@ -153,8 +147,7 @@ class RevisionList(DomainScopedView):
         domain = self.get_object("read")
         if not domain.gone:
             ensure_first_revision(domain)
-        page = self.paginate_queryset(domain.revisions.newest_first())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.page_of(domain.revisions.newest_first())
 
 
 @route_permission("read", note="on the domain")
@@ -198,10 +191,8 @@ class RevisionRollback(DomainScopedView):
     @extend_schema(request=RollbackSerializer, responses=DefinitionResultSerializer)
     def post(self, request, uuid, number):
         domain = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        change = do_rollback(request.user, domain, _revision(domain, number), serializer.validated_data["reason"],
-                             source_address=client_address(request))
+        change = do_rollback(request.user, domain, _revision(domain, number), self.valid_body()["reason"],
+                             source_address=self.source_address)
         return Response(DefinitionResultSerializer(change).data)
 
 
@@ -212,10 +203,8 @@ class HostDomains(HostScopedView):
     @extend_schema(request=XmlDefinitionSerializer, responses={201: DefinitionResultSerializer})
     def post(self, request, host_id):
         host = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        change = do_define(request.user, host, serializer.validated_data["xml"], serializer.validated_data["reason"],
-                           RevisionSource.IMPORT, client_address(request))
+        body = self.valid_body()
+        change = do_define(request.user, host, body["xml"], body["reason"], RevisionSource.IMPORT, self.source_address)
         return Response(DefinitionResultSerializer(change).data, status=status.HTTP_201_CREATED)
 
 
@@ -226,10 +215,8 @@ class DomainDetailWithPatch(DomainDetail):
     @extend_schema(request=DomainFieldsSerializer, responses=DomainSerializer)
     def patch(self, request, uuid):
         domain = self.get_object()
-        serializer = DomainFieldsSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        fields = dict(self.valid_body(DomainFieldsSerializer, partial=True))
         reason = fields.pop("reason", "")
-        do_change_fields(request.user, domain, fields, reason, RevisionSource.API, client_address(request))
+        do_change_fields(request.user, domain, fields, reason, RevisionSource.API, self.source_address)
         domain.refresh_from_db()
         return Response(DomainSerializer(_one(request.user, domain)).data)

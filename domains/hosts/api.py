@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.api.views import HostScopedView
 from domains.hosts.actions import do_add_host, do_remove_host, do_update_host
@@ -12,35 +11,31 @@ from domains.hosts.serializers import HostSerializer
 from domains.libvirt import adapter
 
 
-class HostList(HostScopedView):
+# Hosts answered with their connection health.
+class HostView(HostScopedView):
     serializer_class = HostSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "health": adapter.health_of}
 
 
+class HostList(HostView):
+
     @extend_schema(responses=HostSerializer(many=True))
     def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.page_of(self.get_queryset())
 
     @extend_schema(responses={201: HostSerializer})
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        host = do_add_host(request.user, serializer.validated_data["name"], serializer.validated_data["uri"],
-                           enabled=serializer.validated_data.get("enabled", True),
-                           source_address=client_address(request))
+        data = self.valid_body()
+        host = do_add_host(request.user, data["name"], data["uri"], enabled=data.get("enabled", True),
+                           source_address=self.source_address)
         return Response(self.get_serializer(host).data, status=status.HTTP_201_CREATED)
 
 
 @route_permission(GET="getattr", PATCH="manage_hosts", DELETE="manage_hosts",
                   note="PATCH and DELETE also need getattr on the host to find it")
-class HostDetail(HostScopedView):
-    serializer_class = HostSerializer
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "health": adapter.health_of}
+class HostDetail(HostView):
 
     def get(self, request, host_id):
         return Response(self.get_serializer(self.get_object()).data)
@@ -48,15 +43,13 @@ class HostDetail(HostScopedView):
     def patch(self, request, host_id):
         """Rename, re-point or enable/disable a host: a new or re-enabled URI is reached before it is saved."""
         host = self.get_object()
-        serializer = self.get_serializer(host, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.valid_body(instance=host, partial=True)
         host = do_update_host(request.user, host, name=data.get("name"), uri=data.get("uri"),
-                              enabled=data.get("enabled"), source_address=client_address(request))
+                              enabled=data.get("enabled"), source_address=self.source_address)
         return Response(self.get_serializer(host).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, host_id):
         """Remove a host (not the embedded one); its VMs are left as they are on the host itself."""
-        do_remove_host(request.user, self.get_object(), source_address=client_address(request))
+        do_remove_host(request.user, self.get_object(), source_address=self.source_address)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import libvirt
 from django.conf import settings
 
 from domains.hosts.models import Host
@@ -121,10 +120,8 @@ def ensure_demo_domain(host, guest_dir=None, name=DEMO_DOMAIN_NAME):
     if not (guest_dir / "vmlinuz").exists():
         raise VirtError(f"The demo guest is not built in {guest_dir}: run scripts/build-demo-guest.sh.")
     conn = adapter.connection_for(host).get()
+    existing = adapter.find_domain(conn, name=name)
+    if existing is not None:
+        return existing
     with translated_errors():
-        try:
-            return conn.lookupByName(name)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
-                raise
         return conn.defineXML(demo_domain_xml(guest_dir, name))

@@ -269,9 +269,3 @@ def on_new_connection(hook):
     for connection in existing:
         hook(connection)
     return hook
-
-
-def open_connections():
-    """The HostConnections made so far in this process (for hooks attached after they were made)."""
-    with _connections_lock:
-        return list(_connections.values())

@@ -3,12 +3,10 @@
 from dataclasses import asdict
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address
 from domains.api.errors import error_response
-from domains.api.views import DomainScopedView
+from domains.api.views import ApiView, DomainScopedView
 from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.listing import DomainItem, list_domains
 from domains.lifecycle.serializers import (
@@ -22,7 +20,7 @@ def _items(user, **filters):
     return [asdict(item) for section in list_domains(user, **filters) for item in section.items]
 
 
-class DomainList(GenericAPIView):
+class DomainList(ApiView):
     serializer_class = DomainSerializer
 
     @extend_schema(responses=DomainSerializer(many=True), parameters=[
@@ -37,8 +35,7 @@ class DomainList(GenericAPIView):
                                   {"host": ["Give a host id."]})
         items = _items(request.user, host=int(host) if host else None,
                        state=request.query_params.get("state") or None, name=request.query_params.get("name") or None)
-        page = self.paginate_queryset(items)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.page_of(items)
 
 
 def _one(user, domain):
@@ -62,9 +59,7 @@ class DomainActions(DomainScopedView):
     @extend_schema(request=ActionRequestSerializer, responses=ActionResultSerializer)
     def post(self, request, uuid):
         domain = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        message = do_domain_action(request.user, domain, data.pop("action"), data, client_address(request))
+        data = dict(self.valid_body())
+        message = do_domain_action(request.user, domain, data.pop("action"), data, self.source_address)
         domain.refresh_from_db()
         return Response({"message": message, "domain": DomainSerializer(_one(request.user, domain)).data})

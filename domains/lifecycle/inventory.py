@@ -136,18 +136,14 @@ def _refresh_row(host_id, domain_uuid, name):
         if host is None:
             return
         try:
-            conn = adapter.connection_for(host).get()
-            with translated_errors():
-                # The current name, not the event's: a rename sends UNDEFINED
-                # with the old name and DEFINED with the new one, and the two
-                # refreshes may run in either order.
-                name = conn.lookupByUUID(domain_uuid.bytes).name()
-            present = True
-        except VirtError as exc:
-            present = False
-            if exc.code != libvirt.VIR_ERR_NO_DOMAIN:
-                return  # host trouble, not a verdict on the domain
-        if present:
+            dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
+        except VirtError:
+            return  # host trouble, not a verdict on the domain
+        if dom is not None:
+            # The current name, not the event's: a rename sends UNDEFINED
+            # with the old name and DEFINED with the new one, and the two
+            # refreshes may run in either order.
+            name = dom.name()
             updated = Domain.objects.filter(host=host, uuid=domain_uuid).update(
                 name=name, gone=False, changed=timezone.now()
             )

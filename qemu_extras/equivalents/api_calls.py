@@ -9,7 +9,7 @@ from qemu_extras.monitor.policy import classify
 class ApiEquivalent:
     """The libvirt API call giving the same facts, or doing the same, as a monitor command."""
 
-    command: str  # canonical QMP name (HMP names map to it through monitor_policy)
+    command: str  # canonical QMP name (HMP names map to it through qemu_extras/monitor/policy.py)
     api: str
     since: str  # the API's "version" in libvirt-api.xml
     python: str  # the libvirt-python call
@@ -83,11 +83,15 @@ MONITOR_EQUIVALENTS = {entry.command: entry for entry in (
 )}
 
 
+def equivalent_of(classification):
+    """The ApiEquivalent of a classified monitor command (of the command an HMP passthrough wraps), or None."""
+    target = classification.wrapped or classification
+    return MONITOR_EQUIVALENTS.get(target.command_name)
+
+
 def monitor_equivalent(command_text, hmp):
     """The ApiEquivalent of a monitor command (QMP JSON or HMP text), or None.
 
     Raises MonitorCommandError for text that is not a command at all.
     """
-    classification = classify(command_text, hmp)
-    target = classification.wrapped or classification
-    return MONITOR_EQUIVALENTS.get(target.command_name)
+    return equivalent_of(classify(command_text, hmp))

@@ -1,7 +1,7 @@
 """Registry of QEMU extras that have a generic libvirt equivalent, and lossless rewrites to use it.
 
 Devices passed through with -device map to <devices> elements here; monitor
-commands map to libvirt API calls in api_equivalents (re-exported here).
+commands map to libvirt API calls in api_calls.py (re-exported here).
 """
 
 import json

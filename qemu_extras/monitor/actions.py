@@ -8,7 +8,7 @@ from domains.access.lookups import libvirt_domain
 from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError, translated_errors
 from qemu_extras import qemu_calls
-from qemu_extras.equivalents.api_calls import MONITOR_EQUIVALENTS
+from qemu_extras.equivalents.api_calls import equivalent_of
 from qemu_extras.monitor.policy import (
     CRASHES_LIBVIRT,
     MonitorCommandError,
@@ -46,8 +46,7 @@ class PassthroughResult:
 
 
 def _equivalent(classification):
-    target = classification.wrapped or classification
-    entry = MONITOR_EQUIVALENTS.get(target.command_name)
+    entry = equivalent_of(classification)
     if entry is None:
         return None
     return {"api": entry.api, "python": entry.python, "since": entry.since, "note": entry.note}

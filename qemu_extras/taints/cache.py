@@ -68,11 +68,12 @@ def cached_messages(host, uuid):
         cached = _cache.get(key)
     if cached is not None and time.monotonic() - cached[2] < MAX_AGE_SECONDS:
         return cached[1]
-    conn = adapter.connection_for(host).get()
-    with translated_errors():
-        dom = conn.lookupByUUID(uuidlib.UUID(str(uuid)).bytes)
-    if not dom.isActive():
+    dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=uuidlib.UUID(str(uuid)))
+    if dom is None:
         return []
+    with translated_errors():
+        if not dom.isActive():
+            return []
     return messages_of(host.pk, uuid, dom)
 
 

@@ -60,7 +60,7 @@ def test_it_rejects_unknown_holders_roles_and_double_scopes(admin, make_user, vm
         ({"user": "bob", "role": "Emperor"}, "no role named 'Emperor'"),
         ({"role": "Viewer"}, "exactly one holder"),
         ({"user": "bob", "group": "x", "role": "Viewer"}, "exactly one holder"),
-        ({"user": "bob", "role": "Viewer", "domain": str(rows[0].uuid), "host": host.pk}, "not both"),
+        ({"user": "bob", "role": "Viewer", "domain": str(rows[0].uuid), "host": host.pk}, "only one of them"),
     ]
     for body, message in cases:
         answer = client.post("/api/v1/grants", body, format="json")
@@ -188,7 +188,7 @@ def test_a_token_acts_with_its_users_grants_and_can_be_revoked(make_user, give, 
 
 def test_roles_are_listed_and_new_ones_defined_within_what_one_holds(admin, make_user, give):
     names = [r["name"] for r in api_as(admin).get("/api/v1/roles").json()]
-    assert names[:5] == ["Administrator", "Console user", "Operator", "Power user", "Viewer"]
+    assert names[:7] == ["Administrator", "Console user", "Operator", "Pool user", "Pool viewer", "Power user", "Viewer"]
     made = api_as(admin).post("/api/v1/roles", {"name": "Rebooter", "permissions": ["getattr", "init_control"]},
                               format="json")
     assert made.status_code == 201, made.json()

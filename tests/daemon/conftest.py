@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from domains.daemon.actions import forget_host
-from domains.daemon.libvirt_admin import AdminConnection
+from domains.daemon.admin.connection import AdminConnection
 from domains.daemon.log_syntax import settable_log_filters
 from domains.hosts.models import Host
 

@@ -7,8 +7,8 @@ import time
 import libvirt
 import pytest
 
-from domains.daemon import admin_ctypes
-from domains.daemon.libvirt_admin import (
+from domains.daemon.admin import ctypes_binding
+from domains.daemon.admin.connection import (
     VIR_ERR_INVALID_ARG,
     VIR_ERR_NO_CLIENT,
     VIR_ERR_NO_SERVER,
@@ -224,7 +224,7 @@ def test_it_sets_the_daemon_timeout_where_libvirt_supports_it(admin_connection):
 
 def test_it_says_a_call_missing_from_this_libvirt_is_not_supported():
     with pytest.raises(VirtError, match="virAdmNoSuchCall is not supported by this libvirt") as raised:
-        admin_ctypes.function("virAdmNoSuchCall")
+        ctypes_binding.function("virAdmNoSuchCall")
     assert raised.value.code == VIR_ERR_NO_SUPPORT
     assert not supports("virAdmNoSuchCall")
 

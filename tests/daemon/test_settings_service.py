@@ -6,7 +6,7 @@ import os
 import libvirt
 import pytest
 
-from domains.daemon.libvirt_admin import VirtError
+from domains.daemon.admin.connection import VirtError
 from domains.daemon.settings_service import (
     apply_desired,
     describe_daemon,

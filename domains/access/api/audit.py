@@ -2,12 +2,12 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
 
 from domains.access.audit import filter_entries, visible_entries
 from domains.access.models import AuditEntry
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
+from domains.api.views import ApiView
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
@@ -20,7 +20,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 @route_permission(AUTHENTICATED, note="lists only entries about what the caller may read, and their own")
-class AuditList(GenericAPIView):
+class AuditList(ApiView):
     serializer_class = AuditEntrySerializer
 
     @extend_schema(responses=AuditEntrySerializer(many=True), parameters=[
@@ -34,5 +34,4 @@ class AuditList(GenericAPIView):
     ])
     def get(self, request):
         rows = filter_entries(visible_entries(request.user), request.query_params)
-        page = self.paginate_queryset(rows.order_by("-id"))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.page_of(rows.order_by("-id"))

@@ -3,7 +3,6 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from domains.access.grants import (
@@ -13,10 +12,11 @@ from domains.access.grants import (
     find_holder,
     visible_grants,
 )
-from domains.access.lookups import client_address, visible
+from domains.access.lookups import visible
 from domains.access.models import Grant, Role
 from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
 from domains.access.permissions import route_permission
+from domains.api.views import ApiView
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
 
@@ -55,7 +55,7 @@ class GrantRequestSerializer(serializers.Serializer):
 @route_permission(GET=AUTHENTICATED, POST="manage_grants",
                   note="GET lists grants on scopes where you may manage grants, and your own; "
                        "POST needs manage_grants on the scope named in the body")
-class GrantList(GenericAPIView):
+class GrantList(ApiView):
     serializer_class = GrantSerializer
 
     def get_queryset(self):
@@ -63,24 +63,21 @@ class GrantList(GenericAPIView):
 
     @extend_schema(responses=GrantSerializer(many=True))
     def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.page_of(self.get_queryset())
 
     @extend_schema(request=GrantRequestSerializer, responses={201: GrantSerializer, 200: GrantSerializer})
     def post(self, request):
-        body = GrantRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.valid_body(GrantRequestSerializer)
         to_user, to_group = find_holder(data.get("user"), data.get("group"))
         domain = visible(request.user, Domain, data["domain"]) if "domain" in data else None
         host = visible(request.user, Host, data["host"]) if "host" in data else None
         grant, created = do_grant(request.user, data["role"], to_user=to_user, to_group=to_group,
-                                  domain=domain, host=host, source_address=client_address(request))
+                                  domain=domain, host=host, source_address=self.source_address)
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED if created else 200)
 
 
 @route_permission("manage_grants", note="on the grant's scope")
-class GrantDetail(GenericAPIView):
+class GrantDetail(ApiView):
     serializer_class = GrantSerializer
 
     def _grant(self, request, grant_id):
@@ -94,13 +91,13 @@ class GrantDetail(GenericAPIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, grant_id):
-        do_revoke(request.user, self._grant(request, grant_id), source_address=client_address(request))
+        do_revoke(request.user, self._grant(request, grant_id), source_address=self.source_address)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @route_permission(GET=AUTHENTICATED, POST="manage_grants",
                   note="POST needs manage_grants everywhere and every permission of the new role")
-class RoleList(GenericAPIView):
+class RoleList(ApiView):
     serializer_class = RoleSerializer
     queryset = Role.objects.all()
     pagination_class = None
@@ -111,9 +108,7 @@ class RoleList(GenericAPIView):
 
     @extend_schema(responses={201: RoleSerializer})
     def post(self, request):
-        body = self.get_serializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = self.valid_body()
         role = do_define_role(request.user, data["name"], data["permissions"], data.get("description", ""),
-                              source_address=client_address(request))
+                              source_address=self.source_address)
         return Response(self.get_serializer(role).data, status=status.HTTP_201_CREATED)

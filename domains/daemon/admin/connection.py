@@ -1,11 +1,11 @@
 """A small typed binding over libvirt-admin.so.0: tune a running libvirt daemon (libvirtd, virtqemud, ...).
 
-libvirt-python has no admin binding, so admin_ctypes declares the C calls of
-<libvirt/libvirt-admin.h> and direct_admin wraps them. In libvirt 9.0 the
+libvirt-python has no admin binding, so ctypes_binding.py declares the C calls of
+<libvirt/libvirt-admin.h> and direct.py wraps them. In libvirt 9.0 the
 admin library and libvirt.so cannot both be used in one process (each
 registers libvirt's object types; the second one crashes), and the console
 process uses libvirt.so. So each AdminConnection runs its own small worker
-process (admin_worker) and talks to it over a pipe; callers see an ordinary
+process (worker.py) and talks to it over a pipe; callers see an ordinary
 object, dataclasses and `VirtError` in libvirt's own words.
 
 Admin URIs: None (libvirt's default: libvirtd:///system as root),
@@ -23,7 +23,7 @@ import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from domains.daemon.admin_ctypes import (
+from domains.daemon.admin.ctypes_binding import (
     VIR_ERR_INVALID_ARG,
     VIR_ERR_NO_CLIENT,
     VIR_ERR_NO_SERVER,
@@ -31,7 +31,7 @@ from domains.daemon.admin_ctypes import (
     client_version,
     function,
 )
-from domains.daemon.admin_types import ClientLimits, DaemonClient, ThreadPool, from_wire
+from domains.daemon.admin.types import ClientLimits, DaemonClient, ThreadPool, from_wire
 from domains.libvirt.adapter import VirtError
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
     "supports",
 ]
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CALL_TIMEOUT = 30.0  # seconds; admin calls answer in well under a millisecond
 
 
@@ -112,7 +112,7 @@ class AdminConnection:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "domains.daemon.admin_worker", uri or ""],
+            [sys.executable, "-m", "domains.daemon.admin.worker", uri or ""],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -1,18 +1,18 @@
-"""The in-process admin connection over admin_ctypes; only the admin worker process may use it.
+"""The in-process admin connection over ctypes_binding.py; only the admin worker process may use it.
 
 libvirt 9.0's libvirt-admin.so.0 carries its own copy of libvirt's object
 types and registers them under the same GObject names as libvirt.so.0: a
 process that has used one of the two libraries crashes when it uses the
 other. The console process uses libvirt.so (libvirt-python), so this class
-runs in domains.daemon.admin_worker; everyone else uses
-libvirt_admin.AdminConnection.
+runs in domains.daemon.admin.worker; everyone else uses
+connection.py's AdminConnection.
 """
 
 import ctypes
 import threading
 from contextlib import contextmanager
 
-from domains.daemon.admin_ctypes import (
+from domains.daemon.admin.ctypes_binding import (
     CLOSE_REASONS,
     PP,
     UINT_MAX,
@@ -28,7 +28,7 @@ from domains.daemon.admin_ctypes import (
     uint_params,
     version_text,
 )
-from domains.daemon.admin_types import ClientLimits, DaemonClient, ThreadPool
+from domains.daemon.admin.types import ClientLimits, DaemonClient, ThreadPool
 from domains.libvirt.adapter import VirtError
 
 
@@ -92,7 +92,7 @@ class DirectAdminConnection:
     def on_close(self, callback):
         """Call callback(reason) once the daemon side goes away; reason is one of CLOSE_REASONS' values.
 
-        libvirt notices a closed socket on its event loop (admin_worker runs
+        libvirt notices a closed socket on its event loop (worker runs
         libvirt's default one) or else at the next call on this connection.
         Only one callback per connection.
         """

@@ -1,6 +1,6 @@
-"""The ctypes layer under libvirt_admin: C declarations, typed parameters, errors, freeing.
+"""The ctypes layer under connection.py: C declarations, typed parameters, errors, freeing.
 
-Used by direct_admin (inside the admin worker process only: see there why).
+Used by direct.py (inside the admin worker process only: see there why).
 The console process may only look symbols up (supports(), client_version()),
 which creates no libvirt object.
 """

@@ -1,8 +1,8 @@
 """The admin worker process: holds one DirectAdminConnection and answers JSON-line requests on stdin.
 
-Run by libvirt_admin.AdminConnection as `python -m domains.daemon.admin_worker URI`
+Run by connection.py's AdminConnection as `python -m domains.daemon.admin.worker URI`
 (URI "" for libvirt's default). It must never open a libvirt.so connection:
-see direct_admin for why. Protocol, one JSON object per line:
+see direct.py for why. Protocol, one JSON object per line:
 
     request   {"id": 1, "method": "thread_pool", "args": ["libvirtd"], "kwargs": {}}
     answer    {"id": 1, "result": ...}   or   {"id": 1, "error": {"kind": "VirtError", "message": ..., "code": ...}}
@@ -18,8 +18,8 @@ import threading
 
 import libvirt
 
-from domains.daemon.admin_types import to_wire
-from domains.daemon.direct_admin import DirectAdminConnection
+from domains.daemon.admin.types import to_wire
+from domains.daemon.admin.direct import DirectAdminConnection
 from domains.libvirt.adapter import VirtError
 
 METHODS = frozenset(

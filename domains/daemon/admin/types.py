@@ -1,7 +1,7 @@
 """What the libvirt admin binding returns: thread pool, client limits, connected clients; and their JSON form.
 
 The JSON form carries them between the admin worker process and the console
-(see libvirt_admin for why there is a worker process at all).
+(see connection.py for why there is a worker process at all).
 """
 
 from dataclasses import asdict, dataclass, field, fields
