@@ -3,11 +3,10 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
+from domains.api.views import ApiView
 from domains.jobs.serializers import JobSerializer
 from domains.storage import volumes
 from domains.storage.lookups import visible_pool
@@ -80,7 +79,7 @@ class VolumeActionSerializer(serializers.Serializer):
 
 
 @route_permission(GET="storage_pool.search_storage_vols", POST="storage_vol.create", note="on the pool")
-class PoolVolumes(GenericAPIView):
+class PoolVolumes(ApiView):
     serializer_class = VolumeCreateSerializer
 
     @extend_schema(responses=VolumeSerializer(many=True))
@@ -91,19 +90,17 @@ class PoolVolumes(GenericAPIView):
     @extend_schema(request=VolumeCreateSerializer, responses={201: VolumeSerializer})
     def post(self, request, host_id, pool):
         row, handle = visible_pool(request.user, host_id, pool, "storage_pool.getattr")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.valid_body()
         backing = dict(data["backing"]) if data.get("backing") else None
         vol = volumes.do_create_volume(request.user, row, handle, data["name"], data["capacity"], data["format"],
                                        data.get("allocation"), backing, data["lazy_refcounts"],
-                                       data.get("preallocation"), client_address(request))
+                                       data.get("preallocation"), self.source_address)
         return Response(VolumeSerializer(volumes.describe_volume(request.user, row, handle, vol)).data, status=201)
 
 
 @route_permission(GET="storage_vol.getattr", PATCH="storage_vol.resize", DELETE="storage_vol.delete",
                   note="on the pool")
-class PoolVolume(GenericAPIView):
+class PoolVolume(ApiView):
     serializer_class = VolumeResizeSerializer
 
     @extend_schema(responses=VolumeSerializer)
@@ -114,37 +111,34 @@ class PoolVolume(GenericAPIView):
     @extend_schema(request=VolumeResizeSerializer, responses=VolumeSerializer)
     def patch(self, request, host_id, pool, volume):
         row, handle, vol = volumes.visible_volume(request.user, host_id, pool, volume)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        volumes.do_resize_volume(request.user, row, handle, vol, serializer.validated_data["capacity"],
-                                 serializer.validated_data["shrink"], client_address(request))
+        data = self.valid_body()
+        volumes.do_resize_volume(request.user, row, handle, vol, data["capacity"], data["shrink"],
+                                 self.source_address)
         return Response(VolumeSerializer(volumes.describe_volume(request.user, row, handle, vol)).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, host_id, pool, volume):
         row, handle, vol = volumes.visible_volume(request.user, host_id, pool, volume)
-        volumes.do_delete_volume(request.user, row, handle, vol, client_address(request))
+        volumes.do_delete_volume(request.user, row, handle, vol, self.source_address)
         return Response(status=204)
 
 
 @route_permission(("storage_vol.format", "storage_vol.data_read"),
                   note="on the pool: wipe needs storage_vol.format; clone storage_vol.data_read here and "
                        "storage_vol.create on the target pool")
-class PoolVolumeActions(GenericAPIView):
+class PoolVolumeActions(ApiView):
     serializer_class = VolumeActionSerializer
 
     @extend_schema(request=VolumeActionSerializer, responses={202: JobSerializer})
     def post(self, request, host_id, pool, volume):
         row, handle, vol = volumes.visible_volume(request.user, host_id, pool, volume)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.valid_body()
         if data["action"] == "wipe":
             job = volumes.do_wipe_volume(request.user, row, handle, vol, data.get("algorithm") or "zero",
-                                         client_address(request))
+                                         self.source_address)
         else:
             job = volumes.do_clone_volume(request.user, row, handle, vol, data["name"], data.get("pool"),
-                                          data.get("format"), client_address(request))
+                                          data.get("format"), self.source_address)
         return Response(JobSerializer(job).data, status=202)
 
 
