@@ -74,7 +74,10 @@ def pool_space(pool_handle, refresh=False):
     """(active, capacity, allocation, available) of a pool in bytes; refresh first rescans it."""
     with translated_errors():
         if refresh and pool_handle.isActive():
-            pool_handle.refresh(0)
+            try:
+                pool_handle.refresh(0)
+            except libvirt.libvirtError:
+                pass  # libvirt refuses a refresh while a volume is being built or wiped: its last numbers then
         state, capacity, allocation, available = pool_handle.info()
     return state == libvirt.VIR_STORAGE_POOL_RUNNING, capacity, allocation, available
 
