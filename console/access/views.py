@@ -26,6 +26,7 @@ from domains.access.permissions import route_permission
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.storage.lookups import visible_pool
 
 AUDIT_PAGE_SIZE = 100
 
@@ -35,7 +36,7 @@ def _grant_form_context(request):
             "groups": Group.objects.order_by("name")}
 
 
-def _grant_from_form(request, domain=None, host=None):
+def _grant_from_form(request, domain=None, host=None, pool=None):
     """Apply the add-grant form; a refusal or a bad form becomes a message on the page."""
     holder = request.POST.get("holder", "")
     kind, _, name = holder.partition(":")
@@ -43,7 +44,7 @@ def _grant_from_form(request, domain=None, host=None):
     def grant():
         to_user, to_group = find_holder(name if kind == "user" else None, name if kind == "group" else None)
         return do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
-                        domain=domain, host=host, source_address=client_address(request))
+                        domain=domain, host=host, pool=pool, source_address=client_address(request))
 
     perform(request, grant, lambda made: f"Granted {made[0]}." if made[1] else f"{made[0]} existed already.")
 
@@ -75,6 +76,21 @@ def host_access(request, host_id):
     return render(request, "access/scope.html", {
         "grants": grants, "inherited": inherited, "scope_label": f"every domain of host {host.name}", "host": host,
         **_grant_form_context(request),
+    })
+
+
+@route_permission("manage_grants", note="on the pool")
+@require_http_methods(["GET", "POST"])
+def pool_access(request, host_id, name):
+    pool, _ = visible_pool(request.user, host_id, name, "manage_grants")
+    if request.method == "POST":
+        _grant_from_form(request, pool=pool)
+        return redirect("pool-access", host_id=pool.host_id, name=pool.name)
+    grants = Grant.objects.filter(pool=pool).select_related("role", "user", "group")
+    inherited = Grant.objects.filter(host=pool.host_id) | Grant.objects.filter(domain=None, host=None, pool=None)
+    return render(request, "access/scope.html", {
+        "grants": grants, "inherited": inherited.select_related("role", "user", "group", "host"),
+        "scope_label": f"pool {pool.name} on {pool.host.name}", "pool": pool, **_grant_form_context(request),
     })
 
 

@@ -14,6 +14,7 @@ from domains.jobs import visibility as job_visibility
 from domains.jobs.models import Job
 from domains.libvirt import adapter, relay
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 MAX_SUBSCRIPTIONS = 2000
 # A job pushes progress a few times a second: whether this socket may see it is asked again at most this often.
@@ -50,6 +51,16 @@ def _may_see(user, host_id, uuid):
         host = Host.objects.filter(pk=host_id).first()
         return None if host is None else permissions.has_perm(user, "getattr", host)
     return permissions.has_perm(user, "getattr", domain)
+
+
+@database_sync_to_async
+def _may_see_pool(user, host_id, pool_uuid):
+    row = Pool.objects.filter(host_id=host_id, uuid=pool_uuid).first()
+    if row is None:
+        # A pool just defined may have no row yet: only host-wide storage_pool.getattr shows it.
+        host = Host.objects.filter(pk=host_id).first()
+        return host is not None and permissions.has_perm(user, "storage_pool.getattr", host)
+    return permissions.has_perm(user, "storage_pool.getattr", row)
 
 
 @database_sync_to_async
@@ -166,6 +177,11 @@ class EventsSocket(LiveSocket):
     async def relay_event(self, message):
         event, via = message["event"], message["via"]
         uuid = event.get("uuid")
+        if event.get("pool") is not None:
+            # Pool events come through the host's group: only users who may see the pool get them.
+            if await _may_see_pool(self.user, event.get("host"), event["pool"]):
+                await self.send_json(event)
+            return
         if uuid is None:
             await self.send_json(event)  # host.health: the host group was joined after a visibility check
             return

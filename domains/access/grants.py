@@ -59,6 +59,20 @@ def _check_may_manage(user, role, target, action, params, source_address):
         raise
 
 
+def _check_role_applies(role, domain, pool):
+    """GrantError for a role none of whose permissions mean anything on one domain or one pool."""
+    if domain is not None:
+        applies, kind, hint = PER_DOMAIN, "domain", "'Viewer', 'Console user', 'Operator' or 'Power user'"
+    elif pool is not None:
+        applies, kind, hint = PER_POOL | {"manage_grants"}, "pool", "'Pool viewer' or 'Pool user'"
+    else:
+        return  # a host or global grant reaches domains, pools and the host itself
+    if not set(role.permissions) & applies:
+        raise GrantError(f"The role '{role.name}' gives nothing on a {kind}: none of its permissions "
+                         f"({', '.join(sorted(role.permissions)) or 'none'}) apply to one {kind}. Give a role such "
+                         f"as {hint}, or grant it on the host.", field="role")
+
+
 def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, source_address=None, pool=None):
     """Give role to to_user or to_group on domain, pool, everything of host, or everything; returns (Grant, created)."""
     if (to_user is None) == (to_group is None):
@@ -68,6 +82,7 @@ def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, so
                          field="host")
     role = _role(role)
     target = domain or pool or host
+    _check_role_applies(role, domain, pool)
     holder = {"user": to_user} if to_user is not None else {"group": to_group}
     params = {"role": role.name}
     params.update({"user": to_user.get_username()} if to_user is not None else {"group": to_group.name})

@@ -1,7 +1,7 @@
 """API v1 routes; each view authenticates through DRF (session or token), not the login redirect."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from domains.access.api import audit as audit_views
 from domains.access.api import grants as grant_views
@@ -61,6 +61,8 @@ urlpatterns = [
     path("jobs/<int:job_id>/cancel", api(job_views.JobCancel), name="api-job-cancel"),
 ]
 
+# Storage pools
+urlpatterns.append(path("", include("domains.storage.urls")))
 urlpatterns += volume_urls(api)
 
 # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.

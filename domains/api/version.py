@@ -14,6 +14,15 @@ CHANGELOG = [
     {
         "version": "1.2.0",
         "added": [
+            "Storage pools per host: GET/POST /hosts/{id}/pools (create from fields or XML, build, start, "
+            "autostart), GET/PATCH/DELETE /hosts/{id}/pools/{name} (PATCH autostart, xml; DELETE ?purge=true), "
+            "POST /hosts/{id}/pools/{name}/actions, GET /hosts/{id}/pool-types; error codes invalid_pool, "
+            "pool_exists (409) and no_storage_driver (409, the embedded host).",
+            "Grants on one storage pool: POST /grants takes \"pool\": <pool id> (the id in a pool's JSON); a grant "
+            "shows pool and pool_name, scope \"pool\". A role none of whose permissions apply to one domain or "
+            "pool is refused there (invalid_grant).",
+            "Websocket message pool.lifecycle (events socket): pool lifecycle and refresh events with the pool's "
+            "state and space.",
             "Jobs: GET /api/v1/jobs (filters state, kind; limit/offset pagination), GET /api/v1/jobs/{id}, "
             "POST /api/v1/jobs/{id}/cancel (202 with the job; 409 job_ended or not_cancellable).",
             "Websocket message job on the events socket: a visible job started, progressed or ended.",

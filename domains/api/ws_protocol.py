@@ -96,6 +96,14 @@ MESSAGES = [
             {"host": "host id", "state": "connected, reconnecting, failed or disconnected",
              "message": "why, in libvirt's words"},
             "The console's connection to a host changed state."),
+    Message("pool.lifecycle", SERVER, EVENTS,
+            {"host": "host id", "pool": "pool UUID", "name": "pool name",
+             "event": "defined, undefined, started, stopped, created, deleted or refreshed",
+             "state": "inactive, building, running, degraded or inaccessible (absent once the pool is gone)",
+             "capacity": "bytes (absent once the pool is gone)", "allocation": "bytes (absent once gone)",
+             "available": "bytes (absent once gone)", "volumes": "volume count, null while inactive (absent once gone)"},
+            "A storage pool on a subscribed host changed or was refreshed; sent to users who may see the pool "
+            "(storage_pool.getattr)."),
     Message("job", SERVER, EVENTS,
             {"job": "the job as GET /api/v1/jobs/{id} shows it: id, kind, state, progress {done, total, unit}, "
                     "rate, target {type, id, label, host}, user, created, started, ended, error, result, "

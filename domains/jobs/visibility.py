@@ -7,9 +7,11 @@ from django.http import Http404
 from domains.access import permissions
 from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 # Permissions that only look: a host grant of nothing more does not let one stop others' work.
-VIEWING = frozenset({"getattr", "read"})
+VIEWING = frozenset({"getattr", "read", "storage_pool.getattr", "storage_pool.read",
+                     "storage_pool.search_storage_vols", "storage_vol.getattr", "storage_vol.read"})
 
 
 def _domains_seen(user, held):
@@ -20,9 +22,14 @@ def _hosts_seen(user, held):
     return [str(host_id) for host_id in held.hosts_holding("getattr")]
 
 
+def _pools_seen(user, held):
+    return (permissions.restrict(Pool.objects.all(), user, "storage_pool.getattr")
+            .annotate(key=Cast("pk", CharField())).values("key"))
+
+
 # target_type -> rule(user, held) giving the target ids (as text) of that type the user may see.
-# A feature with its own targets (storage pools, volumes) adds its rule with see_targets_through().
-_rules = {"domain": _domains_seen, "host": _hosts_seen}
+# A feature with targets of its own (volumes named "<pool id>/<name>", say) adds its rule with see_targets_through().
+_rules = {"domain": _domains_seen, "host": _hosts_seen, "pool": _pools_seen}
 
 
 def see_targets_through(target_type, rule):

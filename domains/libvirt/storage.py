@@ -1,18 +1,35 @@
 """The storage part of the libvirt adapter: finding pools and volumes, with libvirt's errors in our type."""
 
+import logging
+import uuid as uuidlib
+
 import libvirt
 
 from domains.libvirt.adapter import VirtError, connection_for, translated_errors
+
+log = logging.getLogger(__name__)
 
 # What the embedded driver answers for every storage call, said in the user's terms.
 NO_STORAGE_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no storage driver: pools and volumes "
                      "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
 
 
+class NoStorageDriver(VirtError):
+    """The host has no storage driver (the embedded one): a request the host cannot serve, not a libvirt failure.
+
+    409: the request is fine, the host it names is of the wrong kind; the message says which host to use.
+    """
+
+    status = 409
+
+    def as_api_error(self):
+        return self.status, "no_storage_driver", self.message, None
+
+
 def storage_connection(host):
-    """The host's virConnect for storage calls; VirtError saying what to use on the embedded host."""
+    """The host's virConnect for storage calls; NoStorageDriver (a VirtError) saying what to use on the embedded host."""
     if host.embedded:
-        raise VirtError(NO_STORAGE_DRIVER.format(host=host), libvirt.VIR_ERR_NO_SUPPORT)
+        raise NoStorageDriver(NO_STORAGE_DRIVER.format(host=host), libvirt.VIR_ERR_NO_SUPPORT)
     return connection_for(host).get()
 
 
@@ -37,6 +54,146 @@ def find_volume(pool_handle, name):
         if exc.code == libvirt.VIR_ERR_NO_STORAGE_VOL:
             return None
         raise
+
+
+# libvirt's pool states (virStoragePoolState), in the words the API and pages use.
+POOL_STATES = ["inactive", "building", "running", "degraded", "inaccessible"]
+
+
+def list_pools(host):
+    """Every virStoragePool libvirt knows on host (active or not, persistent or transient)."""
+    with translated_errors():
+        return storage_connection(host).listAllStoragePools(0)
+
+
+def pool_live(handle):
+    """What libvirt says of a pool now: state, persistent, autostart, capacity/allocation/available in bytes."""
+    with translated_errors():
+        state, capacity, allocation, available = handle.info()
+        return {
+            "state": POOL_STATES[state] if 0 <= state < len(POOL_STATES) else "unknown",
+            "active": bool(handle.isActive()),
+            "persistent": bool(handle.isPersistent()),
+            "autostart": bool(handle.autostart()) if handle.isPersistent() else False,
+            "capacity": capacity,
+            "allocation": allocation,
+            "available": available,
+            "volumes": handle.numOfVolumes() if handle.isActive() else None,
+        }
+
+
+def pool_xml(handle, inactive=True):
+    """The pool's XML: the persistent definition (inactive=True) or the running one."""
+    try:
+        with translated_errors():
+            return handle.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE if inactive else 0)
+    except VirtError as exc:
+        # The test driver knows no flags: its one definition is the answer.
+        if not inactive or exc.code not in (libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_NO_SUPPORT):
+            raise
+    with translated_errors():
+        return handle.XMLDesc(0)
+
+
+def define_pool(host, xml):
+    """Define (or redefine, same name and UUID) a persistent pool from xml; the new virStoragePool."""
+    with translated_errors():
+        return storage_connection(host).storagePoolDefineXML(xml, 0)
+
+
+def build_pool(handle):
+    """Build the pool's storage: make its directory, format its device, create its volume group."""
+    with translated_errors():
+        handle.build(libvirt.VIR_STORAGE_POOL_BUILD_NEW)
+
+
+def start_pool(handle):
+    with translated_errors():
+        handle.create(0)
+
+
+def stop_pool(handle):
+    with translated_errors():
+        handle.destroy()
+
+
+def refresh_pool(handle):
+    with translated_errors():
+        handle.refresh(0)
+
+
+def set_pool_autostart(handle, autostart):
+    with translated_errors():
+        handle.setAutostart(1 if autostart else 0)
+
+
+def delete_pool_storage(handle):
+    """Delete the (inactive) pool's storage on the host: its directory, volume group, ..."""
+    with translated_errors():
+        handle.delete(libvirt.VIR_STORAGE_POOL_DELETE_NORMAL)
+
+
+def undefine_pool(handle):
+    with translated_errors():
+        handle.undefine()
+
+
+def pool_capabilities_xml(host):
+    """libvirt's storage pool capabilities XML for host, or None where the driver cannot tell (test driver)."""
+    conn = storage_connection(host)
+    try:
+        with translated_errors():
+            return conn.getStoragePoolCapabilities(0)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_SUPPORT:
+            return None
+        raise
+
+
+POOL_EVENT_KINDS = ["defined", "undefined", "started", "stopped", "created", "deleted"]
+
+
+def watch_pool_events(connection, publish):
+    """On each (re)opened connection of a HostConnection, register pool lifecycle and refresh events.
+
+    publish(host_id, pool_uuid_bytes, name, kind, pool) gets kind from POOL_EVENT_KINDS or "refreshed"
+    and the virStoragePool (ask pool_live(pool) for its numbers).
+    The embedded host has no storage driver, so nothing is registered there.
+    """
+    def lifecycle(_conn, pool, event, _detail, _opaque):
+        kind = POOL_EVENT_KINDS[event] if 0 <= event < len(POOL_EVENT_KINDS) else "unknown"
+        _publish(pool, kind)
+
+    def refreshed(_conn, pool, _opaque):
+        _publish(pool, "refreshed")
+
+    def _publish(pool, kind):
+        try:
+            uuid_bytes, name = pool.UUID(), pool.name()
+        except libvirt.libvirtError as exc:
+            log.info("pool event dropped, its pool vanished: %s", exc.get_error_message())
+            return
+        publish(connection.host_id, uuid_bytes, name, kind, pool)
+
+    def register(conn):
+        if connection.uri.startswith("qemu:///embed"):
+            return  # no storage driver there
+        for event_id, callback in ((libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, lifecycle),
+                                   (libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, refreshed)):
+            try:
+                conn.storagePoolEventRegisterAny(None, event_id, callback, None)
+            except libvirt.libvirtError as exc:
+                # The embedded driver and some others have no storage events; the rest still work.
+                log.info("host %s: pool event %s not available: %s", connection.host_id, event_id,
+                         exc.get_error_message())
+
+    connection.on_open(register)
+
+
+def pool_uuid(handle):
+    """The pool's UUID as a uuid.UUID."""
+    with translated_errors():
+        return uuidlib.UUID(bytes=handle.UUID())
 
 
 # --- volumes (storage-volumes) ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.db import models
 
 from domains.hosts.models import Host
+from domains.revisions.models import Revision
 
 
 class Pool(models.Model):
@@ -21,3 +22,21 @@ class Pool(models.Model):
 
     def __str__(self):
         return f"pool {self.name} on {self.host}"
+
+
+class PoolRevision(Revision):
+    """A pool's persistent definition after a change made through the console (define, XML edit, rollback)."""
+
+    subject_field = "pool"
+
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="1, 2, 3, … per pool.")
+    xml = models.TextField()
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pool_id", "-number"]
+        constraints = [models.UniqueConstraint(fields=["pool", "number"], name="pool_revision_number_unique")]
+
+    def content_text(self):
+        return self.xml

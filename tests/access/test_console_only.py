@@ -5,8 +5,10 @@ import pytest
 from domains.access.permission_names import AUTHENTICATED, PUBLIC
 from tests.access.test_authorization_matrix import CASES, send, world  # noqa: F401  (world is a fixture)
 
-# Requests any signed-in user may make that touch no VM: their session, their token, checking some XML.
-PERSONAL = {"logout-POST", "account-POST-create", "api-domain-xml-validate-POST"}
+# Requests any signed-in user may make that touch no VM: their session, their token, checking some XML,
+# cancelling a job (their own: anyone else's needs a host grant beyond viewing, see tests/jobs).
+PERSONAL = {"logout-POST", "account-POST-create", "api-domain-xml-validate-POST", "job-cancel-POST",
+            "api-job-cancel-POST"}
 
 
 def _guarded(case):

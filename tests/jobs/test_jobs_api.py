@@ -1,5 +1,7 @@
 """GET /api/v1/jobs, GET /api/v1/jobs/{id}, POST /api/v1/jobs/{id}/cancel: shapes, filters, visibility, refusals."""
 
+import uuid as uuidlib
+
 import pytest
 
 from domains.access.grants import do_grant
@@ -7,6 +9,7 @@ from domains.jobs.actions import do_fail_job, do_finish_job, do_start_job
 from domains.jobs.models import Job
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 from tests.jobs.conftest import api_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,3 +125,17 @@ def test_a_teammate_who_sees_a_job_but_may_not_cancel_it_gets_403_saying_who_may
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     assert "may cancel it" in refused.json()["message"]
     do_finish_job(job)
+
+
+def test_a_pool_grant_shows_the_jobs_on_that_pool_only(owner, teammate, host):
+    granted = Pool.objects.create(host=host, uuid=uuidlib.uuid4(), name="images")
+    other = Pool.objects.create(host=host, uuid=uuidlib.uuid4(), name="backups")
+    do_grant(owner, "Pool viewer", to_user=teammate, pool=granted)
+    seen_job = do_start_job(owner, "pool.refresh", granted)
+    hidden_job = do_start_job(owner, "pool.refresh", other)
+
+    seen = {j["id"] for j in api_as(teammate).get("/api/v1/jobs").json()["results"]}
+
+    assert seen == {seen_job.pk}
+    for job in (seen_job, hidden_job):
+        do_finish_job(job)

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from domains.access import permissions
 from domains.access.grants import (
     do_define_role,
     do_grant,
@@ -19,6 +20,7 @@ from domains.access.permissions import route_permission
 from domains.api.views import ApiView
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -37,11 +39,15 @@ class GrantSerializer(serializers.ModelSerializer):
     domain = serializers.UUIDField(source="domain.uuid", allow_null=True, default=None)
     domain_name = serializers.CharField(source="domain.name", allow_null=True, default=None)
     host = serializers.IntegerField(source="host_id", allow_null=True)
-    scope = serializers.CharField(source="scope_kind", help_text="domain, host or global")
+    scope = serializers.CharField(source="scope_kind", help_text="domain, pool, host or global")
+    pool = serializers.IntegerField(source="pool_id", allow_null=True, default=None,
+                                    help_text="Pool id (the 'id' of GET /hosts/{id}/pools) for a pool grant")
+    pool_name = serializers.CharField(source="pool.name", allow_null=True, default=None)
 
     class Meta:
         model = Grant
-        fields = ["id", "role", "user", "group", "domain", "domain_name", "host", "scope", "created"]
+        fields = ["id", "role", "user", "group", "domain", "domain_name", "host", "scope", "created", "pool",
+                  "pool_name"]
 
 
 class GrantRequestSerializer(serializers.Serializer):
@@ -50,6 +56,16 @@ class GrantRequestSerializer(serializers.Serializer):
     role = serializers.CharField(help_text="Role name, e.g. 'Console user'")
     domain = serializers.UUIDField(required=False, help_text="Domain UUID; or host; or neither for everything")
     host = serializers.IntegerField(required=False, help_text="Host id")
+    pool = serializers.IntegerField(required=False, help_text="Pool id (the 'id' in a pool's JSON), for a grant on "
+                                                              "one storage pool")
+
+
+def _visible_pool(user, pool_id):
+    """The Pool row with pool_id if user may see it (storage_pool.getattr) and it still exists; else 404."""
+    found = permissions.restrict(Pool.objects.filter(pk=pool_id, gone=False), user, "storage_pool.getattr").first()
+    if found is None:
+        raise Http404("No such pool, or you may not see it.")
+    return found
 
 
 @route_permission(GET=AUTHENTICATED, POST="manage_grants",
@@ -71,8 +87,9 @@ class GrantList(ApiView):
         to_user, to_group = find_holder(data.get("user"), data.get("group"))
         domain = visible(request.user, Domain, data["domain"]) if "domain" in data else None
         host = visible(request.user, Host, data["host"]) if "host" in data else None
+        pool = _visible_pool(request.user, data["pool"]) if "pool" in data else None
         grant, created = do_grant(request.user, data["role"], to_user=to_user, to_group=to_group,
-                                  domain=domain, host=host, source_address=self.source_address)
+                                  domain=domain, host=host, pool=pool, source_address=self.source_address)
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED if created else 200)
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('domains', '0008_revisions_share_one_model'),
+        ('domains', '0010_pool_revisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

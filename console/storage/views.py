@@ -1,0 +1,162 @@
+"""Pool pages: a host's pools, one pool (numbers, definition, actions, history), the create form, the XML editor."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from console.storage.volume_views import volume_section_context
+from domains.access import permissions
+from domains.access.lookups import client_address, visible
+from domains.errors import ConsoleError
+from domains.hosts.models import Host
+from domains.libvirt import storage as libvirt_storage
+from domains.storage.capabilities import FIELD_HELP, pool_types
+from domains.storage.facts import pool_facts
+from domains.storage.inventory import pools_seen_by
+from domains.storage.lookups import visible_pool
+from domains.storage.models import PoolRevision
+from domains.storage.pools import (
+    ACTION_PERMISSIONS,
+    do_define_pool,
+    do_delete_pool,
+    do_pool_action,
+    do_update_pool_xml,
+    ensure_first_revision,
+)
+from domains.storage.policy import allowed_roots
+
+route_permission = permissions.route_permission
+
+
+def _pool_or_404(request, host_id, name, permission="storage_pool.getattr"):
+    try:
+        return visible_pool(request.user, host_id, name, permission)
+    except ConsoleError as exc:  # the embedded host, an unreachable one: said on a page, not a 500
+        raise Http404(exc.message) from exc
+
+
+@route_permission("getattr", note="on the host; lists the pools the user may see")
+@require_GET
+def pool_list(request, host_id):
+    host = visible(request.user, Host, host_id)
+    rows, problem = [], None
+    try:
+        rows = [pool_facts(row, handle) for row, handle in pools_seen_by(request.user, host)]
+    except ConsoleError as exc:
+        problem = exc.message
+    return render(request, "storage/pools.html", {
+        "host": host, "pools": rows, "problem": problem,
+        "may_define": permissions.has_perm(request.user, "storage_pool.write", host)})
+
+
+@route_permission("storage_pool.getattr", note="on the pool")
+@require_GET
+def pool_detail(request, host_id, name):
+    row, handle = _pool_or_404(request, host_id, name)
+    may_read = permissions.has_perm(request.user, "storage_pool.read", row)
+    xml = libvirt_storage.pool_xml(handle) if may_read else None
+    if may_read:
+        ensure_first_revision(row, handle)
+    actions = [action for action, permission in ACTION_PERMISSIONS.items()
+               if permissions.has_perm(request.user, permission, row)]
+    return render(request, "storage/pool.html", {
+        "host": row.host, "pool": row, "facts": pool_facts(row, handle), "xml": xml, "actions": actions,
+        "revisions": PoolRevision.objects.of(row).newest_first()[:20] if may_read else [],
+        "may_delete": permissions.has_perm(request.user, "storage_pool.delete", row),
+        "may_write": permissions.has_perm(request.user, "storage_pool.write", row),
+        "may_grant": permissions.has_perm(request.user, "manage_grants", row),
+        **volume_section_context(request, row, handle)})
+
+
+@route_permission(tuple(sorted(set(ACTION_PERMISSIONS.values()))),
+                  note="the action in the URL decides")
+@require_POST
+def pool_action(request, host_id, name, action):
+    row, handle = _pool_or_404(request, host_id, name)
+    try:
+        do_pool_action(request.user, row, handle, action, client_address(request))
+        messages.success(request, f"Pool '{row.name}': {action} done.")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+    return redirect("pool-detail", host_id, name)
+
+
+@route_permission("storage_pool.delete", note="host-level; purge also deletes the pool's storage")
+@require_POST
+def pool_delete(request, host_id, name):
+    row, handle = _pool_or_404(request, host_id, name)
+    try:
+        do_delete_pool(request.user, row, handle, purge=request.POST.get("purge") == "on",
+                       source_address=client_address(request))
+        messages.success(request, f"Pool '{row.name}' undefined.")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+        return redirect("pool-detail", host_id, name)
+    return redirect("pool-list", host_id)
+
+
+@route_permission("storage_pool.write", note="on the host; build, start and autostart need their own permissions")
+@require_http_methods(["GET", "POST"])
+def pool_create(request, host_id):
+    host = visible(request.user, Host, host_id)
+    permissions.require(request.user, "storage_pool.write", host)
+    form = request.POST
+    if request.method == "POST":
+        devices = [d.strip() for d in form.get("device", "").split(",") if d.strip()]
+        source = {key: form.get(key) for key in ("host", "dir", "name", "format", "adapter", "initiator")
+                  if form.get(key)}
+        if devices:
+            source["device"] = devices
+        try:
+            row, _ = do_define_pool(
+                request.user, host, form.get("xml") or None,
+                fields={"name": form.get("pool_name"), "type": form.get("type"), "target": form.get("target") or None,
+                        "source": source},
+                build=form.get("build") == "on", start=form.get("start") == "on",
+                autostart=form.get("autostart") == "on", keep_on_failure=form.get("keep_on_failure") == "on",
+                source_address=client_address(request))
+            messages.success(request, f"Pool '{row.name}' defined.")
+            return redirect("pool-detail", host.pk, row.name)
+        except ConsoleError as exc:
+            messages.error(request, exc.message)
+    try:
+        types = pool_types(host)
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+        return redirect("pool-list", host.pk)
+    return render(request, "storage/pool_create.html", {
+        "host": host, "types": [t for t in types if t.supported], "unsupported": [t.type for t in types if not t.supported],
+        "field_help": FIELD_HELP, "roots": allowed_roots(host), "form": form})
+
+
+@route_permission(GET="storage_pool.read", POST="storage_pool.write", note="on the pool (write is host-level)")
+@require_http_methods(["GET", "POST"])
+def pool_xml(request, host_id, name):
+    row, handle = _pool_or_404(request, host_id, name, "storage_pool.read")
+    xml = libvirt_storage.pool_xml(handle)
+    problem = None
+    if request.method == "POST":
+        xml = request.POST.get("xml", "")
+        try:
+            revision = do_update_pool_xml(request.user, row, handle, xml, request.POST.get("reason", ""),
+                                          source_address=client_address(request))
+            messages.success(request, f"Pool '{row.name}' redefined (revision {revision.number}); a running pool "
+                                      "takes the new definition at its next start.")
+            return redirect("pool-detail", host_id, name)
+        except ConsoleError as exc:
+            problem = exc.message
+    return render(request, "storage/pool_xml.html", {"host": row.host, "pool": row, "xml": xml, "problem": problem})
+
+
+@route_permission("storage_pool.read", note="on the pool")
+@require_GET
+def pool_revision(request, host_id, name, number):
+    row, _ = _pool_or_404(request, host_id, name, "storage_pool.read")
+    revision = PoolRevision.objects.of(row).numbered(number)
+    if revision is None:
+        raise Http404(f"Pool '{name}' has no revision {number}.")
+    previous = PoolRevision.objects.of(row).filter(number__lt=number).newest_first().first()
+    return render(request, "storage/pool_revision.html", {
+        "host": row.host, "pool": row, "revision": revision, "previous": previous,
+        "diff": previous.diff_lines(revision) if previous else []})

@@ -1,0 +1,85 @@
+"""Which pool types a host supports and what each needs, from libvirt's storage pool capabilities."""
+
+from dataclasses import asdict, dataclass, field
+
+from lxml import etree
+
+from domains.libvirt import storage as libvirt_storage
+from domains.storage.policy import PoolError
+
+# What each pool type's <source> needs (libvirt's storage driver documentation); "target" says whether
+# the pool has a target path on the host. Types not listed here are offered with raw XML only.
+TYPE_FIELDS = {
+    "dir": {"source": [], "target": True},
+    "fs": {"source": ["device", "format"], "target": True},
+    "netfs": {"source": ["host", "dir", "format"], "target": True},
+    "logical": {"source": ["name", "device"], "target": False},
+    "disk": {"source": ["device", "format"], "target": True},
+    "iscsi": {"source": ["host", "device"], "target": True},
+    "iscsi-direct": {"source": ["host", "device", "initiator"], "target": False},
+    "scsi": {"source": ["adapter"], "target": True},
+    "mpath": {"source": [], "target": True},
+    "rbd": {"source": ["host", "name"], "target": False},
+    "sheepdog": {"source": ["host", "name"], "target": False},
+    "gluster": {"source": ["host", "name", "dir"], "target": False},
+    "zfs": {"source": ["name", "device"], "target": False},
+    "vstorage": {"source": ["name"], "target": True},
+}
+# What the form and API say each source field is.
+FIELD_HELP = {
+    "device": "Host block device(s), e.g. /dev/sdb or /dev/loop0 (under the host's pool paths).",
+    "host": "Name or address of the storage server.",
+    "dir": "Directory exported by the server (netfs) or path inside the volume (gluster).",
+    "name": "Name of the volume group, RBD pool, gluster volume or ZFS pool.",
+    "format": "Source format (file system type for fs/netfs, partition table for disk).",
+    "adapter": "SCSI host adapter name, e.g. host0.",
+    "initiator": "iSCSI initiator IQN.",
+}
+
+
+@dataclass
+class PoolType:
+    """One pool type as this host's libvirt reports it."""
+
+    type: str
+    supported: bool
+    source_fields: list = field(default_factory=list)
+    target: bool = True
+    source_formats: list = field(default_factory=list)
+    default_format: str | None = None
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def parse_capabilities(xml):
+    """[PoolType] from a <storagepoolCapabilities> document, in libvirt's order."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    types = []
+    for element in root.findall("pool"):
+        name = element.get("type")
+        known = TYPE_FIELDS.get(name, {"source": [], "target": True})
+        formats = [value.text for value in element.findall("poolOptions/enum[@name='sourceFormatType']/value")]
+        default = element.find("poolOptions/defaultFormat")
+        types.append(PoolType(type=name, supported=element.get("supported") == "yes",
+                              source_fields=list(known["source"]), target=known["target"], source_formats=formats,
+                              default_format=default.get("type") if default is not None else None))
+    return types
+
+
+def pool_types(host):
+    """[PoolType] for host; where libvirt cannot say (the test driver), every known type, marked supported."""
+    xml = libvirt_storage.pool_capabilities_xml(host)
+    if xml is None:
+        return [PoolType(type=name, supported=True, source_fields=list(spec["source"]), target=spec["target"])
+                for name, spec in TYPE_FIELDS.items()]
+    return parse_capabilities(xml)
+
+
+def check_type(host, pool_type):
+    """PoolError unless host's libvirt supports pool_type (naming the types it does support)."""
+    types = pool_types(host)
+    supported = [t.type for t in types if t.supported]
+    if pool_type not in supported:
+        raise PoolError(f"Host '{host}' does not support '{pool_type}' pools: it supports {', '.join(supported)}.",
+                        fields={"type": [f"Not supported on this host: {pool_type}."]})

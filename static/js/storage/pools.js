@@ -1,0 +1,49 @@
+// Live pool numbers: the pools list and the pool page follow "pool.lifecycle" events of their host (virtconsole.v1).
+const hostElement = document.querySelector("[data-host]");
+
+function formatBytes(bytes) {
+  const units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function apply(event) {
+  for (const holder of document.querySelectorAll(`[data-pool="${event.pool}"]`)) {
+    const state = holder.querySelector("[data-field=state]");
+    if (state) state.textContent = event.state || (event.event === "undefined" ? "gone" : state.textContent);
+    const volumes = holder.querySelector("[data-field=volumes]");
+    if (volumes && "volumes" in event) volumes.textContent = event.volumes ?? "(pool not active)";
+  }
+  if (event.capacity === undefined) return;
+  for (const space of document.querySelectorAll(`[data-pool-space="${event.pool}"]`)) {
+    for (const key of ["capacity", "allocation", "available"]) {
+      const field = space.querySelector(`[data-field=${key}]`);
+      if (field) field.textContent = formatBytes(event[key]);
+    }
+    const meter = space.querySelector("meter");
+    if (meter) {
+      meter.max = event.capacity || 1;
+      meter.value = event.allocation;
+    }
+  }
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
+  socket.addEventListener("open", () => {
+    socket.send(JSON.stringify({ type: "subscribe", domains: [], hosts: [Number(hostElement.dataset.host)] }));
+  });
+  socket.addEventListener("message", (message) => {
+    const event = JSON.parse(message.data);
+    if (event.type === "pool.lifecycle") apply(event);
+  });
+  socket.addEventListener("close", () => setTimeout(connect, 5000));
+}
+
+if (hostElement) connect();
