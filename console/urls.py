@@ -11,6 +11,7 @@ from console.definitions import views as definition_views
 from console.hosts import views as host_views
 from console.jobs import views as job_views
 from console.lifecycle import views as lifecycle_views
+from console.storage import volume_views
 
 urlpatterns = [
     path("", lifecycle_views.dashboard, name="dashboard"),
@@ -57,6 +58,8 @@ urlpatterns = [
     # Jobs: long work and its progress
     path("jobs/", job_views.job_list, name="job-list"),
     path("jobs/<int:job_id>/cancel/", job_views.job_cancel, name="job-cancel"),
+    # Storage: a pool's volumes
+    path("", include(volume_views.urlpatterns)),
     # Live sessions: console pages
     path("domains/<uuid:uuid>/console/serial/", console_views.serial_console, name="console-serial"),
     path("domains/<uuid:uuid>/console/vnc/", console_views.vnc_console, name="console-vnc"),

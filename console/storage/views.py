@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.storage.volume_views import volume_section_context
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.errors import ConsoleError
@@ -64,7 +65,8 @@ def pool_detail(request, host_id, name):
         "revisions": PoolRevision.objects.of(row).newest_first()[:20] if may_read else [],
         "may_delete": permissions.has_perm(request.user, "storage_pool.delete", row),
         "may_write": permissions.has_perm(request.user, "storage_pool.write", row),
-        "may_grant": permissions.has_perm(request.user, "manage_grants", row)})
+        "may_grant": permissions.has_perm(request.user, "manage_grants", row),
+        **volume_section_context(request, row, handle)})
 
 
 @route_permission(tuple(sorted(set(ACTION_PERMISSIONS.values()))),

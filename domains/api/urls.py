@@ -15,6 +15,7 @@ from domains.definitions import api as definition_views
 from domains.hosts import api as host_views
 from domains.jobs import api as job_views
 from domains.lifecycle import api as lifecycle_views
+from domains.storage.api_volumes import urlpatterns_for as volume_urls
 
 
 def api(view):
@@ -62,6 +63,7 @@ urlpatterns = [
 
 # Storage pools
 urlpatterns.append(path("", include("domains.storage.urls")))
+urlpatterns += volume_urls(api)
 
 # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
 from domains.storage.content_urls import urlpatterns as volume_content_routes  # noqa: E402  volume up/download

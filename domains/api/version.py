@@ -29,6 +29,11 @@ CHANGELOG = [
             "Volume content: GET/HEAD /api/v1/hosts/{id}/pools/{name}/volumes/{volume}/content (Range: 206, 416), "
             "PUT of the bytes (application/octet-stream; Content-Range resumes; 413 too_large, 409 resume_offset "
             "with fields.offset); each a job (volume.download, volume.upload) whose result carries the SHA-256.",
+            "Volumes: GET/POST /api/v1/hosts/{id}/pools/{name}/volumes (create raw or qcow2: capacity, allocation, "
+            "preallocation, lazy_refcounts, backing {pool, volume}), GET/PATCH/DELETE .../volumes/{volume} (PATCH "
+            "capacity resizes, shrink: true to shrink; DELETE refused 409 in_use naming the domains), POST "
+            ".../volumes/{volume}/actions wipe|clone (202 with the job); error codes insufficient_space, exists, "
+            "shrink_unconfirmed, in_use.",
         ],
     },
     {

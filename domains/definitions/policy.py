@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from domains.access import permissions
+from domains.definitions.volume_disks import is_readonly, volume_grant_allows
 from domains.definitions.xml import DefinitionError, ValidationIssue, parse
 
 HOST_RESOURCES = "host_resources"
@@ -285,6 +286,43 @@ def new_references(old_document, new_document):
     return added
 
 
+def _disk_of(document, reference):
+    if reference.element != "disk":
+        return None
+    found = document.root.getroottree().xpath(reference.path)
+    return found[0] if found else None
+
+
+def _made_writable(old_document, new_document):
+    """Disk references the old definition held read-only only, now writable (readonly is otherwise a plain edit)."""
+    if old_document is None:
+        return []
+    old_disks = Counter()
+    for reference in host_references(old_document):
+        disk = _disk_of(old_document, reference)
+        if disk is not None:
+            old_disks[(reference.identity, is_readonly(disk))] += 1
+    found = []
+    for reference in host_references(new_document):
+        disk = _disk_of(new_document, reference)
+        if disk is None or is_readonly(disk):
+            continue
+        if old_disks[(reference.identity, False)] > 0:
+            old_disks[(reference.identity, False)] -= 1
+        elif old_disks[(reference.identity, True)] > 0:
+            old_disks[(reference.identity, True)] -= 1
+            found.append(reference)
+    return found
+
+
+def _allowed_by_pool_grant(user, host, document, reference):
+    """(allowed, hint): a disk that is a volume of a pool user may write (read, if read-only) needs no more."""
+    disk = _disk_of(document, reference)
+    if disk is None:
+        return False, ""
+    return volume_grant_allows(user, host, disk)
+
+
 def check_change(user, target, old_xml, new_document):
     """Raise DefinitionPolicyRefusal if new_document adds or re-points host references user may not name.
 
@@ -293,12 +331,19 @@ def check_change(user, target, old_xml, new_document):
     """
     if permissions.has_perm(user, HOST_RESOURCES, target):
         return
-    added = new_references(parse(old_xml) if old_xml else None, new_document)
-    if not added:
+    old_document = parse(old_xml) if old_xml else None
+    added = new_references(old_document, new_document) + _made_writable(old_document, new_document)
+    host = getattr(target, "host", target)
+    refused = []
+    for reference in added:
+        allowed, hint = _allowed_by_pool_grant(user, host, new_document, reference)
+        if not allowed:
+            refused.append((reference, hint))
+    if not refused:
         return
-    issues = [ValidationIssue(f"{r.describe()} needs the host-level permission '{HOST_RESOURCES}'.", r.line,
-                              None, r.path) for r in added]
-    listed = "; ".join(r.describe() for r in added)
+    issues = [ValidationIssue(f"{r.describe()} needs the host-level permission '{HOST_RESOURCES}'"
+                              f"{' ' + hint if hint else ''}.", r.line, None, r.path) for r, hint in refused]
+    listed = "; ".join(r.describe() + (f" ({hint})" if hint else "") for r, hint in refused)
     refusal = DefinitionPolicyRefusal(
         f"This change names host resources, which needs the host-level permission '{HOST_RESOURCES}' "
         f"(libvirt opens them as root): {listed}. Nothing was changed. Keep these elements as they were, "

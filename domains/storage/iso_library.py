@@ -2,11 +2,12 @@
 
 from django.http import Http404
 
-from domains.access import audit, permissions
+from domains.access import permissions
 from domains.hosts.models import Host
 from domains.libvirt import storage as libvirt_storage
 from domains.storage.lookups import pool_row, visible_pool
 from domains.storage.transfer import TransferError
+from domains.storage.volumes import do_create_volume
 
 
 def is_install_medium(name, volume_format):
@@ -52,7 +53,6 @@ def do_create_medium_volume(user, host, pool_name, name, size, source_address=No
     if libvirt_storage.find_volume(handle, name) is not None:
         raise TransferError(f"Pool '{pool_name}' has a volume '{name}' already: rename the file, or delete that "
                             "volume first.", code="exists", status=409)
-    libvirt_storage.create_raw_volume(handle, name, size)
-    audit.record(user, "storage_vol.create", row, {"volume": name, "capacity": size, "for": "iso upload"},
-                 source_address=source_address)
+    # Nothing allocated: the upload writes every byte, and a sparse ISO stays sparse.
+    do_create_volume(user, row, handle, name, size, fmt="raw", allocation=0, source_address=source_address)
     return row

@@ -19,7 +19,10 @@ from domains.access.permission_names import (
     PER_DOMAIN,
     PUBLIC,
 )
+from domains.libvirt import adapter
 from domains.lifecycle import inventory
+from domains.storage.lookups import pool_row
+from domains.storage.pools import ensure_first_revision
 from domains.lifecycle.models import Domain
 from tests.access.routes import http_key, http_routes
 
@@ -59,6 +62,8 @@ def api(key, method, path, need, scope="domain", **kw):
 D = "/domains/{d}"
 NO_DAEMON = 409  # measured: what the daemon routes answer for a host without a libvirt daemon
 QEMU_ONLY = 502  # libvirt's refusal, passed on: the request got past every permission check (422 for the agent)
+POOL = "/api/v1/hosts/{h}/pools/matrix-pool"
+POOL_PAGE = "/hosts/{h}/pools/matrix-pool"
 CASES = [
     page("login", "GET", "/login/", PUBLIC),
     page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
@@ -186,9 +191,53 @@ CASES = [
     api("api-job-cancel", "POST", "/api/v1/jobs/999999/cancel", AUTHENTICATED, ok=404),
     # Storage transfer routes answer per pool (tests/storage/test_transfer_*.py hold the pool-scoped cases on a
     # real libvirtd); here: sign-in and the host first.
-    api("api-volume-content", "GET", "/api/v1/hosts/999999/pools/p/volumes/v.iso/content", AUTHENTICATED, ok=404),
+    api("api-volume-content", "GET", POOL + "/volumes/matrix.img/content", "storage_vol.data_read", "pool",
+        ok=QEMU_ONLY),
+    # Pools of the world's host: listing and creating are host matters, the world's pool is seen by the
+    # administrator only (tests/storage holds the pool roles' cases).
+    api("api-host-pools", "GET", "/api/v1/hosts/{h}/pools", "getattr", "host"),
+    api("api-host-pools", "POST", "/api/v1/hosts/{h}/pools", "storage_pool.write", "host", ok=201,
+        body={"name": "made-pool", "type": "dir", "target": "/var/lib/libvirt/images/made-pool"}),
+    api("api-host-pool-types", "GET", "/api/v1/hosts/{h}/pool-types", "getattr", "host"),
+    api("api-host-pool", "GET", POOL, "storage_pool.getattr", "pool"),
+    api("api-host-pool", "PATCH", POOL, "storage_pool.autostart", "pool", ok=QEMU_ONLY, body={"autostart": True}),
+    api("api-host-pool", "DELETE", POOL, "storage_pool.delete", "pool", ok=204),
+    api("api-host-pool-actions", "POST", POOL + "/actions", "storage_pool.refresh", "pool",
+        body={"action": "refresh"}),
+    page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
+    page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),
+    page("pool-detail", "GET", POOL_PAGE + "/", "storage_pool.getattr", "pool"),
+    page("pool-action", "POST", POOL_PAGE + "/actions/refresh/", "storage_pool.refresh", "pool", ok=302),
+    page("pool-delete", "POST", POOL_PAGE + "/delete/", "storage_pool.delete", "pool", ok=302),
+    page("pool-xml", "GET", POOL_PAGE + "/xml/", "storage_pool.read", "pool"),
+    page("pool-revision", "GET", POOL_PAGE + "/history/1/", "storage_pool.read", "pool"),
+    page("pool-access", "GET", POOL_PAGE + "/access/", "manage_grants", "pool"),
     page("host-isos", "GET", "/hosts/{h}/isos/", "getattr", "host"),
     page("host-iso-create", "POST", "/hosts/{h}/isos/new/", "getattr", "host", ok=400),  # no size: refused after
+    # Volumes of the world's pool: only the administrator holds anything on it (the roles here are domain roles);
+    # tests/storage covers the pool roles. The test driver cannot resize: libvirt's refusal, past every check.
+    api("api-pool-volumes", "GET", POOL + "/volumes", "storage_pool.search_storage_vols", "pool"),
+    api("api-pool-volumes", "POST", POOL + "/volumes", "storage_vol.create", "pool", ok=201,
+        body={"name": "made.img", "capacity": 1048576}),
+    api("api-pool-volume", "GET", POOL + "/volumes/matrix.img", "storage_vol.getattr", "pool"),
+    api("api-pool-volume", "PATCH", POOL + "/volumes/matrix.img", "storage_vol.resize", "pool", ok=QEMU_ONLY,
+        body={"capacity": 2097152}),
+    api("api-pool-volume", "DELETE", POOL + "/volumes/matrix.img", "storage_vol.delete", "pool", ok=204),
+    api("api-pool-volume-actions", "POST", POOL + "/volumes/matrix.img/actions", "storage_vol.format", "pool",
+        ok=400, body={"action": "wipe", "algorithm": "nope"}),
+    api("api-pool-volume-actions", "POST", POOL + "/volumes/matrix.img/actions", "storage_vol.data_read", "pool",
+        ok=400, body={"action": "clone", "name": "../escape.img"}),
+    page("pool-volumes", "GET", POOL_PAGE + "/volumes/", "storage_pool.getattr", "pool"),
+    page("pool-volume-create", "POST", POOL_PAGE + "/volumes/new/", "storage_vol.create", "pool", ok=302,
+         body={"name": "made.img", "capacity": "1"}),
+    page("pool-volume-resize", "POST", POOL_PAGE + "/volumes/matrix.img/resize/", "storage_vol.resize", "pool",
+         ok=302, body={"capacity": "2"}),
+    page("pool-volume-wipe", "POST", POOL_PAGE + "/volumes/matrix.img/wipe/", "storage_vol.format", "pool", ok=302,
+         body={"algorithm": "nope"}),
+    page("pool-volume-clone", "POST", POOL_PAGE + "/volumes/matrix.img/clone/", "storage_vol.data_read", "pool",
+         ok=302, body={"name": "../escape.img"}),
+    page("pool-volume-delete", "POST", POOL_PAGE + "/volumes/matrix.img/delete/", "storage_vol.delete", "pool",
+         ok=302, body={"confirm": "on"}),
 ]
 
 
@@ -210,6 +259,8 @@ def sees(persona, scope):
         return True
     if scope == "global":
         return persona != "anonymous"
+    if scope == "pool":
+        return False  # the world's pool is granted to nobody: the personas' roles are on a domain
     if persona in ROLE_PERSONAS:
         return True  # every built-in role has getattr on the domain, which shows its host too
     # other-domain: its domain is on the same host, so it sees the host but not the target domain.
@@ -235,6 +286,10 @@ def expected(case, persona):
 def world(make_test_host, owner, outsider, make_user, grant):
     host = make_test_host("matrix", domains=3)
     inventory.sync_host(host)
+    pool = adapter.connection_for(host).get().storagePoolCreateXML(
+        "<pool type='dir'><name>matrix-pool</name><target><path>/matrix-pool</path></target></pool>", 0)
+    pool.createXML("<volume><name>matrix.img</name><capacity>1048576</capacity></volume>", 0)
+    ensure_first_revision(pool_row(host, pool), pool)  # what the pool pages record on a first visit
     target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
     # The matrix's personas: the shared owner ("admin") and outsider, one user per built-in role on the target.
     people = {"outsider": outsider, "other-domain": make_user("other-domain"), "admin": owner}

@@ -1,0 +1,162 @@
+"""Volume pages: a pool's volumes with sizes and users, and the forms to create, resize, wipe, clone and delete."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template import engines
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from domains.access import permissions
+from domains.access.lookups import client_address
+from domains.access.permissions import route_permission
+from domains.errors import ConsoleError
+from domains.storage import volumes
+from domains.storage.lookups import visible_pool
+
+MiB = 2**20
+
+
+def _pool_or_404(request, host_id, name, permission="storage_pool.getattr"):
+    try:
+        return visible_pool(request.user, host_id, name, permission)
+    except ConsoleError as exc:  # the embedded host, an unreachable one: said on a page, not a 500
+        raise Http404(exc.message) from exc
+
+
+def _volume_or_404(request, host_id, name, volume):
+    try:
+        return volumes.visible_volume(request.user, host_id, name, volume)
+    except ConsoleError as exc:
+        raise Http404(exc.message) from exc
+
+
+def volume_section_context(request, row, handle):
+    """What templates/storage/pool_volumes.html needs; the pool page adds it to its own context."""
+    may = {name: permissions.has_perm(request.user, f"storage_vol.{name}", row)
+           for name in ("create", "resize", "format", "delete", "data_read")}
+    listed, problem = [], None
+    if permissions.has_perm(request.user, "storage_pool.search_storage_vols", row):
+        try:
+            listed = volumes.list_volumes(request.user, row, handle)
+        except ConsoleError as exc:
+            problem = exc.message
+    return {"volumes": listed, "volumes_problem": problem, "may": may, "formats": volumes.FORMATS,
+            "wipe_algorithms": volumes.WIPE_ALGORITHMS, "volume_section": True}
+
+
+@route_permission("storage_pool.getattr", note="on the pool; lists volumes with storage_pool.search_storage_vols")
+@require_GET
+def pool_volumes(request, host_id, name):
+    row, handle = _pool_or_404(request, host_id, name)
+    context = {"host": row.host, "pool": row, "standalone": True, **volume_section_context(request, row, handle)}
+    return HttpResponse(_STANDALONE.render(context, request))
+
+
+# The section on a page of its own, until (and besides) the pool page includes it: one template for both.
+_STANDALONE = engines["django"].from_string(
+    '{% extends "base.html" %}{% block title %}Volumes of {{ pool.name }} · virtconsole{% endblock %}'
+    '{% block content %}{% include "storage/pool_volumes.html" %}{% endblock %}')
+
+
+def _bytes(request, field, unit_field=None):
+    """A size from the form: a number of MiB (or of the unit the form names); None if left empty."""
+    text = (request.POST.get(field) or "").strip()
+    if not text:
+        return None
+    try:
+        return int(float(text) * MiB)
+    except ValueError as exc:
+        raise ConsoleError(f"'{text}' is not a size in MiB: give a number such as 512.", "invalid") from exc
+
+
+def _back(host_id, name):
+    return redirect("pool-volumes", host_id, name)
+
+
+@route_permission("storage_vol.create", note="on the pool")
+@require_POST
+def volume_create(request, host_id, name):
+    row, handle = _pool_or_404(request, host_id, name)
+    try:
+        backing = request.POST.get("backing", "").strip()
+        backing_pool, _, backing_volume = backing.rpartition("/")
+        vol_name = request.POST.get("name", "")
+        volumes.do_create_volume(
+            request.user, row, handle, vol_name, _bytes(request, "capacity"), request.POST.get("format", "raw"),
+            _bytes(request, "allocation"),
+            {"pool": backing_pool or row.name, "volume": backing_volume} if backing else None,
+            request.POST.get("lazy_refcounts") == "on",
+            "metadata" if request.POST.get("preallocation") == "metadata" else None, client_address(request))
+        messages.success(request, f"Volume '{vol_name}' created in pool '{row.name}'.")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+    return _back(host_id, name)
+
+
+@route_permission("storage_vol.resize", note="on the pool; shrinking needs the form's confirmation")
+@require_POST
+def volume_resize(request, host_id, name, volume):
+    row, handle, vol = _volume_or_404(request, host_id, name, volume)
+    try:
+        volumes.do_resize_volume(request.user, row, handle, vol, _bytes(request, "capacity"),
+                                 request.POST.get("shrink") == "on", client_address(request))
+        messages.success(request, f"Volume '{volume}' resized.")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+    return _back(host_id, name)
+
+
+@route_permission("storage_vol.format", note="on the pool")
+@require_POST
+def volume_wipe(request, host_id, name, volume):
+    row, handle, vol = _volume_or_404(request, host_id, name, volume)
+    try:
+        job = volumes.do_wipe_volume(request.user, row, handle, vol, request.POST.get("algorithm", "zero"),
+                                     client_address(request))
+        messages.success(request, f"Wiping volume '{volume}': job {job.pk} (see Jobs).")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+    return _back(host_id, name)
+
+
+@route_permission("storage_vol.data_read", note="on the pool, and storage_vol.create on the target pool")
+@require_POST
+def volume_clone(request, host_id, name, volume):
+    row, handle, vol = _volume_or_404(request, host_id, name, volume)
+    try:
+        job = volumes.do_clone_volume(request.user, row, handle, vol, request.POST.get("name", ""),
+                                      request.POST.get("pool") or None, request.POST.get("format") or None,
+                                      client_address(request))
+        messages.success(request, f"Cloning volume '{volume}': job {job.pk} (see Jobs).")
+    except Http404:
+        messages.error(request, f"There is no pool '{request.POST.get('pool')}' you may create volumes in.")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+    return _back(host_id, name)
+
+
+@route_permission("storage_vol.delete", note="on the pool; refused while a domain uses the volume")
+@require_POST
+def volume_delete(request, host_id, name, volume):
+    row, handle, vol = _volume_or_404(request, host_id, name, volume)
+    if request.POST.get("confirm") != "on":
+        messages.error(request, f"Volume '{volume}' was not deleted: tick the confirmation box to delete it.")
+        return _back(host_id, name)
+    try:
+        volumes.do_delete_volume(request.user, row, handle, vol, client_address(request))
+        messages.success(request, f"Volume '{volume}' deleted.")
+    except ConsoleError as exc:
+        messages.error(request, exc.message)
+    return _back(host_id, name)
+
+
+_BASE = "hosts/<int:host_id>/pools/<str:name>/volumes"
+urlpatterns = [
+    path(f"{_BASE}/", pool_volumes, name="pool-volumes"),
+    path(f"{_BASE}/new/", volume_create, name="pool-volume-create"),
+    path(f"{_BASE}/<str:volume>/resize/", volume_resize, name="pool-volume-resize"),
+    path(f"{_BASE}/<str:volume>/wipe/", volume_wipe, name="pool-volume-wipe"),
+    path(f"{_BASE}/<str:volume>/clone/", volume_clone, name="pool-volume-clone"),
+    path(f"{_BASE}/<str:volume>/delete/", volume_delete, name="pool-volume-delete"),
+]

@@ -1,0 +1,352 @@
+"""Volume actions: create, resize, wipe, clone, delete, each checked, audited, and leaving nothing half-made."""
+
+import threading
+
+from django.http import Http404
+from lxml import etree
+
+from domains.access import audit, permissions
+from domains.errors import ConsoleError
+from domains.jobs.actions import Target, do_start_job, report_progress, run_job_in_thread
+from domains.libvirt import storage as libvirt_storage
+from domains.libvirt.adapter import VirtError
+from domains.lifecycle.models import Domain
+from domains.storage.lookups import visible_pool
+
+FORMATS = ("raw", "qcow2")
+WIPE_ALGORITHMS = tuple(libvirt_storage.WIPE_ALGORITHMS)
+CLONE_POLL_SECONDS = 0.2
+
+
+class VolumeError(ConsoleError):
+    """A volume request refused or failed: what and what to do."""
+
+
+def check_name(name, field="name"):
+    """Refuse a volume name that could step out of its pool or is empty."""
+    if not isinstance(name, str) or not name.strip():
+        raise VolumeError("A volume needs a name: give one such as 'disk1.qcow2'.", "invalid", 400,
+                          {field: ["Give a name."]})
+    if "/" in name or ".." in name or name.startswith(".") or "\x00" in name or len(name) > 200:
+        raise VolumeError(f"'{name}' is not a volume name: use letters, digits, '-', '_' and '.', without '/' or "
+                          "'..', not starting with '.', at most 200 characters.", "invalid", 400,
+                          {field: ["No '/', no '..', no leading '.'."]})
+
+
+def _gib(size):
+    return f"{size} bytes ({size / 2**30:.2f} GiB)"
+
+
+def visible_volume(user, host_pk, pool_name, volume_name, permission="storage_vol.getattr"):
+    """(Pool row, pool handle, volume handle): Http404 for a hidden pool or a missing volume."""
+    row, handle = visible_pool(user, host_pk, pool_name, permission)
+    vol = libvirt_storage.find_volume(handle, volume_name) if "/" not in volume_name else None
+    if vol is None:
+        raise Http404(f"No volume '{volume_name}' in pool '{pool_name}'.")
+    return row, handle, vol
+
+
+def _require(user, permission, row, action, params, source_address):
+    """PermissionDenied (audited as action) unless user holds permission on the pool row.
+
+    The caller has shown the pool is visible, so this never answers 404 (permissions.require would ask
+    for a domain's getattr, which a pool grant does not hold).
+    """
+    if not permissions.has_perm(user, permission, row):
+        refusal = permissions.PermissionDenied(permission, row)
+        audit.record_denied(user, action, row, params, refusal, source_address)
+        raise refusal
+
+
+def _record(user, action, row, params, source_address, outcome="ok"):
+    audit.record(user, action, row, params, outcome=outcome, source_address=source_address)
+
+
+# --- what uses a volume ---------------------------------------------------------------------------------
+
+def _disk_sources(xml):
+    """(path, pool, volume) of each disk source (and backing source) in a domain definition."""
+    root = etree.fromstring(xml.encode())
+    found = []
+    for source in root.iterfind("devices/disk//source"):
+        path = source.get("file") or source.get("dev")
+        found.append((path, source.get("pool"), source.get("volume")))
+    return found
+
+
+def domains_using(host, pool_name, volume_name, volume_path, definitions=None):
+    """(uuid, name) of every domain on host whose definition names the volume, by path or by pool and volume."""
+    users = []
+    for uuid, name, xmls in definitions if definitions is not None else libvirt_storage.domain_definitions(host):
+        for xml in xmls:
+            if any(path == volume_path or (pool == pool_name and volume == volume_name)
+                   for path, pool, volume in _disk_sources(xml)):
+                users.append((uuid, name))
+                break
+    return users
+
+
+def split_visible(user, host, users):
+    """([{"uuid", "name"}] of the using domains user may see, count of the others)."""
+    held = permissions.held_by(user)
+    if held.everything or "getattr" in held.on_host(host.pk):
+        # Sees every domain of the host, also those the inventory has no row for yet.
+        return [{"uuid": uuid, "name": name} for uuid, name in users], 0
+    seen = set(str(u) for u in permissions.restrict(Domain.objects.filter(host=host, uuid__in=[u for u, _ in users]),
+                                                    user).values_list("uuid", flat=True))
+    shown = [{"uuid": uuid, "name": name} for uuid, name in users if uuid in seen]
+    return shown, len(users) - len(shown)
+
+
+def describe_volume(user, row, handle, vol, definitions=None):
+    """The volume as the API and pages show it."""
+    name, key, path = libvirt_storage.volume_identity(vol)
+    kind, capacity, allocation, physical = libvirt_storage.volume_facts(vol)
+    root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
+    backing_path = root.findtext("backingStore/path")
+    backing = None
+    if backing_path:
+        backing = {"path": backing_path, "format": root.find("backingStore/format").get("type")
+                   if root.find("backingStore/format") is not None else None}
+    fmt = root.find("target/format")
+    users = domains_using(row.host, row.name, name, path, definitions)
+    shown, hidden = split_visible(user, row.host, users)
+    return {"name": name, "key": key, "path": path, "type": _TYPES.get(kind, str(kind)),
+            "format": fmt.get("type") if fmt is not None else None, "capacity": capacity,
+            "allocation": allocation, "physical": physical, "backing": backing, "used_by": shown,
+            "used_by_hidden": hidden}
+
+
+_TYPES = {0: "file", 1: "block", 2: "dir", 3: "network", 4: "netdir", 5: "ploop"}
+
+
+def list_volumes(user, row, handle):
+    """Every volume of the pool, described (one scan of the host's domains for all of them)."""
+    definitions = libvirt_storage.domain_definitions(row.host)
+    return [describe_volume(user, row, handle, vol, definitions) for vol in libvirt_storage.pool_volumes(handle)]
+
+
+# --- create ---------------------------------------------------------------------------------------------
+
+def volume_xml(name, capacity, fmt, allocation=None, backing=None, lazy_refcounts=False):
+    """A <volume> definition; backing is (path, format) of the backing volume or None."""
+    volume = etree.Element("volume")
+    etree.SubElement(volume, "name").text = name
+    etree.SubElement(volume, "capacity", unit="bytes").text = str(capacity)
+    # libvirt allocates the whole capacity when no allocation is given: left out here means sparse.
+    etree.SubElement(volume, "allocation", unit="bytes").text = str(allocation or 0)
+    target = etree.SubElement(volume, "target")
+    etree.SubElement(target, "format", type=fmt)
+    if fmt == "qcow2":
+        etree.SubElement(target, "compat").text = "1.1"
+        if lazy_refcounts:
+            features = etree.SubElement(target, "features")
+            etree.SubElement(features, "lazy_refcounts")
+    if backing is not None:
+        store = etree.SubElement(volume, "backingStore")
+        etree.SubElement(store, "path").text = backing[0]
+        etree.SubElement(store, "format", type=backing[1])
+    return etree.tostring(volume, encoding="unicode")
+
+
+def _check_space(handle, size, pool_label):
+    _active, _capacity, _allocation, available = libvirt_storage.pool_space(handle, refresh=True)
+    if size > available:
+        raise VolumeError(f"{_gib(size)} is more than pool '{pool_label}' has available: {_gib(available)}. "
+                          "Ask for less, or free space in the pool first.", "insufficient_space", 409,
+                          {"capacity": [f"At most {available} bytes."]})
+
+
+def _remove_if_made(handle, name, existed_before):
+    """Delete a volume a failed call left behind (nothing half-made), unless it was there before."""
+    if existed_before:
+        return
+    left = libvirt_storage.find_volume(handle, name)
+    if left is not None:
+        libvirt_storage.delete_volume(left)
+
+
+def _backing_volume(user, row, backing):
+    """(path, format) of the backing volume named {"pool", "volume"}, which user must hold data_read on."""
+    if not isinstance(backing, dict) or set(backing) - {"pool", "volume"} or not backing.get("volume"):
+        raise VolumeError('A backing store is given as {"pool": "<pool name>", "volume": "<volume name>"}, never '
+                          "as a path.", "invalid", 400, {"backing": ["Give pool and volume."]})
+    pool_name = backing.get("pool") or row.name
+    try:
+        _brow, bhandle, bvol = visible_volume(user, row.host_id, pool_name, backing["volume"],
+                                              "storage_vol.data_read")
+    except Http404 as exc:
+        raise VolumeError(f"There is no volume '{backing['volume']}' in a pool '{pool_name}' you may see: "
+                          "choose a backing volume from a pool you hold a grant on.", "invalid", 400,
+                          {"backing": ["No such volume, or you may not see it."]}) from exc
+    root = etree.fromstring(libvirt_storage.volume_definition(bvol).encode())
+    fmt = root.find("target/format")
+    return libvirt_storage.volume_identity(bvol)[2], fmt.get("type") if fmt is not None else "raw"
+
+
+def do_create_volume(user, row, handle, name, capacity, fmt="raw", allocation=None, backing=None,
+                     lazy_refcounts=False, preallocation=None, source_address=None):
+    """Create a volume in the pool; returns its libvirt handle. Refuses before making anything when it cannot fit."""
+    params = {"volume": name, "capacity": capacity, "format": fmt, "allocation": allocation, "backing": backing,
+              "lazy_refcounts": lazy_refcounts, "preallocation": preallocation}
+    _require(user, "storage_vol.create", row, "volume.create", params, source_address)
+    check_name(name)
+    if fmt not in FORMATS:
+        raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
+                          "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
+    if not isinstance(capacity, int) or capacity <= 0:
+        raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
+                          {"capacity": ["A positive number of bytes."]})
+    if allocation is not None and not 0 <= allocation <= capacity:
+        raise VolumeError("The allocation is between 0 and the capacity (bytes).", "invalid", 400,
+                          {"allocation": [f"Between 0 and {capacity}."]})
+    if (lazy_refcounts or preallocation == "metadata" or backing) and fmt != "qcow2":
+        raise VolumeError("Lazy refcounts, metadata preallocation and backing stores need the qcow2 format.",
+                          "invalid", 400, {"format": ["Use qcow2."]})
+    if preallocation not in (None, "metadata"):
+        raise VolumeError("preallocation is 'metadata' or left out.", "invalid", 400,
+                          {"preallocation": ["'metadata' or null."]})
+    backing_store = _backing_volume(user, row, backing) if backing else None
+    if libvirt_storage.find_volume(handle, name) is not None:
+        raise VolumeError(f"Pool '{row.name}' already has a volume '{name}': choose another name.", "exists", 409,
+                          {"name": ["Taken."]})
+    _check_space(handle, capacity, row.name)
+    xml = volume_xml(name, capacity, fmt, allocation, backing_store, lazy_refcounts)
+    try:
+        vol = libvirt_storage.create_volume(handle, xml, preallocate_metadata=preallocation == "metadata")
+    except VirtError as exc:
+        _remove_if_made(handle, name, existed_before=False)
+        _record(user, "volume.create", row, params, source_address, outcome=f"failed: {exc.message}")
+        raise
+    _record(user, "volume.create", row, params, source_address)
+    return vol
+
+
+# --- resize, delete -------------------------------------------------------------------------------------
+
+def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_address=None):
+    """Set a volume's capacity: growing needs the pool's space, shrinking an explicit shrink=True."""
+    name = libvirt_storage.volume_identity(vol)[0]
+    params = {"volume": name, "capacity": capacity, "shrink": shrink}
+    _require(user, "storage_vol.resize", row, "volume.resize", params, source_address)
+    if not isinstance(capacity, int) or capacity <= 0:
+        raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
+                          {"capacity": ["A positive number of bytes."]})
+    current = libvirt_storage.volume_facts(vol)[1]
+    if capacity < current and not shrink:
+        raise VolumeError(f"{_gib(capacity)} is less than volume '{name}''s capacity of {_gib(current)}: shrinking "
+                          "cuts off the data beyond the new end. If that is what you want, ask again with "
+                          '"shrink": true.', "shrink_unconfirmed", 409, {"shrink": ["Confirm the shrink."]})
+    try:
+        libvirt_storage.resize_volume(vol, capacity, shrink=capacity < current)
+    except VirtError as exc:
+        _record(user, "volume.resize", row, params, source_address, outcome=f"failed: {exc.message}")
+        raise
+    _record(user, "volume.resize", row, params, source_address)
+
+
+def do_delete_volume(user, row, handle, vol, source_address=None):
+    """Delete a volume no domain on the host uses; the refusal names the domains that do."""
+    name, _key, path = libvirt_storage.volume_identity(vol)
+    params = {"volume": name, "path": path}
+    _require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
+    users = domains_using(row.host, row.name, name, path)
+    if users:
+        shown, hidden = split_visible(user, row.host, users)
+        named = ", ".join(f"'{u['name']}'" for u in shown)
+        if hidden:
+            named = f"{named} and {hidden} domain(s) you may not see" if named else f"{hidden} domain(s) you may " \
+                                                                                    "not see"
+        _record(user, "volume.delete", row, params, source_address, outcome="refused: in use")
+        raise VolumeError(f"Volume '{name}' is in use by {named}: remove it from their definitions first, then "
+                          "delete it.", "in_use", 409, {"used_by": shown})
+    try:
+        libvirt_storage.delete_volume(vol)
+    except VirtError as exc:
+        _record(user, "volume.delete", row, params, source_address, outcome=f"failed: {exc.message}")
+        raise
+    _record(user, "volume.delete", row, params, source_address)
+
+
+# --- wipe and clone: jobs -------------------------------------------------------------------------------
+
+def _job_target(row, vol):
+    name, key, _path = libvirt_storage.volume_identity(vol)
+    return Target("volume", key, f"{row.name}/{name}", row.host)
+
+
+def do_wipe_volume(user, row, handle, vol, algorithm, source_address=None):
+    """Start a job overwriting the volume's data with algorithm; returns the job."""
+    name = libvirt_storage.volume_identity(vol)[0]
+    params = {"volume": name, "algorithm": algorithm}
+    _require(user, "storage_vol.format", row, "volume.wipe", params, source_address)
+    if algorithm not in WIPE_ALGORITHMS:
+        raise VolumeError(f"'{algorithm}' is not a wipe algorithm: use one of {', '.join(WIPE_ALGORITHMS)}.",
+                          "invalid", 400, {"algorithm": [f"One of {', '.join(WIPE_ALGORITHMS)}."]})
+    capacity = libvirt_storage.volume_facts(vol)[1]
+    job = do_start_job(user, "volume.wipe", _job_target(row, vol), total=capacity, params=params,
+                       source_address=source_address)
+
+    def work(job):
+        libvirt_storage.wipe_volume(vol, algorithm)
+        return {"pool": row.name, "volume": name, "algorithm": algorithm}
+
+    run_job_in_thread(job, work)
+    return job
+
+
+def do_clone_volume(user, row, handle, vol, new_name, target_pool=None, fmt=None, source_address=None):
+    """Start a job copying the volume into a new one (in its pool or target_pool); returns the job.
+
+    The caller needs data_read on the source pool and create on the target pool; the copy's progress
+    is the new volume's allocation, read while libvirt copies. A failed copy leaves no volume.
+    """
+    name = libvirt_storage.volume_identity(vol)[0]
+    params = {"volume": name, "name": new_name, "pool": target_pool or row.name, "format": fmt}
+    _require(user, "storage_vol.data_read", row, "volume.clone", params, source_address)
+    check_name(new_name)
+    if target_pool and target_pool != row.name:
+        target_row, target_handle = visible_pool(user, row.host_id, target_pool, "storage_vol.create")
+    else:
+        target_row, target_handle = row, handle
+    _require(user, "storage_vol.create", target_row, "volume.clone", params, source_address)
+    if fmt is not None and fmt not in FORMATS:
+        raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
+                          "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
+    if libvirt_storage.find_volume(target_handle, new_name) is not None:
+        raise VolumeError(f"Pool '{target_row.name}' already has a volume '{new_name}': choose another name.",
+                          "exists", 409, {"name": ["Taken."]})
+    _kind, capacity, allocation, _physical = libvirt_storage.volume_facts(vol)
+    _check_space(target_handle, allocation, target_row.name)
+    root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
+    source_format = root.find("target/format")
+    xml = volume_xml(new_name, capacity, fmt or (source_format.get("type") if source_format is not None else "raw"))
+    job = do_start_job(user, "volume.clone", _job_target(row, vol), total=allocation or None, params=params,
+                       source_address=source_address)
+
+    def work(job):
+        outcome = {}
+
+        def copy():
+            try:
+                libvirt_storage.clone_volume(target_handle, xml, vol)
+            except VirtError as exc:
+                outcome["error"] = exc
+
+        copier = threading.Thread(target=copy, name=f"job-{job.pk}-copy", daemon=True)
+        copier.start()
+        while copier.is_alive():
+            copier.join(CLONE_POLL_SECONDS)
+            made = libvirt_storage.find_volume(target_handle, new_name) if copier.is_alive() else None
+            if made is not None:
+                try:
+                    report_progress(job, min(libvirt_storage.volume_facts(made)[2], allocation))
+                except VirtError:
+                    pass  # the volume is being built or just went; the next poll reads again
+        if "error" in outcome:
+            _remove_if_made(target_handle, new_name, existed_before=False)
+            raise outcome["error"]
+        return {"pool": target_row.name, "volume": new_name}
+
+    run_job_in_thread(job, work)
+    return job

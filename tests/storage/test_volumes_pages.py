@@ -1,0 +1,84 @@
+"""The volume section of a pool: listed with sizes and users, and its forms (create, resize, wipe, clone, delete)."""
+
+import pytest
+from django.test import Client
+
+from domains.access.grants import do_grant
+from domains.access.models import Role
+from domains.jobs.models import SUCCEEDED, Job
+from tests.storage.volume_support import (  # noqa: F401 (fixtures)
+    MiB,
+    api_as,
+    defined_domains,
+    dir_pool,
+    owner,
+    system_host,
+    teammate,
+    volume_names,
+    wait_for_job,
+)
+
+pytestmark = [pytest.mark.system]
+
+
+def page_url(pool, tail=""):
+    return f"/hosts/{pool.host_id}/pools/{pool.name}/volumes/{tail}"
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def messages_of(answer):
+    return [str(m) for m in answer.context["messages"]] if answer.context else []
+
+
+def test_the_page_lists_volumes_with_their_sizes_and_the_domains_using_them(owner, dir_pool, defined_domains):
+    pool = dir_pool()
+    path = api_as(owner).post(f"/api/v1/hosts/{pool.host_id}/pools/{pool.name}/volumes",
+                              {"name": "root.img", "capacity": 64 * MiB}, format="json").json()["path"]
+    user = defined_domains("page", f"<disk type='file' device='disk'><source file='{path}'/>"
+                                   "<target dev='vda' bus='virtio'/></disk>")
+    text = signed_in(owner).get(page_url(pool)).content.decode()
+    assert "root.img" in text and "64.0\xa0MB" in text and user in text
+
+
+def test_the_forms_create_resize_only_with_shrink_confirmed_and_delete_only_when_confirmed(owner, dir_pool):
+    pool = dir_pool()
+    client = signed_in(owner)
+    made = client.post(page_url(pool, "new/"), {"name": "form.img", "capacity": "32", "format": "raw"}, follow=True)
+    assert any("created" in m for m in messages_of(made)) and volume_names(pool) == ["form.img"]
+
+    refused = client.post(page_url(pool, "form.img/resize/"), {"capacity": "16"}, follow=True)
+    assert any("shrink" in m for m in messages_of(refused))
+    shrunk = client.post(page_url(pool, "form.img/resize/"), {"capacity": "16", "shrink": "on"}, follow=True)
+    assert any("resized" in m for m in messages_of(shrunk))
+
+    kept = client.post(page_url(pool, "form.img/delete/"), {}, follow=True)
+    assert any("not deleted" in m for m in messages_of(kept)) and volume_names(pool) == ["form.img"]
+    client.post(page_url(pool, "form.img/delete/"), {"confirm": "on"})
+    assert volume_names(pool) == []
+
+
+def test_wipe_and_clone_from_the_page_start_jobs(owner, dir_pool):
+    pool = dir_pool()
+    client = signed_in(owner)
+    client.post(page_url(pool, "new/"), {"name": "src.img", "capacity": "4", "allocation": "4", "format": "raw"})
+    client.post(page_url(pool, "src.img/wipe/"), {"algorithm": "zero"})
+    client.post(page_url(pool, "src.img/clone/"), {"name": "dst.img"})
+    for job in Job.objects.order_by("id"):
+        assert wait_for_job(job.pk).state == SUCCEEDED
+    assert sorted(Job.objects.values_list("kind", flat=True)) == ["volume.clone", "volume.wipe"]
+    assert volume_names(pool) == ["dst.img", "src.img"]
+
+
+def test_a_pool_viewer_sees_the_list_without_the_forms(owner, teammate, dir_pool):
+    pool = dir_pool()
+    signed_in(owner).post(page_url(pool, "new/"), {"name": "seen.img", "capacity": "4", "format": "raw"})
+    do_grant(owner, Role.objects.get(name="Pool viewer"), to_user=teammate, pool=pool)
+    text = signed_in(teammate).get(page_url(pool)).content.decode()
+    assert "seen.img" in text
+    assert "New volume" not in text and "Delete" not in text and "Resize" not in text
+    assert signed_in(teammate).post(page_url(pool, "seen.img/delete/"), {"confirm": "on"}).status_code == 403
