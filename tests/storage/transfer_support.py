@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from domains.hosts.models import Host
 from domains.libvirt import adapter
-from domains.libvirt.storage import create_raw_volume, find_pool
+from domains.libvirt.storage import create_volume, find_pool
 from tests.conftest import REPO
 
 MiB = 1 << 20
@@ -46,7 +46,10 @@ def transfer_pool(system_libvirtd, transactional_db, tmp_path):
 
 
 def make_volume(pool_handle, name, capacity):
-    return create_raw_volume(pool_handle, name, capacity)
+    """An empty raw volume of capacity bytes with nothing allocated (a test's own, not an action under test)."""
+    return create_volume(pool_handle, f"<volume><name>{name}</name><capacity unit='bytes'>{capacity}</capacity>"
+                                      "<allocation unit='bytes'>0</allocation><target><format type='raw'/></target>"
+                                      "</volume>")
 
 
 def token_for(user):
