@@ -22,17 +22,16 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-
 from django.urls import path, re_path  # noqa: E402
 
 from console.routing import websocket_urlpatterns  # noqa: E402
 from console.sockets.origins import SameOriginValidator  # noqa: E402
 from console.stopping import finishing_requests  # noqa: E402
 from domains.libvirt import events as libvirt_events  # noqa: E402
-from domains.storage.content_api import UploadApp  # noqa: E402
-from domains.storage.content_urls import CONTENT_ROUTE  # noqa: E402
+from domains.storage.transfer.api import UploadApp  # noqa: E402
+from domains.storage.urls import CONTENT_ROUTE  # noqa: E402
 
-# A volume upload streams its body into libvirt as it arrives: Django would read it all first (content_api).
+# A volume upload streams its body into libvirt as it arrives: Django would read it all first (domains/storage/transfer/api.py).
 # The session/token check happens inside UploadApp, the way the API does it.
 http_routes = URLRouter([
     path(f"api/v1/{CONTENT_ROUTE}", UploadApp(django_application)),

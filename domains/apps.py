@@ -17,7 +17,7 @@ class DomainsConfig(AppConfig):
         from domains.jobs import heartbeat as job_heartbeat
         from domains.libvirt import adapter, relay
         from domains.lifecycle import inventory
-        from domains.storage import events as storage_events
+        from domains.storage.pools import events as storage_events
 
         adapter.install()
         inventory.install()  # lifecycle events keep Domain rows in step

@@ -34,6 +34,7 @@ from domains.libvirt.adapter import VirtError
 from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.models import Domain
 
+
 def _issues(exc):
     return exc.issues if isinstance(exc, DefinitionError) else [ValidationIssue(exc.message)]
 

@@ -9,7 +9,11 @@ from domains.access.lookups import client_address
 from domains.access.permissions import PermissionDenied, route_permission
 from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError
-from domains.storage.iso_library import do_create_medium_volume, host_for, library
+from domains.storage.volumes.iso_library import (
+    do_create_medium_volume,
+    host_for,
+    library,
+)
 
 
 @route_permission("getattr", note="lists only the pools where the user holds storage_pool.search_storage_vols")

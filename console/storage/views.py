@@ -11,12 +11,9 @@ from domains.access.lookups import client_address, visible
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import storage as libvirt_storage
-from domains.storage.capabilities import FIELD_HELP, pool_types
-from domains.storage.facts import pool_facts
-from domains.storage.inventory import pools_seen_by
 from domains.storage.lookups import visible_pool
 from domains.storage.models import PoolRevision
-from domains.storage.pools import (
+from domains.storage.pools.actions import (
     ACTION_PERMISSIONS,
     do_define_pool,
     do_delete_pool,
@@ -24,7 +21,10 @@ from domains.storage.pools import (
     do_update_pool_xml,
     ensure_first_revision,
 )
-from domains.storage.policy import allowed_roots
+from domains.storage.pools.capabilities import FIELD_HELP, pool_types
+from domains.storage.pools.facts import pool_facts
+from domains.storage.pools.inventory import pools_seen_by
+from domains.storage.pools.policy import allowed_roots
 
 route_permission = permissions.route_permission
 

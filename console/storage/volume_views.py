@@ -11,8 +11,8 @@ from domains.access import permissions
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.errors import ConsoleError
-from domains.storage import volumes
 from domains.storage.lookups import visible_pool
+from domains.storage.volumes import actions as volumes
 
 MiB = 2**20
 

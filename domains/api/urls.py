@@ -15,7 +15,6 @@ from domains.definitions import api as definition_views
 from domains.hosts import api as host_views
 from domains.jobs import api as job_views
 from domains.lifecycle import api as lifecycle_views
-from domains.storage.api_volumes import urlpatterns_for as volume_urls
 
 
 def api(view):
@@ -61,12 +60,9 @@ urlpatterns = [
     path("jobs/<int:job_id>/cancel", api(job_views.JobCancel), name="api-job-cancel"),
 ]
 
-# Storage pools
-urlpatterns.append(path("", include("domains.storage.urls")))
-urlpatterns += volume_urls(api)
-
-# Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
-from domains.storage.content_urls import urlpatterns as volume_content_routes  # noqa: E402  volume up/download
-
-urlpatterns += volume_content_routes
-urlpatterns.append(re_path(r"", unknown_endpoint))
+urlpatterns += [
+    # Storage: pools, volumes, a volume's content
+    path("", include("domains.storage.urls")),
+    # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
+    re_path(r"", unknown_endpoint),
+]

@@ -18,19 +18,24 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models.signals import post_delete
 
 from domains.access import audit, permissions
-from domains.daemon.keeper import keeper_for, stop_keeper
 from domains.daemon.admin.connection import (
     VIR_ERR_NO_CLIENT,
     VIR_ERR_NO_SERVER,
     admin_uri_for,
 )
+from domains.daemon.keeper import keeper_for, stop_keeper
 from domains.daemon.log_syntax import settable_log_filters
 from domains.daemon.models import (
     DaemonRevisionReason,
     DaemonSettings,
     DaemonSettingsRevision,
 )
-from domains.daemon.settings_service import apply_desired, describe_daemon, merge_patch, validate_desired
+from domains.daemon.settings_service import (
+    apply_desired,
+    describe_daemon,
+    merge_patch,
+    validate_desired,
+)
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import adapter as libvirt_adapter

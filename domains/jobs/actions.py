@@ -16,7 +16,15 @@ from domains.access.redaction import redact
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.jobs import progress
-from domains.jobs.models import CANCELLED, FAILED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED, Job
+from domains.jobs.models import (
+    CANCELLED,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    Job,
+)
 from domains.jobs.progress import JobCancelled, on_cancel
 from domains.jobs.visibility import CancelRefused, may_cancel, visible_job
 

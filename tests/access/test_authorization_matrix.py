@@ -22,7 +22,7 @@ from domains.access.permission_names import (
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.storage.lookups import pool_row
-from domains.storage.pools import ensure_first_revision
+from domains.storage.pools.actions import ensure_first_revision
 from domains.lifecycle.models import Domain
 from tests.access.routes import http_key, http_routes
 

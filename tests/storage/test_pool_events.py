@@ -6,9 +6,9 @@ from channels.db import database_sync_to_async
 from domains.access.grants import do_grant
 from domains.libvirt import events as libvirt_events
 from domains.storage.models import Pool
-from domains.storage.pools import do_define_pool, do_delete_pool, do_pool_action
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
+from domains.storage.pools.actions import do_define_pool, do_delete_pool, do_pool_action
 from tests.conftest import wait_for
+from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 
 @pytest.fixture

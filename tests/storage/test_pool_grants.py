@@ -1,11 +1,11 @@
 """Grants on one pool: through the grants API (by pool id) and the pool's Access page; roles that give nothing there."""
 
+import pytest
+
 from domains.access import permissions
 from domains.access.grants import GrantError, do_grant
 from domains.access.models import Grant
-from domains.storage.pools import do_define_pool
-
-import pytest
+from domains.storage.pools.actions import do_define_pool
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from domains.libvirt import storage as libvirt_storage
 from domains.storage.models import PoolRevision
-from domains.storage.pools import do_define_pool
+from domains.storage.pools.actions import do_define_pool
 
 
 def define(owner, host, tmp_path, name="paged", start=True):

@@ -6,9 +6,14 @@ import pytest
 
 from domains.definitions.xml.errors import DefinitionError
 from domains.hosts.models import Host
-from domains.storage.capabilities import parse_capabilities
-from domains.storage.policy import DEFAULT_POOL_ROOT, PoolError, check_pool_name, check_pool_path
-from domains.storage.pool_xml import read_definition, xml_from_fields
+from domains.storage.pools.capabilities import parse_capabilities
+from domains.storage.pools.definition import read_definition, xml_from_fields
+from domains.storage.pools.policy import (
+    DEFAULT_POOL_ROOT,
+    PoolError,
+    check_pool_name,
+    check_pool_path,
+)
 
 
 def local_host(paths):

@@ -7,7 +7,7 @@ from domains.access.models import AuditEntry
 from domains.hosts.models import Host
 from domains.libvirt import storage as libvirt_storage
 from domains.storage.models import Pool, PoolRevision
-from domains.storage.pools import do_define_pool
+from domains.storage.pools.actions import do_define_pool
 
 
 def pools_url(host, *rest):

@@ -8,7 +8,7 @@ import pytest
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.storage.models import Pool
-from domains.storage.pools import do_define_pool, do_delete_pool, do_pool_action
+from domains.storage.pools.actions import do_define_pool, do_delete_pool, do_pool_action
 
 from .conftest import system_pool_names
 

@@ -7,11 +7,20 @@ from domains.access.grants import do_grant
 from domains.access.models import Role
 from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
 from domains.libvirt.storage import find_volume
-from domains.storage import content_api
 from domains.storage.lookups import pool_row
+from domains.storage.transfer import api as content_api
 
-from .transfer_support import (MiB, call, content_path, make_volume, pattern, sha256_of,  # noqa: F401
-                               system_libvirtd, token_for, transfer_pool)
+from .transfer_support import (  # noqa: F401
+    MiB,
+    call,
+    content_path,
+    make_volume,
+    pattern,
+    sha256_of,
+    system_libvirtd,
+    token_for,
+    transfer_pool,
+)
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

@@ -9,14 +9,12 @@ from domains.definitions.policy import DefinitionPolicyRefusal
 from domains.libvirt.adapter import connection_for
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from domains.storage.volumes import do_create_volume
+from domains.storage.volumes.actions import do_create_volume
 from tests.storage.volume_support import (  # noqa: F401 (fixtures)
     MiB,
     defined_domains,
     dir_pool,
-    owner,
     system_host,
-    teammate,
 )
 
 pytestmark = [pytest.mark.system]

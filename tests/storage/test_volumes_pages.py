@@ -11,9 +11,7 @@ from tests.storage.volume_support import (  # noqa: F401 (fixtures)
     api_as,
     defined_domains,
     dir_pool,
-    owner,
     system_host,
-    teammate,
     volume_names,
     wait_for_job,
 )

@@ -10,9 +10,7 @@ from tests.storage.volume_support import (  # noqa: F401 (fixtures)
     MiB,
     api_as,
     dir_pool,
-    owner,
     system_host,
-    teammate,
     volume_names,
     wait_for_job,
 )

@@ -4,7 +4,6 @@ import uuid
 
 import libvirt
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from domains.hosts.actions import do_add_host
@@ -15,20 +14,6 @@ from tests.conftest import wait_for
 
 GiB = 2**30
 MiB = 2**20
-
-
-@pytest.fixture
-def owner(transactional_db):
-    """alice, the console's administrator (a superuser)."""
-    users = get_user_model().objects
-    return users.filter(username="alice").first() or users.create_superuser("alice", "alice@example.com",
-                                                                             "alice-pass-123")
-
-
-@pytest.fixture
-def teammate(transactional_db):
-    """bob: holds only what a test grants him."""
-    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-pass-123")
 
 
 def api_as(user):
@@ -43,7 +28,7 @@ def own_connection():
 
 
 @pytest.fixture
-def system_host(owner, tmp_path):
+def system_host(transactional_db, owner, tmp_path):
     """The system libvirtd as a console host whose pools may live under this test's temp directory."""
     host = do_add_host(owner, "system", "qemu:///system")
     host.pool_paths = [str(tmp_path)]

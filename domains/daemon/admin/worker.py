@@ -18,8 +18,8 @@ import threading
 
 import libvirt
 
-from domains.daemon.admin.types import to_wire
 from domains.daemon.admin.direct import DirectAdminConnection
+from domains.daemon.admin.types import to_wire
 from domains.libvirt.adapter import VirtError
 
 METHODS = frozenset(

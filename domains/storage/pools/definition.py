@@ -8,7 +8,7 @@ from lxml import etree
 
 from domains.definitions.xml.errors import DefinitionError
 from domains.definitions.xml.safe_xml import parse
-from domains.storage.policy import PoolError, check_pool_name
+from domains.storage.pools.policy import PoolError, check_pool_name
 
 SCHEMA = Path("/usr/share/libvirt/schemas/storagepool.rng")
 # Source fields the create form and API take, each written as libvirt's <source> child.

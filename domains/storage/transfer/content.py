@@ -10,8 +10,17 @@ import re
 from dataclasses import dataclass, field
 
 from domains.errors import ConsoleError
-from domains.jobs.actions import (JobCancelled, Target, do_fail_job, do_finish_job, do_mark_cancelled,
-                                  do_mark_interrupted, do_start_job, on_cancel, report_progress)
+from domains.jobs.actions import (
+    JobCancelled,
+    Target,
+    do_fail_job,
+    do_finish_job,
+    do_mark_cancelled,
+    do_mark_interrupted,
+    do_start_job,
+    on_cancel,
+    report_progress,
+)
 from domains.jobs.models import ACTIVE, INTERRUPTED, Job
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.streams import PACKET, VolumeDownload, VolumeUpload, volume_facts

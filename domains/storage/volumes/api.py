@@ -1,6 +1,5 @@
 """API v1: a pool's volumes: list, create, show, resize, delete, and the wipe and clone jobs."""
 
-from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -8,8 +7,8 @@ from rest_framework.response import Response
 from domains.access.permissions import route_permission
 from domains.api.views import ApiView
 from domains.jobs.serializers import JobSerializer
-from domains.storage import volumes
 from domains.storage.lookups import visible_pool
+from domains.storage.volumes import actions as volumes
 
 
 class VolumeUserSerializer(serializers.Serializer):
@@ -141,12 +140,3 @@ class PoolVolumeActions(ApiView):
                                           data.get("format"), self.source_address)
         return Response(JobSerializer(job).data, status=202)
 
-
-def urlpatterns_for(api):
-    """The volume routes, with api() wrapping each view as domains/api/urls.py does."""
-    base = "hosts/<int:host_id>/pools/<str:pool>/volumes"
-    return [
-        path(base, api(PoolVolumes), name="api-pool-volumes"),
-        path(f"{base}/<str:volume>", api(PoolVolume), name="api-pool-volume"),
-        path(f"{base}/<str:volume>/actions", api(PoolVolumeActions), name="api-pool-volume-actions"),
-    ]

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from domains.storage.pool_xml import SOURCE_FIELDS
+from domains.storage.pools.definition import SOURCE_FIELDS
 
 
 class PoolSourceSerializer(serializers.Serializer):

@@ -7,18 +7,18 @@ from rest_framework.response import Response
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.api.views import HostScopedView
-from domains.storage.capabilities import pool_types
-from domains.storage.facts import pool_facts
-from domains.storage.inventory import pools_seen_by
 from domains.storage.lookups import visible_pool
-from domains.storage.pools import (
+from domains.storage.pools.actions import (
     ACTION_PERMISSIONS,
     do_define_pool,
     do_delete_pool,
     do_pool_action,
     do_update_pool_xml,
 )
-from domains.storage.serializers import (
+from domains.storage.pools.capabilities import pool_types
+from domains.storage.pools.facts import pool_facts
+from domains.storage.pools.inventory import pools_seen_by
+from domains.storage.pools.serializers import (
     PoolActionSerializer,
     PoolChangeSerializer,
     PoolCreateSerializer,

@@ -1,7 +1,7 @@
 """A pool as pages and the API show it: its row, libvirt's live numbers and what its definition says."""
 
 from domains.libvirt import storage as libvirt_storage
-from domains.storage.pool_xml import read_definition
+from domains.storage.pools.definition import read_definition
 
 
 def pool_facts(row, handle):

@@ -16,11 +16,11 @@ from domains.errors import ConsoleError
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.revisions.actions import do_record_revision
-from domains.storage import capabilities
 from domains.storage.lookups import pool_row
 from domains.storage.models import Pool, PoolRevision
-from domains.storage.policy import PoolError, check_pool_path
-from domains.storage.pool_xml import read_definition, xml_from_fields
+from domains.storage.pools import capabilities
+from domains.storage.pools.definition import read_definition, xml_from_fields
+from domains.storage.pools.policy import PoolError, check_pool_path
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from domains.access.permissions import route_permission
 from domains.api.errors import api_exception_handler, error_response
 from domains.errors import ConsoleError
 from domains.jobs.actions import JobCancelled
-from domains.storage import transfer
+from domains.storage.transfer import content as transfer
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from domains.access import permissions
 from domains.hosts.models import Host
 from domains.libvirt import storage as libvirt_storage
 from domains.storage.lookups import pool_row, visible_pool
-from domains.storage.transfer import TransferError
-from domains.storage.volumes import do_create_volume
+from domains.storage.transfer.content import TransferError
+from domains.storage.volumes.actions import do_create_volume
 
 
 def is_install_medium(name, volume_format):

@@ -8,7 +8,7 @@ from domains.libvirt import adapter
 from domains.libvirt import events as libvirt_events
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
-from domains.storage.inventory import mark_gone
+from domains.storage.pools.inventory import mark_gone
 
 
 def _mark_gone(host_id, pool_uuid):

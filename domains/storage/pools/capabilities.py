@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from lxml import etree
 
 from domains.libvirt import storage as libvirt_storage
-from domains.storage.policy import PoolError
+from domains.storage.pools.policy import PoolError
 
 # What each pool type's <source> needs (libvirt's storage driver documentation); "target" says whether
 # the pool has a target path on the host. Types not listed here are offered with raw XML only.

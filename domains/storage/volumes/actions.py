@@ -7,7 +7,12 @@ from lxml import etree
 
 from domains.access import audit, permissions
 from domains.errors import ConsoleError
-from domains.jobs.actions import Target, do_start_job, report_progress, run_job_in_thread
+from domains.jobs.actions import (
+    Target,
+    do_start_job,
+    report_progress,
+    run_job_in_thread,
+)
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.models import Domain

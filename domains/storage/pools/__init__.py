@@ -1,0 +1,1 @@
+"""Storage pools: define, build, start, stop, refresh, delete; their XML, capabilities, events."""
