@@ -9,6 +9,7 @@ import libvirt
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import IntegrityError
 from django.test import override_settings
 
 from domains.access.grants import do_define_role, do_grant
@@ -197,9 +198,19 @@ def embedded_host(django_db_setup, django_db_blocker):
         pass
     with django_db_blocker.unblock():
         adapter.forget_host(host.pk)
-        host.delete()
+        # The guest's last lifecycle event may still be writing its Domain row on a worker thread:
+        # the host row goes once nothing refers to it any more.
+        wait_for(lambda: _deleted(host))
     if "VIRTCONSOLE_TEST_EMBED_ROOT" not in os.environ:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _deleted(row):
+    try:
+        row.delete()
+    except IntegrityError:
+        return False
+    return True
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):

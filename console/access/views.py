@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from console.page_actions import perform
 from console.redirects import redirect_back
+from console.storage.lookups import pool_for_page
 from domains.access import audit, permissions
 from domains.access.grants import (
     do_define_role,
@@ -26,7 +27,6 @@ from domains.access.permissions import route_permission
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
-from domains.storage.lookups import visible_pool
 
 AUDIT_PAGE_SIZE = 100
 
@@ -82,7 +82,7 @@ def host_access(request, host_id):
 @route_permission("manage_grants", note="on the pool")
 @require_http_methods(["GET", "POST"])
 def pool_access(request, host_id, name):
-    pool, _ = visible_pool(request.user, host_id, name, "manage_grants")
+    pool, _ = pool_for_page(request, host_id, name, "manage_grants")
     if request.method == "POST":
         _grant_from_form(request, pool=pool)
         return redirect("pool-access", host_id=pool.host_id, name=pool.name)

@@ -5,13 +5,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.storage.lookups import pool_for_page
 from console.storage.volume_views import volume_section_context
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.libvirt import storage as libvirt_storage
-from domains.storage.lookups import visible_pool
 from domains.storage.models import PoolRevision
 from domains.storage.pools.actions import (
     ACTION_PERMISSIONS,
@@ -27,13 +27,6 @@ from domains.storage.pools.inventory import pools_seen_by
 from domains.storage.pools.policy import allowed_roots
 
 route_permission = permissions.route_permission
-
-
-def _pool_or_404(request, host_id, name, permission="storage_pool.getattr"):
-    try:
-        return visible_pool(request.user, host_id, name, permission)
-    except ConsoleError as exc:  # the embedded host, an unreachable one: said on a page, not a 500
-        raise Http404(exc.message) from exc
 
 
 @route_permission("getattr", note="on the host; lists the pools the user may see")
@@ -53,7 +46,7 @@ def pool_list(request, host_id):
 @route_permission("storage_pool.getattr", note="on the pool")
 @require_GET
 def pool_detail(request, host_id, name):
-    row, handle = _pool_or_404(request, host_id, name)
+    row, handle = pool_for_page(request, host_id, name)
     may_read = permissions.has_perm(request.user, "storage_pool.read", row)
     xml = libvirt_storage.pool_xml(handle) if may_read else None
     if may_read:
@@ -73,7 +66,7 @@ def pool_detail(request, host_id, name):
                   note="the action in the URL decides")
 @require_POST
 def pool_action(request, host_id, name, action):
-    row, handle = _pool_or_404(request, host_id, name)
+    row, handle = pool_for_page(request, host_id, name)
     try:
         do_pool_action(request.user, row, handle, action, client_address(request))
         messages.success(request, f"Pool '{row.name}': {action} done.")
@@ -85,7 +78,7 @@ def pool_action(request, host_id, name, action):
 @route_permission("storage_pool.delete", note="host-level; purge also deletes the pool's storage")
 @require_POST
 def pool_delete(request, host_id, name):
-    row, handle = _pool_or_404(request, host_id, name)
+    row, handle = pool_for_page(request, host_id, name)
     try:
         do_delete_pool(request.user, row, handle, purge=request.POST.get("purge") == "on",
                        source_address=client_address(request))
@@ -133,7 +126,7 @@ def pool_create(request, host_id):
 @route_permission(GET="storage_pool.read", POST="storage_pool.write", note="on the pool (write is host-level)")
 @require_http_methods(["GET", "POST"])
 def pool_xml(request, host_id, name):
-    row, handle = _pool_or_404(request, host_id, name, "storage_pool.read")
+    row, handle = pool_for_page(request, host_id, name, "storage_pool.read")
     xml = libvirt_storage.pool_xml(handle)
     problem = None
     if request.method == "POST":
@@ -152,7 +145,7 @@ def pool_xml(request, host_id, name):
 @route_permission("storage_pool.read", note="on the pool")
 @require_GET
 def pool_revision(request, host_id, name, number):
-    row, _ = _pool_or_404(request, host_id, name, "storage_pool.read")
+    row, _ = pool_for_page(request, host_id, name, "storage_pool.read")
     revision = PoolRevision.objects.of(row).numbered(number)
     if revision is None:
         raise Http404(f"Pool '{name}' has no revision {number}.")

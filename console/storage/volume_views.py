@@ -7,21 +7,14 @@ from django.template import engines
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from console.storage.lookups import pool_for_page
 from domains.access import permissions
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.errors import ConsoleError
-from domains.storage.lookups import visible_pool
 from domains.storage.volumes import actions as volumes
 
 MiB = 2**20
-
-
-def _pool_or_404(request, host_id, name, permission="storage_pool.getattr"):
-    try:
-        return visible_pool(request.user, host_id, name, permission)
-    except ConsoleError as exc:  # the embedded host, an unreachable one: said on a page, not a 500
-        raise Http404(exc.message) from exc
 
 
 def _volume_or_404(request, host_id, name, volume):
@@ -48,7 +41,7 @@ def volume_section_context(request, row, handle):
 @route_permission("storage_pool.getattr", note="on the pool; lists volumes with storage_pool.search_storage_vols")
 @require_GET
 def pool_volumes(request, host_id, name):
-    row, handle = _pool_or_404(request, host_id, name)
+    row, handle = pool_for_page(request, host_id, name)
     context = {"host": row.host, "pool": row, "standalone": True, **volume_section_context(request, row, handle)}
     return HttpResponse(_STANDALONE.render(context, request))
 
@@ -77,7 +70,7 @@ def _back(host_id, name):
 @route_permission("storage_vol.create", note="on the pool")
 @require_POST
 def volume_create(request, host_id, name):
-    row, handle = _pool_or_404(request, host_id, name)
+    row, handle = pool_for_page(request, host_id, name)
     try:
         backing = request.POST.get("backing", "").strip()
         backing_pool, _, backing_volume = backing.rpartition("/")

@@ -14,10 +14,16 @@ from tests.conftest import wait_for
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 
-def read_serial_until(host, dom, marker, timeout=30.0):
-    """Read the guest's serial console through the host's adapter connection until marker appears."""
+def read_serial_until(host, dom, marker, timeout=30.0, after=None):
+    """Read the guest's serial console through the host's adapter connection until marker appears.
+
+    after, if given, runs once the console is open: on a running guest, the action whose output is awaited
+    (a reset, a reboot) must come after, or a fast reboot prints marker before anyone listens.
+    """
     stream = connection_for(host).get().newStream(libvirt.VIR_STREAM_NONBLOCK)
     dom.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+    if after is not None:
+        after()
     seen = b""
     deadline = time.monotonic() + timeout
     try:
@@ -55,11 +61,11 @@ def test_the_demo_guest_boots_and_follows_every_lifecycle_action(owner, embedded
     do_domain_action(owner, demo, "resume")
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
 
-    do_domain_action(owner, demo, "reset")
-    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
+    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready",
+                      after=lambda: do_domain_action(owner, demo, "reset"))
 
-    do_domain_action(owner, demo, "reboot")
-    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready")
+    read_serial_until(embedded_host, dom, b"virtconsole demo guest ready",
+                      after=lambda: do_domain_action(owner, demo, "reboot"))
     assert state_of(dom) == libvirt.VIR_DOMAIN_RUNNING
 
     do_domain_action(owner, demo, "shutdown")  # ACPI: the guest's acpid powers it off

@@ -79,3 +79,19 @@ def test_an_outsider_gets_404_on_every_pool_page(as_user, owner, outsider, test_
 
     for url in ("pools/", "pools/paged/", "pools/paged/xml/", "new-pool/"):
         assert client.get(f"/hosts/{test_driver_host.pk}/{url}").status_code == 404, url
+
+
+def test_every_storage_page_of_the_embedded_host_says_it_has_no_storage_driver(as_user, owner):
+    from domains.hosts.models import Host
+
+    # A raw row: the embedded host is made by the server itself (do_add_host refuses it), and no page below
+    # opens it, since the embedded driver is refused before any connection.
+    host = Host.objects.create(name="embedded", uri="qemu:///embed?root=/var/tmp/vct-never-opened", embedded=True)
+    client = as_user(owner)
+    listing = client.get(f"/hosts/{host.pk}/pools/")
+    assert listing.status_code == 200 and "no storage driver" in listing.content.decode()
+    isos = client.get(f"/hosts/{host.pk}/isos/")
+    assert isos.status_code == 200 and "no storage driver" in isos.content.decode()
+    for page in ("", "xml/", "access/", "volumes/", "history/1/"):
+        answer = client.get(f"/hosts/{host.pk}/pools/default/{page}")
+        assert answer.status_code == 404 and "no storage driver" in answer.content.decode(), page
