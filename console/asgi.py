@@ -20,6 +20,12 @@ tcp.Connection.SEND_LIMIT = 4 << 20
 
 django_application = get_asgi_application()
 
+# Daphne reads a whole request body before the application sees it: one larger than an upload part is
+# refused while its headers arrive (console/body_limit.py), so no client can make the process hold it.
+from console import body_limit  # noqa: E402
+
+body_limit.install()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
