@@ -29,6 +29,10 @@ CHANGELOG = [
             "Volume content: GET/HEAD /api/v1/hosts/{id}/pools/{name}/volumes/{volume}/content (Range: 206, 416), "
             "PUT of the bytes (application/octet-stream; Content-Range resumes; 413 too_large, 409 resume_offset "
             "with fields.offset); each a job (volume.download, volume.upload) whose result carries the SHA-256.",
+            "Volume upload in parts: PUT .../content bodies of at most 8 MiB, consecutive parts with Content-Range "
+            "bytes N-M/T continue one upload and job; a part short of T answers 202 {received, total, job}, the "
+            "last 200 with the SHA-256; 409 part_in_progress, upload_running, cancelled; 413 part_too_large "
+            "(fields.part_limit); 411 length_required; 400 bad_host (Host outside ALLOWED_HOSTS).",
             "Volumes: GET/POST /api/v1/hosts/{id}/pools/{name}/volumes (create raw or qcow2: capacity, allocation, "
             "preallocation, lazy_refcounts, backing {pool, volume}), GET/PATCH/DELETE .../volumes/{volume} (PATCH "
             "capacity resizes, shrink: true to shrink; DELETE refused 409 in_use naming the domains), POST "

@@ -58,10 +58,20 @@ class VolumeContent(APIView):
 
     @extend_schema(operation_id="volume_content_put", request={"application/octet-stream": bytes}, parameters=[
         OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER,
-                         description="bytes N-M/T: resume at N (N at most what the interrupted upload wrote)")],
-        responses={200: OpenApiResponse(description="{sha256, size, resumed_at, pool, volume, job}"),
-                   409: OpenApiResponse(description="resume offset refused: fields.offset says where"),
-                   413: OpenApiResponse(description="larger than the volume: fields.size and fields.capacity")})
+                         description="bytes N-M/T: this part is bytes N..M of a T-byte file. A file larger than "
+                                     "one part (8 MiB) goes as consecutive parts, each sent once the one before "
+                                     "was answered; the first at 0 (or, resuming an interrupted upload, at most "
+                                     "where it stopped)")],
+        responses={200: OpenApiResponse(description="the last part: {sha256, size, resumed_at, pool, volume, job}"),
+                   202: OpenApiResponse(description="a part taken, the upload not complete: {received, total, "
+                                                    "job}; send the next part from byte `received`"),
+                   400: OpenApiResponse(description="bad Content-Range or Content-Length, or a Host header the "
+                                                    "console does not answer to (code bad_host)"),
+                   409: OpenApiResponse(description="a part not where the upload stands, another upload running, "
+                                                    "or the upload cancelled: fields.offset says where to go on"),
+                   411: OpenApiResponse(description="no Content-Length"),
+                   413: OpenApiResponse(description="larger than the volume (fields.size and fields.capacity), or a "
+                                                    "body over one part (code part_too_large, fields.part_limit)")})
     def put(self, request, host_id, pool, volume):
         # Only reached when the server runs without UploadApp in front (console/asgi.py always routes it).
         raise ConsoleError("Uploads are served by the streaming upload route, which this server was started "
