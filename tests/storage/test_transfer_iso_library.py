@@ -1,5 +1,6 @@
 """The ISO library page: what it lists to whom, the volume it makes for an upload, and Chromium uploading."""
 
+import hashlib
 import os
 import subprocess
 
@@ -49,7 +50,7 @@ def test_it_makes_an_empty_volume_of_the_file_size_and_refuses_a_name_without_is
 
 
 @pytest.mark.browser
-def test_chromium_uploads_an_iso_with_the_progress_bar_reaching_100_percent(
+def test_chromium_uploads_an_iso_in_parts_with_the_progress_bar_reaching_100_percent(
         logged_in_page, served_console, tmp_path, system_libvirtd):
     import libvirt
 
@@ -63,7 +64,7 @@ def test_chromium_uploads_an_iso_with_the_progress_bar_reaching_100_percent(
     pool = conn.storagePoolCreateXML(
         f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
     iso = tmp_path / "small.iso"
-    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=6"], check=True, capture_output=True)
+    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=20"], check=True, capture_output=True)
     try:
         page = logged_in_page
         page.goto(f"{base_url}/hosts/")
@@ -78,8 +79,11 @@ def test_chromium_uploads_an_iso_with_the_progress_bar_reaching_100_percent(
         page.set_input_files("[data-iso-file]", str(iso))
         page.click("[data-iso-upload] button[type=submit]")
         wait_for_js(page, "document.querySelector('[data-iso-status]').textContent.startsWith('100 %')")
-        assert page.evaluate("document.querySelector('[data-iso-progress]').value") == 6 * MiB
-        assert pool.storageVolLookupByName("small.iso").info()[1] == 6 * MiB
+        # 20 MiB: parts of 8, 8 and 4 MiB, and the SHA-256 of the whole file at the end.
+        assert page.evaluate("document.querySelector('[data-iso-progress]').value") == 20 * MiB
+        status = page.evaluate("document.querySelector('[data-iso-status]').textContent")
+        assert hashlib.sha256(iso.read_bytes()).hexdigest() in status
+        assert pool.storageVolLookupByName("small.iso").info()[1] == 20 * MiB
     finally:
         pool.destroy()
         conn.close()
