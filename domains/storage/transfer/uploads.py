@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 
+from domains.access import permissions
 from domains.errors import ConsoleError
 from domains.jobs.actions import (
     JobCancelled,
@@ -56,6 +57,7 @@ class OpenUpload:
     """One upload between its parts: its job, its libvirt stream and its hash, as far as it got."""
 
     key: tuple
+    address: tuple  # (host pk, pool name, volume name) as the parts' URL names it
     user_id: int
     pool: object
     volume_name: str
@@ -110,14 +112,19 @@ def begin_part(user, host_pk, pool_name, volume_name, first, length, total, sour
     TransferError 409 (fields.offset: where the upload stands) for a part not at that offset, 413 for an
     upload larger than the volume; Http404/PermissionDenied as for any volume.
     """
-    pool, _, volume = find_visible_volume(user, host_pk, pool_name, volume_name, "storage_vol.data_write")
+    address = (host_pk, pool_name, volume_name)
+    held = _held_by(user, address)
+    if held is not None:
+        pool, volume = held.pool, held.volume
+    else:
+        pool, _, volume = find_visible_volume(user, host_pk, pool_name, volume_name, "storage_vol.data_write")
     key = (pool.pk, volume_name)
     while True:
         with _lock:
             upload = _open.get(key)
             if upload is None:
                 # Reserved before it opens, so a second first part into the same volume is refused, not raced.
-                upload = _open[key] = OpenUpload(key=key, user_id=user.pk, pool=pool, volume_name=volume_name,
+                upload = _open[key] = OpenUpload(key=key, address=address, user_id=user.pk, pool=pool, volume_name=volume_name,
                                                  volume=volume, start=first, total=total, done=first)
                 break
             if not upload.closing:
@@ -131,6 +138,17 @@ def begin_part(user, host_pk, pool_name, volume_name, first, length, total, sour
         _forget(upload)
         raise
     return Part(upload, first, length)
+
+
+def _held_by(user, address):
+    """The open upload user's part continues, found without asking libvirt for the pool and volume again (the
+    permission is checked on the pool's row: a grant taken away stops the next part); None: look it all up."""
+    with _lock:
+        upload = next((u for u in _open.values() if u.address == address and u.user_id == user.pk), None)
+    if upload is None or not all(permissions.has_perm(user, permission, upload.pool)
+                                 for permission in ("storage_pool.getattr", "storage_vol.data_write")):
+        return None
+    return upload
 
 
 def _check_continues(upload, user, first, total):
@@ -223,13 +241,21 @@ def _cancel(upload):
         _wake.notify()
 
 
-def write_chunk(part, data):
-    """Hash and send data (on a worker thread); report progress. JobCancelled when the job was cancelled."""
-    upload = part.upload
+def check_chunk(part, data):
+    """Refuse data beyond what the part's Content-Length announced, before any of it is hashed or sent."""
     if part.received + len(data) > part.length:
         raise TransferError(f"The body carries more than the {part.length} bytes its Content-Length announced: "
                             "send exactly Content-Length bytes.", code="invalid_length")
-    upload.hasher.update(data)
+
+
+def hash_chunk(part, data):
+    """Add data to the upload's SHA-256 (on a worker thread, beside send_chunk: hashlib lets go of the GIL)."""
+    part.upload.hasher.update(data)
+
+
+def send_chunk(part, data):
+    """Send data into the stream (on a worker thread); report progress. JobCancelled when the job was cancelled."""
+    upload = part.upload
     upload.stream.write(data)
     part.received += len(data)
     upload.done += len(data)
