@@ -51,18 +51,6 @@ def visible_volume(user, host_pk, pool_name, volume_name, permission="storage_vo
     return row, handle, vol
 
 
-def _require(user, permission, row, action, params, source_address):
-    """PermissionDenied (audited as action) unless user holds permission on the pool row.
-
-    The caller has shown the pool is visible, so this never answers 404 (permissions.require would ask
-    for a domain's getattr, which a pool grant does not hold).
-    """
-    if not permissions.has_perm(user, permission, row):
-        refusal = permissions.PermissionDenied(permission, row)
-        audit.record_denied(user, action, row, params, refusal, source_address)
-        raise refusal
-
-
 def _record(user, action, row, params, source_address, outcome="ok"):
     audit.record(user, action, row, params, outcome=outcome, source_address=source_address)
 
@@ -194,7 +182,7 @@ def do_create_volume(user, row, handle, name, capacity, fmt="raw", allocation=No
     """Create a volume in the pool; returns its libvirt handle. Refuses before making anything when it cannot fit."""
     params = {"volume": name, "capacity": capacity, "format": fmt, "allocation": allocation, "backing": backing,
               "lazy_refcounts": lazy_refcounts, "preallocation": preallocation}
-    _require(user, "storage_vol.create", row, "volume.create", params, source_address)
+    audit.require(user, "storage_vol.create", row, "volume.create", params, source_address)
     check_name(name)
     if fmt not in FORMATS:
         raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
@@ -233,7 +221,7 @@ def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_addr
     """Set a volume's capacity: growing needs the pool's space, shrinking an explicit shrink=True."""
     name = libvirt_storage.volume_identity(vol)[0]
     params = {"volume": name, "capacity": capacity, "shrink": shrink}
-    _require(user, "storage_vol.resize", row, "volume.resize", params, source_address)
+    audit.require(user, "storage_vol.resize", row, "volume.resize", params, source_address)
     if not isinstance(capacity, int) or capacity <= 0:
         raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
                           {"capacity": ["A positive number of bytes."]})
@@ -254,7 +242,7 @@ def do_delete_volume(user, row, handle, vol, source_address=None):
     """Delete a volume no domain on the host uses; the refusal names the domains that do."""
     name, _key, path = libvirt_storage.volume_identity(vol)
     params = {"volume": name, "path": path}
-    _require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
+    audit.require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
     users = domains_using(row.host, row.name, name, path)
     if users:
         shown, hidden = split_visible(user, row.host, users)
@@ -284,7 +272,7 @@ def do_wipe_volume(user, row, handle, vol, algorithm, source_address=None):
     """Start a job overwriting the volume's data with algorithm; returns the job."""
     name = libvirt_storage.volume_identity(vol)[0]
     params = {"volume": name, "algorithm": algorithm}
-    _require(user, "storage_vol.format", row, "volume.wipe", params, source_address)
+    audit.require(user, "storage_vol.format", row, "volume.wipe", params, source_address)
     if algorithm not in WIPE_ALGORITHMS:
         raise VolumeError(f"'{algorithm}' is not a wipe algorithm: use one of {', '.join(WIPE_ALGORITHMS)}.",
                           "invalid", 400, {"algorithm": [f"One of {', '.join(WIPE_ALGORITHMS)}."]})
@@ -308,13 +296,13 @@ def do_clone_volume(user, row, handle, vol, new_name, target_pool=None, fmt=None
     """
     name = libvirt_storage.volume_identity(vol)[0]
     params = {"volume": name, "name": new_name, "pool": target_pool or row.name, "format": fmt}
-    _require(user, "storage_vol.data_read", row, "volume.clone", params, source_address)
+    audit.require(user, "storage_vol.data_read", row, "volume.clone", params, source_address)
     check_name(new_name)
     if target_pool and target_pool != row.name:
         target_row, target_handle = visible_pool(user, row.host_id, target_pool, "storage_vol.create")
     else:
         target_row, target_handle = row, handle
-    _require(user, "storage_vol.create", target_row, "volume.clone", params, source_address)
+    audit.require(user, "storage_vol.create", target_row, "volume.clone", params, source_address)
     if fmt is not None and fmt not in FORMATS:
         raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
                           "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
