@@ -10,16 +10,14 @@ from domains.libvirt.storage import find_volume
 from domains.storage.lookups import pool_row
 from domains.storage.transfer import api as content_api
 
-from .transfer_support import (  # noqa: F401
+from .transfer_support import (
     MiB,
     call,
     content_path,
     make_volume,
     pattern,
     sha256_of,
-    system_libvirtd,
     token_for,
-    transfer_pool,
 )
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
