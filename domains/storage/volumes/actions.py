@@ -16,6 +16,7 @@ from domains.jobs.actions import (
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.models import Domain
+from domains.storage.models import Pool
 from domains.storage.lookups import visible_pool
 
 FORMATS = ("raw", "qcow2")
@@ -79,16 +80,37 @@ def _disk_sources(xml):
     return found
 
 
-def domains_using(host, pool_name, volume_name, volume_path, definitions=None):
-    """(uuid, name) of every domain on host whose definition names the volume, by path or by pool and volume."""
-    users = []
-    for uuid, name, xmls in definitions if definitions is not None else libvirt_storage.domain_definitions(host):
-        for xml in xmls:
-            if any(path == volume_path or (pool == pool_name and volume == volume_name)
-                   for path, pool, volume in _disk_sources(xml)):
-                users.append((uuid, name))
-                break
-    return users
+class HostUsage:
+    """What on a host may depend on a volume: its domains' definitions and its volumes' backing files.
+
+    Read once per request: a pool listing describes every volume against the same snapshot.
+    """
+
+    def __init__(self, host):
+        self.definitions = libvirt_storage.domain_definitions(host)
+        self.links = libvirt_storage.backing_links(host)
+
+    def overlays_of(self, volume_path):
+        """(pool, volume, path) of every volume built on volume_path, directly or through other overlays."""
+        found, frontier = [], {volume_path}
+        while frontier:
+            layer = [link for link in self.links if link[3] in frontier and link[:3] not in found]
+            found.extend(link[:3] for link in layer)
+            frontier = {link[2] for link in layer}
+        return found
+
+    def domains_using(self, pool_name, volume_name, volume_path):
+        """(uuid, name) of every domain whose definition names the volume, or an overlay built on it, by path
+        or by pool and volume."""
+        names = {(pool_name, volume_name)} | {(pool, volume) for pool, volume, _ in self.overlays_of(volume_path)}
+        paths = {volume_path} | {path for _, _, path in self.overlays_of(volume_path)}
+        users = []
+        for uuid, name, xmls in self.definitions:
+            for xml in xmls:
+                if any(path in paths or (pool, volume) in names for path, pool, volume in _disk_sources(xml)):
+                    users.append((uuid, name))
+                    break
+        return users
 
 
 def split_visible(user, host, users):
@@ -103,7 +125,16 @@ def split_visible(user, host, users):
     return shown, len(users) - len(shown)
 
 
-def describe_volume(user, row, handle, vol, definitions=None):
+def split_visible_overlays(user, host, overlays):
+    """([{"pool", "volume"}] of the overlays in pools user may see, count of the others)."""
+    pools = {pool for pool, _, _ in overlays}
+    seen = set(permissions.restrict(Pool.objects.filter(host=host, name__in=pools, gone=False), user,
+                                    "storage_pool.getattr").values_list("name", flat=True))
+    shown = [{"pool": pool, "volume": volume} for pool, volume, _ in overlays if pool in seen]
+    return shown, len(overlays) - len(shown)
+
+
+def describe_volume(user, row, handle, vol, usage=None):
     """The volume as the API and pages show it."""
     name, key, path = libvirt_storage.volume_identity(vol)
     kind, capacity, allocation, physical = libvirt_storage.volume_facts(vol)
@@ -114,12 +145,13 @@ def describe_volume(user, row, handle, vol, definitions=None):
         backing = {"path": backing_path, "format": root.find("backingStore/format").get("type")
                    if root.find("backingStore/format") is not None else None}
     fmt = root.find("target/format")
-    users = domains_using(row.host, row.name, name, path, definitions)
-    shown, hidden = split_visible(user, row.host, users)
+    usage = usage or HostUsage(row.host)
+    shown, hidden = split_visible(user, row.host, usage.domains_using(row.name, name, path))
     return {"name": name, "key": key, "path": path, "type": _TYPES.get(kind, str(kind)),
             "format": fmt.get("type") if fmt is not None else None, "capacity": capacity,
             "allocation": allocation, "physical": physical, "backing": backing, "used_by": shown,
-            "used_by_hidden": hidden}
+            "used_by_hidden": hidden,
+            "backing_of": split_visible_overlays(user, row.host, usage.overlays_of(path))[0]}
 
 
 _TYPES = {0: "file", 1: "block", 2: "dir", 3: "network", 4: "netdir", 5: "ploop"}
@@ -127,8 +159,8 @@ _TYPES = {0: "file", 1: "block", 2: "dir", 3: "network", 4: "netdir", 5: "ploop"
 
 def list_volumes(user, row, handle):
     """Every volume of the pool, described (one scan of the host's domains for all of them)."""
-    definitions = libvirt_storage.domain_definitions(row.host)
-    return [describe_volume(user, row, handle, vol, definitions) for vol in libvirt_storage.pool_volumes(handle)]
+    usage = HostUsage(row.host)
+    return [describe_volume(user, row, handle, vol, usage) for vol in libvirt_storage.pool_volumes(handle)]
 
 
 # --- create ---------------------------------------------------------------------------------------------
@@ -251,11 +283,12 @@ def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_addr
 
 
 def do_delete_volume(user, row, handle, vol, source_address=None):
-    """Delete a volume no domain on the host uses; the refusal names the domains that do."""
+    """Delete a volume nothing on the host needs; the refusal names the domains and overlays that do."""
     name, _key, path = libvirt_storage.volume_identity(vol)
     params = {"volume": name, "path": path}
     _require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
-    users = domains_using(row.host, row.name, name, path)
+    usage = HostUsage(row.host)
+    users = usage.domains_using(row.name, name, path)
     if users:
         shown, hidden = split_visible(user, row.host, users)
         named = ", ".join(f"'{u['name']}'" for u in shown)
@@ -265,6 +298,17 @@ def do_delete_volume(user, row, handle, vol, source_address=None):
         _record(user, "volume.delete", row, params, source_address, outcome="refused: in use")
         raise VolumeError(f"Volume '{name}' is in use by {named}: remove it from their definitions first, then "
                           "delete it.", "in_use", 409, {"used_by": shown})
+    overlays = usage.overlays_of(path)
+    if overlays:
+        shown, hidden = split_visible_overlays(user, row.host, overlays)
+        named = ", ".join(f"'{o['pool']}/{o['volume']}'" for o in shown)
+        if hidden:
+            named = f"{named} and {hidden} volume(s) you may not see" if named else f"{hidden} volume(s) you may " \
+                                                                                    "not see"
+        _record(user, "volume.delete", row, params, source_address, outcome="refused: backing file")
+        raise VolumeError(f"Volume '{name}' is the backing file of {named}: their data lives partly in it. Delete "
+                          "those volumes first (or clone them into volumes of their own), then delete this one.",
+                          "in_use", 409, {"backing_of": shown})
     try:
         libvirt_storage.delete_volume(vol)
     except VirtError as exc:

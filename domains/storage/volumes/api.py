@@ -21,6 +21,11 @@ class VolumeBackingSerializer(serializers.Serializer):
     format = serializers.CharField(allow_null=True)
 
 
+class VolumeOverlaySerializer(serializers.Serializer):
+    pool = serializers.CharField()
+    volume = serializers.CharField()
+
+
 class VolumeSerializer(serializers.Serializer):
     name = serializers.CharField()
     key = serializers.CharField(help_text="libvirt's unique key of the volume (for a file, its path)")
@@ -33,6 +38,9 @@ class VolumeSerializer(serializers.Serializer):
     backing = VolumeBackingSerializer(allow_null=True)
     used_by = VolumeUserSerializer(many=True, help_text="The domains using the volume that you may see")
     used_by_hidden = serializers.IntegerField(help_text="How many other domains use it (you may not see them)")
+    backing_of = VolumeOverlaySerializer(many=True, help_text="The volumes built on this one (qcow2 overlays, "
+                                         "directly or through others) in pools you may see: while any exist it "
+                                         "cannot be deleted")
 
 
 class VolumeBackingRequestSerializer(serializers.Serializer):
