@@ -282,6 +282,14 @@ def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_addr
     _record(user, "volume.resize", row, params, source_address)
 
 
+def _naming(names, hidden, kind):
+    """'a', 'b' and 2 <kind> you may not see: what a refusal names, never what the caller may not see."""
+    named = ", ".join(f"'{name}'" for name in names)
+    if not hidden:
+        return named
+    return f"{named} and {hidden} {kind} you may not see" if named else f"{hidden} {kind} you may not see"
+
+
 def do_delete_volume(user, row, handle, vol, source_address=None):
     """Delete a volume nothing on the host needs; the refusal names the domains and overlays that do."""
     name, _key, path = libvirt_storage.volume_identity(vol)
@@ -291,20 +299,14 @@ def do_delete_volume(user, row, handle, vol, source_address=None):
     users = usage.domains_using(row.name, name, path)
     if users:
         shown, hidden = split_visible(user, row.host, users)
-        named = ", ".join(f"'{u['name']}'" for u in shown)
-        if hidden:
-            named = f"{named} and {hidden} domain(s) you may not see" if named else f"{hidden} domain(s) you may " \
-                                                                                    "not see"
+        named = _naming([u["name"] for u in shown], hidden, "domain(s)")
         _record(user, "volume.delete", row, params, source_address, outcome="refused: in use")
         raise VolumeError(f"Volume '{name}' is in use by {named}: remove it from their definitions first, then "
                           "delete it.", "in_use", 409, {"used_by": shown})
     overlays = usage.overlays_of(path)
     if overlays:
         shown, hidden = split_visible_overlays(user, row.host, overlays)
-        named = ", ".join(f"'{o['pool']}/{o['volume']}'" for o in shown)
-        if hidden:
-            named = f"{named} and {hidden} volume(s) you may not see" if named else f"{hidden} volume(s) you may " \
-                                                                                    "not see"
+        named = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume(s)")
         _record(user, "volume.delete", row, params, source_address, outcome="refused: backing file")
         raise VolumeError(f"Volume '{name}' is the backing file of {named}: their data lives partly in it. Delete "
                           "those volumes first (or clone them into volumes of their own), then delete this one.",
