@@ -17,9 +17,13 @@ from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.models import Domain
 from domains.storage.models import Pool
+from domains.storage.pools.capabilities import pool_types
+from domains.storage.pools.facts import pool_type_of
 from domains.storage.lookups import visible_pool
 
+# File pools: the formats the console makes and tests (qemu-img makes more; import those by upload).
 FORMATS = ("raw", "qcow2")
+FILE_POOL_TYPES = ("dir", "fs", "netfs", "gluster", "vstorage")
 WIPE_ALGORITHMS = tuple(libvirt_storage.WIPE_ALGORITHMS)
 CLONE_POLL_SECONDS = 0.2
 
@@ -173,7 +177,8 @@ def volume_xml(name, capacity, fmt, allocation=None, backing=None, lazy_refcount
     # libvirt allocates the whole capacity when no allocation is given: left out here means sparse.
     etree.SubElement(volume, "allocation", unit="bytes").text = str(allocation or 0)
     target = etree.SubElement(volume, "target")
-    etree.SubElement(target, "format", type=fmt)
+    if fmt is not None:
+        etree.SubElement(target, "format", type=fmt)
     if fmt == "qcow2":
         etree.SubElement(target, "compat").text = "1.1"
         if lazy_refcounts:
@@ -221,16 +226,41 @@ def _backing_volume(user, row, backing):
     return libvirt_storage.volume_identity(bvol)[2], fmt.get("type") if fmt is not None else "raw"
 
 
-def do_create_volume(user, row, handle, name, capacity, fmt="raw", allocation=None, backing=None,
+def volume_formats(row, handle):
+    """(formats a new volume of the pool may have, the one taken when none is asked for).
+
+    File pools make raw or qcow2; other types take what the host's libvirt reports for them (a disk pool's
+    partition types); ([], None) where volumes have no format (logical volumes).
+    """
+    pool_type = pool_type_of(handle)
+    if pool_type in FILE_POOL_TYPES:
+        return list(FORMATS), "raw"
+    reported = next((t for t in pool_types(row.host) if t.type == pool_type), None)
+    if reported is None or not reported.volume_formats:
+        return [], None
+    return reported.volume_formats, reported.default_volume_format
+
+
+def _check_format(row, handle, fmt):
+    """The format to make (the pool's default for None); VolumeError naming the pool's formats otherwise."""
+    allowed, default = volume_formats(row, handle)
+    if fmt is None:
+        return default
+    if fmt not in allowed:
+        choices = ", ".join(allowed) or "none: leave the format out"
+        raise VolumeError(f"'{fmt}' is not a format for volumes of pool '{row.name}': use one of {choices}.",
+                          "invalid", 400, {"format": [f"One of {choices}."]})
+    return fmt
+
+
+def do_create_volume(user, row, handle, name, capacity, fmt=None, allocation=None, backing=None,
                      lazy_refcounts=False, preallocation=None, source_address=None):
     """Create a volume in the pool; returns its libvirt handle. Refuses before making anything when it cannot fit."""
     params = {"volume": name, "capacity": capacity, "format": fmt, "allocation": allocation, "backing": backing,
               "lazy_refcounts": lazy_refcounts, "preallocation": preallocation}
     _require(user, "storage_vol.create", row, "volume.create", params, source_address)
     check_name(name)
-    if fmt not in FORMATS:
-        raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
-                          "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
+    fmt = _check_format(row, handle, fmt)
     if not isinstance(capacity, int) or capacity <= 0:
         raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
                           {"capacity": ["A positive number of bytes."]})
@@ -361,17 +391,17 @@ def do_clone_volume(user, row, handle, vol, new_name, target_pool=None, fmt=None
     else:
         target_row, target_handle = row, handle
     _require(user, "storage_vol.create", target_row, "volume.clone", params, source_address)
-    if fmt is not None and fmt not in FORMATS:
-        raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
-                          "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
+    root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
+    source_format = root.xpath("string(target/format/@type)") or None
+    if fmt is None and source_format in volume_formats(target_row, target_handle)[0]:
+        fmt = source_format  # a copy keeps its format where the target pool can hold it
+    fmt = _check_format(target_row, target_handle, fmt)
     if libvirt_storage.find_volume(target_handle, new_name) is not None:
         raise VolumeError(f"Pool '{target_row.name}' already has a volume '{new_name}': choose another name.",
                           "exists", 409, {"name": ["Taken."]})
     _kind, capacity, allocation, _physical = libvirt_storage.volume_facts(vol)
     _check_space(target_handle, allocation, target_row.name)
-    root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
-    source_format = root.find("target/format")
-    xml = volume_xml(new_name, capacity, fmt or (source_format.get("type") if source_format is not None else "raw"))
+    xml = volume_xml(new_name, capacity, fmt)
     job = do_start_job(user, "volume.clone", _job_target(row, vol), total=allocation or None, params=params,
                        source_address=source_address)
 
