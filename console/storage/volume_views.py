@@ -28,7 +28,9 @@ def volume_section_context(request, row, handle):
             listed = volumes.list_volumes(request.user, row, handle)
         except ConsoleError as exc:
             problem = exc.message
-    return {"volumes": listed, "volumes_problem": problem, "may": may, "formats": volumes.FORMATS,
+    formats, default_format = volumes.volume_formats(row, handle)
+    return {"volumes": listed, "volumes_problem": problem, "may": may, "formats": formats,
+            "default_format": default_format,
             "wipe_algorithms": volumes.WIPE_ALGORITHMS, "volume_section": True}
 
 
@@ -71,7 +73,7 @@ def volume_create(request, host_id, name):
         backing = request.POST.get("backing", "").strip()
         backing_pool, _, backing_volume = backing.rpartition("/")
         volumes.do_create_volume(
-            request.user, row, handle, vol_name, _bytes(request, "capacity"), request.POST.get("format", "raw"),
+            request.user, row, handle, vol_name, _bytes(request, "capacity"), request.POST.get("format") or None,
             _bytes(request, "allocation"),
             {"pool": backing_pool or row.name, "volume": backing_volume} if backing else None,
             request.POST.get("lazy_refcounts") == "on",
