@@ -18,6 +18,11 @@ from twisted.internet import tcp  # noqa: E402
 tcp.Connection.SEND_LIMIT = 4 << 20
 # --- end of Twisted's write size ---
 
+# A streamed response waits while its client is not reading (Daphne would hold the rest in memory).
+from console import backpressure  # noqa: E402
+
+backpressure.install()
+
 django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
