@@ -7,8 +7,6 @@ import socket
 import pytest
 import requests
 
-from .transfer_support import system_libvirtd  # noqa: F401 (fixture)
-
 pytestmark = [pytest.mark.system]
 
 MiB = 1024 * 1024
