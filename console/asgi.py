@@ -4,7 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402  (settings must be set first)
+import django  # noqa: E402  (settings must be set first)
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 # --- Twisted's write size (the graphical console's throughput) ---
 # Daphne writes through Twisted, which hands the kernel at most SEND_LIMIT
@@ -18,7 +19,26 @@ from twisted.internet import tcp  # noqa: E402
 tcp.Connection.SEND_LIMIT = 4 << 20
 # --- end of Twisted's write size ---
 
-django_application = get_asgi_application()
+# A streamed response waits while its client is not reading (Daphne would hold the rest in memory).
+from console import backpressure  # noqa: E402
+
+backpressure.install()
+
+
+
+class ConsoleASGIHandler(ASGIHandler):
+    """Django's ASGI handler, sending streamed bodies in messages of up to 1 MiB instead of 64 KiB.
+
+    Each message costs a trip through Daphne and Twisted on the one loop thread, which a volume download
+    shares with libvirt's socket reads: at 64 KiB that trip was the download's bottleneck
+    (benchmarks/storage_transfer.py).
+    """
+
+    chunk_size = 1 << 20
+
+
+django.setup(set_prefix=False)
+django_application = ConsoleASGIHandler()
 
 # Daphne reads a whole request body before the application sees it: one larger than an upload part is
 # refused while its headers arrive (console/body_limit.py), so no client can make the process hold it.

@@ -10,8 +10,8 @@ want_test=0
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
           qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv)
 command -v npm >/dev/null || packages+=(nodejs npm)
-# lvm2 and e2fsprogs: the storage tests build logical and fs pools on loop devices.
-[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs)
+# lvm2, e2fsprogs and parted: the storage tests build logical, fs and disk pools on loop devices.
+[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.page_actions import perform, tell
 from console.storage.lookups import pool_for_page
 from console.storage.volume_views import volume_section_context
 from domains.access import permissions
@@ -67,11 +68,8 @@ def pool_detail(request, host_id, name):
 @require_POST
 def pool_action(request, host_id, name, action):
     row, handle = pool_for_page(request, host_id, name)
-    try:
-        do_pool_action(request.user, row, handle, action, client_address(request))
-        messages.success(request, f"Pool '{row.name}': {action} done.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    perform(request, lambda: do_pool_action(request.user, row, handle, action, client_address(request)),
+            f"Pool '{row.name}': {action} done.")
     return redirect("pool-detail", host_id, name)
 
 
@@ -79,14 +77,11 @@ def pool_action(request, host_id, name, action):
 @require_POST
 def pool_delete(request, host_id, name):
     row, handle = pool_for_page(request, host_id, name)
-    try:
-        do_delete_pool(request.user, row, handle, purge=request.POST.get("purge") == "on",
-                       source_address=client_address(request))
-        messages.success(request, f"Pool '{row.name}' undefined.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
-        return redirect("pool-detail", host_id, name)
-    return redirect("pool-list", host_id)
+    if perform(request, lambda: do_delete_pool(request.user, row, handle, purge=request.POST.get("purge") == "on",
+                                               source_address=client_address(request)),
+               f"Pool '{row.name}' undefined."):
+        return redirect("pool-list", host_id)
+    return redirect("pool-detail", host_id, name)
 
 
 @route_permission("storage_pool.write", note="on the host; build, start and autostart need their own permissions")
@@ -101,7 +96,9 @@ def pool_create(request, host_id):
                   if form.get(key)}
         if devices:
             source["device"] = devices
-        try:
+        defined = []
+
+        def define():
             row, _ = do_define_pool(
                 request.user, host, form.get("xml") or None,
                 fields={"name": form.get("pool_name"), "type": form.get("type"), "target": form.get("target") or None,
@@ -109,10 +106,11 @@ def pool_create(request, host_id):
                 build=form.get("build") == "on", start=form.get("start") == "on",
                 autostart=form.get("autostart") == "on", keep_on_failure=form.get("keep_on_failure") == "on",
                 source_address=client_address(request))
-            messages.success(request, f"Pool '{row.name}' defined.")
-            return redirect("pool-detail", host.pk, row.name)
-        except ConsoleError as exc:
-            messages.error(request, exc.message)
+            defined.append(row)
+            return row
+
+        if perform(request, define, lambda row: f"Pool '{row.name}' defined."):
+            return redirect("pool-detail", host.pk, defined[0].name)
     try:
         types = pool_types(host)
     except ConsoleError as exc:
@@ -134,8 +132,8 @@ def pool_xml(request, host_id, name):
         try:
             revision = do_update_pool_xml(request.user, row, handle, xml, request.POST.get("reason", ""),
                                           source_address=client_address(request))
-            messages.success(request, f"Pool '{row.name}' redefined (revision {revision.number}); a running pool "
-                                      "takes the new definition at its next start.")
+            tell(request, f"Pool '{row.name}' redefined (revision {revision.number}); a running pool "
+                          "takes the new definition at its next start.")
             return redirect("pool-detail", host_id, name)
         except ConsoleError as exc:
             problem = exc.message

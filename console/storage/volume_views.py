@@ -7,7 +7,8 @@ from django.template import engines
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from console.storage.lookups import pool_for_page
+from console.page_actions import perform
+from console.storage.lookups import pool_for_page, volume_for_page
 from domains.access import permissions
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
@@ -15,13 +16,6 @@ from domains.errors import ConsoleError
 from domains.storage.volumes import actions as volumes
 
 MiB = 2**20
-
-
-def _volume_or_404(request, host_id, name, volume):
-    try:
-        return volumes.visible_volume(request.user, host_id, name, volume)
-    except ConsoleError as exc:
-        raise Http404(exc.message) from exc
 
 
 def volume_section_context(request, row, handle):
@@ -34,7 +28,9 @@ def volume_section_context(request, row, handle):
             listed = volumes.list_volumes(request.user, row, handle)
         except ConsoleError as exc:
             problem = exc.message
-    return {"volumes": listed, "volumes_problem": problem, "may": may, "formats": volumes.FORMATS,
+    formats, default_format = volumes.volume_formats(row, handle)
+    return {"volumes": listed, "volumes_problem": problem, "may": may, "formats": formats,
+            "default_format": default_format,
             "wipe_algorithms": volumes.WIPE_ALGORITHMS, "volume_section": True}
 
 
@@ -71,76 +67,69 @@ def _back(host_id, name):
 @require_POST
 def volume_create(request, host_id, name):
     row, handle = pool_for_page(request, host_id, name)
-    try:
+    vol_name = request.POST.get("name", "")
+
+    def create():
         backing = request.POST.get("backing", "").strip()
         backing_pool, _, backing_volume = backing.rpartition("/")
-        vol_name = request.POST.get("name", "")
         volumes.do_create_volume(
-            request.user, row, handle, vol_name, _bytes(request, "capacity"), request.POST.get("format", "raw"),
+            request.user, row, handle, vol_name, _bytes(request, "capacity"), request.POST.get("format") or None,
             _bytes(request, "allocation"),
             {"pool": backing_pool or row.name, "volume": backing_volume} if backing else None,
             request.POST.get("lazy_refcounts") == "on",
             "metadata" if request.POST.get("preallocation") == "metadata" else None, client_address(request))
-        messages.success(request, f"Volume '{vol_name}' created in pool '{row.name}'.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+
+    perform(request, create, f"Volume '{vol_name}' created in pool '{row.name}'.")
     return _back(host_id, name)
 
 
 @route_permission("storage_vol.resize", note="on the pool; shrinking needs the form's confirmation")
 @require_POST
 def volume_resize(request, host_id, name, volume):
-    row, handle, vol = _volume_or_404(request, host_id, name, volume)
-    try:
-        volumes.do_resize_volume(request.user, row, handle, vol, _bytes(request, "capacity"),
-                                 request.POST.get("shrink") == "on", client_address(request))
-        messages.success(request, f"Volume '{volume}' resized.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    row, handle, vol = volume_for_page(request, host_id, name, volume)
+    perform(request, lambda: volumes.do_resize_volume(request.user, row, handle, vol, _bytes(request, "capacity"),
+                                                      request.POST.get("shrink") == "on", client_address(request)),
+            f"Volume '{volume}' resized.")
     return _back(host_id, name)
 
 
 @route_permission("storage_vol.format", note="on the pool")
 @require_POST
 def volume_wipe(request, host_id, name, volume):
-    row, handle, vol = _volume_or_404(request, host_id, name, volume)
-    try:
-        job = volumes.do_wipe_volume(request.user, row, handle, vol, request.POST.get("algorithm", "zero"),
-                                     client_address(request))
-        messages.success(request, f"Wiping volume '{volume}': job {job.pk} (see Jobs).")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    row, handle, vol = volume_for_page(request, host_id, name, volume)
+    perform(request, lambda: volumes.do_wipe_volume(request.user, row, handle, vol,
+                                                    request.POST.get("algorithm", "zero"), client_address(request)),
+            lambda job: f"Wiping volume '{volume}': job {job.pk} (see Jobs).")
     return _back(host_id, name)
 
 
 @route_permission("storage_vol.data_read", note="on the pool, and storage_vol.create on the target pool")
 @require_POST
 def volume_clone(request, host_id, name, volume):
-    row, handle, vol = _volume_or_404(request, host_id, name, volume)
-    try:
-        job = volumes.do_clone_volume(request.user, row, handle, vol, request.POST.get("name", ""),
-                                      request.POST.get("pool") or None, request.POST.get("format") or None,
-                                      client_address(request))
-        messages.success(request, f"Cloning volume '{volume}': job {job.pk} (see Jobs).")
-    except Http404:
-        messages.error(request, f"There is no pool '{request.POST.get('pool')}' you may create volumes in.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    row, handle, vol = volume_for_page(request, host_id, name, volume)
+
+    def clone():
+        try:
+            return volumes.do_clone_volume(request.user, row, handle, vol, request.POST.get("name", ""),
+                                           request.POST.get("pool") or None, request.POST.get("format") or None,
+                                           client_address(request))
+        except Http404 as exc:  # the target pool is missing or hidden
+            raise ConsoleError(f"There is no pool '{request.POST.get('pool')}' you may create volumes in.",
+                               "not_found", 404) from exc
+
+    perform(request, clone, lambda job: f"Cloning volume '{volume}': job {job.pk} (see Jobs).")
     return _back(host_id, name)
 
 
 @route_permission("storage_vol.delete", note="on the pool; refused while a domain uses the volume")
 @require_POST
 def volume_delete(request, host_id, name, volume):
-    row, handle, vol = _volume_or_404(request, host_id, name, volume)
+    row, handle, vol = volume_for_page(request, host_id, name, volume)
     if request.POST.get("confirm") != "on":
         messages.error(request, f"Volume '{volume}' was not deleted: tick the confirmation box to delete it.")
         return _back(host_id, name)
-    try:
-        volumes.do_delete_volume(request.user, row, handle, vol, client_address(request))
-        messages.success(request, f"Volume '{volume}' deleted.")
-    except ConsoleError as exc:
-        messages.error(request, exc.message)
+    perform(request, lambda: volumes.do_delete_volume(request.user, row, handle, vol, client_address(request)),
+            f"Volume '{volume}' deleted.")
     return _back(host_id, name)
 
 

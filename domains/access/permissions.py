@@ -189,12 +189,26 @@ def restrict(queryset, user, permission="getattr"):
     raise TypeError(f"restrict() works on Domain, Pool and Host querysets, not on {model.__name__}.")
 
 
+def _pool_of(target):
+    """The Pool target is or belongs to (a volume's, a revision's), or None."""
+    return target if isinstance(target, Pool) else getattr(target, "pool", None)
+
+
 def require(user, permission, target=None):
-    """Raise Http404 if user may not even see target, PermissionDenied if it may see but not do."""
+    """Raise Http404 if user may not even see target, PermissionDenied if it may see but not do.
+
+    A pool is seen through storage_pool.getattr (a pool grant holds no domain's getattr), anything else through
+    getattr: a pool the user may not see answers as a missing one, like a hidden domain.
+    """
     if has_perm(user, permission, target):
         return
-    if target is not None and not has_perm(user, "getattr", target):
-        raise Http404("No such object.")
+    if target is not None:
+        pool = _pool_of(target)
+        if isinstance(pool, Pool):
+            if not has_perm(user, "storage_pool.getattr", pool):
+                raise Http404("No such pool, or you may not see it.")
+        elif not has_perm(user, "getattr", target):
+            raise Http404("No such object.")
     raise PermissionDenied(permission, target)
 
 

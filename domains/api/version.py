@@ -8,9 +8,20 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
 
 CHANGELOG = [
+    {
+        "version": "1.3.0",
+        "added": [
+            "Volumes: backing_of lists the volumes built on this one (qcow2 overlays, directly or through "
+            "others) in pools you may see; used_by also counts domains that use such an overlay; DELETE of a "
+            "volume others are built on is refused 409 in_use with fields.backing_of.",
+            "Pool types: volume_formats and default_volume_format (GET /hosts/{id}/pool-types), from libvirt's "
+            "storage pool capabilities; a volume's format may be left out on create (the pool type's default: "
+            "raw in file pools) and disk pools take their partition types.",
+        ],
+    },
     {
         "version": "1.2.0",
         "added": [

@@ -328,6 +328,33 @@ def volume_by_path(host, path):
         raise
 
 
+def backing_links(host):
+    """[(pool name, volume name, path, backing path)] of every volume with a backing file in the host's active pools.
+
+    The backing file is what libvirt read from the volume's header (a qcow2 overlay names its base), so this is
+    the only way to know that a volume no domain names is still needed under another volume.
+    """
+    from lxml import etree
+
+    links = []
+    with translated_errors():
+        pools = storage_connection(host).listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
+    for pool in pools:
+        try:
+            with translated_errors():
+                pool_name = pool.name()
+                for vol in pool.listAllVolumes(0):
+                    backing = etree.fromstring(vol.XMLDesc(0).encode()).findtext("backingStore/path")
+                    if backing:
+                        links.append((pool_name, vol.name(), vol.path(), backing))
+        except VirtError as exc:
+            # A pool stopped or removed while we looked holds nothing we could break.
+            if exc.code not in (libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_OPERATION_INVALID,
+                                libvirt.VIR_ERR_NO_STORAGE_VOL):
+                raise
+    return links
+
+
 def domain_definitions(host):
     """(uuid text, name, [definition XML]) of every domain on host: the live and the persistent definition."""
     conn = connection_for(host).get()

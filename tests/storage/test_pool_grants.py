@@ -1,6 +1,7 @@
 """Grants on one pool: through the grants API (by pool id) and the pool's Access page; roles that give nothing there."""
 
 import pytest
+from django.http import Http404
 
 from domains.access import permissions
 from domains.access.grants import GrantError, do_grant
@@ -47,3 +48,30 @@ def test_the_pool_access_page_grants_a_pool_role(as_user, owner, teammate, pool,
     client.post(url, {"role": "Pool viewer", "holder": "user:bob"})
 
     assert Grant.objects.filter(pool=pool, user=teammate, role__name="Pool viewer").exists()
+
+
+def test_a_pool_action_answers_404_to_an_outsider_and_403_to_a_viewer_lacking_it(as_user, outsider, teammate, grant,
+                                                                                 pool, test_driver_host):
+    grant("Pool viewer", to=teammate, pool=pool)
+    url = f"/api/v1/hosts/{test_driver_host.pk}/pools/granted/actions"
+
+    hidden = as_user(outsider).post(url, {"action": "stop"}, content_type="application/json")
+    refused = as_user(teammate).post(url, {"action": "stop"}, content_type="application/json")
+
+    assert hidden.status_code == 404, hidden.content
+    assert refused.status_code == 403, refused.content
+    assert "storage_pool.stop" in refused.json()["message"]
+
+
+def test_require_hides_a_pool_from_whoever_may_not_see_it_and_names_what_a_viewer_lacks(make_user, teammate,
+                                                                                       grant, pool, test_driver_host):
+    # A domain Viewer of the whole host sees its domains, not its pools; a Pool viewer sees the pool.
+    domain_viewer = make_user("carol")
+    grant("Viewer", to=domain_viewer, host=test_driver_host)
+    grant("Pool viewer", to=teammate, pool=pool)
+
+    with pytest.raises(Http404):
+        permissions.require(domain_viewer, "storage_pool.stop", pool)
+    with pytest.raises(permissions.PermissionDenied) as refused:
+        permissions.require(teammate, "storage_pool.stop", pool)
+    assert refused.value.permission == "storage_pool.stop"

@@ -1,7 +1,9 @@
-"""Pools on the system libvirtd: a dir pool's whole life, a failed start taken back, fs on a loop device, logical."""
+"""Pools on the system libvirtd: a dir pool's whole life, a failed start taken back, and the pool types a loop
+device can carry here: fs, disk (a partition table), logical."""
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +11,7 @@ from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.storage.models import Pool
 from domains.storage.pools.actions import do_define_pool, do_delete_pool, do_pool_action
+from domains.storage.volumes.actions import VolumeError, do_create_volume
 
 from .conftest import system_pool_names
 
@@ -72,7 +75,9 @@ def loop_device(tmp_path):
     image = tmp_path / "disk.img"
     with open(image, "wb") as file:
         file.truncate(64 * 1024 * 1024)
-    attached = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True, text=True)
+    # --partscan: the kernel makes /dev/loopNpM nodes for a disk pool's partitions.
+    attached = subprocess.run(["losetup", "--find", "--show", "--partscan", str(image)], capture_output=True,
+                              text=True)
     if attached.returncode != 0:
         pytest.skip(f"no loop device here: {attached.stderr.strip()}")
     device = attached.stdout.strip()
@@ -97,6 +102,32 @@ def test_an_fs_pool_on_a_loop_device_mounts_and_unmounts(owner, system_host, poo
     finally:
         do_delete_pool(owner, row, handle)
     assert str(mount_point) not in open("/proc/mounts").read()
+    assert pool_name not in system_pool_names()
+
+
+def test_a_disk_pool_writes_a_partition_table_and_makes_partitions_as_volumes(owner, system_host, pool_name,
+                                                                             loop_device):
+    if shutil.which("parted") is None:
+        pytest.skip("parted is not installed: libvirt's disk pools need it")
+    system_host.pool_paths = [loop_device, "/dev"]
+    system_host.save()
+    xml = (f"<pool type='disk'><name>{pool_name}</name><source><device path='{loop_device}'/>"
+           "<format type='gpt'/></source><target><path>/dev</path></target></pool>")
+    row, handle = do_define_pool(owner, system_host, xml, build=True, start=True)
+    try:
+        assert libvirt_storage.pool_live(handle)["state"] == "running"
+        partition_table = subprocess.run(["parted", "-s", loop_device, "print"], capture_output=True, text=True)
+        assert "Partition Table: gpt" in partition_table.stdout
+
+        part = f"{loop_device.rsplit('/', 1)[1]}p1"
+        with pytest.raises(VolumeError, match="partition|linux"):
+            do_create_volume(owner, row, handle, part, 16 * 1024 * 1024, "qcow2")  # a partition is no qcow2
+        assert handle.listAllVolumes() == []
+        do_create_volume(owner, row, handle, part, 16 * 1024 * 1024)  # the type's default: no partition type
+        assert [vol.name() for vol in handle.listAllVolumes()] == [part]
+        assert (Path("/dev") / part).is_block_device()
+    finally:
+        do_delete_pool(owner, row, handle)
     assert pool_name not in system_pool_names()
 
 

@@ -7,16 +7,7 @@ from asgiref.sync import sync_to_async
 
 from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
 
-from .transfer_support import (  # noqa: F401
-    MiB,
-    call,
-    content_path,
-    make_volume,
-    pattern,
-    system_libvirtd,
-    token_for,
-    transfer_pool,
-)
+from .transfer_support import MiB, call, content_path, make_volume, pattern, token_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

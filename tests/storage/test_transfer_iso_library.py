@@ -11,7 +11,7 @@ from domains.access.grants import do_grant
 from domains.access.models import Role
 from domains.storage.lookups import pool_row
 
-from .transfer_support import MiB, make_volume, system_libvirtd, transfer_pool  # noqa: F401
+from .transfer_support import MiB, make_volume
 
 pytestmark = pytest.mark.system
 

@@ -10,7 +10,7 @@ from domains.libvirt.storage import find_volume
 from domains.storage.lookups import pool_row
 from domains.storage.transfer import upload_app, uploads
 
-from .transfer_support import (  # noqa: F401
+from .transfer_support import (
     MiB,
     call,
     content_path,
@@ -19,9 +19,7 @@ from .transfer_support import (  # noqa: F401
     put_part,
     put_parts,
     sha256_of,
-    system_libvirtd,
     token_for,
-    transfer_pool,
     wait_for_job,
 )
 

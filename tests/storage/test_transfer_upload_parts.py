@@ -10,7 +10,7 @@ from domains.jobs.models import CANCELLED, Job
 from domains.storage.lookups import pool_row
 from domains.storage.transfer import uploads
 
-from .transfer_support import (  # noqa: F401
+from .transfer_support import (
     MiB,
     call,
     content_path,
@@ -19,9 +19,7 @@ from .transfer_support import (  # noqa: F401
     put_part,
     put_parts,
     sha256_of,
-    system_libvirtd,
     token_for,
-    transfer_pool,
     wait_for_job,
 )
 

@@ -10,12 +10,7 @@ from domains.libvirt.adapter import connection_for
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from domains.storage.volumes.actions import do_create_volume
-from tests.storage.volume_support import (  # noqa: F401 (fixtures)
-    MiB,
-    defined_domains,
-    dir_pool,
-    system_host,
-)
+from tests.storage.volume_support import MiB
 
 pytestmark = [pytest.mark.system]
 

@@ -4,16 +4,7 @@ import pytest
 
 from domains.access.models import AuditEntry
 from domains.jobs.models import SUCCEEDED
-from tests.storage.volume_support import (  # noqa: F401 (fixtures)
-    GiB,
-    MiB,
-    api_as,
-    defined_domains,
-    dir_pool,
-    system_host,
-    volume_names,
-    wait_for_job,
-)
+from tests.storage.volume_support import GiB, MiB, api_as, volume_names, wait_for_job
 
 pytestmark = [pytest.mark.system]
 

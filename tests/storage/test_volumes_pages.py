@@ -6,15 +6,7 @@ from django.test import Client
 from domains.access.grants import do_grant
 from domains.access.models import Role
 from domains.jobs.models import SUCCEEDED, Job
-from tests.storage.volume_support import (  # noqa: F401 (fixtures)
-    MiB,
-    api_as,
-    defined_domains,
-    dir_pool,
-    system_host,
-    volume_names,
-    wait_for_job,
-)
+from tests.storage.volume_support import MiB, api_as, volume_names, wait_for_job
 
 pytestmark = [pytest.mark.system]
 

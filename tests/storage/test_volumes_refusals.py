@@ -5,15 +5,7 @@ import pytest
 from domains.access.grants import do_grant
 from domains.access.models import AuditEntry, Role
 from domains.jobs.models import FAILED, Job
-from tests.storage.volume_support import (  # noqa: F401 (fixtures)
-    GiB,
-    MiB,
-    api_as,
-    dir_pool,
-    system_host,
-    volume_names,
-    wait_for_job,
-)
+from tests.storage.volume_support import MiB, api_as, volume_names, wait_for_job
 
 pytestmark = [pytest.mark.system]
 

@@ -1,50 +1,14 @@
-"""Transfer tests' helpers: a dir pool in a temp dir on the system libvirtd, and requests driven straight
-through the console's ASGI application (real bytes, no mock: the same app Daphne serves)."""
+"""Transfer tests' helpers (their pool fixture is in conftest.py): volumes, tokens, byte patterns, and requests
+driven straight through the console's ASGI application (real bytes, no mock: the same app Daphne serves)."""
 
 import hashlib
-import itertools
 import json
-import os
-import shutil
-import subprocess
 
-import pytest
 from rest_framework.authtoken.models import Token
 
-from domains.hosts.models import Host
-from domains.libvirt import adapter
-from domains.libvirt.storage import create_volume, find_pool
-from domains.storage.transfer import uploads
-from tests.conftest import REPO
+from domains.libvirt.storage import create_volume
 
 MiB = 1 << 20
-_pools = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def system_libvirtd():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
-                             timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
-
-
-@pytest.fixture
-def transfer_pool(system_libvirtd, transactional_db, tmp_path):
-    """(host, pool handle, directory): a transient dir pool under a temp dir the host allows; gone afterwards."""
-    directory = tmp_path / "pool"
-    directory.mkdir()
-    host = Host.objects.create(name="system", uri="qemu:///system", pool_paths=[str(tmp_path)])
-    name = f"vct-transfer-{os.getpid()}-{next(_pools)}"
-    conn = adapter.connection_for(host).get()
-    handle = conn.storagePoolCreateXML(
-        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
-    yield host, handle, directory
-    uploads.close_all("The test ended")
-    if find_pool(host, name=name) is not None:
-        handle.destroy()  # transient: destroying it undefines it
-    adapter.forget_host(host.pk)
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 def make_volume(pool_handle, name, capacity):

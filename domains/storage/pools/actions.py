@@ -8,7 +8,6 @@ for the calls that format, delete or define host storage, outcome after).
 import logging
 
 from django.db import transaction
-from django.http import Http404
 
 from domains.access import audit, permissions
 from domains.definitions.xml.safe_xml import parse
@@ -44,19 +43,9 @@ def checked_definition(host, xml_text):
     return definition
 
 
-def require(user, permission, target):
-    """permissions.require for a Pool or its Host: a pool is seen through storage_pool.getattr, not getattr."""
-    if not isinstance(target, Pool):
-        permissions.require(user, permission, target)
-    elif not permissions.has_perm(user, permission, target):
-        if not permissions.has_perm(user, "storage_pool.getattr", target):
-            raise Http404("No such pool, or you may not see it.")
-        raise permissions.PermissionDenied(permission, target)
-
-
 def _require_all(user, names, target):
     for name in names:
-        require(user, name, target)
+        permissions.require(user, name, target)
 
 
 def _refuse(user, action, target, params, exc, source_address):
@@ -155,11 +144,7 @@ def do_pool_action(user, row, handle, action, source_address=None):
         raise PoolError(f"Unknown pool action '{action}': use one of {', '.join(ACTION_PERMISSIONS)}.",
                         fields={"action": ["Unknown."]})
     verb = f"pool.{action}"
-    try:
-        require(user, permission, row)
-    except permissions.PermissionDenied as refusal:
-        audit.record_denied(user, verb, row, {}, refusal, source_address)
-        raise
+    audit.require(user, permission, row, verb, {}, source_address)
     if action == "build":
         # Building formats devices as root: the intent is on record before the call.
         audit.record(user, verb, row, {}, outcome="started", source_address=source_address)
@@ -185,11 +170,7 @@ def do_update_pool_xml(user, row, handle, xml_text, reason="", source_address=No
 
     The running pool keeps its old definition until it is stopped and started again (libvirt's rule).
     """
-    try:
-        require(user, "storage_pool.write", row)
-    except permissions.PermissionDenied as refusal:
-        audit.record_denied(user, "pool.edit", row, {}, refusal, source_address)
-        raise
+    audit.require(user, "storage_pool.write", row, "pool.edit", {}, source_address)
     document = parse(xml_text)
     definition = checked_definition(row.host, xml_text)
     if definition.name != row.name:
@@ -221,11 +202,7 @@ def do_delete_pool(user, row, handle, purge=False, source_address=None):
     The row stays, marked gone, with its grants and history. Needs storage_pool.delete (host-level).
     """
     params = {"purge": bool(purge)}
-    try:
-        require(user, "storage_pool.delete", row)
-    except permissions.PermissionDenied as refusal:
-        audit.record_denied(user, "pool.delete", row, params, refusal, source_address)
-        raise
+    audit.require(user, "storage_pool.delete", row, "pool.delete", params, source_address)
     audit.record(user, "pool.delete", row, params, outcome="started", source_address=source_address)
     try:
         live = libvirt_storage.pool_live(handle)

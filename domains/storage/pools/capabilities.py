@@ -47,6 +47,10 @@ class PoolType:
     target: bool = True
     source_formats: list = field(default_factory=list)
     default_format: str | None = None
+    # What a volume of this type may be: file formats for file pools, partition types for disk pools; empty
+    # where libvirt's volumes have no format (logical volumes, RBD images).
+    volume_formats: list = field(default_factory=list)
+    default_volume_format: str | None = None
 
     def as_dict(self):
         return asdict(self)
@@ -61,9 +65,14 @@ def parse_capabilities(xml):
         known = TYPE_FIELDS.get(name, {"source": [], "target": True})
         formats = [value.text for value in element.findall("poolOptions/enum[@name='sourceFormatType']/value")]
         default = element.find("poolOptions/defaultFormat")
+        volume_formats = [value.text for value in element.findall("volOptions/enum[@name='targetFormatType']/value")]
+        volume_default = element.find("volOptions/defaultFormat")
         types.append(PoolType(type=name, supported=element.get("supported") == "yes",
                               source_fields=list(known["source"]), target=known["target"], source_formats=formats,
-                              default_format=default.get("type") if default is not None else None))
+                              default_format=default.get("type") if default is not None else None,
+                              volume_formats=volume_formats,
+                              default_volume_format=volume_default.get("type") if volume_default is not None
+                              else None))
     return types
 
 

@@ -15,6 +15,11 @@ def pool_facts(row, handle):
     }
 
 
+def pool_type_of(handle):
+    """The pool's type: dir, fs, disk, logical, ..."""
+    return read_definition(libvirt_storage.pool_xml(handle)).type
+
+
 def pool_target_path(handle):
     """The pool's target path on the host (a directory for dir/fs/netfs, /dev/<vg> for logical), or None."""
     return read_definition(libvirt_storage.pool_xml(handle)).target

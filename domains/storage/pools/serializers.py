@@ -80,3 +80,6 @@ class PoolTypeSerializer(serializers.Serializer):
     target = serializers.BooleanField(help_text="Whether the type takes a target path.")
     source_formats = serializers.ListField(child=serializers.CharField())
     default_format = serializers.CharField(allow_null=True)
+    volume_formats = serializers.ListField(child=serializers.CharField(), help_text="Formats (partition types for "
+                                           "disk pools) libvirt's volumes of this type may have; empty: none")
+    default_volume_format = serializers.CharField(allow_null=True)

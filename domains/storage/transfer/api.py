@@ -136,16 +136,23 @@ async def stream_download(plan):
             if not pieces:
                 break
             reading = asyncio.ensure_future(asyncio.to_thread(_read_batch, plan))
+            data = []  # the batch's bytes go out as one message: each message costs a trip through the server
             for piece in pieces:
                 if isinstance(piece, int):
+                    if data:
+                        yield b"".join(data)
+                        plan.delivered += sum(map(len, data))
+                        data = []
                     while piece:
                         step = min(piece, BATCH)
                         yield ZEROS if step == BATCH else ZEROS[:step]
                         piece -= step
                         plan.delivered += step
                 else:
-                    yield piece
-                    plan.delivered += len(piece)
+                    data.append(piece)
+            if data:
+                yield b"".join(data)
+                plan.delivered += sum(map(len, data))
         ended = True
         await sync_to_async(transfer.complete_download)(plan)
     except (ConsoleError, JobCancelled) as exc:

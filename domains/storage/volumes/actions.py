@@ -17,8 +17,13 @@ from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.models import Domain
 from domains.storage.lookups import visible_pool
+from domains.storage.models import Pool
+from domains.storage.pools.capabilities import pool_types
+from domains.storage.pools.facts import pool_type_of
 
+# File pools: the formats the console makes and tests (qemu-img makes more; import those by upload).
 FORMATS = ("raw", "qcow2")
+FILE_POOL_TYPES = ("dir", "fs", "netfs", "gluster", "vstorage")
 WIPE_ALGORITHMS = tuple(libvirt_storage.WIPE_ALGORITHMS)
 CLONE_POLL_SECONDS = 0.2
 
@@ -51,18 +56,6 @@ def visible_volume(user, host_pk, pool_name, volume_name, permission="storage_vo
     return row, handle, vol
 
 
-def _require(user, permission, row, action, params, source_address):
-    """PermissionDenied (audited as action) unless user holds permission on the pool row.
-
-    The caller has shown the pool is visible, so this never answers 404 (permissions.require would ask
-    for a domain's getattr, which a pool grant does not hold).
-    """
-    if not permissions.has_perm(user, permission, row):
-        refusal = permissions.PermissionDenied(permission, row)
-        audit.record_denied(user, action, row, params, refusal, source_address)
-        raise refusal
-
-
 def _record(user, action, row, params, source_address, outcome="ok"):
     audit.record(user, action, row, params, outcome=outcome, source_address=source_address)
 
@@ -79,16 +72,37 @@ def _disk_sources(xml):
     return found
 
 
-def domains_using(host, pool_name, volume_name, volume_path, definitions=None):
-    """(uuid, name) of every domain on host whose definition names the volume, by path or by pool and volume."""
-    users = []
-    for uuid, name, xmls in definitions if definitions is not None else libvirt_storage.domain_definitions(host):
-        for xml in xmls:
-            if any(path == volume_path or (pool == pool_name and volume == volume_name)
-                   for path, pool, volume in _disk_sources(xml)):
-                users.append((uuid, name))
-                break
-    return users
+class HostUsage:
+    """What on a host may depend on a volume: its domains' definitions and its volumes' backing files.
+
+    Read once per request: a pool listing describes every volume against the same snapshot.
+    """
+
+    def __init__(self, host):
+        self.definitions = libvirt_storage.domain_definitions(host)
+        self.links = libvirt_storage.backing_links(host)
+
+    def overlays_of(self, volume_path):
+        """(pool, volume, path) of every volume built on volume_path, directly or through other overlays."""
+        found, frontier = [], {volume_path}
+        while frontier:
+            layer = [link for link in self.links if link[3] in frontier and link[:3] not in found]
+            found.extend(link[:3] for link in layer)
+            frontier = {link[2] for link in layer}
+        return found
+
+    def domains_using(self, pool_name, volume_name, volume_path):
+        """(uuid, name) of every domain whose definition names the volume, or an overlay built on it, by path
+        or by pool and volume."""
+        names = {(pool_name, volume_name)} | {(pool, volume) for pool, volume, _ in self.overlays_of(volume_path)}
+        paths = {volume_path} | {path for _, _, path in self.overlays_of(volume_path)}
+        users = []
+        for uuid, name, xmls in self.definitions:
+            for xml in xmls:
+                if any(path in paths or (pool, volume) in names for path, pool, volume in _disk_sources(xml)):
+                    users.append((uuid, name))
+                    break
+        return users
 
 
 def split_visible(user, host, users):
@@ -103,7 +117,16 @@ def split_visible(user, host, users):
     return shown, len(users) - len(shown)
 
 
-def describe_volume(user, row, handle, vol, definitions=None):
+def split_visible_overlays(user, host, overlays):
+    """([{"pool", "volume"}] of the overlays in pools user may see, count of the others)."""
+    pools = {pool for pool, _, _ in overlays}
+    seen = set(permissions.restrict(Pool.objects.filter(host=host, name__in=pools, gone=False), user,
+                                    "storage_pool.getattr").values_list("name", flat=True))
+    shown = [{"pool": pool, "volume": volume} for pool, volume, _ in overlays if pool in seen]
+    return shown, len(overlays) - len(shown)
+
+
+def describe_volume(user, row, handle, vol, usage=None):
     """The volume as the API and pages show it."""
     name, key, path = libvirt_storage.volume_identity(vol)
     kind, capacity, allocation, physical = libvirt_storage.volume_facts(vol)
@@ -114,12 +137,13 @@ def describe_volume(user, row, handle, vol, definitions=None):
         backing = {"path": backing_path, "format": root.find("backingStore/format").get("type")
                    if root.find("backingStore/format") is not None else None}
     fmt = root.find("target/format")
-    users = domains_using(row.host, row.name, name, path, definitions)
-    shown, hidden = split_visible(user, row.host, users)
+    usage = usage or HostUsage(row.host)
+    shown, hidden = split_visible(user, row.host, usage.domains_using(row.name, name, path))
     return {"name": name, "key": key, "path": path, "type": _TYPES.get(kind, str(kind)),
             "format": fmt.get("type") if fmt is not None else None, "capacity": capacity,
             "allocation": allocation, "physical": physical, "backing": backing, "used_by": shown,
-            "used_by_hidden": hidden}
+            "used_by_hidden": hidden,
+            "backing_of": split_visible_overlays(user, row.host, usage.overlays_of(path))[0]}
 
 
 _TYPES = {0: "file", 1: "block", 2: "dir", 3: "network", 4: "netdir", 5: "ploop"}
@@ -127,8 +151,8 @@ _TYPES = {0: "file", 1: "block", 2: "dir", 3: "network", 4: "netdir", 5: "ploop"
 
 def list_volumes(user, row, handle):
     """Every volume of the pool, described (one scan of the host's domains for all of them)."""
-    definitions = libvirt_storage.domain_definitions(row.host)
-    return [describe_volume(user, row, handle, vol, definitions) for vol in libvirt_storage.pool_volumes(handle)]
+    usage = HostUsage(row.host)
+    return [describe_volume(user, row, handle, vol, usage) for vol in libvirt_storage.pool_volumes(handle)]
 
 
 # --- create ---------------------------------------------------------------------------------------------
@@ -141,7 +165,8 @@ def volume_xml(name, capacity, fmt, allocation=None, backing=None, lazy_refcount
     # libvirt allocates the whole capacity when no allocation is given: left out here means sparse.
     etree.SubElement(volume, "allocation", unit="bytes").text = str(allocation or 0)
     target = etree.SubElement(volume, "target")
-    etree.SubElement(target, "format", type=fmt)
+    if fmt is not None:
+        etree.SubElement(target, "format", type=fmt)
     if fmt == "qcow2":
         etree.SubElement(target, "compat").text = "1.1"
         if lazy_refcounts:
@@ -189,16 +214,41 @@ def _backing_volume(user, row, backing):
     return libvirt_storage.volume_identity(bvol)[2], fmt.get("type") if fmt is not None else "raw"
 
 
-def do_create_volume(user, row, handle, name, capacity, fmt="raw", allocation=None, backing=None,
+def volume_formats(row, handle):
+    """(formats a new volume of the pool may have, the one taken when none is asked for).
+
+    File pools make raw or qcow2; other types take what the host's libvirt reports for them (a disk pool's
+    partition types); ([], None) where volumes have no format (logical volumes).
+    """
+    pool_type = pool_type_of(handle)
+    if pool_type in FILE_POOL_TYPES:
+        return list(FORMATS), "raw"
+    reported = next((t for t in pool_types(row.host) if t.type == pool_type), None)
+    if reported is None or not reported.volume_formats:
+        return [], None
+    return reported.volume_formats, reported.default_volume_format
+
+
+def _check_format(row, handle, fmt):
+    """The format to make (the pool's default for None); VolumeError naming the pool's formats otherwise."""
+    allowed, default = volume_formats(row, handle)
+    if fmt is None:
+        return default
+    if fmt not in allowed:
+        choices = ", ".join(allowed) or "none: leave the format out"
+        raise VolumeError(f"'{fmt}' is not a format for volumes of pool '{row.name}': use one of {choices}.",
+                          "invalid", 400, {"format": [f"One of {choices}."]})
+    return fmt
+
+
+def do_create_volume(user, row, handle, name, capacity, fmt=None, allocation=None, backing=None,
                      lazy_refcounts=False, preallocation=None, source_address=None):
     """Create a volume in the pool; returns its libvirt handle. Refuses before making anything when it cannot fit."""
     params = {"volume": name, "capacity": capacity, "format": fmt, "allocation": allocation, "backing": backing,
               "lazy_refcounts": lazy_refcounts, "preallocation": preallocation}
-    _require(user, "storage_vol.create", row, "volume.create", params, source_address)
+    audit.require(user, "storage_vol.create", row, "volume.create", params, source_address)
     check_name(name)
-    if fmt not in FORMATS:
-        raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
-                          "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
+    fmt = _check_format(row, handle, fmt)
     if not isinstance(capacity, int) or capacity <= 0:
         raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
                           {"capacity": ["A positive number of bytes."]})
@@ -233,7 +283,7 @@ def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_addr
     """Set a volume's capacity: growing needs the pool's space, shrinking an explicit shrink=True."""
     name = libvirt_storage.volume_identity(vol)[0]
     params = {"volume": name, "capacity": capacity, "shrink": shrink}
-    _require(user, "storage_vol.resize", row, "volume.resize", params, source_address)
+    audit.require(user, "storage_vol.resize", row, "volume.resize", params, source_address)
     if not isinstance(capacity, int) or capacity <= 0:
         raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
                           {"capacity": ["A positive number of bytes."]})
@@ -250,21 +300,35 @@ def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_addr
     _record(user, "volume.resize", row, params, source_address)
 
 
+def _naming(names, hidden, kind):
+    """'a', 'b' and 2 <kind> you may not see: what a refusal names, never what the caller may not see."""
+    named = ", ".join(f"'{name}'" for name in names)
+    if not hidden:
+        return named
+    return f"{named} and {hidden} {kind} you may not see" if named else f"{hidden} {kind} you may not see"
+
+
 def do_delete_volume(user, row, handle, vol, source_address=None):
-    """Delete a volume no domain on the host uses; the refusal names the domains that do."""
+    """Delete a volume nothing on the host needs; the refusal names the domains and overlays that do."""
     name, _key, path = libvirt_storage.volume_identity(vol)
     params = {"volume": name, "path": path}
-    _require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
-    users = domains_using(row.host, row.name, name, path)
+    audit.require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
+    usage = HostUsage(row.host)
+    users = usage.domains_using(row.name, name, path)
     if users:
         shown, hidden = split_visible(user, row.host, users)
-        named = ", ".join(f"'{u['name']}'" for u in shown)
-        if hidden:
-            named = f"{named} and {hidden} domain(s) you may not see" if named else f"{hidden} domain(s) you may " \
-                                                                                    "not see"
+        named = _naming([u["name"] for u in shown], hidden, "domain(s)")
         _record(user, "volume.delete", row, params, source_address, outcome="refused: in use")
         raise VolumeError(f"Volume '{name}' is in use by {named}: remove it from their definitions first, then "
                           "delete it.", "in_use", 409, {"used_by": shown})
+    overlays = usage.overlays_of(path)
+    if overlays:
+        shown, hidden = split_visible_overlays(user, row.host, overlays)
+        named = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume(s)")
+        _record(user, "volume.delete", row, params, source_address, outcome="refused: backing file")
+        raise VolumeError(f"Volume '{name}' is the backing file of {named}: their data lives partly in it. Delete "
+                          "those volumes first (or clone them into volumes of their own), then delete this one.",
+                          "in_use", 409, {"backing_of": shown})
     try:
         libvirt_storage.delete_volume(vol)
     except VirtError as exc:
@@ -284,7 +348,7 @@ def do_wipe_volume(user, row, handle, vol, algorithm, source_address=None):
     """Start a job overwriting the volume's data with algorithm; returns the job."""
     name = libvirt_storage.volume_identity(vol)[0]
     params = {"volume": name, "algorithm": algorithm}
-    _require(user, "storage_vol.format", row, "volume.wipe", params, source_address)
+    audit.require(user, "storage_vol.format", row, "volume.wipe", params, source_address)
     if algorithm not in WIPE_ALGORITHMS:
         raise VolumeError(f"'{algorithm}' is not a wipe algorithm: use one of {', '.join(WIPE_ALGORITHMS)}.",
                           "invalid", 400, {"algorithm": [f"One of {', '.join(WIPE_ALGORITHMS)}."]})
@@ -308,24 +372,24 @@ def do_clone_volume(user, row, handle, vol, new_name, target_pool=None, fmt=None
     """
     name = libvirt_storage.volume_identity(vol)[0]
     params = {"volume": name, "name": new_name, "pool": target_pool or row.name, "format": fmt}
-    _require(user, "storage_vol.data_read", row, "volume.clone", params, source_address)
+    audit.require(user, "storage_vol.data_read", row, "volume.clone", params, source_address)
     check_name(new_name)
     if target_pool and target_pool != row.name:
         target_row, target_handle = visible_pool(user, row.host_id, target_pool, "storage_vol.create")
     else:
         target_row, target_handle = row, handle
-    _require(user, "storage_vol.create", target_row, "volume.clone", params, source_address)
-    if fmt is not None and fmt not in FORMATS:
-        raise VolumeError(f"'{fmt}' is not a volume format the console creates: use one of {', '.join(FORMATS)}.",
-                          "invalid", 400, {"format": [f"One of {', '.join(FORMATS)}."]})
+    audit.require(user, "storage_vol.create", target_row, "volume.clone", params, source_address)
+    root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
+    source_format = root.xpath("string(target/format/@type)") or None
+    if fmt is None and source_format in volume_formats(target_row, target_handle)[0]:
+        fmt = source_format  # a copy keeps its format where the target pool can hold it
+    fmt = _check_format(target_row, target_handle, fmt)
     if libvirt_storage.find_volume(target_handle, new_name) is not None:
         raise VolumeError(f"Pool '{target_row.name}' already has a volume '{new_name}': choose another name.",
                           "exists", 409, {"name": ["Taken."]})
     _kind, capacity, allocation, _physical = libvirt_storage.volume_facts(vol)
     _check_space(target_handle, allocation, target_row.name)
-    root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
-    source_format = root.find("target/format")
-    xml = volume_xml(new_name, capacity, fmt or (source_format.get("type") if source_format is not None else "raw"))
+    xml = volume_xml(new_name, capacity, fmt)
     job = do_start_job(user, "volume.clone", _job_target(row, vol), total=allocation or None, params=params,
                        source_address=source_address)
 

@@ -21,6 +21,11 @@ class VolumeBackingSerializer(serializers.Serializer):
     format = serializers.CharField(allow_null=True)
 
 
+class VolumeOverlaySerializer(serializers.Serializer):
+    pool = serializers.CharField()
+    volume = serializers.CharField()
+
+
 class VolumeSerializer(serializers.Serializer):
     name = serializers.CharField()
     key = serializers.CharField(help_text="libvirt's unique key of the volume (for a file, its path)")
@@ -33,6 +38,9 @@ class VolumeSerializer(serializers.Serializer):
     backing = VolumeBackingSerializer(allow_null=True)
     used_by = VolumeUserSerializer(many=True, help_text="The domains using the volume that you may see")
     used_by_hidden = serializers.IntegerField(help_text="How many other domains use it (you may not see them)")
+    backing_of = VolumeOverlaySerializer(many=True, help_text="The volumes built on this one (qcow2 overlays, "
+                                         "directly or through others) in pools you may see: while any exist it "
+                                         "cannot be deleted")
 
 
 class VolumeBackingRequestSerializer(serializers.Serializer):
@@ -43,7 +51,10 @@ class VolumeBackingRequestSerializer(serializers.Serializer):
 class VolumeCreateSerializer(serializers.Serializer):
     name = serializers.CharField()
     capacity = serializers.IntegerField(min_value=1, help_text="Bytes")
-    format = serializers.CharField(default="raw", help_text="raw or qcow2")
+    format = serializers.CharField(required=False, allow_null=True,
+                                   help_text="raw or qcow2 in file pools (raw if left out); in other pools one of "
+                                             "their type's volume_formats (GET .../pool-types), its default if left "
+                                             "out")
     allocation = serializers.IntegerField(min_value=0, required=False, allow_null=True,
                                           help_text="Bytes to allocate now; sparse if left out")
     backing = VolumeBackingRequestSerializer(required=False, allow_null=True,
@@ -91,7 +102,7 @@ class PoolVolumes(ApiView):
         row, handle = visible_pool(request.user, host_id, pool, "storage_pool.getattr")
         data = self.valid_body()
         backing = dict(data["backing"]) if data.get("backing") else None
-        vol = volumes.do_create_volume(request.user, row, handle, data["name"], data["capacity"], data["format"],
+        vol = volumes.do_create_volume(request.user, row, handle, data["name"], data["capacity"], data.get("format"),
                                        data.get("allocation"), backing, data["lazy_refcounts"],
                                        data.get("preallocation"), self.source_address)
         return Response(VolumeSerializer(volumes.describe_volume(request.user, row, handle, vol)).data, status=201)
