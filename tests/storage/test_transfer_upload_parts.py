@@ -95,6 +95,8 @@ async def test_a_cancelled_upload_refuses_its_next_part(transfer_pool, owner):
     headers = await sync_to_async(auth)(owner)
     first = await put_part(path, headers, 0, 8 * MiB, size)
     assert first.status == 202
+    # Between parts the job says exactly where the upload stands (a client resumes from it).
+    assert (await wait_for_job(lambda job: True)).done == 8 * MiB
 
     await sync_to_async(lambda: do_cancel_job(owner, Job.objects.get(pk=first.json()["job"]["id"])))()
     job = await wait_for_job(lambda job: job.state == CANCELLED)

@@ -266,6 +266,7 @@ def end_part(part):
     """All of the part arrived: (200, the result with the SHA-256) for the last part, else (202, where it stands)."""
     upload = part.upload
     if upload.done < upload.total:
+        write_progress(upload.job)  # exact between parts: a client asking the job goes on from there
         _rest(upload)
         return 202, {"received": upload.done, "total": upload.total, "job": upload.job.as_message()}
     try:
