@@ -13,10 +13,15 @@ from django.db import IntegrityError
 from django.test import override_settings
 
 from domains.access.grants import do_define_role, do_grant
+from domains.access.permission_names import BUILTIN_ROLES, PER_DOMAIN
 from domains.access.users import do_create_user
 from domains.hosts.actions import do_add_host
 from domains.hosts.models import Host
 from domains.libvirt import adapter, events
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
+from domains.storage.lookups import pool_row
+from domains.storage.pools.actions import ensure_first_revision
 
 REPO = Path(__file__).resolve().parent.parent
 # One embedded root per test process: an embedded driver belongs to one process,
@@ -223,6 +228,33 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+# --- the authorization matrices' world (tests/access, tests/qemu_extras) ---
+
+# One persona per built-in role that applies to a single domain.
+ROLE_PERSONAS = [name for name, (_, permission_names) in BUILTIN_ROLES.items() if set(permission_names) & PER_DOMAIN]
+
+
+@pytest.fixture
+def world(make_test_host, owner, outsider, make_user, grant):
+    host = make_test_host("matrix", domains=3)
+    inventory.sync_host(host)
+    pool = adapter.connection_for(host).get().storagePoolCreateXML(
+        "<pool type='dir'><name>matrix-pool</name><target><path>/matrix-pool</path></target></pool>", 0)
+    pool.createXML("<volume><name>matrix.img</name><capacity>1048576</capacity></volume>", 0)
+    ensure_first_revision(pool_row(host, pool), pool)  # what the pool pages record on a first visit
+    target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
+    # The matrix's personas: the shared owner ("admin") and outsider, one user per built-in role on the target.
+    people = {"outsider": outsider, "other-domain": make_user("other-domain"), "admin": owner}
+    for role_name in ROLE_PERSONAS:
+        people[role_name] = make_user(role_name.replace(" ", "-").lower())
+        grant(role_name, to=people[role_name], domain=target)
+    grant("Administrator", to=people["other-domain"], domain=other)
+    person = make_user("target-person")
+    make_user("outsider-two")
+    viewer = grant("Viewer", to=person, domain=target)
+    return {"host": host, "target": target, "people": people, "grant": viewer, "person": person}
 
 
 # Browser fixtures, registered here once so all browser tests share one served console and one Chromium.

@@ -24,10 +24,7 @@ def _record(host_id, domain_uuid):
 def on_event(event):
     if event.get("type") != "domain.lifecycle" or event.get("event") != "defined":
         return
-    loop = libvirt_events.event_loop()
-    if loop is not None:
-        # The database is not touched on the event loop: a worker thread, as domains/lifecycle/inventory.py does.
-        loop.run_in_executor(None, _record, event["host"], uuidlib.UUID(event["uuid"]))
+    libvirt_events.write_in_event_order(_record, event["host"], uuidlib.UUID(event["uuid"]))
 
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import libvirtaio
 
@@ -11,6 +12,7 @@ log = logging.getLogger(__name__)
 _loop = None
 _loop_lock = threading.Lock()
 _listeners = []
+_row_writer = None
 
 
 class _WakingAsyncIOImpl(libvirtaio.virEventAsyncIOImpl):
@@ -116,3 +118,22 @@ def publish(event):
 
 def publish_host_health(host_id, state, message):
     publish({"type": "host.health", "host": host_id, "state": state, "message": message})
+
+
+def write_in_event_order(function, *args):
+    """Run function(*args), which writes what an event says to the database, after those of earlier events.
+
+    Not on the event loop (the database blocks) and not on a pool of threads either: events about one
+    object must land in the order libvirt sent them, or a stop then a start written at once can leave a
+    row saying stopped (a flaky test showed it). One thread, in order; events are few.
+    """
+    global _row_writer
+    with _loop_lock:
+        if _row_writer is None:
+            _row_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-rows")
+    _row_writer.submit(function, *args).add_done_callback(_log_failure)
+
+
+def _log_failure(future):
+    if future.exception() is not None:
+        log.error("writing an event to the database failed", exc_info=future.exception())

@@ -88,31 +88,39 @@ def live_domains(host):
 
 def sync_rows(host, live):
     """Make the host's Domain rows match libvirt's list, in a constant number of queries."""
-    fields = ["pk", "uuid", "name", "gone", "running_since", "running_since_exact"]
-    existing = {row["uuid"]: row for row in Domain.objects.filter(host=host).values(*fields)}
+    fields = ["pk", "uuid", "name", "gone"]
+    existing = {row["uuid"]: row for row in Domain.objects.filter(host=host).values(*fields, "running_since")}
     now = timezone.now()
     seen = set()
-    to_create, to_update = [], []
+    to_create, to_update, started, stopped = [], [], [], []
     for item in live:
         seen.add(item.uuid)
-        row = existing.get(item.uuid)
+        row = existing.pop(item.uuid, None)
         if row is None:
             to_create.append(Domain(host=host, uuid=item.uuid, name=item.name,
                                     running_since=now if item.active else None))
             continue
+        if item.active != (row.pop("running_since") is not None):
+            (started if item.active else stopped).append(row["pk"])
         wanted = {**row, "name": item.name, "gone": False}
-        if item.active != (row["running_since"] is not None):
-            # Started or stopped while no event reached us: the start time is a bound only.
-            wanted.update(running_since=now if item.active else None, running_since_exact=False)
         if wanted != row:
             to_update.append(Domain(**wanted, changed=now))
-    gone = [row["pk"] for key, row in existing.items() if key not in seen and not row["gone"]]
-    if to_create or to_update or gone:
+    gone = [row["pk"] for row in existing.values() if not row["gone"]]
+    if to_create or to_update or gone or started or stopped:
         with transaction.atomic():
             if to_create:
                 Domain.objects.bulk_create(to_create, ignore_conflicts=True)
             if to_update:
-                Domain.objects.bulk_update(to_update, fields[2:] + ["changed"])
+                Domain.objects.bulk_update(to_update, ["name", "gone", "changed"])
+            # Started or stopped while no event reached us: the start time is a bound only. Conditional on the
+            # row still saying otherwise, since the STARTED event's exact time may have been written since we
+            # read it (_record_start, on another thread), and a bound must not replace it.
+            if started:
+                Domain.objects.filter(pk__in=started, running_since__isnull=True).update(
+                    running_since=now, running_since_exact=False, changed=now)
+            if stopped:
+                Domain.objects.filter(pk__in=stopped, running_since__isnull=False).update(
+                    running_since=None, running_since_exact=False, changed=now)
             if gone:
                 Domain.objects.filter(pk__in=gone).update(gone=True, running_since=None, changed=now)
 
@@ -172,10 +180,10 @@ def _lifecycle_event(host_id, conn, dom, event, detail):
     domain_uuid = uuidlib.UUID(bytes=dom.UUID())
     name = dom.name()
     if event_word in ("defined", "undefined", "stopped"):
-        events.event_loop().run_in_executor(None, _refresh_row, host_id, domain_uuid, name)
+        events.write_in_event_order(_refresh_row, host_id, domain_uuid, name)
     if event_word in ("started", "stopped"):
         since = timezone.now() if event_word == "started" else None
-        events.event_loop().run_in_executor(None, _record_start, host_id, domain_uuid, since)
+        events.write_in_event_order(_record_start, host_id, domain_uuid, since)
     events.publish({
         "type": "domain.lifecycle",
         "host": host_id,

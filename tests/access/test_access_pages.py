@@ -10,7 +10,6 @@ from domains.access import audit
 from domains.access.models import AuditEntry, Grant
 from domains.access.permission_names import BUILTIN_ROLES, PERMISSIONS
 from domains.lifecycle.models import Domain
-from tests.access.test_authorization_matrix import world  # noqa: F401  (fixture)
 
 
 def text(answer):

@@ -16,18 +16,12 @@ from domains.access.permission_names import (
     AUTHENTICATED,
     BUILTIN_ROLES,
     HOST_LEVEL,
-    PER_DOMAIN,
     PUBLIC,
 )
-from domains.libvirt import adapter
-from domains.lifecycle import inventory
-from domains.storage.lookups import pool_row
-from domains.storage.pools.actions import ensure_first_revision
-from domains.lifecycle.models import Domain
 from tests.access.routes import http_key, http_routes
+from tests.conftest import ROLE_PERSONAS
 
 # The roles that mean something on a domain (the pool roles are tested on pools).
-ROLE_PERSONAS = [name for name, (_, permission_names) in BUILTIN_ROLES.items() if set(permission_names) & PER_DOMAIN]
 PERSONAS = ["anonymous", "outsider", *ROLE_PERSONAS, "other-domain", "admin"]
 
 
@@ -278,29 +272,6 @@ def expected(case, persona):
     if case.grant_object or not sees(persona, case.scope):
         return "404", None
     return "403", case.need
-
-
-# --- the world every request runs in ---
-
-@pytest.fixture
-def world(make_test_host, owner, outsider, make_user, grant):
-    host = make_test_host("matrix", domains=3)
-    inventory.sync_host(host)
-    pool = adapter.connection_for(host).get().storagePoolCreateXML(
-        "<pool type='dir'><name>matrix-pool</name><target><path>/matrix-pool</path></target></pool>", 0)
-    pool.createXML("<volume><name>matrix.img</name><capacity>1048576</capacity></volume>", 0)
-    ensure_first_revision(pool_row(host, pool), pool)  # what the pool pages record on a first visit
-    target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
-    # The matrix's personas: the shared owner ("admin") and outsider, one user per built-in role on the target.
-    people = {"outsider": outsider, "other-domain": make_user("other-domain"), "admin": owner}
-    for role_name in ROLE_PERSONAS:
-        people[role_name] = make_user(role_name.replace(" ", "-").lower())
-        grant(role_name, to=people[role_name], domain=target)
-    grant("Administrator", to=people["other-domain"], domain=other)
-    person = make_user("target-person")
-    make_user("outsider-two")
-    viewer = grant("Viewer", to=person, domain=target)
-    return {"host": host, "target": target, "people": people, "grant": viewer, "person": person}
 
 
 def _format(value, world):

@@ -3,7 +3,7 @@
 import pytest
 
 from domains.access.permission_names import AUTHENTICATED, PUBLIC
-from tests.access.test_authorization_matrix import CASES, send, world  # noqa: F401  (world is a fixture)
+from tests.access.test_authorization_matrix import CASES, send
 
 # Requests any signed-in user may make that touch no VM: their session, their token, checking some XML,
 # cancelling a job (their own: anyone else's needs a host grant beyond viewing, see tests/jobs).

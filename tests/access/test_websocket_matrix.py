@@ -15,7 +15,7 @@ from domains.api.ws_protocol import SUBPROTOCOL
 from domains.consoles.models import ConsoleTicket
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
 from tests.access.routes import websocket_routes
-from tests.access.test_authorization_matrix import PERSONAS, holds, sees, world  # noqa: F401  (world: fixture)
+from tests.access.test_authorization_matrix import PERSONAS, holds, sees
 from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,7 +3,6 @@
 import pytest
 
 from tests.access import test_authorization_matrix as matrix
-from tests.access.test_authorization_matrix import world  # noqa: F401  (the matrix's fixture)
 from tests.qemu_extras.authorization_cases import qemu_cases
 
 CASES = qemu_cases(matrix.page, matrix.api)
@@ -11,5 +10,5 @@ CASES = qemu_cases(matrix.page, matrix.api)
 
 @pytest.mark.parametrize("persona", matrix.PERSONAS)
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.id}-{c.need}" for c in CASES])
-def test_each_qemu_route_answers_each_persona_exactly(client, world, case, persona):  # noqa: F811
+def test_each_qemu_route_answers_each_persona_exactly(client, world, case, persona):
     matrix.test_each_route_answers_each_persona_exactly(client, world, case, persona)

@@ -147,6 +147,27 @@ _transfer_pools = itertools.count()
 
 
 @pytest.fixture
+def scratch_pool(system_libvirtd, tmp_path):
+    """(name, handle, directory) of a transient dir pool on the system libvirtd, made through a connection of
+    the test's own: for tests against a served console, whose database is not the test's. Gone afterwards."""
+    directory = tmp_path / "scratch-pool"
+    directory.mkdir()
+    name = f"vct-scratch-{os.getpid()}-{next(_transfer_pools)}"
+    conn = libvirt.open("qemu+unix:///system?socket=/run/libvirt/libvirt-sock")
+    handle = conn.storagePoolCreateXML(
+        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
+    yield name, handle, directory
+    try:
+        handle.refresh(0)
+        for vol in handle.listAllVolumes():
+            vol.delete()
+        handle.destroy()  # transient: destroying it undefines it
+    except libvirt.libvirtError:
+        pass  # the test removed it already
+    conn.close()
+
+
+@pytest.fixture
 def transfer_pool(system_libvirtd, transactional_db, tmp_path):
     """(host, pool handle, directory): a transient dir pool under a temp dir the host allows; gone afterwards."""
     directory = tmp_path / "pool"

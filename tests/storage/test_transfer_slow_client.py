@@ -32,30 +32,20 @@ def download_job(http, base_url):
     return jobs[0] if jobs else None
 
 
-def test_the_server_reads_the_volume_only_as_fast_as_a_slow_client_takes_it(served_console, tmp_path,
-                                                                             system_libvirtd):
-    import libvirt
-
+def test_the_server_reads_the_volume_only_as_fast_as_a_slow_client_takes_it(served_console, scratch_pool):
     base_url, username, password = served_console
-    directory = tmp_path / "pool"
-    directory.mkdir()
-    name = f"vct-slow-{os.getpid()}"
-    conn = libvirt.open("qemu+unix:///system?socket=/run/libvirt/libvirt-sock")
-    pool = conn.storagePoolCreateXML(
-        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
+    name, pool, directory = scratch_pool
     with open(directory / "big.img", "wb") as volume:  # incompressible bytes, no holes: all of it is data
         for _ in range(SIZE // MiB):
             volume.write(os.urandom(MiB))
     pool.refresh(0)
-    client = None
-    try:
-        http = signed_in(base_url, username, password)
-        host = http.post(f"{base_url}/api/v1/hosts", json={"name": "libvirtd-slow", "uri": "qemu:///system"}).json()
-        path = f"/api/v1/hosts/{host['id']}/pools/{name}/volumes/big.img/content"
+    http = signed_in(base_url, username, password)
+    host = http.post(f"{base_url}/api/v1/hosts", json={"name": "libvirtd-slow", "uri": "qemu:///system"}).json()
+    path = f"/api/v1/hosts/{host['id']}/pools/{name}/volumes/big.img/content"
 
-        client = socket.socket()
+    address = base_url.removeprefix("http://")
+    with socket.socket() as client:
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # a small window, as a slow link has
-        address = base_url.removeprefix("http://")
         client.connect((address.split(":")[0], int(address.split(":")[1])))
         client.sendall(f"GET {path} HTTP/1.1\r\nHost: {address}\r\n"
                        f"Cookie: sessionid={http.cookies['sessionid']}\r\nConnection: close\r\n\r\n".encode())
@@ -71,13 +61,6 @@ def test_the_server_reads_the_volume_only_as_fast_as_a_slow_client_takes_it(serv
             if job is not None and job["state"] == "running":
                 worst_lead = max(worst_lead, job["progress"]["done"] - received)
                 assert worst_lead < READ_AHEAD_BOUND, f"read {job['progress']['done']} with {received} delivered"
-        job = download_job(http, base_url)
-        assert job["state"] == "succeeded"
-        assert received > SIZE  # the whole body arrived, headers besides
-    finally:
-        if client is not None:
-            client.close()
-        for vol in pool.listAllVolumes():
-            vol.delete()
-        pool.destroy()
-        conn.close()
+    job = download_job(http, base_url)
+    assert job["state"] == "succeeded"
+    assert received > SIZE  # the whole body arrived, headers besides

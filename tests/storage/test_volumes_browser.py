@@ -1,7 +1,5 @@
 """Chromium on a pool page: a volume made, grown and deleted through the volume section's forms."""
 
-import os
-
 import pytest
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
@@ -9,53 +7,42 @@ pytestmark = [pytest.mark.system, pytest.mark.browser]
 MiB = 1024 * 1024
 
 
-def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_in_page, served_console, tmp_path,
-                                                                       system_libvirtd):
-    import libvirt
-
+def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_in_page, served_console,
+                                                                       scratch_pool):
     from tests.browser_support import wait_for_js
 
     base_url, _, _ = served_console
-    directory = tmp_path / "pool"
-    directory.mkdir()
-    name = f"vct-vols-{os.getpid()}"
-    conn = libvirt.open("qemu+unix:///system?socket=/run/libvirt/libvirt-sock")
-    pool = conn.storagePoolCreateXML(
-        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
-    try:
-        page = logged_in_page
-        page.goto(f"{base_url}/hosts/")
-        host_id = page.evaluate("""async () => {
-            const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
-            const made = await fetch('/api/v1/hosts', {method: 'POST', headers: {'Content-Type': 'application/json',
-                'X-CSRFToken': csrf}, body: JSON.stringify({name: 'libvirtd-volumes', uri: 'qemu:///system'})});
-            return (await made.json()).id;
-        }""")
-        page.goto(f"{base_url}/hosts/{host_id}/pools/{name}/")
+    name, pool, _ = scratch_pool
+    page = logged_in_page
+    page.goto(f"{base_url}/hosts/")
+    host_id = page.evaluate("""async () => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const made = await fetch('/api/v1/hosts', {method: 'POST', headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': csrf}, body: JSON.stringify({name: 'libvirtd-volumes', uri: 'qemu:///system'})});
+        return (await made.json()).id;
+    }""")
+    page.goto(f"{base_url}/hosts/{host_id}/pools/{name}/")
 
-        create = page.locator("h3:text('New volume') + form")
-        create.locator("input[name=name]").fill("disk.qcow2")
-        create.locator("input[name=capacity]").fill("64")
-        create.locator("select[name=format]").select_option("qcow2")
-        create.locator("button[type=submit]").click()
-        row = page.locator("tr[data-volume='disk.qcow2']")
-        row.wait_for()
-        assert "qcow2" in row.inner_text() and "64.0" in row.inner_text()
-        pool.refresh(0)
-        assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 64 * MiB
+    create = page.locator("h3:text('New volume') + form")
+    create.locator("input[name=name]").fill("disk.qcow2")
+    create.locator("input[name=capacity]").fill("64")
+    create.locator("select[name=format]").select_option("qcow2")
+    create.locator("button[type=submit]").click()
+    row = page.locator("tr[data-volume='disk.qcow2']")
+    row.wait_for()
+    assert "qcow2" in row.inner_text() and "64.0" in row.inner_text()
+    pool.refresh(0)
+    assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 64 * MiB
 
-        row.locator("input[name=capacity]").fill("128")
-        row.locator("button:text('Resize')").click()
-        wait_for_js(page, "document.querySelector(\"tr[data-volume='disk.qcow2']\").textContent.includes('128.0')")
-        assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 128 * MiB
+    row.locator("input[name=capacity]").fill("128")
+    row.locator("button:text('Resize')").click()
+    wait_for_js(page, "document.querySelector(\"tr[data-volume='disk.qcow2']\").textContent.includes('128.0')")
+    assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 128 * MiB
 
-        page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm question
-        row = page.locator("tr[data-volume='disk.qcow2']")
-        row.locator("input[name=confirm]").check()
-        row.locator("button:text('Delete')").click()
-        page.locator("tr[data-volume='disk.qcow2']").wait_for(state="detached")
-        pool.refresh(0)
-        assert pool.listVolumes() == []
-    finally:
-        pool.destroy()
-        conn.close()
+    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm question
+    row = page.locator("tr[data-volume='disk.qcow2']")
+    row.locator("input[name=confirm]").check()
+    row.locator("button:text('Delete')").click()
+    page.locator("tr[data-volume='disk.qcow2']").wait_for(state="detached")
+    pool.refresh(0)
+    assert pool.listVolumes() == []

@@ -31,7 +31,7 @@ def pool_event(host_id, uuid_bytes, name, kind, numbers=None):
 
 def _on_pool_event(host_id, uuid_bytes, name, kind, numbers):
     if kind == "undefined":
-        libvirt_events.event_loop().run_in_executor(None, _mark_gone, host_id, uuid_bytes)
+        libvirt_events.write_in_event_order(_mark_gone, host_id, uuid_bytes)
     libvirt_events.publish(pool_event(host_id, uuid_bytes, name, kind, numbers))
 
 
