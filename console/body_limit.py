@@ -46,8 +46,7 @@ class BoundedWebRequest(http_protocol.WebRequest):
         # Daphne hands a body to the app in request_buffer_size pieces, 8 KiB unless set (its command line
         # cannot). The whole body is in hand by then, so larger pieces hold no more memory and cost far fewer
         # loop turns: an 8 MiB upload part arrives as 8 messages, not 1,024.
-        if self.server.request_buffer_size < MESSAGE_LIMIT:
-            self.server.request_buffer_size = MESSAGE_LIMIT
+        self.server.request_buffer_size = max(self.server.request_buffer_size, MESSAGE_LIMIT)
 
     def gotLength(self, length):
         if length is not None and length > BODY_LIMIT:

@@ -72,7 +72,7 @@ def test_the_body_limit_is_one_upload_part():
 
 
 def test_a_body_announced_larger_than_a_part_is_refused_before_it_is_read(daphne):
-    port, pid = daphne
+    port, _ = daphne
     head = (f"PUT {CONTENT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {1 << 30}\r\n"
             "Expect: 100-continue\r\n\r\n").encode()
     status, headers, body = exchange(port, head)  # nothing of the 1 GiB is ever sent

@@ -377,7 +377,7 @@ def close_upload(upload, why=None):
         do_mark_interrupted(upload.job, f"{why} after {upload.done} of {upload.total} bytes; the volume holds "
                                         f"them. Resume the upload from byte {upload.done} (Content-Range: bytes "
                                         f"{upload.done}-M/{upload.total}).")
-    except Exception:  # noqa: BLE001  the closer must go on with the others; the job stays for the keeper
+    except Exception:  # the closer must go on with the others; the job stays for the keeper
         log.exception("closing the upload into %s/%s failed", upload.pool.name, upload.volume_name)
     finally:
         _forget(upload)
