@@ -6,10 +6,17 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
-
 from domains.storage.transfer.uploads import PART_LIMIT
 
-from .transfer_support import MiB, call, content_path, make_volume, pattern, put_parts, token_for
+from .transfer_support import (
+    MiB,
+    call,
+    content_path,
+    make_volume,
+    pattern,
+    put_parts,
+    token_for,
+)
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

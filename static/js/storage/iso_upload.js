@@ -84,6 +84,15 @@ async function sendFile(url, file) {
   throw new Error("The upload kept failing: check the connection and try again.");
 }
 
+// The library's table as the server renders it now, so the new medium shows without a reload.
+async function refreshLibrary() {
+  const answer = await fetch(window.location.href, { headers: { Accept: "text/html" } }).catch(() => null);
+  if (!answer || !answer.ok) return;
+  const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+  const fresh = page.querySelector("[data-iso-table] tbody");
+  if (fresh) document.querySelector("[data-iso-table] tbody").replaceWith(document.importNode(fresh, true));
+}
+
 async function upload(event) {
   event.preventDefault();
   const file = form.querySelector("[data-iso-file]").files[0];
@@ -104,6 +113,7 @@ async function upload(event) {
     const result = await sendFile(created.body.content_url, file);
     showProgress(file.size, file.size);
     say(result.sha256 ? `100 % — uploaded, SHA-256 ${result.sha256}` : "100 % — uploaded");
+    await refreshLibrary();
   } catch (error) {
     say(error.message);
   }
