@@ -71,7 +71,11 @@ def test_chromium_uploads_an_iso_in_parts_with_the_progress_bar_reaching_100_per
     assert hashlib.sha256(iso.read_bytes()).hexdigest() in status
     pool.refresh(0)
     assert pool.storageVolLookupByName("small.iso").info()[1] == 20 * MiB
-    # The library lists it without a reload, and a second visit offers the pool holding it first.
+    # The library lists it without a reload, and a second visit offers first a pool holding the most media
+    # (this one, unless the shared libvirtd has a pool with more).
     page.locator(f"[data-iso-table] tr[data-iso='{name}/small.iso']").wait_for()
     page.goto(f"{base_url}/hosts/{host_id}/isos/")
-    assert page.evaluate("document.querySelector('[data-iso-pool]').value") == name
+    media = page.evaluate("[...document.querySelectorAll('[data-iso-table] tr[data-iso]')]"
+                          ".map(row => row.dataset.iso.split('/')[0])")
+    offered = page.evaluate("document.querySelector('[data-iso-pool]').value")
+    assert media.count(offered) == max(media.count(pool) for pool in set(media)) >= 1
