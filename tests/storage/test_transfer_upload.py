@@ -12,6 +12,7 @@ from domains.storage.transfer import upload_app, uploads
 
 from .transfer_support import (
     MiB,
+    auth,
     call,
     content_path,
     make_volume,
@@ -19,15 +20,10 @@ from .transfer_support import (
     put_part,
     put_parts,
     sha256_of,
-    token_for,
     wait_for_job,
 )
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
-
-
-def auth(user):
-    return {"Authorization": f"Token {token_for(user)}"}
 
 
 async def test_a_256_mib_upload_in_parts_and_its_download_round_trip_their_sha256(transfer_pool, owner):

@@ -12,6 +12,7 @@ from domains.storage.transfer import uploads
 
 from .transfer_support import (
     MiB,
+    auth,
     call,
     content_path,
     make_volume,
@@ -19,15 +20,10 @@ from .transfer_support import (
     put_part,
     put_parts,
     sha256_of,
-    token_for,
     wait_for_job,
 )
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
-
-
-def auth(user):
-    return {"Authorization": f"Token {token_for(user)}"}
 
 
 async def test_a_part_that_does_not_follow_answers_409_with_where_the_upload_stands(transfer_pool, owner):

@@ -22,6 +22,11 @@ def token_for(user):
     return Token.objects.get_or_create(user=user)[0].key
 
 
+def auth(user):
+    """The headers of an API request made with user's token."""
+    return {"Authorization": f"Token {token_for(user)}"}
+
+
 def pattern(size, seed=1, chunk=4 * MiB):
     """size bytes of a fixed pseudo-random pattern, in chunks (never all in memory)."""
     block = hashlib.shake_256(f"volume-{seed}".encode()).digest(chunk)
