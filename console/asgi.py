@@ -25,7 +25,6 @@ from console import backpressure  # noqa: E402
 backpressure.install()
 
 
-
 class ConsoleASGIHandler(ASGIHandler):
     """Django's ASGI handler, sending streamed bodies in messages of up to 1 MiB instead of 64 KiB.
 

@@ -104,6 +104,12 @@ class DaemonKeeper:
                 self._emit({"kind": "applied", "reason": reason, **report})
             except (VirtError, ValueError) as exc:
                 self._emit({"kind": "apply_failed", "reason": reason, "error": getattr(exc, "message", str(exc))})
+            except Exception as exc:  # noqa: BLE001  e.g. the database away while the desired state was read
+                # The keeper must outlive it: a dead keeper never re-applies the settings again. It tries again
+                # when the daemon next comes back.
+                log.exception("applying the desired settings to %s failed", self.uri)
+                self._emit({"kind": "apply_failed", "reason": reason,
+                            "error": f"The desired settings could not be read or applied: {exc}"})
             self._wake.wait()
             self._connection = None
             conn.close()

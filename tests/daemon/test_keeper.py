@@ -120,6 +120,22 @@ def test_a_rejected_desired_state_is_reported_not_fatal(virtlockd):
         keeper.stop()
 
 
+def test_a_desired_state_that_cannot_be_read_is_reported_and_the_keeper_lives_on(virtlockd):
+    from django.db import OperationalError
+
+    def unreadable():
+        raise OperationalError("the database went away")  # what reading the wanted settings meets when it does
+
+    events = queue.Queue()
+    keeper = DaemonKeeper(RestartableDaemon.URI, unreadable, events.put).start()
+    try:
+        failed = next_event(events, "apply_failed")
+        assert "the database went away" in failed["error"]
+        assert keeper.connection is not None and keeper.connection.is_alive()
+    finally:
+        keeper.stop()
+
+
 def test_one_keeper_per_key_serves_reads_and_is_replaced_when_the_uri_changes(virtlockd):
     events = queue.Queue()
     try:
