@@ -61,7 +61,9 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
     params = {"start": bool(start), "autostart": bool(autostart)}
     try:
         for name in needed:
-            permissions.require(user, name, host)
+            # Whoever may see the host's networks is told what is missing; the host was already checked visible.
+            if not permissions.has_perm(user, name, host):
+                raise permissions.PermissionDenied(name, host)
     except permissions.PermissionDenied as refusal:
         audit.record_denied(user, "network.define", host, params, refusal, source_address)
         raise
