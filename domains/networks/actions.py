@@ -93,7 +93,7 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
         _take_back(host, handle, known_before)
         audit.record(user, "network.define", host, params,
                      outcome=f"failed at {step}: {exc.message}; network undefined again", source_address=source_address)
-        raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message}. The network was undefined "
+        raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message.strip()}. The network was undefined "
                         "again; nothing of it is left on the host.", exc.code) from exc
     row = network_row(host, handle)
     audit.record(user, "network.define", row, params, source_address=source_address)
