@@ -28,11 +28,19 @@ def network_row(host, handle):
     return row
 
 
-def visible_host(user, host_pk):
-    """The Host host_pk if user may see its networks (network.getattr); Http404 otherwise, as if it did not exist."""
+def visible_host(user, host_pk, permission="network.getattr"):
+    """The Host host_pk, checked for permission on its networks (network permissions are host-level for now, so
+    the route's own permission is checked here, before any network is looked up: no name leaks to a refusal).
+
+    Http404 when the host does not exist or user may not see it (neither getattr nor network.getattr there);
+    permissions.PermissionDenied naming permission when the host is visible but the permission not held.
+    """
     host = Host.objects.filter(pk=host_pk).first()
-    if host is None or not permissions.has_perm(user, "network.getattr", host):
-        raise Http404("No such host, or you may not see its networks.")
+    if host is None or not (permissions.has_perm(user, "getattr", host)
+                            or permissions.has_perm(user, "network.getattr", host)):
+        raise Http404("No such host, or you may not see it.")
+    if not permissions.has_perm(user, permission, host):
+        raise permissions.PermissionDenied(permission, host)
     return host
 
 
@@ -42,14 +50,11 @@ def visible_network(user, host_pk, name, permission="network.getattr"):
     Http404 when the host or network does not exist or user may not see it; permissions.PermissionDenied naming
     permission when it is visible but not held.
     """
-    host = visible_host(user, host_pk)
+    host = visible_host(user, host_pk, permission)
     handle = libvirt_networks.find_network(host, name=name)
     if handle is None:
         raise Http404(f"No network '{name}' on host {host_pk}, or you may not see it.")
-    row = network_row(host, handle)
-    if not permissions.has_perm(user, permission, row):
-        raise permissions.PermissionDenied(permission, row)
-    return row, handle
+    return network_row(host, handle), handle
 
 
 def mark_gone(host_id, network_uuid):

@@ -26,10 +26,13 @@ def test_an_outsider_is_told_the_host_and_its_networks_do_not_exist(as_user, out
     assert libvirt_networks.find_network(lab, name="mine") is None
 
 
-def test_a_domain_operator_sees_no_networks_of_the_domains_host(as_user, teammate, grant, lab):
+def test_a_domain_operator_on_the_host_is_told_he_lacks_network_getattr(as_user, teammate, grant, lab):
     grant("Operator", host=lab)
 
-    assert as_user(teammate).get(URL.format(lab.pk)).status_code == 404
+    answer = as_user(teammate).get(URL.format(lab.pk))
+
+    assert answer.status_code == 403
+    assert answer.json()["fields"]["permission"] == "network.getattr"
 
 
 def test_a_network_viewer_on_the_host_sees_networks_but_may_not_start_or_define_them(
@@ -44,7 +47,8 @@ def test_a_network_viewer_on_the_host_sees_networks_but_may_not_start_or_define_
     assert (started.status_code, made.status_code) == (403, 403)
     assert "network.start" in started.json()["message"] and "network.write" in made.json()["message"]
     assert libvirt_networks.network_live(libvirt_networks.find_network(lab, name="lab"))["active"] is False
-    assert AuditEntry.objects.filter(action="network.start", outcome="denied").exists()
+    assert AuditEntry.objects.filter(action__startswith="refused POST", outcome="denied",
+                                     parameters={"permission": "network.start"}).exists()
 
 
 def test_a_network_operator_on_the_host_may_start_and_stop_but_not_delete(as_user, teammate, grant, define_role,
