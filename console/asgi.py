@@ -40,6 +40,12 @@ class ConsoleASGIHandler(ASGIHandler):
 django.setup(set_prefix=False)
 django_application = ConsoleASGIHandler()
 
+# Daphne reads a whole request body before the application sees it: one larger than an upload part is
+# refused while its headers arrive (console/body_limit.py), so no client can make the process hold it.
+from console import body_limit  # noqa: E402
+
+body_limit.install()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
@@ -48,10 +54,11 @@ from console.routing import websocket_urlpatterns  # noqa: E402
 from console.sockets.origins import SameOriginValidator  # noqa: E402
 from console.stopping import finishing_requests  # noqa: E402
 from domains.libvirt import events as libvirt_events  # noqa: E402
-from domains.storage.transfer.api import UploadApp  # noqa: E402
+from domains.storage.transfer.upload_app import UploadApp  # noqa: E402
 from domains.storage.urls import CONTENT_ROUTE  # noqa: E402
 
-# A volume upload streams its body into libvirt as it arrives: Django would read it all first (domains/storage/transfer/api.py).
+# A volume upload streams its parts into libvirt as they arrive: Django would read each body first
+# (domains/storage/transfer/upload_app.py).
 # The session/token check happens inside UploadApp, the way the API does it.
 http_routes = URLRouter([
     path(f"api/v1/{CONTENT_ROUTE}", UploadApp(django_application)),

@@ -228,6 +228,9 @@ if AUDIT_ANCHOR_KEY and len(AUDIT_ANCHOR_KEY) < 32:
     raise ImproperlyConfigured("VIRTCONSOLE_AUDIT_ANCHOR_KEY is shorter than 32 characters: use a long random value.")
 # Seconds a request in flight at SIGTERM may take to finish before the process ends anyway.
 STOP_GRACE = env_int("STOP_GRACE_SECONDS", 10, minimum=1, maximum=600)
+# Seconds an upload in parts stays open without a part before it is closed (its job interrupted where it
+# stands, so a later part resumes it): long enough for a client to retry a failed part.
+UPLOAD_IDLE_SECONDS = env_int("UPLOAD_IDLE_SECONDS", 120, minimum=1, maximum=24 * 3600)
 
 LOGGING = {
     "version": 1,

@@ -129,6 +129,16 @@ def wait_for_js(page, expression, timeout=30000):
         page.wait_for_timeout(50)  # lets Playwright's events (console, websocket frames) flow meanwhile
 
 
+def add_host_in_page(page, name, uri="qemu:///system"):
+    """The id of a host added through the API from the signed-in page (its session and CSRF token)."""
+    return page.evaluate("""async ([name, uri]) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const made = await fetch('/api/v1/hosts', {method: 'POST', headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': csrf}, body: JSON.stringify({name, uri})});
+        return (await made.json()).id;
+    }""", [name, uri])
+
+
 def signed_in_page(browser, served_console):
     """A new browser context signed in as the served console's admin; returns (context, page)."""
     base_url, username, password = served_console

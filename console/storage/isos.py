@@ -27,8 +27,13 @@ def iso_library(request, host_id):
         error = str(exc)
     for medium in media:
         medium["url"] = reverse("api-volume-content", args=[host.pk, medium["pool"], medium["name"]])
+    # Offered first: the pool already holding the most install media (where people keep their ISOs), not
+    # whichever pool sorts first.
+    held = {pool: sum(1 for medium in media if medium["pool"] == pool) for pool in upload_pools}
+    default_pool = max(upload_pools, key=lambda pool: held[pool], default=None)
     return render(request, "storage/iso_library.html",
-                  {"host": host, "media": media, "upload_pools": upload_pools, "error": error})
+                  {"host": host, "media": media, "upload_pools": upload_pools, "default_pool": default_pool,
+                   "error": error})
 
 
 @route_permission("getattr", note="then storage_vol.create and storage_vol.data_write on the pool chosen")

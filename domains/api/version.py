@@ -32,6 +32,12 @@ CHANGELOG = [
             "Volumes: backing_of lists the volumes built on this one (qcow2 overlays, directly or through "
             "others) in pools you may see; used_by also counts domains that use such an overlay; DELETE of a "
             "volume others are built on is refused 409 in_use with fields.backing_of.",
+            "Volume upload in parts: PUT .../content bodies of at most 8 MiB, consecutive parts with Content-Range "
+            "bytes N-M/T continue one upload and job; a part short of T answers 202 {received, total, job}, the "
+            "last 200 with the SHA-256; 409 part_in_progress, upload_running, cancelled; 413 part_too_large "
+            "(fields.part_limit); 411 length_required; 400 bad_host (Host outside ALLOWED_HOSTS). The one narrowing "
+            "in v1: a single body over 8 MiB, which 1.2.0 took, is refused, because the server held all of it in "
+            "memory; the storage issue it belongs to is still open.",
             "Pool types: volume_formats and default_volume_format (GET /hosts/{id}/pool-types), from libvirt's "
             "storage pool capabilities; a volume's format may be left out on create (the pool type's default: "
             "raw in file pools) and disk pools take their partition types.",
@@ -55,7 +61,7 @@ CHANGELOG = [
             "Volume content: GET/HEAD /api/v1/hosts/{id}/pools/{name}/volumes/{volume}/content (Range: 206, 416), "
             "PUT of the bytes (application/octet-stream; Content-Range resumes; 413 too_large, 409 resume_offset "
             "with fields.offset); each a job (volume.download, volume.upload) whose result carries the SHA-256.",
-            "Volumes: GET/POST /api/v1/hosts/{id}/pools/{name}/volumes (create raw or qcow2: capacity, allocation, "
+"Volumes: GET/POST /api/v1/hosts/{id}/pools/{name}/volumes (create raw or qcow2: capacity, allocation, "
             "preallocation, lazy_refcounts, backing {pool, volume}), GET/PATCH/DELETE .../volumes/{volume} (PATCH "
             "capacity resizes, shrink: true to shrink; DELETE refused 409 in_use naming the domains), POST "
             ".../volumes/{volume}/actions wipe|clone (202 with the job); error codes insufficient_space, exists, "

@@ -30,3 +30,23 @@ class Host(models.Model):
     def shown_uri(self):
         """The URI as pages show it: a password left in it from before the rule is never shown."""
         return redact_url_passwords(self.uri)
+
+
+class HostObject(models.Model):
+    """A row per libvirt object of a host (a domain, a storage pool) by (host, UUID).
+
+    libvirt forgets an object when it is undefined and may give its name to another; the row stays (marked
+    gone) so the grants on it and its history keep meaning the same object.
+    """
+
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="%(class)ss")
+    uuid = models.UUIDField()
+    name = models.CharField(max_length=200)
+    gone = models.BooleanField(default=False, help_text="Undefined in libvirt; kept for its grants and history.")
+    first_seen = models.DateTimeField(auto_now_add=True)
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["host__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["host", "uuid"], name="%(class)s_unique_per_host")]

@@ -17,6 +17,7 @@ from domains.libvirt import adapter
 from domains.libvirt.adapter import daemon_uri, forget_host
 from domains.libvirt.storage import find_pool
 from domains.storage.lookups import pool_row
+from domains.storage.transfer import uploads
 from tests.conftest import REPO
 from tests.storage.volume_support import own_connection
 
@@ -177,6 +178,7 @@ def transfer_pool(system_libvirtd, transactional_db, tmp_path):
     handle = conn.storagePoolCreateXML(
         f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
     yield host, handle, directory
+    uploads.close_all("The test ended")  # an upload a test left between parts holds a stream into the pool
     if find_pool(host, name=name) is not None:
         handle.destroy()  # transient: destroying it undefines it
     adapter.forget_host(host.pk)

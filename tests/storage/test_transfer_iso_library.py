@@ -1,6 +1,6 @@
 """The ISO library page: what it lists to whom, the volume it makes for an upload, and Chromium uploading."""
 
-import os
+import hashlib
 import subprocess
 
 import pytest
@@ -49,37 +49,33 @@ def test_it_makes_an_empty_volume_of_the_file_size_and_refuses_a_name_without_is
 
 
 @pytest.mark.browser
-def test_chromium_uploads_an_iso_with_the_progress_bar_reaching_100_percent(
-        logged_in_page, served_console, tmp_path, system_libvirtd):
-    import libvirt
-
-    from tests.browser_support import wait_for_js
+def test_chromium_uploads_an_iso_in_parts_with_the_progress_bar_reaching_100_percent(
+        logged_in_page, served_console, scratch_pool, tmp_path):
+    from tests.browser_support import add_host_in_page, wait_for_js
 
     base_url, _, _ = served_console
-    directory = tmp_path / "isos"
-    directory.mkdir()
-    name = f"vct-iso-{os.getpid()}"
-    conn = libvirt.open("qemu+unix:///system?socket=/run/libvirt/libvirt-sock")
-    pool = conn.storagePoolCreateXML(
-        f"<pool type='dir'><name>{name}</name><target><path>{directory}</path></target></pool>", 0)
+    name, pool, _ = scratch_pool
     iso = tmp_path / "small.iso"
-    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=6"], check=True, capture_output=True)
-    try:
-        page = logged_in_page
-        page.goto(f"{base_url}/hosts/")
-        host_id = page.evaluate("""async () => {
-            const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
-            const made = await fetch('/api/v1/hosts', {method: 'POST', headers: {'Content-Type': 'application/json',
-                'X-CSRFToken': csrf}, body: JSON.stringify({name: 'libvirtd-iso', uri: 'qemu:///system'})});
-            return (await made.json()).id;
-        }""")
-        page.goto(f"{base_url}/hosts/{host_id}/isos/")
-        page.select_option("[data-iso-pool]", name)
-        page.set_input_files("[data-iso-file]", str(iso))
-        page.click("[data-iso-upload] button[type=submit]")
-        wait_for_js(page, "document.querySelector('[data-iso-status]').textContent.startsWith('100 %')")
-        assert page.evaluate("document.querySelector('[data-iso-progress]').value") == 6 * MiB
-        assert pool.storageVolLookupByName("small.iso").info()[1] == 6 * MiB
-    finally:
-        pool.destroy()
-        conn.close()
+    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=20"], check=True, capture_output=True)
+    page = logged_in_page
+    page.goto(f"{base_url}/hosts/")
+    host_id = add_host_in_page(page, "libvirtd-iso")
+    page.goto(f"{base_url}/hosts/{host_id}/isos/")
+    page.select_option("[data-iso-pool]", name)
+    page.set_input_files("[data-iso-file]", str(iso))
+    page.click("[data-iso-upload] button[type=submit]")
+    wait_for_js(page, "document.querySelector('[data-iso-status]').textContent.startsWith('100 %')")
+    # 20 MiB: parts of 8, 8 and 4 MiB, and the SHA-256 of the whole file at the end.
+    assert page.evaluate("document.querySelector('[data-iso-progress]').value") == 20 * MiB
+    status = page.evaluate("document.querySelector('[data-iso-status]').textContent")
+    assert hashlib.sha256(iso.read_bytes()).hexdigest() in status
+    pool.refresh(0)
+    assert pool.storageVolLookupByName("small.iso").info()[1] == 20 * MiB
+    # The library lists it without a reload, and a second visit offers first a pool holding the most media
+    # (this one, unless the shared libvirtd has a pool with more).
+    page.locator(f"[data-iso-table] tr[data-iso='{name}/small.iso']").wait_for()
+    page.goto(f"{base_url}/hosts/{host_id}/isos/")
+    media = page.evaluate("[...document.querySelectorAll('[data-iso-table] tr[data-iso]')]"
+                          ".map(row => row.dataset.iso.split('/')[0])")
+    offered = page.evaluate("document.querySelector('[data-iso-pool]').value")
+    assert media.count(offered) == max(media.count(pool) for pool in set(media)) >= 1

@@ -1,4 +1,4 @@
-"""PUT .../volumes/{volume}/content on the system libvirtd: round trip, resume, refusals, memory bound."""
+"""PUT .../volumes/{volume}/content in parts on the system libvirtd: round trip, resume, refusals, memory bound."""
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -8,37 +8,42 @@ from domains.access.models import Role
 from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
 from domains.libvirt.storage import find_volume
 from domains.storage.lookups import pool_row
-from domains.storage.transfer import api as content_api
+from domains.storage.transfer import upload_app, uploads
 
 from .transfer_support import (
     MiB,
+    auth,
     call,
     content_path,
     make_volume,
     pattern,
+    put_part,
+    put_parts,
     sha256_of,
-    token_for,
+    wait_for_job,
 )
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
 
-def auth(user):
-    return {"Authorization": f"Token {token_for(user)}"}
-
-
-async def test_a_256_mib_upload_and_download_round_trip_their_sha256(transfer_pool, owner):
+async def test_a_256_mib_upload_in_parts_and_its_download_round_trip_their_sha256(transfer_pool, owner):
     host, pool, _ = transfer_pool
     size = 256 * MiB
     make_volume(pool, "disk.img", size)
     path = content_path(host, pool, "disk.img")
     headers = await sync_to_async(auth)(owner)
 
-    put = await call("PUT", path, {**headers, "Content-Length": size}, pattern(size))
-    assert put.status == 200, put.body
+    answers = await put_parts(path, headers, size, part=uploads.PART_LIMIT)
+    assert [a.status for a in answers] == [202] * (size // uploads.PART_LIMIT - 1) + [200], answers[-1].body
+    assert answers[0].json()["received"] == uploads.PART_LIMIT and answers[0].json()["total"] == size
+    assert answers[0].json()["job"]["state"] == "running"
+    assert len({a.json()["job"]["id"] for a in answers}) == 1  # one job, one stream, for all the parts
+    put = answers[-1].json()
     expected = sha256_of(pattern(size))
-    assert put.json()["sha256"] == expected
-    assert put.json()["job"]["state"] == SUCCEEDED and put.json()["job"]["progress"]["done"] == size
+    assert put["sha256"] == expected
+    assert put["job"]["state"] == SUCCEEDED and put["job"]["progress"]["done"] == size
+    # The app held at most two batches and a message of any part (Daphne holds the part itself: PART_LIMIT).
+    assert 0 < put["peak_buffered"] <= upload_app.IN_FLIGHT_LIMIT
 
     got = await call("GET", path, headers)
     assert got.status == 200 and got.headers["content-length"] == str(size)
@@ -49,44 +54,58 @@ async def test_a_256_mib_upload_and_download_round_trip_their_sha256(transfer_po
 
 async def test_it_keeps_the_bytes_in_flight_under_its_bound_whatever_the_message_size(transfer_pool, owner):
     host, pool, _ = transfer_pool
-    size = 64 * MiB
+    size = 32 * MiB
     make_volume(pool, "big-messages.img", size)
     headers = await sync_to_async(auth)(owner)
     # 1 MiB messages (the most a server hands an app at once) arriving as fast as they are asked for.
-    put = await call("PUT", content_path(host, pool, "big-messages.img"), {**headers, "Content-Length": size},
-                     pattern(size, chunk=content_api.MESSAGE_LIMIT))
-    assert put.status == 200
-    assert 0 < put.json()["peak_buffered"] <= content_api.IN_FLIGHT_LIMIT
+    answers = await put_parts(content_path(host, pool, "big-messages.img"), headers, size,
+                              piece=upload_app.MESSAGE_LIMIT)
+    assert answers[-1].status == 200
+    assert 0 < answers[-1].json()["peak_buffered"] <= upload_app.IN_FLIGHT_LIMIT
 
 
-async def test_an_upload_cut_off_midway_resumes_from_the_offset_the_job_reports(transfer_pool, owner):
+async def test_a_part_dropped_midway_continues_from_where_the_job_says(transfer_pool, owner):
     host, pool, _ = transfer_pool
     size = 32 * MiB
     make_volume(pool, "cut.img", size)
     path = content_path(host, pool, "cut.img")
     headers = await sync_to_async(auth)(owner)
 
-    dropped = await call("PUT", path, {**headers, "Content-Length": size}, pattern(size, chunk=MiB),
-                         disconnect_after=13 * MiB)
+    assert (await put_part(path, headers, 0, 8 * MiB, size)).status == 202
+    dropped = await put_part(path, headers, 8 * MiB, 8 * MiB, size, disconnect_after=5 * MiB)
     assert dropped.status is None  # nobody left to answer
     job = await sync_to_async(lambda: Job.objects.get(kind="volume.upload"))()
-    assert job.state == INTERRUPTED and job.done == 13 * MiB
-    assert f"from byte {13 * MiB}" in job.error
+    assert job.state == "running" and job.done == 13 * MiB  # still open, and the job says where it stands
 
-    too_far = await call("PUT", path, {**headers, "Content-Length": size - 20 * MiB,
-                                       "Content-Range": f"bytes {20 * MiB}-{size - 1}/{size}"},
-                         pattern(size - 20 * MiB))
-    assert too_far.status == 409 and too_far.json()["fields"] == {"offset": 13 * MiB}
-
-    rest = b"".join(pattern(size, chunk=MiB))[13 * MiB:]
-    resumed = await call("PUT", path, {**headers, "Content-Length": len(rest),
-                                       "Content-Range": f"bytes {13 * MiB}-{size - 1}/{size}"},
-                         [rest[i:i + MiB] for i in range(0, len(rest), MiB)])
-    assert resumed.status == 200, resumed.body
-    assert resumed.json()["sha256"] == sha256_of(pattern(size, chunk=MiB))
-    assert resumed.json()["resumed_at"] == 13 * MiB
+    ahead = await put_part(path, headers, 16 * MiB, 8 * MiB, size)
+    assert ahead.status == 409 and ahead.json()["fields"] == {"offset": 13 * MiB}
+    answers = await put_parts(path, headers, size, first=job.done)
+    assert answers[-1].status == 200, answers[-1].body
+    assert answers[-1].json()["sha256"] == sha256_of(pattern(size))
     whole = await call("GET", path, headers)
-    assert whole.digest.hexdigest() == resumed.json()["sha256"]
+    assert whole.digest.hexdigest() == answers[-1].json()["sha256"]
+
+
+async def test_an_upload_left_idle_is_interrupted_and_resumes_from_where_it_stood(transfer_pool, owner, settings):
+    settings.UPLOAD_IDLE_SECONDS = 1
+    host, pool, _ = transfer_pool
+    size = 24 * MiB
+    make_volume(pool, "idle.img", size)
+    path = content_path(host, pool, "idle.img")
+    headers = await sync_to_async(auth)(owner)
+
+    assert (await put_part(path, headers, 0, 8 * MiB, size)).status == 202
+    job = await wait_for_job(lambda job: job.state == INTERRUPTED)
+    assert job.done == 8 * MiB and f"from byte {8 * MiB}" in job.error
+
+    too_far = await put_part(path, headers, 12 * MiB, 4 * MiB, size)
+    assert too_far.status == 409 and too_far.json()["fields"] == {"offset": 8 * MiB}
+    answers = await put_parts(path, headers, size, first=8 * MiB)
+    assert answers[-1].status == 200, answers[-1].body
+    assert answers[-1].json()["sha256"] == sha256_of(pattern(size))
+    assert answers[-1].json()["resumed_at"] == 8 * MiB
+    whole = await call("GET", path, headers)
+    assert whole.digest.hexdigest() == answers[-1].json()["sha256"]
 
 
 async def test_it_refuses_an_upload_larger_than_the_volume_and_writes_nothing(transfer_pool, owner):

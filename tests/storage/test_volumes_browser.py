@@ -9,18 +9,13 @@ MiB = 1024 * 1024
 
 def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_in_page, served_console,
                                                                        scratch_pool):
-    from tests.browser_support import wait_for_js
+    from tests.browser_support import add_host_in_page, wait_for_js
 
     base_url, _, _ = served_console
     name, pool, _ = scratch_pool
     page = logged_in_page
     page.goto(f"{base_url}/hosts/")
-    host_id = page.evaluate("""async () => {
-        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
-        const made = await fetch('/api/v1/hosts', {method: 'POST', headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': csrf}, body: JSON.stringify({name: 'libvirtd-volumes', uri: 'qemu:///system'})});
-        return (await made.json()).id;
-    }""")
+    host_id = add_host_in_page(page, "libvirtd-volumes")
     page.goto(f"{base_url}/hosts/{host_id}/pools/{name}/")
 
     create = page.locator("h3:text('New volume') + form")

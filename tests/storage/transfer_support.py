@@ -22,6 +22,11 @@ def token_for(user):
     return Token.objects.get_or_create(user=user)[0].key
 
 
+def auth(user):
+    """The headers of an API request made with user's token."""
+    return {"Authorization": f"Token {token_for(user)}"}
+
+
 def pattern(size, seed=1, chunk=4 * MiB):
     """size bytes of a fixed pseudo-random pattern, in chunks (never all in memory)."""
     block = hashlib.shake_256(f"volume-{seed}".encode()).digest(chunk)
@@ -30,6 +35,57 @@ def pattern(size, seed=1, chunk=4 * MiB):
         piece = block[: min(chunk, size - sent)]
         sent += len(piece)
         yield piece
+
+
+def pattern_range(first, length, seed=1, chunk=4 * MiB, piece=MiB):
+    """Bytes first..first+length-1 of pattern(size, seed, chunk) (which repeats every chunk), piece at a time."""
+    block = hashlib.shake_256(f"volume-{seed}".encode()).digest(chunk)
+    position, end = first, first + length
+    while position < end:
+        offset = position % chunk
+        step = min(piece, chunk - offset, end - position)
+        yield block[offset:offset + step]
+        position += step
+
+
+async def put_part(path, headers, first, length, total, **options):
+    """One part of an upload: bytes first..first+length-1 of the pattern, with its Content-Range."""
+    seed, chunk, piece = options.pop("seed", 1), options.pop("chunk", 4 * MiB), options.pop("piece", MiB)
+    return await call("PUT", path, {**headers, "Content-Length": length,
+                                    "Content-Range": f"bytes {first}-{first + length - 1}/{total}"},
+                      pattern_range(first, length, seed, chunk, piece), **options)
+
+
+async def put_parts(path, headers, total, first=0, part=8 * MiB, until=None, **options):
+    """The parts from first up to until (default: total), each answered before the next is sent; the answers."""
+    answers = []
+    until = total if until is None else until
+    while first < until:
+        length = min(part, until - first)
+        answer = await put_part(path, headers, first, length, total, **options)
+        answers.append(answer)
+        if answer.status not in (200, 202):
+            break
+        first += length
+    return answers
+
+
+async def wait_for_job(condition, kind="volume.upload", timeout=60):
+    """The newest job of kind once condition(job) holds (checked every 50 ms, up to timeout seconds)."""
+    import asyncio
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    from domains.jobs.models import Job
+
+    deadline = time.monotonic() + timeout
+    while True:
+        job = await sync_to_async(lambda: Job.objects.filter(kind=kind).order_by("-id").first())()
+        if job is not None and condition(job):
+            return job
+        assert time.monotonic() < deadline, f"job never met the condition: {job and job.as_message()}"
+        await asyncio.sleep(0.05)
 
 
 def sha256_of(chunks):

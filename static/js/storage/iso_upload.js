@@ -1,7 +1,10 @@
-// ISO library upload: make the volume, then PUT the file in one streamed request (the browser reads it from
-// disk as it goes); after a failure, resume from the offset the server reports. One request, not chunks: the
-// server hashes the whole volume, and a resumed request re-reads what is already there.
+// ISO library upload: make the volume, then PUT the file in parts of at most PART bytes, one after another
+// (the browser reads each slice from disk as it goes). After a failed part, ask the server where the upload
+// stands (the job's progress, or the offset a 409 names) and go on from there, never from the start.
 const form = document.querySelector("[data-iso-upload]");
+// The server's largest body (uploads.PART_LIMIT, docs/api.md): a larger one is refused unread.
+const PART = 8 * 1024 * 1024;
+const ATTEMPTS = 5;
 
 function csrfToken() {
   return form.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -14,38 +17,80 @@ function say(text) {
 function showProgress(done, total) {
   const bar = document.querySelector("[data-iso-progress]");
   bar.hidden = false;
-  bar.max = total;
+  bar.max = Math.max(total, 1);
   bar.value = done;
-  say(`${Math.floor((100 * done) / total)} %`);
+  say(`${total ? Math.floor((100 * done) / total) : 100} %`);
 }
 
-// XMLHttpRequest, not fetch(): only it reports how much of a request body has gone out.
-function put(url, file, offset) {
-  return new Promise((resolve) => {
-    const request = new XMLHttpRequest();
-    request.open("PUT", url);
-    request.setRequestHeader("Content-Type", "application/octet-stream");
-    request.setRequestHeader("X-CSRFToken", csrfToken());
-    if (offset > 0) {
-      request.setRequestHeader("Content-Range", `bytes ${offset}-${file.size - 1}/${file.size}`);
+async function answerOf(request) {
+  try {
+    const response = await request;
+    return { status: response.status, body: await response.json().catch(() => ({})) };
+  } catch (error) {
+    return { status: 0, body: {} }; // the connection failed: nobody answered
+  }
+}
+
+function sendPart(url, file, first) {
+  const headers = { "Content-Type": "application/octet-stream", "X-CSRFToken": csrfToken() };
+  if (file.size === 0) return answerOf(fetch(url, { method: "PUT", headers, body: file }));
+  const last = Math.min(first + PART, file.size) - 1;
+  headers["Content-Range"] = `bytes ${first}-${last}/${file.size}`;
+  return answerOf(fetch(url, { method: "PUT", headers, body: file.slice(first, last + 1) }));
+}
+
+// Where the upload stands by its job: null when it cannot go on (failed, cancelled, not visible).
+async function whereItStands(jobId) {
+  if (jobId === null) return 0; // no part was taken yet
+  const answer = await answerOf(fetch(`/api/v1/jobs/${jobId}`, { headers: { Accept: "application/json" } }));
+  const job = answer.body;
+  if (answer.status !== 200 || !["running", "interrupted", "succeeded"].includes(job.state)) return null;
+  return job.progress.done;
+}
+
+function pause(seconds) {
+  return new Promise((resolve) => { setTimeout(resolve, seconds * 1000); });
+}
+
+async function sendFile(url, file) {
+  let offset = 0;
+  let jobId = null;
+  let failures = 0;
+  while (failures < ATTEMPTS) {
+    const answer = await sendPart(url, file, offset);
+    const { status, body } = answer;
+    if (status === 200) return body;
+    if (status === 202) {
+      offset = body.received;
+      jobId = body.job.id;
+      failures = 0;
+      showProgress(offset, file.size);
+      continue;
     }
-    request.upload.onprogress = (event) => showProgress(offset + event.loaded, file.size);
-    request.onload = () => resolve({ status: request.status, body: JSON.parse(request.responseText || "{}") });
-    request.onerror = () => resolve({ status: 0, body: {} });
-    request.send(offset > 0 ? file.slice(offset) : file);
-  });
+    failures += 1;
+    if (status === 409 && body.fields && Number.isInteger(body.fields.offset)) {
+      offset = body.fields.offset; // the part did not follow (one that failed had arrived after all)
+      if (body.code === "part_in_progress") await pause(failures);
+      continue;
+    }
+    if (status !== 0 && status < 500) throw new Error(body.message || `The upload failed (HTTP ${status}).`);
+    await pause(failures);
+    const next = await whereItStands(jobId);
+    if (next === null) throw new Error("The upload stopped and cannot resume: reload the page and try again.");
+    if (next === file.size) return {};
+    offset = next;
+    say(`Connection lost; resuming from byte ${offset}…`);
+  }
+  throw new Error("The upload kept failing: check the connection and try again.");
 }
 
-async function resumeOffset(url, file) {
-  // A PUT at an offset past what was written answers 409 naming the offset to use.
-  const probe = await fetch(url, {
-    method: "PUT",
-    headers: { "X-CSRFToken": csrfToken(), "Content-Range": `bytes ${file.size - 1}-${file.size - 1}/${file.size}` },
-    body: file.slice(file.size - 1),
-  });
-  const body = await probe.json();
-  if (probe.status === 200) return file.size; // everything but the last byte had arrived: now all of it has
-  return probe.status === 409 && body.fields && Number.isInteger(body.fields.offset) ? body.fields.offset : null;
+// The library's table as the server renders it now, so the new medium shows without a reload.
+async function refreshLibrary() {
+  const answer = await fetch(window.location.href, { headers: { Accept: "text/html" } }).catch(() => null);
+  if (!answer || !answer.ok) return;
+  const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+  const fresh = page.querySelector("[data-iso-table] tbody");
+  if (fresh) document.querySelector("[data-iso-table] tbody").replaceWith(document.importNode(fresh, true));
 }
 
 async function upload(event) {
@@ -57,40 +102,21 @@ async function upload(event) {
   data.append("name", file.name);
   data.append("size", String(file.size));
   say("Creating the volume…");
-  const created = await fetch(form.dataset.createUrl, {
+  const created = await answerOf(fetch(form.dataset.createUrl, {
     method: "POST", body: data, headers: { "X-CSRFToken": csrfToken() },
-  });
-  const made = await created.json();
-  if (!created.ok) {
-    say(made.message);
+  }));
+  if (created.status < 200 || created.status >= 300) {
+    say(created.body.message || `The volume could not be made (HTTP ${created.status}).`);
     return;
   }
-  let offset = 0;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const answer = await put(made.content_url, file, offset);
-    if (answer.status === 200) {
-      showProgress(file.size, file.size);
-      say(`100 % — uploaded, SHA-256 ${answer.body.sha256}`);
-      return;
-    }
-    if (answer.status !== 0 && answer.status !== 409) {
-      say(answer.body.message || `The upload failed (HTTP ${answer.status}).`);
-      return;
-    }
-    const next = await resumeOffset(made.content_url, file);
-    if (next === null) {
-      say("The upload stopped and cannot resume: reload the page and try again.");
-      return;
-    }
-    if (next === file.size) {
-      showProgress(file.size, file.size);
-      say("100 % — uploaded");
-      return;
-    }
-    offset = next;
-    say(`Connection lost; resuming from byte ${offset}…`);
+  try {
+    const result = await sendFile(created.body.content_url, file);
+    showProgress(file.size, file.size);
+    say(result.sha256 ? `100 % — uploaded, SHA-256 ${result.sha256}` : "100 % — uploaded");
+    await refreshLibrary();
+  } catch (error) {
+    say(error.message);
   }
-  say("The upload kept failing: check the connection and try again.");
 }
 
 if (form) form.addEventListener("submit", upload);

@@ -1,0 +1,112 @@
+"""Parts of an upload that must not go in: out of order, too large, unannounced, someone else's, a foreign Host."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from domains.access.grants import do_grant
+from domains.access.models import Role
+from domains.jobs.actions import do_cancel_job
+from domains.jobs.models import CANCELLED, Job
+from domains.storage.lookups import pool_row
+from domains.storage.transfer import uploads
+
+from .transfer_support import (
+    MiB,
+    auth,
+    call,
+    content_path,
+    make_volume,
+    pattern,
+    put_part,
+    put_parts,
+    sha256_of,
+    wait_for_job,
+)
+
+pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
+
+
+async def test_a_part_that_does_not_follow_answers_409_with_where_the_upload_stands(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    size = 24 * MiB
+    make_volume(pool, "order.img", size)
+    path = content_path(host, pool, "order.img")
+    headers = await sync_to_async(auth)(owner)
+    assert (await put_part(path, headers, 0, 8 * MiB, size)).status == 202
+
+    skipping = await put_part(path, headers, 16 * MiB, 8 * MiB, size)
+    overlapping = await put_part(path, headers, 4 * MiB, 8 * MiB, size)
+    other_total = await put_part(path, headers, 8 * MiB, 8 * MiB, size - MiB)
+    from_the_start = await call("PUT", path, {**headers, "Content-Length": MiB}, pattern(MiB))
+    for refused in (skipping, overlapping, other_total, from_the_start):
+        assert refused.status == 409 and refused.json()["fields"] == {"offset": 8 * MiB}, refused.body
+    assert "bytes 8388608-M/25165824" in skipping.json()["message"]
+
+    answers = await put_parts(path, headers, size, first=8 * MiB)
+    assert answers[-1].status == 200 and answers[-1].json()["sha256"] == sha256_of(pattern(size))
+
+
+async def test_a_body_larger_than_a_part_answers_413_saying_how_to_send_parts(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    make_volume(pool, "whole.img", 64 * MiB)
+    path = content_path(host, pool, "whole.img")
+    headers = await sync_to_async(auth)(owner)
+    whole = await call("PUT", path, {**headers, "Content-Length": 64 * MiB}, pattern(64 * MiB))
+    big_part = await put_part(path, headers, 0, uploads.PART_LIMIT + 1, 64 * MiB)
+    for refused in (whole, big_part):
+        assert refused.status == 413 and refused.json()["code"] == "part_too_large"
+        assert refused.json()["fields"]["part_limit"] == uploads.PART_LIMIT
+        assert "Content-Range" in refused.json()["message"] and "docs/api.md" in refused.json()["message"]
+    without_length = await call("PUT", path, headers, pattern(MiB))
+    assert without_length.status == 411 and "Content-Length" in without_length.json()["message"]
+    assert not await sync_to_async(Job.objects.exists)()
+
+
+async def test_another_users_part_is_refused_and_the_upload_goes_on(transfer_pool, owner, teammate):
+    host, pool, _ = transfer_pool
+    size = 16 * MiB
+    make_volume(pool, "shared.img", size)
+    path = content_path(host, pool, "shared.img")
+
+    def grant_user():
+        do_grant(owner, Role.objects.get(name="Pool user"), to_user=teammate, pool=pool_row(host, pool))
+        return auth(owner), auth(teammate)
+
+    owner_headers, teammate_headers = await sync_to_async(grant_user)()
+    assert (await put_part(path, owner_headers, 0, 8 * MiB, size)).status == 202
+    # The teammate may write the volume, but not into the owner's upload: not its next part, nor a new start.
+    for first in (8 * MiB, 0):
+        refused = await put_part(path, teammate_headers, first, 8 * MiB, size, seed=2)
+        assert refused.status == 409 and refused.json()["code"] == "upload_running"
+        assert "fields" not in refused.json()  # where the owner's upload stands is not the teammate's to know
+    last = await put_part(path, owner_headers, 8 * MiB, 8 * MiB, size)
+    assert last.status == 200 and last.json()["sha256"] == sha256_of(pattern(size))
+
+
+async def test_a_cancelled_upload_refuses_its_next_part(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    size = 16 * MiB
+    make_volume(pool, "cancelled.img", size)
+    path = content_path(host, pool, "cancelled.img")
+    headers = await sync_to_async(auth)(owner)
+    first = await put_part(path, headers, 0, 8 * MiB, size)
+    assert first.status == 202
+    # Between parts the job says exactly where the upload stands (a client resumes from it).
+    assert (await wait_for_job(lambda job: True)).done == 8 * MiB
+
+    await sync_to_async(lambda: do_cancel_job(owner, Job.objects.get(pk=first.json()["job"]["id"])))()
+    job = await wait_for_job(lambda job: job.state == CANCELLED)
+    assert job.done == 8 * MiB
+    refused = await put_part(path, headers, 8 * MiB, 8 * MiB, size)
+    assert refused.status == 409 and refused.json()["fields"] == {"offset": 0}  # cancelled: nothing to resume
+
+
+async def test_a_host_header_the_console_does_not_answer_to_is_refused(transfer_pool, owner):
+    host, pool, _ = transfer_pool
+    make_volume(pool, "host.img", MiB)
+    headers = await sync_to_async(auth)(owner)
+    answer = await call("PUT", content_path(host, pool, "host.img"),
+                        {**headers, "Content-Length": MiB, "Host": "attacker.example"}, pattern(MiB))
+    assert answer.status == 400 and answer.json()["code"] == "bad_host"
+    assert "attacker.example" in answer.json()["message"]
+    assert not await sync_to_async(Job.objects.exists)()
