@@ -7,7 +7,8 @@ from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
 from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
+from domains.networks.models import Network
 from domains.storage.models import Pool, PoolRevision
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Job", "Pool", "PoolRevision", "Role"]
+           "Job", "Network", "Pool", "PoolRevision", "Role"]

@@ -244,6 +244,8 @@ def world(make_test_host, owner, outsider, make_user, grant):
         "<pool type='dir'><name>matrix-pool</name><target><path>/matrix-pool</path></target></pool>", 0)
     pool.createXML("<volume><name>matrix.img</name><capacity>1048576</capacity></volume>", 0)
     ensure_first_revision(pool_row(host, pool), pool)  # what the pool pages record on a first visit
+    adapter.connection_for(host).get().networkDefineXML(
+        "<network><name>matrix-net</name><ip address='192.168.250.1' prefix='24'/></network>")
     target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
     # The matrix's personas: the shared owner ("admin") and outsider, one user per built-in role on the target.
     people = {"outsider": outsider, "other-domain": make_user("other-domain"), "admin": owner}

@@ -91,13 +91,26 @@ STORAGE_HOST_PERMISSIONS = {
     "storage_pool.delete": "Undefine pools and delete their storage on the host.",
 }
 
+# libvirt's ACL names for virtual networks (org.libvirt.api.network.<name>), prefixed like the storage ones.
+# Host-level for now: held through a host or a global grant (a grant on one network is still to come).
+NETWORK_PERMISSIONS = {
+    "network.getattr": "See that the network exists: its name, UUID, host, state and addresses.",
+    "network.read": "Read the network's definition and its DHCP leases.",
+    "network.write": "Define networks, change their definitions and autostart.",
+    "network.save": "Keep a network's definition on the host (a persistent network).",
+    "network.delete": "Undefine networks.",
+    "network.start": "Start a network: its bridge, DHCP and DNS server and firewall rules on the host.",
+    "network.stop": "Stop a network, cutting off the guests plugged into it.",
+    "network.search_ports": "List the ports (plugged-in interfaces) of a network.",
+}
+
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS, **STORAGE_POOL_PERMISSIONS,
-               **STORAGE_VOL_PERMISSIONS, **STORAGE_HOST_PERMISSIONS}
+               **STORAGE_VOL_PERMISSIONS, **STORAGE_HOST_PERMISSIONS, **NETWORK_PERMISSIONS}
 # Everything that applies to one domain (and, through a host or global grant, to many).
 PER_DOMAIN = frozenset(DOMAIN_PERMISSIONS) | frozenset(CONSOLE_PERMISSIONS)
 # Everything that applies to one pool (and, through a host or global grant, to every pool of a host).
 PER_POOL = frozenset(STORAGE_POOL_PERMISSIONS) | frozenset(STORAGE_VOL_PERMISSIONS)
-HOST_LEVEL = frozenset(HOST_PERMISSIONS) | frozenset(STORAGE_HOST_PERMISSIONS)
+HOST_LEVEL = frozenset(HOST_PERMISSIONS) | frozenset(STORAGE_HOST_PERMISSIONS) | frozenset(NETWORK_PERMISSIONS)
 
 _VIEWER = ["getattr", "read"]
 _CONSOLE_USER = _VIEWER + ["open_graphics", "open_device", "screenshot", "send_input"]

@@ -19,6 +19,7 @@ from domains.access.permission_names import (
 )
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.networks.models import Network
 from domains.storage.models import Pool
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ class Held:
             if permission in HOST_LEVEL:
                 return permission in self.on_host(target.host_id)
             return permission in self.on_pool(target.pk, target.host_id)
+        if isinstance(target, Network):
+            # Network permissions are host-level until a grant can name one network.
+            return permission in self.on_host(target.host_id)
         if isinstance(target, Host):
             if permission in self.on_host(target.pk):
                 return True
@@ -99,7 +103,8 @@ class Held:
         inner = getattr(target, "pool", None)
         if isinstance(inner, Pool):
             return self.holds(permission, inner)
-        raise TypeError(f"Permissions apply to a Domain, a Pool, a Host or None, not to {type(target).__name__}.")
+        raise TypeError(f"Permissions apply to a Domain, a Pool, a Network, a Host or None, not to "
+                        f"{type(target).__name__}.")
 
     def hosts_holding(self, permission):
         return {host_id for host_id, perms in self.by_host.items() if permission in perms}
@@ -181,6 +186,9 @@ def restrict(queryset, user, permission="getattr"):
         hosts = held.hosts_holding(permission)
         pools = set() if permission in HOST_LEVEL else held.pools_holding(permission)
         return queryset.filter(Q(pk__in=pools) | Q(host_id__in=hosts)) if hosts or pools else queryset.none()
+    if model is Network:
+        hosts = held.hosts_holding(permission)
+        return queryset.filter(host_id__in=hosts) if hosts else queryset.none()
     if model is Host:
         hosts = held.hosts_holding(permission)
         if permission == "getattr":
@@ -207,6 +215,9 @@ def require(user, permission, target=None):
         if isinstance(pool, Pool):
             if not has_perm(user, "storage_pool.getattr", pool):
                 raise Http404("No such pool, or you may not see it.")
+        elif isinstance(target, Network):
+            if not has_perm(user, "network.getattr", target):
+                raise Http404("No such network, or you may not see it.")
         elif not has_perm(user, "getattr", target):
             raise Http404("No such object.")
     raise PermissionDenied(permission, target)

@@ -63,6 +63,8 @@ urlpatterns = [
 urlpatterns += [
     # Storage: pools, volumes, a volume's content
     path("", include("domains.storage.urls")),
+    # Virtual networks
+    path("", include("domains.networks.urls")),
     # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
     re_path(r"", unknown_endpoint),
 ]

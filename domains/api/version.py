@@ -8,9 +8,24 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.3.0"
+API_VERSION = "1.4.0"
 
 CHANGELOG = [
+    {
+        "version": "1.4.0",
+        "added": [
+            "Virtual networks per host: GET/POST /hosts/{id}/networks (create from fields name, forward, bridge, "
+            "device, ipv4/ipv6 {address, prefix, dhcp {start, end}}, start, autostart; or from xml), "
+            "GET/PATCH/DELETE /hosts/{id}/networks/{name} (PATCH autostart, xml; DELETE refused 409 in_use with "
+            "fields.domains while domains use it), POST /hosts/{id}/networks/{name}/actions "
+            "start|stop|autostart|noautostart, GET /hosts/{id}/networks/{name}/leases; error codes "
+            "invalid_network, network_exists (409), subnet_in_use (409), no_network_driver (409, the embedded "
+            "host).",
+            "Permissions network.getattr, network.read, network.write, network.save, network.delete, "
+            "network.start, network.stop, network.search_ports (libvirt's network ACL names); held through a "
+            "host or global grant.",
+        ],
+    },
     {
         "version": "1.3.0",
         "added": [

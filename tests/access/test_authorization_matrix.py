@@ -58,6 +58,7 @@ NO_DAEMON = 409  # measured: what the daemon routes answer for a host without a 
 QEMU_ONLY = 502  # libvirt's refusal, passed on: the request got past every permission check (422 for the agent)
 POOL = "/api/v1/hosts/{h}/pools/matrix-pool"
 POOL_PAGE = "/hosts/{h}/pools/matrix-pool"
+NETWORK = "/api/v1/hosts/{h}/networks/matrix-net"
 CASES = [
     page("login", "GET", "/login/", PUBLIC),
     page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
@@ -198,6 +199,16 @@ CASES = [
     api("api-host-pool", "DELETE", POOL, "storage_pool.delete", "pool", ok=204),
     api("api-host-pool-actions", "POST", POOL + "/actions", "storage_pool.refresh", "pool",
         body={"action": "refresh"}),
+    # Networks of the world's host: network permissions are host-level, so only the administrator holds them.
+    # The test driver has no DHCP leases: libvirt's refusal, past every check.
+    api("api-host-networks", "GET", "/api/v1/hosts/{h}/networks", "network.getattr", "host"),
+    api("api-host-networks", "POST", "/api/v1/hosts/{h}/networks", "network.write", "host", ok=201,
+        body={"name": "made-net", "forward": "none"}),
+    api("api-host-network", "GET", NETWORK, "network.getattr", "host"),
+    api("api-host-network", "PATCH", NETWORK, "network.write", "host", body={"autostart": True}),
+    api("api-host-network", "DELETE", NETWORK, "network.delete", "host", ok=204),
+    api("api-host-network-actions", "POST", NETWORK + "/actions", "network.start", "host", body={"action": "start"}),
+    api("api-host-network-leases", "GET", NETWORK + "/leases", "network.read", "host", ok=QEMU_ONLY),
     page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
     page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),
     page("pool-detail", "GET", POOL_PAGE + "/", "storage_pool.getattr", "pool"),

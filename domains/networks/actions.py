@@ -1,0 +1,192 @@
+"""Network actions: define (from fields or XML), start, stop, autostart, change XML, delete.
+
+Each checks permission, checks the definition (schema, name, subnets not used by another network of the host),
+calls libvirt through domains.libvirt.networks and writes the audit log (intent first for the calls that change
+the host's bridges, DHCP servers and firewall, outcome after). Nothing is left half-made: a define whose start or
+autostart fails is undefined again.
+"""
+
+import ipaddress
+import logging
+
+from domains.access import audit, permissions
+from domains.definitions.xml.safe_xml import parse
+from domains.errors import ConsoleError
+from domains.libvirt import networks as libvirt_networks
+from domains.libvirt.adapter import VirtError
+from domains.networks.definition import NetworkError, read_definition, xml_from_fields
+from domains.networks.inventory import subnets_in_use
+from domains.networks.lookups import network_row
+from domains.networks.models import Network
+
+log = logging.getLogger(__name__)
+
+# What each action on one network needs (libvirt's own checks: autostart is a change of the saved definition).
+ACTION_PERMISSIONS = {
+    "start": "network.start",
+    "stop": "network.stop",
+    "autostart": "network.write",
+    "noautostart": "network.write",
+}
+
+
+def _refuse(user, action, target, params, exc, source_address):
+    audit.record(user, action, target, params, outcome=f"refused: {exc}", source_address=source_address)
+
+
+def checked_definition(host, xml_text, except_name=None):
+    """The NetworkDefinition of xml_text if host may have it: schema, name, subnets no other network uses."""
+    definition = read_definition(xml_text)
+    mine = [(field, ip) for field, ip in (("ipv4", definition.ipv4), ("ipv6", definition.ipv6))
+            if ip and ip.get("prefix") is not None]
+    if mine:
+        for other, subnets in subnets_in_use(host, except_name=except_name or definition.name).items():
+            for field, ip in mine:
+                subnet = ipaddress.ip_interface(f"{ip['address']}/{ip['prefix']}").network
+                clash = [str(s) for s in subnets if s.version == subnet.version and s.overlaps(subnet)]
+                if clash:
+                    raise NetworkError(f"The subnet {subnet} overlaps {clash[0]} of network '{other}' on host "
+                                       f"'{host}': pick a subnet no other network uses.",
+                                       status=409, code="subnet_in_use", fields={field: [f"Overlaps '{other}'."]})
+    return definition
+
+
+def do_define_network(user, host, xml_text=None, *, fields=None, start=False, autostart=False, source_address=None):
+    """Define a new persistent network on host from xml_text or fields; (row, handle).
+
+    start and autostart follow; if one fails, the network is stopped and undefined again. Needs network.write and
+    network.save on the host, plus network.start to start.
+    """
+    needed = ["network.write", "network.save"] + ["network.start"] * bool(start)
+    params = {"start": bool(start), "autostart": bool(autostart)}
+    try:
+        for name in needed:
+            # Whoever may see the host's networks is told what is missing; the host was already checked visible.
+            if not permissions.has_perm(user, name, host):
+                raise permissions.PermissionDenied(name, host)
+    except permissions.PermissionDenied as refusal:
+        audit.record_denied(user, "network.define", host, params, refusal, source_address)
+        raise
+    try:
+        if xml_text is None:
+            xml_text = xml_from_fields(fields or {})
+        definition = checked_definition(host, xml_text)
+        params["name"] = definition.name
+        if libvirt_networks.find_network(host, name=definition.name) is not None:
+            raise NetworkError(f"Host '{host}' already has a network named '{definition.name}': pick another name, "
+                               "or change that network instead.", status=409, code="network_exists",
+                               fields={"name": ["Taken."]})
+    except ConsoleError as exc:  # a bad definition, a name or subnet taken, libvirt unreachable
+        _refuse(user, "network.define", host, params, exc, source_address)
+        raise
+    audit.record(user, "network.define", host, params, outcome="started", source_address=source_address)
+    known_before = set(Network.objects.filter(host=host).values_list("uuid", flat=True))
+    handle = libvirt_networks.define_network(host, xml_text)
+    step = "define"
+    try:
+        for step, wanted, call in (("start", start, libvirt_networks.start_network),
+                                   ("autostart", autostart,
+                                    lambda h: libvirt_networks.set_network_autostart(h, True))):
+            if wanted:
+                call(handle)
+    except VirtError as exc:
+        _take_back(host, handle, known_before)
+        audit.record(user, "network.define", host, params,
+                     outcome=f"failed at {step}: {exc.message}; network undefined again", source_address=source_address)
+        raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message.strip()}. The network was undefined "
+                        "again; nothing of it is left on the host.", exc.code) from exc
+    row = network_row(host, handle)
+    audit.record(user, "network.define", row, params, source_address=source_address)
+    return row, handle
+
+
+def _take_back(host, handle, known_before):
+    """Undo a define whose follow-up failed: stop, undefine, drop the row made for it (not an older one)."""
+    try:
+        if libvirt_networks.network_live(handle)["active"]:
+            libvirt_networks.stop_network(handle)
+        uuid = libvirt_networks.network_uuid(handle)
+        libvirt_networks.undefine_network(handle)
+    except VirtError as exc:
+        log.warning("could not take back network on host %s: %s", host, exc)
+        return
+    Network.objects.filter(host=host, uuid=uuid).exclude(uuid__in=known_before).delete()
+
+
+def do_network_action(user, row, handle, action, source_address=None):
+    """Run action (start, stop, autostart, noautostart) on a network; NetworkError for an unknown one."""
+    permission = ACTION_PERMISSIONS.get(action)
+    if permission is None:
+        raise NetworkError(f"Unknown network action '{action}': use one of {', '.join(ACTION_PERMISSIONS)}.",
+                           fields={"action": ["Unknown."]})
+    verb = f"network.{action}"
+    audit.require(user, permission, row, verb, {}, source_address)
+    try:
+        if action == "start":
+            libvirt_networks.start_network(handle)
+        elif action == "stop":
+            libvirt_networks.stop_network(handle)
+        else:
+            libvirt_networks.set_network_autostart(handle, action == "autostart")
+    except VirtError as exc:
+        audit.record(user, verb, row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        raise
+    audit.record(user, verb, row, {}, source_address=source_address)
+
+
+def do_update_network_xml(user, row, handle, xml_text, source_address=None):
+    """Redefine the network from edited XML (same name; the UUID is kept); the new handle.
+
+    A running network keeps its old definition until it is stopped and started again (libvirt's rule).
+    """
+    audit.require(user, "network.write", row, "network.edit", {}, source_address)
+    document = parse(xml_text)
+    definition = checked_definition(row.host, xml_text, except_name=row.name)
+    if definition.name != row.name:
+        raise NetworkError(f"The XML names the network '{definition.name}', but this is '{row.name}': a network "
+                           "cannot be renamed; define a new one instead.", fields={"xml": ["Name changed."]})
+    if definition.uuid is None:
+        uuid_element = document.root.makeelement("uuid")
+        uuid_element.text = str(row.uuid)
+        document.root.find("name").addnext(uuid_element)
+        xml_text = document.to_xml()
+    elif definition.uuid.replace("-", "").lower() != row.uuid.hex:
+        raise NetworkError(f"The XML gives the network another UUID ({definition.uuid}): keep {row.uuid}.",
+                           fields={"xml": ["UUID changed."]})
+    audit.record(user, "network.edit", row, {}, outcome="started", source_address=source_address)
+    try:
+        handle = libvirt_networks.define_network(row.host, xml_text)
+    except VirtError as exc:
+        audit.record(user, "network.edit", row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        raise
+    audit.record(user, "network.edit", row, {}, source_address=source_address)
+    return handle
+
+
+def do_delete_network(user, row, handle, source_address=None):
+    """Stop the network if it runs and undefine it; refused (409 in_use) while domains have interfaces on it.
+
+    The row stays, marked gone, with its history. Needs network.delete, and network.stop when it runs.
+    """
+    audit.require(user, "network.delete", row, "network.delete", {}, source_address)
+    live = libvirt_networks.network_live(handle)
+    if live["active"]:
+        audit.require(user, "network.stop", row, "network.delete", {}, source_address)
+    users = libvirt_networks.domains_using(row.host, row.name)
+    if users:
+        refusal = NetworkError(f"Network '{row.name}' is used by {', '.join(users)}: remove their interfaces on it "
+                               "first, then delete it.", status=409, code="in_use", fields={"domains": users})
+        _refuse(user, "network.delete", row, {}, refusal, source_address)
+        raise refusal
+    audit.record(user, "network.delete", row, {}, outcome="started", source_address=source_address)
+    try:
+        if live["active"]:
+            libvirt_networks.stop_network(handle)  # a transient network is gone after this
+        if live["persistent"]:
+            libvirt_networks.undefine_network(handle)
+    except VirtError as exc:
+        audit.record(user, "network.delete", row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        raise
+    Network.objects.filter(pk=row.pk).update(gone=True)
+    row.gone = True
+    audit.record(user, "network.delete", row, {}, source_address=source_address)

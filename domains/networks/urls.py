@@ -1,0 +1,21 @@
+"""API v1 routes of virtual networks; included from domains/api/urls.py."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from domains.api.metadata import DescriptionOnlyMetadata
+from domains.networks import api as network_views
+
+NETWORK = "hosts/<int:host_id>/networks/<str:name>"
+
+
+def api(view):
+    return login_not_required(view.as_view(metadata_class=DescriptionOnlyMetadata))
+
+
+urlpatterns = [
+    path("hosts/<int:host_id>/networks", api(network_views.HostNetworks), name="api-host-networks"),
+    path(NETWORK, api(network_views.HostNetwork), name="api-host-network"),
+    path(f"{NETWORK}/actions", api(network_views.HostNetworkActions), name="api-host-network-actions"),
+    path(f"{NETWORK}/leases", api(network_views.HostNetworkLeases), name="api-host-network-leases"),
+]
