@@ -13,7 +13,7 @@ def list_interfaces(host):
     Debian's libvirt builds the driver on udev: it reports type, MAC, MTU, link state and a bridge's members, but
     no addresses, and lists a bridge's members only inside the bridge.
     """
-    conn = network_connection(host)
+    conn = network_connection(host, "the host's interfaces")
     with translated_errors():
         handles = conn.listAllInterfaces(0)
     found = []
@@ -29,7 +29,7 @@ def list_interfaces(host):
 
 def interface_exists(host, name):
     """Whether the host has a network interface called name (a bridge's member included)."""
-    conn = network_connection(host)
+    conn = network_connection(host, "the host's interfaces")
     try:
         with translated_errors():
             conn.interfaceLookupByName(name)

@@ -7,7 +7,7 @@ from lxml import etree
 
 from domains.libvirt.adapter import VirtError, connection_for, translated_errors
 
-NO_NETWORK_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no network driver: virtual networks "
+NO_NETWORK_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no network driver: {what} "
                      "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
 
 
@@ -20,10 +20,11 @@ class NoNetworkDriver(VirtError):
         return self.status, "no_network_driver", self.message, None
 
 
-def network_connection(host):
-    """The host's virConnect for network calls; NoNetworkDriver saying what to use on the embedded host."""
+def network_connection(host, what="virtual networks"):
+    """The host's virConnect for network calls; NoNetworkDriver saying what to use on the embedded host (what:
+    the thing asked for, e.g. "network filters")."""
     if host.embedded:
-        raise NoNetworkDriver(NO_NETWORK_DRIVER.format(host=host), libvirt.VIR_ERR_NO_SUPPORT)
+        raise NoNetworkDriver(NO_NETWORK_DRIVER.format(host=host, what=what), libvirt.VIR_ERR_NO_SUPPORT)
     return connection_for(host).get()
 
 

@@ -34,14 +34,14 @@ def _nwfilter_errors(host):
 def list_nwfilters(host):
     """Every virNWFilter of host."""
     with _nwfilter_errors(host):
-        return network_connection(host).listAllNWFilters(0)
+        return network_connection(host, "network filters").listAllNWFilters(0)
 
 
 def find_nwfilter(host, name):
     """The virNWFilter called name on host, or None."""
     try:
         with _nwfilter_errors(host):
-            return network_connection(host).nwfilterLookupByName(name)
+            return network_connection(host, "network filters").nwfilterLookupByName(name)
     except VirtError as exc:
         if exc.code == libvirt.VIR_ERR_NO_NWFILTER:
             return None
@@ -66,7 +66,7 @@ def nwfilter_xml(handle):
 def define_nwfilter(host, xml):
     """Define (or redefine, same name and UUID) a filter from xml; the virNWFilter. libvirt validates it
     (VIR_NWFILTER_DEFINE_VALIDATE) against its schema first."""
-    conn = network_connection(host)
+    conn = network_connection(host, "network filters")
     with _nwfilter_errors(host):
         return conn.nwfilterDefineXMLFlags(xml, libvirt.VIR_NWFILTER_DEFINE_VALIDATE)
 
@@ -80,7 +80,7 @@ def undefine_nwfilter(handle):
 def nwfilter_bindings(host):
     """{filter name: [port devices]} of the filters bound to running domains' interfaces now."""
     with _nwfilter_errors(host):
-        bindings = network_connection(host).listAllNWFilterBindings(0)
+        bindings = network_connection(host, "network filters").listAllNWFilterBindings(0)
         used = {}
         for binding in bindings:
             used.setdefault(binding.filterName(), []).append(binding.portDev())
