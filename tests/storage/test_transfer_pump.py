@@ -138,3 +138,4 @@ async def test_an_upload_whose_pump_is_killed_fails_its_job_and_the_next_upload_
     assert not uploads._open and not pumps()  # nothing left open
     again = await put_part(path, owner_headers, 0, 8 * MiB, 16 * MiB)
     assert again.status == 202 and again.json()["received"] == 8 * MiB
+
