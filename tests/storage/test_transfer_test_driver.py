@@ -7,9 +7,8 @@ from domains.libvirt.adapter import VirtError
 from domains.libvirt.streams import VolumeDownload, VolumeUpload
 
 
-@pytest.mark.django_db
-def test_a_test_driver_host_says_it_streams_no_volumes_instead_of_opening_another_driver(test_driver_host,
-                                                                                          tmp_path):
+def test_a_test_driver_host_says_it_streams_no_volumes_instead_of_opening_another_driver(transactional_db,
+                                                                                          test_driver_host, tmp_path):
     # A pump opening test:/// would find a driver of its own, without this volume: it is refused before.
     conn = adapter.connection_for(test_driver_host).get()
     pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>in-memory</name><target><path>{tmp_path}</path>"
