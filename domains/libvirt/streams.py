@@ -66,9 +66,12 @@ class _Pump:
         self._io = threading.RLock()
         self._reaped = False
         self._stderr_tail = ""
+        # A session of its own: a Ctrl-C meant for the server must leave the pump to the server, which finishes
+        # idle uploads as it stops (uploads.close_all); a pump ends anyway once the server's end of a pipe closes.
         self.process = subprocess.Popen([sys.executable, "-S", "-m", "domains.libvirt.stream_pump"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        bufsize=0, cwd=PACKAGE_ROOT, env=_child_environment())
+                                        bufsize=0, cwd=PACKAGE_ROOT, env=_child_environment(),
+                                        start_new_session=True)
         self._in, self._out = self.process.stdin.fileno(), self.process.stdout.fileno()
         for fd in (self._in, self._out):
             try:
