@@ -118,6 +118,20 @@ def dhcp_leases(handle):
             for lease in leases]
 
 
+def domain_descriptions(host):
+    """[(uuid.UUID, name, XML)] of every domain on host, running ones as they run (their MACs as plugged in)."""
+    with translated_errors():
+        domains = network_connection(host).listAllDomains(0)
+    described = []
+    for domain in domains:
+        try:
+            with translated_errors():
+                described.append((uuidlib.UUID(bytes=domain.UUID()), domain.name(), domain.XMLDesc(0)))
+        except VirtError as exc:
+            if exc.code != libvirt.VIR_ERR_NO_DOMAIN:
+                raise  # else undefined while we looked
+    return described
+
 
 def domains_using(host, name):
     """Names of the host's domains (defined or running) with an interface on the network called name."""

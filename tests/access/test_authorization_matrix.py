@@ -59,6 +59,7 @@ QEMU_ONLY = 502  # libvirt's refusal, passed on: the request got past every perm
 POOL = "/api/v1/hosts/{h}/pools/matrix-pool"
 POOL_PAGE = "/hosts/{h}/pools/matrix-pool"
 NETWORK = "/api/v1/hosts/{h}/networks/matrix-net"
+NETWORK_PAGE = "/hosts/{h}/networks/matrix-net"
 CASES = [
     page("login", "GET", "/login/", PUBLIC),
     page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
@@ -209,6 +210,12 @@ CASES = [
     api("api-host-network", "DELETE", NETWORK, "network.delete", "host", ok=204),
     api("api-host-network-actions", "POST", NETWORK + "/actions", "network.start", "host", body={"action": "start"}),
     api("api-host-network-leases", "GET", NETWORK + "/leases", "network.read", "host", ok=QEMU_ONLY),
+    page("network-list", "GET", "/hosts/{h}/networks/", "network.getattr", "host"),
+    page("network-create", "GET", "/hosts/{h}/new-network/", "network.write", "host"),
+    page("network-detail", "GET", NETWORK_PAGE + "/", "network.getattr", "host"),
+    page("network-action", "POST", NETWORK_PAGE + "/actions/start/", "network.start", "host", ok=302),
+    page("network-delete", "POST", NETWORK_PAGE + "/delete/", "network.delete", "host", ok=302),
+    page("network-xml", "GET", NETWORK_PAGE + "/xml/", "network.read", "host"),
     page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
     page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),
     page("pool-detail", "GET", POOL_PAGE + "/", "storage_pool.getattr", "pool"),
