@@ -17,6 +17,8 @@ from domains.networks.actions import (
     do_network_action,
     do_update_network_xml,
 )
+from domains.networks.host_entries import dhcp_hosts, dns_hosts
+from domains.networks.host_interfaces import host_interfaces
 from domains.networks.inventory import network_facts, networks_seen_by
 from domains.networks.leases import lease_count, leases_seen_by
 from domains.networks.lookups import visible_host
@@ -99,6 +101,8 @@ def network_detail(request, host_id, name):
         "host": row.host, "network": row, "facts": facts,
         "actions": [action for action in wanted if permissions.has_perm(user, ACTION_PERMISSIONS[action], row)],
         "xml": libvirt_networks.network_xml(handle) if may_read else None,
+        "dhcp_hosts": dhcp_hosts(handle) if may_read else [], "dns_hosts": dns_hosts(handle) if may_read else [],
+        "may_update": all(permissions.has_perm(user, name, row) for name in ("network.write", "network.save")),
         "may_read": may_read, "leases": leases, "leases_problem": leases_problem,
         "used_by": libvirt_networks.domains_using(row.host, row.name) if may_delete else [],
         "may_delete": may_delete, "may_write": permissions.has_perm(user, "network.write", row)})
@@ -123,6 +127,18 @@ def network_delete(request, host_id, name):
                f"Network '{row.name}' stopped and undefined."):
         return redirect("network-list", host_id)
     return redirect("network-detail", host_id, name)
+
+
+def interface_picks(user, host):
+    """{"bridge": [names], "macvtap": [names]}: the host's interfaces a bridge or macvtap network may use, offered
+    to pick from; empty where the user may not read them or the host cannot list them (the test driver)."""
+    if not permissions.has_perm(user, "interface.read", host):
+        return {}
+    try:
+        interfaces = host_interfaces(user, host)
+    except ConsoleError:
+        return {}
+    return {use: [fact["name"] for fact in interfaces if use in fact["usable_for"]] for use in ("bridge", "macvtap")}
 
 
 @route_permission("network.write", note="on the host, with network.save; starting needs network.start")
@@ -150,6 +166,7 @@ def network_create(request, host_id):
             return redirect("network-detail", host.pk, defined[0].name)
     return render(request, "networks/network_create.html", {
         "host": host, "form": form, "errors": errors, "forward_choices": FORWARD_CHOICES,
+        "picks": interface_picks(request.user, host),
         "with_addresses": " ".join(WITH_ADDRESSES),
         "may_start": permissions.has_perm(request.user, "network.start", host)},
         status=400 if request.method == "POST" else 200)  # a refused form comes back with what the user typed

@@ -31,14 +31,17 @@ def lab(owner, test_driver_host):
 
 @pytest.fixture
 def wired_lab(owner, tmp_path):
-    """A test:/// host whose one domain "wired" has an interface (MAC 52:54:00:AA:BB:02) on its running network
-    "lab": the domain comes in the host's node file, so nothing is defined behind the console's back."""
+    """A test:/// host with one host interface (eth7) whose one domain "wired" has an interface (MAC
+    52:54:00:AA:BB:02) on its running network "lab": the domain comes in the host's node file, so nothing is
+    defined behind the console's back."""
     node = tmp_path / "wired.xml"
     node.write_text(
         "<node><cpu><mhz>2000</mhz><model>i686</model><topology sockets='1' cores='1' threads='1'/></cpu>"
         "<memory>1048576</memory><domain type='test'><name>wired</name><memory>65536</memory>"
         "<os><type>hvm</type></os><devices><interface type='network'><mac address='52:54:00:AA:BB:02'/>"
-        "<source network='lab'/></interface></devices></domain></node>")
+        "<source network='lab'/></interface></devices></domain>"
+        "<interface type='ethernet' name='eth7'><start mode='onboot'/><mac address='aa:bb:cc:00:00:07'/></interface>"
+        "</node>")
     host = do_add_host(owner, "wired", f"test://{node}")
     inventory.sync_host(host)
     do_define_network(owner, host, fields={"name": "lab", **NAT}, start=True)
@@ -222,3 +225,57 @@ def test_a_lease_is_matched_to_the_domain_with_its_mac_for_those_who_may_see_it(
     assert mine["domain"].name == "wired" and mine["owned"] and mine["expires_at"].year == 2030
     assert stranger["domain"] is None and not stranger["owned"]
     assert hidden["domain"] is None and hidden["owned"]
+
+
+def test_a_static_dhcp_host_is_added_and_removed_from_the_network_page(as_user, owner, lab):
+    client = as_user(owner)
+
+    added = client.post(url(lab, "lab", "dhcp-hosts", "add"), {"mac": "52:54:00:AB:CD:01", "ip": "192.168.243.60",
+                                                               "name": "web1"}, follow=True).content.decode()
+    assert "Static DHCP host 192.168.243.60 added" in added and 'data-dhcp-host="52:54:00:ab:cd:01"' in added
+    assert "192.168.243.60" in libvirt_networks.network_xml(libvirt_networks.find_network(lab, name="lab"))
+
+    removed = client.post(url(lab, "lab", "dhcp-hosts", "remove"), {"mac": "52:54:00:ab:cd:01"},
+                          follow=True).content.decode()
+    assert "data-dhcp-host=" not in removed
+
+
+def test_a_refused_static_host_says_why_and_changes_nothing(as_user, owner, lab):
+    before = libvirt_networks.network_xml(libvirt_networks.find_network(lab, name="lab"))
+
+    page = as_user(owner).post(url(lab, "lab", "dhcp-hosts", "add"), {"mac": "52:54:00:ab:cd:02",
+                                                                     "ip": "10.9.9.9"}, follow=True).content.decode()
+
+    assert "msg-error" in page and "10.9.9.9" in page
+    assert libvirt_networks.network_xml(libvirt_networks.find_network(lab, name="lab")) == before
+
+
+def test_a_dns_entry_is_added_and_removed_from_the_network_page(as_user, owner, lab):
+    client = as_user(owner)
+
+    added = client.post(url(lab, "lab", "dns-hosts", "add"), {"ip": "192.168.243.61", "hostnames": "db1 db1.lab"},
+                        follow=True).content.decode()
+    assert 'data-dns-host="192.168.243.61"' in added and "db1, db1.lab" in added
+
+    removed = client.post(url(lab, "lab", "dns-hosts", "remove"), {"ip": "192.168.243.61"}, follow=True)
+    assert 'data-dns-host="192.168.243.61"' not in removed.content.decode()
+
+
+def test_a_network_viewer_sees_static_hosts_but_no_form_to_change_them(as_user, owner, teammate, grant, define_role,
+                                                                        lab):
+    as_user(owner).post(url(lab, "lab", "dhcp-hosts", "add"), {"mac": "52:54:00:ab:cd:03", "ip": "192.168.243.62"})
+    grant(define_role("Network viewer", ["network.getattr", "network.read"]), host=lab)
+    client = as_user(teammate)
+
+    page = client.get(url(lab, "lab")).content.decode()
+
+    assert 'data-dhcp-host="52:54:00:ab:cd:03"' in page
+    assert "dhcp-hosts/" not in page and "dns-hosts/" not in page
+    assert client.post(url(lab, "lab", "dhcp-hosts", "remove"), {"mac": "52:54:00:ab:cd:03"}).status_code == 403
+
+
+def test_the_create_form_offers_the_hosts_interfaces_to_pick_for_macvtap(as_user, owner, wired_lab):
+    form = as_user(owner).get(f"/hosts/{wired_lab.pk}/new-network/").content.decode()
+
+    assert 'list="host-devices"' in form and '<option value="eth7">' in form
+    assert "this host has none a network may use" in form  # no bridge of its own
