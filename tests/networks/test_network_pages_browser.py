@@ -1,5 +1,5 @@
-"""Chromium on the network pages of the system libvirtd: a NAT network made from the form, started, stopped and
-deleted through its page; every page fits a phone's 390 px."""
+"""Chromium on the network pages of the system libvirtd: a NAT network made from the form, started, given a static
+DHCP host, stopped and deleted through its page; every page fits a phone's 390 px."""
 
 import os
 import uuid
@@ -79,6 +79,12 @@ def test_chromium_makes_starts_stops_and_deletes_a_network_from_its_pages(logged
     assert state.inner_text() == "active"
     assert f"Network '{name}' started." in page.locator(".messages").inner_text()
     assert "No leases yet" in page.locator("table.leases").inner_text()
+    static = page.locator("form[action$='/dhcp-hosts/add/']")
+    static.locator("input[name=mac]").fill("52:54:00:26:00:01")
+    static.locator("input[name=ip]").fill(f"{SUBNET}.60")
+    static.locator("input[name=name]").fill("web1")
+    static.locator("button[type=submit]").click()
+    page.locator("tr[data-dhcp-host='52:54:00:26:00:01']").wait_for()
     fits_a_phone(page, "network-active")
     page.goto(f"{base_url}/hosts/{host_id}/networks/")
     row = page.locator(f"tr[data-network-name='{name}']")
