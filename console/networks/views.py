@@ -175,7 +175,8 @@ def network_create(request, host_id):
 @route_permission(GET="network.read", POST="network.write", note="on the network's host")
 @require_http_methods(["GET", "POST"])
 def network_xml(request, host_id, name):
-    row, handle = network_for_page(request, host_id, name, "network.read" if request.method == "GET" else "network.write")
+    needed = "network.read" if request.method == "GET" else "network.write"
+    row, handle = network_for_page(request, host_id, name, needed)
     xml = libvirt_networks.network_xml(handle)
     problem = None
     if request.method == "POST":

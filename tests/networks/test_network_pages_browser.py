@@ -104,7 +104,8 @@ def test_chromium_makes_starts_stops_and_deletes_a_network_from_its_pages(logged
     wait_for_js(page, f"!document.querySelector(\"tr[data-network-name='{name}']\")")
     assert f"Network '{name}' stopped and undefined." in page.locator(".messages").inner_text()
 
-    embedded = page.evaluate("fetch('/api/v1/hosts').then(r => r.json()).then(body => (body.results || body).find(h => h.embedded).id)")
+    embedded = page.evaluate("fetch('/api/v1/hosts').then(r => r.json())"
+                             ".then(body => (body.results || body).find(h => h.embedded).id)")
     page.goto(f"{base_url}/hosts/{embedded}/networks/")
     assert "need a libvirtd host" in page.locator("[role=alert]").inner_text()
     fits_a_phone(page, "embedded-networks")
