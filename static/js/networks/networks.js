@@ -1,5 +1,6 @@
 // Live network state: the networks list and the network page follow "network.lifecycle" events of their host
-// (virtconsole.v1). Until the events socket sends that message, applyNetworkEvent is the hook it will call.
+// (virtconsole.v1: host, network UUID, name, event, gone, and active/persistent/autostart while not gone).
+// Until the events socket sends that message (net-access adds it), applyNetworkEvent is the hook it will call.
 const NETWORK_EVENT = "network.lifecycle";
 const hostElement = document.querySelector("[data-host]");
 
@@ -16,7 +17,7 @@ export function applyNetworkEvent(event) {
   const active = "active" in event ? event.active : STATE_AFTER[event.event];
   for (const holder of holdersOf(event)) {
     const state = holder.querySelector("[data-field=state] .state");
-    if (state && event.event === "undefined") {
+    if (state && event.gone) {
       state.textContent = "gone";
       state.className = "state state-gone";
     } else if (state && typeof active === "boolean") {
