@@ -28,6 +28,7 @@ from domains.definitions.xml.interface_edits import (
     device_xml,
     interface_facts,
     normal_mac,
+    removal_xml,
     set_bandwidth,
     set_direct_mode,
     set_filter,
@@ -279,7 +280,9 @@ def do_remove_interface(user, domain, mac, reason="", source=RevisionSource.API,
 
     def change(dom, document):
         running, interface, live_interface, holder = _documents(dom, document, mac)
-        kind = find_interface(holder, mac).get("type")
+        # libvirt finds the interface by its MAC; type and source only make the XML parse, nothing else is
+        # named that could fail to match (the PCI address, the alias).
+        xml = removal_xml(find_interface(holder, mac))
         if interface is not None:
             remove_interface(document, mac)
         alias = interface_facts(live_interface)["alias"] if live_interface is not None else None
@@ -287,8 +290,6 @@ def do_remove_interface(user, domain, mac, reason="", source=RevisionSource.API,
         if not running:
             return None, result
         flags = _flags(interface, live_interface)
-        # libvirt finds the interface by its MAC: the smallest XML names nothing else that could mismatch.
-        xml = f"<interface type='{kind}'><mac address='{mac}'/></interface>"
 
         def detach():
             if alias:

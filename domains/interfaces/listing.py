@@ -1,10 +1,12 @@
 """A domain's interfaces as the API shows them: the definition's and the running domain's, with the guest's addresses."""
 
+from domains.access import permissions
 from domains.access.lookups import libvirt_domain
 from domains.definitions.xml import parse
 from domains.definitions.xml.interface_edits import interface_facts
 from domains.interfaces import removals
 from domains.libvirt import interfaces as libvirt_interfaces
+from domains.lifecycle.models import Domain
 
 
 def _interfaces(xml_text):
@@ -41,3 +43,16 @@ def interface_of(domain, mac):
     """The one interface with mac as interfaces_of shows it, or None."""
     mac = mac.strip().lower()
     return next((facts for facts in interfaces_of(domain) if facts["mac"] == mac), None)
+
+
+def leases_with_domains(user, host, leases):
+    """leases (the network's DHCP leases), each naming the domain whose interface has its MAC, where user may see it."""
+    owners = libvirt_interfaces.macs_in_use(host)
+    rows = {str(row.uuid): row for row in Domain.objects.filter(host=host, uuid__in=[o["uuid"] for o in owners.values()])}
+    named = []
+    for lease in leases:
+        owner = owners.get((lease.get("mac") or "").lower())
+        row = rows.get(owner["uuid"]) if owner else None
+        seen = row is not None and permissions.has_perm(user, "getattr", row)
+        named.append({**lease, "domain": row.name if seen else None, "domain_uuid": str(row.uuid) if seen else None})
+    return named

@@ -1,11 +1,23 @@
 """Interface fixtures: a test:/// host with a network, a stopped and a running domain (each with one interface)."""
 
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import libvirt
 import pytest
+from django.conf import settings
 
 from domains.hosts.actions import do_add_host
+from domains.hosts.embedded import demo_domain_xml
 from domains.libvirt import adapter
+from domains.libvirt.adapter import daemon_uri
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
+from domains.networks.actions import do_define_network
+
+REPO = Path(__file__).resolve().parents[2]
 
 STOPPED_MAC = "52:54:00:00:00:01"
 RUNNING_MAC = "52:54:00:00:00:02"
@@ -50,3 +62,66 @@ def lab(owner, tmp_path):
 
 def interfaces_url(domain, mac=None):
     return f"/api/v1/domains/{domain.uuid}/interfaces" + (f"/{mac}" if mac else "")
+
+
+# --- the system libvirtd: a NAT network with DHCP and the demo guest on it ---
+
+SYSTEM_PREFIX = "net-guest-"
+SUBNET = "192.168.229"  # no other test uses it (grep the tests before taking another)
+
+
+@pytest.fixture(scope="session")
+def system_libvirtd():
+    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
+                             timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
+
+
+def _remove_everything(prefix):
+    """Destroy and undefine the domains, then the networks, whose names start with prefix (own connection)."""
+    conn = libvirt.open(daemon_uri("qemu:///system"))
+    try:
+        for dom in conn.listAllDomains(0):
+            if dom.name().startswith(prefix):
+                if dom.isActive():
+                    dom.destroy()
+                if dom.isPersistent():
+                    dom.undefine()
+        for network in conn.listAllNetworks(0):
+            if network.name().startswith(prefix):
+                if network.isActive():
+                    network.destroy()
+                if network.isPersistent():
+                    network.undefine()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def guest_lab(system_libvirtd, transactional_db, owner, tmp_path):
+    """{"host", "network", "domain", "mac", "serial"}: a started NAT network with DHCP and the demo guest defined
+    (not started) on it with one interface, its serial port written to the file serial; all removed afterwards."""
+    label = uuid.uuid4().hex[:6]
+    prefix = f"{SYSTEM_PREFIX}{label}"
+    host = do_add_host(owner, "system", "qemu:///system")
+    try:
+        network, _handle = do_define_network(owner, host, fields={
+            "name": f"{prefix}-net", "forward": "nat", "bridge": f"vcg{label}",
+            "ipv4": {"address": f"{SUBNET}.1", "prefix": 24,
+                     "dhcp": {"start": f"{SUBNET}.10", "end": f"{SUBNET}.50"}}}, start=True)
+        serial = tmp_path / "serial.log"
+        mac = "52:54:00:e1:" + label[:2] + ":" + label[2:4]
+        xml = demo_domain_xml(settings.DEMO_GUEST_DIR, f"{prefix}-guest")
+        xml = re.sub(r"<interface type='user'>.*?</interface>",
+                     f"<interface type='network'><mac address='{mac}'/><source network='{network.name}'/>"
+                     "<model type='virtio'/></interface>", xml, flags=re.S)
+        xml = re.sub(r"<serial type='pty'>.*?</serial>\s*<console type='pty'>.*?</console>",
+                     f"<serial type='file'><source path='{serial}'/><target port='0'/></serial>", xml, flags=re.S)
+        adapter.connection_for(host).get().defineXML(xml)
+        inventory.sync_host(host)
+        domain = Domain.objects.get(host=host, name=f"{prefix}-guest")
+        yield {"host": host, "network": network, "domain": domain, "mac": mac, "serial": serial}
+    finally:
+        adapter.forget_host(host.pk)
+        _remove_everything(prefix)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -188,3 +189,12 @@ def ensure_mac(interface: etree._Element, mac: str) -> None:
     element = ensure(interface, "mac")
     if element.get("address", "").lower() != mac:
         element.set("address", mac)
+
+
+def removal_xml(interface: etree._Element) -> str:
+    """The least XML that names interface for libvirt's detach: its type, MAC and source (libvirt matches the MAC)."""
+    kept = [copy.deepcopy(element) for element in (child(interface, "mac"), child(interface, "source"))
+            if element is not None]
+    for element in kept:
+        element.tail = None
+    return device_xml(build("interface", {"type": interface.get("type")}, None, *kept))
