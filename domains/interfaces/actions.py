@@ -261,6 +261,10 @@ def do_change_interface(user, domain, mac, spec, reason="", source=RevisionSourc
         if spec.get("model") is not None:
             _edited(lambda _d: set_interface_model(holder, mac, spec["model"]), document)
         _edited(lambda _d: _settings(target, spec), document)
+        if interface is None:
+            # Only the running domain has it: the policy judges the running definition's change (_run judges
+            # the persistent one, which this change leaves alone). libvirt's live XML is still the old one.
+            check_change(user, domain, libvirt_interfaces.live_xml(dom), holder)
         alias = interface_facts(live_interface)["alias"] if live_interface is not None else None
         result = InterfaceChange(mac, None, live=live_interface is not None, device=alias)
         if not running:
