@@ -25,7 +25,7 @@ def interfaces_of(domain):
     defined = _interfaces(libvirt_interfaces.definition_xml(dom))
     running = libvirt_interfaces.is_running(dom)
     live = _interfaces(libvirt_interfaces.live_xml(dom)) if running else []
-    addresses = libvirt_interfaces.guest_addresses(dom) if running else {}
+    addresses = libvirt_interfaces.guest_addresses(dom, {facts["mac"] for facts in live}) if running else {}
     pending = removals.pending_devices(domain) if running else set()
     live_by_mac = {facts["mac"]: facts for facts in live}
     defined_macs = {facts["mac"] for facts in defined}
