@@ -6,7 +6,7 @@
 # Reuses what is there when its VERSION stamp is this script's; delete var/guest to rebuild.
 set -euo pipefail
 # Raise when the guest changes: machines holding an older build rebuild it.
-GUEST_VERSION=2
+GUEST_VERSION=3
 dir=${1:-var/guest}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -83,16 +83,19 @@ chmod +x "$root/etc/udhcpc/script"
 # kernel has no uevent helper (CONFIG_UEVENT_HELPER is off), so a loop looks once a second.
 cat > "$root/bin/dhcp-every-nic" <<'SH'
 #!/bin/sh
+# A NIC unplugged and another plugged under the same name has a new ifindex: its old client, bound to
+# the gone device, is replaced.
 while true; do
   for path in /sys/class/net/*; do
     nic=${path##*/}
     [ "$(cat "$path/type" 2>/dev/null)" = 1 ] || continue
-    [ -e "/var/run/dhcp.$nic" ] && continue
-    touch "/var/run/dhcp.$nic"
+    index=$(cat "$path/ifindex" 2>/dev/null)
+    [ "$(cat "/var/run/dhcp.$nic.index" 2>/dev/null)" = "$index" ] && continue
+    [ -f "/var/run/dhcp.$nic.pid" ] && kill "$(cat "/var/run/dhcp.$nic.pid")" 2>/dev/null
+    echo "$index" > "/var/run/dhcp.$nic.index"
     ip link set "$nic" up
-    # In the foreground of its own subshell: the loop goes on at once, and the marker goes when the client
-    # ends (the NIC unplugged), so a NIC plugged again under the same name gets a new client.
-    (udhcpc -f -S -i "$nic" -s /etc/udhcpc/script -x hostname:demo >/dev/null 2>&1; rm -f "/var/run/dhcp.$nic") &
+    udhcpc -f -S -i "$nic" -s /etc/udhcpc/script -x hostname:demo >/dev/null 2>&1 &
+    echo $! > "/var/run/dhcp.$nic.pid"
   done
   sleep 1
 done

@@ -34,6 +34,11 @@ def lease_address(client, domain, mac):
     return None
 
 
+def removal_outcomes():
+    return list(AuditEntry.objects.filter(action="domain.interface_remove").order_by("pk")
+                .values_list("outcome", flat=True))
+
+
 @pytest.fixture
 def removed_devices():
     """The aliases of the devices libvirt reported removed (DEVICE_REMOVED) while the test ran."""
@@ -88,8 +93,20 @@ def test_the_demo_guest_gets_a_lease_and_its_interfaces_change_live(as_user, own
     assert second["mac"] not in libvirt_interfaces.definition_xml(dom)
     wait_for(lambda: second["alias"] in removed_devices, timeout=60, interval=0.2)
     wait_for(lambda: [i["mac"] for i in client.get(interfaces_url(domain)).json()] == [mac], timeout=30)
-    outcomes = wait_for(lambda: list(AuditEntry.objects.filter(action="domain.interface_remove").order_by("pk")
-                                     .values_list("outcome", flat=True)) or None)
-    wait_for(lambda: list(AuditEntry.objects.filter(action="domain.interface_remove").order_by("pk")
-                          .values_list("outcome", flat=True))[-1] == "ok", timeout=30, interval=0.2)
-    assert outcomes[0] == "started"
+    assert removal_outcomes() == ["started", "ok"]
+
+    # A guest that cannot answer (paused) keeps the device: 202, shown pending, until the event once it runs.
+    third = client.post(interfaces_url(domain), {"type": "network", "source": network.name},
+                        content_type="application/json").json()
+    assert wait_for(lambda: lease_address(client, domain, third["mac"]), timeout=60, interval=0.5)
+    do_domain_action(owner, domain, "suspend")
+    pending = client.delete(interfaces_url(domain, third["mac"]))
+    assert pending.status_code == 202, pending.content
+    assert (pending.json()["pending"], pending.json()["alias"]) == ("detach", third["alias"])
+    [shown] = [i for i in client.get(interfaces_url(domain)).json() if i["mac"] == third["mac"]]
+    assert (shown["pending"], shown["live"], shown["in_definition"]) == ("detach", True, False)
+    assert removal_outcomes()[-1] == "started"
+    do_domain_action(owner, domain, "resume")
+    wait_for(lambda: third["alias"] in removed_devices, timeout=60, interval=0.2)
+    wait_for(lambda: removal_outcomes()[-1] == "ok", timeout=30, interval=0.2)
+    assert [i["mac"] for i in client.get(interfaces_url(domain)).json()] == [mac]
