@@ -1,6 +1,7 @@
 """The interfaces API on a test:/// host: shapes, definition changes of a stopped domain, bad input, permissions."""
 
 from domains.access.models import AuditEntry
+from domains.interfaces.listing import leases_with_domains
 from domains.libvirt import adapter
 from tests.interfaces.conftest import RUNNING_MAC, STOPPED_MAC, interfaces_url
 
@@ -164,3 +165,30 @@ def test_a_power_user_adds_a_network_interface_but_not_a_host_bridge(as_user, te
 
 def test_an_outsider_does_not_see_the_domains_interfaces(as_user, outsider, lab):
     assert as_user(outsider).get(interfaces_url(lab["stopped"])).status_code == 404
+
+
+def test_it_moves_an_interface_to_another_network_but_not_to_an_unknown_one(as_user, owner, lab):
+    client = as_user(owner)
+    adapter.connection_for(lab["host"]).get().networkDefineXML(
+        "<network><name>lab2</name><ip address='192.168.231.1' prefix='24'/></network>")
+
+    moved = patch(client, lab["stopped"], STOPPED_MAC, source="lab2")
+    unknown = patch(client, lab["stopped"], STOPPED_MAC, source="nowhere")
+
+    assert (moved.status_code, moved.json()["source"]) == (200, "lab2"), moved.content
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_network")
+    assert "source network='lab2'" in defined_xml(lab["stopped"])
+
+
+def test_leases_name_the_domain_only_to_those_who_may_see_it(teammate, grant, lab):
+    lease = {"mac": RUNNING_MAC.upper(), "ip": "192.168.230.12", "prefix": 24, "type": "ipv4", "hostname": None,
+             "client_id": None, "expires": 0}
+    stranger = {**lease, "mac": "52:54:00:77:77:77"}
+
+    hidden = leases_with_domains(teammate, lab["host"], [lease, stranger])
+    grant("Viewer", to=teammate, domain=lab["running"])
+    shown = leases_with_domains(teammate, lab["host"], [lease, stranger])
+
+    assert [(entry["domain"], entry["domain_uuid"]) for entry in hidden] == [(None, None), (None, None)]
+    assert [(entry["domain"], entry["domain_uuid"]) for entry in shown] == [("vm2", str(lab["running"].uuid)),
+                                                                           (None, None)]
