@@ -135,9 +135,9 @@ def _not_live(exc):
     """A libvirt refusal of a live change, said as what to do about it; other failures stay libvirt's own."""
     if exc.code not in libvirt_interfaces.NOT_LIVE_CODES:
         return exc
-    return InterfaceError(f"libvirt cannot make this change while the domain runs: {exc.message.strip()}. Nothing "
-                          "was changed. Shut the domain down and make the change then.", status=409,
-                          code="not_changeable_live")
+    return InterfaceError(f"libvirt refused to make this change on the running domain: {exc.message.strip()}. "
+                          "Nothing was changed: fix what libvirt names (e.g. start the network), or shut the domain "
+                          "down and change its definition then.", status=409, code="not_changeable_live")
 
 
 def _run(user, domain, action, params, change, reason, source, source_address):
