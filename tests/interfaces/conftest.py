@@ -98,8 +98,19 @@ def _remove_everything(prefix):
         conn.close()
 
 
+@pytest.fixture(scope="session")
+def dhcp_demo_guest():
+    """The demo guest build is the one whose initramfs runs DHCP clients (older ones have no virtio-net driver)."""
+    wanted = re.search(r"^GUEST_VERSION=(\d+)", (REPO / "scripts/build-demo-guest.sh").read_text(), re.M).group(1)
+    stamp = Path(settings.DEMO_GUEST_DIR) / "VERSION"
+    built = stamp.read_text().strip() if stamp.exists() else "none"
+    if built != wanted:
+        pytest.fail(f"The demo guest in {settings.DEMO_GUEST_DIR} is build {built}, these tests need build {wanted} "
+                    "(it runs DHCP clients): run 'bash scripts/build-demo-guest.sh' (make test does).")
+
+
 @pytest.fixture
-def guest_lab(system_libvirtd, transactional_db, owner, tmp_path):
+def guest_lab(system_libvirtd, dhcp_demo_guest, transactional_db, owner, tmp_path):
     """{"host", "network", "domain", "mac", "serial"}: a started NAT network with DHCP and the demo guest defined
     (not started) on it with one interface, its serial port written to the file serial; all removed afterwards."""
     label = uuid.uuid4().hex[:6]
