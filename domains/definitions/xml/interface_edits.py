@@ -9,7 +9,7 @@ from lxml import etree
 
 from .device_edits import _normal_mac
 from .errors import DefinitionError
-from .placement import build, child, children, ensure, format_new, insert, remove, xml_safe
+from .placement import build, child, children, format_new, insert, remove, xml_safe
 
 DIRECT_MODES = ("vepa", "bridge", "private", "passthrough")
 LINK_STATES = ("up", "down")
@@ -183,12 +183,6 @@ def device_xml(interface: etree._Element) -> str:
     text = etree.tostring(interface, encoding="unicode", with_tail=False)
     xml_safe(text, "interface")
     return text
-
-
-def ensure_mac(interface: etree._Element, mac: str) -> None:
-    element = ensure(interface, "mac")
-    if element.get("address", "").lower() != mac:
-        element.set("address", mac)
 
 
 def removal_xml(interface: etree._Element) -> str:
