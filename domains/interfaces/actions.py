@@ -38,6 +38,7 @@ from domains.errors import ConsoleError
 from domains.interfaces import removals
 from domains.libvirt import interfaces as libvirt_interfaces
 from domains.libvirt import networks as libvirt_networks
+from domains.libvirt import nwfilters as libvirt_nwfilters
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.models import Domain
 
@@ -100,6 +101,20 @@ def _check_source(domain, kind, source):
         raise InterfaceError(f"Host '{domain.host}' has no network called '{source or 'default'}': pick one of the "
                              "host's networks, or define it first.", code="unknown_network",
                              fields={"source": ["No such network."]})
+
+
+def _check_filter(domain, spec):
+    wanted = spec.get("filter")
+    if not wanted:
+        return
+    try:
+        found = libvirt_nwfilters.find_nwfilter(domain.host, wanted["name"])
+    except (libvirt_nwfilters.NoNwfilterDriver, libvirt_networks.NoNetworkDriver):
+        return  # a host without network filters (test driver, embedded): libvirt judges the name at start
+    if found is None:
+        raise InterfaceError(f"Host '{domain.host}' has no network filter called '{wanted['name']}': pick one of "
+                             "the host's filters (GET /hosts/{id}/nwfilters), or define it first.",
+                             code="unknown_filter", fields={"filter": ["No such filter."]})
 
 
 def _settings(interface, spec):
@@ -196,6 +211,7 @@ def do_add_interface(user, domain, spec, reason="", source=RevisionSource.API, s
 
     def change(dom, document):
         _check_source(domain, kind, spec.get("source"))
+        _check_filter(domain, spec)
         taken = libvirt_interfaces.macs_in_use(domain.host)
         mac = _edited(lambda _d: normal_mac(spec["mac"]), document) if spec.get("mac") else _new_mac(taken)
         _refuse_taken(user, domain, mac, taken)
@@ -253,6 +269,7 @@ def do_change_interface(user, domain, mac, spec, reason="", source=RevisionSourc
     def change(dom, document):
         running, interface, live_interface, holder = _documents(dom, document, mac)
         target = find_interface(holder, mac)
+        _check_filter(domain, spec)
         if "type" in spec or "source" in spec:
             kind = spec.get("type") or target.get("type")
             wanted = spec.get("source") or interface_facts(target)["source"]

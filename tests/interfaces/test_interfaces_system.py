@@ -66,6 +66,16 @@ def test_the_demo_guest_gets_a_lease_and_its_interfaces_change_live(as_user, own
     leases = client.get(f"/api/v1/hosts/{guest_lab['host'].pk}/networks/{network.name}/leases").json()
     assert [(lease["ip"], lease["domain"]) for lease in leases if lease["mac"] == mac] == [(address, domain.name)]
 
+    # A filter the host does not have is refused before anything changes; one it has is attached live.
+    unknown = client.patch(interfaces_url(domain, mac), {"filter": {"name": f"{network.name}-nope"}},
+                           content_type="application/json")
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_filter"), unknown.content
+    filtered = client.patch(interfaces_url(domain, mac), {"filter": {"name": "allow-arp"}},
+                            content_type="application/json")
+    assert (filtered.status_code, filtered.json()["filter"]) == (200, {"name": "allow-arp", "parameters": {}}), \
+        filtered.content
+    assert "filterref filter='allow-arp'" in libvirt_interfaces.live_xml(libvirt_domain(domain))
+
     # Hot-plug: live and in the definition at once; the guest asks DHCP on the new NIC and prints its address.
     revisions = domain.revisions.count()
     added = client.post(interfaces_url(domain), {"type": "network", "source": network.name},
