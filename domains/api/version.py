@@ -46,8 +46,8 @@ CHANGELOG = [
             "link up|down; changed on the definition and, while the domain runs, live (LIVE|CONFIG together). "
             "Each interface shows in_definition, live, pending (detach: a removal the guest has not finished; "
             "DELETE then answers 202) and addresses [{address, prefix, type, source: lease|agent|arp}]. Needs "
-            "write and save on the domain. Error codes mac_in_use (409), unknown_network, unknown_filter, invalid_interface, "
-            "not_changeable_live (409).",
+            "write and save on the domain. Error codes mac_in_use (409), unknown_network, unknown_filter, "
+            "invalid_interface, not_changeable_live (409).",
             "DHCP leases (GET /hosts/{id}/networks/{name}/leases) name their domain: domain and domain_uuid, "
             "null for a domain you may not see.",
             "Websocket message domain.device_removal_failed (events socket): the guest refused to release a "
