@@ -61,6 +61,15 @@ def channel_layer_of_this_run():
     return layer
 
 
+@pytest.fixture(autouse=True)
+def channel_layer_of_this_test(channel_layer_of_this_run):
+    """On Redis, a layer per test: its receive locks belong to the event loop that first waited on them, and
+    each async test has a loop of its own (a server process has one for its life)."""
+    yield
+    if channel_layer_of_this_run["BACKEND"] != "channels.layers.InMemoryChannelLayer":
+        channel_layers.backends.pop("default", None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_uri_dir(tmp_path_factory):
     """The directory test:///<path> hosts may name (VIRTCONSOLE_TEST_URI_DIR): this run's base temp directory."""
