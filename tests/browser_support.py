@@ -1,9 +1,11 @@
 """Browser test support: a real console served by Daphne in a subprocess, and Debian's Chromium driving it.
 
-Its fixtures are registered once for the whole run by tests/conftest.py, so every browser test
-shares one server and one Chromium whatever folder it lives in.
+It is a plugin of the whole run (tests/conftest.py names it), so every browser test shares one
+server and one Chromium whatever folder it lives in.
 """
 
+import asyncio
+import inspect
 import os
 import shutil
 import signal
@@ -114,6 +116,26 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Async tests run with no event loop marked as running in the main thread.
+
+    Playwright's sync API parks its own loop inside a greenlet of the main thread, and greenlets share
+    the thread's "running loop", so while the session's Chromium is open every later async test would
+    find a loop running and pytest-asyncio refuses to start its own. The mark is Playwright's only
+    between its calls, and no browser call happens inside an async test, so it is lifted for the
+    test and put back after.
+    """
+    parked = asyncio._get_running_loop()
+    if parked is None or not inspect.iscoroutinefunction(getattr(item, "obj", None)):
+        return (yield)
+    asyncio._set_running_loop(None)
+    try:
+        return (yield)
+    finally:
+        asyncio._set_running_loop(parked)
 
 
 def wait_for_js(page, expression, timeout=30000):

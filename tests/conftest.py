@@ -1,7 +1,9 @@
 """Shared fixtures: the base set of users, private test:/// hosts, the embedded host with the demo guest."""
 
+import asyncio
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from channels.layers import channel_layers
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 
 from domains.access.grants import do_define_role, do_grant
 from domains.access.permission_names import BUILTIN_ROLES, PER_DOMAIN
@@ -99,6 +101,43 @@ def audit_anchor_file(tmp_path):
 def libvirt_event_loop():
     """One libvirt event loop for the whole run, on a thread of its own."""
     return events.ensure_event_loop()
+
+
+def drain_event_workers(timeout=10.0):
+    """Return once every task handed to the event loop's worker threads so far has finished, and the event writes.
+
+    One barrier task per worker thread: the barrier opens only when all threads are free,
+    which (the queue being first in, first out) is after every earlier task.
+    """
+    loop = events.event_loop()
+    workers = min(32, (os.cpu_count() or 1) + 4)  # ThreadPoolExecutor's default size
+    barrier = threading.Barrier(workers + 1, timeout=timeout)
+
+    async def submit():
+        for _ in range(workers):
+            loop.run_in_executor(None, barrier.wait)
+
+    asyncio.run_coroutine_threadsafe(submit(), loop).result(timeout)
+    barrier.wait()
+    events.wait_for_event_writes(timeout)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def event_writes_end_before_each_flush(libvirt_event_loop):
+    """A transactional test's flush waits for the event writes its test set off (a domain stopped at setup...).
+
+    A write still running at the flush deadlocks with its TRUNCATE on PostgreSQL, and one landing after it
+    fills the next test's tables (with reused ids on SQLite, under that test's hosts).
+    """
+    original = TransactionTestCase._fixture_teardown
+
+    def fixture_teardown(self):
+        drain_event_workers()
+        return original(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)
+        yield
 
 
 @pytest.fixture
@@ -285,7 +324,6 @@ def world(make_test_host, owner, outsider, make_user, grant):
     return {"host": host, "target": target, "people": people, "grant": viewer, "person": person}
 
 
-# Browser fixtures, registered here once so all browser tests share one served console and one Chromium.
-from tests.browser_support import browser, logged_in_page, second_page, served_console  # noqa: E402,F401
-# The production_shape marker: which tests run again on PostgreSQL and Redis.
-pytest_plugins = ["tests.production_shape"]
+# The production_shape marker (which tests run again on PostgreSQL and Redis), and the browser fixtures,
+# registered once so all browser tests share one served console and one Chromium.
+pytest_plugins = ["tests.production_shape", "tests.browser_support"]

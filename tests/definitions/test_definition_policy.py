@@ -261,7 +261,7 @@ def test_the_qemu_commandline_form_is_judged_by_the_same_policy(vm, test_host, t
 @pytest.mark.embedded
 def test_a_power_user_changes_the_demo_guests_memory_but_not_its_kernel(demo, embedded_host, teammate, grant):
     """The demo guest boots a host kernel and initrd: references a Power user keeps but may not re-point."""
-    from tests.definitions.conftest import drain_event_workers
+    from tests.conftest import drain_event_workers
 
     grant("Power user", domain=demo)
     client = APIClient()

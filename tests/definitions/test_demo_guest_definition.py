@@ -8,7 +8,8 @@ import pytest
 
 from domains.definitions.actions import do_define
 from domains.libvirt import adapter
-from tests.definitions.conftest import domain_names, drain_event_workers, inactive_xml
+from tests.conftest import drain_event_workers
+from tests.definitions.conftest import domain_names, inactive_xml
 from tests.definitions.test_definition_pages import FORM_CASES
 
 
