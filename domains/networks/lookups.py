@@ -77,3 +77,22 @@ def mark_gone(host_id, network_uuid):
     if isinstance(network_uuid, bytes):
         network_uuid = uuidlib.UUID(bytes=network_uuid)
     Network.objects.filter(host_id=host_id, uuid=network_uuid).update(gone=True)
+
+
+def row_seen(host_id, network_uuid, name):
+    """A lifecycle event named a defined or started network: its row, made, renamed or revived (None: host gone)."""
+    if isinstance(network_uuid, bytes):
+        network_uuid = uuidlib.UUID(bytes=network_uuid)
+    row = Network.objects.filter(host_id=host_id, uuid=network_uuid).first()
+    if row is None:
+        if not Host.objects.filter(pk=host_id).exists():
+            return None
+        try:
+            with transaction.atomic():
+                return Network.objects.create(host_id=host_id, uuid=network_uuid, name=name)
+        except IntegrityError:  # a request made it just now
+            row = Network.objects.get(host_id=host_id, uuid=network_uuid)
+    if row.name != name or row.gone:
+        row.name, row.gone = name, False
+        row.save(update_fields=["name", "gone", "changed"])
+    return row
