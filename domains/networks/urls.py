@@ -5,6 +5,7 @@ from django.urls import path
 
 from domains.api.metadata import DescriptionOnlyMetadata
 from domains.networks import api as network_views
+from domains.networks import revisions_api
 
 NETWORK = "hosts/<int:host_id>/networks/<str:name>"
 
@@ -18,4 +19,9 @@ urlpatterns = [
     path(NETWORK, api(network_views.HostNetwork), name="api-host-network"),
     path(f"{NETWORK}/actions", api(network_views.HostNetworkActions), name="api-host-network-actions"),
     path(f"{NETWORK}/leases", api(network_views.HostNetworkLeases), name="api-host-network-leases"),
+    # The revision history, named like a domain's (domains/<uuid>/revisions, .../diff, .../<number>).
+    path(f"{NETWORK}/revisions", api(revisions_api.NetworkRevisions), name="api-host-network-revisions"),
+    path(f"{NETWORK}/revisions/diff", api(revisions_api.NetworkRevisionDiff), name="api-host-network-revision-diff"),
+    path(f"{NETWORK}/revisions/<int:number>", api(revisions_api.NetworkRevisionDetail),
+         name="api-host-network-revision"),
 ]
