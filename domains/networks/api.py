@@ -42,7 +42,8 @@ class HostNetworks(ApiView):
     def post(self, request, host_id):
         host = visible_host(request.user, host_id, "network.write")
         data = self.valid_body(NetworkCreateSerializer)
-        fields = {key: data.get(key) for key in ("name", "forward", "bridge", "device", "ipv4", "ipv6")}
+        fields = {key: data.get(key) for key in ("name", "forward", "bridge", "device", "ipv4", "ipv6",
+                                                        "port_forwards")}
         row, handle = do_define_network(request.user, host, data.get("xml") or None, fields=fields,
                                         start=data["start"], autostart=data["autostart"],
                                         source_address=client_address(request))

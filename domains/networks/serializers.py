@@ -40,6 +40,9 @@ class NetworkCreateSerializer(serializers.Serializer):
     ipv6 = NetworkAddressSerializer(required=False)
     start = serializers.BooleanField(default=False)
     autostart = serializers.BooleanField(default=False)
+    port_forwards = serializers.ListField(child=serializers.DictField(), required=False,
+                                          help_text="Refused (400 unsupported): libvirt's virtual networks have no "
+                                                    "port forwarding; a guest's passt interface does.")
 
     def validate(self, attrs):
         if not attrs.get("xml") and not attrs.get("name"):

@@ -20,6 +20,7 @@ from domains.storage.lookups import pool_row
 from domains.storage.transfer import uploads
 from tests.conftest import REPO
 from tests.storage.volume_support import own_connection
+from tests.storage.transfer_support import auth, content_path, make_volume
 
 POOL_PREFIX = "vct-pool-"
 
@@ -183,3 +184,20 @@ def transfer_pool(system_libvirtd, transactional_db, tmp_path):
         handle.destroy()  # transient: destroying it undefines it
     adapter.forget_host(host.pk)
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def owner_headers(owner):
+    """The headers of an API request made with the owner's token."""
+    return auth(owner)
+
+
+@pytest.fixture
+def volume_to_upload(transfer_pool):
+    """make(name, size): a raw volume of size bytes in the transfer pool; its content path."""
+    host, pool, _ = transfer_pool
+
+    def make(name, size):
+        make_volume(pool, name, size)
+        return content_path(host, pool, name)
+    return make

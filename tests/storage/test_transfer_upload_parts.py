@@ -14,8 +14,6 @@ from .transfer_support import (
     MiB,
     auth,
     call,
-    content_path,
-    make_volume,
     pattern,
     put_part,
     put_parts,
@@ -26,47 +24,41 @@ from .transfer_support import (
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
 
-async def test_a_part_that_does_not_follow_answers_409_with_where_the_upload_stands(transfer_pool, owner):
-    host, pool, _ = transfer_pool
+async def test_a_part_that_does_not_follow_answers_409_with_where_the_upload_stands(volume_to_upload, owner_headers):
     size = 24 * MiB
-    make_volume(pool, "order.img", size)
-    path = content_path(host, pool, "order.img")
-    headers = await sync_to_async(auth)(owner)
-    assert (await put_part(path, headers, 0, 8 * MiB, size)).status == 202
+    path = volume_to_upload("order.img", size)
+    assert (await put_part(path, owner_headers, 0, 8 * MiB, size)).status == 202
 
-    skipping = await put_part(path, headers, 16 * MiB, 8 * MiB, size)
-    overlapping = await put_part(path, headers, 4 * MiB, 8 * MiB, size)
-    other_total = await put_part(path, headers, 8 * MiB, 8 * MiB, size - MiB)
-    from_the_start = await call("PUT", path, {**headers, "Content-Length": MiB}, pattern(MiB))
+    skipping = await put_part(path, owner_headers, 16 * MiB, 8 * MiB, size)
+    overlapping = await put_part(path, owner_headers, 4 * MiB, 8 * MiB, size)
+    other_total = await put_part(path, owner_headers, 8 * MiB, 8 * MiB, size - MiB)
+    from_the_start = await call("PUT", path, {**owner_headers, "Content-Length": MiB}, pattern(MiB))
     for refused in (skipping, overlapping, other_total, from_the_start):
         assert refused.status == 409 and refused.json()["fields"] == {"offset": 8 * MiB}, refused.body
     assert "bytes 8388608-M/25165824" in skipping.json()["message"]
 
-    answers = await put_parts(path, headers, size, first=8 * MiB)
+    answers = await put_parts(path, owner_headers, size, first=8 * MiB)
     assert answers[-1].status == 200 and answers[-1].json()["sha256"] == sha256_of(pattern(size))
 
 
-async def test_a_body_larger_than_a_part_answers_413_saying_how_to_send_parts(transfer_pool, owner):
-    host, pool, _ = transfer_pool
-    make_volume(pool, "whole.img", 64 * MiB)
-    path = content_path(host, pool, "whole.img")
-    headers = await sync_to_async(auth)(owner)
-    whole = await call("PUT", path, {**headers, "Content-Length": 64 * MiB}, pattern(64 * MiB))
-    big_part = await put_part(path, headers, 0, uploads.PART_LIMIT + 1, 64 * MiB)
+async def test_a_body_larger_than_a_part_answers_413_saying_how_to_send_parts(volume_to_upload, owner_headers):
+    path = volume_to_upload("whole.img", 64 * MiB)
+    whole = await call("PUT", path, {**owner_headers, "Content-Length": 64 * MiB}, pattern(64 * MiB))
+    big_part = await put_part(path, owner_headers, 0, uploads.PART_LIMIT + 1, 64 * MiB)
     for refused in (whole, big_part):
         assert refused.status == 413 and refused.json()["code"] == "part_too_large"
         assert refused.json()["fields"]["part_limit"] == uploads.PART_LIMIT
         assert "Content-Range" in refused.json()["message"] and "docs/api.md" in refused.json()["message"]
-    without_length = await call("PUT", path, headers, pattern(MiB))
+    without_length = await call("PUT", path, owner_headers, pattern(MiB))
     assert without_length.status == 411 and "Content-Length" in without_length.json()["message"]
     assert not await sync_to_async(Job.objects.exists)()
 
 
-async def test_another_users_part_is_refused_and_the_upload_goes_on(transfer_pool, owner, teammate):
+async def test_another_users_part_is_refused_and_the_upload_goes_on(
+        transfer_pool, owner, teammate, volume_to_upload, owner_headers):
     host, pool, _ = transfer_pool
     size = 16 * MiB
-    make_volume(pool, "shared.img", size)
-    path = content_path(host, pool, "shared.img")
+    path = volume_to_upload("shared.img", size)
 
     def grant_user():
         do_grant(owner, Role.objects.get(name="Pool user"), to_user=teammate, pool=pool_row(host, pool))
@@ -83,13 +75,10 @@ async def test_another_users_part_is_refused_and_the_upload_goes_on(transfer_poo
     assert last.status == 200 and last.json()["sha256"] == sha256_of(pattern(size))
 
 
-async def test_a_cancelled_upload_refuses_its_next_part(transfer_pool, owner):
-    host, pool, _ = transfer_pool
+async def test_a_cancelled_upload_refuses_its_next_part(owner, volume_to_upload, owner_headers):
     size = 16 * MiB
-    make_volume(pool, "cancelled.img", size)
-    path = content_path(host, pool, "cancelled.img")
-    headers = await sync_to_async(auth)(owner)
-    first = await put_part(path, headers, 0, 8 * MiB, size)
+    path = volume_to_upload("cancelled.img", size)
+    first = await put_part(path, owner_headers, 0, 8 * MiB, size)
     assert first.status == 202
     # Between parts the job says exactly where the upload stands (a client resumes from it).
     assert (await wait_for_job(lambda job: True)).done == 8 * MiB
@@ -97,16 +86,15 @@ async def test_a_cancelled_upload_refuses_its_next_part(transfer_pool, owner):
     await sync_to_async(lambda: do_cancel_job(owner, Job.objects.get(pk=first.json()["job"]["id"])))()
     job = await wait_for_job(lambda job: job.state == CANCELLED)
     assert job.done == 8 * MiB
-    refused = await put_part(path, headers, 8 * MiB, 8 * MiB, size)
+    refused = await put_part(path, owner_headers, 8 * MiB, 8 * MiB, size)
     assert refused.status == 409 and refused.json()["fields"] == {"offset": 0}  # cancelled: nothing to resume
 
 
-async def test_a_host_header_the_console_does_not_answer_to_is_refused(transfer_pool, owner):
+async def test_a_host_header_the_console_does_not_answer_to_is_refused(transfer_pool, volume_to_upload, owner_headers):
     host, pool, _ = transfer_pool
-    make_volume(pool, "host.img", MiB)
-    headers = await sync_to_async(auth)(owner)
-    answer = await call("PUT", content_path(host, pool, "host.img"),
-                        {**headers, "Content-Length": MiB, "Host": "attacker.example"}, pattern(MiB))
+    path = volume_to_upload("host.img", MiB)
+    answer = await call("PUT", path,
+                        {**owner_headers, "Content-Length": MiB, "Host": "attacker.example"}, pattern(MiB))
     assert answer.status == 400 and answer.json()["code"] == "bad_host"
     assert "attacker.example" in answer.json()["message"]
     assert not await sync_to_async(Job.objects.exists)()

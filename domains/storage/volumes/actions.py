@@ -75,12 +75,20 @@ def _disk_sources(xml):
 class HostUsage:
     """What on a host may depend on a volume: its domains' definitions and its volumes' backing files.
 
-    Read once per request: a pool listing describes every volume against the same snapshot.
+    Read once per request: a pool listing describes every volume against the same snapshot. The backing files
+    are read only when asked for, since that means reading every volume of every active pool.
     """
 
     def __init__(self, host):
+        self.host = host
         self.definitions = libvirt_storage.domain_definitions(host)
-        self.links = libvirt_storage.backing_links(host)
+        self._links = None
+
+    @property
+    def links(self):
+        if self._links is None:
+            self._links = libvirt_storage.backing_links(self.host)
+        return self._links
 
     def overlays_of(self, volume_path):
         """(pool, volume, path) of every volume built on volume_path, directly or through other overlays."""
@@ -91,11 +99,11 @@ class HostUsage:
             frontier = {link[2] for link in layer}
         return found
 
-    def domains_using(self, pool_name, volume_name, volume_path):
-        """(uuid, name) of every domain whose definition names the volume, or an overlay built on it, by path
-        or by pool and volume."""
-        names = {(pool_name, volume_name)} | {(pool, volume) for pool, volume, _ in self.overlays_of(volume_path)}
-        paths = {volume_path} | {path for _, _, path in self.overlays_of(volume_path)}
+    def domains_using(self, pool_name, volume_name, volume_path, overlays):
+        """(uuid, name) of every domain whose definition names the volume, or one of its overlays (from
+        overlays_of), by path or by pool and volume."""
+        names = {(pool_name, volume_name)} | {(pool, volume) for pool, volume, _ in overlays}
+        paths = {volume_path} | {path for _, _, path in overlays}
         users = []
         for uuid, name, xmls in self.definitions:
             for xml in xmls:
@@ -126,8 +134,12 @@ def split_visible_overlays(user, host, overlays):
     return shown, len(overlays) - len(shown)
 
 
-def describe_volume(user, row, handle, vol, usage=None):
-    """The volume as the API and pages show it."""
+def describe_volume(user, row, handle, vol, usage=None, new=False):
+    """The volume as the API and pages show it.
+
+    new: the volume was made by this request, so nothing can be built on it yet (libvirt will not make an
+    overlay on a backing file that does not exist) and its answer skips reading every volume of the host.
+    """
     name, key, path = libvirt_storage.volume_identity(vol)
     kind, capacity, allocation, physical = libvirt_storage.volume_facts(vol)
     root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
@@ -138,12 +150,13 @@ def describe_volume(user, row, handle, vol, usage=None):
                    if root.find("backingStore/format") is not None else None}
     fmt = root.find("target/format")
     usage = usage or HostUsage(row.host)
-    shown, hidden = split_visible(user, row.host, usage.domains_using(row.name, name, path))
+    overlays = [] if new else usage.overlays_of(path)
+    shown, hidden = split_visible(user, row.host, usage.domains_using(row.name, name, path, overlays))
     return {"name": name, "key": key, "path": path, "type": _TYPES.get(kind, str(kind)),
             "format": fmt.get("type") if fmt is not None else None, "capacity": capacity,
             "allocation": allocation, "physical": physical, "backing": backing, "used_by": shown,
             "used_by_hidden": hidden,
-            "backing_of": split_visible_overlays(user, row.host, usage.overlays_of(path))[0]}
+            "backing_of": split_visible_overlays(user, row.host, overlays)[0]}
 
 
 _TYPES = {0: "file", 1: "block", 2: "dir", 3: "network", 4: "netdir", 5: "ploop"}
@@ -314,14 +327,14 @@ def do_delete_volume(user, row, handle, vol, source_address=None):
     params = {"volume": name, "path": path}
     audit.require(user, "storage_vol.delete", row, "volume.delete", params, source_address)
     usage = HostUsage(row.host)
-    users = usage.domains_using(row.name, name, path)
+    overlays = usage.overlays_of(path)
+    users = usage.domains_using(row.name, name, path, overlays)
     if users:
         shown, hidden = split_visible(user, row.host, users)
         named = _naming([u["name"] for u in shown], hidden, "domain(s)")
         _record(user, "volume.delete", row, params, source_address, outcome="refused: in use")
         raise VolumeError(f"Volume '{name}' is in use by {named}: remove it from their definitions first, then "
                           "delete it.", "in_use", 409, {"used_by": shown})
-    overlays = usage.overlays_of(path)
     if overlays:
         shown, hidden = split_visible_overlays(user, row.host, overlays)
         named = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume(s)")

@@ -105,7 +105,8 @@ class PoolVolumes(ApiView):
         vol = volumes.do_create_volume(request.user, row, handle, data["name"], data["capacity"], data.get("format"),
                                        data.get("allocation"), backing, data["lazy_refcounts"],
                                        data.get("preallocation"), self.source_address)
-        return Response(VolumeSerializer(volumes.describe_volume(request.user, row, handle, vol)).data, status=201)
+        return Response(VolumeSerializer(volumes.describe_volume(request.user, row, handle, vol, new=True)).data,
+                        status=201)
 
 
 @route_permission(GET="storage_vol.getattr", PATCH="storage_vol.resize", DELETE="storage_vol.delete",
