@@ -190,7 +190,8 @@ def has_perm(user, permission, target=None):
 
 
 def restrict(queryset, user, permission="getattr"):
-    """The rows of queryset (Domain, Pool, Network or Host) on which user holds permission; no query beyond the cached grants."""
+    """The rows of queryset (Domain, Pool, Network or Host) on which user holds permission; no query beyond the
+    cached grants."""
 
     _check_name(permission)
     held = held_by(user)

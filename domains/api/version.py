@@ -40,6 +40,18 @@ CHANGELOG = [
             "uuid, chain, priority, references, referenced_by, bound_to, rules, xml); DELETE refused 409 in_use "
             "while included or bound; error codes nwfilter_exists (409), no_nwfilter (404), no_nwfilter_driver "
             "(409); permissions nwfilter.getattr, nwfilter.read, nwfilter.write, nwfilter.save, nwfilter.delete.",
+            "A domain's interfaces: GET/POST /domains/{uuid}/interfaces, PATCH/DELETE "
+            "/domains/{uuid}/interfaces/{mac}; kinds network, bridge, direct (source, mode), model, mac (made up "
+            "when left out), filter {name, parameters}, bandwidth {inbound, outbound: {average, peak, burst}}, "
+            "link up|down; changed on the definition and, while the domain runs, live (LIVE|CONFIG together). "
+            "Each interface shows in_definition, live, pending (detach: a removal the guest has not finished; "
+            "DELETE then answers 202) and addresses [{address, prefix, type, source: lease|agent|arp}]. Needs "
+            "write and save on the domain. Error codes mac_in_use (409), unknown_network, unknown_filter, "
+            "invalid_interface, not_changeable_live (409).",
+            "DHCP leases (GET /hosts/{id}/networks/{name}/leases) name their domain: domain and domain_uuid, "
+            "null for a domain you may not see.",
+            "Websocket message domain.device_removal_failed (events socket): the guest refused to release a "
+            "device whose hot-unplug was asked for.",
             "Grants on one network: POST /grants takes \"network\": <network id>; a grant shows network, "
             "network_name and scope \"network\". Permissions network_port.getattr, network_port.read, "
             "network_port.write, network_port.create, network_port.delete (libvirt's network-port ACL names); "

@@ -123,6 +123,21 @@ def dhcp_leases(handle):
             for lease in leases]
 
 
+def domain_descriptions(host):
+    """[(uuid.UUID, name, XML)] of every domain on host, running ones as they run (their MACs as plugged in)."""
+    with translated_errors():
+        domains = network_connection(host).listAllDomains(0)
+    described = []
+    for domain in domains:
+        try:
+            with translated_errors():
+                described.append((uuidlib.UUID(bytes=domain.UUID()), domain.name(), domain.XMLDesc(0)))
+        except VirtError as exc:
+            if exc.code != libvirt.VIR_ERR_NO_DOMAIN:
+                raise  # else undefined while we looked
+    return described
+
+
 # The API's words for the sections of a network virNetworkUpdate changes.
 UPDATE_SECTIONS = {"dhcp_host": libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, "dns_host": libvirt.VIR_NETWORK_SECTION_DNS_HOST}
 UPDATE_COMMANDS = {"add": libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, "delete": libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE}

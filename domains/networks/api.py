@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.api.views import ApiView
+from domains.interfaces.listing import leases_with_domains
 from domains.libvirt import networks as libvirt_networks
 from domains.networks.actions import (
     ACTION_PERMISSIONS,
@@ -102,5 +103,5 @@ class HostNetworkLeases(ApiView):
 
     @extend_schema(responses=DhcpLeaseSerializer(many=True), summary="The network's current DHCP leases")
     def get(self, request, host_id, name):
-        _row, handle = visible_network(request.user, host_id, name, permission="network.read")
-        return Response(libvirt_networks.dhcp_leases(handle))
+        row, handle = visible_network(request.user, host_id, name, permission="network.read")
+        return Response(leases_with_domains(request.user, row.host, libvirt_networks.dhcp_leases(handle)))

@@ -8,7 +8,7 @@ from domains.revisions.models import Revision
 
 
 class Network(HostObject):
-    """A virtual network known to the console; like Pool, the row outlives an undefine so its grants and history stay."""
+    """A virtual network known to the console; like Pool, the row outlives an undefine: its grants and history stay."""
 
     class Meta(HostObject.Meta):
         pass

@@ -68,3 +68,6 @@ class DhcpLeaseSerializer(serializers.Serializer):
     hostname = serializers.CharField(allow_null=True)
     client_id = serializers.CharField(allow_null=True)
     expires = serializers.IntegerField(allow_null=True, help_text="Expiry time, seconds since the epoch.")
+    domain = serializers.CharField(allow_null=True, required=False,
+                                   help_text="The domain whose interface has this MAC, if you may see it.")
+    domain_uuid = serializers.UUIDField(allow_null=True, required=False)

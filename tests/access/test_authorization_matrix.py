@@ -59,6 +59,7 @@ QEMU_ONLY = 502  # libvirt's refusal, passed on: the request got past every perm
 POOL = "/api/v1/hosts/{h}/pools/matrix-pool"
 POOL_PAGE = "/hosts/{h}/pools/matrix-pool"
 NETWORK = "/api/v1/hosts/{h}/networks/matrix-net"
+NETWORK_PAGE = "/hosts/{h}/networks/matrix-net"
 CASES = [
     page("login", "GET", "/login/", PUBLIC),
     page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
@@ -234,6 +235,20 @@ CASES = [
         ok=NO_DAEMON, body={"xml": "<filter name='matrix-filter' chain='root'/>"}),
     api("api-host-nwfilter", "DELETE", "/api/v1/hosts/{h}/nwfilters/matrix-filter", "nwfilter.delete", "host",
         ok=NO_DAEMON),
+    page("network-list", "GET", "/hosts/{h}/networks/", "network.getattr", "host"),
+    page("network-create", "GET", "/hosts/{h}/new-network/", "network.write", "host"),
+    page("network-detail", "GET", NETWORK_PAGE + "/", "network.getattr", "network"),
+    page("network-action", "POST", NETWORK_PAGE + "/actions/start/", "network.start", "network", ok=302),
+    page("network-delete", "POST", NETWORK_PAGE + "/delete/", "network.delete", "network", ok=302),
+    page("network-xml", "GET", NETWORK_PAGE + "/xml/", "network.read", "network"),
+    page("network-dhcp-host-add", "POST", NETWORK_PAGE + "/dhcp-hosts/add/", "network.write", "network", ok=302,
+         body={"mac": "52:54:00:25:00:02", "ip": "192.168.250.6"}),
+    page("network-dhcp-host-remove", "POST", NETWORK_PAGE + "/dhcp-hosts/remove/", "network.write", "network", ok=302,
+         body={"mac": "52:54:00:25:00:01"}),
+    page("network-dns-host-add", "POST", NETWORK_PAGE + "/dns-hosts/add/", "network.write", "network", ok=302,
+         body={"ip": "192.168.250.6", "hostnames": "made"}),
+    page("network-dns-host-remove", "POST", NETWORK_PAGE + "/dns-hosts/remove/", "network.write", "network", ok=302,
+         body={"ip": "192.168.250.5"}),
     page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
     page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),
     page("pool-detail", "GET", POOL_PAGE + "/", "storage_pool.getattr", "pool"),
