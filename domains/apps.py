@@ -18,12 +18,14 @@ class DomainsConfig(AppConfig):
         from domains.jobs import heartbeat as job_heartbeat
         from domains.libvirt import adapter, relay
         from domains.lifecycle import inventory
+        from domains.networks import events as network_events
         from domains.storage.pools import events as storage_events
 
         adapter.install()
         inventory.install()  # lifecycle events keep Domain rows in step
         definition_events.install()  # DEFINED events become external revisions
         storage_events.install()  # pool events keep Pool rows in step and reach the sockets
+        network_events.install()  # network events keep Network rows in step and reach the sockets
         relay.install()  # events reach the sockets of this process
         interface_removals.install()  # DEVICE_REMOVED settles a pending interface removal
         daemon_actions.install()  # keepers hold each daemon on its desired settings

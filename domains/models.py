@@ -7,8 +7,8 @@ from domains.definitions.models import DefinitionRevision
 from domains.hosts.models import Host
 from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
-from domains.networks.models import Network
+from domains.networks.models import Network, NetworkRevision
 from domains.storage.models import Pool, PoolRevision
 
 __all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
-           "Job", "Network", "Pool", "PoolRevision", "Role"]
+           "Job", "Network", "NetworkRevision", "Pool", "PoolRevision", "Role"]

@@ -187,15 +187,15 @@ def make_group(db):
 
 @pytest.fixture
 def grant(request, owner):
-    """grant("Operator", to=teammate, domain=/host=/pool=...) -> the Grant the owner gives through do_grant.
+    """grant("Operator", to=teammate, domain=/host=/pool=/network=...) -> the Grant the owner gives through do_grant.
 
-    to is a user or a group and defers to the teammate; no domain, host or pool means everything.
+    to is a user or a group and defers to the teammate; no domain, host, pool or network means everything.
     """
 
-    def give(role, to=None, domain=None, host=None, pool=None):
+    def give(role, to=None, domain=None, host=None, pool=None, network=None):
         holder = to if to is not None else request.getfixturevalue("teammate")
         who = {"to_group": holder} if isinstance(holder, Group) else {"to_user": holder}
-        return do_grant(owner, role, domain=domain, host=host, pool=pool, **who)[0]
+        return do_grant(owner, role, domain=domain, host=host, pool=pool, network=network, **who)[0]
 
     return give
 

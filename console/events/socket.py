@@ -14,6 +14,7 @@ from domains.jobs import visibility as job_visibility
 from domains.jobs.models import Job
 from domains.libvirt import adapter, relay
 from domains.lifecycle.models import Domain
+from domains.networks.models import Network
 from domains.storage.models import Pool
 
 MAX_SUBSCRIPTIONS = 2000
@@ -61,6 +62,16 @@ def _may_see_pool(user, host_id, pool_uuid):
         host = Host.objects.filter(pk=host_id).first()
         return host is not None and permissions.has_perm(user, "storage_pool.getattr", host)
     return permissions.has_perm(user, "storage_pool.getattr", row)
+
+
+@database_sync_to_async
+def _may_see_network(user, host_id, network_uuid):
+    row = Network.objects.filter(host_id=host_id, uuid=network_uuid).first()
+    if row is None:
+        # A network just defined may have no row yet: only host-wide network.getattr shows it.
+        host = Host.objects.filter(pk=host_id).first()
+        return host is not None and permissions.has_perm(user, "network.getattr", host)
+    return permissions.has_perm(user, "network.getattr", row)
 
 
 @database_sync_to_async
@@ -180,6 +191,11 @@ class EventsSocket(LiveSocket):
         if event.get("pool") is not None:
             # Pool events come through the host's group: only users who may see the pool get them.
             if await _may_see_pool(self.user, event.get("host"), event["pool"]):
+                await self.send_json(event)
+            return
+        if event.get("network") is not None:
+            # Network events too: only users who may see the network (network.getattr) get them.
+            if await _may_see_network(self.user, event.get("host"), event["network"]):
                 await self.send_json(event)
             return
         if uuid is None:

@@ -8,10 +8,11 @@ from django.db.models import Q
 
 from domains.access import audit, permissions
 from domains.access.models import Grant, Role
-from domains.access.permission_names import PER_DOMAIN, PER_POOL
+from domains.access.permission_names import PER_DOMAIN, PER_NETWORK, PER_POOL
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.networks.models import Network
 from domains.storage.models import Pool
 
 
@@ -37,11 +38,13 @@ def _role(role):
 
 def _beyond_held(user, permission_names, target):
     """The permissions among permission_names that user does not hold on target (what they may not give)."""
-    # A grant on one domain or pool gives only that object's permissions, so the others do not count there.
+    # A grant on one domain, pool or network gives only that object's permissions, so the others do not count there.
     if isinstance(target, Domain):
         relevant = [p for p in permission_names if p in PER_DOMAIN]
     elif isinstance(target, Pool):
         relevant = [p for p in permission_names if p in PER_POOL or p == "manage_grants"]
+    elif isinstance(target, Network):
+        relevant = [p for p in permission_names if p in PER_NETWORK or p == "manage_grants"]
     else:
         relevant = permission_names
     return sorted(p for p in set(relevant) if not permissions.has_perm(user, p, target))
@@ -59,12 +62,14 @@ def _check_may_manage(user, role, target, action, params, source_address):
         raise
 
 
-def _check_role_applies(role, domain, pool):
-    """GrantError for a role none of whose permissions mean anything on one domain or one pool."""
+def _check_role_applies(role, domain, pool, network=None):
+    """GrantError for a role none of whose permissions mean anything on one domain, pool or network."""
     if domain is not None:
         applies, kind, hint = PER_DOMAIN, "domain", "'Viewer', 'Console user', 'Operator' or 'Power user'"
     elif pool is not None:
         applies, kind, hint = PER_POOL | {"manage_grants"}, "pool", "'Pool viewer' or 'Pool user'"
+    elif network is not None:
+        applies, kind, hint = PER_NETWORK | {"manage_grants"}, "network", "'Network user'"
     else:
         return  # a host or global grant reaches domains, pools and the host itself
     if not set(role.permissions) & applies:
@@ -73,23 +78,25 @@ def _check_role_applies(role, domain, pool):
                          f"as {hint}, or grant it on the host.", field="role")
 
 
-def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, source_address=None, pool=None):
-    """Give role to to_user or to_group on domain, pool, everything of host, or everything; returns (Grant, created)."""
+def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, source_address=None, pool=None,
+             network=None):
+    """Give role to to_user or to_group on domain, pool, network, everything of host, or everything; returns
+    (Grant, created)."""
     if (to_user is None) == (to_group is None):
         raise GrantError("Name exactly one holder: a user or a group.", field="user")
-    if sum(scope is not None for scope in (domain, pool, host)) > 1:
-        raise GrantError("A grant is on one domain, one pool, one host, or everything: give only one of them.",
-                         field="host")
+    if sum(scope is not None for scope in (domain, pool, network, host)) > 1:
+        raise GrantError("A grant is on one domain, one pool, one network, one host, or everything: give only one "
+                         "of them.", field="host")
     role = _role(role)
-    target = domain or pool or host
-    _check_role_applies(role, domain, pool)
+    target = domain or pool or network or host
+    _check_role_applies(role, domain, pool, network)
     holder = {"user": to_user} if to_user is not None else {"group": to_group}
     params = {"role": role.name}
     params.update({"user": to_user.get_username()} if to_user is not None else {"group": to_group.name})
     _check_may_manage(user, role, target, "grant.add", params, source_address)
     with transaction.atomic():
         grant, created = Grant.objects.get_or_create(
-            role=role, domain=domain, pool=pool, host=host, **holder,
+            role=role, domain=domain, pool=pool, network=network, host=host, **holder,
             defaults={"created_by": user if getattr(user, "is_authenticated", False) else None},
         )
     if created:
@@ -107,6 +114,8 @@ def _affected_users(grant):
 def _domains_in_scope(grant):
     if grant.domain_id:
         return [grant.domain]
+    if grant.pool_id or grant.network_id:
+        return []  # a grant on a pool or a network gives nothing on any domain
     rows = Domain.objects.select_related("host")
     return list(rows.filter(host_id=grant.host_id) if grant.host_id else rows)
 
@@ -132,13 +141,15 @@ def do_revoke(user, grant, source_address=None):
 
 def visible_grants(user):
     """Grants user may see: those on scopes where they may manage grants, and their own."""
-    rows = Grant.objects.select_related("role", "user", "group", "domain__host", "pool__host", "host")
+    rows = Grant.objects.select_related("role", "user", "group", "domain__host", "pool__host", "network__host",
+                                        "host")
     held = permissions.held_by(user)
     if held.everything or "manage_grants" in held.everywhere:
         return rows
     managed = (
         Q(domain__in=permissions.restrict(Domain.objects.all(), user, "manage_grants"))
         | Q(pool__in=permissions.restrict(Pool.objects.all(), user, "manage_grants"))
+        | Q(network__in=permissions.restrict(Network.objects.all(), user, "manage_grants"))
         | Q(host__in=permissions.restrict(Host.objects.all(), user, "manage_grants"))
     )
     own = Q(user_id=user.pk) | Q(group__user=user) if user.is_authenticated else Q(pk__in=[])

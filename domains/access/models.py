@@ -14,11 +14,13 @@ from django.utils import timezone
 from domains.access.permission_names import (
     BUILTIN_ROLES,
     PER_DOMAIN,
+    PER_NETWORK,
     PER_POOL,
     unknown_permissions,
 )
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.networks.models import Network
 from domains.storage.models import Pool
 
 GENESIS_HASH = "0" * 64
@@ -53,10 +55,14 @@ class Role(models.Model):
         if set(self.permissions) & PER_POOL and "storage_pool.getattr" not in self.permissions:
             raise ValidationError({"permissions": "A role with storage permissions needs 'storage_pool.getattr' too, "
                                                   "or its holders cannot see the pools."})
+        if set(self.permissions) & PER_NETWORK and "network.getattr" not in self.permissions:
+            raise ValidationError({"permissions": "A role with network permissions needs 'network.getattr' too, "
+                                                  "or its holders cannot see the networks."})
 
 
 class Grant(models.Model):
-    """A role given to one user or one group, on one domain, one storage pool, everything of one host, or everything."""
+    """A role given to one user or one group, on one domain, one storage pool, one virtual network, everything of one
+    host, or everything."""
 
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="grants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
@@ -65,6 +71,7 @@ class Grant(models.Model):
     # The Domain row, not the libvirt name: it survives renames, re-definitions and undefines.
     domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
+    network = models.ForeignKey(Network, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     host = models.ForeignKey(Host, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -79,9 +86,10 @@ class Grant(models.Model):
                 name="grant_to_user_xor_group",
             ),
             models.CheckConstraint(
-                condition=(models.Q(domain__isnull=True, pool__isnull=True)
-                           | models.Q(domain__isnull=True, host__isnull=True)
-                           | models.Q(pool__isnull=True, host__isnull=True)),
+                condition=(models.Q(domain__isnull=True, pool__isnull=True, network__isnull=True)
+                           | models.Q(domain__isnull=True, pool__isnull=True, host__isnull=True)
+                           | models.Q(domain__isnull=True, network__isnull=True, host__isnull=True)
+                           | models.Q(pool__isnull=True, network__isnull=True, host__isnull=True)),
                 name="grant_on_one_scope_or_global",
             ),
         ]
@@ -99,6 +107,8 @@ class Grant(models.Model):
             return f"domain {self.domain}"
         if self.pool_id:
             return str(self.pool)
+        if self.network_id:
+            return str(self.network)
         if self.host_id:
             return f"every domain of host {self.host}"
         return "everything"
@@ -109,11 +119,13 @@ class Grant(models.Model):
             return "domain"
         if self.pool_id:
             return "pool"
+        if self.network_id:
+            return "network"
         return "host" if self.host_id else "global"
 
     @property
     def scope_target(self):
-        return self.domain or self.pool or self.host
+        return self.domain or self.pool or self.network or self.host
 
 
 class AuditQuerySet(models.QuerySet):

@@ -91,17 +91,33 @@ STORAGE_HOST_PERMISSIONS = {
     "storage_pool.delete": "Undefine pools and delete their storage on the host.",
 }
 
-# libvirt's ACL names for virtual networks (org.libvirt.api.network.<name>), prefixed like the storage ones.
-# Host-level for now: held through a host or a global grant (a grant on one network is still to come).
+# libvirt's ACL names for virtual networks (org.libvirt.api.network.<name>) and their ports
+# (org.libvirt.api.network-port.<name>; libvirt's src/access/viraccessperm.c), prefixed like the storage ones.
+# Held through a network grant, a host grant or a global grant.
 NETWORK_PERMISSIONS = {
     "network.getattr": "See that the network exists: its name, UUID, host, state and addresses.",
-    "network.read": "Read the network's definition and its DHCP leases.",
-    "network.write": "Define networks, change their definitions and autostart.",
+    "network.read": "Read the network's definition, its revisions and its DHCP leases.",
+    "network.delete": "Undefine the network (its row, grants and history stay, marked gone).",
+    "network.start": "Start the network: its bridge, DHCP and DNS server and firewall rules on the host.",
+    "network.stop": "Stop the network, cutting off the guests plugged into it.",
+    "network.search_ports": "List the ports (plugged-in interfaces) of the network.",
+}
+# A port is one guest interface plugged into the network: libvirt checks network_port.create on the network
+# whenever a domain's <interface type='network'> is plugged in (virNetworkPortCreateXML).
+NETWORK_PORT_PERMISSIONS = {
+    "network_port.getattr": "See the network's ports: which interface is plugged in.",
+    "network_port.read": "Read a port's definition (its MAC, bandwidth, the domain it belongs to).",
+    "network_port.write": "Change a port's parameters (bandwidth) while it is plugged in.",
+    "network_port.create": "Plug interfaces into the network: put <interface type='network'> on it in the "
+                           "definition of a domain the user may change.",
+    "network_port.delete": "Unplug interfaces from the network.",
+}
+# A network definition names host bridges and interfaces (forward dev=eth0), a hostdev pool and dnsmasq
+# options that libvirtd hands to processes it runs as root: defining and changing one is host-level.
+NETWORK_HOST_PERMISSIONS = {
+    "network.write": "Define networks, change their definitions and autostart (they name host bridges, host "
+                     "interfaces and DNS/DHCP options).",
     "network.save": "Keep a network's definition on the host (a persistent network).",
-    "network.delete": "Undefine networks.",
-    "network.start": "Start a network: its bridge, DHCP and DNS server and firewall rules on the host.",
-    "network.stop": "Stop a network, cutting off the guests plugged into it.",
-    "network.search_ports": "List the ports (plugged-in interfaces) of a network.",
 }
 
 # libvirt's ACL names for the host's own interfaces (org.libvirt.api.interface.<name>) and network filters
@@ -120,12 +136,15 @@ NWFILTER_PERMISSIONS = {
 
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS, **STORAGE_POOL_PERMISSIONS,
                **STORAGE_VOL_PERMISSIONS, **STORAGE_HOST_PERMISSIONS, **NETWORK_PERMISSIONS,
-               **HOST_INTERFACE_PERMISSIONS, **NWFILTER_PERMISSIONS}
+               **NETWORK_PORT_PERMISSIONS, **NETWORK_HOST_PERMISSIONS, **HOST_INTERFACE_PERMISSIONS,
+               **NWFILTER_PERMISSIONS}
 # Everything that applies to one domain (and, through a host or global grant, to many).
 PER_DOMAIN = frozenset(DOMAIN_PERMISSIONS) | frozenset(CONSOLE_PERMISSIONS)
 # Everything that applies to one pool (and, through a host or global grant, to every pool of a host).
 PER_POOL = frozenset(STORAGE_POOL_PERMISSIONS) | frozenset(STORAGE_VOL_PERMISSIONS)
-HOST_LEVEL = frozenset(HOST_PERMISSIONS) | frozenset(STORAGE_HOST_PERMISSIONS) | frozenset(NETWORK_PERMISSIONS)
+# Everything that applies to one network (and, through a host or global grant, to every network of a host).
+PER_NETWORK = frozenset(NETWORK_PERMISSIONS) | frozenset(NETWORK_PORT_PERMISSIONS)
+HOST_LEVEL = frozenset(HOST_PERMISSIONS) | frozenset(STORAGE_HOST_PERMISSIONS) | frozenset(NETWORK_HOST_PERMISSIONS)
 HOST_LEVEL |= frozenset(HOST_INTERFACE_PERMISSIONS) | frozenset(NWFILTER_PERMISSIONS)
 
 _VIEWER = ["getattr", "read"]
@@ -147,6 +166,9 @@ _POOL_USER = _POOL_VIEWER + [
     "storage_vol.data_read", "storage_vol.data_write",
 ]
 
+_NETWORK_USER = ["network.getattr", "network.read", "network.search_ports", "network_port.getattr",
+                 "network_port.read", "network_port.create", "network_port.delete"]
+
 # name -> (what the role is for, its permissions). docs/permissions.md explains each.
 BUILTIN_ROLES = {
     "Viewer": ("Sees the domain, its state and configuration; changes nothing.", _VIEWER),
@@ -158,6 +180,8 @@ BUILTIN_ROLES = {
     "Pool viewer": ("Sees a pool, its space and its volumes; changes nothing.", _POOL_VIEWER),
     "Pool user": ("Pool viewer, plus creating, resizing, wiping, deleting, uploading and downloading volumes, "
                   "and attaching them to domains the user may change.", _POOL_USER),
+    "Network user": ("Sees a network, its definition and DHCP leases, and plugs the interfaces of domains the user "
+                     "may change into it.", _NETWORK_USER),
     "Administrator": ("Everything on the scope, including undefine, migration, any monitor command and grants.",
                       sorted(PERMISSIONS)),
 }

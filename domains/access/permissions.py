@@ -43,7 +43,7 @@ class PermissionDenied(Exception):
 
 
 class Held:
-    """The permissions one user holds through all their grants: everywhere, per host, per domain, per pool (ids)."""
+    """The permissions one user holds through all their grants: everywhere, per host, domain, pool, network (ids)."""
 
     def __init__(self, everything=False):
         self.everything = everything
@@ -53,14 +53,20 @@ class Held:
         self.host_of_domain = {}
         self.by_pool = defaultdict(set)
         self.host_of_pool = {}
+        self.by_network = defaultdict(set)
+        self.host_of_network = {}
 
-    def add(self, domain_id, domain_host_id, host_id, permissions, pool_id=None, pool_host_id=None):
+    def add(self, domain_id, domain_host_id, host_id, permissions, pool_id=None, pool_host_id=None,
+            network_id=None, network_host_id=None):
         if domain_id is not None:
             self.by_domain[domain_id].update(permissions)
             self.host_of_domain[domain_id] = domain_host_id
         elif pool_id is not None:
             self.by_pool[pool_id].update(permissions)
             self.host_of_pool[pool_id] = pool_host_id
+        elif network_id is not None:
+            self.by_network[network_id].update(permissions)
+            self.host_of_network[network_id] = network_host_id
         elif host_id is not None:
             self.by_host[host_id].update(permissions)
         else:
@@ -74,6 +80,9 @@ class Held:
 
     def on_pool(self, pool_id, host_id):
         return self.on_host(host_id) | self.by_pool.get(pool_id, set())
+
+    def on_network(self, network_id, host_id):
+        return self.on_host(host_id) | self.by_network.get(network_id, set())
 
     def holds(self, permission, target):
 
@@ -90,18 +99,22 @@ class Held:
                 return permission in self.on_host(target.host_id)
             return permission in self.on_pool(target.pk, target.host_id)
         if isinstance(target, Network):
-            # Network permissions are host-level until a grant can name one network.
-            return permission in self.on_host(target.host_id)
+            if permission in HOST_LEVEL:
+                return permission in self.on_host(target.host_id)
+            return permission in self.on_network(target.pk, target.host_id)
         if isinstance(target, Host):
             if permission in self.on_host(target.pk):
                 return True
-            # A host is visible to whoever may see one of its domains or pools.
+            # A host is visible to whoever may see one of its domains, pools or networks.
             return permission == "getattr" and target.pk in self.hosts_seen_through_objects()
         inner = getattr(target, "domain", None)
         if isinstance(inner, Domain):
             return self.holds(permission, inner)
         inner = getattr(target, "pool", None)
         if isinstance(inner, Pool):
+            return self.holds(permission, inner)
+        inner = getattr(target, "network", None)
+        if isinstance(inner, Network):
             return self.holds(permission, inner)
         raise TypeError(f"Permissions apply to a Domain, a Pool, a Network, a Host or None, not to "
                         f"{type(target).__name__}.")
@@ -118,10 +131,14 @@ class Held:
     def pools_holding(self, permission):
         return {pool_id for pool_id, perms in self.by_pool.items() if permission in perms}
 
+    def networks_holding(self, permission):
+        return {network_id for network_id, perms in self.by_network.items() if permission in perms}
+
     def hosts_seen_through_objects(self):
-        """Hosts of the domains and pools the user may see: seeing one of them shows its host."""
+        """Hosts of the domains, pools and networks the user may see: seeing one of them shows its host."""
         return (self.hosts_with_domain_permission("getattr")
-                | {self.host_of_pool[pool_id] for pool_id in self.pools_holding("storage_pool.getattr")})
+                | {self.host_of_pool[pool_id] for pool_id in self.pools_holding("storage_pool.getattr")}
+                | {self.host_of_network[network_id] for network_id in self.networks_holding("network.getattr")})
 
 
 def _load(user):
@@ -129,11 +146,13 @@ def _load(user):
     held = Held()
     rows = (
         Grant.objects.filter(Q(user_id=user.pk) | Q(group__user=user))
-        .values_list("domain_id", "domain__host_id", "host_id", "role__permissions", "pool_id", "pool__host_id")
+        .values_list("domain_id", "domain__host_id", "host_id", "role__permissions", "pool_id", "pool__host_id",
+                     "network_id", "network__host_id")
         .distinct()
     )
-    for domain_id, domain_host_id, host_id, permissions, pool_id, pool_host_id in rows:
-        held.add(domain_id, domain_host_id, host_id, permissions or (), pool_id, pool_host_id)
+    for domain_id, domain_host_id, host_id, permissions, pool_id, pool_host_id, network_id, network_host_id in rows:
+        held.add(domain_id, domain_host_id, host_id, permissions or (), pool_id, pool_host_id, network_id,
+                 network_host_id)
     return held
 
 
@@ -165,13 +184,14 @@ def _check_name(permission):
 
 
 def has_perm(user, permission, target=None):
-    """Whether user holds permission on target (a Domain, a Pool, a Host, or None for global)."""
+    """Whether user holds permission on target (a Domain, a Pool, a Network, a Host, or None for global)."""
     _check_name(permission)
     return held_by(user).holds(permission, target)
 
 
 def restrict(queryset, user, permission="getattr"):
-    """The rows of queryset (Domain, Pool or Host) on which user holds permission; no query beyond the cached grants."""
+    """The rows of queryset (Domain, Pool, Network or Host) on which user holds permission; no query beyond the
+    cached grants."""
 
     _check_name(permission)
     held = held_by(user)
@@ -188,13 +208,14 @@ def restrict(queryset, user, permission="getattr"):
         return queryset.filter(Q(pk__in=pools) | Q(host_id__in=hosts)) if hosts or pools else queryset.none()
     if model is Network:
         hosts = held.hosts_holding(permission)
-        return queryset.filter(host_id__in=hosts) if hosts else queryset.none()
+        networks = set() if permission in HOST_LEVEL else held.networks_holding(permission)
+        return queryset.filter(Q(pk__in=networks) | Q(host_id__in=hosts)) if hosts or networks else queryset.none()
     if model is Host:
         hosts = held.hosts_holding(permission)
         if permission == "getattr":
             hosts |= held.hosts_seen_through_objects()
         return queryset.filter(pk__in=hosts) if hosts else queryset.none()
-    raise TypeError(f"restrict() works on Domain, Pool and Host querysets, not on {model.__name__}.")
+    raise TypeError(f"restrict() works on Domain, Pool, Network and Host querysets, not on {model.__name__}.")
 
 
 def _pool_of(target):
@@ -202,21 +223,27 @@ def _pool_of(target):
     return target if isinstance(target, Pool) else getattr(target, "pool", None)
 
 
+def _network_of(target):
+    """The Network target is or belongs to (a revision's), or None."""
+    return target if isinstance(target, Network) else getattr(target, "network", None)
+
+
 def require(user, permission, target=None):
     """Raise Http404 if user may not even see target, PermissionDenied if it may see but not do.
 
-    A pool is seen through storage_pool.getattr (a pool grant holds no domain's getattr), anything else through
-    getattr: a pool the user may not see answers as a missing one, like a hidden domain.
+    A pool is seen through storage_pool.getattr (a pool grant holds no domain's getattr), a network through
+    network.getattr, anything else through getattr: a pool or network the user may not see answers as a missing
+    one, like a hidden domain.
     """
     if has_perm(user, permission, target):
         return
     if target is not None:
-        pool = _pool_of(target)
+        pool, network = _pool_of(target), _network_of(target)
         if isinstance(pool, Pool):
             if not has_perm(user, "storage_pool.getattr", pool):
                 raise Http404("No such pool, or you may not see it.")
-        elif isinstance(target, Network):
-            if not has_perm(user, "network.getattr", target):
+        elif isinstance(network, Network):
+            if not has_perm(user, "network.getattr", network):
                 raise Http404("No such network, or you may not see it.")
         elif not has_perm(user, "getattr", target):
             raise Http404("No such object.")

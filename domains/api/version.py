@@ -52,6 +52,20 @@ CHANGELOG = [
             "null for a domain you may not see.",
             "Websocket message domain.device_removal_failed (events socket): the guest refused to release a "
             "device whose hot-unplug was asked for.",
+            "Grants on one network: POST /grants takes \"network\": <network id>; a grant shows network, "
+            "network_name and scope \"network\". Permissions network_port.getattr, network_port.read, "
+            "network_port.write, network_port.create, network_port.delete (libvirt's network-port ACL names); "
+            "network.getattr, read, delete, start, stop, search_ports and network_port.* hold on one network, "
+            "network.write and network.save stay host-level; built-in role 'Network user'. A network you may not "
+            "see answers 404.",
+            "Definition policy: an <interface type='network'> added or moved to another network needs "
+            "network_port.create on that network; refusals answer 403 definition_policy with fields.permission "
+            "network_port.create.",
+            "Network revisions: every define and XML edit through the console records one; GET "
+            "/hosts/{id}/networks/{name}/revisions, .../revisions/{number} (with xml), .../revisions/diff?from=&to= "
+            "(network.read).",
+            "Websocket: network.lifecycle events (host, network, name, event, gone, active, persistent, "
+            "autostart) on the events socket, to users who may see the network.",
         ],
     },
     {

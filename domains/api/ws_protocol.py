@@ -106,6 +106,13 @@ MESSAGES = [
              "available": "bytes (absent once gone)", "volumes": "volume count, null while inactive (absent once gone)"},
             "A storage pool on a subscribed host changed or was refreshed; sent to users who may see the pool "
             "(storage_pool.getattr)."),
+    Message("network.lifecycle", SERVER, EVENTS,
+            {"host": "host id", "network": "network UUID", "name": "network name",
+             "event": "defined, undefined, started or stopped", "gone": "true once libvirt no longer has the network",
+             "active": "running now (absent once gone)", "persistent": "defined to stay (absent once gone)",
+             "autostart": "starts with the daemon (absent once gone)"},
+            "A virtual network on a subscribed host was defined, undefined, started or stopped; sent to users who may "
+            "see the network (network.getattr)."),
     Message("job", SERVER, EVENTS,
             {"job": "the job as GET /api/v1/jobs/{id} shows it: id, kind, state, progress {done, total, unit}, "
                     "rate, target {type, id, label, host}, user, created, started, ended, error, result, "

@@ -8,6 +8,8 @@ virtual device on the allowlist below) that the new definition adds, changes or 
 needs the host-level permission HOST_RESOURCES. Host references the old definition already
 held, unchanged, pass: a Power user may still change the memory of a domain an administrator
 gave a host disk. Whatever the policy does not know counts as a host reference (fail closed).
+An <interface type='network'> is no host reference: it needs network_port.create on its network
+instead (network_interfaces.py says why that permission).
 """
 
 from collections import Counter
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from domains.access import permissions
+from domains.definitions import network_interfaces
 from domains.definitions.volume_disks import is_readonly, volume_grant_allows
 from domains.definitions.xml import DefinitionError, ValidationIssue, parse
 
@@ -339,14 +342,25 @@ def check_change(user, target, old_xml, new_document):
         allowed, hint = _allowed_by_pool_grant(user, host, new_document, reference)
         if not allowed:
             refused.append((reference, hint))
-    if not refused:
+    # <interface type='network'>: allowed on networks the user may plug into (network_interfaces.py).
+    unplugged = network_interfaces.refused_network_uses(user, host, old_document, new_document)
+    if not refused and not unplugged:
         return
     issues = [ValidationIssue(f"{r.describe()} needs the host-level permission '{HOST_RESOURCES}'"
                               f"{' ' + hint if hint else ''}.", r.line, None, r.path) for r, hint in refused]
-    listed = "; ".join(r.describe() + (f" ({hint})" if hint else "") for r, hint in refused)
+    issues += [ValidationIssue(f"{use.describe()}: {why}.", use.line, None, use.path) for use, why, _ in unplugged]
+    parts = []
+    if refused:
+        listed = "; ".join(r.describe() + (f" ({hint})" if hint else "") for r, hint in refused)
+        parts.append(f"This change names host resources, which needs the host-level permission '{HOST_RESOURCES}' "
+                     f"(libvirt opens them as root): {listed}.")
+    if unplugged:
+        parts.append(f"This change plugs interfaces into networks you may not use: "
+                     f"{network_interfaces.describe(unplugged)}.")
     refusal = DefinitionPolicyRefusal(
-        f"This change names host resources, which needs the host-level permission '{HOST_RESOURCES}' "
-        f"(libvirt opens them as root): {listed}. Nothing was changed. Keep these elements as they were, "
-        "or ask an administrator of the host to make this change.")
+        " ".join(parts) + " Nothing was changed. Keep these elements as they were, or ask an administrator of the "
+        "host (or of the network) to make this change.")
     refusal.issues = issues
+    if not refused:
+        refusal.permission = unplugged[0][2]
     raise refusal

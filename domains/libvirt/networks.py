@@ -1,11 +1,14 @@
 """The network part of the libvirt adapter: every virtual network call, with libvirt's errors in our type."""
 
+import logging
 import uuid as uuidlib
 
 import libvirt
 from lxml import etree
 
 from domains.libvirt.adapter import VirtError, connection_for, translated_errors
+
+log = logging.getLogger(__name__)
 
 NO_NETWORK_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no network driver: {what} "
                      "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
@@ -187,3 +190,33 @@ def domains_using(host, name):
         if f"<source network='{name}'" in xml or f'<source network="{name}"' in xml:
             users.append(domain.name())
     return sorted(users)
+
+
+NETWORK_EVENT_KINDS = ["defined", "undefined", "started", "stopped"]
+
+
+def watch_network_events(connection, publish):
+    """On each (re)opened connection of a HostConnection, register network lifecycle events.
+
+    publish(host_id, network_uuid_bytes, name, kind, network) gets kind from NETWORK_EVENT_KINDS (or "unknown")
+    and the virNetwork (ask network_live(network) for its state; a transient network is gone once stopped).
+    The embedded host has no network driver, so nothing is registered there.
+    """
+    def lifecycle(_conn, network, event, _detail, _opaque):
+        kind = NETWORK_EVENT_KINDS[event] if 0 <= event < len(NETWORK_EVENT_KINDS) else "unknown"
+        try:
+            uuid_bytes, name = network.UUID(), network.name()
+        except libvirt.libvirtError as exc:
+            log.info("network event dropped, its network vanished: %s", exc.get_error_message())
+            return
+        publish(connection.host_id, uuid_bytes, name, kind, network)
+
+    def register(conn):
+        if connection.uri.startswith("qemu:///embed"):
+            return  # no network driver there
+        try:
+            conn.networkEventRegisterAny(None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, lifecycle, None)
+        except libvirt.libvirtError as exc:
+            log.info("host %s: network events not available: %s", connection.host_id, exc.get_error_message())
+
+    connection.on_open(register)

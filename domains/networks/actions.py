@@ -1,13 +1,16 @@
 """Network actions: define (from fields or XML), start, stop, autostart, change XML, delete.
 
 Each checks permission, checks the definition (schema, name, subnets not used by another network of the host),
-calls libvirt through domains.libvirt.networks and writes the audit log (intent first for the calls that change
+calls libvirt through domains.libvirt.networks, records a revision of the definition (define, XML edit) and
+writes the audit log (intent first for the calls that change
 the host's bridges, DHCP servers and firewall, outcome after). Nothing is left half-made: a define whose start or
 autostart fails is undefined again.
 """
 
 import ipaddress
 import logging
+
+from django.db import transaction
 
 from domains.access import audit, permissions
 from domains.definitions.xml.safe_xml import parse
@@ -18,7 +21,8 @@ from domains.networks.definition import NetworkError, check_dhcp_ranges, read_de
 from domains.networks.forward_checks import check_host_devices
 from domains.networks.inventory import subnets_in_use
 from domains.networks.lookups import network_row
-from domains.networks.models import Network
+from domains.networks.models import Network, NetworkRevision
+from domains.revisions.actions import do_record_revision
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,24 @@ ACTION_PERMISSIONS = {
 
 def _refuse(user, action, target, params, exc, source_address):
     audit.record(user, action, target, params, outcome=f"refused: {exc}", source_address=source_address)
+
+
+def ensure_first_revision(row, handle):
+    """Record libvirt's current definition as the network's first revision when it has none (found, not made here);
+    the latest revision."""
+    latest = NetworkRevision.objects.of(row).latest_one()
+    if latest is not None:
+        return latest
+    xml = libvirt_networks.network_xml(handle)
+    with transaction.atomic():
+        return NetworkRevision.objects.of(row).latest_one() or do_record_revision(
+            NetworkRevision, row, xml=xml, reason="As libvirt held it when the console first saw it.")
+
+
+def _record(row, handle, user, reason):
+    xml = libvirt_networks.network_xml(handle)
+    with transaction.atomic():
+        return do_record_revision(NetworkRevision, row, user=user, xml=xml, reason=reason[:500])
 
 
 def checked_definition(host, xml_text, except_name=None):
@@ -55,8 +77,10 @@ def checked_definition(host, xml_text, except_name=None):
     return definition
 
 
-def do_define_network(user, host, xml_text=None, *, fields=None, start=False, autostart=False, source_address=None):
-    """Define a new persistent network on host from xml_text or fields; (row, handle).
+def do_define_network(user, host, xml_text=None, *, fields=None, start=False, autostart=False, reason="",
+                      source_address=None):
+    """Define a new persistent network on host from xml_text or fields; (row, handle). Its first revision is
+    recorded.
 
     start and autostart follow; if one fails, the network is stopped and undefined again. Needs network.write and
     network.save on the host, plus network.start to start.
@@ -100,7 +124,8 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
         raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message.strip()}. The network was undefined "
                         "again; nothing of it is left on the host.", exc.code) from exc
     row = network_row(host, handle)
-    audit.record(user, "network.define", row, params, source_address=source_address)
+    revision = _record(row, handle, user, reason or "Defined in the console.")
+    audit.record(user, "network.define", row, {**params, "revision": revision.number}, source_address=source_address)
     return row, handle
 
 
@@ -138,8 +163,9 @@ def do_network_action(user, row, handle, action, source_address=None):
     audit.record(user, verb, row, {}, source_address=source_address)
 
 
-def do_update_network_xml(user, row, handle, xml_text, source_address=None):
-    """Redefine the network from edited XML (same name; the UUID is kept); the new handle.
+def do_update_network_xml(user, row, handle, xml_text, source_address=None, reason=""):
+    """Redefine the network from edited XML (same name; the UUID is kept); the new handle. A revision is recorded
+    (and, first, the definition as it was, if the network had none).
 
     A running network keeps its old definition until it is stopped and started again (libvirt's rule).
     """
@@ -157,13 +183,15 @@ def do_update_network_xml(user, row, handle, xml_text, source_address=None):
     elif definition.uuid.replace("-", "").lower() != row.uuid.hex:
         raise NetworkError(f"The XML gives the network another UUID ({definition.uuid}): keep {row.uuid}.",
                            fields={"xml": ["UUID changed."]})
+    ensure_first_revision(row, handle)
     audit.record(user, "network.edit", row, {}, outcome="started", source_address=source_address)
     try:
         handle = libvirt_networks.define_network(row.host, xml_text)
     except VirtError as exc:
         audit.record(user, "network.edit", row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
         raise
-    audit.record(user, "network.edit", row, {}, source_address=source_address)
+    revision = _record(row, handle, user, reason or "XML edited in the console.")
+    audit.record(user, "network.edit", row, {"revision": revision.number}, source_address=source_address)
     return handle
 
 

@@ -17,10 +17,13 @@ def sync_networks(host):
 
 
 def networks_seen_by(user, host):
-    """The (row, handle) pairs of host's networks user may see (network.getattr), after a sync."""
-    if not permissions.has_perm(user, "network.getattr", host):
-        return []
-    return sync_networks(host)
+    """The (row, handle) pairs of host's networks user may see (network.getattr on each), after a sync."""
+    pairs = sync_networks(host)
+    if permissions.has_perm(user, "network.getattr", host):
+        return pairs
+    visible = set(permissions.restrict(Network.objects.filter(host=host), user, "network.getattr")
+                  .values_list("pk", flat=True))
+    return [(row, handle) for row, handle in pairs if row.pk in visible]
 
 
 def network_facts(row, handle):

@@ -5,7 +5,7 @@ from django.urls import path
 
 from domains.api.metadata import DescriptionOnlyMetadata
 from domains.networks import api as network_views
-from domains.networks import host_entries_api, hostside_api
+from domains.networks import host_entries_api, hostside_api, revisions_api
 
 NETWORK = "hosts/<int:host_id>/networks/<str:name>"
 
@@ -24,4 +24,9 @@ urlpatterns = [
     path("hosts/<int:host_id>/interfaces", api(hostside_api.HostInterfaces), name="api-host-interfaces"),
     path("hosts/<int:host_id>/nwfilters", api(hostside_api.HostNwfilters), name="api-host-nwfilters"),
     path("hosts/<int:host_id>/nwfilters/<str:name>", api(hostside_api.HostNwfilter), name="api-host-nwfilter"),
+    # The revision history, named like a domain's (domains/<uuid>/revisions, .../diff, .../<number>).
+    path(f"{NETWORK}/revisions", api(revisions_api.NetworkRevisions), name="api-host-network-revisions"),
+    path(f"{NETWORK}/revisions/diff", api(revisions_api.NetworkRevisionDiff), name="api-host-network-revision-diff"),
+    path(f"{NETWORK}/revisions/<int:number>", api(revisions_api.NetworkRevisionDetail),
+         name="api-host-network-revision"),
 ]

@@ -173,7 +173,8 @@ def test_a_token_acts_with_its_users_grants_and_can_be_revoked(teammate, grant, 
 
 def test_roles_are_listed_and_new_ones_defined_within_what_one_holds(owner, outsider):
     names = [r["name"] for r in api_as(owner).get("/api/v1/roles").json()]
-    assert names[:7] == ["Administrator", "Console user", "Operator", "Pool user", "Pool viewer", "Power user", "Viewer"]
+    assert names[:8] == ["Administrator", "Console user", "Network user", "Operator", "Pool user", "Pool viewer",
+                         "Power user", "Viewer"]
     made = api_as(owner).post("/api/v1/roles", {"name": "Rebooter", "permissions": ["getattr", "init_control"]},
                               format="json")
     assert made.status_code == 201, made.json()

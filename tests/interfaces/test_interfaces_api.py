@@ -153,9 +153,17 @@ def test_an_operator_may_see_interfaces_but_not_change_them(as_user, teammate, g
 
 
 def test_a_power_user_adds_a_network_interface_but_not_a_host_bridge(as_user, teammate, grant, lab):
+    from domains.libvirt import networks as libvirt_networks
+    from domains.networks.lookups import network_row
+
     grant("Power user", to=teammate, domain=lab["stopped"])
     client = as_user(teammate)
+    # Plugging into a network needs network_port.create on it too (a grant such as 'Network user' on the network).
+    unplugged = post(client, lab["stopped"], type="network", source="lab")
+    grant("Network user", to=teammate,
+          network=network_row(lab["host"], libvirt_networks.find_network(lab["host"], name="lab")))
 
+    assert unplugged.status_code == 403 and unplugged.json()["fields"]["permission"] == "network_port.create"
     assert post(client, lab["stopped"], type="network", source="lab").status_code == 201
     bridge = post(client, lab["stopped"], type="bridge", source="br0")
 

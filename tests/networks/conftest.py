@@ -39,11 +39,14 @@ def remove_networks(prefix):
     conn = libvirt.open(daemon_uri("qemu:///system"))
     try:
         for network in conn.listAllNetworks(0):
-            if network.name().startswith(prefix):
-                if network.isActive():
-                    network.destroy()
-                if network.isPersistent():
-                    network.undefine()
+            try:
+                if network.name().startswith(prefix):
+                    if network.isActive():
+                        network.destroy()
+                    if network.isPersistent():
+                        network.undefine()
+            except libvirt.libvirtError:
+                continue  # gone meanwhile (a transient network stopped by the test itself)
     finally:
         conn.close()
 

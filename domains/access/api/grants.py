@@ -20,6 +20,7 @@ from domains.access.permissions import route_permission
 from domains.api.views import ApiView
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
+from domains.networks.models import Network
 from domains.storage.models import Pool
 
 
@@ -39,15 +40,19 @@ class GrantSerializer(serializers.ModelSerializer):
     domain = serializers.UUIDField(source="domain.uuid", allow_null=True, default=None)
     domain_name = serializers.CharField(source="domain.name", allow_null=True, default=None)
     host = serializers.IntegerField(source="host_id", allow_null=True)
-    scope = serializers.CharField(source="scope_kind", help_text="domain, pool, host or global")
+    scope = serializers.CharField(source="scope_kind", help_text="domain, pool, network, host or global")
     pool = serializers.IntegerField(source="pool_id", allow_null=True, default=None,
                                     help_text="Pool id (the 'id' of GET /hosts/{id}/pools) for a pool grant")
     pool_name = serializers.CharField(source="pool.name", allow_null=True, default=None)
+    network = serializers.IntegerField(source="network_id", allow_null=True, default=None,
+                                       help_text="Network id (the 'id' of GET /hosts/{id}/networks) for a network "
+                                                 "grant")
+    network_name = serializers.CharField(source="network.name", allow_null=True, default=None)
 
     class Meta:
         model = Grant
         fields = ["id", "role", "user", "group", "domain", "domain_name", "host", "scope", "created", "pool",
-                  "pool_name"]
+                  "pool_name", "network", "network_name"]
 
 
 class GrantRequestSerializer(serializers.Serializer):
@@ -58,6 +63,8 @@ class GrantRequestSerializer(serializers.Serializer):
     host = serializers.IntegerField(required=False, help_text="Host id")
     pool = serializers.IntegerField(required=False, help_text="Pool id (the 'id' in a pool's JSON), for a grant on "
                                                               "one storage pool")
+    network = serializers.IntegerField(required=False, help_text="Network id (the 'id' in a network's JSON), for a "
+                                                                 "grant on one virtual network")
 
 
 def _visible_pool(user, pool_id):
@@ -65,6 +72,14 @@ def _visible_pool(user, pool_id):
     found = permissions.restrict(Pool.objects.filter(pk=pool_id, gone=False), user, "storage_pool.getattr").first()
     if found is None:
         raise Http404("No such pool, or you may not see it.")
+    return found
+
+
+def _visible_network(user, network_id):
+    """The Network row with network_id if user may see it (network.getattr) and it still exists; else 404."""
+    found = permissions.restrict(Network.objects.filter(pk=network_id, gone=False), user, "network.getattr").first()
+    if found is None:
+        raise Http404("No such network, or you may not see it.")
     return found
 
 
@@ -88,8 +103,10 @@ class GrantList(ApiView):
         domain = visible(request.user, Domain, data["domain"]) if "domain" in data else None
         host = visible(request.user, Host, data["host"]) if "host" in data else None
         pool = _visible_pool(request.user, data["pool"]) if "pool" in data else None
+        network = _visible_network(request.user, data["network"]) if "network" in data else None
         grant, created = do_grant(request.user, data["role"], to_user=to_user, to_group=to_group,
-                                  domain=domain, host=host, pool=pool, source_address=self.source_address)
+                                  domain=domain, host=host, pool=pool, network=network,
+                                  source_address=self.source_address)
         return Response(self.get_serializer(grant).data, status=status.HTTP_201_CREATED if created else 200)
 
 

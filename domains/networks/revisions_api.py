@@ -1,0 +1,84 @@
+"""API v1: a network's revision history (every define and XML edit through the console), one revision, a diff."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from domains.access.permissions import route_permission
+from domains.api.errors import error_response
+from domains.api.views import ApiView
+from domains.definitions.api import DiffSerializer
+from domains.networks.actions import ensure_first_revision
+from domains.networks.lookups import visible_network
+from domains.networks.models import NetworkRevision
+
+
+class NetworkRevisionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author_name", help_text="Username; empty for the definition as found")
+
+    class Meta:
+        model = NetworkRevision
+        fields = ["number", "created", "author", "reason", "rollback_of"]
+
+
+class NetworkRevisionDetailSerializer(NetworkRevisionSerializer):
+    class Meta(NetworkRevisionSerializer.Meta):
+        fields = NetworkRevisionSerializer.Meta.fields + ["xml"]
+
+
+def _history(user, host_id, name):
+    """The network's row, checked for network.read, with its first revision recorded if it had none."""
+    row, handle = visible_network(user, host_id, name, "network.read")
+    ensure_first_revision(row, handle)
+    return row
+
+
+def _revision(row, number):
+    revision = row.revisions.numbered(number)
+    if revision is None:
+        raise Http404(f"Network '{row.name}' has no revision {number}.")
+    return revision
+
+
+@route_permission("network.read", note="on the network")
+class NetworkRevisions(ApiView):
+    serializer_class = NetworkRevisionSerializer
+
+    @extend_schema(responses=NetworkRevisionSerializer(many=True), summary="The network's revisions, newest first")
+    def get(self, request, host_id, name):
+        return self.page_of(_history(request.user, host_id, name).revisions.newest_first())
+
+
+@route_permission("network.read", note="on the network")
+class NetworkRevisionDetail(ApiView):
+    serializer_class = NetworkRevisionDetailSerializer
+
+    @extend_schema(summary="One revision of the network, with its XML")
+    def get(self, request, host_id, name, number):
+        return Response(self.get_serializer(_revision(_history(request.user, host_id, name), number)).data)
+
+
+@route_permission("network.read", note="on the network")
+class NetworkRevisionDiff(ApiView):
+    serializer_class = DiffSerializer
+
+    @extend_schema(responses=DiffSerializer, summary="The diff between two revisions of the network", parameters=[
+        OpenApiParameter("from", int, required=True, description="Older revision number"),
+        OpenApiParameter("to", int, required=True, description="Newer revision number"),
+    ])
+    def get(self, request, host_id, name):
+        row = _history(request.user, host_id, name)
+        numbers = {}
+        for key in ("from", "to"):
+            value = request.query_params.get(key, "")
+            if not value.isdigit():
+                return error_response(400, "invalid", f"{key}={value!r} is not a revision number.",
+                                      {key: ["Give a revision number, e.g. 1."]})
+            numbers[key] = int(value)
+        old, new = _revision(row, numbers["from"]), _revision(row, numbers["to"])
+        return Response(DiffSerializer({
+            "from_revision": old.number, "to_revision": new.number,
+            "lines": [line.as_dict() for line in old.diff_lines(new)],
+            "unified": old.unified_diff(new),
+        }).data)
