@@ -1,4 +1,4 @@
-"""What the domain page's Interfaces card shows a user: the interfaces with their addresses, and the forms they may use."""
+"""What the domain page's Interfaces card shows a user: the interfaces and their addresses, the forms they may use."""
 
 from console.networks.views import interface_picks
 from domains.access import permissions

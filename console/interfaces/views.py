@@ -51,8 +51,9 @@ def bandwidth_from_form(form):
             if not text:
                 continue
             if not text.isdigit() or int(text) < 1:
-                raise InterfaceError(f"The {direction} {key} limit must be a whole number above 0 ({'KiB' if key == 'burst' else 'KiB/s'}), "
-                                     f"not '{text}'; leave it empty for no limit.", fields={field: ["A whole number."]})
+                unit = "KiB" if key == "burst" else "KiB/s"
+                raise InterfaceError(f"The {direction} {key} limit must be a whole number above 0 ({unit}), not "
+                                     f"'{text}'; leave it empty for no limit.", fields={field: ["A whole number."]})
             limit[key] = int(text)
         if limit and "average" not in limit:
             raise InterfaceError(f"An {direction} limit needs its average rate: give the average, or leave the "
