@@ -65,6 +65,7 @@ urlpatterns = [
     path("domains/<uuid:uuid>/console/vnc/", console_views.vnc_console, name="console-vnc"),
     path("", include("console.storage.urls")),
     path("", include("console.networks.urls")),
+    path("", include("console.interfaces.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
     path("", include("qemu_extras.urls")),  # QEMU extras: /api/qemu/v1/ and /qemu/ pages

@@ -20,7 +20,11 @@ def dashboard(request):
 
 @require_GET
 def domain_detail(request, uuid):
-    domain = visible(request.user, Domain, uuid)
+    return domain_page(request, visible(request.user, Domain, uuid))
+
+
+def domain_page(request, domain, status=200, **extra):
+    """The domain page; a refused form posted from one of its cards renders it again with extra (what was typed)."""
     facts, error = None, ""
     if not domain.gone:
         try:
@@ -31,7 +35,8 @@ def domain_detail(request, uuid):
         action for action in ACTIONS.values()
         if facts is not None and action.offered(facts) and permissions.has_perm(request.user, action.permission, domain)
     ]
-    return render(request, "lifecycle/domain_detail.html", {"domain": domain, "facts": facts, "error": error, "actions": actions})
+    return render(request, "lifecycle/domain_detail.html",
+                  {"domain": domain, "facts": facts, "error": error, "actions": actions, **extra}, status=status)
 
 
 @require_POST

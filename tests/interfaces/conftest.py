@@ -3,6 +3,7 @@
 import re
 import subprocess
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import libvirt
@@ -78,7 +79,7 @@ def system_libvirtd():
         pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
 
 
-def _remove_everything(prefix):
+def remove_everything(prefix):
     """Destroy and undefine the domains, then the networks, whose names start with prefix (own connection)."""
     conn = libvirt.open(daemon_uri("qemu:///system"))
     try:
@@ -109,30 +110,53 @@ def dhcp_demo_guest():
                     "(it runs DHCP clients): run 'bash scripts/build-demo-guest.sh' (make test does).")
 
 
-@pytest.fixture
-def guest_lab(system_libvirtd, dhcp_demo_guest, transactional_db, owner, tmp_path):
-    """{"host", "network", "domain", "mac", "serial"}: a started NAT network with DHCP and the demo guest defined
-    (not started) on it with one interface, its serial port written to the file serial; all removed afterwards."""
+def guest_mac(label):
+    return "52:54:00:e1:" + label[:2] + ":" + label[2:4]
+
+
+def guest_on_network(name, mac, network_name, serial):
+    """The demo guest's XML with one interface (mac) on network_name and its serial port written to the file serial."""
+    xml = demo_domain_xml(settings.DEMO_GUEST_DIR, name)
+    xml = re.sub(r"<interface type='user'>.*?</interface>",
+                 f"<interface type='network'><mac address='{mac}'/><source network='{network_name}'/>"
+                 "<model type='virtio'/></interface>", xml, flags=re.S)
+    return re.sub(r"<serial type='pty'>.*?</serial>\s*<console type='pty'>.*?</console>",
+                  f"<serial type='file'><source path='{serial}'/><target port='0'/></serial>", xml, flags=re.S)
+
+
+@contextmanager
+def nat_guest(owner, tmp_path, prefix, subnet, bridge_prefix):
+    """{"host", "network", "domain", "mac", "serial"}: a started NAT network with DHCP on subnet (e.g. "192.168.229")
+    and the demo guest defined (not started) on it with one interface, its serial port written to the file serial;
+    every domain and network named prefix... removed afterwards, even when the test fails."""
     label = uuid.uuid4().hex[:6]
-    prefix = f"{SYSTEM_PREFIX}{label}"
+    prefix = f"{prefix}{label}"
     host = do_add_host(owner, "system", "qemu:///system")
     try:
         network, _handle = do_define_network(owner, host, fields={
-            "name": f"{prefix}-net", "forward": "nat", "bridge": f"vcg{label}",
-            "ipv4": {"address": f"{SUBNET}.1", "prefix": 24,
-                     "dhcp": {"start": f"{SUBNET}.10", "end": f"{SUBNET}.50"}}}, start=True)
+            "name": f"{prefix}-net", "forward": "nat", "bridge": f"{bridge_prefix}{label}",
+            "ipv4": {"address": f"{subnet}.1", "prefix": 24,
+                     "dhcp": {"start": f"{subnet}.10", "end": f"{subnet}.50"}}}, start=True)
         serial = tmp_path / "serial.log"
-        mac = "52:54:00:e1:" + label[:2] + ":" + label[2:4]
-        xml = demo_domain_xml(settings.DEMO_GUEST_DIR, f"{prefix}-guest")
-        xml = re.sub(r"<interface type='user'>.*?</interface>",
-                     f"<interface type='network'><mac address='{mac}'/><source network='{network.name}'/>"
-                     "<model type='virtio'/></interface>", xml, flags=re.S)
-        xml = re.sub(r"<serial type='pty'>.*?</serial>\s*<console type='pty'>.*?</console>",
-                     f"<serial type='file'><source path='{serial}'/><target port='0'/></serial>", xml, flags=re.S)
-        adapter.connection_for(host).get().defineXML(xml)
+        mac = guest_mac(label)
+        adapter.connection_for(host).get().defineXML(guest_on_network(f"{prefix}-guest", mac, network.name, serial))
         inventory.sync_host(host)
         domain = Domain.objects.get(host=host, name=f"{prefix}-guest")
         yield {"host": host, "network": network, "domain": domain, "mac": mac, "serial": serial}
     finally:
         adapter.forget_host(host.pk)
-        _remove_everything(prefix)
+        remove_everything(prefix)
+
+
+def printed_address(serial, nic, subnet):
+    """The address the demo guest printed for nic on its serial port (file serial), or None yet."""
+    text = serial.read_text(errors="replace") if serial.exists() else ""
+    found = re.search(rf"virtconsole demo guest: {nic} ({re.escape(subnet)}\.\d+)/24", text)
+    return found.group(1) if found else None
+
+
+@pytest.fixture
+def guest_lab(system_libvirtd, dhcp_demo_guest, transactional_db, owner, tmp_path):
+    """nat_guest on SUBNET, named net-guest-..."""
+    with nat_guest(owner, tmp_path, SYSTEM_PREFIX, SUBNET, "vcg") as lab:
+        yield lab

@@ -132,6 +132,8 @@ class LivePage {
   }
 
   receive(message) {
+    // Other cards of the page (the Interfaces card) follow the same socket.
+    document.dispatchEvent(new CustomEvent("virtconsole:event", { detail: message }));
     switch (message.type) {
       case "domain.lifecycle": return this.lifecycle(message);
       case "domain.stats": return message.domains.forEach((stats) => this.stats(stats));

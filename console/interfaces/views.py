@@ -1,0 +1,187 @@
+"""The domain page's Interfaces card: its table re-read in place, and its forms (add, link up/down, change, remove)."""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from console.interfaces.card import BANDWIDTH_DIRECTIONS, BANDWIDTH_KEYS, interfaces_card
+from console.lifecycle.views import domain_page
+from console.page_actions import Unchanged, perform
+from domains.access import permissions
+from domains.access.lookups import client_address, libvirt_domain, visible
+from domains.definitions.models import RevisionSource
+from domains.errors import ConsoleError
+from domains.interfaces.actions import (
+    NEEDED,
+    InterfaceError,
+    do_add_interface,
+    do_change_interface,
+    do_remove_interface,
+)
+from domains.interfaces.listing import interface_of
+from domains.libvirt import interfaces as libvirt_interfaces
+from domains.lifecycle.models import Domain
+
+route_permission = permissions.route_permission
+
+# The add form's source field for each kind of interface.
+SOURCE_FIELDS = {"network": "network", "bridge": "bridge", "direct": "device"}
+
+
+def _card_url(domain):
+    return reverse("domain-detail", args=[domain.uuid]) + "#interfaces"
+
+
+def _changeable(request, uuid):
+    """The domain, visible to the user and changeable by them (404 hidden, 403 naming what is missing)."""
+    domain = visible(request.user, Domain, uuid)
+    for name in NEEDED:
+        permissions.require(request.user, name, domain)
+    return domain
+
+
+def bandwidth_from_form(form):
+    """{"inbound": {"average": ...}, ...} from the form's number fields; a direction left empty has no limit."""
+    bandwidth = {}
+    for direction in BANDWIDTH_DIRECTIONS:
+        limit = {}
+        for key in BANDWIDTH_KEYS:
+            field = f"{direction}_{key}"
+            text = form.get(field, "").strip()
+            if not text:
+                continue
+            if not text.isdigit() or int(text) < 1:
+                unit = "KiB" if key == "burst" else "KiB/s"
+                raise InterfaceError(f"The {direction} {key} limit must be a whole number above 0 ({unit}), not "
+                                     f"'{text}'; leave it empty for no limit.", fields={field: ["A whole number."]})
+            limit[key] = int(text)
+        if limit and "average" not in limit:
+            raise InterfaceError(f"An {direction} limit needs its average rate: give the average, or leave the "
+                                 f"{direction} peak and burst empty.", fields={f"{direction}_average": ["Required."]})
+        if limit:
+            bandwidth[direction] = limit
+    return bandwidth
+
+
+def spec_from_form(form):
+    """The add action's spec from the add form: empty fields are left out, as the API leaves them out."""
+    kind = form.get("type") or "network"
+    spec = {"type": kind, "model": form.get("model") or "virtio"}
+    source = form.get(SOURCE_FIELDS.get(kind, "network"), "").strip()
+    if source:
+        spec["source"] = source
+    if kind == "direct" and form.get("mode"):
+        spec["mode"] = form["mode"]
+    if form.get("mac", "").strip():
+        spec["mac"] = form["mac"].strip()
+    if form.get("filter", "").strip():
+        spec["filter"] = {"name": form["filter"].strip(), "parameters": {}}
+    bandwidth = bandwidth_from_form(form)
+    if bandwidth:
+        spec["bandwidth"] = bandwidth
+    return spec
+
+
+def _field_errors(exc):
+    """The refusal's fields as the form's field names (the action names the source "source")."""
+    if not isinstance(exc.fields, dict):
+        return {}
+    return {key: value for key, value in exc.fields.items() if isinstance(value, list)}
+
+
+@route_permission(NEEDED, note="on the domain: both write and save (the definition changes too); a bridge or direct "
+                                "source also needs host_resources")
+@require_POST
+def interface_add(request, uuid):
+    domain = _changeable(request, uuid)
+    errors = {}
+
+    def add():
+        try:
+            return do_add_interface(request.user, domain, spec_from_form(request.POST), "", RevisionSource.CONSOLE,
+                                    client_address(request))
+        except ConsoleError as exc:
+            errors.update(_field_errors(exc))
+            raise
+
+    def done(change):
+        return f"Interface {change.mac} added" + (" to the running guest and its definition." if change.live
+                                                  else " to the definition.")
+
+    if perform(request, add, done, failed="The interface was not added: "):
+        return redirect(_card_url(domain))
+    # Refused: the page again, with what was typed and the fields at fault.
+    return domain_page(request, domain, status=400, interface_form=request.POST, interface_errors=errors)
+
+
+def _change_spec(form, current):
+    """What the change form asks that differs from the interface now: model, filter, bandwidth."""
+    spec = {}
+    if form.get("model") and form["model"] != current["model"]:
+        spec["model"] = form["model"]
+    if "filter" in form:
+        wanted = form["filter"].strip() or None
+        if wanted != (current["filter"] or {}).get("name"):
+            spec["filter"] = {"name": wanted, "parameters": {}} if wanted else None
+    bandwidth = bandwidth_from_form(form)
+    if bandwidth != {direction: limit for direction, limit in (current["bandwidth"] or {}).items() if limit}:
+        spec["bandwidth"] = bandwidth or None
+    return spec
+
+
+@route_permission(NEEDED, note="on the domain: both write and save")
+@require_POST
+def interface_change(request, uuid, mac):
+    domain = _changeable(request, uuid)
+
+    def change():
+        current = interface_of(domain, mac)
+        if current is None:
+            raise InterfaceError(f"Domain '{domain.name}' has no interface with MAC {mac} any more: it was removed "
+                                 "meanwhile. Look at the list again.", status=404, code="not_found")
+        if request.POST.get("link") in ("up", "down"):
+            spec = {"link": request.POST["link"]} if request.POST["link"] != current["link"] else {}
+        else:
+            spec = _change_spec(request.POST, current)
+        if not spec:
+            return None
+        return do_change_interface(request.user, domain, mac, spec, "", RevisionSource.CONSOLE, client_address(request))
+
+    def done(change):
+        if change is None:
+            return Unchanged(f"Interface {mac} already is as asked: nothing changed.")
+        return f"Interface {mac} changed" + (" on the running guest and in its definition." if change.live
+                                             else " in the definition.")
+
+    perform(request, change, done, failed=f"Interface {mac} was not changed: ")
+    return redirect(_card_url(domain))
+
+
+@route_permission(NEEDED, note="on the domain: both write and save")
+@require_POST
+def interface_remove(request, uuid, mac):
+    domain = _changeable(request, uuid)
+
+    def done(change):
+        if change.pending:
+            return (f"Interface {change.mac} removed from the definition; the running guest has not let go of it "
+                    "yet. It is listed as pending removal until the guest does.")
+        return f"Interface {change.mac} removed" + (" from the running guest and its definition." if change.live
+                                                    else " from the definition.")
+
+    perform(request, lambda: do_remove_interface(request.user, domain, mac, "", RevisionSource.CONSOLE,
+                                                 client_address(request)),
+            done, failed=f"Interface {mac} was not removed: ")
+    return redirect(_card_url(domain))
+
+
+@route_permission("read", note="on the domain, like GET /api/v1/domains/{uuid}/interfaces")
+@require_GET
+def interface_table(request, uuid):
+    """The card's table alone, read again (addresses come and go): the page swaps it in without a reload."""
+    domain = visible(request.user, Domain, uuid, "read")
+    try:
+        running = libvirt_interfaces.is_running(libvirt_domain(domain))
+    except ConsoleError:
+        running = False
+    return render(request, "interfaces/_table.html", interfaces_card(request.user, domain, running))
