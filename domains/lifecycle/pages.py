@@ -1,7 +1,6 @@
 """A page of the domain list at the cost of the page: ordered and filtered in the database, live state for its rows only."""
 
 import uuid as uuidlib
-from dataclasses import asdict
 
 import libvirt
 from django.db import connection
@@ -96,7 +95,7 @@ class DomainPages:
         return self.count()
 
     def __getitem__(self, window):
-        """The rows of window (a slice) as DomainItem dicts, with live state from one call per host."""
+        """The rows of window (a slice) as DomainItems, with live state from one call per host."""
         columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
         rows = list(self._prepare().values_list(*columns)[window])
         live = {}
@@ -116,7 +115,7 @@ class DomainPages:
             else:  # None: undefined since the listing
                 state = "gone" if gone or item is None else "unknown"
                 items.append(DomainItem(row_uuid, row_name, row_host, host_name, state))
-        return [asdict(item) for item in items]
+        return items
 
     def _live(self, host, listing, uuids):
         """{(host id, uuid): LiveDomain or None if undefined meanwhile} for these rows of one host."""
