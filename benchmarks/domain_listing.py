@@ -1,7 +1,7 @@
 """Domain list cost: the API's pages and the dashboard beside one bare bulk libvirt call, at 1,000 domains.
 
 Needs libvirtd (qemu:///system, as `make test` starts it) and the machine to
-itself for a minute: run it under the shared lock. Defines N throw-away shut
+itself for a minute. Defines N throw-away shut
 off domains there (vcbench-list-NNNN), serves the console, adds the host, and
 then, in interleaved rounds, times from this process:
 
@@ -20,7 +20,7 @@ rounds) and as CPU time of libvirtd plus the side that asked (the console's
 process for a request, this process for the bare call; ratio of the sums). The domains are undefined at
 the end, even on failure.
 
-    flock /work/wt/heavy.lock .venv/bin/python benchmarks/domain_listing.py [--domains 1000] [--rounds 15]
+    .venv/bin/python benchmarks/domain_listing.py [--domains 1000] [--rounds 15]
 """
 
 import argparse
