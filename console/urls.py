@@ -64,6 +64,7 @@ urlpatterns = [
     path("domains/<uuid:uuid>/console/serial/", console_views.serial_console, name="console-serial"),
     path("domains/<uuid:uuid>/console/vnc/", console_views.vnc_console, name="console-vnc"),
     path("", include("console.storage.urls")),
+    path("", include("console.networks.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
     path("", include("qemu_extras.urls")),  # QEMU extras: /api/qemu/v1/ and /qemu/ pages

@@ -14,6 +14,7 @@ class DomainsConfig(AppConfig):
         from domains.access import models as access_models
         from domains.daemon import actions as daemon_actions
         from domains.definitions import events as definition_events
+        from domains.interfaces import removals as interface_removals
         from domains.jobs import heartbeat as job_heartbeat
         from domains.libvirt import adapter, relay
         from domains.lifecycle import inventory
@@ -24,6 +25,7 @@ class DomainsConfig(AppConfig):
         definition_events.install()  # DEFINED events become external revisions
         storage_events.install()  # pool events keep Pool rows in step and reach the sockets
         relay.install()  # events reach the sockets of this process
+        interface_removals.install()  # DEVICE_REMOVED settles a pending interface removal
         daemon_actions.install()  # keepers hold each daemon on its desired settings
         logins.install()
         job_heartbeat.install()  # the first job started here starts the heartbeat of this process's jobs

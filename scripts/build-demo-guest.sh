@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Builds the demo guest under var/guest: Debian's cloud kernel and a busybox
-# initramfs whose /init prints a ready line and runs a shell on the serial port.
-# Reuses what is there; delete var/guest to rebuild.
+# initramfs whose /init prints a ready line, asks DHCP for an address on every
+# ethernet interface (those present at boot and those hot-plugged later), prints
+# each address it gets on the serial console, and runs a shell on the serial port.
+# Reuses what is there when its VERSION stamp is this script's; delete var/guest to rebuild.
 set -euo pipefail
+# Raise when the guest changes: machines holding an older build rebuild it.
+GUEST_VERSION=3
 dir=${1:-var/guest}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-[ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.img" ] && exit 0
+if [ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.img" ] && [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$GUEST_VERSION" ]; then
+  exit 0
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -30,6 +36,71 @@ cp /bin/busybox "$root/bin/busybox"
 # The ACPI power button reaches busybox acpid through evdev: that is what makes
 # "Shut down" and "Reboot" (both ACPI requests) work on this guest.
 cp "$modules/kernel/drivers/acpi/button.ko" "$modules/kernel/drivers/input/evdev.ko" "$root/lib/modules/"
+
+# virtio-net and what it needs, in load order (dependencies first). The package ships no modules.dep
+# (depmod runs at install), so each module's "depends=" is read from its .modinfo section; a module
+# the kernel has built in (modules.builtin) is skipped.
+load_order=()
+add_module() {
+  local name=$1 file dep
+  [[ " ${load_order[*]} " == *" $name "* ]] && return
+  if grep -q "/$name.ko" "$modules/modules.builtin"; then return; fi
+  file=$(find "$modules/kernel" -name "$name.ko" | head -1)
+  if [ -z "$file" ]; then
+    echo "build-demo-guest: module $name is neither built in nor shipped by the kernel package" >&2
+    exit 1
+  fi
+  for dep in $(grep -a -o 'depends=[A-Za-z0-9_,-]*' "$file" | head -1 | cut -d= -f2 | tr ',' ' '); do
+    add_module "${dep//-/_}"
+  done
+  cp "$file" "$root/lib/modules/"
+  load_order+=("$name")
+}
+add_module virtio_pci
+add_module virtio_net
+printf '%s\n' "${load_order[@]}" > "$root/lib/modules/net.order"
+
+mkdir -p "$root/etc/udhcpc"
+# udhcpc calls this with $1 = deconfig | bound | renew | leasefail | nak and the lease in the environment.
+cat > "$root/etc/udhcpc/script" <<'SH'
+#!/bin/sh
+case "$1" in
+  deconfig)
+    ip addr flush dev "$interface"
+    ip link set "$interface" up
+    ;;
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+    printf "\nvirtconsole demo guest: %s %s/%s\n" "$interface" "$ip" "${mask:-24}" > /dev/console
+    ;;
+esac
+exit 0
+SH
+chmod +x "$root/etc/udhcpc/script"
+# One DHCP client per ethernet interface, for those present now and those hot-plugged later: the
+# kernel has no uevent helper (CONFIG_UEVENT_HELPER is off), so a loop looks once a second.
+cat > "$root/bin/dhcp-every-nic" <<'SH'
+#!/bin/sh
+# A NIC unplugged and another plugged under the same name has a new ifindex: its old client, bound to
+# the gone device, is replaced.
+while true; do
+  for path in /sys/class/net/*; do
+    nic=${path##*/}
+    [ "$(cat "$path/type" 2>/dev/null)" = 1 ] || continue
+    index=$(cat "$path/ifindex" 2>/dev/null)
+    [ "$(cat "/var/run/dhcp.$nic.index" 2>/dev/null)" = "$index" ] && continue
+    [ -f "/var/run/dhcp.$nic.pid" ] && kill "$(cat "/var/run/dhcp.$nic.pid")" 2>/dev/null
+    echo "$index" > "/var/run/dhcp.$nic.index"
+    ip link set "$nic" up
+    udhcpc -f -S -i "$nic" -s /etc/udhcpc/script -x hostname:demo >/dev/null 2>&1 &
+    echo $! > "/var/run/dhcp.$nic.pid"
+  done
+  sleep 1
+done
+SH
+chmod +x "$root/bin/dhcp-every-nic"
 cat > "$root/etc/acpi/PWRF/00000080" <<'SH'
 #!/bin/sh
 echo "virtconsole demo guest: power button, powering off"
@@ -46,6 +117,9 @@ insmod /lib/modules/button.ko 2>/dev/null
 insmod /lib/modules/evdev.ko 2>/dev/null
 acpid -c /etc/acpi
 hostname demo
+ip link set lo up
+for module in $(cat /lib/modules/net.order); do insmod "/lib/modules/$module.ko" 2>/dev/null; done
+dhcp-every-nic &
 echo "virtconsole demo guest ready"
 while true; do
   setsid cttyhack sh -l
@@ -56,4 +130,5 @@ chmod +x "$root/init"
 cp "$work"/kernel/boot/vmlinuz-* "$dir/vmlinuz.tmp"
 mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
 mv "$dir/initrd.img.tmp" "$dir/initrd.img"
+echo "$GUEST_VERSION" > "$dir/VERSION"
 echo "build-demo-guest: kernel and initramfs in $dir"

@@ -9,10 +9,12 @@ want_test=0
 
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
           qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv
-          dnsmasq-base iptables)
+          dnsmasq-base iptables libvirt-daemon-config-nwfilter)
 # dnsmasq-base and iptables: libvirt's virtual networks run dnsmasq for DHCP/DNS and (libvirt 9.0) set up
 # their NAT and isolation rules with iptables. libvirtd must start after iptables is installed: it tries
-# its firewall chains once per daemon life and keeps the failure (NETWORKS-PROBE.md).
+# its firewall chains once per daemon life and keeps the failure until it restarts.
+# libvirt-daemon-config-nwfilter: libvirt's stock traffic filters (clean-traffic, no-ip-spoofing, ...), the
+# ones a user attaches to an interface; libvirtd reads them when it starts.
 command -v npm >/dev/null || packages+=(nodejs npm)
 # lvm2, e2fsprogs and parted: the storage tests build logical, fs and disk pools on loop devices.
 [ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted)

@@ -245,7 +245,9 @@ def world(make_test_host, owner, outsider, make_user, grant):
     pool.createXML("<volume><name>matrix.img</name><capacity>1048576</capacity></volume>", 0)
     ensure_first_revision(pool_row(host, pool), pool)  # what the pool pages record on a first visit
     adapter.connection_for(host).get().networkDefineXML(
-        "<network><name>matrix-net</name><ip address='192.168.250.1' prefix='24'/></network>")
+        "<network><name>matrix-net</name><dns><host ip='192.168.250.5'><hostname>matrix</hostname></host></dns>"
+        "<ip address='192.168.250.1' prefix='24'><dhcp><host mac='52:54:00:25:00:01' ip='192.168.250.5'/></dhcp></ip>"
+        "</network>")
     target, other = (Domain.objects.get(host=host, name=n) for n in ("vm0000", "vm0001"))
     # The matrix's personas: the shared owner ("admin") and outsider, one user per built-in role on the target.
     people = {"outsider": outsider, "other-domain": make_user("other-domain"), "admin": owner}

@@ -104,13 +104,29 @@ NETWORK_PERMISSIONS = {
     "network.search_ports": "List the ports (plugged-in interfaces) of a network.",
 }
 
+# libvirt's ACL names for the host's own interfaces (org.libvirt.api.interface.<name>) and network filters
+# (org.libvirt.api.nwfilter.<name>): host-wide objects, so host-level.
+HOST_INTERFACE_PERMISSIONS = {
+    "interface.getattr": "See the host's network interfaces and bridges: names and state.",
+    "interface.read": "Read the host's network interfaces and bridges: MAC, kind, members, addresses.",
+}
+NWFILTER_PERMISSIONS = {
+    "nwfilter.getattr": "See the host's network filters: names, chains, priorities, what uses them.",
+    "nwfilter.read": "Read a network filter's rules (its XML).",
+    "nwfilter.write": "Define network filters and change their rules (applied at once to bound interfaces).",
+    "nwfilter.save": "Keep a network filter's definition on the host.",
+    "nwfilter.delete": "Undefine network filters.",
+}
+
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS, **STORAGE_POOL_PERMISSIONS,
-               **STORAGE_VOL_PERMISSIONS, **STORAGE_HOST_PERMISSIONS, **NETWORK_PERMISSIONS}
+               **STORAGE_VOL_PERMISSIONS, **STORAGE_HOST_PERMISSIONS, **NETWORK_PERMISSIONS,
+               **HOST_INTERFACE_PERMISSIONS, **NWFILTER_PERMISSIONS}
 # Everything that applies to one domain (and, through a host or global grant, to many).
 PER_DOMAIN = frozenset(DOMAIN_PERMISSIONS) | frozenset(CONSOLE_PERMISSIONS)
 # Everything that applies to one pool (and, through a host or global grant, to every pool of a host).
 PER_POOL = frozenset(STORAGE_POOL_PERMISSIONS) | frozenset(STORAGE_VOL_PERMISSIONS)
 HOST_LEVEL = frozenset(HOST_PERMISSIONS) | frozenset(STORAGE_HOST_PERMISSIONS) | frozenset(NETWORK_PERMISSIONS)
+HOST_LEVEL |= frozenset(HOST_INTERFACE_PERMISSIONS) | frozenset(NWFILTER_PERMISSIONS)
 
 _VIEWER = ["getattr", "read"]
 _CONSOLE_USER = _VIEWER + ["open_graphics", "open_device", "screenshot", "send_input"]

@@ -24,6 +24,34 @@ CHANGELOG = [
             "Permissions network.getattr, network.read, network.write, network.save, network.delete, "
             "network.start, network.stop, network.search_ports (libvirt's network ACL names); held through a "
             "host or global grant.",
+            "Static DHCP hosts and DNS host entries changed live (running network and persistent definition "
+            "together): GET/POST/DELETE /hosts/{id}/networks/{name}/dhcp-hosts ({mac, ip, name}; IPv6 hosts "
+            "{name or id, ip}; DELETE ?mac= or ?name=), GET/POST/DELETE /hosts/{id}/networks/{name}/dns-hosts "
+            "({ip, hostnames}; DELETE ?ip=); POST/DELETE need network.write and network.save; error codes "
+            "dhcp_host_exists, dns_host_exists (409), no_dhcp_host, no_dns_host (404).",
+            "Network create checks the host devices of its forward mode first (bridge: the host bridge exists; "
+            "macvtap: the interface exists; hostdev: an SR-IOV physical function, else 409 no_sriov) and every "
+            "DHCP range (in its subnet, start <= end, not holding the host's address), also for XML; field "
+            "port_forwards is refused (400 unsupported: libvirt's networks have no port forwarding).",
+            "GET /hosts/{id}/interfaces[?usable_for=bridge|macvtap]: the host's interfaces and bridges (name, mac, "
+            "active, link, kind, mtu, members, in_bridge, addresses, network, usable_for); permission "
+            "interface.read (new: interface.getattr, interface.read).",
+            "Network filters: GET/POST /hosts/{id}/nwfilters, GET/PUT/DELETE /hosts/{id}/nwfilters/{name} (name, "
+            "uuid, chain, priority, references, referenced_by, bound_to, rules, xml); DELETE refused 409 in_use "
+            "while included or bound; error codes nwfilter_exists (409), no_nwfilter (404), no_nwfilter_driver "
+            "(409); permissions nwfilter.getattr, nwfilter.read, nwfilter.write, nwfilter.save, nwfilter.delete.",
+            "A domain's interfaces: GET/POST /domains/{uuid}/interfaces, PATCH/DELETE "
+            "/domains/{uuid}/interfaces/{mac}; kinds network, bridge, direct (source, mode), model, mac (made up "
+            "when left out), filter {name, parameters}, bandwidth {inbound, outbound: {average, peak, burst}}, "
+            "link up|down; changed on the definition and, while the domain runs, live (LIVE|CONFIG together). "
+            "Each interface shows in_definition, live, pending (detach: a removal the guest has not finished; "
+            "DELETE then answers 202) and addresses [{address, prefix, type, source: lease|agent|arp}]. Needs "
+            "write and save on the domain. Error codes mac_in_use (409), unknown_network, unknown_filter, "
+            "invalid_interface, not_changeable_live (409).",
+            "DHCP leases (GET /hosts/{id}/networks/{name}/leases) name their domain: domain and domain_uuid, "
+            "null for a domain you may not see.",
+            "Websocket message domain.device_removal_failed (events socket): the guest refused to release a "
+            "device whose hot-unplug was asked for.",
         ],
     },
     {

@@ -80,6 +80,8 @@ MESSAGES = [
             "A device was hot-plugged."),
     Message("domain.device_removed", SERVER, EVENTS, {**_DOMAIN, "device": "device alias"},
             "A device was hot-unplugged."),
+    Message("domain.device_removal_failed", SERVER, EVENTS, {**_DOMAIN, "device": "device alias"},
+            "The guest refused to release a device whose hot-unplug was asked for; it stays plugged in."),
     Message("domain.block_job", SERVER, EVENTS,
             {**_DOMAIN, "disk": "disk target or path", "job": "pull, copy, commit, active_commit, backup",
              "status": "completed, failed, canceled or ready"},

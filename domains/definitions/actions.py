@@ -296,6 +296,19 @@ def _store(host, domain, name, domain_uuid, xml, user, source, reason, rollback_
         return _new_revision(domain, xml, user=user, source=source, reason=reason, rollback_of=rollback_of), True
 
 
+def record_device_change(user, domain, dom, reason="", source=RevisionSource.CONSOLE):
+    """Store the definition libvirt changed itself (a device call with VIR_DOMAIN_AFFECT_CONFIG) as user's revision.
+
+    The caller checked permission and policy, audits the change and holds domain_lock around the call and
+    this, so the DEFINED event (if libvirt sends one) finds the revision stored and records nothing more.
+    """
+    with translated_errors():
+        xml, name = dom.XMLDesc(INACTIVE), dom.name()
+    revision, changed = _retrying(lambda: _store(domain.host, domain, name, domain.uuid, xml, user, source,
+                                                 reason, None))
+    return DefinitionChange(revision, changed)
+
+
 def do_edit(user, domain, edit, reason="", source=RevisionSource.CONSOLE, source_address=None):
     """Apply edit(document) (a definitions library edit) to the current definition and define the result."""
     audit.require(user, "write", domain, "domain.define", {"source": str(source), "reason": reason}, source_address)

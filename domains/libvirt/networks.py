@@ -3,10 +3,11 @@
 import uuid as uuidlib
 
 import libvirt
+from lxml import etree
 
 from domains.libvirt.adapter import VirtError, connection_for, translated_errors
 
-NO_NETWORK_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no network driver: virtual networks "
+NO_NETWORK_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no network driver: {what} "
                      "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
 
 
@@ -19,10 +20,11 @@ class NoNetworkDriver(VirtError):
         return self.status, "no_network_driver", self.message, None
 
 
-def network_connection(host):
-    """The host's virConnect for network calls; NoNetworkDriver saying what to use on the embedded host."""
+def network_connection(host, what="virtual networks"):
+    """The host's virConnect for network calls; NoNetworkDriver saying what to use on the embedded host (what:
+    the thing asked for, e.g. "network filters")."""
     if host.embedded:
-        raise NoNetworkDriver(NO_NETWORK_DRIVER.format(host=host), libvirt.VIR_ERR_NO_SUPPORT)
+        raise NoNetworkDriver(NO_NETWORK_DRIVER.format(host=host, what=what), libvirt.VIR_ERR_NO_SUPPORT)
     return connection_for(host).get()
 
 
@@ -117,6 +119,55 @@ def dhcp_leases(handle):
              "client_id": lease.get("clientid") or None, "expires": lease.get("expirytime")}
             for lease in leases]
 
+
+def domain_descriptions(host):
+    """[(uuid.UUID, name, XML)] of every domain on host, running ones as they run (their MACs as plugged in)."""
+    with translated_errors():
+        domains = network_connection(host).listAllDomains(0)
+    described = []
+    for domain in domains:
+        try:
+            with translated_errors():
+                described.append((uuidlib.UUID(bytes=domain.UUID()), domain.name(), domain.XMLDesc(0)))
+        except VirtError as exc:
+            if exc.code != libvirt.VIR_ERR_NO_DOMAIN:
+                raise  # else undefined while we looked
+    return described
+
+
+# The API's words for the sections of a network virNetworkUpdate changes.
+UPDATE_SECTIONS = {"dhcp_host": libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST, "dns_host": libvirt.VIR_NETWORK_SECTION_DNS_HOST}
+UPDATE_COMMANDS = {"add": libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, "delete": libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE}
+
+
+def update_network(handle, command, section, xml, parent_index=-1):
+    """virNetworkUpdate: command ("add", "delete") one entry of section ("dhcp_host", "dns_host") given as xml.
+
+    The persistent definition and the running network change together (AFFECT_CONFIG|AFFECT_LIVE), so dnsmasq
+    serves the change at once and it survives a restart; a stopped network gets CONFIG only, a transient one
+    LIVE only. parent_index says which <ip> of the network (counted over all of them) a DHCP host belongs to:
+    libvirt's -1 takes the first <ip> with DHCP, which may be of the other family.
+    """
+    with translated_errors():
+        active, persistent = bool(handle.isActive()), bool(handle.isPersistent())
+        flags = ((libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG if persistent else 0)
+                 | (libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE if active else 0))
+        handle.update(UPDATE_COMMANDS[command], UPDATE_SECTIONS[section], parent_index, xml, flags)
+
+
+def sriov_physical_functions(host):
+    # libvirt's own output, not a user's: plain lxml reads it.
+    """{host interface name: PCI node device name} of the host's SR-IOV physical functions (network cards with
+    virtual functions), from libvirt's node devices; {} where the host has none."""
+    conn = network_connection(host)
+    with translated_errors():
+        pci_devices = conn.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV)
+        net_devices = conn.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_NET)
+        with_vfs = {device.name() for device in pci_devices
+                    if etree.fromstring(device.XMLDesc(0)).find("capability/capability[@type='virt_functions']")
+                    is not None}
+        return {etree.fromstring(device.XMLDesc(0)).findtext("capability/interface"): device.parent()
+                for device in net_devices if device.parent() in with_vfs}
 
 
 def domains_using(host, name):

@@ -94,6 +94,7 @@ EXTRA_EVENTS = [
     (libvirt.VIR_DOMAIN_EVENT_ID_GRAPHICS, _graphics),
     (libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, _device("domain.device_added")),
     (libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, _device("domain.device_removed")),
+    (libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, _device("domain.device_removal_failed")),
     (libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, _block_job),
     (libvirt.VIR_DOMAIN_EVENT_ID_TUNABLE, _tunable),
     (libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, _metadata),

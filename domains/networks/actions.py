@@ -14,7 +14,8 @@ from domains.definitions.xml.safe_xml import parse
 from domains.errors import ConsoleError
 from domains.libvirt import networks as libvirt_networks
 from domains.libvirt.adapter import VirtError
-from domains.networks.definition import NetworkError, read_definition, xml_from_fields
+from domains.networks.definition import NetworkError, check_dhcp_ranges, read_definition, xml_from_fields
+from domains.networks.forward_checks import check_host_devices
 from domains.networks.inventory import subnets_in_use
 from domains.networks.lookups import network_row
 from domains.networks.models import Network
@@ -35,8 +36,11 @@ def _refuse(user, action, target, params, exc, source_address):
 
 
 def checked_definition(host, xml_text, except_name=None):
-    """The NetworkDefinition of xml_text if host may have it: schema, name, subnets no other network uses."""
+    """The NetworkDefinition of xml_text if host may have it: schema, name, DHCP ranges inside their subnets,
+    subnets no other network uses, the host bridge or interfaces its forward mode names present on host."""
     definition = read_definition(xml_text)
+    check_dhcp_ranges(xml_text)
+    check_host_devices(host, xml_text)
     mine = [(field, ip) for field, ip in (("ipv4", definition.ipv4), ("ipv6", definition.ipv6))
             if ip and ip.get("prefix") is not None]
     if mine:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.api.views import ApiView
+from domains.interfaces.listing import leases_with_domains
 from domains.libvirt import networks as libvirt_networks
 from domains.networks.actions import (
     ACTION_PERMISSIONS,
@@ -42,7 +43,8 @@ class HostNetworks(ApiView):
     def post(self, request, host_id):
         host = visible_host(request.user, host_id, "network.write")
         data = self.valid_body(NetworkCreateSerializer)
-        fields = {key: data.get(key) for key in ("name", "forward", "bridge", "device", "ipv4", "ipv6")}
+        fields = {key: data.get(key) for key in ("name", "forward", "bridge", "device", "ipv4", "ipv6",
+                                                        "port_forwards")}
         row, handle = do_define_network(request.user, host, data.get("xml") or None, fields=fields,
                                         start=data["start"], autostart=data["autostart"],
                                         source_address=client_address(request))
@@ -101,5 +103,5 @@ class HostNetworkLeases(ApiView):
 
     @extend_schema(responses=DhcpLeaseSerializer(many=True), summary="The network's current DHCP leases")
     def get(self, request, host_id, name):
-        _row, handle = visible_network(request.user, host_id, name, permission="network.read")
-        return Response(libvirt_networks.dhcp_leases(handle))
+        row, handle = visible_network(request.user, host_id, name, permission="network.read")
+        return Response(leases_with_domains(request.user, row.host, libvirt_networks.dhcp_leases(handle)))

@@ -17,6 +17,11 @@ SCHEMA = Path("/usr/share/libvirt/schemas/network.rng")
 NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 # The API's forward words -> libvirt's <forward mode>; "none" is an isolated network (no <forward>).
 FORWARD_MODES = ("nat", "route", "none", "open", "bridge", "macvtap", "hostdev")
+# libvirt 9.0's network.rng has no <portForward> (only a domain's passt interface has one).
+PORT_FORWARDING_UNSUPPORTED = (
+    "Port forwarding is not something libvirt's virtual networks do (libvirt 9.0 has no <portForward> for "
+    "networks): leave \"port_forwards\" out. Forward ports to a guest with a passt-backed user interface on the "
+    "guest (its <portForward>), or with the host's own firewall.")
 
 
 class NetworkError(ConsoleError):
@@ -69,22 +74,46 @@ def _add_ip(root, ip, field, version):
     element.set("prefix", str(interface.network.prefixlen))
     dhcp = ip.get("dhcp")
     if dhcp:
-        try:
-            start, end = ipaddress.ip_address(dhcp.get("start")), ipaddress.ip_address(dhcp.get("end"))
-        except ValueError as exc:
-            raise NetworkError(f"The {field} DHCP range is not usable: {exc}.", fields={field: [str(exc)]}) from exc
-        outside = [str(a) for a in (start, end) if a not in interface.network]
-        if outside:
-            raise NetworkError(f"The {field} DHCP range reaches outside the subnet {interface.network}: "
-                               f"{', '.join(outside)}. Give a range inside it.", fields={field: ["Range outside."]})
-        if start > end:
-            raise NetworkError(f"The {field} DHCP range starts ({start}) after it ends ({end}): swap them.",
-                               fields={field: ["Range reversed."]})
-        if start <= interface.ip <= end:
-            raise NetworkError(f"The {field} DHCP range {start}-{end} holds the host's own address {interface.ip}: "
-                               "leave it out of the range.", fields={field: ["Range holds the host address."]})
+        start, end = check_dhcp_range(interface, dhcp.get("start"), dhcp.get("end"), field)
         etree.SubElement(etree.SubElement(element, "dhcp"), "range", start=str(start), end=str(end))
     return interface.network
+
+
+def check_dhcp_range(interface, start, end, field):
+    """(start, end) as addresses if they make a DHCP range of interface's subnet: same family, inside the subnet,
+    start <= end, the host's own address left out; NetworkError naming field otherwise."""
+    try:
+        start, end = ipaddress.ip_address(start), ipaddress.ip_address(end)
+    except ValueError as exc:
+        raise NetworkError(f"The {field} DHCP range is not usable: {exc}.", fields={field: [str(exc)]}) from exc
+    outside = [str(a) for a in (start, end) if a.version != interface.version or a not in interface.network]
+    if outside:
+        raise NetworkError(f"The {field} DHCP range reaches outside the subnet {interface.network}: "
+                           f"{', '.join(outside)}. Give a range inside it.", fields={field: ["Range outside."]})
+    if start > end:
+        raise NetworkError(f"The {field} DHCP range starts ({start}) after it ends ({end}): swap them.",
+                           fields={field: ["Range reversed."]})
+    if start <= interface.ip <= end:
+        raise NetworkError(f"The {field} DHCP range {start}-{end} holds the host's own address {interface.ip}: "
+                           "leave it out of the range.", fields={field: ["Range holds the host address."]})
+    return start, end
+
+
+def check_dhcp_ranges(xml_text):
+    """Every DHCP range of a network definition (all its <ip> elements) checked like the fields' one."""
+    for element in parse(xml_text).root.findall("ip"):
+        ranges = element.findall("dhcp/range")
+        if not ranges:
+            continue
+        family = element.get("family") or ("ipv6" if ":" in (element.get("address") or "") else "ipv4")
+        field = family if family in ("ipv4", "ipv6") else "xml"
+        prefix = element.get("prefix")
+        if prefix is None and element.get("netmask"):
+            prefix = ipaddress.ip_network(f"0.0.0.0/{element.get('netmask')}").prefixlen
+        interface = _subnet({"address": element.get("address"),
+                             "prefix": prefix if prefix is not None else (64 if field == "ipv6" else 24)}, field)
+        for dhcp_range in ranges:
+            check_dhcp_range(interface, dhcp_range.get("start"), dhcp_range.get("end"), field)
 
 
 def xml_from_fields(fields):
@@ -96,13 +125,25 @@ def xml_from_fields(fields):
                            fields={"forward": ["Unknown."]})
     root = etree.Element("network")
     etree.SubElement(root, "name").text = name
-    if forward in ("bridge", "macvtap", "hostdev") and not (fields.get("bridge") or fields.get("device")):
-        raise NetworkError(f"A '{forward}' network needs the host's "
-                           + ("bridge" if forward == "bridge" else "interface") + " to use: give \"bridge\" or "
-                           "\"device\".", fields={"bridge" if forward == "bridge" else "device": ["Required."]})
+    needed = {"bridge": "bridge", "macvtap": "device", "hostdev": "device"}.get(forward)
+    if needed and not fields.get(needed):
+        what = {"bridge": "host bridge", "macvtap": "host interface",
+                "hostdev": "SR-IOV physical function (a host interface)"}[forward]
+        raise NetworkError(f"A '{forward}' network needs the {what} to use: give \"{needed}\" (GET "
+                           f"/api/v1/hosts/{{id}}/interfaces?usable_for={'bridge' if forward == 'bridge' else 'macvtap'}"
+                           " lists them).", fields={needed: ["Required."]})
+    if forward in ("macvtap", "hostdev") and fields.get("bridge"):
+        raise NetworkError(f"A '{forward}' network plugs guests into \"device\" directly and takes no bridge: "
+                           "leave \"bridge\" out.", fields={"bridge": ["Not for this mode."]})
+    if fields.get("port_forwards"):
+        raise NetworkError(PORT_FORWARDING_UNSUPPORTED, code="unsupported", fields={"port_forwards": ["Unsupported."]})
     if forward != "none":
         element = etree.SubElement(root, "forward", mode="passthrough" if forward == "macvtap" else forward)
-        if forward in ("macvtap", "hostdev") and fields.get("device"):
+        if forward == "hostdev" and fields.get("device"):
+            # An SR-IOV pool: libvirt hands out the virtual functions of this physical function.
+            element.set("managed", "yes")
+            etree.SubElement(element, "pf", dev=str(fields["device"]))
+        elif forward == "macvtap" and fields.get("device"):
             etree.SubElement(element, "interface", dev=str(fields["device"]))
     if fields.get("bridge"):
         etree.SubElement(root, "bridge", name=str(fields["bridge"]))

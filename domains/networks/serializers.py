@@ -40,6 +40,9 @@ class NetworkCreateSerializer(serializers.Serializer):
     ipv6 = NetworkAddressSerializer(required=False)
     start = serializers.BooleanField(default=False)
     autostart = serializers.BooleanField(default=False)
+    port_forwards = serializers.ListField(child=serializers.DictField(), required=False,
+                                          help_text="Refused (400 unsupported): libvirt's virtual networks have no "
+                                                    "port forwarding; a guest's passt interface does.")
 
     def validate(self, attrs):
         if not attrs.get("xml") and not attrs.get("name"):
@@ -65,3 +68,6 @@ class DhcpLeaseSerializer(serializers.Serializer):
     hostname = serializers.CharField(allow_null=True)
     client_id = serializers.CharField(allow_null=True)
     expires = serializers.IntegerField(allow_null=True, help_text="Expiry time, seconds since the epoch.")
+    domain = serializers.CharField(allow_null=True, required=False,
+                                   help_text="The domain whose interface has this MAC, if you may see it.")
+    domain_uuid = serializers.UUIDField(allow_null=True, required=False)

@@ -5,6 +5,7 @@ from django.urls import path
 
 from domains.api.metadata import DescriptionOnlyMetadata
 from domains.networks import api as network_views
+from domains.networks import host_entries_api, hostside_api
 
 NETWORK = "hosts/<int:host_id>/networks/<str:name>"
 
@@ -18,4 +19,9 @@ urlpatterns = [
     path(NETWORK, api(network_views.HostNetwork), name="api-host-network"),
     path(f"{NETWORK}/actions", api(network_views.HostNetworkActions), name="api-host-network-actions"),
     path(f"{NETWORK}/leases", api(network_views.HostNetworkLeases), name="api-host-network-leases"),
+    path(f"{NETWORK}/dhcp-hosts", api(host_entries_api.NetworkDhcpHosts), name="api-host-network-dhcp-hosts"),
+    path(f"{NETWORK}/dns-hosts", api(host_entries_api.NetworkDnsHosts), name="api-host-network-dns-hosts"),
+    path("hosts/<int:host_id>/interfaces", api(hostside_api.HostInterfaces), name="api-host-interfaces"),
+    path("hosts/<int:host_id>/nwfilters", api(hostside_api.HostNwfilters), name="api-host-nwfilters"),
+    path("hosts/<int:host_id>/nwfilters/<str:name>", api(hostside_api.HostNwfilter), name="api-host-nwfilter"),
 ]

@@ -1,0 +1,23 @@
+"""Network pages: a host's virtual networks, one network, its actions and XML; included from console/urls.py."""
+
+from django.urls import path
+
+from console.networks import entry_views, views
+
+urlpatterns = [
+    path("hosts/<int:host_id>/networks/", views.network_list, name="network-list"),
+    path("hosts/<int:host_id>/new-network/", views.network_create, name="network-create"),
+    path("hosts/<int:host_id>/networks/<str:name>/", views.network_detail, name="network-detail"),
+    path("hosts/<int:host_id>/networks/<str:name>/actions/<str:action>/", views.network_action,
+         name="network-action"),
+    path("hosts/<int:host_id>/networks/<str:name>/delete/", views.network_delete, name="network-delete"),
+    path("hosts/<int:host_id>/networks/<str:name>/xml/", views.network_xml, name="network-xml"),
+    path("hosts/<int:host_id>/networks/<str:name>/dhcp-hosts/add/", entry_views.dhcp_host_add,
+         name="network-dhcp-host-add"),
+    path("hosts/<int:host_id>/networks/<str:name>/dhcp-hosts/remove/", entry_views.dhcp_host_remove,
+         name="network-dhcp-host-remove"),
+    path("hosts/<int:host_id>/networks/<str:name>/dns-hosts/add/", entry_views.dns_host_add,
+         name="network-dns-host-add"),
+    path("hosts/<int:host_id>/networks/<str:name>/dns-hosts/remove/", entry_views.dns_host_remove,
+         name="network-dns-host-remove"),
+]

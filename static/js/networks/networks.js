@@ -1,0 +1,45 @@
+// Live network state: the networks list and the network page follow "network.lifecycle" events of their host
+// (virtconsole.v1: host, network UUID, name, event, gone, and active/persistent/autostart while not gone).
+// Until the events socket sends that message (net-access adds it), applyNetworkEvent is the hook it will call.
+const NETWORK_EVENT = "network.lifecycle";
+const hostElement = document.querySelector("[data-host]");
+
+// What each lifecycle event leaves the network as, when the message does not say "active" itself.
+const STATE_AFTER = { started: true, stopped: false, defined: null, undefined: null };
+
+function holdersOf(event) {
+  const byUuid = event.network ? document.querySelectorAll(`[data-network="${event.network}"]`) : [];
+  if (byUuid.length) return byUuid;
+  return event.name ? document.querySelectorAll(`[data-network-name="${CSS.escape(event.name)}"]`) : [];
+}
+
+export function applyNetworkEvent(event) {
+  const active = "active" in event ? event.active : STATE_AFTER[event.event];
+  for (const holder of holdersOf(event)) {
+    const state = holder.querySelector("[data-field=state] .state");
+    if (state && event.gone) {
+      state.textContent = "gone";
+      state.className = "state state-gone";
+    } else if (state && typeof active === "boolean") {
+      state.textContent = active ? "active" : "inactive";
+      state.className = active ? "state state-running" : "state";
+    }
+    const autostart = holder.querySelector("[data-field=autostart]");
+    if (autostart && typeof event.autostart === "boolean") autostart.textContent = event.autostart ? "yes" : "no";
+  }
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
+  socket.addEventListener("open", () => {
+    socket.send(JSON.stringify({ type: "subscribe", domains: [], hosts: [Number(hostElement.dataset.host)] }));
+  });
+  socket.addEventListener("message", (message) => {
+    const event = JSON.parse(message.data);
+    if (event.type === NETWORK_EVENT) applyNetworkEvent(event);
+  });
+  socket.addEventListener("close", () => setTimeout(connect, 5000));
+}
+
+if (hostElement) connect();
