@@ -28,9 +28,8 @@ backpressure.install()
 class ConsoleASGIHandler(ASGIHandler):
     """Django's ASGI handler, sending streamed bodies in messages of up to 1 MiB instead of 64 KiB.
 
-    Each message costs a trip through Daphne and Twisted on the one loop thread, which a volume download
-    shares with libvirt's socket reads: at 64 KiB that trip was the download's bottleneck
-    (benchmarks/storage_transfer.py).
+    Each message costs a trip through Daphne and Twisted on the one loop thread: at 64 KiB that trip was a
+    volume download's bottleneck (benchmarks/storage_transfer.py).
     """
 
     chunk_size = 1 << 20

@@ -107,7 +107,10 @@ _redis = env_str("CHANNEL_LAYER_URL", "")
 if _redis:
     if not _redis.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("CHANNEL_LAYER_URL must be a redis://, rediss:// or unix:// URL.")
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_redis]}}}
+    # socket_timeout None: redis-py 8 reads with a 5 s timeout by default, and channels_redis waits for a
+    # socket's next message with a 5 s blocking read (BZPOPMIN): every idle socket failed after ~5 s.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

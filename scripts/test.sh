@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Starts what the tests need (libvirtd for qemu:///system) and runs the whole suite.
+# Starts what the tests need (libvirtd for qemu:///system, PostgreSQL and Redis) and runs the whole suite on
+# the SQLite default, then its production_shape part again on PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/start-libvirtd.sh
+bash scripts/start-services.sh >/dev/null
 # The append-only contract first: a break is named in a second, before the long run.
 .venv/bin/python manage.py api_contract --check
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+sqlite=0
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@" || sqlite=$?
+production=0
+bash scripts/test-production-shape.sh "$@" || production=$?
+# 5: the arguments chose no production_shape test (a folder without any); the first run counted.
+[ "$production" -eq 5 ] && [ "$sqlite" -eq 0 ] && production=0
+if [ "$sqlite" -ne 0 ] || [ "$production" -ne 0 ]; then
+    echo "test: SQLite run exited $sqlite, PostgreSQL/Redis run exited $production" >&2
+    exit 1
+fi

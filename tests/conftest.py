@@ -7,6 +7,7 @@ from pathlib import Path
 
 import libvirt
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError
@@ -44,6 +45,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["TEST"] = {**database.get("TEST", {}), "NAME": f"/var/tmp/vctest-{os.getpid()}.sqlite3"}
         database.setdefault("OPTIONS", {})["timeout"] = 3
+    else:
+        # One test database per run: several checkouts may run their suites on one PostgreSQL server.
+        database["TEST"] = {**database.get("TEST", {}), "NAME": f"test_{database['NAME']}_{os.getpid()}"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def channel_layer_of_this_run():
+    """On Redis, this run's channel-layer names apart from any other run's on the same server."""
+    layer = settings.CHANNEL_LAYERS["default"]
+    if layer["BACKEND"] != "channels.layers.InMemoryChannelLayer":
+        config = layer.setdefault("CONFIG", {})
+        config["prefix"] = f"vctest{os.getpid()}"
+        channel_layers.backends.pop("default", None)
+    return layer
+
+
+@pytest.fixture(autouse=True)
+def channel_layer_of_this_test(channel_layer_of_this_run):
+    """On Redis, a layer per test: its receive locks belong to the event loop that first waited on them, and
+    each async test has a loop of its own (a server process has one for its life)."""
+    yield
+    if channel_layer_of_this_run["BACKEND"] != "channels.layers.InMemoryChannelLayer":
+        channel_layers.backends.pop("default", None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -263,3 +287,5 @@ def world(make_test_host, owner, outsider, make_user, grant):
 
 # Browser fixtures, registered here once so all browser tests share one served console and one Chromium.
 from tests.browser_support import browser, logged_in_page, second_page, served_console  # noqa: E402,F401
+# The production_shape marker: which tests run again on PostgreSQL and Redis.
+pytest_plugins = ["tests.production_shape"]

@@ -134,6 +134,14 @@ def write_in_event_order(function, *args):
     _row_writer.submit(function, *args).add_done_callback(_log_failure)
 
 
+def wait_for_event_writes(timeout=10.0):
+    """Return once every write handed to write_in_event_order so far is done (its one thread runs them in order)."""
+    with _loop_lock:
+        writer = _row_writer
+    if writer is not None:
+        writer.submit(lambda: None).result(timeout)
+
+
 def _log_failure(future):
     if future.exception() is not None:
         log.error("writing an event to the database failed", exc_info=future.exception())

@@ -100,6 +100,13 @@ def _classify(user, domain, action, classify_call, params, source_address):
         raise PassthroughError(str(exc), "invalid_command") from exc
 
 
+def _refuse_nul(text):
+    """Refuse a command holding a NUL character: libvirt takes it as a C string, which would end at the first."""
+    if "\x00" in text:
+        raise PassthroughError("The command holds a NUL character, which QEMU's monitor and agent cannot take: "
+                               "remove it.", "invalid", fields={"command": ["no NUL character"]})
+
+
 def _refuse_crash_path(classification):
     """Refuse a command known to crash libvirt's QEMU driver, naming libvirt's own call for the same job."""
     name = crash_path(classification)
@@ -128,6 +135,7 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
     _require_all(user, classification, domain, action, params, source_address)
     intent = None
     try:
+        _refuse_nul(text)
         _refuse_crash_path(classification)
         dom = _running(domain)
         if not hmp:
@@ -174,6 +182,7 @@ def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAUL
     _require_all(user, classification, domain, action, params, source_address)
     intent = None
     try:
+        _refuse_nul(text)
         dom = _running(domain)
         intent = audit.record_intent(user, action, domain, params, source_address)
         reply = qemu_calls.agent_command(dom, text, timeout)

@@ -108,6 +108,14 @@ CASES = [
     api("api-domain-actions", "POST", "/api/v1" + D + "/actions", "start", body={"action": "start"}, running=False),
     api("api-domain-actions", "POST", "/api/v1" + D + "/actions", "init_control", body={"action": "reboot"},
         running=True),
+    api("api-domain-interfaces", "GET", "/api/v1" + D + "/interfaces", "read"),
+    api("api-domain-interfaces", "POST", "/api/v1" + D + "/interfaces", "write", ok=201, running=False,
+        body={"type": "network", "source": "matrix-net", "mac": "52:54:00:77:00:01"}),
+    # The target has no interface with this MAC: whoever may change interfaces learns that (404), the others
+    # are refused before any lookup.
+    api("api-domain-interface", "PATCH", "/api/v1" + D + "/interfaces/52:54:00:77:00:02", "write", ok=404,
+        body={"link": "down"}),
+    api("api-domain-interface", "DELETE", "/api/v1" + D + "/interfaces/52:54:00:77:00:02", "write", ok=404),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_device", ok=201,
         body={"kind": "serial"}),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_graphics", ok=201,

@@ -44,10 +44,11 @@ def wait_for_row(query, timeout=10.0):
 
 
 def drain_event_workers(timeout=10.0):
-    """Return once every task handed to the event loop's worker threads so far has finished.
+    """Return once every task handed to the event loop's worker threads so far has finished, and the event writes.
 
     One barrier task per worker thread: the barrier opens only when all threads are free,
-    which (the queue being first in, first out) is after every earlier task.
+    which (the queue being first in, first out) is after every earlier task. A write still
+    running at the flush that ends a transactional test deadlocks with it on PostgreSQL.
     """
     import asyncio
     import threading
@@ -64,6 +65,7 @@ def drain_event_workers(timeout=10.0):
 
     asyncio.run_coroutine_threadsafe(submit(), loop).result(timeout)
     barrier.wait()
+    events.wait_for_event_writes(timeout)
 
 
 def domain_names(host):

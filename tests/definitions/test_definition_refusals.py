@@ -91,15 +91,34 @@ def test_it_refuses_a_patch_libvirt_would_refuse_and_keeps_everything(api, vm, t
     assert _snapshot(test_host) == before
 
 
+def _refuse_revisions(past_number):
+    """Make the database refuse every new revision row numbered past past_number (a trigger in its dialect)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE OR REPLACE FUNCTION refuse_revisions() RETURNS trigger LANGUAGE plpgsql AS "
+                           "$$ BEGIN RAISE EXCEPTION 'simulated disk full'; END $$")
+            cursor.execute("CREATE TRIGGER refuse_revisions BEFORE INSERT ON domains_definitionrevision FOR EACH ROW "
+                           f"WHEN (NEW.number > {int(past_number)}) EXECUTE FUNCTION refuse_revisions()")
+        else:
+            cursor.execute("CREATE TRIGGER refuse_revisions BEFORE INSERT ON domains_definitionrevision "
+                           f"WHEN NEW.number > {int(past_number)} BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END")
+
+
+def _accept_revisions():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER refuse_revisions ON domains_definitionrevision")
+            cursor.execute("DROP FUNCTION refuse_revisions()")
+        else:
+            cursor.execute("DROP TRIGGER refuse_revisions")
+
+
 @pytest.fixture
 def failing_revision_insert(db):
-    """A real database failure: SQLite refuses every new revision row until the fixture ends."""
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TRIGGER refuse_revisions BEFORE INSERT ON domains_definitionrevision "
-                       "WHEN NEW.number > 1 BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END")
+    """A real database failure: the database refuses every new revision row past the first until the fixture ends."""
+    _refuse_revisions(1)
     yield
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER refuse_revisions")
+    _accept_revisions()
 
 
 def test_it_puts_libvirt_back_when_the_revision_cannot_be_stored(owner, vm, test_host, failing_revision_insert):
@@ -114,10 +133,8 @@ def test_it_puts_libvirt_back_when_the_revision_cannot_be_stored(owner, vm, test
 def test_it_undefines_a_new_domain_whose_revision_cannot_be_stored(owner, test_host, failing_revision_insert):
     from domains.definitions.actions import do_define
 
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER refuse_revisions")
-        cursor.execute("CREATE TRIGGER refuse_revisions BEFORE INSERT ON domains_definitionrevision "
-                       "BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END")
+    _accept_revisions()
+    _refuse_revisions(0)
     with pytest.raises(DefinitionNotStored):
         do_define(owner, test_host, NEW_DOMAIN_XML.format(name="fresh"))
     assert "fresh" not in domain_names(test_host)

@@ -131,11 +131,20 @@ def test_passwords_in_monitor_commands_never_reach_the_audit_log(owner, vm, comm
     assert "hunter2" not in json.dumps(stored)
 
 
+def _test_database_url():
+    """This run's test database as a DATABASE_URL, for a child process."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    return (f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_process_killed_inside_the_monitor_call_leaves_the_intent_in_the_audit_log(owner, vm, test_uri_dir,
                                                                                     tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings",
-           "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+           "DATABASE_URL": _test_database_url(),
            "VIRTCONSOLE_TEST_URI_DIR": test_uri_dir, "VIRTCONSOLE_AUDIT_ANCHOR": str(tmp_path / "anchor.json"),
            "PYTHONPATH": str(REPO)}
 

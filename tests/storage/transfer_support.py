@@ -114,11 +114,12 @@ class Answer:
         return json.loads(bytes(self.body))
 
 
-async def call(method, path, headers, body_chunks=(), disconnect_after=None, drop_after=None):
+async def call(method, path, headers, body_chunks=(), disconnect_after=None, drop_after=None, on_body=None):
     """Send one request through console.asgi's application; the answer (its body hashed as it arrives).
 
     disconnect_after: the client goes away once that many body bytes were sent (a dropped upload);
-    drop_after: the client goes away once that many response bytes arrived (a dropped download).
+    drop_after: the client goes away once that many response bytes arrived (a dropped download);
+    on_body: awaited with the answer after each response body message (a client that stops reading).
     """
     import asyncio
 
@@ -156,6 +157,8 @@ async def call(method, path, headers, body_chunks=(), disconnect_after=None, dro
                 answer.body += data
             if not message.get("more_body", False) or (drop_after is not None and answer.size >= drop_after):
                 gone.set()
+            if on_body is not None:
+                await on_body(answer)
 
     await application(_scope(method, path, headers), receive, send)
     gone.set()

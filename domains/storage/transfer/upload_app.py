@@ -141,7 +141,8 @@ class UploadApp:
 
 
 async def write_batch(part, batch):
-    """Hash and send a batch at once, on two threads: the SHA-256 then takes no time of its own."""
+    """Hash and send a batch at once, on two threads: the SHA-256 then takes no time of its own (the send is a
+    pipe write to the upload's stream pump, which blocks while the pump has not taken the last batch)."""
     uploads.check_chunk(part, batch)
     hashing = asyncio.to_thread(uploads.hash_chunk, part, batch)
     await asyncio.gather(hashing, asyncio.to_thread(uploads.send_chunk, part, batch))

@@ -370,8 +370,16 @@ def close_upload(upload, why=None):
             return
         try:
             upload.stream.finish(fill_to_end=True)
-        except ConsoleError:
+        except ConsoleError as exc:
             upload.stream.abort()
+            # The bytes counted were handed to the stream's process; only its own count says what libvirt took.
+            written = getattr(exc, "written", None)
+            if written is None:
+                report_progress_quietly(upload.job, upload.done)
+                do_fail_job(upload.job, f"{exc.message} How much of the upload the volume holds is not known: "
+                                        "upload the file again from the start.")
+                return
+            upload.done = upload.start + written
         report_progress_quietly(upload.job, upload.done)
         why = why or f"No part arrived for {settings.UPLOAD_IDLE_SECONDS} s"
         do_mark_interrupted(upload.job, f"{why} after {upload.done} of {upload.total} bytes; the volume holds "
