@@ -239,6 +239,26 @@ def lookup_domain(host, uuid, name):
     return dom
 
 
+def list_domains(conn, flags=0):
+    """The virDomain handles of conn's domains, or of those flags pick (VIR_CONNECT_LIST_DOMAINS_*), no stats."""
+    with translated_errors():
+        return conn.listAllDomains(flags)
+
+
+def domain_counts(conn):
+    """(active, inactive) domain counts of conn: two small calls, whatever the number of domains."""
+    with translated_errors():
+        return conn.numOfDomains(), conn.numOfDefinedDomains()
+
+
+def domain_stats(conn, doms, groups):
+    """[(virDomain, stats)] of just these domains, only the groups asked; one undefined meanwhile is left out."""
+    if not doms:
+        return []
+    with translated_errors():
+        return conn.domainListGetStats(doms, groups, 0)
+
+
 def forget_host(host_id):
     with _connections_lock:
         existing = _connections.pop(host_id, None)

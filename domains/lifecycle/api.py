@@ -8,16 +8,13 @@ from rest_framework.response import Response
 from domains.api.errors import error_response
 from domains.api.views import ApiView, DomainScopedView
 from domains.lifecycle.actions import do_domain_action
-from domains.lifecycle.listing import DomainItem, list_domains
+from domains.lifecycle.listing import DomainItem
+from domains.lifecycle.pages import DomainPages
 from domains.lifecycle.serializers import (
     ActionRequestSerializer,
     ActionResultSerializer,
     DomainSerializer,
 )
-
-
-def _items(user, **filters):
-    return [asdict(item) for section in list_domains(user, **filters) for item in section.items]
 
 
 class DomainList(ApiView):
@@ -33,15 +30,16 @@ class DomainList(ApiView):
         if host is not None and not host.isdigit():
             return error_response(400, "invalid", f"host={host!r} is not a host id (a whole number).",
                                   {"host": ["Give a host id."]})
-        items = _items(request.user, host=int(host) if host else None,
-                       state=request.query_params.get("state") or None, name=request.query_params.get("name") or None)
-        return self.page_of(items)
+        # Ordered, filtered and counted in the database; libvirt is asked about the page's domains only.
+        pages = DomainPages(request.user, host=int(host) if host else None,
+                            state=request.query_params.get("state") or None,
+                            name=request.query_params.get("name") or None)
+        return self.page_of(pages)
 
 
 def _one(user, domain):
-    for item in _items(user, host=domain.host_id, name=domain.name):
-        if str(item["uuid"]) == str(domain.uuid):
-            return item
+    for item in DomainPages(user, host=domain.host_id, uuid=domain.uuid)[0:1]:
+        return item
     return asdict(DomainItem(domain.uuid, domain.name, domain.host_id, domain.host.name,
                              "gone" if domain.gone else "unknown"))
 

@@ -59,31 +59,35 @@ def _cpu_percent(key, cpu_time_ns, vcpus):
     return round(100.0 * (cpu_time_ns - previous[1]) / (elapsed * 1e9) / vcpus, 1)
 
 
+def live_from_stats(host, dom, stats):
+    """A LiveDomain from one record of a bulk stats call (BULK_STATS groups)."""
+    state = states.state_name(stats.get("state.state", libvirt.VIR_DOMAIN_NOSTATE))
+    domain_uuid = uuidlib.UUID(bytes=dom.UUID())
+    vcpus = stats.get("vcpu.current")
+    live = LiveDomain(
+        uuid=domain_uuid,
+        name=dom.name(),
+        state=state,
+        reason=states.reason_name(state, stats.get("state.reason", 0)),
+        vcpus=vcpus,
+        max_vcpus=stats.get("vcpu.maximum"),
+        memory_kib=stats.get("balloon.current"),
+        max_memory_kib=stats.get("balloon.maximum"),
+        cpu_time_ns=stats.get("cpu.time"),
+    )
+    if live.active:
+        live.cpu_percent = _cpu_percent((host.pk, domain_uuid), live.cpu_time_ns, vcpus)
+    return live
+
+
 def live_domains(host):
     """Every domain of a host with its state and sizes: one getAllDomainStats call."""
     conn = adapter.connection_for(host).get()
+    changes_before = _changes.get(host.pk, 0)
     with translated_errors():
         records = conn.getAllDomainStats(BULK_STATS, 0)
-    result = []
-    for dom, stats in records:
-        state = states.state_name(stats.get("state.state", libvirt.VIR_DOMAIN_NOSTATE))
-        domain_uuid = uuidlib.UUID(bytes=dom.UUID())
-        vcpus = stats.get("vcpu.current")
-        live = LiveDomain(
-            uuid=domain_uuid,
-            name=dom.name(),
-            state=state,
-            reason=states.reason_name(state, stats.get("state.reason", 0)),
-            vcpus=vcpus,
-            max_vcpus=stats.get("vcpu.maximum"),
-            memory_kib=stats.get("balloon.current"),
-            max_memory_kib=stats.get("balloon.maximum"),
-            cpu_time_ns=stats.get("cpu.time"),
-        )
-        if live.active:
-            live.cpu_percent = _cpu_percent((host.pk, domain_uuid), live.cpu_time_ns, vcpus)
-        result.append(live)
-    return result
+    _remember(host, conn, [dom for dom, _stats in records], changes_before)
+    return [live_from_stats(host, dom, stats) for dom, stats in records]
 
 
 def sync_rows(host, live):
@@ -130,6 +134,58 @@ def sync_host(host):
     live = live_domains(host)
     sync_rows(host, live)
     return live
+
+
+@dataclass
+class ListedDomain:
+    uuid: uuidlib.UUID
+    name: str
+    active: bool
+
+
+@dataclass
+class Listing:
+    """A host's domains as last listed: their handles (for bulk stats on a few) and what says it still holds."""
+
+    conn: object
+    handles: dict  # UUID -> virDomain
+    counts: tuple  # (active, inactive), as adapter.domain_counts answers
+    changes: int  # _changes of the host when it was listed
+
+
+# host id -> Listing, and host id -> count of define/undefine events seen: a listing holds while its
+# connection is the open one, no such event came since and libvirt's counts are the same (starts, stops,
+# defines and undefines made a moment ago whose events are still on their way).
+_listings = {}
+_changes = {}
+
+
+def _remember(host, conn, doms, changes_before):
+    active = sum(1 for dom in doms if dom.ID() != -1)
+    handles = {uuidlib.UUID(bytes=dom.UUID()): dom for dom in doms}
+    _listings[host.pk] = Listing(conn, handles, (active, len(doms) - active), changes_before)
+
+
+def current_listing(host):
+    """The host's Listing, its Domain rows in step with it: listed again (no stats) only if it may be stale.
+
+    Costs two small calls when nothing changed, so a page of the list need not read every domain.
+    """
+    conn = adapter.connection_for(host).get()
+    known = _listings.get(host.pk)
+    if (known is not None and known.conn is conn and known.changes == _changes.get(host.pk, 0)
+            and known.counts == adapter.domain_counts(conn)):
+        return known
+    changes_before = _changes.get(host.pk, 0)
+    doms = adapter.list_domains(conn)
+    _remember(host, conn, doms, changes_before)
+    sync_rows(host, [ListedDomain(uuidlib.UUID(bytes=dom.UUID()), dom.name(), dom.ID() != -1) for dom in doms])
+    return _listings[host.pk]
+
+
+def forget_listing(host_id):
+    """Make the next current_listing list the host again (a domain it holds was not found)."""
+    _listings.pop(host_id, None)
 
 
 def _refresh_row(host_id, domain_uuid, name):
@@ -179,6 +235,8 @@ def _lifecycle_event(host_id, conn, dom, event, detail):
     detail_word = states.event_detail(event_word, detail)
     domain_uuid = uuidlib.UUID(bytes=dom.UUID())
     name = dom.name()
+    if event_word in ("defined", "undefined"):
+        _changes[host_id] = _changes.get(host_id, 0) + 1
     if event_word in ("defined", "undefined", "stopped"):
         events.write_in_event_order(_refresh_row, host_id, domain_uuid, name)
     if event_word in ("started", "stopped"):

@@ -1,36 +1,13 @@
 """The dashboard: every visible domain with live state, at a cost that does not grow with the domain count."""
 
-import libvirt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from domains.lifecycle.models import Domain
+from tests.lifecycle.libvirt_calls import LibvirtCallCounter
 
 pytestmark = pytest.mark.django_db
-
-
-class LibvirtCallCounter:
-    """Counts calls to virConnect and virDomain methods that go to the driver (a spy, not a stand-in)."""
-
-    LOCAL = {"name", "UUID", "UUIDString", "connect", "ID"}  # answered from the Python object
-
-    def __init__(self, monkeypatch):
-        self.calls = []
-        for cls in (libvirt.virConnect, libvirt.virDomain):
-            for attr in dir(cls):
-                if attr.startswith("_") or attr in self.LOCAL or not callable(getattr(cls, attr)):
-                    continue
-                self._wrap(monkeypatch, cls, attr)
-
-    def _wrap(self, monkeypatch, cls, attr):
-        original = getattr(cls, attr)
-
-        def counted(*args, **kwargs):
-            self.calls.append(f"{cls.__name__}.{attr}")
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(cls, attr, counted)
 
 
 def test_it_lists_every_domain_of_a_host_with_its_state(client, owner, make_test_host):
