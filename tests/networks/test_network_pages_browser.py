@@ -1,7 +1,9 @@
 """Chromium on the network pages of the system libvirtd: a NAT network made from the form, started, given a static
-DHCP host, stopped and deleted through its page; every page fits a phone's 390 px."""
+DHCP host, stopped and deleted through its page; the open list follows changes made elsewhere; every page fits a
+phone's 390 px."""
 
 import os
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -22,6 +24,10 @@ def form_network_name():
     name = f"netpages-{uuid.uuid4().hex[:6]}"
     yield name
     remove_networks(name)
+
+
+def virsh(*args):
+    subprocess.run(["virsh", "-c", "qemu:///system", *args], check=True, capture_output=True, timeout=60)
 
 
 def fits_a_phone(page, label):
@@ -90,6 +96,12 @@ def test_chromium_makes_starts_stops_and_deletes_a_network_from_its_pages(logged
     row = page.locator(f"tr[data-network-name='{name}']")
     assert "active" in row.inner_text() and f"{SUBNET}.10 – {SUBNET}.50" in row.inner_text()
     fits_a_phone(page, "networks-list")
+    # Stopped and started behind the console's back: the open list follows libvirt's events, without a reload.
+    row_state = f"document.querySelector(\"tr[data-network-name='{name}'] [data-field=state]\").textContent.trim()"
+    virsh("net-destroy", name)
+    wait_for_js(page, f"{row_state} === 'inactive'")
+    virsh("net-start", name)
+    wait_for_js(page, f"{row_state} === 'active'")
 
     row.locator("a").click()
     page.locator("a:text('Edit XML')").click()

@@ -1,6 +1,6 @@
 // Live network state: the networks list and the network page follow "network.lifecycle" events of their host
 // (virtconsole.v1: host, network UUID, name, event, gone, and active/persistent/autostart while not gone).
-// Until the events socket sends that message (net-access adds it), applyNetworkEvent is the hook it will call.
+// The events socket sends it only to users who may see the network (network.getattr).
 const NETWORK_EVENT = "network.lifecycle";
 const hostElement = document.querySelector("[data-host]");
 
