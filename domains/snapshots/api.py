@@ -33,7 +33,7 @@ def _accepted(job):
 class DomainSnapshots(DomainScopedView):
     serializer_class = SnapshotCreateSerializer
 
-    @extend_schema(responses=SnapshotListSerializer, summary="The domain's snapshots, their tree and what may be "
+    @extend_schema(operation_id="domains_snapshots_list", responses=SnapshotListSerializer, summary="The domain's snapshots, their tree and what may be "
                                                              "taken now")
     def get(self, request, uuid):
         domain = self.get_object("read")
@@ -52,7 +52,7 @@ class DomainSnapshots(DomainScopedView):
 class DomainSnapshot(DomainScopedView):
     serializer_class = SnapshotSerializer
 
-    @extend_schema(responses=SnapshotSerializer)
+    @extend_schema(operation_id="domains_snapshot_retrieve", responses=SnapshotSerializer)
     def get(self, request, uuid, name):
         domain = self.get_object("read")
         return Response(SnapshotSerializer(snapshot_of(domain, name)).data)

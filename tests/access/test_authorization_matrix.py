@@ -118,6 +118,13 @@ CASES = [
     api("api-domain-interface", "PATCH", "/api/v1" + D + "/interfaces/52:54:00:77:00:02", "write", ok=404,
         body={"link": "down"}),
     api("api-domain-interface", "DELETE", "/api/v1" + D + "/interfaces/52:54:00:77:00:02", "write", ok=404),
+    # Snapshots: changes are refused past the permission check (a bad name, a snapshot the domain lacks), so no
+    # job runs here; tests/snapshots covers the jobs.
+    api("api-domain-snapshots", "GET", "/api/v1" + D + "/snapshots", "read"),
+    api("api-domain-snapshots", "POST", "/api/v1" + D + "/snapshots", "snapshot", ok=400, body={"name": "../matrix"}),
+    api("api-domain-snapshot", "GET", "/api/v1" + D + "/snapshots/matrix-none", "read", ok=404),
+    api("api-domain-snapshot", "DELETE", "/api/v1" + D + "/snapshots/matrix-none", "snapshot", ok=404),
+    api("api-domain-snapshot-revert", "POST", "/api/v1" + D + "/snapshots/matrix-none/revert", "snapshot", ok=404),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_device", ok=201,
         body={"kind": "serial"}),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_graphics", ok=201,
