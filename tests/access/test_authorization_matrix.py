@@ -274,6 +274,11 @@ CASES = [
     page("domain-interface-change", "POST", D + "/interfaces/52:54:00:00:00:99/change/", "write", ok=302,
          body={"link": "down"}),
     page("domain-interface-remove", "POST", D + "/interfaces/52:54:00:00:00:99/remove/", "write", ok=302),
+    # The Snapshots card: refusals past the permission check are told on the page (302), no job runs here.
+    page("domain-snapshots", "GET", D + "/snapshots/", "read"),
+    page("domain-snapshot-create", "POST", D + "/snapshots/new/", "snapshot", ok=302, body={"name": "../matrix"}),
+    page("domain-snapshot-revert", "POST", D + "/snapshots/matrix-none/revert/", "snapshot", ok=302),
+    page("domain-snapshot-delete", "POST", D + "/snapshots/matrix-none/delete/", "snapshot", ok=302),
     page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
     page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),
     page("pool-detail", "GET", POOL_PAGE + "/", "storage_pool.getattr", "pool"),
