@@ -94,12 +94,13 @@ def remove_everything(conn, prefix):
             Path(f"/var/log/libvirt/qemu/{dom.name()}.log").unlink(missing_ok=True)
     for pool in conn.listAllStoragePools(0):
         if pool.name().startswith(prefix):
+            persistent = pool.isPersistent()  # a transient pool is gone once destroyed
             if pool.isActive():
                 pool.refresh(0)
                 for vol in pool.listAllVolumes(0):
                     vol.delete(0)
                 pool.destroy()
-            if pool.isPersistent():
+            if persistent:
                 pool.undefine()
 
 

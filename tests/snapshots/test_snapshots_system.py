@@ -15,8 +15,10 @@ import pytest
 
 from domains.definitions.models import DefinitionRevision
 from domains.jobs.models import SUCCEEDED, Job
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
 from tests.conftest import wait_for
-from tests.snapshots.conftest import libvirt_names, snapshots_url, wait_for_job
+from tests.snapshots.conftest import MiB, guest_with_disk, libvirt_names, snapshots_url, wait_for_job
 
 pytestmark = [pytest.mark.system]
 
@@ -158,6 +160,9 @@ def test_an_external_chain_deleted_from_the_middle_and_the_top_keeps_every_layer
     assert holds_marker(dom, 0x41, 0) and holds_marker(dom, 0x42, KiB4) and holds_marker(dom, 0x43, 2 * KiB4)
     shown = client.get(snapshots_url(domain)).json()
     assert [(s["name"], s["parent"], s["current"]) for s in shown["snapshots"]] == [("s2", None, True)]
+    # s2's saved definition names the base where it named the committed overlay.
+    saved = dom.snapshotLookupByName("s2").getXMLDesc(0)
+    assert overlay1 not in saved and f"file='{base}'" in saved
 
     # The top one: an active commit and a pivot; the domain runs on the base again, with every marker.
     run(client.delete(snapshots_url(domain, "s2")))
@@ -176,3 +181,38 @@ def test_it_refuses_to_delete_an_external_snapshot_of_a_shut_off_domain(api_as, 
     message = refused(client, "delete", snapshots_url(domain, "cold"), None, 409, "domain_not_running")
     assert "Start it" in message
     assert state_of(guest, dom) == before
+
+
+def test_a_subtree_of_external_snapshots_goes_at_once_newest_first(api_as, owner, guest):
+    client, domain, prefix = api_as(owner), guest["domain"], guest["prefix"]
+    dom = started(guest)
+    write_marker(dom, 0x41, 0)
+    run(client.post(snapshots_url(domain), {"name": "a", "kind": "external_disk_only"}, format="json"))
+    write_marker(dom, 0x42, KiB4)
+    run(client.post(snapshots_url(domain), {"name": "b", "kind": "external_disk_only"}, format="json"))
+    write_marker(dom, 0x43, 2 * KiB4)
+
+    job = run(client.delete(snapshots_url(domain, "a") + "?children=true"))
+    assert job.result == {"deleted": ["b", "a"]}
+    assert chain(dom) == [guest["disk"]] and volumes(guest) == [f"{prefix}-base.qcow2"]
+    assert holds_marker(dom, 0x41, 0) and holds_marker(dom, 0x42, KiB4) and holds_marker(dom, 0x43, 2 * KiB4)
+    assert libvirt_names(domain) == []
+
+
+def test_an_internal_snapshot_of_a_raw_disk_is_refused_with_the_reason(api_as, owner, guest):
+    conn, prefix = guest["conn"], guest["prefix"]
+    raw = guest["pool"].createXML(f"<volume><name>{prefix}-raw.img</name><capacity>{MiB}</capacity>"
+                                  "<target><format type='raw'/></target></volume>", 0)
+    xml = guest_with_disk(f"{prefix}-raw", raw.path()).replace("type='qcow2'", "type='raw'")
+    conn.defineXML(xml)
+    inventory.sync_host(guest["host"])
+    domain = Domain.objects.get(host=guest["host"], name=f"{prefix}-raw")
+    client = api_as(owner)
+    offered = {o["kind"]: o for o in client.get(snapshots_url(domain)).json()["offers"]}
+    assert offered["internal"]["allowed"] is False and "Disk vda is raw" in offered["internal"]["reason"]
+    assert offered["external_disk_only"]["allowed"] is True
+    dom = conn.lookupByName(domain.name)
+    before = state_of({**guest, "domain": domain}, dom)
+    message = refused(client, "post", snapshots_url(domain), {"name": "in"}, 409, "snapshot_kind_refused")
+    assert "internal snapshots live inside qcow2 images" in message
+    assert state_of({**guest, "domain": domain}, dom) == before
