@@ -3,8 +3,10 @@
 import asyncio
 import os
 import shutil
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import libvirt
@@ -119,7 +121,13 @@ def drain_event_workers(timeout=10.0):
 
     asyncio.run_coroutine_threadsafe(submit(), loop).result(timeout)
     barrier.wait()
-    events.wait_for_event_writes(timeout)
+    try:
+        events.wait_for_event_writes(timeout)
+    except TimeoutError:
+        stacks = {thread.ident: thread.name for thread in threading.enumerate()}
+        busy = [f"{stacks.get(ident, ident)}:\n{''.join(traceback.format_stack(frame))}"
+                for ident, frame in sys._current_frames().items() if "event-rows" in str(stacks.get(ident))]
+        raise TimeoutError(f"the event writes did not end within {timeout} s; the writer is at\n" + "\n".join(busy))
 
 
 @pytest.fixture(scope="session", autouse=True)
