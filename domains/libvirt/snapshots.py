@@ -1,4 +1,4 @@
-"""The snapshot part of the libvirt adapter: a domain's snapshots, their create, revert and delete, and block commits."""
+"""The snapshot part of the libvirt adapter: a domain's snapshots, their create, revert and delete, block commits."""
 
 import libvirt
 

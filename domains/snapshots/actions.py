@@ -138,7 +138,8 @@ def do_create_snapshot(user, domain, name, kind=INTERNAL, description="", source
     audit.require(user, PERMISSION, domain, action, params, source_address)
     try:
         if kind not in CREATE_KINDS:
-            raise SnapshotError(f"'{kind}' is not a kind of snapshot the console takes: use {' or '.join(CREATE_KINDS)}.",
+            raise SnapshotError(f"'{kind}' is not a kind of snapshot the console takes: use "
+                                f"{' or '.join(CREATE_KINDS)}.",
                                 fields={"kind": [f"One of {', '.join(CREATE_KINDS)}."]})
         check_description(description or "")
         dom = libvirt_domain(domain)
@@ -147,7 +148,8 @@ def do_create_snapshot(user, domain, name, kind=INTERNAL, description="", source
             check_name(name, {fact["name"] for fact in facts})
             offer = next(o for o in offers(domain, dom, {fact["kind"] for fact in facts}) if o.kind == kind)
             if not offer.allowed:
-                raise SnapshotError(offer.reason, code="snapshot_kind_refused", status=409, fields={"kind": [offer.reason]})
+                raise SnapshotError(offer.reason, code="snapshot_kind_refused", status=409,
+                                    fields={"kind": [offer.reason]})
             planned = _overlays_planned(domain, dom, name) if kind == EXTERNAL_DISK_ONLY else None
     except ConsoleError as exc:
         _refused(user, action, domain, params, source_address, exc)

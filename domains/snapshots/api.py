@@ -33,8 +33,8 @@ def _accepted(job):
 class DomainSnapshots(DomainScopedView):
     serializer_class = SnapshotCreateSerializer
 
-    @extend_schema(operation_id="domains_snapshots_list", responses=SnapshotListSerializer, summary="The domain's snapshots, their tree and what may be "
-                                                             "taken now")
+    @extend_schema(operation_id="domains_snapshots_list", responses=SnapshotListSerializer,
+                   summary="The domain's snapshots, their tree and what may be taken now")
     def get(self, request, uuid):
         domain = self.get_object("read")
         return Response(SnapshotListSerializer(snapshots_of(domain)).data)

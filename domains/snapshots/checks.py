@@ -1,4 +1,4 @@
-"""What a domain's snapshots may be: the names allowed, the kinds its disks and host's libvirt allow, with the reasons."""
+"""What a domain's snapshots may be: the names allowed, the kinds its disks and libvirt allow, with the reasons."""
 
 import os
 from dataclasses import dataclass
@@ -57,7 +57,8 @@ def check_name(name, taken):
     """Refuse a snapshot name that could step out of a directory (overlays are named after it), is not printable,
     or is taken by another snapshot of the domain."""
     if not isinstance(name, str) or not name.strip():
-        raise SnapshotError("A snapshot needs a name: give one such as 'before-upgrade'.", fields={"name": ["Give a name."]})
+        raise SnapshotError("A snapshot needs a name: give one such as 'before-upgrade'.",
+                            fields={"name": ["Give a name."]})
     if "/" in name or ".." in name or name.startswith((".", "-")) or not name.isprintable() or len(name) > NAME_LENGTH:
         raise SnapshotError(f"{name!r} is not a snapshot name: use letters, digits, '-', '_', '.' and spaces, without "
                             f"'/' or '..', not starting with '.' or '-', at most {NAME_LENGTH} characters.",

@@ -110,7 +110,8 @@ def guest(system_libvirtd, transactional_db, owner, tmp_path):
     qcow2 volume of the dir pool snaps-<label>; everything named snaps-<label> is removed afterwards, even when
     the test fails."""
     if not (Path(settings.DEMO_GUEST_DIR) / "vmlinuz").exists():
-        pytest.fail(f"The demo guest is not built in {settings.DEMO_GUEST_DIR}: run 'bash scripts/build-demo-guest.sh'.")
+        pytest.fail(f"The demo guest is not built in {settings.DEMO_GUEST_DIR}: run "
+                    "'bash scripts/build-demo-guest.sh'.")
     prefix = f"{SYSTEM_PREFIX}{uuid.uuid4().hex[:8]}"
     conn = own_connection()
     host = do_add_host(owner, "system", "qemu:///system")
