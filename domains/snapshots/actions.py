@@ -25,11 +25,13 @@ from domains.snapshots.checks import (
     check_name,
     disks_of,
     external_revert_refusal,
+    memory_name,
     offers,
     overlay_name,
 )
 from domains.snapshots.tree import (
     EXTERNAL_DISK_ONLY,
+    EXTERNAL_WITH_MEMORY,
     INTERNAL,
     descendants,
     snapshot_list,
@@ -37,7 +39,7 @@ from domains.snapshots.tree import (
 )
 
 PERMISSION = "snapshot"  # libvirt's domain:snapshot, for create, revert and delete alike
-CREATE_KINDS = (INTERNAL, EXTERNAL_DISK_ONLY)
+CREATE_KINDS = (INTERNAL, EXTERNAL_DISK_ONLY, EXTERNAL_WITH_MEMORY)
 REVERT_STATES = {"snapshot": 0, "running": libvirt_snapshots.REVERT_RUNNING,
                  "paused": libvirt_snapshots.REVERT_PAUSED}
 
@@ -86,11 +88,13 @@ def _record_definition(user, domain, dom, reason, source):
 
 # --- create ---------------------------------------------------------------------------------------------
 
-def _snapshot_xml(name, description, disks=None):
+def _snapshot_xml(name, description, disks=None, memory=None):
     root = etree.Element("domainsnapshot")
     etree.SubElement(root, "name").text = name
     if description:
         etree.SubElement(root, "description").text = description
+    if memory is not None:
+        etree.SubElement(root, "memory", snapshot="external", file=memory)
     if disks is not None:
         listed = etree.SubElement(root, "disks")
         for target, path in disks:
@@ -100,20 +104,28 @@ def _snapshot_xml(name, description, disks=None):
     return etree.tostring(root, encoding="unicode")
 
 
-def _overlays_planned(domain, dom, name):
-    """[(disk target, overlay path, pool handle)] of an external snapshot; SnapshotError if an overlay's name is
-    taken in its pool (refreshed first: files made outside libvirt count)."""
+def _refuse_taken(domain, pool, path, what):
+    if libvirt_storage.volume_by_path(domain.host, path) is not None:
+        raise SnapshotError(f"Pool '{libvirt_storage.pool_name_of(pool)}' already has a volume "
+                            f"'{os.path.basename(path)}', {what}: choose another snapshot name, or delete that "
+                            "volume.", code="overlay_exists", status=409, fields={"name": ["Its file exists."]})
+
+
+def _files_planned(domain, dom, name, with_memory):
+    """([(disk target, file path, pool handle)] of an external snapshot's overlays, then its memory file if
+    with_memory); SnapshotError if a name is taken in its pool (refreshed first: files made outside libvirt count)."""
     planned = []
     for disk in disks_of(dom):
         pool, _vol = libvirt_storage.volume_by_path(domain.host, disk.source)
         libvirt_storage.refresh_pool(pool)
         path = os.path.join(os.path.dirname(disk.source), overlay_name(domain.name, disk, name))
-        if libvirt_storage.volume_by_path(domain.host, path) is not None:
-            raise SnapshotError(f"Pool '{libvirt_storage.pool_name_of(pool)}' already has a volume "
-                                f"'{overlay_name(domain.name, disk, name)}', the overlay this snapshot would make "
-                                f"for disk {disk.target}: choose another snapshot name, or delete that volume.",
-                                code="overlay_exists", status=409, fields={"name": ["Its overlay exists."]})
+        _refuse_taken(domain, pool, path, f"the overlay this snapshot would make for disk {disk.target}")
         planned.append((disk.target, path, pool))
+    if with_memory:
+        _target, first, pool = planned[0]
+        path = os.path.join(os.path.dirname(first), memory_name(domain.name, name))
+        _refuse_taken(domain, pool, path, "the file this snapshot would save the memory state in")
+        planned.append((None, path, pool))
     return planned
 
 
@@ -150,7 +162,7 @@ def do_create_snapshot(user, domain, name, kind=INTERNAL, description="", source
             if not offer.allowed:
                 raise SnapshotError(offer.reason, code="snapshot_kind_refused", status=409,
                                     fields={"kind": [offer.reason]})
-            planned = _overlays_planned(domain, dom, name) if kind == EXTERNAL_DISK_ONLY else None
+            planned = _files_planned(domain, dom, name, kind == EXTERNAL_WITH_MEMORY) if kind != INTERNAL else None
     except ConsoleError as exc:
         _refused(user, action, domain, params, source_address, exc)
     job = do_start_job(user, action, domain, unit="items", total=1, params=params, source_address=source_address)
@@ -161,10 +173,11 @@ def do_create_snapshot(user, domain, name, kind=INTERNAL, description="", source
             if planned is None:
                 libvirt_snapshots.create_snapshot(dom, _snapshot_xml(name, description))
             else:
+                disks = [(target, path) for target, path, _ in planned if target is not None]
+                memory = next((path for target, path, _ in planned if target is None), None)
+                flags = libvirt_snapshots.CREATE_ATOMIC | (libvirt_snapshots.CREATE_DISK_ONLY if memory is None else 0)
                 try:
-                    libvirt_snapshots.create_snapshot(
-                        dom, _snapshot_xml(name, description, [(target, path) for target, path, _ in planned]),
-                        libvirt_snapshots.CREATE_DISK_ONLY | libvirt_snapshots.CREATE_ATOMIC)
+                    libvirt_snapshots.create_snapshot(dom, _snapshot_xml(name, description, disks, memory), flags)
                 except VirtError:
                     _remove_made_overlays(domain.host, planned)
                     raise
@@ -227,7 +240,9 @@ def _external_deletion(user, domain, dom, doomed, source):
             ensure_first_revision(domain, dom)
             for name in doomed:
                 snap = _snapshot(dom, domain, name)
-                plans = commit.planned_commits(domain, dom, libvirt_snapshots.snapshot_xml(snap))
+                snap_xml = libvirt_snapshots.snapshot_xml(snap)
+                plans = commit.planned_commits(domain, dom, snap_xml)
+                memory = commit.memory_file(snap_xml)
                 commit.commit_overlays(job, domain, dom, plans)
                 others = [other for other in libvirt_snapshots.list_snapshots(dom)
                           if libvirt_snapshots.snapshot_name(other) != name]
@@ -236,6 +251,8 @@ def _external_deletion(user, domain, dom, doomed, source):
                 libvirt_snapshots.delete_snapshot(snap, libvirt_snapshots.DELETE_METADATA_ONLY)
                 for _target, overlay, backing, _active in plans:
                     commit.delete_overlay(domain.host, overlay, backing)
+                if memory and plans:
+                    commit.delete_overlay(domain.host, memory, plans[0][2])
                 deleted.append(name)
             _record_definition(user, domain, dom, f"Deleted snapshot(s) {', '.join(deleted)}: overlays committed",
                                source)
@@ -276,8 +293,10 @@ def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource
                 commit.planned_commits(domain, dom, libvirt_snapshots.snapshot_xml(doomed_snap))
     except ConsoleError as exc:
         _refused(user, action, domain, params, source_address, exc)
+    # A commit can stop midway with every layer whole (commit.py), so an external deletion can be cancelled.
     job = do_start_job(user, action, domain, unit="bytes" if external else "items",
-                       total=None if external else len(doomed), params=params, source_address=source_address)
+                       total=None if external else len(doomed), params=params, cancellable=bool(external),
+                       source_address=source_address)
     if external:
         work = _external_deletion(user, domain, dom, doomed, source)
     else:

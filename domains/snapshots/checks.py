@@ -7,7 +7,7 @@ from domains.errors import ConsoleError
 from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
-from domains.snapshots.tree import EXTERNAL_DISK_ONLY, INTERNAL, parse_xml
+from domains.snapshots.tree import EXTERNAL_DISK_ONLY, EXTERNAL_WITH_MEMORY, INTERNAL, parse_xml
 
 NAME_LENGTH = 100
 DESCRIPTION_LENGTH = 2000
@@ -79,6 +79,11 @@ def overlay_name(domain_name, disk, snapshot_name):
     return f"{domain_name}-{disk.target}-{snapshot_name}.qcow2"
 
 
+def memory_name(domain_name, snapshot_name):
+    """The file name of an external snapshot's memory state: in the first disk's pool, beside its overlay."""
+    return f"{domain_name}-{snapshot_name}.mem"
+
+
 @dataclass
 class Offer:
     kind: str
@@ -87,7 +92,7 @@ class Offer:
 
 
 def _internal_refusal(domain, disks, kinds_present, metadata_only, running):
-    if EXTERNAL_DISK_ONLY in kinds_present or "external_with_memory" in kinds_present:
+    if EXTERNAL_DISK_ONLY in kinds_present or EXTERNAL_WITH_MEMORY in kinds_present:
         return (f"'{domain.name}' has external snapshots: an internal one would be stored inside an overlay, and "
                 "reverting to it later would change the layers the external ones stand on (virt-manager lost a "
                 "base image that way). Delete the external snapshots first, or take an external one.")
@@ -129,17 +134,22 @@ def _external_refusal(domain, dom, disks, kinds_present, metadata_only):
 
 
 def offers(domain, dom, kinds_present):
-    """[Offer] for internal and external_disk_only: what this domain may take now, and why not."""
+    """[Offer] for each kind the console takes: what this domain may take now, and why not."""
     disks = disks_of(dom)
     metadata_only = libvirt_snapshots.domain_type(dom) in METADATA_ONLY_DRIVERS
     running = libvirt_snapshots.is_active(dom)
     internal = _internal_refusal(domain, disks, kinds_present, metadata_only, running)
     external = _external_refusal(domain, dom, disks, kinds_present, metadata_only)
+    with_memory = external or ("" if running else f"'{domain.name}' is not running: there is no memory state to "
+                                                  "save. Take an external disk-only snapshot, or start it first.")
     return [
         Offer(INTERNAL, not internal, internal or ("Disks and memory state, inside the qcow2 images" if running
                                                    else "Disks, inside the qcow2 images")),
         Offer(EXTERNAL_DISK_ONLY, not external, external or "Disks only: each disk continues in a new overlay "
                                                             "volume in its pool"),
+        Offer(EXTERNAL_WITH_MEMORY, not with_memory, with_memory or "Disks as overlay volumes, and the memory state "
+                                                                    "in a file of the first disk's pool (the guest "
+                                                                    "pauses while it is written)"),
     ]
 
 

@@ -12,7 +12,7 @@ import time
 import libvirt
 from lxml import etree
 
-from domains.jobs.actions import report_progress
+from domains.jobs.actions import JobCancelled, report_progress
 from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
@@ -59,8 +59,27 @@ def planned_commits(domain, dom, snap_xml):
     return plans
 
 
-def _follow(job, dom, target, active, done_before):
-    """Report the block job's progress until it ends (plain) or is ready and pivoted (active)."""
+def _follow(job, dom, target, overlay, active, done_before, may_cancel):
+    """Report the block job's progress until it ends (plain) or is ready and pivoted (active).
+
+    A cancel stops the commit without a pivot: the overlay stays in the chain above whatever reached its backing
+    file, so every layer reads as before. A cancel that comes once the commit is over is too late, and so is one
+    after the snapshot's first disk is committed (may_cancel False): the deletion goes on, nothing is half-done.
+    """
+    try:
+        _wait(job, dom, target, active, done_before, may_cancel)
+    except JobCancelled:
+        try:
+            libvirt_snapshots.block_job_abort(dom, target, 0)
+        except VirtError:
+            pass  # it ended meanwhile: the chain says whether it got there
+        while libvirt_snapshots.block_job(dom, target) is not None:
+            time.sleep(POLL_SECONDS)
+        if overlay in chain_of(dom, target):
+            raise
+
+
+def _wait(job, dom, target, active, done_before, may_cancel):
     while True:
         info = libvirt_snapshots.block_job(dom, target)
         if info is None:
@@ -70,7 +89,11 @@ def _follow(job, dom, target, active, done_before):
                                     "and delete again.", code="commit_failed", status=502)
             return
         end, cur = info.get("end", 0), info.get("cur", 0)
-        report_progress(job, done_before + cur, done_before + end)
+        try:
+            report_progress(job, done_before + cur, done_before + end)
+        except JobCancelled:
+            if may_cancel:
+                raise
         if active and cur == end:
             try:
                 libvirt_snapshots.block_job_abort(dom, target, libvirt_snapshots.ABORT_PIVOT)
@@ -85,10 +108,10 @@ def commit_overlays(job, domain, dom, plans):
     """Commit each planned overlay into its backing file and check the chain afterwards; returns the overlays
     committed (their files still exist: delete_overlay removes them)."""
     done = 0
-    for target, overlay, backing, active in plans:
+    for index, (target, overlay, backing, active) in enumerate(plans):
         flags = libvirt_snapshots.COMMIT_SHALLOW | (libvirt_snapshots.COMMIT_ACTIVE if active else 0)
         libvirt_snapshots.block_commit(dom, target, None, None if active else overlay, flags)
-        _follow(job, dom, target, active, done)
+        _follow(job, dom, target, overlay, active, done, may_cancel=index == 0)
         chain = chain_of(dom, target)
         if overlay in chain or backing not in chain:
             raise SnapshotError(f"After the commit, disk {target} of '{domain.name}' still names {overlay} (or lost "
@@ -103,7 +126,8 @@ def commit_overlays(job, domain, dom, plans):
 
 
 def delete_overlay(host, path, backing):
-    """Delete the overlay file's volume (its pool refreshed first: libvirt made it outside the pool's knowledge)."""
+    """Delete the overlay (or memory) file's volume; the pool holding backing is refreshed first if needed: libvirt
+    made the file outside the pool's knowledge."""
     found = libvirt_storage.volume_by_path(host, path)
     if found is None:
         holder = libvirt_storage.volume_by_path(host, backing)
@@ -112,6 +136,12 @@ def delete_overlay(host, path, backing):
             found = libvirt_storage.volume_by_path(host, path)
     if found is not None:
         libvirt_storage.delete_volume(found[1])
+
+
+def memory_file(snap_xml):
+    """The file an external snapshot saved the memory state in, or None."""
+    memory = parse_xml(snap_xml).find("memory")
+    return memory.get("file") if memory is not None and memory.get("snapshot") == "external" else None
 
 
 def rewrite_children(dom, child_snaps, overlay, backing):

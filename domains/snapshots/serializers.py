@@ -20,6 +20,14 @@ class SnapshotOverlaySerializer(serializers.Serializer):
     allocation = serializers.IntegerField(allow_null=True, help_text="Bytes the overlay takes: what changed since")
 
 
+class SnapshotMemorySerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="The file holding the memory state")
+    pool = serializers.CharField(allow_null=True, help_text="The pool holding it as a volume (null: in none)")
+    volume = serializers.CharField(allow_null=True)
+    capacity = serializers.IntegerField(allow_null=True)
+    allocation = serializers.IntegerField(allow_null=True, help_text="Bytes it takes")
+
+
 class SnapshotSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -33,6 +41,8 @@ class SnapshotSerializer(serializers.Serializer):
     current = serializers.BooleanField(help_text="The snapshot the domain's state descends from now")
     kind = serializers.CharField(help_text=" | ".join(KINDS))
     memory_file = serializers.CharField(allow_null=True, help_text="external_with_memory: the memory state's file")
+    memory = SnapshotMemorySerializer(allow_null=True, help_text="external_with_memory: the memory state's file as a "
+                                                                 "volume of its pool")
     disks = SnapshotDiskSerializer(many=True)
     overlays = SnapshotOverlaySerializer(many=True, help_text="External snapshots: the overlay made for each disk, "
                                                               "as a volume of its pool with its size")
@@ -62,8 +72,10 @@ class SnapshotListSerializer(serializers.Serializer):
 class SnapshotCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, help_text="No '/', no '..', printable; unique on the domain")
     kind = serializers.CharField(default="internal", help_text="internal (with the memory state when the domain "
-                                                               "runs; qcow2 disks) or external_disk_only (an overlay "
-                                                               "volume per disk, in the disk's pool)")
+                                                               "runs; qcow2 disks), external_disk_only (an overlay "
+                                                               "volume per disk, in the disk's pool) or "
+                                                               "external_with_memory (a running domain: overlays and "
+                                                               "a memory file in the first disk's pool)")
     description = serializers.CharField(default="", allow_blank=True, max_length=4000)
 
 

@@ -68,6 +68,7 @@ def snapshot_facts(host, snap, cache=None):
     root = parse_xml(libvirt_snapshots.snapshot_xml(snap))
     created = root.findtext("creationTime")
     memory = root.find("memory")
+    memory_file = memory.get("file") if memory is not None and memory.get("snapshot") == "external" else None
     disks = snapshot_disks(root)
     overlays = [{**_overlay(host, disk["source"], cache), "disk": disk["name"]}
                 for disk in disks if disk["snapshot"] == "external" and disk["source"]]
@@ -80,7 +81,8 @@ def snapshot_facts(host, snap, cache=None):
         "children": [],
         "current": libvirt_snapshots.is_current(snap),
         "kind": kind_of(root),
-        "memory_file": memory.get("file") if memory is not None and memory.get("snapshot") == "external" else None,
+        "memory_file": memory_file,
+        "memory": _overlay(host, memory_file, cache) if memory_file else None,
         "disks": [{"name": disk["name"], "snapshot": disk["snapshot"]} for disk in disks],
         "overlays": overlays,
     }

@@ -81,7 +81,8 @@ def test_it_deletes_one_snapshot_keeping_its_children_or_a_whole_subtree(api_as,
     ({"name": "bell\x07"}, "invalid_snapshot", 400),
     ({"name": "taken"}, "snapshot_exists", 409),
     ({"name": "fine", "kind": "external_disk_only"}, "snapshot_kind_refused", 409),  # mixing, then the driver
-    ({"name": "fine", "kind": "external_with_memory"}, "invalid_snapshot", 400),
+    ({"name": "fine", "kind": "external_with_memory"}, "snapshot_kind_refused", 409),
+    ({"name": "fine", "kind": "sideways"}, "invalid_snapshot", 400),
 ])
 def test_it_refuses_bad_creates_leaving_nothing_changed(api_as, owner, lab, body, code, status):
     client, domain = api_as(owner), lab["running"]

@@ -217,3 +217,22 @@ def test_an_internal_snapshot_of_a_raw_disk_is_refused_with_the_reason(api_as, o
     message = refused(client, "post", snapshots_url(domain), {"name": "in"}, 409, "snapshot_kind_refused")
     assert "internal snapshots live inside qcow2 images" in message
     assert state_of({**guest, "domain": domain}, dom) == before
+
+
+def test_an_external_snapshot_with_memory_saves_a_memory_volume_and_goes_with_it(api_as, owner, guest):
+    client, domain, prefix = api_as(owner), guest["domain"], guest["prefix"]
+    dom = started(guest)
+    write_marker(dom, 0x41, 0)
+    run(client.post(snapshots_url(domain), {"name": "m1", "kind": "external_with_memory"}, format="json"))
+    write_marker(dom, 0x42, KiB4)
+    memory, overlay = f"{prefix}-guest-m1.mem", f"{prefix}-guest-vda-m1.qcow2"
+    assert volumes(guest) == sorted([f"{prefix}-base.qcow2", memory, overlay])
+    shown = client.get(snapshots_url(domain, "m1")).json()
+    assert shown["kind"] == "external_with_memory" and shown["state"] == "running"
+    assert (shown["memory"]["pool"], shown["memory"]["volume"]) == (prefix, memory)
+    assert shown["memory"]["allocation"] > 0
+    assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING  # paused only while its memory was written
+
+    run(client.delete(snapshots_url(domain, "m1")))
+    assert volumes(guest) == [f"{prefix}-base.qcow2"] and chain(dom) == [guest["disk"]]
+    assert holds_marker(dom, 0x41, 0) and holds_marker(dom, 0x42, KiB4)
