@@ -238,27 +238,35 @@ def _external_deletion(user, domain, dom, doomed, source):
         deleted = []
         with domain_lock(domain.host_id, domain.uuid):
             ensure_first_revision(domain, dom)
-            for name in doomed:
-                snap = _snapshot(dom, domain, name)
-                snap_xml = libvirt_snapshots.snapshot_xml(snap)
-                plans = commit.planned_commits(domain, dom, snap_xml)
-                memory = commit.memory_file(snap_xml)
-                commit.commit_overlays(job, domain, dom, plans)
-                others = [other for other in libvirt_snapshots.list_snapshots(dom)
-                          if libvirt_snapshots.snapshot_name(other) != name]
-                for _target, overlay, backing, _active in plans:
-                    commit.rewrite_children(dom, others, overlay, backing)
-                libvirt_snapshots.delete_snapshot(snap, libvirt_snapshots.DELETE_METADATA_ONLY)
-                for _target, overlay, backing, _active in plans:
-                    commit.delete_overlay(domain.host, overlay, backing)
-                if memory and plans:
-                    commit.delete_overlay(domain.host, memory, plans[0][2])
-                deleted.append(name)
-            _record_definition(user, domain, dom, f"Deleted snapshot(s) {', '.join(deleted)}: overlays committed",
-                               source)
+            try:
+                _delete_each(job, domain, dom, doomed, deleted)
+            finally:
+                if deleted:  # also when a cancel or failure stopped it after some were deleted
+                    _record_definition(user, domain, dom, f"Deleted snapshot(s) {', '.join(deleted)}: overlays "
+                                                          "committed", source)
         return {"deleted": deleted}
 
     return work
+
+
+def _delete_each(job, domain, dom, doomed, deleted):
+    """Delete each external snapshot of doomed in turn, appending its name to deleted once it is gone."""
+    for name in doomed:
+        snap = _snapshot(dom, domain, name)
+        snap_xml = libvirt_snapshots.snapshot_xml(snap)
+        plans = commit.planned_commits(domain, dom, snap_xml)
+        memory = commit.memory_file(snap_xml)
+        commit.commit_overlays(job, domain, dom, plans)
+        others = [other for other in libvirt_snapshots.list_snapshots(dom)
+                  if libvirt_snapshots.snapshot_name(other) != name]
+        for _target, overlay, backing, _active in plans:
+            commit.rewrite_children(dom, others, overlay, backing)
+        libvirt_snapshots.delete_snapshot(snap, libvirt_snapshots.DELETE_METADATA_ONLY)
+        for _target, overlay, backing, _active in plans:
+            commit.delete_overlay(domain.host, overlay, backing)
+        if memory and plans:
+            commit.delete_overlay(domain.host, memory, plans[0][2])
+        deleted.append(name)
 
 
 def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource.API, source_address=None):
