@@ -224,6 +224,8 @@ CASES = [
     api("api-host-network-revisions", "GET", NETWORK + "/revisions", "network.read", "network"),
     api("api-host-network-revision", "GET", NETWORK + "/revisions/1", "network.read", "network"),
     api("api-host-network-revision-diff", "GET", NETWORK + "/revisions/diff?from=1&to=1", "network.read", "network"),
+    api("api-host-network-revision-rollback", "POST", NETWORK + "/revisions/1/rollback", "network.write", "network",
+        body={"reason": "matrix"}),
     api("api-host-network-dhcp-hosts", "GET", NETWORK + "/dhcp-hosts", "network.read", "network"),
     api("api-host-network-dhcp-hosts", "POST", NETWORK + "/dhcp-hosts", "network.write", "network", ok=201,
         body={"mac": "52:54:00:25:00:02", "ip": "192.168.250.6"}),
