@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console.networks import entry_views, views
+from console.networks import entry_views, history_views, views
 
 urlpatterns = [
     path("hosts/<int:host_id>/networks/", views.network_list, name="network-list"),
@@ -12,6 +12,8 @@ urlpatterns = [
          name="network-action"),
     path("hosts/<int:host_id>/networks/<str:name>/delete/", views.network_delete, name="network-delete"),
     path("hosts/<int:host_id>/networks/<str:name>/xml/", views.network_xml, name="network-xml"),
+    path("hosts/<int:host_id>/networks/<str:name>/revisions/<int:number>/rollback/", history_views.network_rollback,
+         name="network-rollback"),
     path("hosts/<int:host_id>/networks/<str:name>/dhcp-hosts/add/", entry_views.dhcp_host_add,
          name="network-dhcp-host-add"),
     path("hosts/<int:host_id>/networks/<str:name>/dhcp-hosts/remove/", entry_views.dhcp_host_remove,

@@ -4,6 +4,7 @@ editor."""
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.networks.history_views import history_context
 from console.networks.lookups import network_for_page
 from console.page_actions import perform, tell
 from domains.access import permissions
@@ -97,7 +98,8 @@ def network_detail(request, host_id, name):
     if facts["persistent"]:
         wanted.append("noautostart" if facts["autostart"] else "autostart")
     may_delete = permissions.has_perm(user, "network.delete", row)
-    return render(request, "networks/network.html", {
+    history = history_context(request, row, handle) if may_read else {}
+    return render(request, "networks/network.html", {**history,
         "host": row.host, "network": row, "facts": facts,
         "actions": [action for action in wanted if permissions.has_perm(user, ACTION_PERMISSIONS[action], row)],
         "xml": libvirt_networks.network_xml(handle) if may_read else None,

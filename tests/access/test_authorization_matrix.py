@@ -253,6 +253,7 @@ CASES = [
     page("network-action", "POST", NETWORK_PAGE + "/actions/start/", "network.start", "network", ok=302),
     page("network-delete", "POST", NETWORK_PAGE + "/delete/", "network.delete", "network", ok=302),
     page("network-xml", "GET", NETWORK_PAGE + "/xml/", "network.read", "network"),
+    page("network-rollback", "POST", NETWORK_PAGE + "/revisions/1/rollback/", "network.write", "network", ok=302),
     page("network-dhcp-host-add", "POST", NETWORK_PAGE + "/dhcp-hosts/add/", "network.write", "network", ok=302,
          body={"mac": "52:54:00:25:00:02", "ip": "192.168.250.6"}),
     page("network-dhcp-host-remove", "POST", NETWORK_PAGE + "/dhcp-hosts/remove/", "network.write", "network", ok=302,
