@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from console.access import views as access_views
 from console.networks import entry_views, history_views, views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
          name="network-action"),
     path("hosts/<int:host_id>/networks/<str:name>/delete/", views.network_delete, name="network-delete"),
     path("hosts/<int:host_id>/networks/<str:name>/xml/", views.network_xml, name="network-xml"),
+    path("hosts/<int:host_id>/networks/<str:name>/access/", access_views.network_access, name="network-access"),
     path("hosts/<int:host_id>/networks/<str:name>/revisions/<int:number>/rollback/", history_views.network_rollback,
          name="network-rollback"),
     path("hosts/<int:host_id>/networks/<str:name>/dhcp-hosts/add/", entry_views.dhcp_host_add,

@@ -107,7 +107,8 @@ def network_detail(request, host_id, name):
         "may_update": all(permissions.has_perm(user, name, row) for name in ("network.write", "network.save")),
         "may_read": may_read, "leases": leases, "leases_problem": leases_problem,
         "used_by": libvirt_networks.domains_using(row.host, row.name) if may_delete else [],
-        "may_delete": may_delete, "may_write": permissions.has_perm(user, "network.write", row)})
+        "may_delete": may_delete, "may_write": permissions.has_perm(user, "network.write", row),
+        "may_grant": permissions.has_perm(user, "manage_grants", row)})
 
 
 @route_permission(tuple(sorted(set(ACTION_PERMISSIONS.values()))), note="the action in the URL decides")
