@@ -77,7 +77,8 @@ def network_list(request, host_id):
         problem = exc.message
     return render(request, "networks/networks.html", {
         "host": host, "networks": rows, "problem": problem,
-        "may_define": permissions.has_perm(request.user, "network.write", host)})
+        "may_define": permissions.has_perm(request.user, "network.write", host),
+        "may_see_nwfilters": permissions.has_perm(request.user, "nwfilter.getattr", host)})
 
 
 @route_permission("network.getattr", note="on the network's host")
