@@ -80,6 +80,11 @@ CHANGELOG = [
             "Network revisions: every define and XML edit through the console records one; GET "
             "/hosts/{id}/networks/{name}/revisions, .../revisions/{number} (with xml), .../revisions/diff?from=&to= "
             "(network.read).",
+            "Network rollback: POST /hosts/{id}/networks/{name}/revisions/{number}/rollback {reason} defines that "
+            "revision's XML again, checked like new XML (refused, nothing changed, when its subnet is taken since or "
+            "the host bridge or device it names is gone); answers {revision, network, live_unchanged, message}: a "
+            "running network keeps its live configuration until stopped and started again. Needs network.write. "
+            "Revisions show source: console, api, external (as first found) or rollback.",
             "Websocket: network.lifecycle events (host, network, name, event, gone, active, persistent, "
             "autostart) on the events socket, to users who may see the network.",
         ],
