@@ -151,6 +151,18 @@ def wait_for_js(page, expression, timeout=30000):
         page.wait_for_timeout(50)  # lets Playwright's events (console, websocket frames) flow meanwhile
 
 
+def fits_a_phone(page, label, shots):
+    """Screenshots of page at 1280 and 390 px wide into shots; asserts nothing is wider than the phone's screen."""
+    shots.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(shots / f"{label}-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots / f"{label}-390.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert width <= 390, f"the {label} page is {width} px wide on a 390 px screen"
+
+
 def add_host_in_page(page, name, uri="qemu:///system"):
     """The id of a host added through the API from the signed-in page (its session and CSRF token)."""
     return page.evaluate("""async ([name, uri]) => {

@@ -19,7 +19,7 @@ from domains.interfaces.actions import (
     do_remove_interface,
 )
 from domains.interfaces.listing import interface_of
-from domains.libvirt import interfaces as libvirt_interfaces
+from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
 
 route_permission = permissions.route_permission
@@ -181,7 +181,7 @@ def interface_table(request, uuid):
     """The card's table alone, read again (addresses come and go): the page swaps it in without a reload."""
     domain = visible(request.user, Domain, uuid, "read")
     try:
-        running = libvirt_interfaces.is_running(libvirt_domain(domain))
+        running = adapter.is_running(libvirt_domain(domain))
     except ConsoleError:
         running = False
     return render(request, "interfaces/_table.html", interfaces_card(request.user, domain, running))

@@ -10,7 +10,7 @@ from domains.access import permissions
 from domains.access.lookups import client_address, libvirt_domain, visible
 from domains.definitions.models import RevisionSource
 from domains.errors import ConsoleError
-from domains.libvirt import snapshots as libvirt_snapshots
+from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
 from domains.snapshots.actions import PERMISSION, do_create_snapshot, do_delete_snapshot, do_revert_snapshot
 
@@ -31,7 +31,7 @@ def snapshot_card_body(request, uuid):
     """The card's body alone, read again while a snapshot job runs: the page swaps it in without a reload."""
     domain = visible(request.user, Domain, uuid, "read")
     try:
-        running = libvirt_snapshots.is_active(libvirt_domain(domain))
+        running = adapter.is_running(libvirt_domain(domain))
     except ConsoleError:
         running = False
     return render(request, "snapshots/_body.html", snapshots_card(request.user, domain, running))

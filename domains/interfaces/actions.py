@@ -36,6 +36,7 @@ from domains.definitions.xml.interface_edits import (
 )
 from domains.errors import ConsoleError
 from domains.interfaces import removals
+from domains.libvirt import adapter
 from domains.libvirt import interfaces as libvirt_interfaces
 from domains.libvirt import networks as libvirt_networks
 from domains.libvirt import nwfilters as libvirt_nwfilters
@@ -219,7 +220,7 @@ def do_add_interface(user, domain, spec, reason="", source=RevisionSource.API, s
         interface = _edited(lambda d: add_interface(d, kind, spec.get("source"), model=spec.get("model") or "virtio",
                                                     mac=mac), document)
         _edited(lambda _d: _settings(interface, spec), document)
-        result = InterfaceChange(mac, None, live=libvirt_interfaces.is_running(dom))
+        result = InterfaceChange(mac, None, live=adapter.is_running(dom))
         if not result.live:
             return None, result
         flags = libvirt_interfaces.LIVE | libvirt_interfaces.CONFIG
@@ -243,7 +244,7 @@ def _found(document, mac, live_interface):
 
 def _documents(dom, document, mac):
     """(running, the definition's interface or None, the live one or None, the document holding the one to edit)."""
-    running = libvirt_interfaces.is_running(dom)
+    running = adapter.is_running(dom)
     live_document = parse(libvirt_interfaces.live_xml(dom)) if running else None
     live_interface = None
     if live_document is not None:

@@ -5,6 +5,7 @@ from domains.access.lookups import libvirt_domain
 from domains.definitions.xml import parse
 from domains.definitions.xml.interface_edits import interface_facts
 from domains.interfaces import removals
+from domains.libvirt import adapter
 from domains.libvirt import interfaces as libvirt_interfaces
 from domains.lifecycle.models import Domain
 
@@ -23,7 +24,7 @@ def interfaces_of(domain):
     """
     dom = libvirt_domain(domain)
     defined = _interfaces(libvirt_interfaces.definition_xml(dom))
-    running = libvirt_interfaces.is_running(dom)
+    running = adapter.is_running(dom)
     live = _interfaces(libvirt_interfaces.live_xml(dom)) if running else []
     addresses = libvirt_interfaces.guest_addresses(dom, {facts["mac"] for facts in live}) if running else {}
     pending = removals.pending_devices(domain) if running else set()

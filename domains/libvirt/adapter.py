@@ -219,6 +219,12 @@ def connection_for(host):
     return connection
 
 
+def is_running(dom):
+    """Whether the domain runs now (libvirt's isActive)."""
+    with translated_errors():
+        return bool(dom.isActive())
+
+
 def find_domain(conn, *, name=None, uuid=None):
     """The virDomain on conn by name or UUID (a uuid.UUID), or None if there is none; VirtError otherwise."""
     try:

@@ -26,11 +26,6 @@ _ADDRESS_TYPES = {libvirt.VIR_IP_ADDR_TYPE_IPV4: "ipv4", libvirt.VIR_IP_ADDR_TYP
 _MAC_IN_XML = re.compile(r"<mac address=['\"]([0-9a-fA-F:]{17})['\"]")
 
 
-def is_running(dom):
-    with translated_errors():
-        return bool(dom.isActive())
-
-
 def definition_xml(dom, secure=False):
     """The persistent definition (inactive XML), with secrets when secure (only for redefining it)."""
     flags = libvirt.VIR_DOMAIN_XML_INACTIVE | (libvirt.VIR_DOMAIN_XML_SECURE if secure else 0)

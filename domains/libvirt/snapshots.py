@@ -107,11 +107,6 @@ def domain_type(dom):
         return dom.connect().getType()
 
 
-def is_active(dom):
-    with translated_errors():
-        return bool(dom.isActive())
-
-
 def domain_state(dom):
     """libvirt's state number of dom (VIR_DOMAIN_RUNNING, ...)."""
     with translated_errors():

@@ -15,6 +15,7 @@ from domains.definitions.actions import domain_lock, ensure_first_revision, reco
 from domains.definitions.models import RevisionSource
 from domains.errors import ConsoleError
 from domains.jobs.actions import do_start_job, run_job_in_thread
+from domains.libvirt import adapter
 from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
@@ -290,7 +291,7 @@ def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource
             raise SnapshotError(f"Snapshot '{name}' and the ones under it mix internal and external snapshots: "
                                 "deleting them together could lose data (virt-manager bug #862). Delete the "
                                 "snapshots one at a time, the newest first.", code="mixed_chain", status=409)
-        if external and not libvirt_snapshots.is_active(dom):
+        if external and not adapter.is_running(dom):
             raise SnapshotError(f"'{domain.name}' is shut off, and libvirt cannot commit a shut-off domain's "
                                 f"overlays: deleting the external snapshot '{name}' needs the domain running. "
                                 "Start it (paused is enough) and delete again; nothing was changed.",

@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass
 
 from domains.errors import ConsoleError
+from domains.libvirt import adapter
 from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
@@ -137,7 +138,7 @@ def offers(domain, dom, kinds_present):
     """[Offer] for each kind the console takes: what this domain may take now, and why not."""
     disks = disks_of(dom)
     metadata_only = libvirt_snapshots.domain_type(dom) in METADATA_ONLY_DRIVERS
-    running = libvirt_snapshots.is_active(dom)
+    running = adapter.is_running(dom)
     internal = _internal_refusal(domain, disks, kinds_present, metadata_only, running)
     external = _external_refusal(domain, dom, disks, kinds_present, metadata_only)
     with_memory = external or ("" if running else f"'{domain.name}' is not running: there is no memory state to "

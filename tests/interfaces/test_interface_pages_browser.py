@@ -10,6 +10,7 @@ import libvirt
 import pytest
 
 from domains.libvirt.adapter import daemon_uri
+from tests import browser_support
 from tests.conftest import wait_for
 from tests.interfaces.conftest import guest_mac, guest_on_network, printed_address, remove_everything
 
@@ -58,15 +59,7 @@ def make_network_in_page(page, host_id, names):
 
 
 def fits_a_phone(page, label):
-    """Screenshots of page at 1280 and 390 px wide; asserts nothing is wider than the phone's screen."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(SHOTS / f"{label}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(SHOTS / f"{label}-390.png"), full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert width <= 390, f"the {label} page is {width} px wide on a 390 px screen"
+    browser_support.fits_a_phone(page, label, SHOTS)
 
 
 def row_text(page, mac):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import browser_support
 from tests.networks.conftest import remove_networks
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
@@ -31,15 +32,7 @@ def virsh(*args):
 
 
 def fits_a_phone(page, label):
-    """Screenshots of page at 1280 and 390 px wide; asserts nothing is wider than the phone's screen."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(SHOTS / f"{label}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(SHOTS / f"{label}-390.png"), full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert width <= 390, f"the {label} page is {width} px wide on a 390 px screen"
+    browser_support.fits_a_phone(page, label, SHOTS)
 
 
 def test_chromium_makes_starts_stops_and_deletes_a_network_from_its_pages(logged_in_page, served_console,

@@ -9,6 +9,7 @@ from pathlib import Path
 import libvirt
 import pytest
 
+from tests import browser_support
 from tests.conftest import wait_for
 from tests.snapshots.conftest import MiB, guest_with_disk, own_connection, remove_everything
 
@@ -42,15 +43,7 @@ def running_guest(system_libvirtd, tmp_path):
 
 
 def fits_a_phone(page, label):
-    """Screenshots of page at 1280 and 390 px wide; asserts nothing is wider than the phone's screen."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(SHOTS / f"{label}-1280.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(SHOTS / f"{label}-390.png"), full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert width <= 390, f"the {label} page is {width} px wide on a 390 px screen"
+    browser_support.fits_a_phone(page, label, SHOTS)
 
 
 def test_chromium_takes_a_snapshot_from_the_card_and_reverts_to_it(logged_in_page, served_console, running_guest):
