@@ -37,6 +37,11 @@ def _grant_form_context(request):
             "groups": Group.objects.order_by("name")}
 
 
+def _on_everything():
+    """The grants on everything: no domain, host, pool or network (a grant on one of those is not global)."""
+    return Grant.objects.filter(domain=None, host=None, pool=None, network=None)
+
+
 def _grant_from_form(request, domain=None, host=None, pool=None, network=None):
     """Apply the add-grant form; a refusal or a bad form becomes a message on the page."""
     holder = request.POST.get("holder", "")
@@ -59,7 +64,7 @@ def domain_access(request, uuid):
         _grant_from_form(request, domain=domain)
         return redirect("domain-access", uuid=domain.uuid)
     grants = Grant.objects.filter(domain=domain).select_related("role", "user", "group")
-    inherited = Grant.objects.filter(host=domain.host_id) | Grant.objects.filter(domain=None, host=None)
+    inherited = Grant.objects.filter(host=domain.host_id) | _on_everything()
     return render(request, "access/scope.html", {
         "grants": grants, "inherited": inherited.select_related("role", "user", "group", "host"),
         "scope_label": f"domain {domain.name}", "domain": domain, **_grant_form_context(request),
@@ -74,7 +79,7 @@ def host_access(request, host_id):
         _grant_from_form(request, host=host)
         return redirect("host-access", host_id=host.pk)
     grants = Grant.objects.filter(host=host).select_related("role", "user", "group")
-    inherited = Grant.objects.filter(domain=None, host=None).select_related("role", "user", "group")
+    inherited = _on_everything().select_related("role", "user", "group")
     return render(request, "access/scope.html", {
         "grants": grants, "inherited": inherited, "scope_label": f"every domain of host {host.name}", "host": host,
         **_grant_form_context(request),
@@ -89,7 +94,7 @@ def pool_access(request, host_id, name):
         _grant_from_form(request, pool=pool)
         return redirect("pool-access", host_id=pool.host_id, name=pool.name)
     grants = Grant.objects.filter(pool=pool).select_related("role", "user", "group")
-    inherited = Grant.objects.filter(host=pool.host_id) | Grant.objects.filter(domain=None, host=None, pool=None)
+    inherited = Grant.objects.filter(host=pool.host_id) | _on_everything()
     return render(request, "access/scope.html", {
         "grants": grants, "inherited": inherited.select_related("role", "user", "group", "host"),
         "scope_label": f"pool {pool.name} on {pool.host.name}", "pool": pool, **_grant_form_context(request),
@@ -104,8 +109,7 @@ def network_access(request, host_id, name):
         _grant_from_form(request, network=network)
         return redirect("network-access", host_id=network.host_id, name=network.name)
     grants = Grant.objects.filter(network=network).select_related("role", "user", "group")
-    inherited = Grant.objects.filter(host=network.host_id) | Grant.objects.filter(
-        domain=None, host=None, pool=None, network=None)
+    inherited = Grant.objects.filter(host=network.host_id) | _on_everything()
     # Only the roles that give something on one network (do_grant refuses the others, saying so).
     roles = [role for role in Role.objects.all() if set(role.permissions) & (PER_NETWORK | {"manage_grants"})]
     return render(request, "access/scope.html", {
@@ -123,7 +127,7 @@ def access_index(request):
     if request.method == "POST":
         _grant_from_form(request)
         return redirect("access-index")
-    grants = Grant.objects.filter(domain=None, host=None).select_related("role", "user", "group")
+    grants = _on_everything().select_related("role", "user", "group")
     return render(request, "access/index.html", {"grants": grants, "hosts": Host.objects.all(),
                                                  **_grant_form_context(request)})
 

@@ -96,3 +96,15 @@ def test_without_a_grant_the_network_pages_answer_as_the_api_does(as_user, teamm
     stranger = as_user(outsider)
     assert stranger.get(access_url(lab_host)).status_code == 404
     assert stranger.get(f"/hosts/{lab_host.pk}/networks/").status_code == 404
+
+
+def test_a_grant_on_one_network_is_not_shown_as_a_grant_on_everything(as_user, owner, teammate, grant, lab_host):
+    on_lab = grant("Network user", network=lab(lab_host))
+    everywhere = grant("Viewer", to=teammate)
+
+    on_everything = as_user(owner).get("/access/").content.decode()
+    host_page = as_user(owner).get(f"/hosts/{lab_host.pk}/access/").content.decode()
+    secret_page = as_user(owner).get(access_url(lab_host, "secret")).content.decode()
+
+    assert f'data-grant="{everywhere.pk}"' in on_everything and f'data-grant="{on_lab.pk}"' not in on_everything
+    assert f'data-grant="{on_lab.pk}"' not in host_page and f'data-grant="{on_lab.pk}"' not in secret_page
