@@ -14,6 +14,7 @@ from domains.jobs import visibility as job_visibility
 from domains.jobs.models import Job
 from domains.libvirt import adapter, relay
 from domains.lifecycle.models import Domain
+from domains.lifecycle.stats import FIGURES
 from domains.networks.models import Network
 from domains.storage.models import Pool
 
@@ -30,6 +31,13 @@ def _uuids(values):
         except ValueError:
             continue
     return result
+
+
+def _figures(values):
+    """The figures a page shows (watch_stats' "stats"): all of them when it does not say."""
+    if not isinstance(values, list):
+        return set(FIGURES)
+    return {value for value in values if value in FIGURES}
 
 
 def _host_ids(values):
@@ -93,6 +101,7 @@ class EventsSocket(LiveSocket):
         self.hosts = set()
         self.allowed = {}  # (host id, uuid) -> may see
         self.watched = {}  # host id -> set of uuids
+        self.figures = set(FIGURES)  # what the page shows of them
         self.jobs_seen = {}  # job id -> (may see, when asked)
 
     async def connect(self):
@@ -109,7 +118,7 @@ class EventsSocket(LiveSocket):
         elif kind == "unsubscribe":
             await self.unsubscribe(_uuids(message.get("domains")), _host_ids(message.get("hosts")))
         elif kind == "watch_stats":
-            await self.watch_stats(_uuids(message.get("domains")))
+            await self.watch_stats(_uuids(message.get("domains")), _figures(message.get("stats")))
         else:
             await self.send_json({"type": "error", "code": "unknown_message",
                                   "message": f"Unknown message type {kind!r}: see docs/websocket-protocol.md."})
@@ -162,8 +171,10 @@ class EventsSocket(LiveSocket):
         await self.send_json({"type": "subscribed", "domains": sorted(self.domains), "hosts": sorted(self.hosts),
                               "refused": refused})
 
-    async def watch_stats(self, uuids):
+    async def watch_stats(self, uuids, figures=None):
         """Watch only subscribed domains: the subscription already checked they may be seen."""
+        if figures is not None:
+            self.figures = figures
         by_host = {}
         for uuid in uuids:
             if uuid in self.domains:
@@ -171,7 +182,7 @@ class EventsSocket(LiveSocket):
         hosts = await _hosts(list(set(by_host) | set(self.watched)))
         for host_id in set(self.watched) | set(by_host):
             if host_id in hosts:
-                stats_ticker.watch(self, hosts[host_id], by_host.get(host_id, set()))
+                stats_ticker.watch(self, hosts[host_id], by_host.get(host_id, set()), self.figures)
         self.watched = by_host
 
     def deliver_stats(self, host_id, interval, items):

@@ -66,6 +66,8 @@ CHANGELOG = [
             "(network.read).",
             "Websocket: network.lifecycle events (host, network, name, event, gone, active, persistent, "
             "autostart) on the events socket, to users who may see the network.",
+            "Websocket: watch_stats takes an optional \"stats\" list (cpu, memory, disk, net; all four when "
+            "absent): libvirt is asked only for those figures, the others come as null in domain.stats.",
         ],
     },
     {

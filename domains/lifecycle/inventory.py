@@ -183,6 +183,14 @@ def current_listing(host):
     return _listings[host.pk]
 
 
+def listed_handle(host_id, conn, domain_uuid):
+    """The virDomain of domain_uuid from the host's last listing on conn, or None: no libvirt call."""
+    known = _listings.get(host_id)
+    if known is None or known.conn is not conn:
+        return None
+    return known.handles.get(domain_uuid)
+
+
 def forget_listing(host_id):
     """Make the next current_listing list the host again (a domain it holds was not found)."""
     _listings.pop(host_id, None)
