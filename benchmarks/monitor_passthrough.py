@@ -10,6 +10,9 @@ administrator would, and then, in interleaved rounds, times:
 - API: `POST /api/qemu/v1/domains/{uuid}/monitor` with the same command on a
   kept-alive HTTP session: auth, permission checks, the audit intent
   committed before the call and the outcome after it, the call, the answer;
+- socket: the same command on an open monitor websocket
+  (`/ws/v1/domains/{uuid}/monitor`, what the monitor page uses): the same
+  checks and audit pair, without a request's sign-in and middleware;
 - floor: `GET /api/v1/version`, what any request costs through Daphne and the
   middleware.
 
@@ -20,14 +23,18 @@ Printed: medians, the API's ratio to the direct call and its difference
 """
 
 import argparse
+import asyncio
+import json
 import statistics
 import time
 
 import libvirt
 import libvirt_qemu
 from session import REPO, Console, serve_console
+from ws_client import OP_TEXT, connect
 
 from domains.hosts.embedded import demo_domain_xml
+from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
 
 NAME = "vcbench-monitor"
 URI = "qemu:///system"
@@ -70,11 +77,30 @@ def main(rounds):
                 response.raise_for_status()
                 assert "status" in response.json()["return"], response.text
 
+            loop = asyncio.new_event_loop()
+            ws = loop.run_until_complete(connect(console.ws_url(f"/ws/v1/domains/{uuid}/monitor"),
+                                                 [EXTRAS_WS_SUBPROTOCOL], console.ws_headers))
+
+            async def answer(request_id):
+                while True:
+                    opcode, payload = await ws.recv()
+                    message = json.loads(payload) if opcode == OP_TEXT else {}
+                    if message.get("id") == request_id:
+                        assert message["type"] == "result", message
+                        return
+
+            def socket():
+                request_id = time.perf_counter_ns()
+                loop.run_until_complete(ws.send_text(json.dumps({"type": "command", "id": request_id,
+                                                                 "command": COMMAND})))
+                loop.run_until_complete(answer(request_id))
+
             def floor():
                 console.api("GET", "version")
 
             cases = {"direct qemuMonitorCommand (persistent connection)": direct,
-                     "API POST .../monitor": api, "floor: GET /api/v1/version": floor}
+                     "API POST .../monitor": api, "monitor websocket command": socket,
+                     "floor: GET /api/v1/version": floor}
             for action in cases.values():  # warm-up: the schema cache, imports, the connection
                 for _ in range(5):
                     action()
@@ -82,6 +108,8 @@ def main(rounds):
             for _ in range(rounds):
                 for label, action in cases.items():
                     times[label].append(timed(action))
+            ws.close()
+            loop.close()
     finally:
         if dom.isActive():
             dom.destroy()

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 log = logging.getLogger("virtconsole.audit.anchor")
@@ -76,12 +77,33 @@ def _still_there(checkpoint, entry_model):
     return entry_model.objects.filter(pk=checkpoint.entry_id, hash=checkpoint.entry_hash).exists()
 
 
+def _database_on_disk():
+    """Flush SQLite's write-ahead log to disk, so the anchor never names an entry a power cut could take back.
+
+    Commits do not wait for the disk (synchronous=NORMAL, console/settings.py): the anchor, which does,
+    would otherwise outlive the entries it names and make verify_audit cry tampering after a power cut.
+    PostgreSQL's commits are on disk already.
+    """
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict["NAME"])
+    try:
+        descriptor = os.open(f"{name}-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return  # in memory (tests), or no log yet: nothing to flush
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def advance(entry):
     """Anchor entry (just appended) as the newest, unless the current anchor no longer matches the log.
 
     A mismatch means entries were removed or rewritten: the old anchor is kept,
     so verify_audit reports it instead of a fresh checkpoint hiding it.
     """
+    _database_on_disk()
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(f"{path}.lock", "a") as lock:
