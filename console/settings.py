@@ -108,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
 
+# Messages a socket's channel may hold before the layer drops more (silently, for group sends): at the
+# default 100, defining a few hundred domains at once lost most of their events on an open dashboard
+# (benchmarks/event_storm.py). A socket that keeps up holds a handful.
+CHANNEL_CAPACITY = 5000
 _redis = env_str("CHANNEL_LAYER_URL", "")
 if _redis:
     if not _redis.startswith(("redis://", "rediss://", "unix://")):
@@ -115,9 +119,11 @@ if _redis:
     # socket_timeout None: redis-py 8 reads with a 5 s timeout by default, and channels_redis waits for a
     # socket's next message with a 5 s blocking read (BZPOPMIN): every idle socket failed after ~5 s.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                  "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}]}}}
+                                  "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}],
+                                             "capacity": CHANNEL_CAPACITY}}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
