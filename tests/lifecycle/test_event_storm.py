@@ -30,7 +30,10 @@ async def _host_socket(connect, user, host):
 async def _lifecycle(comm, count, word):
     names = []
     while len(names) < count:
-        message = await comm.receive_json_from(timeout=20)
+        try:
+            message = await comm.receive_json_from(timeout=20)
+        except TimeoutError:
+            raise AssertionError(f"{len(names)} of {count} '{word}' events arrived, then none for 20 s") from None
         if message["type"] == "domain.lifecycle" and message["event"] == word:
             names.append(message["name"])
     return names
