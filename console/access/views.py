@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from console.networks.lookups import network_for_page
 from console.page_actions import perform
 from console.redirects import redirect_back
 from console.storage.lookups import pool_for_page
@@ -22,7 +23,7 @@ from domains.access.grants import (
 )
 from domains.access.lookups import client_address, visible
 from domains.access.models import Grant, Role
-from domains.access.permission_names import AUTHENTICATED, PERMISSIONS
+from domains.access.permission_names import AUTHENTICATED, PER_NETWORK, PERMISSIONS
 from domains.access.permissions import route_permission
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
@@ -36,7 +37,7 @@ def _grant_form_context(request):
             "groups": Group.objects.order_by("name")}
 
 
-def _grant_from_form(request, domain=None, host=None, pool=None):
+def _grant_from_form(request, domain=None, host=None, pool=None, network=None):
     """Apply the add-grant form; a refusal or a bad form becomes a message on the page."""
     holder = request.POST.get("holder", "")
     kind, _, name = holder.partition(":")
@@ -44,7 +45,8 @@ def _grant_from_form(request, domain=None, host=None, pool=None):
     def grant():
         to_user, to_group = find_holder(name if kind == "user" else None, name if kind == "group" else None)
         return do_grant(request.user, request.POST.get("role"), to_user=to_user, to_group=to_group,
-                        domain=domain, host=host, pool=pool, source_address=client_address(request))
+                        domain=domain, host=host, pool=pool, network=network,
+                        source_address=client_address(request))
 
     perform(request, grant, lambda made: f"Granted {made[0]}." if made[1] else f"{made[0]} existed already.")
 
@@ -91,6 +93,25 @@ def pool_access(request, host_id, name):
     return render(request, "access/scope.html", {
         "grants": grants, "inherited": inherited.select_related("role", "user", "group", "host"),
         "scope_label": f"pool {pool.name} on {pool.host.name}", "pool": pool, **_grant_form_context(request),
+    })
+
+
+@route_permission("manage_grants", note="on the network's host")
+@require_http_methods(["GET", "POST"])
+def network_access(request, host_id, name):
+    network, _ = network_for_page(request, host_id, name, "manage_grants")
+    if request.method == "POST":
+        _grant_from_form(request, network=network)
+        return redirect("network-access", host_id=network.host_id, name=network.name)
+    grants = Grant.objects.filter(network=network).select_related("role", "user", "group")
+    inherited = Grant.objects.filter(host=network.host_id) | Grant.objects.filter(
+        domain=None, host=None, pool=None, network=None)
+    # Only the roles that give something on one network (do_grant refuses the others, saying so).
+    roles = [role for role in Role.objects.all() if set(role.permissions) & (PER_NETWORK | {"manage_grants"})]
+    return render(request, "access/scope.html", {
+        "grants": grants, "inherited": inherited.select_related("role", "user", "group", "host"),
+        "scope_label": f"network {network.name} on {network.host.name}", "network": network,
+        **_grant_form_context(request), "roles": roles,
     })
 
 

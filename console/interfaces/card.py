@@ -24,8 +24,7 @@ def may_change(user, domain):
 def _networks(user, host):
     """{name: Network row} of the host's networks user may see; empty where the host has no network driver."""
     try:
-        return {row.name: row for row, _handle in networks_seen_by(user, host)
-                if permissions.has_perm(user, "network.getattr", row)}
+        return {row.name: row for row, _handle in networks_seen_by(user, host)}
     except ConsoleError:
         return {}
 
@@ -85,7 +84,10 @@ def interfaces_card(user, domain, running, form=None, errors=None):
         # A bridge or direct source names a host device: the definition policy refuses it without host_resources.
         may_host_devices = permissions.has_perm(user, "host_resources", domain)
         picks = interface_picks(user, host) if may_host_devices else {}
-        card.update(networks=sorted(networks), filters=_filters(user, host), may_host_devices=may_host_devices,
+        # Offered only where the definition policy lets user plug a port (a grant on one network can give it).
+        pluggable = sorted(name for name, row in networks.items()
+                           if permissions.has_perm(user, "network_port.create", row))
+        card.update(networks=pluggable, filters=_filters(user, host), may_host_devices=may_host_devices,
                     bridges=picks.get("bridge", []), devices=picks.get("macvtap", []), direct_modes=DIRECT_MODES,
                     add_bandwidth=bandwidth_rows(card["form"], card["errors"]))
     return card

@@ -4,6 +4,7 @@ editor."""
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.networks.history_views import history_context
 from console.networks.lookups import network_for_page
 from console.page_actions import perform, tell
 from domains.access import permissions
@@ -76,7 +77,8 @@ def network_list(request, host_id):
         problem = exc.message
     return render(request, "networks/networks.html", {
         "host": host, "networks": rows, "problem": problem,
-        "may_define": permissions.has_perm(request.user, "network.write", host)})
+        "may_define": permissions.has_perm(request.user, "network.write", host),
+        "may_see_nwfilters": permissions.has_perm(request.user, "nwfilter.getattr", host)})
 
 
 @route_permission("network.getattr", note="on the network's host")
@@ -97,7 +99,8 @@ def network_detail(request, host_id, name):
     if facts["persistent"]:
         wanted.append("noautostart" if facts["autostart"] else "autostart")
     may_delete = permissions.has_perm(user, "network.delete", row)
-    return render(request, "networks/network.html", {
+    history = history_context(request, row, handle) if may_read else {}
+    return render(request, "networks/network.html", {**history,
         "host": row.host, "network": row, "facts": facts,
         "actions": [action for action in wanted if permissions.has_perm(user, ACTION_PERMISSIONS[action], row)],
         "xml": libvirt_networks.network_xml(handle) if may_read else None,
@@ -105,7 +108,8 @@ def network_detail(request, host_id, name):
         "may_update": all(permissions.has_perm(user, name, row) for name in ("network.write", "network.save")),
         "may_read": may_read, "leases": leases, "leases_problem": leases_problem,
         "used_by": libvirt_networks.domains_using(row.host, row.name) if may_delete else [],
-        "may_delete": may_delete, "may_write": permissions.has_perm(user, "network.write", row)})
+        "may_delete": may_delete, "may_write": permissions.has_perm(user, "network.write", row),
+        "may_grant": permissions.has_perm(user, "manage_grants", row)})
 
 
 @route_permission(tuple(sorted(set(ACTION_PERMISSIONS.values()))), note="the action in the URL decides")

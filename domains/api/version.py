@@ -14,6 +14,22 @@ CHANGELOG = [
     {
         "version": "1.4.0",
         "added": [
+            "A domain's snapshots: GET/POST /domains/{uuid}/snapshots (GET: current, snapshots oldest first with "
+            "name, description, created, state, parent, children, current, kind internal|external_disk_only|"
+            "external_with_memory, disks, overlays as volumes of their pools with capacity and allocation, memory "
+            "(the memory file's volume); tree of "
+            "roots with nested children; offers: the kinds POST may take now with the reasons; external_revert), "
+            "GET/DELETE /domains/{uuid}/snapshots/{name} (DELETE ?children=true deletes the subtree; external ones "
+            "by block commit, the pivot verified, their overlay volumes removed; that job is cancellable: the commit "
+            "stops without a pivot, every layer whole), POST "
+            "/domains/{uuid}/snapshots/{name}/revert {state: snapshot|running|paused}. POST {name, kind, "
+            "description}: kinds internal, external_disk_only, external_with_memory (files named "
+            "<domain>-<disk>-<name>.qcow2 and <domain>-<name>.mem in the disk's pool). POST, DELETE and revert "
+            "answer 202 with their job (kinds domain.snapshot_create, domain.snapshot_delete, "
+            "domain.snapshot_revert). Permission snapshot (read to list). Error codes invalid_snapshot, "
+            "snapshot_exists (409), snapshot_kind_refused (409: raw disk, mixed internal/external chain, driver), "
+            "overlay_exists (409), no_snapshot (404), external_revert_unsupported (409: libvirt before 9.9), "
+            "mixed_chain (409), domain_not_running (409: external delete of a shut-off domain), chain_changed (409).",
             "Virtual networks per host: GET/POST /hosts/{id}/networks (create from fields name, forward, bridge, "
             "device, ipv4/ipv6 {address, prefix, dhcp {start, end}}, start, autostart; or from xml), "
             "GET/PATCH/DELETE /hosts/{id}/networks/{name} (PATCH autostart, xml; DELETE refused 409 in_use with "
@@ -64,6 +80,11 @@ CHANGELOG = [
             "Network revisions: every define and XML edit through the console records one; GET "
             "/hosts/{id}/networks/{name}/revisions, .../revisions/{number} (with xml), .../revisions/diff?from=&to= "
             "(network.read).",
+            "Network rollback: POST /hosts/{id}/networks/{name}/revisions/{number}/rollback {reason} defines that "
+            "revision's XML again, checked like new XML (refused, nothing changed, when its subnet is taken since or "
+            "the host bridge or device it names is gone); answers {revision, network, live_unchanged, message}: a "
+            "running network keeps its live configuration until stopped and started again. Needs network.write. "
+            "Revisions show source: console, api, external (as first found) or rollback.",
             "Websocket: network.lifecycle events (host, network, name, event, gone, active, persistent, "
             "autostart) on the events socket, to users who may see the network.",
             "Websocket: watch_stats takes an optional \"stats\" list (cpu, memory, disk, net; all four when "

@@ -3,16 +3,7 @@
 from django.db import models
 
 from domains.lifecycle.models import Domain
-from domains.revisions.models import Revision
-
-
-class RevisionSource(models.TextChoices):
-    CONSOLE = "console", "console"
-    API = "api", "API"
-    EXTERNAL = "external", "outside the console"
-    ROLLBACK = "rollback", "rollback"
-    CREATE = "create", "created"
-    IMPORT = "import", "imported"
+from domains.revisions.models import Revision, RevisionSource
 
 
 class DefinitionRevision(Revision):

@@ -11,6 +11,12 @@ from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 
 
+def named_like(rows, name):
+    """rows whose name contains name, any case; none for a name holding a NUL character, which no name holds and
+    PostgreSQL refuses to compare at all (a 500)."""
+    return rows.filter(name__icontains=name) if "\x00" not in name else rows.none()
+
+
 @dataclass
 class DomainItem:
     uuid: object
@@ -55,8 +61,7 @@ def list_domains(user, host=None, state=None, name=None):
     by_host = {section.host.pk: section for section in sections}
     rows = permissions.restrict(Domain.objects.filter(host__in=list(by_host)), user)
     if name:
-        # No name holds a NUL character, and PostgreSQL refuses to compare one at all (a 500).
-        rows = rows.filter(name__icontains=name) if "\x00" not in name else rows.none()
+        rows = named_like(rows, name)
     columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
     for row_host, row_uuid, row_name, gone, since, exact in rows.values_list(*columns):
         section = by_host[row_host]

@@ -13,7 +13,7 @@ from domains.hosts.models import Host
 from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle import inventory, states
-from domains.lifecycle.listing import DomainItem
+from domains.lifecycle.listing import DomainItem, named_like
 from domains.lifecycle.models import Domain
 
 # States libvirt itself can pick domains by when it lists them; the others are all "other" to it.
@@ -64,7 +64,7 @@ class DomainPages:
                 continue  # its rows answer "unknown" (or "gone"), as on the dashboard
         rows = permissions.restrict(Domain.objects.filter(host__in=list(self._hosts)), self.user)
         if self.filters["name"]:
-            rows = rows.filter(name__icontains=self.filters["name"])
+            rows = named_like(rows, self.filters["name"])
         if self.filters["uuid"] is not None:
             rows = rows.filter(uuid=self.filters["uuid"])
         if self.filters["state"] is not None:

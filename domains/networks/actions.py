@@ -1,10 +1,9 @@
-"""Network actions: define (from fields or XML), start, stop, autostart, change XML, delete.
+"""Network actions: define (from fields or XML), start, stop, autostart, change XML, roll back, delete.
 
 Each checks permission, checks the definition (schema, name, subnets not used by another network of the host),
-calls libvirt through domains.libvirt.networks, records a revision of the definition (define, XML edit) and
-writes the audit log (intent first for the calls that change
-the host's bridges, DHCP servers and firewall, outcome after). Nothing is left half-made: a define whose start or
-autostart fails is undefined again.
+calls libvirt through domains.libvirt.networks, records a revision of the definition (define, XML edit, rollback)
+and writes the audit log (intent first for the calls that change the host's bridges, DHCP servers and firewall,
+outcome after). Nothing is left half-made: a define whose start or autostart fails is undefined again.
 """
 
 import ipaddress
@@ -22,7 +21,9 @@ from domains.networks.forward_checks import check_host_devices
 from domains.networks.inventory import subnets_in_use
 from domains.networks.lookups import network_row
 from domains.networks.models import Network, NetworkRevision
+from domains.revisions import actions as revisions
 from domains.revisions.actions import do_record_revision
+from domains.revisions.models import RevisionSource
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,15 @@ def ensure_first_revision(row, handle):
     xml = libvirt_networks.network_xml(handle)
     with transaction.atomic():
         return NetworkRevision.objects.of(row).latest_one() or do_record_revision(
-            NetworkRevision, row, xml=xml, reason="As libvirt held it when the console first saw it.")
+            NetworkRevision, row, xml=xml, reason="As libvirt held it when the console first saw it.",
+            source=RevisionSource.EXTERNAL)
 
 
-def _record(row, handle, user, reason):
+def _record(row, handle, user, reason, source=RevisionSource.CONSOLE, rollback_of=None):
     xml = libvirt_networks.network_xml(handle)
     with transaction.atomic():
-        return do_record_revision(NetworkRevision, row, user=user, xml=xml, reason=reason[:500])
+        return do_record_revision(NetworkRevision, row, user=user, xml=xml, reason=reason[:500], source=source,
+                                  rollback_of=rollback_of)
 
 
 def checked_definition(host, xml_text, except_name=None):
@@ -78,7 +81,7 @@ def checked_definition(host, xml_text, except_name=None):
 
 
 def do_define_network(user, host, xml_text=None, *, fields=None, start=False, autostart=False, reason="",
-                      source_address=None):
+                      source_address=None, source=RevisionSource.CONSOLE):
     """Define a new persistent network on host from xml_text or fields; (row, handle). Its first revision is
     recorded.
 
@@ -124,7 +127,7 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
         raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message.strip()}. The network was undefined "
                         "again; nothing of it is left on the host.", exc.code) from exc
     row = network_row(host, handle)
-    revision = _record(row, handle, user, reason or "Defined in the console.")
+    revision = _record(row, handle, user, reason or "Defined in the console.", source)
     audit.record(user, "network.define", row, {**params, "revision": revision.number}, source_address=source_address)
     return row, handle
 
@@ -163,13 +166,8 @@ def do_network_action(user, row, handle, action, source_address=None):
     audit.record(user, verb, row, {}, source_address=source_address)
 
 
-def do_update_network_xml(user, row, handle, xml_text, source_address=None, reason=""):
-    """Redefine the network from edited XML (same name; the UUID is kept); the new handle. A revision is recorded
-    (and, first, the definition as it was, if the network had none).
-
-    A running network keeps its old definition until it is stopped and started again (libvirt's rule).
-    """
-    audit.require(user, "network.write", row, "network.edit", {}, source_address)
+def _redefinable(row, xml_text):
+    """xml_text ready to redefine row: checked like any definition, the same name, row's UUID (added if left out)."""
     document = parse(xml_text)
     definition = checked_definition(row.host, xml_text, except_name=row.name)
     if definition.name != row.name:
@@ -179,20 +177,67 @@ def do_update_network_xml(user, row, handle, xml_text, source_address=None, reas
         uuid_element = document.root.makeelement("uuid")
         uuid_element.text = str(row.uuid)
         document.root.find("name").addnext(uuid_element)
-        xml_text = document.to_xml()
-    elif definition.uuid.replace("-", "").lower() != row.uuid.hex:
+        return document.to_xml()
+    if definition.uuid.replace("-", "").lower() != row.uuid.hex:
         raise NetworkError(f"The XML gives the network another UUID ({definition.uuid}): keep {row.uuid}.",
                            fields={"xml": ["UUID changed."]})
+    return xml_text
+
+
+def _redefine(user, row, handle, xml_text, verb, params, reason, source, source_address, rollback_of=None):
+    """Define xml_text (checked) over row's network, audited intent then outcome; (new handle, revision)."""
     ensure_first_revision(row, handle)
-    audit.record(user, "network.edit", row, {}, outcome="started", source_address=source_address)
+    audit.record(user, verb, row, params, outcome="started", source_address=source_address)
     try:
         handle = libvirt_networks.define_network(row.host, xml_text)
     except VirtError as exc:
-        audit.record(user, "network.edit", row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, verb, row, params, outcome=f"failed: {exc.message}", source_address=source_address)
         raise
-    revision = _record(row, handle, user, reason or "XML edited in the console.")
-    audit.record(user, "network.edit", row, {"revision": revision.number}, source_address=source_address)
+    revision = _record(row, handle, user, reason, source, rollback_of)
+    audit.record(user, verb, row, {**params, "revision": revision.number}, source_address=source_address)
+    return handle, revision
+
+
+def do_update_network_xml(user, row, handle, xml_text, source_address=None, reason="",
+                          source=RevisionSource.CONSOLE):
+    """Redefine the network from edited XML (same name; the UUID is kept); the new handle. A revision is recorded
+    (and, first, the definition as it was, if the network had none).
+
+    A running network keeps its old definition until it is stopped and started again (libvirt's rule).
+    """
+    audit.require(user, "network.write", row, "network.edit", {}, source_address)
+    xml_text = _redefinable(row, xml_text)
+    handle, _ = _redefine(user, row, handle, xml_text, "network.edit", {}, reason or "XML edited in the console.",
+                          source, source_address)
     return handle
+
+
+def do_rollback_network(user, row, handle, revision, reason="", source_address=None):
+    """Define revision's XML over the network again: (new handle, new revision, whether the network runs).
+
+    The old XML is checked as any new definition is (schema, subnets, the host bridge or devices it names); a
+    refusal says why and changes nothing. Only the persistent definition changes: a running network keeps its
+    live configuration until it is stopped and started again (libvirt's rule for a redefined network).
+    Needs network.write, like an XML edit.
+    """
+    params = {"rollback_to": revision.number}
+    audit.require(user, "network.write", row, "network.rollback", params, source_address)
+
+    def restore(old, why):
+        current = ensure_first_revision(row, handle)
+        before = {**params, "from_revision": current.number}
+        try:
+            xml_text = _redefinable(row, old.xml)
+        except ConsoleError as exc:
+            refusal = NetworkError(f"Revision {old.number} of network '{row.name}' cannot be restored: "
+                                   f"{exc.message}", code=exc.code, status=exc.status, fields=exc.fields)
+            _refuse(user, "network.rollback", row, before, refusal, source_address)
+            raise refusal from exc
+        new_handle, new_revision = _redefine(user, row, handle, xml_text, "network.rollback", before, why,
+                                             RevisionSource.ROLLBACK, source_address, rollback_of=old.number)
+        return new_handle, new_revision, libvirt_networks.network_live(new_handle)["active"]
+
+    return revisions.do_rollback(revision, row, restore, reason, refusal=NetworkError)
 
 
 def do_delete_network(user, row, handle, source_address=None):

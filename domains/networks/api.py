@@ -25,6 +25,7 @@ from domains.networks.serializers import (
     NetworkCreateSerializer,
     NetworkSerializer,
 )
+from domains.revisions.models import RevisionSource
 
 
 @route_permission(GET="network.getattr", POST=("network.write", "network.save"),
@@ -47,7 +48,7 @@ class HostNetworks(ApiView):
                                                         "port_forwards")}
         row, handle = do_define_network(request.user, host, data.get("xml") or None, fields=fields,
                                         start=data["start"], autostart=data["autostart"],
-                                        source_address=client_address(request))
+                                        source_address=client_address(request), source=RevisionSource.API)
         return Response(network_facts(row, handle), status=status.HTTP_201_CREATED)
 
 
@@ -67,7 +68,8 @@ class HostNetwork(ApiView):
         data = self.valid_body(NetworkChangeSerializer)
         address = client_address(request)
         if "xml" in data:
-            handle = do_update_network_xml(request.user, row, handle, data["xml"], source_address=address)
+            handle = do_update_network_xml(request.user, row, handle, data["xml"], source_address=address,
+                                           source=RevisionSource.API)
         if "autostart" in data:
             do_network_action(request.user, row, handle, "autostart" if data["autostart"] else "noautostart",
                               address)

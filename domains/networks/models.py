@@ -4,7 +4,7 @@ redefinitions; NetworkRevision: its definition after each change made through th
 from django.db import models
 
 from domains.hosts.models import HostObject
-from domains.revisions.models import Revision
+from domains.revisions.models import Revision, RevisionSource
 
 
 class Network(HostObject):
@@ -18,7 +18,7 @@ class Network(HostObject):
 
 
 class NetworkRevision(Revision):
-    """A network's persistent definition after a change made through the console (define, XML edit)."""
+    """A network's persistent definition after a change made through the console (define, XML edit, rollback)."""
 
     subject_field = "network"
 
@@ -26,6 +26,7 @@ class NetworkRevision(Revision):
     number = models.PositiveIntegerField(help_text="1, 2, 3, … per network.")
     xml = models.TextField()
     reason = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=20, choices=RevisionSource.choices, default=RevisionSource.CONSOLE)
 
     class Meta:
         ordering = ["network_id", "-number"]

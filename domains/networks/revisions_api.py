@@ -1,25 +1,31 @@
-"""API v1: a network's revision history (every define and XML edit through the console), one revision, a diff."""
+"""API v1: a network's revision history (every define, XML edit and rollback through the console), one revision, a
+diff, a rollback."""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from domains.access.lookups import client_address
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
 from domains.api.views import ApiView
-from domains.definitions.api import DiffSerializer
-from domains.networks.actions import ensure_first_revision
+from domains.definitions.api import DiffSerializer, RollbackSerializer
+from domains.networks.actions import do_rollback_network, ensure_first_revision
+from domains.networks.inventory import network_facts
 from domains.networks.lookups import visible_network
 from domains.networks.models import NetworkRevision
+from domains.networks.serializers import NetworkSerializer
 
 
 class NetworkRevisionSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author_name", help_text="Username; empty for the definition as found")
+    source = serializers.CharField(help_text="console, api, external (as libvirt held it when first seen) or "
+                                             "rollback")
 
     class Meta:
         model = NetworkRevision
-        fields = ["number", "created", "author", "reason", "rollback_of"]
+        fields = ["number", "created", "author", "source", "reason", "rollback_of"]
 
 
 class NetworkRevisionDetailSerializer(NetworkRevisionSerializer):
@@ -82,3 +88,38 @@ class NetworkRevisionDiff(ApiView):
             "lines": [line.as_dict() for line in old.diff_lines(new)],
             "unified": old.unified_diff(new),
         }).data)
+
+
+class NetworkRollbackResultSerializer(serializers.Serializer):
+    revision = NetworkRevisionSerializer(help_text="The new revision (source rollback, rollback_of the one restored).")
+    network = NetworkSerializer()
+    live_unchanged = serializers.BooleanField(help_text="True when the network runs: it keeps its live "
+                                                        "configuration until stopped and started again.")
+    message = serializers.CharField(help_text="What changed, and what did not yet.")
+
+
+@route_permission("network.write", note="on the network's host, like an XML edit")
+class NetworkRevisionRollback(ApiView):
+    serializer_class = RollbackSerializer
+
+    @extend_schema(request=RollbackSerializer, responses=NetworkRollbackResultSerializer,
+                   summary="Define an earlier revision's XML again (checked like new XML); a new revision records it")
+    def post(self, request, host_id, name, number):
+        row, handle = visible_network(request.user, host_id, name, "network.write")
+        ensure_first_revision(row, handle)
+        old = _revision(row, number)
+        handle, revision, running = do_rollback_network(request.user, row, handle, old,
+                                                        self.valid_body()["reason"],
+                                                        source_address=client_address(request))
+        return Response(NetworkRollbackResultSerializer({
+            "revision": revision, "network": network_facts(row, handle), "live_unchanged": running,
+            "message": rollback_message(row, old, revision, running)}).data)
+
+
+def rollback_message(row, old, revision, running):
+    """What a rollback did, for the API's answer and the page's notice."""
+    done = f"Network '{row.name}' rolled back to revision {old.number}: its definition is now revision " \
+           f"{revision.number}."
+    if running:
+        return done + " It is running and keeps its live configuration until it is stopped and started again."
+    return done + " It takes this definition at its next start."

@@ -29,4 +29,6 @@ urlpatterns = [
     path(f"{NETWORK}/revisions/diff", api(revisions_api.NetworkRevisionDiff), name="api-host-network-revision-diff"),
     path(f"{NETWORK}/revisions/<int:number>", api(revisions_api.NetworkRevisionDetail),
          name="api-host-network-revision"),
+    path(f"{NETWORK}/revisions/<int:number>/rollback", api(revisions_api.NetworkRevisionRollback),
+         name="api-host-network-revision-rollback"),
 ]

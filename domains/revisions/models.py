@@ -20,6 +20,17 @@ def digest_of(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class RevisionSource(models.TextChoices):
+    """How a revision came about; every history uses these words."""
+
+    CONSOLE = "console", "console"
+    API = "api", "API"
+    EXTERNAL = "external", "outside the console"
+    ROLLBACK = "rollback", "rollback"
+    CREATE = "create", "created"
+    IMPORT = "import", "imported"
+
+
 class RevisionQuerySet(models.QuerySet):
     def of(self, subject):
         return self.filter(**{self.model.subject_field: subject})

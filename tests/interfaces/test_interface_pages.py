@@ -125,6 +125,21 @@ def test_a_power_user_may_add_on_a_network_but_is_not_offered_bridges_and_is_ref
     assert defined_xml(lab["stopped"]) == before
 
 
+def test_the_add_form_offers_only_the_networks_she_may_plug_into(as_user, teammate, grant, lab):
+    from domains.networks.inventory import sync_networks
+
+    grant("Power user", to=teammate, domain=lab["stopped"])
+    pick = '<option value="lab">'
+    client = as_user(teammate)
+    page = client.get(page_of(lab["stopped"])).content.decode()
+    assert pick not in page and "ask an administrator for a grant on one" in page  # a domain grant plugs no port
+
+    network = next(row for row, _handle in sync_networks(lab["host"]) if row.name == "lab")
+    grant("Network user", to=teammate, network=network)
+
+    assert pick in client.get(page_of(lab["stopped"])).content.decode()
+
+
 def test_a_viewer_sees_the_interfaces_but_no_forms_and_may_not_post(as_user, teammate, grant, lab):
     grant("Viewer", to=teammate, domain=lab["running"])
     client = as_user(teammate)

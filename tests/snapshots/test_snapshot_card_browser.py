@@ -1,0 +1,99 @@
+"""Chromium on the domain page of the demo guest running on the system libvirtd with a qcow2 disk: a snapshot is
+taken from the Snapshots card, shows in its tree once its job is done, and the domain is reverted to it; the card
+fits a phone's 390 px."""
+
+import os
+import uuid
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from tests.conftest import wait_for
+from tests.snapshots.conftest import MiB, guest_with_disk, own_connection, remove_everything
+
+pytestmark = [pytest.mark.system, pytest.mark.browser]
+
+# Screenshots for people to look at; outside the repository.
+SHOTS = Path(os.environ.get("SNAPSHOT_PAGES_SHOTS", "/tmp/snapshot-pages-shots"))
+
+
+@pytest.fixture
+def running_guest(system_libvirtd, tmp_path):
+    """(name, uuid) of the demo guest running on a qcow2 volume of a dir pool, both named snaps-<label>, made
+    through a libvirt connection of the test's own (the served console has its own database); removed afterwards,
+    even when the test fails."""
+    prefix = f"snaps-{uuid.uuid4().hex[:8]}"
+    conn = own_connection()
+    try:
+        directory = tmp_path / prefix
+        directory.mkdir()
+        directory.chmod(0o755)
+        pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>{prefix}</name><target><path>{directory}</path>"
+                                         "</target></pool>", 0)
+        vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
+                             "<target><format type='qcow2'/></target></volume>", 0)
+        dom = conn.defineXML(guest_with_disk(f"{prefix}-guest", vol.path()))
+        dom.create()
+        yield dom.name(), dom.UUIDString()
+    finally:
+        remove_everything(conn, prefix)
+        conn.close()
+
+
+def fits_a_phone(page, label):
+    """Screenshots of page at 1280 and 390 px wide; asserts nothing is wider than the phone's screen."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / f"{label}-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SHOTS / f"{label}-390.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert width <= 390, f"the {label} page is {width} px wide on a 390 px screen"
+
+
+def test_chromium_takes_a_snapshot_from_the_card_and_reverts_to_it(logged_in_page, served_console, running_guest):
+    from tests.browser_support import add_host_in_page, wait_for_js
+
+    base_url, _, _ = served_console
+    page = logged_in_page
+    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
+    name, domain_uuid = running_guest
+    page.goto(f"{base_url}/")
+    add_host_in_page(page, "libvirtd-snapshots")
+    page.goto(f"{base_url}/")  # the dashboard lists the new host's domains
+    page.goto(f"{base_url}/domains/{domain_uuid}/")
+    card = page.locator("#snapshots")
+    assert "No snapshots yet." in card.inner_text()
+    fits_a_phone(page, "domain-snapshots-empty")
+
+    form = card.locator("form.snapshot-create")
+    form.locator("input[name=name]").fill("from-the-card")
+    form.locator("textarea[name=description]").fill("taken in Chromium")
+    assert form.locator("select[name=kind]").input_value() == "internal"
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    message = page.locator(".messages").inner_text()
+    assert "Taking snapshot 'from-the-card'" in message, message
+    # The card re-reads its body while the job runs; the snapshot shows once it is done.
+    wait_for_js(page, "!!document.querySelector(\"[data-snapshot='from-the-card'] [data-field=current]\") && "
+                      "!document.querySelector('[data-active-job]')", timeout=180000)
+    assert "taken in Chromium" in card.inner_text()
+    assert not page.locator("[data-failed-job]").count()
+    fits_a_phone(page, "domain-snapshots-one")
+
+    row = card.locator("[data-snapshot='from-the-card']")
+    row.locator("select[name=state]").select_option("paused")
+    with page.expect_navigation():
+        row.locator("button[data-action=revert]").click()
+    assert "Reverting to snapshot 'from-the-card'" in page.locator(".messages").inner_text()
+    wait_for_js(page, "!!document.querySelector(\"[data-snapshot='from-the-card']\") && "
+                      "!document.querySelector('[data-active-job]')", timeout=180000)
+    assert not page.locator("[data-failed-job]").count(), page.locator("[data-failed-job]").inner_text()
+    conn = own_connection()
+    try:
+        state = wait_for(lambda: conn.lookupByName(name).state()[0] == libvirt.VIR_DOMAIN_PAUSED, timeout=30)
+    finally:
+        conn.close()
+    assert state

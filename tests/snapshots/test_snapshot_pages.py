@@ -1,0 +1,76 @@
+"""The domain page's Snapshots card on the test driver: the tree, taking, reverting and deleting from its forms, the
+refusals told on the page, and what a viewer sees."""
+
+from domains.jobs.models import SUCCEEDED, Job
+from tests.snapshots.conftest import libvirt_names, wait_for_job
+
+
+def page_of(client, domain):
+    return client.get(f"/domains/{domain.uuid}/").content.decode()
+
+
+def body_of(client, domain):
+    answer = client.get(f"/domains/{domain.uuid}/snapshots/")
+    assert answer.status_code == 200
+    return answer.content.decode()
+
+
+def post(client, domain, tail, body):
+    answer = client.post(f"/domains/{domain.uuid}/snapshots/{tail}", body, follow=True)
+    assert answer.redirect_chain[-1][0].endswith(f"/domains/{domain.uuid}/#snapshots") or \
+        answer.redirect_chain[-1][0].endswith(f"/domains/{domain.uuid}/"), answer.redirect_chain
+    return answer.content.decode()
+
+
+def last_job():
+    job = Job.objects.latest("pk")
+    return wait_for_job(job.pk)
+
+
+def test_the_card_takes_reverts_and_deletes_snapshots(client, owner, lab):
+    client.force_login(owner)
+    domain = lab["running"]
+    assert 'id="snapshots"' in page_of(client, domain) and "No snapshots yet." in page_of(client, domain)
+
+    said = post(client, domain, "new/", {"name": "first", "kind": "internal", "description": "a note"})
+    assert "Taking snapshot &#x27;first&#x27;" in said
+    assert last_job().state == SUCCEEDED
+    post(client, domain, "new/", {"name": "second", "kind": "internal"})
+    assert last_job().state == SUCCEEDED
+    body = body_of(client, domain)
+    assert 'data-snapshot="first"' in body and 'data-snapshot="second"' in body and "a note" in body
+    # second is nested under first, and current.
+    assert body.index('data-snapshot="first"') < body.index("<ul>") < body.index('data-snapshot="second"')
+    assert 'data-field="current"' in body.split('data-snapshot="second"')[1]
+
+    post(client, domain, "first/revert/", {"state": "paused"})
+    assert last_job().state == SUCCEEDED
+    post(client, domain, "first/delete/", {"children": "on"})
+    assert last_job().state == SUCCEEDED
+    assert libvirt_names(domain) == []
+
+
+def test_a_refused_snapshot_is_told_on_the_page_and_nothing_is_made(client, owner, lab):
+    client.force_login(owner)
+    domain = lab["running"]
+    jobs = Job.objects.count()
+    said = post(client, domain, "new/", {"name": "a/b", "kind": "internal"})
+    assert "The snapshot was not taken: " in said and "is not a snapshot name" in said
+    said = post(client, domain, "new/", {"name": "ext", "kind": "external_disk_only"})
+    assert "cannot take disk-only snapshots" in said
+    assert Job.objects.count() == jobs and libvirt_names(domain) == []
+
+
+def test_a_viewer_sees_the_tree_without_the_forms(client, owner, teammate, grant, lab):
+    domain = lab["running"]
+    client.force_login(owner)
+    post(client, domain, "new/", {"name": "seen", "kind": "internal"})
+    assert last_job().state == SUCCEEDED
+    grant("Viewer", to=teammate, domain=domain)
+    client.force_login(teammate)
+    page = page_of(client, domain)
+    assert 'data-snapshot="seen"' in page
+    assert "Take a snapshot" not in page and 'data-action="revert"' not in page
+    refused = client.post(f"/domains/{domain.uuid}/snapshots/seen/delete/")
+    assert refused.status_code == 403
+    assert libvirt_names(domain) == ["seen"]
