@@ -98,11 +98,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Event callbacks write from other threads while a request writes: take
     # the write lock at the start of a transaction (a deferred one that reads
     # first cannot wait for it and fails "database is locked"), wait for it
-    # rather than fail, and let readers go on beside a writer (WAL).
+    # rather than fail, and let readers go on beside a writer (WAL). In WAL
+    # mode synchronous=NORMAL writes each commit to the log without waiting
+    # for the disk: a commit survives the process dying (an audit intent
+    # before a monitor call that takes the embedded driver down), only a
+    # power cut can lose the last ones, and the database stays whole. FULL
+    # waited for the disk twice per monitor command (issue 19).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
 
+# Messages a socket's channel may hold before the layer drops more (silently, for group sends): at the
+# default 100, defining a few hundred domains at once lost most of their events on an open dashboard
+# (benchmarks/event_storm.py). A socket that keeps up holds a handful.
+CHANNEL_CAPACITY = 5000
 _redis = env_str("CHANNEL_LAYER_URL", "")
 if _redis:
     if not _redis.startswith(("redis://", "rediss://", "unix://")):
@@ -110,9 +119,11 @@ if _redis:
     # socket_timeout None: redis-py 8 reads with a 5 s timeout by default, and channels_redis waits for a
     # socket's next message with a 5 s blocking read (BZPOPMIN): every idle socket failed after ~5 s.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                  "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}]}}}
+                                  "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}],
+                                             "capacity": CHANNEL_CAPACITY}}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

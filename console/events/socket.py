@@ -14,6 +14,7 @@ from domains.jobs import visibility as job_visibility
 from domains.jobs.models import Job
 from domains.libvirt import adapter, relay
 from domains.lifecycle.models import Domain
+from domains.lifecycle.stats import FIGURES
 from domains.networks.models import Network
 from domains.storage.models import Pool
 
@@ -32,26 +33,42 @@ def _uuids(values):
     return result
 
 
+def _figures(values):
+    """The figures a page shows (watch_stats' "stats"): all of them when it does not say."""
+    if not isinstance(values, list):
+        return set(FIGURES)
+    return {value for value in values if value in FIGURES}
+
+
 def _host_ids(values):
     return [int(v) for v in (values if isinstance(values, list) else []) if str(v).isdigit()]
 
 
 @database_sync_to_async
 def _visible(user, uuids, host_ids):
-    """The (host id, uuid) of the visible domains among uuids, and the visible hosts among host_ids."""
+    """The (host id, uuid) of the visible domains among uuids, the visible hosts among host_ids, and the ids of
+    those hosts whose every domain user may see (getattr held host-wide)."""
     domains = permissions.restrict(Domain.objects.filter(uuid__in=uuids, gone=False), user)
-    hosts = permissions.restrict(Host.objects.filter(pk__in=host_ids), user)
-    return {str(d.uuid): d.host_id for d in domains}, {h.pk: h for h in hosts}
+    hosts = {h.pk: h for h in permissions.restrict(Host.objects.filter(pk__in=host_ids), user)}
+    held = permissions.held_by(user)
+    every_domain = {pk for pk in hosts if _sees_every_domain(held, pk)}
+    return {str(d.uuid): d.host_id for d in domains}, hosts, every_domain
 
 
 @database_sync_to_async
 def _may_see(user, host_id, uuid):
     domain = Domain.objects.filter(host_id=host_id, uuid=uuid).select_related("host").first()
     if domain is None:
-        # A domain just defined may not have its row yet: its host decides.
-        host = Host.objects.filter(pk=host_id).first()
-        return None if host is None else permissions.has_perm(user, "getattr", host)
+        # A domain just defined may not have its row yet: only getattr held host-wide shows it (seeing the
+        # host through one of its domains must not show the names of the others).
+        if not Host.objects.filter(pk=host_id).exists():
+            return None
+        return _sees_every_domain(permissions.held_by(user), host_id)
     return permissions.has_perm(user, "getattr", domain)
+
+
+def _sees_every_domain(held, host_id):
+    return held.everything or "getattr" in held.on_host(host_id)
 
 
 @database_sync_to_async
@@ -93,7 +110,11 @@ class EventsSocket(LiveSocket):
         self.hosts = set()
         self.allowed = {}  # (host id, uuid) -> may see
         self.watched = {}  # host id -> set of uuids
+        self.figures = set(FIGURES)  # what the page shows of them
         self.jobs_seen = {}  # job id -> (may see, when asked)
+        # Subscribed hosts whose every domain the user may see: their domains' events need no query each,
+        # which in a storm of new domains kept the socket behind its channel's capacity.
+        self.sees_every_domain = set()
 
     async def connect(self):
         if await self.open_socket():
@@ -109,7 +130,7 @@ class EventsSocket(LiveSocket):
         elif kind == "unsubscribe":
             await self.unsubscribe(_uuids(message.get("domains")), _host_ids(message.get("hosts")))
         elif kind == "watch_stats":
-            await self.watch_stats(_uuids(message.get("domains")))
+            await self.watch_stats(_uuids(message.get("domains")), _figures(message.get("stats")))
         else:
             await self.send_json({"type": "error", "code": "unknown_message",
                                   "message": f"Unknown message type {kind!r}: see docs/websocket-protocol.md."})
@@ -119,7 +140,8 @@ class EventsSocket(LiveSocket):
             await self.send_json({"type": "error", "code": "too_many",
                                   "message": f"At most {MAX_SUBSCRIPTIONS} domains per socket."})
             return
-        domains, hosts = await _visible(self.user, uuids, host_ids)
+        domains, hosts, every_domain = await _visible(self.user, uuids, host_ids)
+        self.sees_every_domain |= every_domain
         for uuid, host_id in domains.items():
             self.domains[uuid] = host_id
             self.allowed[(host_id, uuid)] = True
@@ -137,6 +159,7 @@ class EventsSocket(LiveSocket):
         for uuid in uuids:
             self.domains.pop(uuid, None)
         self.hosts.difference_update(host_ids)
+        self.sees_every_domain.difference_update(host_ids)
         await self._regroup()
         await self.watch_stats([u for uuids_ in self.watched.values() for u in uuids_ if u in self.domains])
         await self._send_subscribed([])
@@ -162,8 +185,10 @@ class EventsSocket(LiveSocket):
         await self.send_json({"type": "subscribed", "domains": sorted(self.domains), "hosts": sorted(self.hosts),
                               "refused": refused})
 
-    async def watch_stats(self, uuids):
+    async def watch_stats(self, uuids, figures=None):
         """Watch only subscribed domains: the subscription already checked they may be seen."""
+        if figures is not None:
+            self.figures = figures
         by_host = {}
         for uuid in uuids:
             if uuid in self.domains:
@@ -171,7 +196,7 @@ class EventsSocket(LiveSocket):
         hosts = await _hosts(list(set(by_host) | set(self.watched)))
         for host_id in set(self.watched) | set(by_host):
             if host_id in hosts:
-                stats_ticker.watch(self, hosts[host_id], by_host.get(host_id, set()))
+                stats_ticker.watch(self, hosts[host_id], by_host.get(host_id, set()), self.figures)
         self.watched = by_host
 
     def deliver_stats(self, host_id, interval, items):
@@ -205,6 +230,8 @@ class EventsSocket(LiveSocket):
             return  # it arrives through the domain's own group too
         key = (event.get("host"), uuid)
         allowed = self.allowed.get(key)
+        if allowed is None and key[0] in self.sees_every_domain:
+            allowed = True
         if allowed is None:
             allowed = await _may_see(self.user, *key)
             if allowed is not None:
@@ -234,7 +261,8 @@ class EventsSocket(LiveSocket):
         # Forget what was allowed: each next event is checked again; domains no longer visible leave.
         self.allowed.clear()
         self.jobs_seen.clear()
-        domains, hosts = await _visible(self.user, list(self.domains), list(self.hosts))
+        domains, hosts, every_domain = await _visible(self.user, list(self.domains), list(self.hosts))
+        self.sees_every_domain = every_domain
         await self.unsubscribe([u for u in self.domains if u not in domains],
                                [h for h in self.hosts if h not in hosts])
         return True

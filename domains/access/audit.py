@@ -68,11 +68,13 @@ def _actor_fields(actor):
     return actor.get_username()[:150], actor
 
 
-def record(actor, action, target=None, params=None, outcome="ok", source_address=None, *, label=None):
+def record(actor, action, target=None, params=None, outcome="ok", source_address=None, *, label=None, anchor=True):
     """Write one audit entry; target is a Domain, Host, other model row or None; returns the AuditEntry.
 
     actor is a user, a username string (failed logins) or None (the console itself).
     Parameters whose names say secret (password, token, key, ...) are stored as "[redacted]".
+    anchor=False leaves the anchor where it is: an entry the very next one will anchor (an intent);
+    anchor=LATER moves it on the anchor's own thread, so the caller does not wait for the disk.
     """
 
     actor_name, actor_row = _actor_fields(actor)
@@ -110,32 +112,39 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
                      actor_name, action, entry.target_label, entry.outcome, entry.source_address)
             # After the commit (at once outside a transaction): an entry rolled back with its
             # caller's transaction must not become the anchor.
-            transaction.on_commit(lambda: _anchor(entry))
+            if anchor is LATER:
+                transaction.on_commit(lambda: audit_anchor.advance_soon(entry))
+            elif anchor:
+                transaction.on_commit(lambda: _anchor(entry))
             return entry
     raise RuntimeError(f"Could not append '{action}' to the audit log after {_RETRIES} tries: "
                        "the database keeps refusing the chain's next link; check it is writable.")
 
 
 INTENT = "started"
+LATER = "later"
 
 
 def record_intent(actor, action, target=None, params=None, source_address=None):
     """Write and commit an entry saying action is about to be tried (outcome "started"); returns it.
 
     For calls that can take the process down (a monitor command into the in-process
-    QEMU driver): the entry is on disk before the call, so a crash still leaves it.
+    QEMU driver): the entry is committed before the call, so a crash still leaves it.
     The outcome follows as its own entry, naming this one in its "intent" parameter.
+    The anchor moves once for the pair, after the outcome and off the caller's
+    thread (its file and the database's log are flushed to disk each time it
+    moves): if the process dies first, the next entry written anchors past them.
     """
     if not transaction.get_autocommit():
         # Inside a caller's transaction the entry is not on disk until that commits.
         log.warning("audit intent for %s is written inside an open transaction: a crash would lose it", action)
-    return record(actor, action, target, params, outcome=INTENT, source_address=source_address)
+    return record(actor, action, target, params, outcome=INTENT, source_address=source_address, anchor=False)
 
 
 def record_outcome(intent, actor, target, outcome, params=None, source_address=None):
     """Write the outcome of the action intent announced (on the same target), pointing back at it."""
     return record(actor, intent.action, target, {**(params or {}), "intent": intent.pk}, outcome=outcome,
-                  source_address=source_address)
+                  source_address=source_address, anchor=LATER)
 
 
 def _anchor(entry):
@@ -218,6 +227,7 @@ def verify_chain(batch=2000):
 def verify_anchor():
     """The BrokenLink the anchor outside the database shows (newest entries removed, a range re-hashed), or None."""
 
+    audit_anchor.settle()  # anchor writes this process queued come first
     checkpoint, problem = audit_anchor.check(AuditEntry)
     if problem is None:
         return None

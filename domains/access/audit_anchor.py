@@ -13,9 +13,12 @@ import hmac
 import json
 import logging
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 log = logging.getLogger("virtconsole.audit.anchor")
@@ -52,9 +55,9 @@ def _path():
     return settings.AUDIT_ANCHOR_PATH
 
 
-def read():
+def read(path=None):
     """The checkpoint in the anchor file, its signature checked; None when there is no file yet."""
-    path = _path()
+    path = path or _path()
     try:
         raw = path.read_text()
     except FileNotFoundError:
@@ -76,18 +79,39 @@ def _still_there(checkpoint, entry_model):
     return entry_model.objects.filter(pk=checkpoint.entry_id, hash=checkpoint.entry_hash).exists()
 
 
-def advance(entry):
+def _database_on_disk():
+    """Flush SQLite's write-ahead log to disk, so the anchor never names an entry a power cut could take back.
+
+    Commits do not wait for the disk (synchronous=NORMAL, console/settings.py): the anchor, which does,
+    would otherwise outlive the entries it names and make verify_audit cry tampering after a power cut.
+    PostgreSQL's commits are on disk already.
+    """
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict["NAME"])
+    try:
+        descriptor = os.open(f"{name}-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return  # in memory (tests), or no log yet: nothing to flush
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def advance(entry, path=None):
     """Anchor entry (just appended) as the newest, unless the current anchor no longer matches the log.
 
     A mismatch means entries were removed or rewritten: the old anchor is kept,
     so verify_audit reports it instead of a fresh checkpoint hiding it.
     """
-    path = _path()
+    _database_on_disk()
+    path = path or _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(f"{path}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            current = read()
+            current = read(path)
         except AnchorProblem as exc:
             log.error("audit anchor not advanced: %s", exc)
             return None
@@ -130,3 +154,49 @@ def check(entry_model):
         return checkpoint, (f"Entry {checkpoint.entry_id} no longer has the hash anchored on {checkpoint.written}: "
                             "the log was rewritten and re-hashed up to it.")
     return checkpoint, None
+
+
+# --- anchoring off the caller's thread (the outcome of a monitor or agent command) ---
+
+_soon_lock = threading.Lock()
+_soon = {}  # anchor path -> newest entry waiting to be anchored there
+_anchor_writer = None
+
+
+def advance_soon(entry):
+    """advance(entry) on the anchor's own thread, so the caller does not wait for the disk.
+
+    Entries waiting together are anchored once, at the newest. If the process
+    ends first, the next entry written anchors past them.
+    """
+    global _anchor_writer
+    path = _path()  # now: tests switch the file between tests
+    with _soon_lock:
+        waiting = _soon.get(path)
+        _soon[path] = entry if waiting is None or entry.pk > waiting.pk else waiting
+        if waiting is not None:
+            return  # a write for this file is queued already and will take the newest
+        if _anchor_writer is None:
+            _anchor_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-anchor")
+    _anchor_writer.submit(_advance_waiting, path)
+
+
+def _advance_waiting(path):
+    with _soon_lock:
+        entry = _soon.pop(path, None)
+    if entry is None:
+        return
+    try:
+        advance(entry, path)
+    except (OSError, DatabaseError) as exc:
+        log.error("audit anchor not written (%s): verify_audit will report the entries after the last one", exc)
+    finally:
+        close_old_connections()
+
+
+def settle(timeout=10.0):
+    """Return once the anchor writes queued so far are done (tests, and before verifying in this process)."""
+    with _soon_lock:
+        writer = _anchor_writer
+    if writer is not None:
+        writer.submit(lambda: None).result(timeout)

@@ -87,6 +87,8 @@ CHANGELOG = [
             "Revisions show source: console, api, external (as first found) or rollback.",
             "Websocket: network.lifecycle events (host, network, name, event, gone, active, persistent, "
             "autostart) on the events socket, to users who may see the network.",
+            "Websocket: watch_stats takes an optional \"stats\" list (cpu, memory, disk, net; all four when "
+            "absent): libvirt is asked only for those figures, the others come as null in domain.stats.",
         ],
     },
     {

@@ -61,7 +61,10 @@ MESSAGES = [
             {"domains": "UUIDs now subscribed", "hosts": "host ids now subscribed",
              "refused": "UUIDs or host ids the user may not see (or that do not exist)"},
             "Answer to subscribe and unsubscribe: the socket's whole subscription."),
-    Message("watch_stats", CLIENT, EVENTS, {"domains": "list of domain UUIDs on screen now (replaces the last list)"},
+    Message("watch_stats", CLIENT, EVENTS,
+            {"domains": "list of domain UUIDs on screen now (replaces the last list)",
+             "stats": "optional list of the figures shown: cpu, memory, disk, net (all four when absent); the "
+                      "server asks libvirt only for these, and the others come as null"},
             "Send live stats for these domains every 2 s; an empty list stops them."),
     Message("domain.stats", SERVER, EVENTS,
             {"host": "host id", "interval": "seconds between samples",

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import libvirt
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import OperationalError, transaction
 
 from domains.access import audit
 from domains.definitions.models import DefinitionRevision, RevisionSource
@@ -335,26 +335,23 @@ def do_rollback(user, domain, revision, reason="", source=RevisionSource.ROLLBAC
 def record_external(host_id, domain_uuid):
     """After a DEFINED event: store the definition as an external revision if it is not the latest one.
 
-    Runs in a worker thread (never on the event loop: it queries the database).
+    Runs in the event writer's thread (never on the event loop: it queries the database), which opens and
+    closes the database connection (events.write_in_event_order).
     """
-    close_old_connections()
-    try:
-        host = Host.objects.filter(pk=host_id).first()
-        if host is None:
-            return None
-        with domain_lock(host_id, domain_uuid):
-            try:
-                dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
-                if dom is None:
-                    return None
-                with translated_errors():
-                    xml, name = dom.XMLDesc(INACTIVE), dom.name()
-            except VirtError as exc:
-                log.warning("External change of %s on %s not recorded: %s", domain_uuid, host, exc.message)
+    host = Host.objects.filter(pk=host_id).first()
+    if host is None:
+        return None
+    with domain_lock(host_id, domain_uuid):
+        try:
+            dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
+            if dom is None:
                 return None
-            return _retrying(lambda: _store_external(host, domain_uuid, name, xml))
-    finally:
-        close_old_connections()
+            with translated_errors():
+                xml, name = dom.XMLDesc(INACTIVE), dom.name()
+        except VirtError as exc:
+            log.warning("External change of %s on %s not recorded: %s", domain_uuid, host, exc.message)
+            return None
+        return _retrying(lambda: _store_external(host, domain_uuid, name, xml))
 
 
 def _store_external(host, domain_uuid, name, xml):

@@ -165,8 +165,32 @@ async def _send(layer, groups, event):
         await layer.group_send(group, {"type": "relay.event", "event": event, "via": via})
 
 
+# loop -> the queue of events its one sender task sends, in the order libvirt gave them. A task per event
+# ran a burst's sends all at once: on Redis a storm of a thousand events ran out of connections
+# (MaxConnectionsError) and lost most of them, and nothing kept their order.
+_outboxes = {}
+
+
+def _post(loop, layer, groups, event):
+    """On loop: queue event for its sender, starting the sender on first use."""
+    outbox = _outboxes.get(loop)
+    if outbox is None:
+        outbox = _outboxes[loop] = asyncio.Queue()
+        loop.create_task(_sender(outbox))
+    outbox.put_nowait((layer, groups, event))
+
+
+async def _sender(outbox):
+    while True:
+        layer, groups, event = await outbox.get()
+        try:
+            await _send(layer, groups, event)
+        except Exception:  # one failed send must not stop the events after it
+            log.exception("relaying %s to the channel layer failed", event.get("type"))
+
+
 def forward(event):
-    """Hub listener: send event to its groups on every loop that has consumers."""
+    """Hub listener: send event to its groups on every loop that has consumers, one after another per loop."""
     groups = _groups(event)
     if not groups:
         return
@@ -180,11 +204,12 @@ def forward(event):
     for loop in loops:
         if loop.is_closed():
             detach_loop(loop)
+            _outboxes.pop(loop, None)
             continue
         if loop is current:
-            loop.create_task(_send(layer, groups, event))
+            _post(loop, layer, groups, event)
         else:
-            asyncio.run_coroutine_threadsafe(_send(layer, groups, event), loop)
+            loop.call_soon_threadsafe(_post, loop, layer, groups, event)
 
 
 def install():

@@ -6,7 +6,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 
 import libvirt
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from domains.hosts.models import Host
@@ -183,6 +183,14 @@ def current_listing(host):
     return _listings[host.pk]
 
 
+def listed_handle(host_id, conn, domain_uuid):
+    """The virDomain of domain_uuid from the host's last listing on conn, or None: no libvirt call."""
+    known = _listings.get(host_id)
+    if known is None or known.conn is not conn:
+        return None
+    return known.handles.get(domain_uuid)
+
+
 def forget_listing(host_id):
     """Make the next current_listing list the host again (a domain it holds was not found)."""
     _listings.pop(host_id, None)
@@ -192,42 +200,35 @@ def _refresh_row(host_id, domain_uuid, name):
     """Bring one row in step after a DEFINED, UNDEFINED or STOPPED event (runs in a worker thread).
 
     An undefined domain that still runs stays (it became transient), and a
-    transient one is gone once it stops: only a lookup tells which.
+    transient one is gone once it stops: only a lookup tells which. The writer
+    (events.write_in_event_order) opens and closes the database connection.
     """
-    close_old_connections()
+    host = Host.objects.filter(pk=host_id).first()
+    if host is None:
+        return
     try:
-        host = Host.objects.filter(pk=host_id).first()
-        if host is None:
-            return
-        try:
-            dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
-        except VirtError:
-            return  # host trouble, not a verdict on the domain
-        if dom is not None:
-            # The current name, not the event's: a rename sends UNDEFINED
-            # with the old name and DEFINED with the new one, and the two
-            # refreshes may run in either order.
-            name = dom.name()
-            updated = Domain.objects.filter(host=host, uuid=domain_uuid).update(
-                name=name, gone=False, changed=timezone.now()
-            )
-            if not updated:
-                Domain.objects.bulk_create([Domain(host=host, uuid=domain_uuid, name=name)], ignore_conflicts=True)
-        else:
-            Domain.objects.filter(host=host, uuid=domain_uuid).update(gone=True, changed=timezone.now())
-    finally:
-        close_old_connections()
+        dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
+    except VirtError:
+        return  # host trouble, not a verdict on the domain
+    if dom is not None:
+        # The current name, not the event's: a rename sends UNDEFINED
+        # with the old name and DEFINED with the new one, and the two
+        # refreshes may run in either order.
+        name = dom.name()
+        updated = Domain.objects.filter(host=host, uuid=domain_uuid).update(
+            name=name, gone=False, changed=timezone.now()
+        )
+        if not updated:
+            Domain.objects.bulk_create([Domain(host=host, uuid=domain_uuid, name=name)], ignore_conflicts=True)
+    else:
+        Domain.objects.filter(host=host, uuid=domain_uuid).update(gone=True, changed=timezone.now())
 
 
 def _record_start(host_id, domain_uuid, since):
-    """Keep the exact start time a STARTED event gives (runs in a worker thread)."""
-    close_old_connections()
-    try:
-        Domain.objects.filter(host_id=host_id, uuid=domain_uuid).update(
-            running_since=since, running_since_exact=since is not None
-        )
-    finally:
-        close_old_connections()
+    """Keep the exact start time a STARTED event gives (runs in the event writer's thread)."""
+    Domain.objects.filter(host_id=host_id, uuid=domain_uuid).update(
+        running_since=since, running_since_exact=since is not None
+    )
 
 
 def _lifecycle_event(host_id, conn, dom, event, detail):

@@ -75,8 +75,9 @@ def check_against_schema(schema, name, arguments):
 
 def _running(domain):
     dom = libvirt_domain(domain)
+    # The lookup's handle carries the domain's id, -1 while it is shut off: no second round trip to ask.
     with translated_errors():
-        active = dom.isActive()
+        active = dom.ID() != -1
     if not active:
         raise PassthroughError(
             f"'{domain.name}' is not running: QEMU, its monitor and its guest agent exist only while the "

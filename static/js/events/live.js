@@ -9,10 +9,10 @@ const STATE_AFTER = {
   shutdown: "shutdown", pmsuspended: "pmsuspended", crashed: "crashed", undefined: "gone",
 };
 const GRAPHS = [
-  { key: "cpu", label: "CPU", color: "#2557d6", max: 100, value: (s) => s.cpu_percent, text: (s) => s.cpu_percent == null ? "—" : `${s.cpu_percent} %` },
-  { key: "mem", label: "Memory", color: "#137333", value: (s) => s.memory_kib, text: (s) => formatKiB(s.memory_kib) },
-  { key: "disk", label: "Disk", color: "#a15c07", value: (s) => sum(s.disk_read_bps, s.disk_write_bps), text: (s) => `${formatRate(s.disk_read_bps)} r · ${formatRate(s.disk_write_bps)} w` },
-  { key: "net", label: "Network", color: "#7c3aed", value: (s) => sum(s.net_rx_bps, s.net_tx_bps), text: (s) => `${formatRate(s.net_rx_bps)} rx · ${formatRate(s.net_tx_bps)} tx` },
+  { key: "cpu", figure: "cpu", label: "CPU", color: "#2557d6", max: 100, value: (s) => s.cpu_percent, text: (s) => s.cpu_percent == null ? "—" : `${s.cpu_percent} %` },
+  { key: "mem", figure: "memory", label: "Memory", color: "#137333", value: (s) => s.memory_kib, text: (s) => formatKiB(s.memory_kib) },
+  { key: "disk", figure: "disk", label: "Disk", color: "#a15c07", value: (s) => sum(s.disk_read_bps, s.disk_write_bps), text: (s) => `${formatRate(s.disk_read_bps)} r · ${formatRate(s.disk_write_bps)} w` },
+  { key: "net", figure: "net", label: "Network", color: "#7c3aed", value: (s) => sum(s.net_rx_bps, s.net_tx_bps), text: (s) => `${formatRate(s.net_rx_bps)} rx · ${formatRate(s.net_tx_bps)} tx` },
 ];
 
 function sum(a, b) {
@@ -127,8 +127,16 @@ class LivePage {
   }
 
   sendWatch() {
-    // Only the domains on screen: stats cost the server a bulk call per host, not per domain.
-    this.send({ type: "watch_stats", domains: [...this.onScreen] });
+    // Only the domains on screen and the figures the page draws: the server asks libvirt for just those.
+    this.send({ type: "watch_stats", domains: [...this.onScreen], stats: this.figuresShown() });
+  }
+
+  figuresShown() {
+    const shown = new Set();
+    for (const row of this.rows.values()) {
+      for (const spec of GRAPHS) if (row.graphs[spec.key]) shown.add(spec.figure);
+    }
+    return [...shown];
   }
 
   receive(message) {
