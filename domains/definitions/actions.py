@@ -341,9 +341,12 @@ def record_external(host_id, domain_uuid):
     host = Host.objects.filter(pk=host_id).first()
     if host is None:
         return None
+    conn = adapter.open_connection_of(host)
+    if conn is None:
+        return None  # the host was forgotten meanwhile (or is reconnecting): nothing to compare with
     with domain_lock(host_id, domain_uuid):
         try:
-            dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
+            dom = adapter.find_domain(conn, uuid=domain_uuid)
             if dom is None:
                 return None
             with translated_errors():

@@ -265,6 +265,20 @@ def domain_stats(conn, doms, groups):
         return conn.domainListGetStats(doms, groups, 0)
 
 
+def open_connection_of(host):
+    """The open virConnect of host's HostConnection, or None: never opens or reopens one.
+
+    For work that follows an event (the event writers): the event came over that connection, so it is open
+    unless the host was forgotten meanwhile (removed, or its URI changed), and then the work is moot. Opening
+    again there would leak a connection nobody closes, hearing every event of its daemon.
+    """
+    with _connections_lock:
+        existing = _connections.get(host.pk)
+    if existing is None or existing.uri != host.uri:
+        return None
+    return existing._conn
+
+
 def forget_host(host_id):
     with _connections_lock:
         existing = _connections.pop(host_id, None)

@@ -206,8 +206,11 @@ def _refresh_row(host_id, domain_uuid, name):
     host = Host.objects.filter(pk=host_id).first()
     if host is None:
         return
+    conn = adapter.open_connection_of(host)
+    if conn is None:
+        return  # the host was forgotten (or is reconnecting): no verdict on the domain
     try:
-        dom = adapter.find_domain(adapter.connection_for(host).get(), uuid=domain_uuid)
+        dom = adapter.find_domain(conn, uuid=domain_uuid)
     except VirtError:
         return  # host trouble, not a verdict on the domain
     if dom is not None:
