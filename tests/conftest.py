@@ -11,6 +11,7 @@ from pathlib import Path
 
 import libvirt
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -27,6 +28,7 @@ from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from domains.storage.lookups import pool_row
 from domains.storage.pools.actions import ensure_first_revision
+from tests.ws_support import communicator, session_cookie
 
 REPO = Path(__file__).resolve().parent.parent
 # One embedded root per test process: an embedded driver belongs to one process,
@@ -281,6 +283,28 @@ def embedded_host(django_db_setup, django_db_blocker):
     if "VIRTCONSOLE_TEST_EMBED_ROOT" not in os.environ:
         shutil.rmtree(root, ignore_errors=True)
 
+
+
+@pytest.fixture
+def live_host(embedded_host, transactional_db):
+    """The embedded host with its row present (transactional tests flush tables between tests)."""
+    embedded_host.save()
+    inventory.sync_host(embedded_host)
+    return embedded_host
+
+
+@pytest.fixture
+def connect():
+    """connect(path, user, ...) -> connected communicator on the full ASGI stack, signed in as user."""
+
+    async def open_(path, user=None, **kwargs):
+        cookie = await database_sync_to_async(session_cookie)(user) if user is not None else None
+        comm = communicator(path, cookie, **kwargs)
+        connected, subprotocol = await comm.connect(timeout=10)
+        return comm, connected, subprotocol
+
+    # Communicators close with their test's loop: nothing to undo here.
+    return open_
 
 def _deleted(row):
     try:

@@ -16,7 +16,6 @@ from domains.consoles.models import ConsoleTicket
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
 from tests.access.routes import websocket_routes
 from tests.access.test_authorization_matrix import PERSONAS, holds, sees
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +46,7 @@ async def _messages(comm, limit=5):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("case", WS_CASES, ids=[c[0].rsplit("/", 1)[-1] for c in WS_CASES])
-async def test_each_socket_answers_each_persona_exactly(connect, world, case, persona):  # noqa: F811
+async def test_each_socket_answers_each_persona_exactly(connect, world, case, persona):
     pattern, need, kind, subprotocol = case
     target = world["target"]
     user = None if persona == "anonymous" else world["people"][persona]

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 
 from console.sockets import sessions
 from domains.lifecycle.actions import do_domain_action
-from tests.consoles.conftest import ticket_url
+from tests.ws_support import ticket_url
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 

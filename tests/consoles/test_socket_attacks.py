@@ -13,7 +13,7 @@ from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from qemu_extras.monitor.socket import MonitorSocket
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
-from tests.consoles.conftest import communicator, session_cookie
+from tests.ws_support import communicator, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from domains.consoles.models import ConsoleTicket
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.consoles.conftest import ticket_url
+from tests.ws_support import ticket_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,6 @@ from channels.db import database_sync_to_async
 
 from domains.access.grants import do_grant
 from domains.jobs.actions import do_finish_job, do_start_job
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +19,7 @@ async def next_job_message(comm):
             return message["job"]
 
 
-async def test_the_owner_of_a_job_sees_it_start_progress_and_end(connect, owner, host):  # noqa: F811
+async def test_the_owner_of_a_job_sees_it_start_progress_and_end(connect, owner, host):
     comm, connected, _ = await connect("/ws/v1/events", owner)
     assert connected
 
@@ -38,7 +37,7 @@ async def test_the_owner_of_a_job_sees_it_start_progress_and_end(connect, owner,
 
 
 async def test_a_teammate_sees_his_jobs_and_not_the_owners_on_a_host_he_holds_nothing_on(
-        connect, owner, teammate, host):  # noqa: F811
+        connect, owner, teammate, host):
     comm, connected, _ = await connect("/ws/v1/events", teammate)
     assert connected
 
@@ -53,7 +52,7 @@ async def test_a_teammate_sees_his_jobs_and_not_the_owners_on_a_host_he_holds_no
     await comm.disconnect()
 
 
-async def test_a_host_grant_shows_the_hosts_jobs_on_the_socket(connect, owner, teammate, host):  # noqa: F811
+async def test_a_host_grant_shows_the_hosts_jobs_on_the_socket(connect, owner, teammate, host):
     await database_sync_to_async(do_grant)(owner, "Viewer", to_user=teammate, host=host)
     comm, connected, _ = await connect("/ws/v1/events", teammate)
     assert connected

@@ -1,6 +1,5 @@
 """Event storms: a burst of lifecycle events reaches an open dashboard whole, and costs the same per event at any size."""
 
-import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -9,7 +8,6 @@ from channels.db import database_sync_to_async
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from tests.conftest import drain_event_workers
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 

@@ -11,7 +11,6 @@ from console.events import stats_ticker
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from tests.conftest import drain_event_workers
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 from tests.lifecycle.libvirt_calls import LibvirtCallCounter
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]

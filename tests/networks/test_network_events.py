@@ -11,7 +11,6 @@ from domains.libvirt import networks as libvirt_networks
 from domains.networks.actions import do_define_network, do_delete_network, do_network_action
 from domains.networks.models import Network
 from tests.conftest import wait_for
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -68,7 +67,7 @@ async def receive_type(communicator, kind):
 
 
 async def test_the_events_socket_sends_network_events_only_to_users_who_may_see_the_network(
-        connect, transactional_db, owner, teammate, test_driver_host):  # noqa: F811
+        connect, transactional_db, owner, teammate, test_driver_host):
     define = database_sync_to_async(do_define_network)
     act = database_sync_to_async(do_network_action)
     row, handle = await define(owner, test_driver_host, fields={"name": "watched", "forward": "none"})

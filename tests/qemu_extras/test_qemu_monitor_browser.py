@@ -27,7 +27,7 @@ def send(page, text):
 
 
 def test_the_monitor_page_runs_commands_completes_names_and_streams_filtered_events(
-        logged_in_page, second_page):  # noqa: F811
+        logged_in_page, second_page):
     page = logged_in_page
     uuid = demo_uuid(page)
     page.goto(f"/domains/{uuid}/")

@@ -8,7 +8,6 @@ from domains.libvirt import events as libvirt_events
 from domains.storage.models import Pool
 from domains.storage.pools.actions import do_define_pool, do_delete_pool, do_pool_action
 from tests.conftest import wait_for
-from tests.consoles.conftest import connect  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -51,7 +50,7 @@ async def receive_type(communicator, kind):
 
 
 async def test_the_events_socket_sends_pool_events_only_to_users_who_may_see_the_pool(
-        connect, transactional_db, owner, teammate, test_driver_host, tmp_path):  # noqa: F811
+        connect, transactional_db, owner, teammate, test_driver_host, tmp_path):
     define = database_sync_to_async(do_define_pool)
     act = database_sync_to_async(do_pool_action)
     row, handle = await define(owner, test_driver_host, fields={"name": "watched", "type": "dir",

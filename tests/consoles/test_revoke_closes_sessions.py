@@ -7,14 +7,13 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from domains.access.grants import do_revoke
-from tests.consoles.conftest import connect, demo, live_host  # noqa: F401  (fixtures)
 from tests.consoles.test_demo_guest_sessions import open_serial
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 
 async def test_revoking_a_grant_closes_the_users_open_serial_console_within_a_second(
-        connect, owner, teammate, grant, demo):  # noqa: F811
+        connect, owner, teammate, grant, demo):
     console_user = await database_sync_to_async(grant)("Console user", domain=demo)
     comm = await open_serial(connect, teammate, demo)
     started = time.monotonic()
