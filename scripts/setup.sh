@@ -9,7 +9,8 @@ want_test=0
 
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
           qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv
-          dnsmasq-base iptables libvirt-daemon-config-nwfilter libpq5)
+          dnsmasq-base iptables libvirt-daemon-config-nwfilter libpq5 osinfo-db)
+# osinfo-db: the operating systems the create flow offers, with their recommended sizes (read as XML data).
 # libpq5: psycopg's PostgreSQL client library (DATABASE_URL=postgres://...).
 # dnsmasq-base and iptables: libvirt's virtual networks run dnsmasq for DHCP/DNS and (libvirt 9.0) set up
 # their NAT and isolation rules with iptables. libvirtd must start after iptables is installed: it tries
@@ -19,7 +20,8 @@ packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev 
 command -v npm >/dev/null || packages+=(nodejs npm)
 # lvm2, e2fsprogs and parted: the storage tests build logical, fs and disk pools on loop devices.
 # postgresql and redis-server: part of the suite runs again on them (scripts/start-services.sh starts them).
-[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server)
+# isolinux and syslinux-common: the install tests build a bootable ISO of the demo guest (El Torito, isolinux).
+[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server isolinux syslinux-common)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -8,9 +8,18 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.4.0"
+API_VERSION = "1.5.0"
 
 CHANGELOG = [
+    {
+        "version": "1.5.0",
+        "added": [
+            "GET /os-variants?search=&limit= (any signed-in user): the operating systems of Debian's osinfo-db "
+            "(id, short_id, short_ids, name, vendor, family, release_date, eol_date, minimum and recommended "
+            "{vcpus, memory_mib, disk_gib}, firmware, firmware_unsupported), newest release first, an exact "
+            "short id first.",
+        ],
+    },
     {
         "version": "1.4.0",
         "added": [

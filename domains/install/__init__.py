@@ -1,0 +1,1 @@
+"""Installing an operating system: OS variants, install sources, cloud-init seeds, removable media."""
