@@ -13,6 +13,7 @@ from domains.consoles.api import ConsoleTickets
 from domains.daemon import api as daemon_views
 from domains.definitions import api as definition_views
 from domains.hosts import api as host_views
+from domains.install import api as install_views
 from domains.jobs import api as job_views
 from domains.lifecycle import api as lifecycle_views
 
@@ -38,7 +39,7 @@ urlpatterns = [
     path("domains/<uuid:uuid>/revisions/<int:number>", api(definition_views.RevisionDetail), name="api-revision"),
     path("domains/<uuid:uuid>/revisions/<int:number>/rollback", api(definition_views.RevisionRollback),
          name="api-revision-rollback"),
-    path("hosts/<int:host_id>/domains", api(definition_views.HostDomains), name="api-host-domains"),
+    path("hosts/<int:host_id>/domains", api(install_views.HostDomainsWithInstall), name="api-host-domains"),
     # Live sessions (console tickets)
     path("domains/<uuid:uuid>/console-tickets", api(ConsoleTickets), name="api-console-tickets"),
     # Permissions and audit

@@ -18,6 +18,16 @@ CHANGELOG = [
             "(id, short_id, short_ids, name, vendor, family, release_date, eol_date, minimum and recommended "
             "{vcpus, memory_mib, disk_gib}, firmware, firmware_unsupported), newest release first, an exact "
             "short id first.",
+            "POST /hosts/{id}/domains grows a structured create beside xml: name, os (an osinfo short id: vcpus, "
+            "memory_mib and disk sizes default to its recommended ones), vcpus, memory_mib, firmware "
+            "bios|uefi|uefi-secure (only what the host's domain capabilities offer, else 400), install {kind: "
+            "iso|cloud-image|network|import, volume 'pool/volume', mode clone|link and pool for cloud-image}, disks "
+            "[{pool, size_gib, format qcow2|raw}] (new volumes <name>-diskN), interfaces [{network}], cloud_init "
+            "{user, password (stored only as a SHA-512 crypt hash), ssh_keys, hostname, user_data, pool} (a NoCloud "
+            "seed ISO volume <name>-cidata.iso attached as a CD-ROM), start, reason. Everything is checked before "
+            "anything is made (400 invalid_install) and whatever was made is removed when a later step fails. "
+            "Answers 201 with the definition result plus install {uuid, name, revision, volumes, started, os}, or "
+            "202 with a job of kind domain.install when it copies a cloud image (the job's result is that object).",
         ],
     },
     {

@@ -1,14 +1,20 @@
 """API v1 of installing an OS: the OS variants of osinfo-db, create with an install source, removable media."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
 from domains.api.views import ApiView
+from domains.definitions.actions import do_define
+from domains.definitions.api import DefinitionResultSerializer, HostDomains
+from domains.definitions.models import DefinitionRevision, RevisionSource
 from domains.install import osinfo
-from domains.install.serializers import OsVariantSerializer
+from domains.install.serializers import HostDomainCreateSerializer, OsVariantSerializer
+from domains.install.sources import do_install_domain
+from domains.jobs.serializers import JobSerializer
 
 
 @route_permission(AUTHENTICATED, note="reads the host-independent osinfo database")
@@ -26,3 +32,30 @@ class OsVariants(ApiView):
                                   {"limit": ["A number from 1 to 500."]})
         found = osinfo.search(request.query_params.get("search", ""), int(limit))
         return Response(OsVariantSerializer([variant.as_dict() for variant in found], many=True).data)
+
+
+@route_permission("define_domains", note="on the host")
+class HostDomainsWithInstall(HostDomains):
+    """Create a domain on the host: from a definition (xml), or structured with its install source."""
+
+    serializer_class = HostDomainCreateSerializer
+
+    @extend_schema(request=HostDomainCreateSerializer,
+                   responses={201: DefinitionResultSerializer, 202: JobSerializer},
+                   summary="Create a domain from XML, or with an install source (202 and a job when it copies an "
+                           "image; the job's result is the created domain)")
+    def post(self, request, host_id):
+        host = self.get_object()
+        body = self.valid_body()
+        if "xml" in body:
+            change = do_define(request.user, host, body["xml"], body["reason"], RevisionSource.IMPORT,
+                               self.source_address)
+            return Response(DefinitionResultSerializer(change).data, status=status.HTTP_201_CREATED)
+        result, job = do_install_domain(request.user, host, dict(request.data), self.source_address)
+        if job is not None:
+            return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        change_like = {"domain": {"uuid": result["uuid"]}, "changed": True,
+                       "revision": DefinitionRevision.objects.get(domain__uuid=result["uuid"], domain__host=host,
+                                                                  number=result["revision"])}
+        return Response({**DefinitionResultSerializer(change_like).data, "install": result},
+                        status=status.HTTP_201_CREATED)

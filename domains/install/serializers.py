@@ -22,3 +22,66 @@ class OsVariantSerializer(serializers.Serializer):
     recommended = SizesSerializer(help_text="The minimum stands in where the database recommends nothing")
     firmware = serializers.ListField(child=serializers.CharField(), help_text="x86_64 firmware the OS names: efi, bios")
     firmware_unsupported = serializers.ListField(child=serializers.CharField())
+
+
+class InstallSourceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["iso", "cloud-image", "network", "import"])
+    volume = serializers.CharField(required=False, help_text="'pool/volume': the ISO, the cloud image or the disk to "
+                                                             "import (not for network)")
+    mode = serializers.CharField(required=False, help_text="cloud-image: 'clone' (a copy of the image, a job) or "
+                                                           "'link' (a qcow2 overlay on it)")
+    pool = serializers.CharField(required=False, help_text="cloud-image: the pool of the copy or overlay")
+
+
+class NewDiskSerializer(serializers.Serializer):
+    pool = serializers.CharField()
+    size_gib = serializers.IntegerField(required=False, min_value=1, help_text="The OS's recommended size if left out")
+    format = serializers.ChoiceField(choices=["qcow2", "raw"], required=False)
+
+
+class NewInterfaceSerializer(serializers.Serializer):
+    network = serializers.CharField()
+
+
+class CloudInitSerializer(serializers.Serializer):
+    user = serializers.CharField(required=False, allow_blank=True)
+    password = serializers.CharField(required=False, allow_blank=True, write_only=True,
+                                     help_text="Written to the seed as a SHA-512 crypt hash only")
+    ssh_keys = serializers.ListField(child=serializers.CharField(), required=False)
+    hostname = serializers.CharField(required=False, allow_blank=True)
+    user_data = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
+                                      help_text="Free cloud-config (YAML), merged under the fields above")
+    pool = serializers.CharField(required=False, help_text="The seed ISO's pool (the boot disk's by default)")
+
+
+class HostDomainCreateSerializer(serializers.Serializer):
+    xml = serializers.CharField(required=False, trim_whitespace=False,
+                                help_text="A libvirt <domain> definition; or leave it out and give install, name...")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    name = serializers.CharField(required=False)
+    os = serializers.CharField(required=False, help_text="An osinfo short id (GET /os-variants): sizes default to its "
+                                                         "recommended ones")
+    vcpus = serializers.IntegerField(required=False, min_value=1)
+    memory_mib = serializers.IntegerField(required=False, min_value=1)
+    firmware = serializers.ChoiceField(choices=["bios", "uefi", "uefi-secure"], required=False,
+                                       help_text="Only what the host's domain capabilities offer")
+    install = InstallSourceSerializer(required=False)
+    disks = NewDiskSerializer(many=True, required=False)
+    interfaces = NewInterfaceSerializer(many=True, required=False)
+    cloud_init = CloudInitSerializer(required=False)
+    start = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if "xml" not in attrs and ("install" not in attrs or "name" not in attrs):
+            raise serializers.ValidationError("Give either xml (a definition) or name and install (a structured "
+                                              "create).")
+        return attrs
+
+
+class InstallResultSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    name = serializers.CharField()
+    revision = serializers.IntegerField(help_text="The created definition's revision number")
+    volumes = serializers.ListField(child=serializers.CharField(), help_text="'pool/volume' made for it")
+    started = serializers.BooleanField()
+    os = serializers.CharField(allow_null=True)
