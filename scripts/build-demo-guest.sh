@@ -3,10 +3,11 @@
 # initramfs whose /init prints a ready line, asks DHCP for an address on every
 # ethernet interface (those present at boot and those hot-plugged later), prints
 # each address it gets on the serial console, and runs a shell on the serial port.
+# With a cloud-init NoCloud seed CD-ROM (label cidata) attached, it prints the seed's host name first.
 # Reuses what is there when its VERSION stamp is this script's; delete var/guest to rebuild.
 set -euo pipefail
 # Raise when the guest changes: machines holding an older build rebuild it.
-GUEST_VERSION=3
+GUEST_VERSION=4
 dir=${1:-var/guest}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -31,7 +32,7 @@ dpkg-deb -x "$work"/linux-image-*.deb "$work/kernel"
 modules=$(echo "$work"/kernel/lib/modules/*)
 
 root="$work/initramfs"
-mkdir -p "$root"/{bin,dev,proc,sys,etc/acpi/PWRF,lib/modules,tmp,root,var/log,var/run}
+mkdir -p "$root"/{bin,dev,proc,sys,etc/acpi/PWRF,lib/modules,tmp,root,var/log,var/run,media/seed}
 cp /bin/busybox "$root/bin/busybox"
 # The ACPI power button reaches busybox acpid through evdev: that is what makes
 # "Shut down" and "Reboot" (both ACPI requests) work on this guest.
@@ -59,6 +60,12 @@ add_module() {
 add_module virtio_pci
 add_module virtio_net
 printf '%s\n' "${load_order[@]}" > "$root/lib/modules/net.order"
+# The IDE CD-ROM of the pc machine (the cloud kernel builds none of it in): the seed CD is read with these.
+load_order=()
+add_module ata_piix
+add_module sr_mod
+add_module isofs
+printf '%s\n' "${load_order[@]}" > "$root/lib/modules/cd.order"
 
 mkdir -p "$root/etc/udhcpc"
 # udhcpc calls this with $1 = deconfig | bound | renew | leasefail | nak and the lease in the environment.
@@ -107,6 +114,30 @@ echo "virtconsole demo guest: power button, powering off"
 poweroff -f
 SH
 chmod +x "$root/etc/acpi/PWRF/00000080"
+# The NoCloud seed: a CD-ROM labelled cidata whose meta-data names the host. The kernel's own messages
+# about the CD drive stay off the serial console (its level lowered while the drivers load), so the
+# console reads as before for every guest without a seed.
+cat > "$root/bin/read-seed" <<'SH'
+#!/bin/sh
+level=$(cut -f1 /proc/sys/kernel/printk)
+dmesg -n 1
+for module in $(cat /lib/modules/cd.order); do insmod "/lib/modules/$module.ko" 2>/dev/null; done
+dmesg -n "$level"
+for cd in /dev/sr*; do
+  [ -b "$cd" ] || continue
+  # The ISO 9660 volume label: 32 bytes at offset 40 of the primary volume descriptor (sector 16).
+  label=$(dd if="$cd" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' ')
+  [ "$label" = cidata ] || continue
+  mount -t iso9660 -o ro "$cd" /media/seed 2>/dev/null || continue
+  name=$(sed -n 's/^local-hostname: *//p' /media/seed/meta-data | tr -d "\"'\r")
+  if [ -n "$name" ]; then
+    hostname "$name"
+    echo "cloud-init seed hostname: $name"
+  fi
+  umount /media/seed
+done
+SH
+chmod +x "$root/bin/read-seed"
 cat > "$root/init" <<'SH'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -120,6 +151,7 @@ hostname demo
 ip link set lo up
 for module in $(cat /lib/modules/net.order); do insmod "/lib/modules/$module.ko" 2>/dev/null; done
 dhcp-every-nic &
+read-seed
 echo "virtconsole demo guest ready"
 while true; do
   setsid cttyhack sh -l
