@@ -28,6 +28,10 @@ CHANGELOG = [
             "anything is made (400 invalid_install) and whatever was made is removed when a later step fails. "
             "Answers 201 with the definition result plus install {uuid, name, revision, volumes, started, os}, or "
             "202 with a job of kind domain.install when it copies a cloud image (the job's result is that object).",
+            "POST /domains/{uuid}/media {device, volume 'pool/volume' or null, reason}: insert, change or eject the "
+            "medium of a CD-ROM or floppy drive, live and in the definition on a running domain (permission write "
+            "on the domain, storage_vol.data_read on the volume's pool); answers {device, volume, live, revision}; "
+            "error codes no_drive (404), no_volume (404), invalid_media (400: not a removable drive).",
         ],
     },
     {

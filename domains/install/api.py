@@ -7,12 +7,18 @@ from rest_framework.response import Response
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
 from domains.api.errors import error_response
-from domains.api.views import ApiView
+from domains.api.views import ApiView, DomainScopedView
 from domains.definitions.actions import do_define
 from domains.definitions.api import DefinitionResultSerializer, HostDomains
 from domains.definitions.models import DefinitionRevision, RevisionSource
 from domains.install import osinfo
-from domains.install.serializers import HostDomainCreateSerializer, OsVariantSerializer
+from domains.install.media import do_change_media
+from domains.install.serializers import (
+    HostDomainCreateSerializer,
+    MediaChangeSerializer,
+    MediaResultSerializer,
+    OsVariantSerializer,
+)
 from domains.install.sources import do_install_domain
 from domains.jobs.serializers import JobSerializer
 
@@ -59,3 +65,17 @@ class HostDomainsWithInstall(HostDomains):
                                                                   number=result["revision"])}
         return Response({**DefinitionResultSerializer(change_like).data, "install": result},
                         status=status.HTTP_201_CREATED)
+
+
+@route_permission("write", note="on the domain; the volume needs storage_vol.data_read on its pool")
+class DomainMedia(DomainScopedView):
+    serializer_class = MediaChangeSerializer
+
+    @extend_schema(request=MediaChangeSerializer, responses=MediaResultSerializer,
+                   summary="Insert, change or eject a CD-ROM or floppy medium (live on a running domain)")
+    def post(self, request, uuid):
+        domain = self.get_object("write")
+        body = self.valid_body()
+        result = do_change_media(request.user, domain, body["device"], body["volume"], body["reason"],
+                                 source_address=self.source_address)
+        return Response(MediaResultSerializer(result).data)

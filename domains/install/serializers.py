@@ -85,3 +85,16 @@ class InstallResultSerializer(serializers.Serializer):
     volumes = serializers.ListField(child=serializers.CharField(), help_text="'pool/volume' made for it")
     started = serializers.BooleanField()
     os = serializers.CharField(allow_null=True)
+
+
+class MediaChangeSerializer(serializers.Serializer):
+    device = serializers.CharField(help_text="The drive's target name, e.g. hdc or sda")
+    volume = serializers.CharField(allow_null=True, help_text="'pool/volume' to insert, or null to eject")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class MediaResultSerializer(serializers.Serializer):
+    device = serializers.CharField()
+    volume = serializers.CharField(allow_null=True)
+    live = serializers.BooleanField(help_text="True when the running domain's drive changed too")
+    revision = serializers.IntegerField(allow_null=True, help_text="The definition's new revision, if it changed")

@@ -199,7 +199,7 @@ def definition(prepared, host, with_fresh=True):
   </devices>
 </domain>
 """)
-    disks = "vdefghijklmnop"
+    letters = "abcdefghijklmnop"
     used = 0
     if prepared.boot_volume:
         pool, volume, fmt = prepared.boot_volume
@@ -207,7 +207,7 @@ def definition(prepared, host, with_fresh=True):
         used = 1
     for volume in prepared.fresh:
         if volume.how != "seed" and with_fresh:
-            add_volume_disk(document, volume.row.name, volume.name, f"vd{disks[used]}", fmt=volume.format)
+            add_volume_disk(document, volume.row.name, volume.name, f"vd{letters[used]}", fmt=volume.format)
         used += volume.how != "seed"
     cdroms = iter(("hdc", "hdd") if prepared.cdrom_bus == "ide" else ("sda", "sdb"))
     if prepared.iso:

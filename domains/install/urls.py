@@ -13,4 +13,5 @@ def api(view):
 
 urlpatterns = [
     path("os-variants", api(install_views.OsVariants), name="api-os-variants"),
+    path("domains/<uuid:uuid>/media", api(install_views.DomainMedia), name="api-domain-media"),
 ]

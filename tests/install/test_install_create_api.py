@@ -27,7 +27,7 @@ def test_an_iso_install_attaches_the_medium_as_a_cdrom_booted_first(lab_host, ow
     assert cdrom.find("source").attrib == {"pool": "images", "volume": "media.iso"}
     assert cdrom.find("readonly") is not None
     disk = root.find("devices/disk[@device='disk']")
-    assert disk.find("source").get("volume") == "web1-disk0.qcow2"
+    assert disk.find("source").get("volume") == "web1-disk0.qcow2" and disk.find("target").get("dev") == "vda"
     assert root.find("devices/interface/source").get("network") == "lan"
     # Debian 11's recommended sizes: 1 GiB of memory, a 20 GiB disk.
     assert root.find("memory").text == str(1024 * 1024)
