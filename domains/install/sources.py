@@ -88,8 +88,10 @@ def _writable_pool(user, host, name, what):
 
 
 def _format_of(vol):
+    """The volume's format as QEMU reads it: a pool calls an ISO 9660 image 'iso', which QEMU reads as raw."""
     root = etree.fromstring(libvirt_storage.volume_definition(vol).encode())
-    return root.xpath("string(target/format/@type)") or "raw"
+    fmt = root.xpath("string(target/format/@type)") or "raw"
+    return "raw" if fmt == "iso" else fmt
 
 
 def _check_space(fresh):
@@ -281,7 +283,9 @@ def carry_out(user, host, prepared, source_address=None, job=None):
                            RevisionSource.CREATE, source_address)
         if plan.start:
             do_domain_action(user, change.domain, "start", source_address=source_address)
-    except BaseException:
+    except BaseException as exc:
+        audit.record(user, "domain.install", host, _params(plan), outcome=f"failed: {exc}",
+                     source_address=source_address)
         if change is not None:
             try:
                 libvirt_install.undefine_fresh(host, change.domain.uuid)
@@ -289,17 +293,24 @@ def carry_out(user, host, prepared, source_address=None, job=None):
                 pass  # the volumes still go; the refusal below says what failed
         _remove(made)
         raise
+    audit.record(user, "domain.install", change.domain, _params(plan), source_address=source_address)
     return {"uuid": str(change.domain.uuid), "name": plan.name, "revision": change.revision.number,
             "volumes": [f"{volume.row.name}/{volume.name}" for volume in prepared.fresh], "started": plan.start,
             "os": plan.os.short_id if plan.os else None}
+
+
+def _params(plan):
+    return {"name": plan.name, "install": plan.install_kind, "os": plan.os.short_id if plan.os else None,
+            "volume": str(plan.install_volume) if plan.install_volume else None, "firmware": plan.firmware,
+            "start": plan.start}
 
 
 def do_install_domain(user, host, body, source_address=None):
     """Create a domain from a structured request: (result dict, None), or (None, job) when it copies an image."""
     params = {"name": body.get("name"), "install": (body.get("install") or {}).get("kind"), "os": body.get("os")}
     audit.require(user, "define_domains", host, "domain.install", params, source_address)
-    plan = read_plan(body)
     try:
+        plan = read_plan(body)
         prepared = prepare(user, host, plan)
     except InstallError as exc:
         audit.record(user, "domain.install", host, params, outcome=f"refused: {exc.message}",
