@@ -1,0 +1,1 @@
+"""Pages of installing an OS: the one create flow."""
