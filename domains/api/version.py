@@ -14,7 +14,7 @@ CHANGELOG = [
     {
         "version": "1.5.0",
         "added": [
-            "GET /os-variants?search=&limit= (any signed-in user): the operating systems of Debian's osinfo-db "
+            "GET /os-variants?search= (any signed-in user; a page at a time: limit, offset): the operating systems of Debian's osinfo-db "
             "(id, short_id, short_ids, name, vendor, family, release_date, eol_date, minimum and recommended "
             "{vcpus, memory_mib, disk_gib}, firmware, firmware_unsupported), newest release first, an exact "
             "short id first.",

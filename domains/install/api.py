@@ -6,7 +6,6 @@ from rest_framework.response import Response
 
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
-from domains.api.errors import error_response
 from domains.api.views import ApiView, DomainScopedView
 from domains.definitions.actions import do_define
 from domains.definitions.api import DefinitionResultSerializer, HostDomains
@@ -27,17 +26,12 @@ from domains.jobs.serializers import JobSerializer
 class OsVariants(ApiView):
     serializer_class = OsVariantSerializer
 
-    @extend_schema(responses=OsVariantSerializer(many=True), summary="Operating systems osinfo-db knows", parameters=[
+    @extend_schema(summary="Operating systems osinfo-db knows, a page at a time (limit, offset)", parameters=[
         OpenApiParameter("search", str, description="Words of the name or short id, e.g. 'debian 12'"),
-        OpenApiParameter("limit", int, description="At most this many (1 to 500, default 50)"),
     ])
     def get(self, request):
-        limit = request.query_params.get("limit", "50")
-        if not limit.isdigit() or not 1 <= int(limit) <= 500:
-            return error_response(400, "invalid", f"limit={limit!r} is not a number from 1 to 500.",
-                                  {"limit": ["A number from 1 to 500."]})
-        found = osinfo.search(request.query_params.get("search", ""), int(limit))
-        return Response(OsVariantSerializer([variant.as_dict() for variant in found], many=True).data)
+        found = osinfo.search(request.query_params.get("search", ""), limit=None)
+        return self.page_of([variant.as_dict() for variant in found])
 
 
 @route_permission("define_domains", note="on the host")

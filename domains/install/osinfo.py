@@ -154,8 +154,8 @@ def search(text="", limit=50):
     exact = find(text.strip()) if text.strip() else None
     found = [exact] if exact else []
     for variant in variants():
-        if len(found) >= limit:
+        if limit is not None and len(found) >= limit:
             break
         if variant is not exact and all(word in variant.search_text() for word in words):
             found.append(variant)
-    return found[:limit]
+    return found if limit is None else found[:limit]

@@ -30,7 +30,7 @@ async function search() {
                              {credentials: "same-origin"});
   if (!answer.ok || mine !== asked) return;
   list.replaceChildren();
-  for (const variant of await answer.json()) {
+  for (const variant of (await answer.json()).results) {
     found.set(variant.short_id, variant);
     const option = document.createElement("option");
     option.value = variant.short_id;
