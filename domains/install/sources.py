@@ -1,6 +1,7 @@
 """Create a domain with its install source in one action: checked first, then volumes, seed, define, start;
 whatever was made goes again when a later step fails."""
 
+import threading
 from dataclasses import dataclass, field
 
 from django.http import Http404
@@ -36,7 +37,12 @@ from domains.libvirt.adapter import VirtError
 from domains.libvirt.streams import VolumeUpload
 from domains.lifecycle.actions import do_domain_action
 from domains.storage.lookups import visible_pool
-from domains.storage.volumes.actions import do_create_volume, visible_volume, volume_xml
+from domains.storage.volumes.actions import (
+    CLONE_POLL_SECONDS,
+    do_create_volume,
+    visible_volume,
+    volume_xml,
+)
 
 
 @dataclass
@@ -234,6 +240,37 @@ def definition(prepared, host, with_fresh=True):
     return document.to_xml()
 
 
+def _copy(volume, job):
+    """Copy the cloud image into the fresh volume; the job's progress is the copy's allocation, read meanwhile."""
+    xml = volume_xml(volume.name, libvirt_storage.volume_facts(volume.source)[1], volume.format)
+    outcome = {}
+
+    def copy():
+        try:
+            outcome["made"] = libvirt_storage.clone_volume(volume.handle, xml, volume.source)
+        except VirtError as exc:
+            outcome["error"] = exc
+
+    copier = threading.Thread(target=copy, name=f"install-copy-{volume.name}", daemon=True)
+    copier.start()
+    while copier.is_alive():
+        copier.join(CLONE_POLL_SECONDS)
+        so_far = libvirt_storage.find_volume(volume.handle, volume.name) if copier.is_alive() else None
+        if so_far is not None and job is not None:
+            try:
+                report_progress(job, min(libvirt_storage.volume_facts(so_far)[2], volume.capacity))
+            except VirtError:
+                pass  # the volume is being built; the next poll reads again
+    if "error" in outcome:
+        left = libvirt_storage.find_volume(volume.handle, volume.name)
+        if left is not None:
+            libvirt_storage.delete_volume(left)
+        raise outcome["error"]
+    if job is not None:
+        report_progress(job, volume.capacity)
+    return outcome["made"]
+
+
 def _make(user, host, volume, seed, source_address, job=None):
     """Make one fresh volume; returns its handle."""
     if volume.how == "new":
@@ -245,11 +282,8 @@ def _make(user, host, volume, seed, source_address, job=None):
     if volume.how == "clone":
         params = {"volume": libvirt_storage.volume_identity(volume.source)[0], "name": volume.name,
                   "pool": volume.row.name}
-        made = libvirt_storage.clone_volume(volume.handle, volume_xml(volume.name, libvirt_storage.volume_facts(
-            volume.source)[1], volume.format), volume.source)
+        made = _copy(volume, job)
         audit.record(user, "volume.clone", volume.row, params, source_address=source_address)
-        if job is not None:
-            report_progress(job, volume.capacity)
         return made
     made = do_create_volume(user, volume.row, volume.handle, volume.name, len(seed), fmt="raw",
                             source_address=source_address)
