@@ -26,7 +26,8 @@ from domains.jobs.serializers import JobSerializer
 class OsVariants(ApiView):
     serializer_class = OsVariantSerializer
 
-    @extend_schema(summary="Operating systems osinfo-db knows, a page at a time (limit, offset)", parameters=[
+    @extend_schema(responses=OsVariantSerializer(many=True),
+                   summary="Operating systems osinfo-db knows, a page at a time (limit, offset)", parameters=[
         OpenApiParameter("search", str, description="Words of the name or short id, e.g. 'debian 12'"),
     ])
     def get(self, request):

@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 
 class SizesSerializer(serializers.Serializer):
+    """vCPUs, memory and disk of one resources level; null where osinfo-db says nothing."""
+
     vcpus = serializers.IntegerField(allow_null=True)
     memory_mib = serializers.IntegerField(allow_null=True)
     disk_gib = serializers.IntegerField(allow_null=True)
@@ -18,7 +20,7 @@ class OsVariantSerializer(serializers.Serializer):
     family = serializers.CharField(allow_blank=True)
     release_date = serializers.CharField(allow_null=True)
     eol_date = serializers.CharField(allow_null=True)
-    minimum = SizesSerializer()
+    minimum = SizesSerializer(help_text="The least the OS runs with")
     recommended = SizesSerializer(help_text="The minimum stands in where the database recommends nothing")
     firmware = serializers.ListField(child=serializers.CharField(), help_text="x86_64 firmware the OS names: efi, bios")
     firmware_unsupported = serializers.ListField(child=serializers.CharField())
