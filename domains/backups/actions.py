@@ -34,7 +34,7 @@ from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.snapshots.checks import disks_of
-from domains.storage.lookups import visible_pool
+from domains.storage.lookups import pool_row, visible_pool
 
 # libvirt's ACL for virDomainBackupBegin with a checkpoint: domain:checkpoint and domain:block_read.
 PERMISSIONS = ("checkpoint", "block_read")
@@ -296,3 +296,12 @@ def do_delete_backup(user, domain, backup_id, chain=False, source_address=None):
         raise
     audit.record_outcome(intent, user, domain, "ok", {"deleted": deleted}, source_address)
     return deleted
+
+
+def pools_for_backups(user, domain):
+    """The names of the running pools of domain's host that user may put a backup into, sorted."""
+    names = []
+    for handle in libvirt_storage.active_pools(domain.host):
+        if permissions.has_perm(user, "storage_vol.create", pool_row(domain.host, handle)):
+            names.append(libvirt_storage.pool_name_of(handle))
+    return sorted(names)
