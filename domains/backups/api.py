@@ -7,7 +7,12 @@ from rest_framework.response import Response
 
 from domains.access.permissions import route_permission
 from domains.api.views import DomainScopedView
-from domains.backups.actions import backup_of, backups_of, do_create_backup, do_delete_backup
+from domains.backups.actions import (
+    backup_of,
+    backups_of,
+    do_create_backup,
+    do_delete_backup,
+)
 from domains.backups.restore import do_restore_backup
 from domains.backups.serializers import (
     BackupCreateSerializer,

@@ -66,14 +66,19 @@ def convert_chain(paths, target, on_progress, on_process=None):
     if on_process is not None:
         on_process(process)
     buffer = b""
-    while True:
-        chunk = process.stdout.read1(4096) if hasattr(process.stdout, "read1") else process.stdout.read(4096)
-        if not chunk:
-            break
-        buffer = (buffer + chunk)[-256:]
-        found = PROGRESS.findall(buffer)
-        if found:
-            on_progress(float(found[-1]))
+    try:
+        while True:
+            chunk = process.stdout.read1(4096)
+            if not chunk:
+                break
+            buffer = (buffer + chunk)[-256:]
+            found = PROGRESS.findall(buffer)
+            if found:
+                on_progress(float(found[-1]))
+    except BaseException:  # on_progress raised (a cancel): qemu-img must not go on writing into the volume
+        process.kill()
+        process.wait()
+        raise
     errors = process.stderr.read().decode(errors="replace").strip()
     if process.wait() != 0:
         raise ImageError(f"qemu-img convert failed: {errors or 'it was stopped'}.")
