@@ -75,7 +75,7 @@ def convert_chain(paths, target, on_progress, on_process=None):
             found = PROGRESS.findall(buffer)
             if found:
                 on_progress(float(found[-1]))
-    except BaseException:  # on_progress raised (a cancel): qemu-img must not go on writing into the volume
+    except Exception:  # on_progress raised (a cancel): qemu-img must not go on writing into the volume
         process.kill()
         process.wait()
         raise
