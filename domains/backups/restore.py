@@ -160,7 +160,7 @@ def do_restore_backup(user, domain, backup_id, mode=NEW, pool_name="", name="", 
                 found = libvirt_backups.find_checkpoint(dom, checkpoint_name)
                 if found is not None:
                     libvirt_backups.delete_checkpoint(found, metadata_only=True)
-            result["kept"] = [disk["path"] for disk in _old_disks(base_xml, paths)]
+            result["kept"] = _old_disks(base_xml, paths)
         return result
 
     run_job_in_thread(job, work)
