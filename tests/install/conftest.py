@@ -1,22 +1,9 @@
-"""Install fixtures: API callers, a test:/// host with a storage pool and a network, and reading what it holds."""
-
-import subprocess
+"""Install fixtures: a test:/// host with a storage pool and a network, and reading what it holds (api_as and
+system_libvirtd come from tests/conftest.py)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from domains.libvirt import adapter
-from tests.conftest import REPO
-
-
-@pytest.fixture
-def api_as():
-    """api_as(user) -> an API client signed in as user."""
-    def sign_in(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-    return sign_in
 
 
 @pytest.fixture
@@ -40,11 +27,3 @@ def volumes_of(host, pool="images"):
 
 def domain_names(host):
     return sorted(dom.name() for dom in adapter.connection_for(host).get().listAllDomains())
-
-
-@pytest.fixture(scope="session")
-def system_libvirtd():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], check=False, capture_output=True,
-                             text=True, timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
