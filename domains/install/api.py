@@ -52,7 +52,7 @@ class HostDomainsWithInstall(HostDomains):
             change = do_define(request.user, host, body["xml"], body["reason"], RevisionSource.IMPORT,
                                self.source_address)
             return Response(DefinitionResultSerializer(change).data, status=status.HTTP_201_CREATED)
-        result, job = do_install_domain(request.user, host, dict(request.data), self.source_address)
+        result, job = do_install_domain(request.user, host, body, self.source_address)
         if job is not None:
             return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
         change_like = {"domain": {"uuid": result["uuid"]}, "changed": True,
