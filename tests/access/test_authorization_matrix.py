@@ -125,6 +125,11 @@ CASES = [
     api("api-domain-snapshot", "GET", "/api/v1" + D + "/snapshots/matrix-none", "read", ok=404),
     api("api-domain-snapshot", "DELETE", "/api/v1" + D + "/snapshots/matrix-none", "snapshot", ok=404),
     api("api-domain-snapshot-revert", "POST", "/api/v1" + D + "/snapshots/matrix-none/revert", "snapshot", ok=404),
+    # Installing an OS: the OS list, the install page (its create posts are tests/install's), media (a drive the
+    # domain lacks: refused past the permission check)
+    api("api-os-variants", "GET", "/api/v1/os-variants", AUTHENTICATED),
+    page("install", "GET", "/install/", AUTHENTICATED),
+    api("api-domain-media", "POST", "/api/v1" + D + "/media", "write", ok=404, body={"device": "hdz", "volume": None}),
     # Backups: changes are refused past the permission check (an unknown kind, a backup the domain lacks); the
     # jobs run in tests/backups.
     api("api-domain-backups", "GET", "/api/v1" + D + "/backups", "read"),
