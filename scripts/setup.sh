@@ -19,7 +19,8 @@ packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev 
 command -v npm >/dev/null || packages+=(nodejs npm)
 # lvm2, e2fsprogs and parted: the storage tests build logical, fs and disk pools on loop devices.
 # postgresql and redis-server: part of the suite runs again on them (scripts/start-services.sh starts them).
-[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server)
+# socat: the migration pair reaches the first libvirtd over tcp (scripts/start-second-libvirtd.sh).
+[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server socat)
 
 missing=()
 for pkg in "${packages[@]}"; do
