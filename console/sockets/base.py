@@ -225,6 +225,7 @@ _REASON_WORDS = {
                          "sign in again to reopen it.",
     sessions.PERMISSION_LOST: "Your permission for this was withdrawn.",
     "domain_stopped": "The domain stopped.",
+    sessions.DOMAIN_MOVED: "The domain moved to another host: reload the page to open its console there.",
     "taken_over": "Someone else took over this console.",
 }
 

@@ -8,9 +8,30 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.4.0"
+API_VERSION = "1.5.0"
 
 CHANGELOG = [
+    {
+        "version": "1.5.0",
+        "added": [
+            "Migration: POST /domains/{uuid}/migrate {destination: host id, live, copy_storage none|all|incremental, "
+            "postcopy, bandwidth (MiB/s), max_downtime (ms), auto_converge, compressed, persist, undefine_source, "
+            "peer_to_peer, tunnelled, unsafe, migration_address} answers 202 with its job (kind domain.migrate, "
+            "cancellable while the domain runs: libvirt's job is aborted and the guest stays on the source; a shut "
+            "off domain moves offline, its definition only). Pre-checks refuse with 409 before anything moves: "
+            "same_host, destination_unreachable, destination_other_kind, destination_same_libvirtd, domain_exists, "
+            "emulator_missing, machine_missing, cpu_incompatible, network_missing, pool_missing, pool_elsewhere, "
+            "disk_not_copyable, disk_not_in_pool, volume_exists, memory_short, offline_needs_persist, "
+            "offline_no_copy, p2p_needs_remote. Permission migrate on the domain, write and start on the "
+            "destination host. On success the domain's row (UUID, grants, history) names the destination host, "
+            "unused console tickets are void and open consoles close with reason domain_moved. POST "
+            "/jobs/{id}/postcopy switches a migration started with postcopy to post-copy (409 not_a_migration, "
+            "job_ended, postcopy_not_enabled).",
+            "Jobs: a detail object (also on the events socket): for a migration, libvirt's job statistics "
+            "(time_elapsed, data_total/processed/remaining, memory_total/processed/remaining, memory_dirty_rate, "
+            "memory_bps, disk_total/processed/remaining, downtime: the expected one while it runs).",
+        ],
+    },
     {
         "version": "1.4.0",
         "added": [
