@@ -6,8 +6,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from console.sockets import refusals
-from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
+from console.sockets import refusals, sessions
+from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, MOVED_WORDS, LiveSocket, check_perm
 from domains.access import permissions
 from domains.access.lookups import visible
 from domains.consoles import streams
@@ -75,4 +75,8 @@ class ConsoleSocket(LiveSocket):
         if event.get("type") == "domain.lifecycle" and event.get("event") in ("stopped", "undefined"):
             # Events can arrive late (after a stop and a new start): believe libvirt's state.
             if not await asyncio.to_thread(_still_running, self.domain):
-                await self.end("domain_stopped", "The domain stopped.")
+                if event.get("detail") == "migrated":
+                    # It runs on another host now: the page reopens the console there.
+                    await self.end(sessions.DOMAIN_MOVED, MOVED_WORDS)
+                else:
+                    await self.end("domain_stopped", "The domain stopped.")
