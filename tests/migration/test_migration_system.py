@@ -151,3 +151,39 @@ def test_each_failed_pre_check_is_refused_before_anything_moves(owner, pair, cas
     assert Domain.objects.get(pk=domain.pk).host_id == pair["first"].pk
     if case != "domain_exists":
         assert not any(dom.UUID() == domain.uuid.bytes for dom in second_conn.listAllDomains(0))
+
+
+def test_a_slow_migration_switched_to_post_copy_finishes_on_the_destination(owner, pair):
+    first_conn, second_conn = pair["conns"]
+    domain = pair["guest"](shared=True)
+    start(first_conn, domain)
+
+    answer = migrate(owner, domain, pair["second"], unsafe=True, postcopy=True, bandwidth=1, undefine_source=True)
+    assert answer.status_code == 202, answer.json()
+    job_id = answer.json()["id"]
+    wait_for(lambda: Job.objects.get(pk=job_id).detail.get("data_processed"), timeout=60, interval=0.1)
+    switched = api(owner).post(f"/api/v1/jobs/{job_id}/postcopy")
+    assert switched.status_code == 202, switched.json()
+    # Post-copy pulls the rest on demand; lift the 1 MiB/s limit so the background copy ends quickly.
+    first_conn.lookupByUUID(domain.uuid.bytes).migrateSetMaxSpeed(
+        1000, libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY)
+    job = wait_for_job(job_id)
+
+    assert job.state == "succeeded", job.error
+    assert running_on(second_conn, domain)
+    assert Domain.objects.get(pk=domain.pk).host_id == pair["second"].pk
+
+
+def test_post_copy_is_refused_for_a_migration_started_without_it(owner, pair):
+    first_conn, _second_conn = pair["conns"]
+    domain = pair["guest"](shared=True)
+    start(first_conn, domain)
+    answer = migrate(owner, domain, pair["second"], unsafe=True, bandwidth=1)
+    job_id = answer.json()["id"]
+    wait_for(lambda: Job.objects.get(pk=job_id).detail.get("data_processed"), timeout=60, interval=0.1)
+
+    refused = api(owner).post(f"/api/v1/jobs/{job_id}/postcopy")
+
+    assert refused.status_code == 409 and refused.json()["code"] == "postcopy_not_enabled"
+    api(owner).post(f"/api/v1/jobs/{job_id}/cancel")
+    assert wait_for_job(job_id).state == "cancelled"
