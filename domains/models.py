@@ -1,6 +1,7 @@
 """The index Django reads for this app's models; each model lives in its feature's folder."""
 
 from domains.access.models import AuditEntry, Grant, Role
+from domains.backups.models import Backup
 from domains.consoles.models import ConsoleTicket
 from domains.daemon.models import DaemonSettings, DaemonSettingsRevision
 from domains.definitions.models import DefinitionRevision
@@ -10,5 +11,5 @@ from domains.lifecycle.models import Domain
 from domains.networks.models import Network, NetworkRevision
 from domains.storage.models import Pool, PoolRevision
 
-__all__ = ["AuditEntry", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
+__all__ = ["AuditEntry", "Backup", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
            "Job", "Network", "NetworkRevision", "Pool", "PoolRevision", "Role"]

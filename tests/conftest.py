@@ -3,6 +3,7 @@
 import asyncio
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError
 from django.test import TransactionTestCase, override_settings
+from rest_framework.test import APIClient
 
 from domains.access.grants import do_define_role, do_grant
 from domains.access.permission_names import BUILTIN_ROLES, PER_DOMAIN
@@ -148,6 +150,25 @@ def event_writes_end_before_each_flush(libvirt_event_loop):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)
         yield
+
+
+# Shared by the snapshot and backup tests (moved from tests/snapshots/conftest.py).
+@pytest.fixture
+def api_as():
+    """api_as(user) -> an API client signed in as user."""
+    def sign_in(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def system_libvirtd():
+    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
+                             timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
 
 
 @pytest.fixture

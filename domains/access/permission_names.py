@@ -14,6 +14,7 @@ DOMAIN_PERMISSIONS = {
     "delete": "Undefine the domain.",
     "migrate": "Migrate the domain to another host.",
     "snapshot": "Create, revert to and delete snapshots.",
+    "checkpoint": "Create and delete checkpoints: take (with block_read) and delete backups.",
     "suspend": "Pause and resume the domain's CPUs.",
     "hibernate": "Save the domain to disk and stop it (managed save).",
     "core_dump": "Dump the domain's memory to a core file.",
@@ -154,7 +155,7 @@ _OPERATOR = _CONSOLE_USER + [
     "set_time",
 ]
 _POWER_USER = _OPERATOR + [
-    "write", "read_secure", "snapshot", "core_dump", "fs_trim", "fs_freeze", "block_read", "block_write",
+    "write", "read_secure", "snapshot", "checkpoint", "core_dump", "fs_trim", "fs_freeze", "block_read", "block_write",
     "mem_read", "send_signal", "open_namespace", "set_password", "console_takeover", "monitor_read",
     "monitor_write", "agent",
 ]

@@ -30,6 +30,25 @@ CHANGELOG = [
             "Jobs: a detail object (also on the events socket): for a migration, libvirt's job statistics "
             "(time_elapsed, data_total/processed/remaining, memory_total/processed/remaining, memory_dirty_rate, "
             "memory_bps, disk_total/processed/remaining, downtime: the expected one while it runs).",
+            "A domain's backups: GET/POST /domains/{uuid}/backups (GET: the complete backups oldest first with id, "
+            "kind full|incremental, parent, children, checkpoint, volumes [{disk, pool, volume, path, capacity, "
+            "allocation}], size, created, created_by, state, job; POST {kind: full|incremental, pool}: push-mode "
+            "libvirt backup of every writable disk into new qcow2 volumes <domain>-<disk>-backup-<id>.qcow2 of a "
+            "directory pool, with a checkpoint virtconsole-backup-<id>; an incremental one starts at the newest "
+            "backup's checkpoint; answers 202 with its job, kind domain.backup_create, cancellable: the partial "
+            "volumes and the checkpoint are removed). GET/DELETE /domains/{uuid}/backups/{id} (DELETE answers 204; "
+            "a backup later incrementals build on is refused 409 backup_has_dependents unless ?chain=true). POST "
+            "/domains/{uuid}/backups/{id}/restore {mode: new|over, pool, name}: the backup's chain copied into "
+            "standalone volumes of pool; new: a new domain called name (new UUID and MACs); over: the shut-off "
+            "domain moved onto the restored volumes (old ones kept, its checkpoints removed); 202 with its job, kind "
+            "domain.backup_restore, cancellable. Permissions: checkpoint and block_read on the domain and "
+            "storage_vol.create on the pool to take; checkpoint and storage_vol.delete to delete; read plus "
+            "define_domains on the host (new) or write (over) and storage_vol.create to restore. Error codes "
+            "invalid_backup, no_backup (404), domain_not_running, disk_unsupported (raw, non-file or qcow2 v2 "
+            "disks), pool_unsupported, pool_inactive, volume_exists, no_full_backup, checkpoint_missing, "
+            "domain_busy, backup_has_dependents, domain_running, has_snapshots, domain_exists, host_not_local, "
+            "backup_failed, image_failed (409 unless said).",
+            "Permission name checkpoint (libvirt's domain:checkpoint), in the Power user role.",
         ],
     },
     {

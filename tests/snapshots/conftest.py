@@ -2,14 +2,12 @@
 system libvirtd, API callers, and waiting for a job."""
 
 import re
-import subprocess
 import uuid
 from pathlib import Path
 
 import libvirt
 import pytest
 from django.conf import settings
-from rest_framework.test import APIClient
 
 from domains.hosts.actions import do_add_host
 from domains.hosts.embedded import demo_domain_xml
@@ -18,17 +16,7 @@ from domains.libvirt import adapter
 from domains.libvirt.adapter import daemon_uri
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.conftest import REPO, wait_for
-
-
-@pytest.fixture
-def api_as():
-    """api_as(user) -> an API client signed in as user."""
-    def sign_in(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-    return sign_in
+from tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -64,14 +52,6 @@ MiB = 1024 * 1024
 def own_connection():
     """A libvirt connection of the test's own, for setting up and checking behind the console's back."""
     return libvirt.open(daemon_uri("qemu:///system"))
-
-
-@pytest.fixture(scope="session")
-def system_libvirtd():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
-                             timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
 
 
 def guest_with_disk(name, disk_path):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('domains', '0015_network_revision_source'),
+        ('domains', '0016_backups'),
     ]
 
     operations = [

@@ -1,0 +1,70 @@
+"""The domain page's Backups card: its body re-read in place, and its forms (back up, restore, delete)."""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from console.backups.card import backups_card
+from console.page_actions import perform
+from domains.access import permissions
+from domains.access.lookups import client_address, libvirt_domain, visible
+from domains.backups.actions import do_create_backup, do_delete_backup
+from domains.backups.restore import do_restore_backup
+from domains.errors import ConsoleError
+from domains.libvirt import adapter
+from domains.lifecycle.models import Domain
+
+route_permission = permissions.route_permission
+
+
+def _card_url(domain):
+    return reverse("domain-detail", args=[domain.uuid]) + "#backups"
+
+
+def _started(what):
+    return lambda job: f"{what} (job {job.pk}); the Backups card shows it when it is done."
+
+
+@route_permission("read", note="on the domain")
+@require_GET
+def backup_card_body(request, uuid):
+    """The card's body alone, read again while a backup job runs: the page swaps it in without a reload."""
+    domain = visible(request.user, Domain, uuid, "read")
+    try:
+        running = adapter.is_running(libvirt_domain(domain))
+    except ConsoleError:
+        running = False
+    return render(request, "backups/_body.html", backups_card(request.user, domain, running))
+
+
+@route_permission(("checkpoint", "block_read"), note="both on the domain, and storage_vol.create on the pool")
+@require_POST
+def backup_create(request, uuid):
+    domain = visible(request.user, Domain, uuid, "read")
+    kind = request.POST.get("kind") or "full"
+    perform(request, lambda: do_create_backup(request.user, domain, kind, request.POST.get("pool", ""),
+                                              client_address(request)),
+            _started(f"Taking a {kind} backup"), failed="No backup taken: ")
+    return redirect(_card_url(domain))
+
+
+@route_permission(("write", "define_domains"), note="write on the domain (over it) or define_domains on its host "
+                                                    "(a new domain), and storage_vol.create on the pool")
+@require_POST
+def backup_restore(request, uuid, backup_id):
+    domain = visible(request.user, Domain, uuid, "read")
+    mode = request.POST.get("mode") or "new"
+    perform(request, lambda: do_restore_backup(request.user, domain, backup_id, mode, request.POST.get("pool", ""),
+                                               request.POST.get("name", "").strip(), client_address(request)),
+            _started(f"Restoring backup {backup_id}"), failed="Not restored: ")
+    return redirect(_card_url(domain))
+
+
+@route_permission("checkpoint", note="on the domain, and storage_vol.delete on the backup's pools")
+@require_POST
+def backup_delete(request, uuid, backup_id):
+    domain = visible(request.user, Domain, uuid, "read")
+    chain = request.POST.get("chain") == "on"
+    perform(request, lambda: do_delete_backup(request.user, domain, backup_id, chain, client_address(request)),
+            lambda deleted: f"Deleted backup(s) {', '.join(str(one) for one in deleted)}.", failed="Not deleted: ")
+    return redirect(_card_url(domain))

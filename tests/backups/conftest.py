@@ -1,0 +1,87 @@
+"""Backup fixtures: the demo guest on a qcow2 v3 volume of the system libvirtd (checkpoints need v3), a pool for
+the backups, and removing everything named after the test (domains with their checkpoints, pools) afterwards."""
+
+import uuid
+from pathlib import Path
+
+import libvirt
+import pytest
+from django.conf import settings
+
+from domains.hosts.actions import do_add_host
+from domains.libvirt import adapter
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
+from tests.snapshots.conftest import MiB, guest_with_disk, own_connection
+
+PREFIX = "bkp-"
+
+
+def backups_url(domain, backup_id=None, tail=""):
+    return f"/api/v1/domains/{domain.uuid}/backups" + (f"/{backup_id}" if backup_id else "") + tail
+
+
+def qcow2_volume(pool, name, capacity, compat="1.1"):
+    compat_xml = f"<compat>{compat}</compat>" if compat else ""
+    return pool.createXML(f"<volume><name>{name}</name><capacity>{capacity}</capacity><target><format type='qcow2'/>"
+                          f"{compat_xml}</target></volume>", 0)
+
+
+def remove_everything(conn, prefix):
+    """Destroy and undefine the domains (with their snapshots' and checkpoints' metadata), then empty and undefine
+    the pools, whose names start with prefix."""
+    for dom in conn.listAllDomains(0):
+        if dom.name().startswith(prefix):
+            if dom.isActive():
+                dom.destroy()
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                              | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
+            Path(f"/var/log/libvirt/qemu/{dom.name()}.log").unlink(missing_ok=True)
+    for pool in conn.listAllStoragePools(0):
+        if pool.name().startswith(prefix):
+            if pool.isActive():
+                pool.refresh(0)
+                for vol in pool.listAllVolumes(0):
+                    vol.delete(0)
+                pool.destroy()
+            if pool.isPersistent():
+                pool.undefine()
+
+
+def _dir_pool(conn, directory, name):
+    directory.mkdir()
+    directory.chmod(0o755)
+    pool = conn.storagePoolDefineXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
+                                     "</target></pool>")
+    pool.create()
+    return pool
+
+
+@pytest.fixture
+def backup_guest(system_libvirtd, transactional_db, owner, tmp_path):
+    """backup_guest(size_mib=64) -> {"host", "domain", "pool", "store", "disk", "conn", "prefix"}: the demo guest
+    (shut off) bkp-<label>-guest on a qcow2 v3 volume of the dir pool bkp-<label>, and the empty dir pool
+    bkp-<label>-store for backups; everything named bkp-<label> is removed afterwards, even when the test fails."""
+    if not (Path(settings.DEMO_GUEST_DIR) / "vmlinuz").exists():
+        pytest.fail(f"The demo guest is not built in {settings.DEMO_GUEST_DIR}: run "
+                    "'bash scripts/build-demo-guest.sh'.")
+    prefix = f"{PREFIX}{uuid.uuid4().hex[:8]}"
+    conn = own_connection()
+    host = do_add_host(owner, "system", "qemu:///system")
+    tmp_path.chmod(0o755)
+
+    def make(size_mib=64, compat="1.1"):
+        pool = _dir_pool(conn, tmp_path / prefix, prefix)
+        store = _dir_pool(conn, tmp_path / f"{prefix}-store", f"{prefix}-store")
+        vol = qcow2_volume(pool, f"{prefix}-base.qcow2", size_mib * MiB, compat)
+        conn.defineXML(guest_with_disk(f"{prefix}-guest", vol.path()))
+        inventory.sync_host(host)
+        return {"host": host, "domain": Domain.objects.get(host=host, name=f"{prefix}-guest"), "pool": pool,
+                "store": store, "disk": vol.path(), "conn": conn, "prefix": prefix}
+
+    try:
+        yield make
+    finally:
+        adapter.forget_host(host.pk)
+        remove_everything(conn, prefix)
+        conn.close()
