@@ -2,12 +2,11 @@
 
 from rest_framework import serializers
 
-from domains.clones.plan import MODES
-
 
 class CloneDiskSerializer(serializers.Serializer):
     target = serializers.CharField(help_text="The source disk's target (vda, ...)")
-    mode = serializers.ChoiceField(choices=MODES, required=False, help_text="copy: a copy of the volume; linked: a "
+    # Text, not an enum: an enum named after the field would collide with other features' "mode" enums.
+    mode = serializers.CharField(required=False, help_text="copy: a copy of the volume; linked: a "
                                    "qcow2 overlay on it; share: the same image (read-only, shareable or CD-ROM only)."
                                    " Default: copy (share for read-only, shareable and CD-ROM disks)")
     pool = serializers.CharField(required=False, help_text="The pool the new volume goes in (default: the source "
