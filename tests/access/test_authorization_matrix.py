@@ -38,6 +38,7 @@ class Case:
     grant_object: bool = False  # the object is a grant: only its scope's managers see it
     running: bool | None = None  # the domain's state before the request, if it matters
     revision: bool = False  # the domain's first definition revision must be recorded first
+    also: tuple = ()  # ((permission, scope), ...) checked once need is held: the first one missing is named
 
     @property
     def id(self):
@@ -125,6 +126,10 @@ CASES = [
     api("api-domain-snapshot", "GET", "/api/v1" + D + "/snapshots/matrix-none", "read", ok=404),
     api("api-domain-snapshot", "DELETE", "/api/v1" + D + "/snapshots/matrix-none", "snapshot", ok=404),
     api("api-domain-snapshot-revert", "POST", "/api/v1" + D + "/snapshots/matrix-none/revert", "snapshot", ok=404),
+    # A clone reads the domain (read) and makes one on its host (define_domains, checked next); a bad
+    # name is refused past both checks, so no job runs here; tests/clones covers the jobs.
+    api("api-domain-clone", "POST", "/api/v1" + D + "/clone", "read", ok=400, body={"name": "../matrix"},
+        also=(("define_domains", "host"),)),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_device", ok=201,
         body={"kind": "serial"}),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_graphics", ok=201,
@@ -362,7 +367,8 @@ def expected(case, persona):
     if persona == "anonymous":
         return "login", None
     if case.need == AUTHENTICATED or holds(persona, case.need, case.scope):
-        return "ok", None
+        missing = [need for need, scope in case.also if not holds(persona, need, scope)]
+        return ("403", missing[0]) if missing else ("ok", None)
     if case.grant_object or not sees(persona, case.scope):
         return "404", None
     return "403", case.need
