@@ -1,14 +1,22 @@
 """Clone fixtures: a test:/// host whose domains have a disk on a volume of an in-memory pool, API callers, and
 what a refusal must leave as it was."""
 
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
+from domains.hosts.actions import do_add_host
 from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.conftest import wait_for
+from tests.conftest import REPO, wait_for
+from tests.snapshots.conftest import guest_with_disk, own_connection, remove_everything
 
 MiB = 1024 * 1024
 
@@ -91,3 +99,56 @@ def snapshot_of_world(lab):
     """What a refused clone must leave as it was: the host's domains and volumes, the Domain rows and jobs."""
     return (sorted(dom.name() for dom in lab["conn"].listAllDomains(0)), volume_names(lab["pool"], lab["other"]),
             sorted(Domain.objects.values_list("name", flat=True)), Job.objects.count())
+
+
+# --- the system libvirtd: the demo guest on a qcow2 volume, its serial port written to a file ---
+
+@pytest.fixture(scope="session")
+def system_libvirtd():
+    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
+                             timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
+
+
+def guest_xml(name, disk_path, serial):
+    """The demo guest (snapshots' guest_with_disk: qcow2 vda) with a user-mode NIC and its serial port, the shell's,
+    written to the file serial."""
+    xml = guest_with_disk(name, disk_path)
+    xml = xml.replace("<devices>", "<devices><interface type='user'><model type='virtio'/></interface>", 1)
+    return re.sub(r"<serial type='pty'>.*?</serial>\s*<console type='pty'>.*?</console>",
+                  f"<serial type='file'><source path='{serial}'/><target port='0'/></serial>", xml, flags=re.S)
+
+
+@pytest.fixture
+def system_guest(system_libvirtd, transactional_db, owner, tmp_path):
+    """{"host", "domain", "pool", "other", "disk", "conn", "prefix", "serial"}: the demo guest (defined, shut off)
+    named clones-<label>-guest on a 64 MiB qcow2 volume of the dir pool clones-<label>, beside an empty dir pool
+    clones-<label>-other; everything named clones-<label> is removed afterwards, even when the test fails."""
+    if not (Path(settings.DEMO_GUEST_DIR) / "vmlinuz").exists():
+        pytest.fail(f"The demo guest is not built in {settings.DEMO_GUEST_DIR}: run "
+                    "'bash scripts/build-demo-guest.sh'.")
+    prefix = f"clones-{uuid.uuid4().hex[:8]}"
+    conn = own_connection()
+    host = do_add_host(owner, "system", "qemu:///system")
+    try:
+        pools = []
+        for name in (prefix, f"{prefix}-other"):
+            directory = tmp_path / name
+            directory.mkdir()
+            directory.chmod(0o755)
+            pool = conn.storagePoolDefineXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}"
+                                             "</path></target></pool>")
+            pool.create()
+            pools.append(pool)
+        vol = pools[0].createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
+                                 "<target><format type='qcow2'/></target></volume>", 0)
+        serial = tmp_path / f"{prefix}-guest-serial.log"
+        conn.defineXML(guest_xml(f"{prefix}-guest", vol.path(), serial))
+        inventory.sync_host(host)
+        yield {"host": host, "domain": Domain.objects.get(host=host, name=f"{prefix}-guest"), "pool": pools[0],
+               "other": pools[1], "disk": vol.path(), "conn": conn, "prefix": prefix, "serial": serial}
+    finally:
+        adapter.forget_host(host.pk)
+        remove_everything(conn, prefix)
+        conn.close()
