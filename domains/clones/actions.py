@@ -18,7 +18,12 @@ from domains.definitions.models import RevisionSource
 from domains.definitions.policy import check_change
 from domains.definitions.xml import DefinitionError, parse
 from domains.errors import ConsoleError
-from domains.jobs.actions import JobCancelled, do_start_job, report_progress, run_job_in_thread
+from domains.jobs.actions import (
+    JobCancelled,
+    do_start_job,
+    report_progress,
+    run_job_in_thread,
+)
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError

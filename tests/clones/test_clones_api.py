@@ -7,7 +7,12 @@ from lxml import etree
 from domains.access.models import AuditEntry, Grant
 from domains.jobs.models import SUCCEEDED
 from domains.lifecycle.models import Domain
-from tests.clones.conftest import clone_url, snapshot_of_world, volume_names, wait_for_job
+from tests.clones.conftest import (
+    clone_url,
+    snapshot_of_world,
+    volume_names,
+    wait_for_job,
+)
 
 
 def clone(client, domain, name, disks=None):
