@@ -51,11 +51,11 @@ def _check_policy(user, domain, plan):
     check_change(user, domain.host, None, document)
 
 
-def _copy(job, pool, xml, source_vol, name, done_before, total):
+def _copy(job, pool, xml, source_vol, name, done_before, total, made):
     """Copy source_vol into a new volume of pool (xml names it name), reporting its allocation as progress.
 
-    Returns the new volume. A cancel waits for libvirt's copy to end, then raises JobCancelled (the caller
-    deletes what was made)."""
+    Returns the new volume, listed in made once libvirt made it (a failed copy is removed by libvirt itself). A
+    cancel waits for libvirt's copy to end, then raises JobCancelled (the caller deletes what made lists)."""
     outcome = {}
 
     def copy():
@@ -71,17 +71,18 @@ def _copy(job, pool, xml, source_vol, name, done_before, total):
         copier.join(POLL_SECONDS)
         if cancelled or not copier.is_alive():
             continue
-        made = libvirt_storage.find_volume(pool, name)
-        if made is None:
+        copying = libvirt_storage.find_volume(pool, name)
+        if copying is None:
             continue
         try:
-            report_progress(job, done_before + libvirt_storage.volume_facts(made)[2], total)
+            report_progress(job, done_before + libvirt_storage.volume_facts(copying)[2], total)
         except JobCancelled:
             cancelled = True  # libvirt's copy cannot be stopped: let it end, then undo it
         except VirtError:
             pass  # the volume is being built; the next poll reads again
     if "error" in outcome:
         raise outcome["error"]
+    made.append((pool, name))
     if cancelled:
         raise JobCancelled()
     return outcome["volume"]
@@ -94,7 +95,9 @@ def _linked(pool, disk):
 
 
 def _remove_made(made):
-    """Delete the volumes a failed or cancelled clone made (nothing half-made), each found again in its pool."""
+    """Delete the volumes a failed or cancelled clone made (nothing half-made), each found again in its pool.
+
+    made lists only what this job made: a volume of the same name another request made meanwhile is not ours."""
     for pool, name in reversed(made):
         try:
             libvirt_storage.refresh_pool(pool)
@@ -113,12 +116,12 @@ def _make_volumes(job, plan, made):
     for disk in plan.disks:
         if not disk.makes_volume:
             continue
-        made.append((disk.pool, disk.volume_name))
         if disk.mode == "linked":
             vol = _linked(disk.pool, disk)
+            made.append((disk.pool, disk.volume_name))
         else:
             xml = volume_xml(disk.volume_name, disk.capacity, disk.format)
-            vol = _copy(job, disk.pool, xml, disk.source_vol, disk.volume_name, done, total)
+            vol = _copy(job, disk.pool, xml, disk.source_vol, disk.volume_name, done, total, made)
             done += disk.allocation
         report_progress(job, done, total)
         new_disks[disk.target] = (libvirt_storage.volume_identity(vol)[2], disk.format,
@@ -126,10 +129,9 @@ def _make_volumes(job, plan, made):
     nvram_path = None
     if plan.nvram_source is not None:
         pool, _row, source = plan.nvram_source
-        made.append((pool, plan.nvram_volume))
         size = libvirt_storage.volume_facts(source)[1]
         vol = _copy(job, pool, volume_xml(plan.nvram_volume, size, libvirt_clones.volume_format(source)), source,
-                    plan.nvram_volume, done, total)
+                    plan.nvram_volume, done, total, made)
         nvram_path = libvirt_storage.volume_identity(vol)[2]
     return new_disks, nvram_path
 

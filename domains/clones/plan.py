@@ -157,6 +157,11 @@ def _plan_disk(user, domain, running, disk, path, choice):
     if running and not plan.readonly:
         raise CloneError(f"'{domain.name}' is running: its disk {target} changes while it is copied. Shut down "
                          f"{domain.name} first, then clone it.", code="source_running", status=409)
+    if host.embedded:
+        raise CloneError(f"Host '{host}' is the embedded QEMU driver, which has no storage pools: copying or linking "
+                         f"disk {target} needs a libvirtd host (its pools). Only read-only disks and CD-ROMs of "
+                         "this host's domains can be cloned, shared.", code="not_in_pool", status=409,
+                         fields={"disks": [f"{target}: no pools on this host."]})
     found = _source_volume(host, disk, path)
     if found is None:
         raise CloneError(f"Disk {target} of '{domain.name}' ({path}) is in no storage pool of host '{host}': the "
