@@ -2,6 +2,7 @@
 what a refusal must leave as it was."""
 
 import re
+import threading
 import subprocess
 import uuid
 from pathlib import Path
@@ -82,9 +83,12 @@ def clone_url(domain):
 
 
 def wait_for_job(job_id, timeout=60):
-    """The job once it ended (whatever its state)."""
-    return wait_for(lambda: (lambda job: job if job.ended else None)(Job.objects.get(pk=job_id)), timeout,
-                    interval=0.05)
+    """The job once it ended (whatever its state) and its thread is gone: the thread writes the job's audit outcome
+    after the row says it ended, and must not outlive the test's database."""
+    job = wait_for(lambda: (lambda job: job if job.ended else None)(Job.objects.get(pk=job_id)), timeout,
+                   interval=0.05)
+    wait_for(lambda: not any(thread.name.startswith(f"job-{job_id}-") for thread in threading.enumerate()), timeout)
+    return job
 
 
 def volume_names(*pools):
