@@ -6,6 +6,7 @@ from lxml import etree
 
 from domains.access.models import AuditEntry, Grant
 from domains.jobs.models import SUCCEEDED
+from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from tests.clones.conftest import (
     clone_url,
@@ -124,3 +125,39 @@ def test_an_outsider_does_not_see_the_domain_to_clone(lab, outsider, api_as):
     before = snapshot_of_world(lab)
     assert clone(api_as(outsider), lab["stopped"], "nope").status_code == 404
     assert snapshot_of_world(lab) == before
+
+
+UEFI_DOMAIN = """<domain type='test'>
+  <name>uefi</name>
+  <memory>65536</memory>
+  <vcpu>1</vcpu>
+  <genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90d</genid>
+  <os><type>hvm</type><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>
+    <nvram>{nvram}</nvram></os>
+  <devices>
+    <serial type='pty'><log file='/var/log/uefi-serial0.log'/><target port='0'/></serial>
+  </devices>
+</domain>"""
+
+
+def test_it_copies_the_nvram_held_by_a_pool_and_renames_the_serial_log(lab, owner, api_as):
+    nvram = lab["pool"].createXML("<volume><name>uefi_VARS.fd</name><capacity>131072</capacity>"
+                                  "<target><format type='raw'/></target></volume>", 0)
+    lab["conn"].defineXML(UEFI_DOMAIN.format(nvram=nvram.path()))
+    inventory.sync_host(lab["host"])
+    job = finished(clone(api_as(owner), Domain.objects.get(host=lab["host"], name="uefi"), "uefi2"))
+    root = definition(lab, "uefi2")
+    assert root.findtext("os/nvram").endswith("/uefi2_VARS.fd")
+    assert "clones/uefi2_VARS.fd" in volume_names(lab["pool"])
+    assert root.find("devices/serial/log").get("file") == "/var/log/uefi2-serial0.log"
+    assert root.findtext("genid") != "43dc0cf8-809b-4adb-9bea-a9abb5f3d90d"
+    assert job.result["nvram"].endswith("/uefi2_VARS.fd")
+
+
+def test_an_nvram_in_no_pool_is_made_fresh_and_the_result_says_so(lab, owner, api_as):
+    lab["conn"].defineXML(UEFI_DOMAIN.format(nvram="/var/lib/libvirt/qemu/nvram/uefi_VARS.fd"))
+    inventory.sync_host(lab["host"])
+    job = finished(clone(api_as(owner), Domain.objects.get(host=lab["host"], name="uefi"), "uefi3"))
+    assert job.result["nvram"] is None
+    assert any("NVRAM" in note for note in job.result["notes"])
+    assert definition(lab, "uefi3").findtext("os/nvram") != "/var/lib/libvirt/qemu/nvram/uefi_VARS.fd"
