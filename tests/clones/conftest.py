@@ -2,8 +2,8 @@
 what a refusal must leave as it was."""
 
 import re
-import threading
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
