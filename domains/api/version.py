@@ -27,7 +27,8 @@ CHANGELOG = [
             "the target pools; the definition policy judges the clone like any new definition. A cloner who is no "
             "superuser gets the Administrator role on the clone. Error codes invalid_clone, name_taken (409), "
             "source_running (409: shut the source down first), share_refused (409), not_in_pool (409), no_pool, "
-            "pool_inactive (409), format_refused, volume_exists (409), insufficient_space (409).",
+            "pool_inactive (409), format_refused, volume_exists (409), insufficient_space (409), linked_refused (409: a linked clone of a domain with "
+            "snapshots, whose revert or delete would change the image the clone stands on).",
         ],
     },
     {

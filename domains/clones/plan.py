@@ -14,6 +14,7 @@ from domains.access import permissions
 from domains.errors import ConsoleError
 from domains.libvirt import adapter
 from domains.libvirt import clones as libvirt_clones
+from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.storage.lookups import pool_row
@@ -258,6 +259,11 @@ def make_plan(user, domain, dom, name, disks):
         target = disk.find("target").get("dev")
         known.add(target)
         plan.disks.append(_plan_disk(user, domain, running, disk, path, chosen.get(target, {})))
+    if any(disk.mode == "linked" for disk in plan.disks) and libvirt_snapshots.list_snapshots(dom):
+        raise CloneError(f"'{domain.name}' has snapshots: reverting to or deleting one changes the image a linked "
+                         "clone would stand on, and the clone would lose its data (virt-manager bug #811). Copy the "
+                         "disks instead, or delete the snapshots first.", code="linked_refused", status=409,
+                         fields={"disks": ["No linked clone of a domain with snapshots."]})
     unknown = sorted(set(chosen) - known)
     if unknown:
         raise CloneError(f"'{domain.name}' has no disk {', '.join(unknown)}: its disks are "

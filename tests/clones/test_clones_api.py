@@ -161,3 +161,11 @@ def test_an_nvram_in_no_pool_is_made_fresh_and_the_result_says_so(lab, owner, ap
     assert job.result["nvram"] is None
     assert any("NVRAM" in note for note in job.result["notes"])
     assert definition(lab, "uefi3").findtext("os/nvram") != "/var/lib/libvirt/qemu/nvram/uefi_VARS.fd"
+
+
+def test_it_refuses_a_linked_clone_of_a_domain_with_snapshots_and_changes_nothing(lab, owner, api_as):
+    lab["conn"].lookupByName("source").snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+    before = snapshot_of_world(lab)
+    answer = clone(api_as(owner), lab["stopped"], "thin", [{"target": "vda", "mode": "linked"}])
+    assert (answer.status_code, answer.json()["code"]) == (409, "linked_refused"), answer.json()
+    assert snapshot_of_world(lab) == before
