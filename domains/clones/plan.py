@@ -91,7 +91,8 @@ def _disks(source_xml):
         source = disk.find("source")
         path = None
         if source is not None:
-            path = source.get("file") or source.get("dev") or source.get("volume")
+            # A network disk names its image (rbd pool/image, iSCSI target): never taken for an empty drive.
+            path = source.get("file") or source.get("dev") or source.get("volume") or source.get("name")
         yield disk, path
 
 
