@@ -10,13 +10,17 @@ class ConsoleConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
         from django.contrib.sessions.models import Session
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
 
+        from console import database
         from console.jobs import events as job_events
         from console.sockets import sessions
         from domains.access import permissions
         from domains.jobs import progress as job_progress
 
+        # Closing a request's SQLite connection does not checkpoint the log and wait for the disk.
+        connection_created.connect(database.hold_wal_open, dispatch_uid="virtconsole-hold-sqlite-wal-open")
         # A revoked grant closes that user's consoles and monitors on the domain
         # within a second, and trims what their event sockets show.
         permissions.on_revoke(sessions.recheck_sessions)
