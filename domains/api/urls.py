@@ -73,6 +73,8 @@ urlpatterns += [
     path("", include("domains.migration.urls")),
     # A domain's backups
     path("", include("domains.backups.urls")),
+    # Cloning a domain
+    path("", include("domains.clones.urls")),
     # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
     re_path(r"", unknown_endpoint),
 ]

@@ -49,6 +49,21 @@ CHANGELOG = [
             "domain_busy, backup_has_dependents, domain_running, has_snapshots, domain_exists, host_not_local, "
             "backup_failed, image_failed (409 unless said).",
             "Permission name checkpoint (libvirt's domain:checkpoint), in the Power user role.",
+            "Clones: POST /domains/{uuid}/clone {name, disks: [{target, mode: copy|linked|share, pool, format}]} "
+            "answers 202 with its job (kind domain.clone, unit bytes, cancellable: a cancel takes effect when the "
+            "volume copy running then ends, and deletes every volume made; nothing is defined). The clone gets a new "
+            "UUID (and SMBIOS system UUID), new MACs, automatic graphics ports (fixed ports and websocket ports "
+            "dropped), its file character devices renamed, its NVRAM copied when a pool holds it (else made from the "
+            "firmware's template, said in the result's notes); disks copy (default: into the source volume's pool, "
+            "in its format) or linked (a qcow2 overlay on the source volume) into volumes named <clone>-<disk>.<ext>, "
+            "or share (read-only, shareable or CD-ROM disks only; the default for them). The job's result: domain "
+            "{uuid, name, host}, disks, nvram, renamed_files, notes. Permission read on the source, define_domains "
+            "on its host, storage_vol.data_read on the source volumes' pools, storage_vol.create and data_write on "
+            "the target pools; the definition policy judges the clone like any new definition. A cloner who is no "
+            "superuser gets the Administrator role on the clone. Error codes invalid_clone, name_taken (409), "
+            "source_running (409: shut the source down first), share_refused (409), not_in_pool (409), no_pool, "
+            "pool_inactive (409), format_refused, volume_exists (409), insufficient_space (409), linked_refused (409: a linked clone of a domain with "
+            "snapshots, whose revert or delete would change the image the clone stands on).",
         ],
     },
     {
