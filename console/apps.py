@@ -18,12 +18,15 @@ class ConsoleConfig(AppConfig):
         from console.sockets import sessions
         from domains.access import permissions
         from domains.jobs import progress as job_progress
+        from domains.migration import moves as migration_moves
 
         # Closing a request's SQLite connection does not checkpoint the log and wait for the disk.
         connection_created.connect(database.hold_wal_open, dispatch_uid="virtconsole-hold-sqlite-wal-open")
         # A revoked grant closes that user's consoles and monitors on the domain
         # within a second, and trims what their event sockets show.
         permissions.on_revoke(sessions.recheck_sessions)
+        # A domain migrated to another host: its open consoles (on the old host's QEMU) close, saying why.
+        migration_moves.on_moved(sessions.on_domain_moved)
         # Every job change made in this process reaches the events sockets of those who may see it.
         job_progress.on_job_change(job_events.forward)
         # An account that signs out, is deactivated or deleted, or whose session

@@ -68,6 +68,7 @@ urlpatterns = [
     path("", include("console.interfaces.urls")),
     path("", include("console.snapshots.urls")),
     path("", include("console.backups.urls")),
+    path("", include("console.clones.urls")),
     path("", include("console.install.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),

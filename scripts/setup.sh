@@ -21,7 +21,8 @@ command -v npm >/dev/null || packages+=(nodejs npm)
 # lvm2, e2fsprogs and parted: the storage tests build logical, fs and disk pools on loop devices.
 # postgresql and redis-server: part of the suite runs again on them (scripts/start-services.sh starts them).
 # isolinux and syslinux-common: the install tests build a bootable ISO of the demo guest (El Torito, isolinux).
-[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server isolinux syslinux-common)
+# socat: the migration pair reaches the first libvirtd over tcp (scripts/start-second-libvirtd.sh).
+[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server socat isolinux syslinux-common)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts what the tests need (libvirtd for qemu:///system, PostgreSQL and Redis) and runs the whole suite on
+# Starts what the tests need (libvirtd for qemu:///system and its migration peer, PostgreSQL and Redis) and runs the whole suite on
 # the SQLite default, then its production_shape part again on PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/start-libvirtd.sh
+# The migration tests (marked two_hosts) need a second libvirtd that libvirt sees as another host.
+bash scripts/start-second-libvirtd.sh start
 bash scripts/start-services.sh >/dev/null
 # The append-only contract first: a break is named in a second, before the long run.
 .venv/bin/python manage.py api_contract --check

@@ -1,18 +1,9 @@
 """What the domain page's Backups card shows a user: the backups with their chain, jobs under way, the forms allowed."""
 
+from console.domain_cards import jobs_of
 from domains.access import permissions
 from domains.backups.actions import backups_of, pools_for_backups
 from domains.errors import ConsoleError
-from domains.jobs.models import Job
-
-ACTIVE = ("queued", "running")
-
-
-def _jobs(domain):
-    """(the domain's backup jobs under way, its newest backup job if it failed)."""
-    jobs = Job.objects.filter(target_type="domain", target_id=str(domain.pk), kind__startswith="domain.backup_")
-    newest = jobs.order_by("-pk").first()
-    return list(jobs.filter(state__in=ACTIVE).order_by("pk")), newest if newest and newest.state == "failed" else None
 
 
 def backups_card(user, domain, running):
@@ -21,7 +12,7 @@ def backups_card(user, domain, running):
             "may_backup": all(permissions.has_perm(user, name, domain) for name in ("checkpoint", "block_read")),
             "may_restore_over": permissions.has_perm(user, "write", domain),
             "may_restore_new": permissions.has_perm(user, "define_domains", domain.host)}
-    card["jobs"], card["failed_job"] = _jobs(domain)
+    card["jobs"], card["failed_job"] = jobs_of(domain, "domain.backup_")
     card["backups"] = list(reversed(backups_of(domain)))
     try:
         card["pools"] = pools_for_backups(user, domain)

@@ -1,17 +1,16 @@
 """The domain page's Backups card: its body re-read in place, and its forms (back up, restore, delete)."""
 
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from console.backups.card import backups_card
+from console.domain_cards import card_body
 from console.page_actions import perform
 from domains.access import permissions
-from domains.access.lookups import client_address, libvirt_domain, visible
+from domains.access.lookups import client_address, visible
 from domains.backups.actions import do_create_backup, do_delete_backup
 from domains.backups.restore import do_restore_backup
-from domains.errors import ConsoleError
-from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
 
 route_permission = permissions.route_permission
@@ -29,12 +28,7 @@ def _started(what):
 @require_GET
 def backup_card_body(request, uuid):
     """The card's body alone, read again while a backup job runs: the page swaps it in without a reload."""
-    domain = visible(request.user, Domain, uuid, "read")
-    try:
-        running = adapter.is_running(libvirt_domain(domain))
-    except ConsoleError:
-        running = False
-    return render(request, "backups/_body.html", backups_card(request.user, domain, running))
+    return card_body(request, uuid, "backups/_body.html", backups_card)
 
 
 @route_permission(("checkpoint", "block_read"), note="both on the domain, and storage_vol.create on the pool")

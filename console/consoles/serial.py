@@ -7,7 +7,8 @@ import libvirt
 
 from console.consoles.sockets import ConsoleSocket
 from console.sockets import refusals
-from console.sockets.base import CLOSE_BUSY, CLOSE_FAILED, CLOSE_REFUSED, check_perm
+from console.sockets import sessions
+from console.sockets.base import CLOSE_BUSY, CLOSE_FAILED, CLOSE_REFUSED, MOVED_WORDS, check_perm
 from console.sockets.sessions import live_sockets
 from domains.consoles import streams
 from domains.libvirt.adapter import VirtError
@@ -86,6 +87,8 @@ class SerialConsoleSocket(ConsoleSocket):
                 if reason == streams.CLOSED_HANGUP:
                     # A lifecycle event may end us meanwhile; otherwise ask libvirt.
                     reason = await asyncio.to_thread(streams.hangup_reason, self.domain)
+                if reason == streams.CLOSED_DOMAIN_STOPPED and await self.moved_away({}):
+                    reason, message = sessions.DOMAIN_MOVED, MOVED_WORDS
                 await self.end(reason, message or CLOSE_MESSAGES.get(reason, reason))
                 return
             # Coalesce what queued up meanwhile: fewer, larger frames under load.

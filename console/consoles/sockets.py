@@ -6,14 +6,15 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from console.sockets import refusals
-from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, LiveSocket, check_perm
+from console.sockets import refusals, sessions
+from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, MOVED_WORDS, LiveSocket, check_perm
 from domains.access import permissions
 from domains.access.lookups import visible
 from domains.consoles import streams
 from domains.consoles.models import KIND_PERMISSIONS, ConsoleTicket, TicketRefused
 from domains.libvirt import relay
 from domains.libvirt.adapter import VirtError
+from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 
 
@@ -30,6 +31,13 @@ def _still_running(domain):
         return streams.is_active(domain)
     except VirtError:
         return False
+
+
+def _moved_away(domain, event):
+    """Whether the domain left its host by migration (under way here, or over: its row names another host)."""
+    if event.get("detail") == "migrated" or inventory.is_moving(domain.host_id, domain.uuid):
+        return True
+    return Domain.objects.filter(pk=domain.pk).exclude(host_id=domain.host_id).exists()
 
 
 @database_sync_to_async
@@ -70,9 +78,17 @@ class ConsoleSocket(LiveSocket):
     async def still_allowed(self):
         return await check_perm(self.user, KIND_PERMISSIONS[self.socket_kind], self.domain)
 
+    async def moved_away(self, event):
+        """Whether the domain left its host by migration: its console closes saying so, not that it stopped."""
+        return await database_sync_to_async(_moved_away)(self.domain, event)
+
     async def relay_event(self, message):
         event = message["event"]
         if event.get("type") == "domain.lifecycle" and event.get("event") in ("stopped", "undefined"):
             # Events can arrive late (after a stop and a new start): believe libvirt's state.
             if not await asyncio.to_thread(_still_running, self.domain):
-                await self.end("domain_stopped", "The domain stopped.")
+                if await self.moved_away(event):
+                    # It runs on another host now: the page reopens the console there.
+                    await self.end(sessions.DOMAIN_MOVED, MOVED_WORDS)
+                else:
+                    await self.end("domain_stopped", "The domain stopped.")

@@ -4,7 +4,8 @@ import asyncio
 import socket
 
 from console.consoles.sockets import ConsoleSocket
-from console.sockets.base import CLOSE_FAILED
+from console.sockets import sessions
+from console.sockets.base import CLOSE_FAILED, MOVED_WORDS
 from domains.api import ws_protocol
 from domains.consoles import streams
 from domains.libvirt.adapter import VirtError
@@ -123,6 +124,9 @@ class VncConsoleSocket(ConsoleSocket):
                     await self.send(bytes_data=chunk)
             elif self._eof:
                 break
+        if await self.moved_away({}):
+            await self.end(sessions.DOMAIN_MOVED, MOVED_WORDS)
+            return
         await self.end(streams.CLOSED_DOMAIN_STOPPED, "The VNC server closed the connection (the domain stopped?).")
 
     async def receive(self, text_data=None, bytes_data=None):

@@ -1,14 +1,19 @@
 """The domain page's Interfaces card: its table re-read in place, and its forms (add, link up/down, change, remove)."""
 
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from console.interfaces.card import BANDWIDTH_DIRECTIONS, BANDWIDTH_KEYS, interfaces_card
+from console.domain_cards import card_body
+from console.interfaces.card import (
+    BANDWIDTH_DIRECTIONS,
+    BANDWIDTH_KEYS,
+    interfaces_card,
+)
 from console.lifecycle.views import domain_page
 from console.page_actions import Unchanged, perform
 from domains.access import permissions
-from domains.access.lookups import client_address, libvirt_domain, visible
+from domains.access.lookups import client_address, visible
 from domains.definitions.models import RevisionSource
 from domains.errors import ConsoleError
 from domains.interfaces.actions import (
@@ -19,7 +24,6 @@ from domains.interfaces.actions import (
     do_remove_interface,
 )
 from domains.interfaces.listing import interface_of
-from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
 
 route_permission = permissions.route_permission
@@ -179,9 +183,4 @@ def interface_remove(request, uuid, mac):
 @require_GET
 def interface_table(request, uuid):
     """The card's table alone, read again (addresses come and go): the page swaps it in without a reload."""
-    domain = visible(request.user, Domain, uuid, "read")
-    try:
-        running = adapter.is_running(libvirt_domain(domain))
-    except ConsoleError:
-        running = False
-    return render(request, "interfaces/_table.html", interfaces_card(request.user, domain, running))
+    return card_body(request, uuid, "interfaces/_table.html", interfaces_card)

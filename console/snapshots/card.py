@@ -1,21 +1,13 @@
 """What the domain page's Snapshots card shows a user: the tree, the snapshot jobs under way, the forms they may use."""
 
+from console.domain_cards import jobs_of
 from domains.access import permissions
 from domains.errors import ConsoleError
-from domains.jobs.models import Job
 from domains.snapshots.actions import PERMISSION, snapshots_of
 from domains.snapshots.tree import INTERNAL
 
 KIND_WORDS = {"internal": "internal", "external_disk_only": "external, disk only",
               "external_with_memory": "external, with memory"}
-ACTIVE = ("queued", "running")
-
-
-def _jobs(domain):
-    """(the domain's snapshot jobs under way, its newest snapshot job if it failed)."""
-    jobs = Job.objects.filter(target_type="domain", target_id=str(domain.pk), kind__startswith="domain.snapshot_")
-    newest = jobs.order_by("-pk").first()
-    return list(jobs.filter(state__in=ACTIVE).order_by("pk")), newest if newest and newest.state == "failed" else None
 
 
 def _nodes(tree, by_name, external_revert):
@@ -28,7 +20,7 @@ def snapshots_card(user, domain, running):
     """The card's context: the snapshots as nested nodes (or problem), what may be taken, jobs under way."""
     card = {"domain": domain, "running": running, "nodes": [], "count": 0, "problem": "", "offers": [],
             "may_snapshot": permissions.has_perm(user, PERMISSION, domain)}
-    card["jobs"], card["failed_job"] = _jobs(domain)
+    card["jobs"], card["failed_job"] = jobs_of(domain, "domain.snapshot_")
     try:
         listing = snapshots_of(domain)
     except ConsoleError as exc:

@@ -1,18 +1,22 @@
 """The domain page's Snapshots card: its body re-read in place, and its forms (take, revert, delete), each a job."""
 
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from console.domain_cards import card_body
 from console.page_actions import perform
 from console.snapshots.card import snapshots_card
 from domains.access import permissions
-from domains.access.lookups import client_address, libvirt_domain, visible
+from domains.access.lookups import client_address, visible
 from domains.definitions.models import RevisionSource
-from domains.errors import ConsoleError
-from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
-from domains.snapshots.actions import PERMISSION, do_create_snapshot, do_delete_snapshot, do_revert_snapshot
+from domains.snapshots.actions import (
+    PERMISSION,
+    do_create_snapshot,
+    do_delete_snapshot,
+    do_revert_snapshot,
+)
 
 route_permission = permissions.route_permission
 
@@ -29,12 +33,7 @@ def _started(what):
 @require_GET
 def snapshot_card_body(request, uuid):
     """The card's body alone, read again while a snapshot job runs: the page swaps it in without a reload."""
-    domain = visible(request.user, Domain, uuid, "read")
-    try:
-        running = adapter.is_running(libvirt_domain(domain))
-    except ConsoleError:
-        running = False
-    return render(request, "snapshots/_body.html", snapshots_card(request.user, domain, running))
+    return card_body(request, uuid, "snapshots/_body.html", snapshots_card)
 
 
 @route_permission(PERMISSION, note="on the domain")

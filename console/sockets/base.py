@@ -220,11 +220,13 @@ def _nesting(text):
     return deepest
 
 
+MOVED_WORDS = "The domain moved to another host: reload the page to open its console there."
 _REASON_WORDS = {
     sessions.LOGGED_OUT: "Your session ended (you logged out, or your account or session was ended): "
                          "sign in again to reopen it.",
     sessions.PERMISSION_LOST: "Your permission for this was withdrawn.",
     "domain_stopped": "The domain stopped.",
+    sessions.DOMAIN_MOVED: MOVED_WORDS,
     "taken_over": "Someone else took over this console.",
 }
 

@@ -11,6 +11,7 @@ import threading
 
 LOGGED_OUT = "logged_out"
 PERMISSION_LOST = "permission_lost"
+DOMAIN_MOVED = "domain_moved"
 
 _sockets = {}
 _lock = threading.Lock()
@@ -104,3 +105,8 @@ def on_user_deleted(sender, instance, **kwargs):
 def on_session_deleted(sender, instance, **kwargs):
     """A deleted session (flushed, cleared by an administrator) takes the sockets opened with it along."""
     close_sessions_of_session(instance.session_key, reason=LOGGED_OUT)
+
+
+def on_domain_moved(domain, source, destination, **kwargs):
+    """A migrated domain's consoles were on the old host: they close, and the page reopens them on the new one."""
+    close_sessions(domain=domain, reason=DOMAIN_MOVED)

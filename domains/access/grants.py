@@ -188,3 +188,24 @@ def do_define_role(user, name, permission_names, description="", source_address=
     role.save()
     audit.record(user, "role.define", role, {"permissions": role.permissions}, source_address=source_address)
     return role
+
+
+OWNER_ROLE = "Administrator"
+
+
+def do_give_ownership(user, domain, source_address=None):
+    """Make user the owner of a domain they just made (a clone): the Administrator role on it, given by the console.
+
+    No manage_grants is needed: making the domain was the permission. A superuser holds everything already, so
+    gets no grant. Returns the Grant, or None.
+    """
+    if not getattr(user, "is_authenticated", False) or user.is_superuser:
+        return None
+    with transaction.atomic():
+        grant, created = Grant.objects.get_or_create(role=_role(OWNER_ROLE), user=user, domain=domain,
+                                                     defaults={"created_by": user})
+    if created:
+        audit.record(user, "grant.add", domain, {"role": OWNER_ROLE, "user": user.get_username(), "grant": grant.pk,
+                                                 "reason": "owner of the domain they made"},
+                     source_address=source_address)
+    return grant

@@ -70,8 +70,12 @@ urlpatterns += [
     path("", include("domains.interfaces.urls")),
     # A domain's snapshots
     path("", include("domains.snapshots.urls")),
+    # Migration to another host, and its post-copy switch
+    path("", include("domains.migration.urls")),
     # A domain's backups
     path("", include("domains.backups.urls")),
+    # Cloning a domain
+    path("", include("domains.clones.urls")),
     # Installing an OS: OS variants, media
     path("", include("domains.install.urls")),
     # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.

@@ -14,6 +14,22 @@ CHANGELOG = [
     {
         "version": "1.5.0",
         "added": [
+            "Migration: POST /domains/{uuid}/migrate {destination: host id, live, copy_storage none|all|incremental, "
+            "postcopy, bandwidth (MiB/s), max_downtime (ms), auto_converge, compressed, persist, undefine_source, "
+            "peer_to_peer, tunnelled, unsafe, migration_address} answers 202 with its job (kind domain.migrate, "
+            "cancellable while the domain runs: libvirt's job is aborted and the guest stays on the source; a shut "
+            "off domain moves offline, its definition only). Pre-checks refuse with 409 before anything moves: "
+            "same_host, destination_unreachable, destination_other_kind, destination_same_libvirtd, domain_exists, "
+            "emulator_missing, machine_missing, cpu_incompatible, network_missing, pool_missing, pool_elsewhere, "
+            "disk_not_copyable, disk_not_in_pool, volume_exists, memory_short, offline_needs_persist, "
+            "offline_no_copy, p2p_needs_remote. Permission migrate on the domain, write and start on the "
+            "destination host. On success the domain's row (UUID, grants, history) names the destination host, "
+            "unused console tickets are void and open consoles close with reason domain_moved. POST "
+            "/jobs/{id}/postcopy switches a migration started with postcopy to post-copy (409 not_a_migration, "
+            "job_ended, postcopy_not_enabled).",
+            "Jobs: a detail object (also on the events socket): for a migration, libvirt's job statistics "
+            "(time_elapsed, data_total/processed/remaining, memory_total/processed/remaining, memory_dirty_rate, "
+            "memory_bps, disk_total/processed/remaining, downtime: the expected one while it runs).",
             "A domain's backups: GET/POST /domains/{uuid}/backups (GET: the complete backups oldest first with id, "
             "kind full|incremental, parent, children, checkpoint, volumes [{disk, pool, volume, path, capacity, "
             "allocation}], size, created, created_by, state, job; POST {kind: full|incremental, pool}: push-mode "
@@ -33,6 +49,21 @@ CHANGELOG = [
             "domain_busy, backup_has_dependents, domain_running, has_snapshots, domain_exists, host_not_local, "
             "backup_failed, image_failed (409 unless said).",
             "Permission name checkpoint (libvirt's domain:checkpoint), in the Power user role.",
+            "Clones: POST /domains/{uuid}/clone {name, disks: [{target, mode: copy|linked|share, pool, format}]} "
+            "answers 202 with its job (kind domain.clone, unit bytes, cancellable: a cancel takes effect when the "
+            "volume copy running then ends, and deletes every volume made; nothing is defined). The clone gets a new "
+            "UUID (and SMBIOS system UUID), new MACs, automatic graphics ports (fixed ports and websocket ports "
+            "dropped), its file character devices renamed, its NVRAM copied when a pool holds it (else made from the "
+            "firmware's template, said in the result's notes); disks copy (default: into the source volume's pool, "
+            "in its format) or linked (a qcow2 overlay on the source volume) into volumes named <clone>-<disk>.<ext>, "
+            "or share (read-only, shareable or CD-ROM disks only; the default for them). The job's result: domain "
+            "{uuid, name, host}, disks, nvram, renamed_files, notes. Permission read on the source, define_domains "
+            "on its host, storage_vol.data_read on the source volumes' pools, storage_vol.create and data_write on "
+            "the target pools; the definition policy judges the clone like any new definition. A cloner who is no "
+            "superuser gets the Administrator role on the clone. Error codes invalid_clone, name_taken (409), "
+            "source_running (409: shut the source down first), share_refused (409), not_in_pool (409), no_pool, "
+            "pool_inactive (409), format_refused, volume_exists (409), insufficient_space (409), linked_refused (409: a linked clone of a domain with "
+            "snapshots, whose revert or delete would change the image the clone stands on).",
             "GET /os-variants?search= (any signed-in user; a page at a time: limit, offset): the operating systems of Debian's osinfo-db "
             "(id, short_id, short_ids, name, vendor, family, release_date, eol_date, minimum and recommended "
             "{vcpus, memory_mib, disk_gib}, firmware, firmware_unsupported), newest release first, an exact "

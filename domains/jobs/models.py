@@ -43,6 +43,8 @@ class Job(models.Model):
     ended = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="What went wrong and what to do, for the user.")
     result = models.JSONField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True,
+                              help_text="What the work reports beside done/total (a migration's libvirt job statistics).")
     cancellable = models.BooleanField(default=False)
     cancel_requested = models.BooleanField(default=False)
     heartbeat = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the process running it.")
@@ -72,6 +74,7 @@ class Job(models.Model):
             "kind": self.kind,
             "state": self.state,
             "progress": {"done": self.done, "total": self.total, "unit": self.unit},
+            "detail": self.detail,
             "rate": self.rate,
             "target": {"type": self.target_type, "id": self.target_id, "label": self.target_label,
                        "host": self.host_id},

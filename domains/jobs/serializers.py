@@ -24,6 +24,8 @@ class JobSerializer(serializers.Serializer):
     # Text, not an enum: an enum named after the field would collide with other features' "state" enums.
     state = serializers.CharField(help_text=" | ".join(STATES))
     progress = JobProgressSerializer()
+    detail = serializers.JSONField(help_text="What the work reports beside its progress, e.g. a migration's memory "
+                                             "and disk data processed and remaining, dirty rate, expected downtime.")
     rate = serializers.FloatField(allow_null=True, help_text="Units per second over the last seconds; null "
                                                               "before two reports.")
     target = JobTargetSerializer()

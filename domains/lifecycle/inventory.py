@@ -100,6 +100,8 @@ def sync_rows(host, live):
     for item in live:
         seen.add(item.uuid)
         row = existing.pop(item.uuid, None)
+        if is_moving(host.pk, item.uuid):
+            continue
         if row is None:
             to_create.append(Domain(host=host, uuid=item.uuid, name=item.name,
                                     running_since=now if item.active else None))
@@ -109,7 +111,7 @@ def sync_rows(host, live):
         wanted = {**row, "name": item.name, "gone": False}
         if wanted != row:
             to_update.append(Domain(**wanted, changed=now))
-    gone = [row["pk"] for row in existing.values() if not row["gone"]]
+    gone = [row["pk"] for row in existing.values() if not row["gone"] and not is_moving(host.pk, row["uuid"])]
     if to_create or to_update or gone or started or stopped:
         with transaction.atomic():
             if to_create:
@@ -196,6 +198,24 @@ def forget_listing(host_id):
     _listings.pop(host_id, None)
 
 
+# Domains being migrated: uuid -> (source host id, destination host id). While one moves, its events on either
+# host are no verdict (the source says it stopped or went, the destination that it appeared): the migration moves
+# its row itself when it is over (domains/migration/moves.py).
+_moving = {}
+
+
+def begin_move(domain_uuid, source_id, destination_id):
+    _moving[domain_uuid] = (source_id, destination_id)
+
+
+def end_move(domain_uuid):
+    _moving.pop(domain_uuid, None)
+
+
+def is_moving(host_id, domain_uuid):
+    return host_id in _moving.get(domain_uuid, ())
+
+
 def _refresh_row(host_id, domain_uuid, name):
     """Bring one row in step after a DEFINED, UNDEFINED or STOPPED event (runs in a worker thread).
 
@@ -203,6 +223,8 @@ def _refresh_row(host_id, domain_uuid, name):
     transient one is gone once it stops: only a lookup tells which. The writer
     (events.write_in_event_order) opens and closes the database connection.
     """
+    if is_moving(host_id, domain_uuid):
+        return
     host = Host.objects.filter(pk=host_id).first()
     if host is None:
         return

@@ -38,6 +38,7 @@ class Case:
     grant_object: bool = False  # the object is a grant: only its scope's managers see it
     running: bool | None = None  # the domain's state before the request, if it matters
     revision: bool = False  # the domain's first definition revision must be recorded first
+    also: tuple = ()  # ((permission, scope), ...) checked once need is held: the first one missing is named
 
     @property
     def id(self):
@@ -139,6 +140,10 @@ CASES = [
     api("api-domain-backup", "DELETE", "/api/v1" + D + "/backups/999999", "checkpoint", ok=404),
     api("api-domain-backup-restore", "POST", "/api/v1" + D + "/backups/999999/restore", "write", ok=404,
         body={"mode": "over", "pool": "matrix-pool"}),
+    # A clone reads the domain (read) and makes one on its host (define_domains, checked next); a bad
+    # name is refused past both checks, so no job runs here; tests/clones covers the jobs.
+    api("api-domain-clone", "POST", "/api/v1" + D + "/clone", "read", ok=400, body={"name": "../matrix"},
+        also=(("define_domains", "host"),)),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_device", ok=201,
         body={"kind": "serial"}),
     api("api-console-tickets", "POST", "/api/v1" + D + "/console-tickets", "open_graphics", ok=201,
@@ -310,6 +315,9 @@ CASES = [
     page("domain-backup-create", "POST", D + "/backups/new/", "checkpoint", ok=302, body={"kind": "weekly"}),
     page("domain-backup-restore", "POST", D + "/backups/999999/restore/", "write", ok=302, body={"mode": "over"}),
     page("domain-backup-delete", "POST", D + "/backups/999999/delete/", "checkpoint", ok=302),
+    page("domain-clone", "GET", D + "/clone/", "read"),
+    page("domain-clone", "POST", D + "/clone/", "read", ok=302, body={"name": "../matrix"},
+         also=(("define_domains", "host"),)),
     page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
     page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),
     page("pool-detail", "GET", POOL_PAGE + "/", "storage_pool.getattr", "pool"),
@@ -380,7 +388,8 @@ def expected(case, persona):
     if persona == "anonymous":
         return "login", None
     if case.need == AUTHENTICATED or holds(persona, case.need, case.scope):
-        return "ok", None
+        missing = [need for need, scope in case.also if not holds(persona, need, scope)]
+        return ("403", missing[0]) if missing else ("ok", None)
     if case.grant_object or not sees(persona, case.scope):
         return "404", None
     return "403", case.need

@@ -1,13 +1,14 @@
-// The domain page's Backups card: while a backup job of the domain runs, its body is re-read in place
-// (GET .../backups/) until the job is over, so the list shows the new state without a reload.
-const card = document.querySelector(".backups-card");
+// A domain page card that follows its jobs (Snapshots, Backups): while one runs, the card's body is re-read
+// in place (GET data-body-url, the body alone) until the job is over, so it shows the new state without a
+// reload. A card: <section data-job-card data-body-url="..."><div data-card-body>...</div></section>; a job
+// under way is an element with data-active-job inside the body.
 const POLL_MS = 1000;
-const POLLS = 1800; // half an hour: a backup or restore of a big disk takes a while
+const POLLS = 1800; // half an hour: a block commit, backup or restore of a big disk takes a while
 
-class BackupsCard {
+class JobCard {
   constructor(element) {
     this.element = element;
-    this.holder = element.querySelector("[data-backups-holder]");
+    this.holder = element.querySelector("[data-card-body]");
     this.polls = 0;
     this.timer = null;
     this.schedule();
@@ -36,7 +37,7 @@ class BackupsCard {
     }
     this.holder.dataset.refreshing = "";
     try {
-      const answer = await fetch(this.element.dataset.backupsUrl, {headers: {"Accept": "text/html"}});
+      const answer = await fetch(this.element.dataset.bodyUrl, {headers: {"Accept": "text/html"}});
       if (answer.ok) this.holder.innerHTML = await answer.text();
     } finally {
       delete this.holder.dataset.refreshing;
@@ -45,4 +46,4 @@ class BackupsCard {
   }
 }
 
-if (card) new BackupsCard(card);
+for (const card of document.querySelectorAll("[data-job-card]")) new JobCard(card);

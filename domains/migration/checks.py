@@ -1,0 +1,201 @@
+"""Migration pre-checks: what the destination must offer before anything moves, each refusal in the user's words."""
+
+import os
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from domains.errors import ConsoleError
+from domains.libvirt import adapter
+from domains.libvirt import migration as libvirt_migration
+from domains.libvirt.adapter import VirtError
+
+COPY_STORAGE = ("none", "all", "incremental")
+# libvirt's VIR_CPU_COMPARE_INCOMPATIBLE
+CPU_INCOMPATIBLE = 0
+
+
+class MigrationError(ConsoleError):
+    """A migration refused before it started, or failed: what and what to do."""
+
+    code = "migration_refused"
+    status = 409
+
+
+@dataclass
+class DiskCopy:
+    """A disk whose data the migration copies: the destination volume to create first, in the same-named pool."""
+
+    target: str
+    path: str
+    pool: str
+    volume: str
+    capacity: int
+    format: str
+
+
+@dataclass
+class Findings:
+    """What the checks learnt: the notes for the user (e.g. a check skipped, and why) and the disks to copy."""
+
+    notes: list = field(default_factory=list)
+    copies: list = field(default_factory=list)
+
+
+def _refuse(message, code, fields=None):
+    raise MigrationError(message, code=code, fields=fields)
+
+
+def destination_connection(destination, source):
+    """The destination's open libvirt connection, refused if unreachable, of another kind or the source itself."""
+    if destination.pk == source.pk:
+        _refuse(f"The domain is on host '{source}' already: pick another host as the destination.", "same_host",
+                {"destination": ["The domain's own host."]})
+    try:
+        dest_conn = adapter.connection_for(destination).get()
+        source_conn = adapter.connection_for(source).get()
+        kinds = libvirt_migration.driver_type(source_conn), libvirt_migration.driver_type(dest_conn)
+        uuids = libvirt_migration.host_uuid(source_conn), libvirt_migration.host_uuid(dest_conn)
+    except VirtError as exc:
+        _refuse(f"Host '{destination}' cannot be reached ({exc.message}): check that its libvirtd runs and answers, "
+                "then try again.", "destination_unreachable")
+    if kinds[0] != kinds[1]:
+        _refuse(f"Host '{destination}' runs {kinds[1]} domains and '{source}' runs {kinds[0]}: a domain moves only "
+                "between hosts of the same kind.", "destination_other_kind")
+    if uuids[0] == uuids[1]:
+        _refuse(f"Hosts '{source}' and '{destination}' are the same libvirtd (host UUID {uuids[0]}): pick a host "
+                "that is another machine.", "destination_same_libvirtd")
+    return dest_conn
+
+
+def check_cpu(dest_conn, root, destination, findings):
+    """compareHypervisorCPU with the guest's CPU; a guest that names no CPU model (QEMU's default, e.g. under TCG)
+    runs on any host of the same emulator, and the check says it was skipped."""
+    cpu = root.find("cpu")
+    mode = cpu.get("mode", "custom") if cpu is not None else None
+    if cpu is None or (mode == "custom" and cpu.find("model") is None):
+        findings.notes.append("CPU check skipped: the guest names no CPU model, so it runs QEMU's default CPU, "
+                              "which any host with the same emulator offers.")
+        return
+    try:
+        verdict = libvirt_migration.compare_cpu(dest_conn, etree.tostring(cpu, encoding="unicode"), *_caps_key(root))
+    except VirtError as exc:
+        _refuse(f"Host '{destination}' could not compare the guest's CPU with its own: {exc.message}. Give the guest "
+                "a CPU model both hosts offer.", "cpu_incompatible")
+    if verdict == CPU_INCOMPATIBLE:
+        _refuse(f"Host '{destination}' cannot run the guest's CPU ({mode} mode): give the guest a CPU model both "
+                "hosts offer (Definition, CPU), or pick another host.", "cpu_incompatible")
+
+
+def _caps_key(root):
+    os_type = root.find("os/type")
+    return (root.findtext("devices/emulator"), os_type.get("arch"), os_type.get("machine"), root.get("type"))
+
+
+def check_emulator_and_machine(dest_conn, root, destination):
+    emulator, arch, machine, virttype = _caps_key(root)
+    try:
+        caps = libvirt_migration.domain_capabilities(dest_conn, emulator, arch, machine, virttype)
+    except VirtError as exc:
+        _refuse(f"Host '{destination}' does not offer the guest's emulator {emulator} with machine type {machine} "
+                f"({arch}, {virttype}): {exc.message}. Install that QEMU there, or pick another host.",
+                "emulator_missing")
+    offered = caps.findtext("machine")
+    if offered and machine and offered != machine and not machine.startswith(offered):
+        _refuse(f"Host '{destination}' offers machine type {offered}, not the guest's {machine}: pick another host.",
+                "machine_missing")
+
+
+def check_networks(dest_conn, root, destination):
+    wanted = sorted({iface.find("source").get("network") for iface in root.iterfind("devices/interface")
+                     if iface.get("type") == "network" and iface.find("source") is not None})
+    if not wanted:
+        return
+    missing = [name for name in wanted if name not in libvirt_migration.network_names(dest_conn)]
+    if missing:
+        _refuse(f"Host '{destination}' has no network {', '.join(missing)}, which the guest's interfaces use: "
+                "create it there (same name) first.", "network_missing", {"networks": missing})
+
+
+def check_memory(dest_conn, root, destination, running):
+    if not running:
+        return
+    unit = {"KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "b": 1, "bytes": 1}
+    current = root.find("currentMemory") if root.find("currentMemory") is not None else root.find("memory")
+    needed = int(current.text) * unit.get(current.get("unit", "KiB"), 1024)
+    free = libvirt_migration.free_memory(dest_conn)
+    if free < needed:
+        _refuse(f"Host '{destination}' has {free // 2**20} MiB free and the guest needs {needed // 2**20} MiB: free "
+                "memory there, or pick another host.", "memory_short")
+
+
+def check_not_there(dest_conn, domain, destination):
+    by_uuid, by_name = libvirt_migration.lookup_domain_by(dest_conn, domain.uuid, domain.name)
+    if by_uuid is not None:
+        _refuse(f"Host '{destination}' has a domain with this domain's UUID already: remove it there first.",
+                "domain_exists")
+    if by_name is not None:
+        _refuse(f"Host '{destination}' has a domain called '{domain.name}' already: rename one of them first.",
+                "domain_exists")
+
+
+def _disks(root):
+    """(target, kind, source element) of the writable disks: those a copy of storage carries."""
+    for disk in root.iterfind("devices/disk"):
+        if disk.get("device", "disk") != "disk" or disk.find("readonly") is not None:
+            continue
+        source = disk.find("source")
+        if source is not None:
+            yield disk.find("target").get("dev"), disk.get("type"), source
+
+
+def check_pools(source_conn, dest_conn, root, destination, copy_storage, findings):
+    """Pools the disks name (type volume) must exist on the destination; copied disks need their volume's pool
+    there too (same name, same directory), where the empty destination volume is made just before the move."""
+    dest_pools = libvirt_migration.pool_names(dest_conn)
+    named = sorted({source.get("pool") for _t, kind, source in _disks(root) if kind == "volume"})
+    missing = [name for name in named if name not in dest_pools]
+    if missing:
+        _refuse(f"Host '{destination}' has no storage pool {', '.join(missing)}, which the guest's disks name: "
+                "create it there (same name) first.", "pool_missing", {"pools": missing})
+    if copy_storage == "none":
+        return
+    for target, kind, source in _disks(root):
+        path = source.get("file")
+        if kind != "file" or not path:
+            _refuse(f"Disk {target} is not a file, so the console cannot prepare its copy: migrate without copying "
+                    "storage, or copy that disk by hand first.", "disk_not_copyable")
+        found = libvirt_migration.find_pool_volume(source_conn, path)
+        if found is None:
+            _refuse(f"Disk {target} ({path}) is in no storage pool: put its directory in a pool so the destination "
+                    "volume can be created, or migrate without copying storage.", "disk_not_in_pool")
+        pool, vol = found
+        pool_name = libvirt_migration.pool_name(pool)
+        dest_pool = libvirt_migration.pool_by_name(dest_conn, pool_name) if pool_name in dest_pools else None
+        if dest_pool is None:
+            _refuse(f"Host '{destination}' has no storage pool '{pool_name}' for disk {target}: create it there "
+                    "(same name, same directory) first.", "pool_missing", {"pools": [pool_name]})
+        if libvirt_migration.pool_target_path(dest_pool) != os.path.dirname(path):
+            _refuse(f"Pool '{pool_name}' on host '{destination}' is not in {os.path.dirname(path)}, where disk "
+                    f"{target} must be copied to: give it the same directory.", "pool_elsewhere")
+        if libvirt_migration.find_pool_volume(dest_conn, path) is not None:
+            _refuse(f"Host '{destination}' has a volume at {path} already (disk {target}): the copy would overwrite "
+                    "it. Delete it there first.", "volume_exists")
+        capacity, fmt = libvirt_migration.volume_facts(vol)
+        findings.copies.append(DiskCopy(target, path, pool_name, os.path.basename(path), capacity, fmt))
+
+
+def run_checks(domain, dom, destination, running, copy_storage):
+    """Every pre-check, in the order a user fixes things; MigrationError at the first that fails. Returns
+    (destination connection, Findings)."""
+    dest_conn = destination_connection(destination, domain.host)
+    source_conn = adapter.connection_for(domain.host).get()
+    root = etree.fromstring(libvirt_migration.domain_xml(dom).encode())
+    findings = Findings()
+    check_not_there(dest_conn, domain, destination)
+    check_emulator_and_machine(dest_conn, root, destination)
+    check_cpu(dest_conn, root, destination, findings)
+    check_networks(dest_conn, root, destination)
+    check_pools(source_conn, dest_conn, root, destination, copy_storage, findings)
+    check_memory(dest_conn, root, destination, running)
+    return dest_conn, findings

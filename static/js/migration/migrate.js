@@ -1,0 +1,128 @@
+// The domain page's Migrate card: starts a migration through the API, follows its job (progress from libvirt's
+// job statistics), cancels it or switches it to post-copy, and says where the domain went.
+const card = document.querySelector(".migrate-card");
+const POLL_MS = 500;
+const MiB = 1024 * 1024;
+
+function csrfToken() {
+  const field = card.querySelector("input[name=csrfmiddlewaretoken]");
+  return field ? field.value : (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
+}
+
+async function api(method, path, body) {
+  const answer = await fetch(`/api/v1/${path}`, {
+    method, credentials: "same-origin",
+    headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await answer.json().catch(() => ({}));
+  if (!answer.ok) throw new Error(data.message || data.detail || `The console answered ${answer.status}.`);
+  return data;
+}
+
+function mib(bytes) {
+  return bytes === undefined || bytes === null ? "?" : `${(bytes / MiB).toFixed(1)} MiB`;
+}
+
+class MigrateCard {
+  constructor(element) {
+    this.element = element;
+    this.form = element.querySelector("[data-migrate-form]");
+    this.status = element.querySelector("[data-migrate-status]");
+    this.words = element.querySelector("[data-migrate-words]");
+    this.progress = element.querySelector("[data-migrate-progress]");
+    this.detail = element.querySelector("[data-migrate-detail]");
+    this.cancel = element.querySelector("[data-migrate-cancel]");
+    this.postcopy = element.querySelector("[data-migrate-postcopy]");
+    if (this.form) this.form.addEventListener("submit", (event) => { event.preventDefault(); this.start(); });
+    this.cancel.addEventListener("click", () => this.act("cancel"));
+    this.postcopy.addEventListener("click", () => this.act("postcopy"));
+    if (element.dataset.job) this.follow(Number(element.dataset.job), false);
+  }
+
+  request() {
+    const field = (name) => this.form.elements[name];
+    const body = {destination: Number(field("destination").value), copy_storage: field("copy_storage").value};
+    for (const name of ["persist", "undefine_source", "unsafe", "postcopy", "auto_converge", "compressed",
+                        "peer_to_peer", "tunnelled"]) body[name] = field(name).checked;
+    for (const name of ["bandwidth", "max_downtime"]) if (field(name).value) body[name] = Number(field(name).value);
+    return body;
+  }
+
+  async start() {
+    const body = this.request();
+    this.show(`Checking host and starting…`);
+    try {
+      const job = await api("POST", `domains/${this.element.dataset.domain}/migrate`, body);
+      this.follow(job.id, body.postcopy);
+    } catch (error) {
+      this.show(error.message, true);
+    }
+  }
+
+  show(words, over = false) {
+    this.status.hidden = false;
+    this.words.textContent = words;
+    this.cancel.hidden = over;
+    if (this.form) this.form.querySelector("button[type=submit]").disabled = !over;
+  }
+
+  async act(what) {
+    try {
+      await api("POST", `jobs/${this.job}/${what}`);
+    } catch (error) {
+      this.words.textContent = error.message;
+    }
+  }
+
+  follow(jobId, postcopy) {
+    this.job = jobId;
+    this.postcopy.hidden = !postcopy;
+    this.poll();
+  }
+
+  render(job) {
+    const detail = job.detail || {};
+    const total = detail.data_total || job.progress.total || 0;
+    const done = detail.data_processed || job.progress.done || 0;
+    this.progress.max = total || 1;
+    this.progress.value = done;
+    const facts = [["Processed", mib(detail.data_processed)], ["Remaining", mib(detail.data_remaining)],
+                   ["Memory remaining", mib(detail.memory_remaining)], ["Disk remaining", mib(detail.disk_remaining)],
+                   ["Dirty rate", `${detail.memory_dirty_rate ?? "?"} pages/s`],
+                   ["Expected downtime", `${detail.downtime ?? "?"} ms`]];
+    this.detail.replaceChildren(...facts.flatMap(([name, value]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = name;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      return [dt, dd];
+    }));
+  }
+
+  async poll() {
+    let job;
+    try {
+      job = await api("GET", `jobs/${this.job}`);
+    } catch (error) {
+      this.show(error.message, true);
+      return;
+    }
+    this.render(job);
+    if (job.state === "queued" || job.state === "running") {
+      this.show(job.cancel_requested ? "Cancelling…" : "Migrating…");
+      setTimeout(() => this.poll(), POLL_MS);
+      return;
+    }
+    this.postcopy.hidden = true;
+    if (job.state === "succeeded") {
+      this.show(`Moved to host ${job.result.destination}. Reload the page to see it there.`, true);
+    } else if (job.state === "cancelled") {
+      this.show("Cancelled: the guest stays on this host, as before.", true);
+    } else {
+      this.show(`The migration ${job.state}: ${job.error}`, true);
+    }
+  }
+}
+
+if (card) new MigrateCard(card);

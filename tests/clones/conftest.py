@@ -1,0 +1,158 @@
+"""Clone fixtures: a test:/// host whose domains have a disk on a volume of an in-memory pool, API callers, and
+what a refusal must leave as it was."""
+
+import re
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from domains.hosts.actions import do_add_host
+from domains.jobs.models import Job
+from domains.libvirt import adapter
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
+from tests.conftest import REPO, wait_for
+from tests.snapshots.conftest import guest_with_disk, own_connection, remove_everything
+
+MiB = 1024 * 1024
+
+# A test-driver domain with a writable disk on a volume, a CD-ROM, a NIC with a fixed MAC, a VNC display on a fixed
+# port and a serial port written to a file.
+TEST_DOMAIN = """<domain type='test'>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  <memory>65536</memory>
+  <vcpu>1</vcpu>
+  <sysinfo type='smbios'><system><entry name='uuid'>{uuid}</entry></system></sysinfo>
+  <os><type>hvm</type><smbios mode='sysinfo'/></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{disk}'/>
+      <target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='cdrom'><source file='{iso}'/><target dev='hdc' bus='ide'/><readonly/></disk>
+    <interface type='user'><mac address='52:54:00:12:34:56'/></interface>
+    <serial type='file'><source path='{serial}'/><target port='0'/></serial>
+    <graphics type='vnc' port='5977' autoport='no' websocket='5777'/>
+  </devices>
+</domain>"""
+
+
+@pytest.fixture
+def api_as():
+    def sign_in(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+    return sign_in
+
+
+@pytest.fixture
+def lab(transactional_db, make_test_host, tmp_path):
+    """{"host", "conn", "pool", "stopped", "running", "disk"}: a test:/// host with the in-memory dir pool 'clones'
+    holding src.img and cd.iso, the shut-off domain 'source' and the running 'busy' using them."""
+    host = make_test_host("clones", domains=0)
+    conn = adapter.connection_for(host).get()
+    directory = tmp_path / "pool"
+    pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>clones</name><target><path>{directory}</path>"
+                                     "</target></pool>", 0)
+    other = conn.storagePoolCreateXML(f"<pool type='dir'><name>other</name><target><path>{tmp_path / 'other'}"
+                                      "</path></target></pool>", 0)
+    disk = pool.createXML(f"<volume><name>src.img</name><capacity>{8 * MiB}</capacity><allocation>{MiB}"
+                          "</allocation><target><format type='raw'/></target></volume>", 0)
+    iso = pool.createXML(f"<volume><name>cd.iso</name><capacity>{MiB}</capacity>"
+                         "<target><format type='raw'/></target></volume>", 0)
+    busy_disk = pool.createXML(f"<volume><name>busy.img</name><capacity>{MiB}</capacity>"
+                               "<target><format type='raw'/></target></volume>", 0)
+    conn.defineXML(TEST_DOMAIN.format(name="source", uuid="11111111-1111-4111-8111-111111111111", disk=disk.path(),
+                                      iso=iso.path(), serial=tmp_path / "source-serial.log"))
+    busy = conn.defineXML(TEST_DOMAIN.format(name="busy", uuid="22222222-2222-4222-8222-222222222222",
+                                             disk=busy_disk.path(), iso=iso.path(), serial=tmp_path / "busy.log"))
+    busy.create()
+    inventory.sync_host(host)
+    return {"host": host, "conn": conn, "pool": pool, "other": other, "disk": disk.path(),
+            "stopped": Domain.objects.get(host=host, name="source"), "running": Domain.objects.get(host=host,
+                                                                                                name="busy")}
+
+
+def clone_url(domain):
+    return f"/api/v1/domains/{domain.uuid}/clone"
+
+
+def wait_for_job(job_id, timeout=60):
+    """The job once it ended (whatever its state) and its thread is gone: the thread writes the job's audit outcome
+    after the row says it ended, and must not outlive the test's database."""
+    job = wait_for(lambda: (lambda job: job if job.ended else None)(Job.objects.get(pk=job_id)), timeout,
+                   interval=0.05)
+    wait_for(lambda: not any(thread.name.startswith(f"job-{job_id}-") for thread in threading.enumerate()), timeout)
+    return job
+
+
+def volume_names(*pools):
+    names = []
+    for pool in pools:
+        pool.refresh(0)
+        names += sorted(f"{pool.name()}/{vol.name()}" for vol in pool.listAllVolumes(0))
+    return names
+
+
+def snapshot_of_world(lab):
+    """What a refused clone must leave as it was: the host's domains and volumes, the Domain rows and jobs."""
+    return (sorted(dom.name() for dom in lab["conn"].listAllDomains(0)), volume_names(lab["pool"], lab["other"]),
+            sorted(Domain.objects.values_list("name", flat=True)), Job.objects.count())
+
+
+# --- the system libvirtd: the demo guest on a qcow2 volume, its serial port written to a file ---
+
+@pytest.fixture(scope="session")
+def system_libvirtd():
+    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
+                             timeout=120)
+    if started.returncode != 0:
+        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
+
+
+def guest_xml(name, disk_path, serial):
+    """The demo guest (snapshots' guest_with_disk: qcow2 vda) with a user-mode NIC and its serial port, the shell's,
+    written to the file serial."""
+    xml = guest_with_disk(name, disk_path)
+    xml = xml.replace("<devices>", "<devices><interface type='user'><model type='virtio'/></interface>", 1)
+    return re.sub(r"<serial type='pty'>.*?</serial>\s*<console type='pty'>.*?</console>",
+                  f"<serial type='file'><source path='{serial}'/><target port='0'/></serial>", xml, flags=re.S)
+
+
+@pytest.fixture
+def system_guest(system_libvirtd, transactional_db, owner, tmp_path):
+    """{"host", "domain", "pool", "other", "disk", "conn", "prefix", "serial"}: the demo guest (defined, shut off)
+    named clones-<label>-guest on a 64 MiB qcow2 volume of the dir pool clones-<label>, beside an empty dir pool
+    clones-<label>-other; everything named clones-<label> is removed afterwards, even when the test fails."""
+    if not (Path(settings.DEMO_GUEST_DIR) / "vmlinuz").exists():
+        pytest.fail(f"The demo guest is not built in {settings.DEMO_GUEST_DIR}: run "
+                    "'bash scripts/build-demo-guest.sh'.")
+    prefix = f"clones-{uuid.uuid4().hex[:8]}"
+    conn = own_connection()
+    host = do_add_host(owner, "system", "qemu:///system")
+    try:
+        pools = []
+        for name in (prefix, f"{prefix}-other"):
+            directory = tmp_path / name
+            directory.mkdir()
+            directory.chmod(0o755)
+            pool = conn.storagePoolDefineXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}"
+                                             "</path></target></pool>")
+            pool.create()
+            pools.append(pool)
+        vol = pools[0].createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
+                                 "<target><format type='qcow2'/></target></volume>", 0)
+        serial = tmp_path / f"{prefix}-guest-serial.log"
+        conn.defineXML(guest_xml(f"{prefix}-guest", vol.path(), serial))
+        inventory.sync_host(host)
+        yield {"host": host, "domain": Domain.objects.get(host=host, name=f"{prefix}-guest"), "pool": pools[0],
+               "other": pools[1], "disk": vol.path(), "conn": conn, "prefix": prefix, "serial": serial}
+    finally:
+        adapter.forget_host(host.pk)
+        remove_everything(conn, prefix)
+        conn.close()

@@ -1,0 +1,70 @@
+"""Chromium on the Clone page of the demo guest (shut off) on the system libvirtd: the clone is asked for from the
+domain page's Clone tab, followed on the Jobs page until it succeeded, and the clone exists in libvirt with its own
+volume; the form fits a phone's 390 px."""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests import browser_support
+from tests.browser_support import add_host_in_page, wait_for_js
+from tests.clones.conftest import MiB, guest_xml
+from tests.snapshots.conftest import own_connection, remove_everything
+
+pytestmark = [pytest.mark.system, pytest.mark.browser]
+
+SHOTS = Path(os.environ.get("CLONE_PAGES_SHOTS", "/tmp/clone-pages-shots"))
+
+
+@pytest.fixture
+def stopped_guest(system_libvirtd, tmp_path):
+    """(name, uuid, pool) of the demo guest, shut off, on a qcow2 volume of a dir pool, both named clones-<label>,
+    made through a connection of the test's own (the served console has its own database); removed afterwards."""
+    prefix = f"clones-{uuid.uuid4().hex[:8]}"
+    conn = own_connection()
+    try:
+        directory = tmp_path / prefix
+        directory.mkdir()
+        directory.chmod(0o755)
+        pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>{prefix}</name><target><path>{directory}</path>"
+                                         "</target></pool>", 0)
+        vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
+                             "<target><format type='qcow2'/></target></volume>", 0)
+        dom = conn.defineXML(guest_xml(f"{prefix}-guest", vol.path(), tmp_path / f"{prefix}-guest-serial.log"))
+        yield dom.name(), dom.UUIDString(), pool
+    finally:
+        remove_everything(conn, prefix)
+        conn.close()
+
+
+def test_chromium_clones_the_guest_from_the_clone_tab_and_follows_the_job(logged_in_page, served_console,
+                                                                           stopped_guest):
+    base_url, _, _ = served_console
+    page = logged_in_page
+    name, domain_uuid, pool = stopped_guest
+    page.goto(f"{base_url}/")
+    add_host_in_page(page, "libvirtd-clones")
+    page.goto(f"{base_url}/")
+    page.goto(f"{base_url}/domains/{domain_uuid}/")
+    with page.expect_navigation():
+        page.locator("nav.tabs a", has_text="Clone").click()
+    form = page.locator("form[data-clone-form]")
+    assert form.locator("select[name=mode-vda]").input_value() == "copy"
+    browser_support.fits_a_phone(page, "domain-clone-form", SHOTS)
+    clone_name = name.replace("-guest", "-twin")
+    form.locator("input[name=name]").fill(clone_name)
+    form.locator("select[name=mode-vda]").select_option("linked")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert f"as '{clone_name}'" in page.locator(".messages").inner_text()
+    wait_for_js(page, "[...document.querySelectorAll('[data-job-state]')].some(cell => "
+                      "cell.textContent.includes('succeeded'))", timeout=120000)
+    pool.refresh(0)
+    assert f"{clone_name}-vda.qcow2" in [vol.name() for vol in pool.listAllVolumes(0)]
+    conn = own_connection()
+    try:
+        assert conn.lookupByName(clone_name).UUIDString() != domain_uuid
+    finally:
+        conn.close()

@@ -1,0 +1,143 @@
+"""Migration fixtures: the pair of libvirtds (scripts/start-second-libvirtd.sh) as two hosts, the demo guest on a
+qcow2 disk in same-named pools of both, and reading its serial console."""
+
+import re
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import libvirt
+import pytest
+from django.conf import settings
+
+from domains.hosts.actions import do_add_host
+from domains.hosts.embedded import demo_domain_xml
+from domains.jobs.models import Job
+from domains.libvirt import adapter
+from domains.lifecycle import inventory
+from domains.lifecycle.models import Domain
+from tests.conftest import REPO, wait_for
+
+FIRST_URI = "qemu+tcp://10.250.0.1/system"
+SECOND_URI = "qemu+tcp://10.250.0.2/system"
+PREFIX = "migrate-"
+SHARED = Path("/var/lib/virtconsole-shared")
+# Private to each host: the second libvirtd's mount namespace has its own /var/lib/libvirt.
+PRIVATE = Path("/var/lib/libvirt/images")
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def libvirtd_pair():
+    started = subprocess.run(["bash", str(REPO / "scripts/start-second-libvirtd.sh"), "start"], capture_output=True,
+                             text=True, timeout=180)
+    if started.returncode != 0:
+        pytest.fail(f"could not start the second libvirtd: {started.stderr.strip()}")
+
+
+def guest_xml(name, disk_path, network=None):
+    """The demo guest's XML on one qcow2 disk (vda), with no network, or an interface on the libvirt network."""
+    xml = demo_domain_xml(settings.DEMO_GUEST_DIR, name)
+    nic = f"<interface type='network'><source network='{network}'/></interface>" if network else ""
+    xml = re.sub(r"<interface type='user'>.*?</interface>", nic, xml, flags=re.S)
+    disk = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk_path}'/>"
+            "<target dev='vda' bus='virtio'/></disk>")
+    return xml.replace("<devices>", "<devices>" + disk, 1)
+
+
+def remove_everything(conn, prefix):
+    for dom in conn.listAllDomains(0):
+        if dom.name().startswith(prefix):
+            if dom.isActive():
+                dom.destroy()
+            if dom.isPersistent():
+                dom.undefine()
+    for pool in conn.listAllStoragePools(0):
+        if pool.name().startswith(prefix):
+            persistent = pool.isPersistent()  # a transient pool is gone once destroyed
+            if pool.isActive():
+                pool.refresh(0)
+                for vol in pool.listAllVolumes(0):
+                    vol.delete(0)
+                pool.destroy()
+            if persistent:
+                pool.undefine()
+
+
+def make_pool(conn, name, directory):
+    return conn.storagePoolCreateXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
+                                     "</target></pool>", libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+
+
+@pytest.fixture
+def pair(libvirtd_pair, transactional_db, owner):
+    """{"first", "second", "conns", "prefix", "guest"(shared)}: the two libvirtds as hosts; guest(shared=True) defines
+    the demo guest on the first, its disk in pool <prefix> (shared: a directory both see; else private to each,
+    the second's pool of the same name empty). Everything named <prefix> is removed afterwards on both."""
+    prefix = f"{PREFIX}{uuid.uuid4().hex[:8]}"
+    first_conn, second_conn = libvirt.open(FIRST_URI), libvirt.open(SECOND_URI)
+    first = do_add_host(owner, "first", FIRST_URI)
+    second = do_add_host(owner, "second", SECOND_URI)
+    made = []
+
+    def guest(shared=True, network=None):
+        directory = (SHARED if shared else PRIVATE) / prefix
+        pool = make_pool(first_conn, prefix, directory)
+        if not shared or not made:
+            make_pool(second_conn, prefix, directory)
+        made.append(directory)
+        vol = pool.createXML(f"<volume><name>{prefix}.qcow2</name><capacity>{64 * MiB}</capacity>"
+                             "<target><format type='qcow2'/></target></volume>", 0)
+        first_conn.defineXML(guest_xml(f"{prefix}-guest", vol.path(), network))
+        inventory.sync_host(first)
+        return Domain.objects.get(host=first, name=f"{prefix}-guest")
+
+    try:
+        yield {"first": first, "second": second, "conns": (first_conn, second_conn), "prefix": prefix,
+               "guest": guest}
+    finally:
+        adapter.forget_host(first.pk)
+        adapter.forget_host(second.pk)
+        for conn in (first_conn, second_conn):
+            remove_everything(conn, prefix)
+            conn.close()
+        for directory in made:
+            subprocess.run(["rm", "-rf", str(directory)], check=False)
+
+
+def wait_for_job(job_id, timeout=180):
+    """The job once it ended (whatever its state)."""
+    return wait_for(lambda: (lambda job: job if job.ended else None)(Job.objects.get(pk=job_id)), timeout,
+                    interval=0.1)
+
+
+def serial_answers(conn, name, timeout=60.0):
+    """Type an echo on the guest's serial console (through conn) until its shell prints the marker back."""
+    dom = conn.lookupByName(name)
+    stream = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
+    dom.openConsole(None, stream, libvirt.VIR_DOMAIN_CONSOLE_FORCE)
+    suffix = uuid.uuid4().hex[:6]
+    # The shell prints answer-0<suffix>; the echoed command line says answer-$((0))<suffix>, which does not count.
+    answer = f"answer-0{suffix}".encode()
+    seen = b""
+    deadline = time.monotonic() + timeout
+    next_prompt = 0.0
+    try:
+        while answer not in seen:
+            now = time.monotonic()
+            if now > deadline:
+                raise AssertionError(f"the serial console did not answer within {timeout} s; got {seen[-300:]!r}")
+            if now >= next_prompt:
+                stream.send(f"echo answer-$((0)){suffix}\n".encode())
+                next_prompt = now + 2.0
+            chunk = stream.recv(4096)
+            if chunk == -2:
+                time.sleep(0.05)
+                continue
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        stream.abort()
+    return True
