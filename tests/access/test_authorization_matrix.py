@@ -140,6 +140,9 @@ CASES = [
     api("api-domain-backup", "DELETE", "/api/v1" + D + "/backups/999999", "checkpoint", ok=404),
     api("api-domain-backup-restore", "POST", "/api/v1" + D + "/backups/999999/restore", "write", ok=404,
         body={"mode": "over", "pool": "matrix-pool"}),
+    # A migration needs migrate on the domain, then write and start on the destination: an unknown destination is
+    # refused past the first check; tests/migration covers the moves.
+    api("api-domain-migrate", "POST", "/api/v1" + D + "/migrate", "migrate", ok=404, body={"destination": 999999}),
     # A clone reads the domain (read) and makes one on its host (define_domains, checked next); a bad
     # name is refused past both checks, so no job runs here; tests/clones covers the jobs.
     api("api-domain-clone", "POST", "/api/v1" + D + "/clone", "read", ok=400, body={"name": "../matrix"},
@@ -221,6 +224,7 @@ CASES = [
     api("api-jobs", "GET", "/api/v1/jobs", AUTHENTICATED),
     api("api-job", "GET", "/api/v1/jobs/999999", AUTHENTICATED, ok=404),
     api("api-job-cancel", "POST", "/api/v1/jobs/999999/cancel", AUTHENTICATED, ok=404),
+    api("api-job-postcopy", "POST", "/api/v1/jobs/999999/postcopy", AUTHENTICATED, ok=404),
     # Storage transfer routes answer per pool (tests/storage/test_transfer_*.py hold the pool-scoped cases on a
     # real libvirtd); here: sign-in and the host first.
     api("api-volume-content", "GET", POOL + "/volumes/matrix.img/content", "storage_vol.data_read", "pool",
