@@ -4,7 +4,6 @@ the backups, and removing everything named after the test (domains with their ch
 import uuid
 from pathlib import Path
 
-import libvirt
 import pytest
 from django.conf import settings
 
@@ -12,7 +11,7 @@ from domains.hosts.actions import do_add_host
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.snapshots.conftest import MiB, guest_with_disk, own_connection
+from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
 
 PREFIX = "bkp-"
 
@@ -25,27 +24,6 @@ def qcow2_volume(pool, name, capacity, compat="1.1"):
     compat_xml = f"<compat>{compat}</compat>" if compat else ""
     return pool.createXML(f"<volume><name>{name}</name><capacity>{capacity}</capacity><target><format type='qcow2'/>"
                           f"{compat_xml}</target></volume>", 0)
-
-
-def remove_everything(conn, prefix):
-    """Destroy and undefine the domains (with their snapshots' and checkpoints' metadata), then empty and undefine
-    the pools, whose names start with prefix."""
-    for dom in conn.listAllDomains(0):
-        if dom.name().startswith(prefix):
-            if dom.isActive():
-                dom.destroy()
-            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                              | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
-            Path(f"/var/log/libvirt/qemu/{dom.name()}.log").unlink(missing_ok=True)
-    for pool in conn.listAllStoragePools(0):
-        if pool.name().startswith(prefix):
-            if pool.isActive():
-                pool.refresh(0)
-                for vol in pool.listAllVolumes(0):
-                    vol.delete(0)
-                pool.destroy()
-            if pool.isPersistent():
-                pool.undefine()
 
 
 def _dir_pool(conn, directory, name):

@@ -19,8 +19,8 @@ from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from tests.backups.conftest import backups_url
 from tests.conftest import drain_event_workers, wait_for
-from tests.snapshots.conftest import MiB, wait_for_job
 from tests.snapshots.test_snapshots_system import holds_marker, qemu_io, write_marker
+from tests.libvirt_support import MiB, wait_for_job
 
 pytestmark = [pytest.mark.system]
 

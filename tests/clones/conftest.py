@@ -2,24 +2,18 @@
 what a refusal must leave as it was."""
 
 import re
-import subprocess
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.test import APIClient
 
 from domains.hosts.actions import do_add_host
 from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.conftest import REPO, wait_for
-from tests.snapshots.conftest import guest_with_disk, own_connection, remove_everything
-
-MiB = 1024 * 1024
+from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
 
 # A test-driver domain with a writable disk on a volume, a CD-ROM, a NIC with a fixed MAC, a VNC display on a fixed
 # port and a serial port written to a file.
@@ -39,15 +33,6 @@ TEST_DOMAIN = """<domain type='test'>
     <graphics type='vnc' port='5977' autoport='no' websocket='5777'/>
   </devices>
 </domain>"""
-
-
-@pytest.fixture
-def api_as():
-    def sign_in(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-    return sign_in
 
 
 @pytest.fixture
@@ -82,15 +67,6 @@ def clone_url(domain):
     return f"/api/v1/domains/{domain.uuid}/clone"
 
 
-def wait_for_job(job_id, timeout=60):
-    """The job once it ended (whatever its state) and its thread is gone: the thread writes the job's audit outcome
-    after the row says it ended, and must not outlive the test's database."""
-    job = wait_for(lambda: (lambda job: job if job.ended else None)(Job.objects.get(pk=job_id)), timeout,
-                   interval=0.05)
-    wait_for(lambda: not any(thread.name.startswith(f"job-{job_id}-") for thread in threading.enumerate()), timeout)
-    return job
-
-
 def volume_names(*pools):
     names = []
     for pool in pools:
@@ -106,14 +82,6 @@ def snapshot_of_world(lab):
 
 
 # --- the system libvirtd: the demo guest on a qcow2 volume, its serial port written to a file ---
-
-@pytest.fixture(scope="session")
-def system_libvirtd():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
-                             timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
-
 
 def guest_xml(name, disk_path, serial):
     """The demo guest (snapshots' guest_with_disk: qcow2 vda) with a user-mode NIC and its serial port, the shell's,

@@ -10,8 +10,8 @@ import pytest
 
 from tests import browser_support
 from tests.browser_support import add_host_in_page, wait_for_js
-from tests.clones.conftest import MiB, guest_xml
-from tests.snapshots.conftest import own_connection, remove_everything
+from tests.clones.conftest import guest_xml
+from tests.libvirt_support import MiB, own_connection, remove_everything
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 

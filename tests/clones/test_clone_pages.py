@@ -3,7 +3,8 @@ page, and a refusal comes back to the form in its own words with nothing made.""
 
 from domains.jobs.models import SUCCEEDED, Job
 from domains.lifecycle.models import Domain
-from tests.clones.conftest import snapshot_of_world, wait_for_job
+from tests.clones.conftest import snapshot_of_world
+from tests.libvirt_support import wait_for_job
 
 
 def page_url(domain):

@@ -8,12 +8,8 @@ from domains.access.models import AuditEntry, Grant
 from domains.jobs.models import SUCCEEDED
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.clones.conftest import (
-    clone_url,
-    snapshot_of_world,
-    volume_names,
-    wait_for_job,
-)
+from tests.clones.conftest import clone_url, snapshot_of_world, volume_names
+from tests.libvirt_support import wait_for_job
 
 
 def clone(client, domain, name, disks=None):

@@ -9,8 +9,9 @@ from lxml import etree
 from domains.jobs.actions import do_cancel_job
 from domains.jobs.models import CANCELLED, SUCCEEDED, Job
 from domains.lifecycle.models import Domain
-from tests.clones.conftest import MiB, clone_url, volume_names, wait_for_job
+from tests.clones.conftest import clone_url, volume_names
 from tests.conftest import wait_for
+from tests.libvirt_support import MiB, wait_for_job
 
 pytestmark = [pytest.mark.system]
 

@@ -1,7 +1,6 @@
 """Restart the real libvirtd: the console sees it come back, re-applies the desired settings and records that."""
 
 import json
-import subprocess
 import time
 
 import pytest
@@ -10,6 +9,7 @@ from domains.access.models import AuditEntry
 from domains.daemon.models import DaemonSettingsRevision
 from tests.conftest import wait_for
 from tests.daemon.daemon_helpers import SERVER, virt_admin, virt_admin_table
+from tests.libvirt_support import stop_system_libvirtd
 
 from .conftest import start_libvirtd
 
@@ -25,10 +25,6 @@ def daemon_on_wanted():
     return pool["maxWorkers"] == 33 and limits["nclients_max"] == 150 and "3:*rpc*" in virt_admin("daemon-log-filters")
 
 
-def libvirtd_running():
-    return subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True).returncode == 0
-
-
 @pytest.mark.timeout(120)
 def test_it_reapplies_the_desired_settings_after_libvirtd_restarts(api, system_host):
     answer = api.patch(f"/api/v1/hosts/{system_host.pk}/daemon", data=json.dumps(WANTED),
@@ -37,8 +33,7 @@ def test_it_reapplies_the_desired_settings_after_libvirtd_restarts(api, system_h
     assert daemon_on_wanted()
 
     started = time.monotonic()
-    subprocess.run(["pkill", "-x", "libvirtd"], check=True)
-    wait_for(lambda: not libvirtd_running(), timeout=30)
+    stop_system_libvirtd()
     start_libvirtd()
 
     wait_for(daemon_on_wanted, timeout=30)

@@ -14,6 +14,7 @@ from domains.libvirt.adapter import connection_for, daemon_uri
 from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.models import Domain
 from tests.conftest import wait_for
+from tests.libvirt_support import stop_system_libvirtd
 
 pytestmark = [pytest.mark.system]
 
@@ -72,8 +73,7 @@ def test_it_follows_virsh_rename_and_undefine_by_events_without_a_page_load(clie
 
 
 def restart_libvirtd():
-    subprocess.run(["pkill", "-x", "libvirtd"], check=False)
-    wait_for(lambda: subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True).returncode != 0, timeout=15)
+    stop_system_libvirtd()
     subprocess.run(["bash", "scripts/start-libvirtd.sh"], check=True, timeout=60)
 
 

@@ -1,22 +1,20 @@
 """Interface fixtures: a test:/// host with a network, a stopped and a running domain (each with one interface)."""
 
 import re
-import subprocess
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-import libvirt
 import pytest
 from django.conf import settings
 
 from domains.hosts.actions import do_add_host
 from domains.hosts.embedded import demo_domain_xml
 from domains.libvirt import adapter
-from domains.libvirt.adapter import daemon_uri
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from domains.networks.actions import do_define_network
+from tests.libvirt_support import own_connection, remove_everything
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,34 +70,6 @@ SUBNET = "192.168.229"  # no other test uses it (grep the tests before taking an
 
 
 @pytest.fixture(scope="session")
-def system_libvirtd():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
-                             timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
-
-
-def remove_everything(prefix):
-    """Destroy and undefine the domains, then the networks, whose names start with prefix (own connection)."""
-    conn = libvirt.open(daemon_uri("qemu:///system"))
-    try:
-        for dom in conn.listAllDomains(0):
-            if dom.name().startswith(prefix):
-                if dom.isActive():
-                    dom.destroy()
-                if dom.isPersistent():
-                    dom.undefine()
-        for network in conn.listAllNetworks(0):
-            if network.name().startswith(prefix):
-                if network.isActive():
-                    network.destroy()
-                if network.isPersistent():
-                    network.undefine()
-    finally:
-        conn.close()
-
-
-@pytest.fixture(scope="session")
 def dhcp_demo_guest():
     """The demo guest build is the one whose initramfs runs DHCP clients (older ones have no virtio-net driver)."""
     wanted = re.search(r"^GUEST_VERSION=(\d+)", (REPO / "scripts/build-demo-guest.sh").read_text(), re.M).group(1)
@@ -145,7 +115,11 @@ def nat_guest(owner, tmp_path, prefix, subnet, bridge_prefix):
         yield {"host": host, "network": network, "domain": domain, "mac": mac, "serial": serial}
     finally:
         adapter.forget_host(host.pk)
-        remove_everything(prefix)
+        conn = own_connection()
+        try:
+            remove_everything(conn, prefix)
+        finally:
+            conn.close()
 
 
 def printed_address(serial, nic, subnet):

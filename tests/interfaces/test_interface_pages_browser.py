@@ -6,13 +6,12 @@ import os
 import uuid
 from pathlib import Path
 
-import libvirt
 import pytest
 
-from domains.libvirt.adapter import daemon_uri
 from tests import browser_support
 from tests.conftest import wait_for
-from tests.interfaces.conftest import guest_mac, guest_on_network, printed_address, remove_everything
+from tests.interfaces.conftest import guest_mac, guest_on_network, printed_address
+from tests.libvirt_support import own_connection, remove_everything
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
@@ -31,12 +30,16 @@ def lab_names(system_libvirtd, dhcp_demo_guest, tmp_path):
     prefix = f"ifpages-{label}"
     yield {"network": f"{prefix}-net", "guest": f"{prefix}-guest", "bridge": f"vip{label}", "mac": guest_mac(label),
            "serial": tmp_path / "serial.log"}
-    remove_everything(prefix)
+    conn = own_connection()
+    try:
+        remove_everything(conn, prefix)
+    finally:
+        conn.close()
 
 
 def start_guest(names):
     """Define and start the demo guest on the network (its own libvirt connection); its UUID."""
-    conn = libvirt.open(daemon_uri("qemu:///system"))
+    conn = own_connection()
     try:
         dom = conn.defineXML(guest_on_network(names["guest"], names["mac"], names["network"], names["serial"]))
         dom.create()

@@ -13,11 +13,11 @@ from django.conf import settings
 
 from domains.hosts.actions import do_add_host
 from domains.hosts.embedded import demo_domain_xml
-from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO
+from tests.libvirt_support import MiB, remove_everything
 
 FIRST_URI = "qemu+tcp://10.250.0.1/system"
 SECOND_URI = "qemu+tcp://10.250.0.2/system"
@@ -25,9 +25,6 @@ PREFIX = "migrate-"
 SHARED = Path("/var/lib/virtconsole-shared")
 # Private to each host: the second libvirtd's mount namespace has its own /var/lib/libvirt.
 PRIVATE = Path("/var/lib/libvirt/images")
-MiB = 1024 * 1024
-
-
 @pytest.fixture(scope="session")
 def libvirtd_pair():
     started = subprocess.run(["bash", str(REPO / "scripts/start-second-libvirtd.sh"), "start"], capture_output=True,
@@ -44,25 +41,6 @@ def guest_xml(name, disk_path, network=None):
     disk = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk_path}'/>"
             "<target dev='vda' bus='virtio'/></disk>")
     return xml.replace("<devices>", "<devices>" + disk, 1)
-
-
-def remove_everything(conn, prefix):
-    for dom in conn.listAllDomains(0):
-        if dom.name().startswith(prefix):
-            if dom.isActive():
-                dom.destroy()
-            if dom.isPersistent():
-                dom.undefine()
-    for pool in conn.listAllStoragePools(0):
-        if pool.name().startswith(prefix):
-            persistent = pool.isPersistent()  # a transient pool is gone once destroyed
-            if pool.isActive():
-                pool.refresh(0)
-                for vol in pool.listAllVolumes(0):
-                    vol.delete(0)
-                pool.destroy()
-            if persistent:
-                pool.undefine()
 
 
 def make_pool(conn, name, directory):
@@ -104,12 +82,6 @@ def pair(libvirtd_pair, transactional_db, owner):
             conn.close()
         for directory in made:
             subprocess.run(["rm", "-rf", str(directory)], check=False)
-
-
-def wait_for_job(job_id, timeout=180):
-    """The job once it ended (whatever its state)."""
-    return wait_for(lambda: (lambda job: job if job.ended else None)(Job.objects.get(pk=job_id)), timeout,
-                    interval=0.1)
 
 
 def serial_answers(conn, name, timeout=60.0):

@@ -9,7 +9,8 @@ import libvirt
 import pytest
 
 from tests import browser_support
-from tests.migration.conftest import FIRST_URI, SECOND_URI, SHARED, guest_xml, make_pool, remove_everything
+from tests.migration.conftest import FIRST_URI, SECOND_URI, SHARED, guest_xml, make_pool
+from tests.libvirt_support import remove_everything
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts, pytest.mark.browser]
 

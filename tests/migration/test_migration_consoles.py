@@ -9,8 +9,8 @@ from channels.db import database_sync_to_async
 
 from domains.lifecycle.models import Domain
 from domains.migration.actions import MigrationOptions, do_migrate
-from tests.migration.conftest import wait_for_job
 from tests.ws_support import ticket_url
+from tests.libvirt_support import wait_for_job
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts, pytest.mark.django_db(transaction=True)]
 

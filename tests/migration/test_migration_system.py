@@ -10,7 +10,8 @@ from domains.consoles.models import ConsoleTicket
 from domains.jobs.models import Job
 from domains.lifecycle.models import Domain
 from tests.conftest import wait_for
-from tests.migration.conftest import serial_answers, wait_for_job
+from tests.migration.conftest import serial_answers
+from tests.libvirt_support import wait_for_job
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts]
 

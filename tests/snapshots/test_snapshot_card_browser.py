@@ -11,7 +11,7 @@ import pytest
 
 from tests import browser_support
 from tests.conftest import wait_for
-from tests.snapshots.conftest import MiB, guest_with_disk, own_connection, remove_everything
+from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 

@@ -2,7 +2,8 @@
 refusals told on the page, and what a viewer sees."""
 
 from domains.jobs.models import SUCCEEDED, Job
-from tests.snapshots.conftest import libvirt_names, wait_for_job
+from tests.snapshots.conftest import libvirt_names
+from tests.libvirt_support import wait_for_job
 
 
 def page_of(client, domain):

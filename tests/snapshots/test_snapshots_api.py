@@ -5,7 +5,8 @@ import pytest
 from domains.access.models import AuditEntry
 from domains.jobs.models import SUCCEEDED
 from domains.libvirt import adapter
-from tests.snapshots.conftest import libvirt_names, snapshots_url, wait_for_job
+from tests.snapshots.conftest import libvirt_names, snapshots_url
+from tests.libvirt_support import wait_for_job
 
 
 def take(client, domain, name, **body):

@@ -18,7 +18,8 @@ from domains.jobs.models import SUCCEEDED, Job
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from tests.conftest import drain_event_workers, wait_for
-from tests.snapshots.conftest import MiB, guest_with_disk, libvirt_names, snapshots_url, wait_for_job
+from tests.snapshots.conftest import libvirt_names, snapshots_url
+from tests.libvirt_support import MiB, guest_with_disk, wait_for_job
 
 pytestmark = [pytest.mark.system]
 

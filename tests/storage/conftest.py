@@ -5,7 +5,6 @@ domain a test makes on the system libvirtd is removed afterwards. Plain helpers:
 import itertools
 import os
 import shutil
-import subprocess
 import uuid
 
 import libvirt
@@ -18,9 +17,8 @@ from domains.libvirt.adapter import daemon_uri, forget_host
 from domains.libvirt.storage import find_pool
 from domains.storage.lookups import pool_row
 from domains.storage.transfer import uploads
-from tests.conftest import REPO
-from tests.storage.volume_support import own_connection
 from tests.storage.transfer_support import auth, content_path, make_volume
+from tests.libvirt_support import own_connection
 
 POOL_PREFIX = "vct-pool-"
 
@@ -134,14 +132,6 @@ def defined_domains(system_host):
         except libvirt.libvirtError:
             pass
     conn.close()
-
-
-@pytest.fixture(scope="session")
-def system_libvirtd():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-libvirtd.sh")], capture_output=True, text=True,
-                             timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
 
 
 _transfer_pools = itertools.count()

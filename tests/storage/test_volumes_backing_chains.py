@@ -3,7 +3,8 @@
 import pytest
 
 from domains.access.models import AuditEntry
-from tests.storage.volume_support import MiB, api_as, volume_names
+from tests.storage.volume_support import api_as, volume_names
+from tests.libvirt_support import MiB
 
 pytestmark = [pytest.mark.system]
 

@@ -10,7 +10,7 @@ from domains.libvirt.adapter import connection_for
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from domains.storage.volumes.actions import do_create_volume
-from tests.storage.volume_support import MiB
+from tests.libvirt_support import MiB
 
 pytestmark = [pytest.mark.system]
 

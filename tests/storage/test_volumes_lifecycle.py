@@ -4,7 +4,8 @@ import pytest
 
 from domains.access.models import AuditEntry
 from domains.jobs.models import SUCCEEDED
-from tests.storage.volume_support import GiB, MiB, api_as, volume_names, wait_for_job
+from tests.storage.volume_support import GiB, api_as, volume_names
+from tests.libvirt_support import MiB, own_connection, wait_for_job
 
 pytestmark = [pytest.mark.system]
 
@@ -123,7 +124,6 @@ def test_it_refuses_to_delete_a_volume_a_defined_domain_uses_then_deletes_it_onc
     assert refused.status_code == 409 and by_pool in refused.json()["message"]
     assert volume_names(pool) == ["by-name.img", "used.img"]
 
-    from tests.storage.volume_support import own_connection
     conn = own_connection()
     conn.lookupByName(by_path).undefine()
     conn.close()

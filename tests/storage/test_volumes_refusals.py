@@ -5,7 +5,8 @@ import pytest
 from domains.access.grants import do_grant
 from domains.access.models import AuditEntry, Role
 from domains.jobs.models import FAILED, Job
-from tests.storage.volume_support import MiB, api_as, volume_names, wait_for_job
+from tests.storage.volume_support import api_as, volume_names
+from tests.libvirt_support import MiB, wait_for_job
 
 pytestmark = [pytest.mark.system]
 
