@@ -168,17 +168,22 @@ def new_domain_xml(spec, offer, disk_path=None):
     if kind in ("network", "bridge", "user"):
         add_interface(document, kind, source or None)
     if spec.domain_type != "test":
-        add_serial(document)
-        add_console(document)
-        if offer.embedded:
-            # The console reaches an embedded guest's screen through libvirt (openGraphics), so it
-            # listens nowhere: a TCP port would be a VNC server without auth for every local user.
-            graphics = set_graphics(document, "vnc")
-            graphics.attrib.pop("autoport", None)
-            graphics.append(etree.Element("listen", type="none"))
-        else:
-            set_graphics(document, "vnc", "127.0.0.1")
+        add_console_devices(document, offer.embedded)
     return document.to_xml()
+
+
+def add_console_devices(document, embedded):
+    """A serial port, its console and a VNC screen, which the console's own sessions open."""
+    add_serial(document)
+    add_console(document)
+    if embedded:
+        # The console reaches an embedded guest's screen through libvirt (openGraphics), so it
+        # listens nowhere: a TCP port would be a VNC server without auth for every local user.
+        graphics = set_graphics(document, "vnc")
+        graphics.attrib.pop("autoport", None)
+        graphics.append(etree.Element("listen", type="none"))
+    else:
+        set_graphics(document, "vnc", "127.0.0.1")
 
 
 def _create_image(path, size_gib):

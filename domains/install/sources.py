@@ -9,16 +9,13 @@ from lxml import etree
 
 from domains.access import audit, permissions
 from domains.definitions.actions import do_define
-from domains.definitions.create import DEFAULT_DOMAIN_TYPE, host_offer
+from domains.definitions.create import DEFAULT_DOMAIN_TYPE, add_console_devices, host_offer
 from domains.definitions.models import RevisionSource
 from domains.definitions.policy import check_change
 from domains.definitions.xml import (
-    add_console,
     add_interface,
-    add_serial,
     add_volume_disk,
     parse,
-    set_graphics,
 )
 from domains.definitions.xml.edits import set_boot_order
 from domains.install import cloud_init as seeds
@@ -229,14 +226,7 @@ def definition(prepared, host, with_fresh=True):
     for network in plan.networks:
         add_interface(document, "network", network)
     if prepared.domain_type != "test":
-        add_serial(document)
-        add_console(document)
-        if host.embedded:
-            graphics = set_graphics(document, "vnc")
-            graphics.attrib.pop("autoport", None)
-            graphics.append(etree.Element("listen", type="none"))
-        else:
-            set_graphics(document, "vnc", "127.0.0.1")
+        add_console_devices(document, host.embedded)
     return document.to_xml()
 
 
