@@ -34,7 +34,8 @@ def test_lifecycle_and_refresh_events_arrive_with_the_pools_numbers(transactiona
     do_pool_action(owner, row, handle, "refresh")
 
     wait_for(lambda: {"defined", "started", "refreshed"} <= set(kinds(heard, "evented")))
-    refreshed = next(event for event in heard if event["event"] == "refreshed")
+    # test:///default is shared by the whole process: other tests' pools send events too, so pick ours by name.
+    refreshed = next(event for event in heard if (event["name"], event["event"]) == ("evented", "refreshed"))
     assert refreshed["state"] == "running" and refreshed["capacity"] > 0 and refreshed["pool"] == str(row.uuid)
 
     do_delete_pool(owner, row, handle)
