@@ -10,6 +10,7 @@ from domains.api.views import ApiView, DomainScopedView
 from domains.definitions.actions import do_define
 from domains.definitions.api import DefinitionResultSerializer, HostDomains
 from domains.definitions.models import DefinitionRevision, RevisionSource
+from domains.domain_templates.api import find_template
 from domains.install import osinfo
 from domains.install.media import do_change_media
 from domains.install.serializers import (
@@ -52,6 +53,8 @@ class HostDomainsWithInstall(HostDomains):
             change = do_define(request.user, host, body["xml"], body["reason"], RevisionSource.IMPORT,
                                self.source_address)
             return Response(DefinitionResultSerializer(change).data, status=status.HTTP_201_CREATED)
+        if "template" in body:
+            body = find_template(body["template"]).create_body(body)
         result, job = do_install_domain(request.user, host, body, self.source_address)
         if job is not None:
             return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
