@@ -46,8 +46,7 @@ class Quotas(ApiView):
             user = _found(get_user_model(), request.query_params["user"], "user")
         answer = usage_answer(user)
         if permissions.has_perm(request.user, PERMISSION):
-            answer["quotas"] = QuotaSerializer(Quota.objects.select_related("user", "group").order_by("id"),
-                                               many=True).data
+            answer["quotas"] = Quota.objects.select_related("user", "group").order_by("id")
         return Response(QuotaUsageSerializer(answer).data)
 
     @extend_schema(request=QuotaChangeSerializer, responses=QuotaSerializer,

@@ -18,6 +18,7 @@ from domains.lifecycle.models import Domain
 from domains.quotas.models import Quota
 
 GIB = 1024 ** 3
+MIB = 1024 ** 2
 # (usage field, quota field, how the numbers are told)
 RESOURCES = (("domains", "max_domains", "domains"), ("vcpus", "max_vcpus", "vCPUs"),
              ("memory_mib", "max_memory_mib", "MiB of memory"), ("disk_bytes", "max_disk_bytes", "of disk"))
@@ -106,8 +107,11 @@ def limits_of(user):
     return limits, "group"
 
 
-def _told(name, value):
-    return f"{value / GIB:.1f} GiB" if name == "disk_bytes" else str(value)
+def _told(name, value, limit):
+    """value as the message says it: disk in GiB, or in MiB under a limit below 1 GiB."""
+    if name != "disk_bytes":
+        return str(value)
+    return f"{value / GIB:.1f} GiB" if limit >= GIB else f"{value / MIB:.1f} MiB"
 
 
 def check_quota(user, adding):
@@ -125,7 +129,8 @@ def check_quota(user, adding):
         if limit is not None and getattr(adding, name) > 0 and getattr(after, name) > limit:
             over.append((name, said, getattr(after, name), limit))
     if over:
-        told = "; ".join(f"this would use {_told(name, value)} of your {_told(name, limit)} {said}" for name, said, value, limit in over)
+        told = "; ".join(f"this would use {_told(name, value, limit)} of your {_told(name, limit, limit)} {said}"
+                         for name, said, value, limit in over)
         raise QuotaExceeded(f"{told[0].upper()}{told[1:]}: ask an administrator to raise your quota, or remove a "
                             "domain you own.",
                             fields={"exceeded": [{"resource": name, "would_use": value, "limit": limit}
