@@ -1,7 +1,6 @@
 """API v1 of domain templates: anyone signed in lists and reads them; administrators make, change and delete them,
 and turn a domain into one. Creating from one is POST /hosts/{id}/domains with "template"."""
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -18,14 +17,20 @@ from domains.domain_templates.actions import (
     do_update_template,
 )
 from domains.domain_templates.models import Template
-from domains.domain_templates.serializers import TemplateFromDomainSerializer, TemplateSerializer
+from domains.domain_templates.serializers import (
+    TemplateFromDomainSerializer,
+    TemplateSerializer,
+)
+from domains.errors import ConsoleError
 
 
 def find_template(template_id):
-    """The Template of this id, or 404 saying where the list is."""
+    """The Template of this id, or 404 saying where the list is (templates are no secret: anyone signed in lists
+    them)."""
     template = Template.objects.filter(pk=template_id).first()
     if template is None:
-        raise Http404(f"There is no template {template_id}: GET /api/v1/templates lists them.")
+        raise ConsoleError(f"There is no template {template_id}: GET /api/v1/templates lists them.",
+                           code="not_found", status=404)
     return template
 
 

@@ -13,7 +13,11 @@ from domains.api.views import ApiView
 from domains.quotas.actions import LIMIT_FIELDS, PERMISSION, do_set_quota
 from domains.quotas.limits import limits_of, usage_of
 from domains.quotas.models import Quota
-from domains.quotas.serializers import QuotaChangeSerializer, QuotaSerializer, QuotaUsageSerializer
+from domains.quotas.serializers import (
+    QuotaChangeSerializer,
+    QuotaSerializer,
+    QuotaUsageSerializer,
+)
 
 
 def usage_answer(user):
