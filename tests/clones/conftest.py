@@ -13,12 +13,7 @@ from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.libvirt_support import (
-    MiB,
-    guest_with_disk,
-    own_connection,
-    remove_everything,
-)
+from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
 
 # A test-driver domain with a writable disk on a volume, a CD-ROM, a NIC with a fixed MAC, a VNC display on a fixed
 # port and a serial port written to a file.
