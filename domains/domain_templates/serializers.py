@@ -16,7 +16,7 @@ class TemplateSerializer(serializers.ModelSerializer):
     networks = serializers.ListField(child=serializers.CharField(), required=False,
                                      help_text="Network names: one interface on each")
     cloud_init = TemplateCloudInitSerializer(required=False, allow_null=True)
-    disk_format = serializers.ChoiceField(choices=["qcow2", "raw"], required=False)
+    disk_format = serializers.CharField(required=False, help_text="qcow2 or raw")
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
     class Meta:
