@@ -9,7 +9,7 @@ from domains.access.lookups import libvirt_domain
 from domains.domain_templates.models import Template
 from domains.errors import ConsoleError
 from domains.install import osinfo
-from domains.install.plan import InstallError, read_plan
+from domains.install.plan import DISK_FORMATS, InstallError, read_plan
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import storage as libvirt_storage
 
@@ -34,6 +34,9 @@ def _check(template):
     if template.cloud_init and "password" in template.cloud_init:
         raise TemplateError("A template keeps no password (it would be readable by everyone who may create): give "
                             "ssh_keys, or the password when creating from it.", fields={"cloud_init": ["password"]})
+    if template.disk_format not in DISK_FORMATS:
+        raise TemplateError(f"Disk format {template.disk_format!r} is not offered: use qcow2 or raw.",
+                            fields={"disk_format": ["qcow2 or raw"]})
     try:
         read_plan(template.create_body({"name": "template-check"}))
     except InstallError as exc:

@@ -136,3 +136,17 @@ def check_quota(user, adding):
                             fields={"exceeded": [{"resource": name, "would_use": value, "limit": limit}
                                                  for name, _said, value, limit in over],
                                     "used": used.as_dict(), "adding": adding.as_dict()})
+
+
+def usage_rows(user):
+    """[{"what", "used", "limit"}] of user's usage beside her limits, as a page shows them (limit None: unlimited)."""
+    limits, _source = limits_of(user)
+    used = usage_of(user)
+    words = {"domains": "Domains", "vcpus": "vCPUs", "memory_mib": "Memory (MiB)", "disk_bytes": "Disk (GiB)"}
+    rows = []
+    for name, _field, _said in RESOURCES:
+        value, limit = getattr(used, name), limits[name]
+        if name == "disk_bytes":
+            value, limit = round(value / GIB, 1), None if limit is None else round(limit / GIB, 1)
+        rows.append({"what": words[name], "used": value, "limit": limit})
+    return rows

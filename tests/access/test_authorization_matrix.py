@@ -145,6 +145,13 @@ CASES = [
     api("api-template", "DELETE", "/api/v1/templates/999999", "manage_templates", "global", ok=404),
     api("api-domain-template", "POST", "/api/v1" + D + "/template", "read", ok=201, body={"name": "matrix"},
         also=(("manage_templates", "global"),)),
+    page("templates", "GET", "/templates/", AUTHENTICATED),
+    page("template-add", "POST", "/templates/add/", "manage_templates", "global", ok=302,
+         body={"name": "matrix", "kind": "network"}),
+    page("template-delete", "POST", "/templates/999999/delete/", "manage_templates", "global", ok=404),
+    # Creating from a missing template is refused past the host's define_domains check (404 for the template).
+    page("template-use", "POST", "/templates/999999/create/", "define_domains", "host", ok=404,
+         body={"host": "{h}", "name": "matrix"}),
     # Backups: changes are refused past the permission check (an unknown kind, a backup the domain lacks); the
     # jobs run in tests/backups.
     api("api-domain-backups", "GET", "/api/v1" + D + "/backups", "read"),

@@ -92,3 +92,26 @@ def test_a_domain_turned_into_a_template_gives_its_sizes_networks_and_disk(lab_h
     assert (template["vcpus"], template["memory_mib"], template["networks"]) == (2, 640, ["lan"])
     assert template["install"] == {"kind": "cloud-image", "volume": "images/disk.qcow2", "mode": "clone"}
     assert template["description"] == "Made from domain 'master'"
+
+
+def test_the_templates_page_creates_a_domain_from_a_template_and_shows_the_quota(lab_host, owner, teammate, grant,
+                                                                                define_role, client):
+    creator(lab_host, grant, define_role)
+    template = Template.objects.create(name="tiny", memory_mib=256, install={"kind": "network"}, networks=["lan"])
+    client.force_login(teammate)
+    page = client.get("/templates/")
+    assert page.status_code == 200 and b"tiny" in page.content and b"Your quota" in page.content
+    assert b"New template" not in page.content  # administrators only
+    answer = client.post(f"/templates/{template.pk}/create/", {"host": lab_host.pk, "name": "clicked"})
+    assert answer.status_code == 302, answer.content
+    assert "clicked" in domain_names(lab_host)
+    assert b"Your quota" in client.get("/install/").content
+
+
+def test_an_administrator_makes_and_deletes_a_template_on_the_page(owner, client):
+    client.force_login(owner)
+    client.post("/templates/add/", {"name": "page-made", "kind": "network", "memory_mib": "512", "networks": "lan"})
+    template = Template.objects.get(name="page-made")
+    assert template.networks == ["lan"] and template.memory_mib == 512
+    client.post(f"/templates/{template.pk}/delete/")
+    assert not Template.objects.filter(name="page-made").exists()
