@@ -8,8 +8,6 @@ takes effect when the copy running then ends, and everything made so far is dele
 
 import threading
 
-from lxml import etree
-
 from domains.access import audit, permissions
 from domains.access.grants import do_give_ownership
 from domains.access.lookups import libvirt_domain
@@ -29,15 +27,13 @@ from domains.jobs.actions import (
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
-from domains.quotas.limits import Usage, check_quota
+from domains.quotas.limits import check_quota, definition_use
 from domains.storage.volumes.actions import volume_xml
 
 ACTION = "domain.clone"
 PERMISSION = "read"  # on the source: its definition is what a clone copies
 HOST_PERMISSION = "define_domains"  # on the host: a clone is a new domain there
 POLL_SECONDS = 0.2
-_KIB_PER_UNIT = {"b": 1 / 1024, "bytes": 1 / 1024, "k": 1, "kib": 1, "m": 1024, "mib": 1024, "g": 1024 ** 2,
-                 "gib": 1024 ** 2, "kb": 1000 / 1024, "mb": 1000 ** 2 / 1024, "gb": 1000 ** 3 / 1024}
 
 __all__ = ["CloneError", "do_clone_domain"]
 
@@ -166,13 +162,8 @@ def _work(user, domain, plan, source, source_address):
 def quota_use(plan):
     """What the clone adds to its cloner's usage: one domain, the source's vCPUs and memory, and the capacities of
     the disks it gets volumes of its own for (a shared disk stays the source owner's)."""
-    root = etree.fromstring(plan.source_xml.encode())
-    vcpus = (root.findtext("vcpu") or "").strip()
-    memory = root.find("memory")
-    memory_kib = int(memory.text) * _KIB_PER_UNIT.get(memory.get("unit", "KiB").lower(), 1) if memory is not None \
-        and (memory.text or "").strip().isdigit() else 0
-    return Usage(domains=1, vcpus=int(vcpus) if vcpus.isdigit() else 1, memory_mib=int(memory_kib // 1024),
-                 disk_bytes=sum(disk.capacity for disk in plan.disks if disk.makes_volume and disk.device == "disk"))
+    return definition_use(None, plan.source_xml, disk_bytes=sum(
+        disk.capacity for disk in plan.disks if disk.makes_volume and disk.device == "disk"))
 
 
 def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, source_address=None):

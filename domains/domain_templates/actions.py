@@ -12,13 +12,11 @@ from domains.install import osinfo
 from domains.install.plan import DISK_FORMATS, InstallError, read_plan
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import storage as libvirt_storage
+from domains.quotas.limits import definition_use
 
 PERMISSION = "manage_templates"
 FIELDS = ("name", "description", "os", "vcpus", "memory_mib", "disk_size_gib", "disk_pool", "disk_format", "install",
           "networks", "cloud_init")
-_MEMORY_UNITS = {"b": 1 / 1024 ** 2, "bytes": 1 / 1024 ** 2, "k": 1 / 1024, "kib": 1 / 1024, "m": 1, "mib": 1,
-                 "g": 1024, "gib": 1024, "kb": 1000 / 1024 ** 2, "mb": 1000 ** 2 / 1024 ** 2,
-                 "gb": 1000 ** 3 / 1024 ** 2}
 
 
 class TemplateError(ConsoleError):
@@ -84,13 +82,6 @@ def _params(template):
     return {field: getattr(template, field) for field in FIELDS if field != "cloud_init"}
 
 
-def _memory_mib(root):
-    memory = root.find("memory")
-    if memory is None or not (memory.text or "").strip().isdigit():
-        return None
-    return max(1, int(int(memory.text) * _MEMORY_UNITS.get(memory.get("unit", "KiB").lower(), 1 / 1024)))
-
-
 def _os_of(root):
     """The osinfo short id the definition's libosinfo metadata names, or ''."""
     for element in root.iter("{http://libosinfo.org/xmlns/libvirt/domain/1.0}os"):
@@ -118,10 +109,11 @@ def template_fields_of(domain):
 
     The image is the domain's own volume, not a copy: a create from the template clones it (install kind
     cloud-image, mode clone), so the domain is best kept shut off as the template's master."""
-    root = etree.fromstring(libvirt_clones.source_definition(libvirt_domain(domain)).encode())
-    vcpus = (root.findtext("vcpu") or "").strip()
+    xml = libvirt_clones.source_definition(libvirt_domain(domain))
+    root = etree.fromstring(xml.encode())
     volume = _boot_volume(domain.host, root)
-    return {"os": _os_of(root), "vcpus": int(vcpus) if vcpus.isdigit() else None, "memory_mib": _memory_mib(root),
+    sizes = definition_use(domain.host, xml, disk_bytes=0)
+    return {"os": _os_of(root), "vcpus": sizes.vcpus, "memory_mib": sizes.memory_mib or None,
             "install": {"kind": "cloud-image", "volume": volume, "mode": "clone"} if volume else {"kind": "network"},
             "networks": [source.get("network") for source in root.iterfind("devices/interface[@type='network']/source")
                          if source.get("network")]}

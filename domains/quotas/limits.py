@@ -45,13 +45,35 @@ class Usage:
         return asdict(self)
 
 
+_KIB_PER_UNIT = {"b": 1 / 1024, "bytes": 1 / 1024, "k": 1, "kib": 1, "m": 1024, "mib": 1024, "g": 1024 ** 2,
+                 "gib": 1024 ** 2, "t": 1024 ** 3, "tib": 1024 ** 3, "kb": 1000 / 1024, "mb": 1000 ** 2 / 1024,
+                 "gb": 1000 ** 3 / 1024, "tb": 1000 ** 4 / 1024}
+
+
+def definition_use(host, xml, disk_bytes=None):
+    """What a new domain of this definition adds: one domain, its vCPUs and memory, and disk_bytes (by default the
+    capacities of its disks that the host's pools hold). A definition that does not parse adds one domain only:
+    the define refuses it in its own words."""
+    try:
+        root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    except (etree.XMLSyntaxError, ValueError):
+        return Usage(domains=1)
+    vcpus = (root.findtext("vcpu") or "").strip()
+    memory = root.find("memory")
+    memory_kib = int(int(memory.text.strip()) * _KIB_PER_UNIT.get(memory.get("unit", "KiB").lower(), 1)) \
+        if memory is not None and (memory.text or "").strip().isdigit() else 0
+    if disk_bytes is None:
+        disk_bytes = _disk_bytes(host, root)
+    return Usage(domains=1, vcpus=int(vcpus) if vcpus.isdigit() else 1, memory_mib=memory_kib // 1024,
+                 disk_bytes=disk_bytes)
+
+
 def owned_domains(user):
     """The domains (not gone) on which user holds the Administrator grant creating or cloning them gave."""
     return Domain.objects.filter(gone=False, grants__user=user, grants__role__name=OWNER_ROLE).distinct()
 
 
-def _disk_bytes(host, xml):
-    root = etree.fromstring(xml.encode())
+def _disk_bytes(host, root):
     total = 0
     for source in root.iterfind("devices/disk[@device='disk']/source"):
         try:
@@ -84,7 +106,7 @@ def usage_of(user):
             continue
         used.vcpus += revision.vcpus or 0
         used.memory_mib += (revision.memory_kib or 0) // 1024
-        used.disk_bytes += _disk_bytes(domain.host, revision.xml)
+        used.disk_bytes += _disk_bytes(domain.host, etree.fromstring(revision.xml.encode()))
     return used
 
 

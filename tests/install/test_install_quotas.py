@@ -100,3 +100,19 @@ def test_only_an_administrator_sets_quotas_and_it_is_audited(owner, teammate, ou
 def test_a_quota_names_exactly_one_holder(owner, teammate, api_as):
     answer = api_as(owner).patch("/api/v1/quotas", {"max_domains": 2}, format="json")
     assert answer.status_code == 400 and "exactly one holder" in str(answer.json())
+
+
+def test_a_domain_defined_from_xml_passes_the_same_quota_and_is_owned(lab_host, owner, teammate, grant, define_role,
+                                                                       api_as):
+    creator(lab_host, grant, define_role)
+    do_set_quota(owner, {"max_domains": 1, "max_memory_mib": 256}, user=teammate)
+    xml = "<domain type='test'><name>{}</name><memory unit='MiB'>{}</memory><vcpu>1</vcpu><os><type>hvm</type></os>" \
+          "</domain>"
+    made = create(api_as(teammate), lab_host, xml=xml.format("raw1", 128))
+    assert made.status_code == 201, made.json()
+    assert Grant.objects.filter(user=teammate, domain__name="raw1", role__name="Administrator").exists()
+    answer = create(api_as(teammate), lab_host, xml=xml.format("raw2", 200))
+    assert answer.status_code == 403 and answer.json()["code"] == "quota_exceeded", answer.json()
+    assert "This would use 2 of your 1 domains; this would use 328 of your 256 MiB of memory" in \
+        answer.json()["message"]
+    assert "raw2" not in domain_names(lab_host)
