@@ -84,7 +84,7 @@ CHANGELOG = [
             "error codes no_drive (404), no_volume (404), invalid_media (400: not a removable drive).",
             "Quotas: GET /quotas (any signed-in user: {user, username, used, limits, limits_from user|group|none|"
             "superuser}, used and limits each {domains, vcpus, memory_mib, disk_bytes}, a null limit unlimited; "
-            "?user=<id> and the list quotas [{id, user, username, group, group_name, max_domains, max_vcpus, "
+            "?user=<id> (400 no_such_holder for an unknown user or group) and the list quotas [{id, user, username, group, group_name, max_domains, max_vcpus, "
             "max_memory_mib, max_disk_bytes, changed}] need manage_quotas everywhere); PATCH /quotas {user: id | "
             "group: id, max_domains, max_vcpus, max_memory_mib, max_disk_bytes} (manage_quotas everywhere, audited "
             "quota.set; null unlimited, a field left out keeps its value). A user's limits are her own quota if set, "

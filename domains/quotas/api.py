@@ -2,7 +2,6 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -10,6 +9,7 @@ from domains.access import permissions
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
 from domains.api.views import ApiView
+from domains.errors import ConsoleError
 from domains.quotas.actions import LIMIT_FIELDS, PERMISSION, do_set_quota
 from domains.quotas.limits import limits_of, usage_of
 from domains.quotas.models import Quota
@@ -27,9 +27,10 @@ def usage_answer(user):
 
 
 def _found(model, pk, what):
-    found = model.objects.filter(pk=pk).first()
+    found = model.objects.filter(pk=int(pk)).first() if str(pk).isdigit() else None
     if found is None:
-        raise Http404(f"There is no {what} with id {pk}.")
+        raise ConsoleError(f"There is no {what} with id {pk}: give the id of an existing {what}.", code="no_such_holder",
+                           fields={what: [f"no {what} {pk}"]})
     return found
 
 
