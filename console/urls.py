@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include("console.backups.urls")),
     path("", include("console.clones.urls")),
     path("", include("console.install.urls")),
+    path("", include("console.domain_templates.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("domains.api.urls")),
     path("", include("qemu_extras.urls")),  # QEMU extras: /api/qemu/v1/ and /qemu/ pages

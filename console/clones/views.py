@@ -15,6 +15,7 @@ from domains.definitions.models import RevisionSource
 from domains.errors import ConsoleError
 from domains.libvirt import storage as libvirt_storage
 from domains.lifecycle.models import Domain
+from domains.quotas.limits import usage_rows
 from domains.storage.lookups import pool_row
 
 MODE_WORDS = {"copy": "copy", "linked": "linked clone (qcow2 overlay on this disk)", "share": "share (same image)"}
@@ -41,7 +42,8 @@ def _form(request, domain):
         "domain": domain, "disks": disks, "problem": problem, "pools": _pools(request.user, domain.host),
         "formats": FORMATS, "modes": [(mode, MODE_WORDS[mode]) for mode in MODES],
         "name": request.GET.get("name") or f"{domain.name}-clone",
-        "may_define": permissions.has_perm(request.user, "define_domains", domain.host)})
+        "may_define": permissions.has_perm(request.user, "define_domains", domain.host),
+        "quota": usage_rows(request.user)})
 
 
 @permissions.route_permission(PERMISSION, note="on the domain; the clone itself needs define_domains on the host "

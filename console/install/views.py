@@ -14,6 +14,7 @@ from domains.hosts.models import Host
 from domains.install.offer import install_offer
 from domains.install.sources import do_install_domain
 from domains.libvirt.adapter import VirtError
+from domains.quotas.limits import usage_rows
 
 
 def _number(post, name):
@@ -77,4 +78,5 @@ def install_page(request):
         except VirtError as exc:
             error = exc.message
     return render(request, "install/create.html", {"hosts": hosts, "host": host, "offer": offer, "error": error,
-                                                   "values": values}, status=status)
+                                                   "values": values, "quota": usage_rows(request.user)},
+                  status=status)

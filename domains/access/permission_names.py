@@ -59,6 +59,9 @@ HOST_PERMISSIONS = {
     "host_resources": "Name host resources in a definition: host files and block devices, emulator, firmware, "
                       "kernel and NVRAM paths, character devices on host paths or sockets, host devices, "
                       "filesystem passthrough, qemu: elements, other hosts' storage, displays beyond loopback.",
+    # Console-wide: held through a global grant (administrators).
+    "manage_quotas": "Set users' and groups' quotas and read anyone's usage (a global grant).",
+    "manage_templates": "Create, change and delete domain templates, and turn a domain into one (a global grant).",
 }
 
 # libvirt's ACL names for storage pools and their volumes (org.libvirt.api.storage-pool.<name> and

@@ -78,6 +78,9 @@ urlpatterns += [
     path("", include("domains.clones.urls")),
     # Installing an OS: OS variants, media
     path("", include("domains.install.urls")),
+    # Quotas and domain templates
+    path("", include("domains.quotas.urls")),
+    path("", include("domains.domain_templates.urls")),
     # Keep last: any other path under /api/v1/ answers 404 in the one error shape, not an HTML page.
     re_path(r"", unknown_endpoint),
 ]

@@ -82,6 +82,26 @@ CHANGELOG = [
             "medium of a CD-ROM or floppy drive, live and in the definition on a running domain (permission write "
             "on the domain, storage_vol.data_read on the volume's pool); answers {device, volume, live, revision}; "
             "error codes no_drive (404), no_volume (404), invalid_media (400: not a removable drive).",
+            "Quotas: GET /quotas (any signed-in user: {user, username, used, limits, limits_from user|group|none|"
+            "superuser}, used and limits each {domains, vcpus, memory_mib, disk_bytes}, a null limit unlimited; "
+            "?user=<id> (400 no_such_holder for an unknown user or group) and the list quotas [{id, user, username, group, group_name, max_domains, max_vcpus, "
+            "max_memory_mib, max_disk_bytes, changed}] need manage_quotas everywhere); PATCH /quotas {user: id | "
+            "group: id, max_domains, max_vcpus, max_memory_mib, max_disk_bytes} (manage_quotas everywhere, audited "
+            "quota.set; null unlimited, a field left out keeps its value). A user's limits are her own quota if set, "
+            "else the most generous of her groups' quotas, else none; superusers have none. Usage counts the "
+            "domains she owns (the Administrator grant a create or clone gives her: POST /hosts/{id}/domains with "
+            "install now gives it too), their vCPUs and memory, and the capacities of their disks in pools. A "
+            "create or clone past a limit answers 403 quota_exceeded with the numbers (fields exceeded [{resource, "
+            "would_use, limit}], used, adding) and makes nothing.",
+            "Templates: GET/POST /templates, GET/PATCH/DELETE /templates/{id} ({id, name, description, os, vcpus, "
+            "memory_mib, disk_size_gib, disk_pool, disk_format, install {kind, volume, mode, pool}, networks, "
+            "cloud_init (no password), created, created_by, changed}; anyone signed in reads them; changes need "
+            "manage_templates everywhere, are audited and refused 400 invalid_template when the install would "
+            "refuse the template, 409 name_taken). POST /hosts/{id}/domains grows template (an id): the template's "
+            "fields, each one the request gives replacing it (cloud_init field by field). POST "
+            "/domains/{uuid}/template {name, description} (read on the domain, manage_templates everywhere) makes a "
+            "template of the domain's vCPUs, memory, OS (libosinfo metadata), networks and first pool disk as a "
+            "cloud-image install cloned from that very volume (no copy is made).",
         ],
     },
     {

@@ -27,6 +27,7 @@ from domains.jobs.actions import (
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
+from domains.quotas.limits import check_quota, definition_use
 from domains.storage.volumes.actions import volume_xml
 
 ACTION = "domain.clone"
@@ -158,6 +159,13 @@ def _work(user, domain, plan, source, source_address):
     return work
 
 
+def quota_use(plan):
+    """What the clone adds to its cloner's usage: one domain, the source's vCPUs and memory, and the capacities of
+    the disks it gets volumes of its own for (a shared disk stays the source owner's)."""
+    return definition_use(None, plan.source_xml, disk_bytes=sum(
+        disk.capacity for disk in plan.disks if disk.makes_volume and disk.device == "disk"))
+
+
 def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, source_address=None):
     """Start a job cloning domain as name on its host; returns the job.
 
@@ -172,6 +180,7 @@ def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, s
         dom = libvirt_domain(domain)
         plan = make_plan(user, domain, dom, name, disks)
         _check_policy(user, domain, plan)
+        check_quota(user, quota_use(plan))
     except permissions.PermissionDenied as refusal:
         audit.record_denied(user, ACTION, domain, params, refusal, source_address)
         raise

@@ -9,6 +9,7 @@ import libvirt
 from lxml import etree
 
 from domains.access import audit
+from domains.access.grants import do_give_ownership
 from domains.definitions.actions import do_define
 from domains.definitions.models import RevisionSource
 from domains.definitions.xml import (
@@ -23,6 +24,7 @@ from domains.definitions.xml import (
 )
 from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError, translated_errors
+from domains.quotas.limits import check_quota, definition_use
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
 # TCG unless KVM is proven to work: nested KVM can hang a guest (docs/DESIGN.md).
@@ -203,12 +205,15 @@ def do_create_domain(user, host, spec, source_address=None):
     _check(spec, offer)
     disk_path = Path(spec.disk_dir) / f"{spec.name}.qcow2" if spec.disk == "new" else None
     xml = new_domain_xml(spec, offer, str(disk_path) if disk_path else None)
+    check_quota(user, definition_use(host, xml, disk_bytes=spec.disk_gib * 1024 ** 3 if disk_path else None))
     if disk_path:
         _create_image(disk_path, spec.disk_gib)
     try:
-        return do_define(user, host, xml, f"Created from the host's capabilities ({spec.arch}, {spec.machine})",
-                         RevisionSource.CREATE, source_address)
+        change = do_define(user, host, xml, f"Created from the host's capabilities ({spec.arch}, {spec.machine})",
+                           RevisionSource.CREATE, source_address)
     except Exception:  # whatever refused the domain, the fresh image would be left unused
         if disk_path:
             disk_path.unlink(missing_ok=True)
         raise
+    do_give_ownership(user, change.domain, source_address)
+    return change

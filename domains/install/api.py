@@ -4,12 +4,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from domains.access import permissions
+from domains.access.grants import do_give_ownership
 from domains.access.permission_names import AUTHENTICATED
 from domains.access.permissions import route_permission
 from domains.api.views import ApiView, DomainScopedView
 from domains.definitions.actions import do_define
 from domains.definitions.api import DefinitionResultSerializer, HostDomains
 from domains.definitions.models import DefinitionRevision, RevisionSource
+from domains.domain_templates.api import find_template
 from domains.install import osinfo
 from domains.install.media import do_change_media
 from domains.install.serializers import (
@@ -20,6 +23,7 @@ from domains.install.serializers import (
 )
 from domains.install.sources import do_install_domain
 from domains.jobs.serializers import JobSerializer
+from domains.quotas.limits import check_quota, definition_use
 
 
 @route_permission(AUTHENTICATED, note="reads the host-independent osinfo database")
@@ -49,9 +53,16 @@ class HostDomainsWithInstall(HostDomains):
         host = self.get_object()
         body = self.valid_body()
         if "xml" in body:
+            # A domain defined from XML (always a new one: do_define refuses a name the host has) passes the same
+            # quota and gets the same owner as a structured create.
+            if permissions.has_perm(request.user, "define_domains", host):  # else do_define refuses, audited
+                check_quota(request.user, definition_use(host, body["xml"]))
             change = do_define(request.user, host, body["xml"], body["reason"], RevisionSource.IMPORT,
                                self.source_address)
+            do_give_ownership(request.user, change.domain, self.source_address)
             return Response(DefinitionResultSerializer(change).data, status=status.HTTP_201_CREATED)
+        if "template" in body:
+            body = find_template(body["template"]).create_body(body)
         result, job = do_install_domain(request.user, host, body, self.source_address)
         if job is not None:
             return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

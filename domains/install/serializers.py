@@ -72,11 +72,13 @@ class HostDomainCreateSerializer(serializers.Serializer):
     interfaces = NewInterfaceSerializer(many=True, required=False)
     cloud_init = CloudInitSerializer(required=False)
     start = serializers.BooleanField(required=False, default=False)
+    template = serializers.IntegerField(required=False, help_text="A template's id (GET /templates): its fields, "
+                                                                  "each one given here replacing it")
 
     def validate(self, attrs):
-        if "xml" not in attrs and ("install" not in attrs or "name" not in attrs):
+        if "xml" not in attrs and (("install" not in attrs and "template" not in attrs) or "name" not in attrs):
             raise serializers.ValidationError("Give either xml (a definition) or name and install (a structured "
-                                              "create).")
+                                              "create) or name and template.")
         return attrs
 
 

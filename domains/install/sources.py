@@ -8,6 +8,7 @@ from django.http import Http404
 from lxml import etree
 
 from domains.access import audit, permissions
+from domains.access.grants import do_give_ownership
 from domains.definitions.actions import do_define
 from domains.definitions.create import DEFAULT_DOMAIN_TYPE, add_console_devices, host_offer
 from domains.definitions.models import RevisionSource
@@ -33,6 +34,7 @@ from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.libvirt.streams import VolumeUpload
 from domains.lifecycle.actions import do_domain_action
+from domains.quotas.limits import QuotaExceeded, Usage, check_quota
 from domains.storage.lookups import visible_pool
 from domains.storage.volumes.actions import (
     CLONE_POLL_SECONDS,
@@ -318,6 +320,7 @@ def carry_out(user, host, prepared, source_address=None, job=None):
         _remove(made)
         raise
     audit.record(user, "domain.install", change.domain, _params(plan), source_address=source_address)
+    do_give_ownership(user, change.domain, source_address)
     return {"uuid": str(change.domain.uuid), "name": plan.name, "revision": change.revision.number,
             "volumes": [f"{volume.row.name}/{volume.name}" for volume in prepared.fresh], "started": plan.start,
             "os": plan.os.short_id if plan.os else None}
@@ -329,6 +332,18 @@ def _params(plan):
             "start": plan.start}
 
 
+def quota_use(host, prepared):
+    """What the create adds to its creator's usage: one domain, its vCPUs and memory, and the capacities of its
+    disks (the volumes it makes but the seed, and an imported boot volume)."""
+    disk = sum(volume.capacity for volume in prepared.fresh if volume.how != "seed")
+    if prepared.boot_volume is not None:
+        pool, name, _format = prepared.boot_volume
+        handle = libvirt_storage.find_pool(host, name=pool)
+        volume = libvirt_storage.find_volume(handle, name) if handle is not None else None
+        disk += libvirt_storage.volume_facts(volume)[1] if volume is not None else 0
+    return Usage(domains=1, vcpus=prepared.plan.vcpus, memory_mib=prepared.plan.memory_mib, disk_bytes=disk)
+
+
 def do_install_domain(user, host, body, source_address=None):
     """Create a domain from a structured request: (result dict, None), or (None, job) when it copies an image."""
     params = {"name": body.get("name"), "install": (body.get("install") or {}).get("kind"), "os": body.get("os")}
@@ -336,7 +351,8 @@ def do_install_domain(user, host, body, source_address=None):
     try:
         plan = read_plan(body)
         prepared = prepare(user, host, plan)
-    except InstallError as exc:
+        check_quota(user, quota_use(host, prepared))
+    except (InstallError, QuotaExceeded) as exc:
         audit.record(user, "domain.install", host, params, outcome=f"refused: {exc.message}",
                      source_address=source_address)
         raise

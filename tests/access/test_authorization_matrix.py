@@ -131,6 +131,27 @@ CASES = [
     api("api-os-variants", "GET", "/api/v1/os-variants", AUTHENTICATED),
     page("install", "GET", "/install/", AUTHENTICATED),
     api("api-domain-media", "POST", "/api/v1" + D + "/media", "write", ok=404, body={"device": "hdz", "volume": None}),
+    # Quotas: anyone reads their own; administrators (a global manage_quotas) set them.
+    api("api-quotas", "GET", "/api/v1/quotas", AUTHENTICATED),
+    api("api-quotas", "PATCH", "/api/v1/quotas", "manage_quotas", "global", body={"user": "{u}", "max_domains": 5}),
+    # Templates: anyone lists and reads them; administrators (a global manage_templates) make, change and delete
+    # them; turning a domain into one reads it (read), then needs manage_templates everywhere.
+    api("api-templates", "GET", "/api/v1/templates", AUTHENTICATED),
+    api("api-templates", "POST", "/api/v1/templates", "manage_templates", "global", ok=201,
+        body={"name": "matrix", "install": {"kind": "network"}}),
+    api("api-template", "GET", "/api/v1/templates/999999", AUTHENTICATED, ok=404),
+    api("api-template", "PATCH", "/api/v1/templates/999999", "manage_templates", "global", ok=404,
+        body={"vcpus": 2}),
+    api("api-template", "DELETE", "/api/v1/templates/999999", "manage_templates", "global", ok=404),
+    api("api-domain-template", "POST", "/api/v1" + D + "/template", "read", ok=201, body={"name": "matrix"},
+        also=(("manage_templates", "global"),)),
+    page("templates", "GET", "/templates/", AUTHENTICATED),
+    page("template-add", "POST", "/templates/add/", "manage_templates", "global", ok=302,
+         body={"name": "matrix", "kind": "network"}),
+    page("template-delete", "POST", "/templates/999999/delete/", "manage_templates", "global", ok=404),
+    # Creating from a missing template is refused past the host's define_domains check (404 for the template).
+    page("template-use", "POST", "/templates/999999/create/", "define_domains", "host", ok=404,
+         body={"host": "{h}", "name": "matrix"}),
     # Backups: changes are refused past the permission check (an unknown kind, a backup the domain lacks); the
     # jobs run in tests/backups.
     api("api-domain-backups", "GET", "/api/v1" + D + "/backups", "read"),

@@ -152,3 +152,38 @@ def test_refused_and_failed_creates_leave_no_volume_and_no_domain(system_lab, ow
     assert "Could not start" in failed.json()["message"], failed.json()
     assert volumes(lab) == before
     assert not [dom for dom in lab["conn"].listAllDomains(0) if dom.name().startswith(lab["prefix"])]
+
+
+def test_a_domain_made_from_a_template_boots_and_a_quota_refuses_the_next(system_lab, owner, teammate, grant,
+                                                                          define_role, api_as):
+    """A template (the cloud image copied, a cloud-init user) used by a teammate in one request, the hostname
+    overridden: the guest prints the seed's hostname; her quota of one domain then refuses a second, nothing made."""
+    from domains.lifecycle import inventory
+    from domains.quotas.actions import do_set_quota
+    from domains.storage.lookups import pool_row
+
+    lab, name = system_lab, f"{system_lab['prefix']}-tpl"
+    hostname = f"templated-{lab['prefix'][-8:]}"
+    inventory.sync_host(lab["host"])
+    grant(define_role("Definer (template test)", ["getattr", "define_domains"]), host=lab["host"])
+    grant("Pool user", pool=pool_row(lab["host"], lab["pool"]))
+    do_set_quota(owner, {"max_domains": 1}, user=teammate)
+    template = api_as(owner).post("/api/v1/templates", {
+        "name": f"{lab['prefix']} demo", "memory_mib": 256, "networks": [], "cloud_init": {"user": "ann"},
+        "install": {"kind": "cloud-image", "volume": f"{lab['prefix']}/cloud.img", "mode": "clone"}}, format="json")
+    assert template.status_code == 201, template.json()
+    client = api_as(teammate)
+    answer = create(client, lab["host"], name=name, template=template.json()["id"], cloud_init={"hostname": hostname})
+    assert answer.status_code == 202, answer.json()
+    job = wait_for(lambda: ended_job(answer.json()["id"]), timeout=120, interval=0.1)
+    assert job.state == "succeeded", job.error
+    serial = serial_to_file(lab, name)
+    do_domain_action(owner, Domain.objects.get(host=lab["host"], name=name), "start")
+    wait_for(lambda: printed(serial, READY), timeout=120)
+    assert f"cloud-init seed hostname: {hostname}" in serial.read_text(errors="replace")
+
+    before = volumes(lab)
+    refused = create(client, lab["host"], name=f"{lab['prefix']}-tpl2", template=template.json()["id"])
+    assert refused.status_code == 403 and refused.json()["code"] == "quota_exceeded", refused.json()
+    assert "This would use 2 of your 1 domains" in refused.json()["message"]
+    assert volumes(lab) == before

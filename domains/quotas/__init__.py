@@ -1,0 +1,1 @@
+"""Quotas: how many domains, vCPUs, MiB of memory and bytes of disk a user may own."""
