@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import libvirt
 from lxml import etree
 
-from domains.access import audit
+from domains.access import audit, permissions
 from domains.access.lookups import libvirt_domain
 from domains.libvirt import backups as libvirt_backups
 from domains.libvirt import snapshots as libvirt_snapshots
@@ -182,8 +182,14 @@ def do_undefine_domain(user, domain, options, source_address=None):
                         "down (or force it off), then undefine it again; nothing was changed.", "domain_running")
             doomed, kept = plan_storage(user, domain, dom)
             for pool in {item.pool: item for item in doomed}.values():
-                audit.require(user, "storage_vol.delete", pool_row(domain.host, pool.pool_handle), "domain.undefine",
-                              params, source_address)
+                row = pool_row(domain.host, pool.pool_handle)
+                if not permissions.has_perm(user, "storage_vol.delete", row):
+                    named = f"pool '{row.name}'" if permissions.has_perm(user, "storage_pool.getattr", row) \
+                        else "a pool you may not see"
+                    _refuse(user, domain, params, source_address,
+                            f"You may not delete volumes in {named}, which holds storage of '{domain.name}' "
+                            "(storage_vol.delete): undefine it without deleting its storage, or ask for a grant on "
+                            "the pool; nothing was changed.", "permission_denied", status=403)
         flags = undefine_flags(dom, options)
         with translated_errors():
             dom.undefineFlags(flags)

@@ -337,6 +337,8 @@ def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource
             raise SnapshotError(f"Snapshot '{name}' and the ones under it mix internal and external snapshots: "
                                 "deleting them together could lose data (virt-manager bug #862). Delete the "
                                 "snapshots one at a time, the newest first.", code="mixed_chain", status=409)
+        if external:  # before the running check: a file others need is the reason that outlasts a start
+            _refuse_overlays_in_use(user, domain, dom, doomed)
         if external and not adapter.is_running(dom):
             raise SnapshotError(f"'{domain.name}' is shut off, and libvirt cannot commit a shut-off domain's "
                                 f"overlays: deleting the external snapshot '{name}' needs the domain running. "
@@ -346,7 +348,6 @@ def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource
             for doomed_name in doomed[:1]:  # the first one commits first: its overlays must be in the chain now
                 doomed_snap = _snapshot(dom, domain, doomed_name)
                 commit.planned_commits(domain, dom, libvirt_snapshots.snapshot_xml(doomed_snap))
-            _refuse_overlays_in_use(user, domain, dom, doomed)
     except ConsoleError as exc:
         _refused(user, action, domain, params, source_address, exc)
     # A commit can stop midway with every layer whole (commit.py), so an external deletion can be cancelled.

@@ -128,6 +128,8 @@ def split_visible(user, host, users):
 def split_visible_overlays(user, host, overlays):
     """([{"pool", "volume"}] of the overlays in pools user may see, count of the others)."""
     pools = {pool for pool, _, _ in overlays}
+    if permissions.held_by(user).everything:  # also pools the inventory has no row for yet
+        return [{"pool": pool, "volume": volume} for pool, volume, _ in overlays], 0
     seen = set(permissions.restrict(Pool.objects.filter(host=host, name__in=pools, gone=False), user,
                                     "storage_pool.getattr").values_list("name", flat=True))
     shown = [{"pool": pool, "volume": volume} for pool, volume, _ in overlays if pool in seen]
