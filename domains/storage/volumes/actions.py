@@ -81,8 +81,15 @@ class HostUsage:
 
     def __init__(self, host):
         self.host = host
-        self.definitions = libvirt_storage.domain_definitions(host)
+        self._definitions = None
         self._links = None
+
+    @property
+    def definitions(self):
+        # Read on first need: a start's check asks for the links only, unless something stands on its disk.
+        if self._definitions is None:
+            self._definitions = libvirt_storage.domain_definitions(self.host)
+        return self._definitions
 
     @property
     def links(self):
