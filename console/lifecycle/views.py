@@ -42,7 +42,8 @@ def domain_page(request, domain, status=200, **extra):
 @require_POST
 def domain_action(request, uuid, action):
     domain = visible(request.user, Domain, uuid)
-    options = {"keep_nvram": request.POST.get("keep_nvram") == "on", "confirm_name": request.POST.get("confirm_name")}
+    options = {"keep_nvram": request.POST.get("keep_nvram") == "on", "confirm_name": request.POST.get("confirm_name"),
+               "remove_storage": request.POST.get("remove_storage") == "on"}
     # do_domain_action answers with the words that say what it did.
     done = perform(request, lambda: do_domain_action(request.user, domain, action, options, client_address(request)),
                    str)

@@ -102,6 +102,19 @@ CHANGELOG = [
             "/domains/{uuid}/template {name, description} (read on the domain, manage_templates everywhere) makes a "
             "template of the domain's vCPUs, memory, OS (libosinfo metadata), networks and first pool disk as a "
             "cloud-image install cloned from that very volume (no copy is made).",
+            "POST /domains/{uuid}/actions {action: undefine, remove_storage: true} also deletes the shut-off domain's "
+            "storage: its writable disks' volumes with their backing chains and its external snapshots' overlay and "
+            "memory files (CD-ROMs, read-only and shareable disks and backups are kept). A volume another domain uses "
+            "or another volume stands on (a linked clone's base) is kept; the answer's storage {deleted, kept (with "
+            "reason), left (not deleted after a failed deletion)} says which. Refusals before anything changes: 409 "
+            "domain_running; 403 without storage_vol.delete on a pool to delete from. Undefine now also forgets the "
+            "domain's checkpoint metadata.",
+            "POST /domains/{uuid}/actions {action: start} answers 409 base_of_linked_clone when a writable disk of the "
+            "domain is the backing file of other volumes (a linked clone's base): starting would corrupt them.",
+            "DELETE /domains/{uuid}/snapshots/{name} answers 409 overlay_in_use when another volume stands on an "
+            "external snapshot's overlay or another domain uses it, and 409 base_in_use when the commit would write "
+            "into a file a linked clone stands on; a deletion job's result lists in kept the files it did not delete "
+            "because something came to need them meanwhile.",
         ],
     },
     {

@@ -2,22 +2,14 @@
 
 from dataclasses import dataclass
 
-import libvirt
-
 from domains.access import audit
 from domains.access.lookups import libvirt_domain
-from domains.errors import ConsoleError
 from domains.libvirt.adapter import VirtError, translated_errors
+from domains.lifecycle.errors import ActionError
+from domains.lifecycle.guards import start_refusal
+from domains.lifecycle.undefine import do_undefine_domain
 
-
-class ActionError(ConsoleError):
-    """An action that could not be done; message says what and what to do.
-
-    A failed action (code action_failed) conflicts with the domain's state: 409; a request to change: 400.
-    """
-
-    def __init__(self, message, code="action_failed"):
-        super().__init__(message, code, 409 if code == "action_failed" else 400)
+__all__ = ["ACTIONS", "ActionError", "LifecycleAction", "do_domain_action"]
 
 
 @dataclass(frozen=True)
@@ -32,18 +24,6 @@ class LifecycleAction:
         return _CALLS[self.name](dom, options)
 
 
-def _undefine_flags(dom, options):
-    """Only the flags this domain needs: drivers refuse flags they do not know, even when moot."""
-    flags = 0
-    if dom.hasManagedSaveImage(0):
-        flags |= libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
-    if dom.snapshotNum(0) > 0:
-        flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-    if "<nvram" in dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE):
-        flags |= libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM if options.get("keep_nvram") else libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
-    return flags
-
-
 _CALLS = {
     "start": lambda dom, o: dom.create(),
     "shutdown": lambda dom, o: dom.shutdown(),
@@ -56,7 +36,6 @@ _CALLS = {
     "managed_save_remove": lambda dom, o: dom.managedSaveRemove(0),
     "autostart_on": lambda dom, o: dom.setAutostart(1),
     "autostart_off": lambda dom, o: dom.setAutostart(0),
-    "undefine": lambda dom, o: dom.undefineFlags(_undefine_flags(dom, o)),
 }
 
 RUNNING = {"running", "blocked"}
@@ -92,13 +71,17 @@ def do_domain_action(user, domain, action_name, options=None, source_address=Non
             f"Unknown action '{action_name}'. Use one of: {', '.join(ACTIONS)}.", code="unknown_action"
         )
     options = options or {}
+    if action.name == "undefine":  # its own module: the storage it may delete with the domain
+        return do_undefine_domain(user, domain, options, source_address).message
     audit.require(user, action.permission, domain, f"domain.{action.name}", options, source_address)
-    if action.name == "undefine" and options.get("confirm_name") != domain.name:
-        raise ActionError(
-            f"To undefine '{domain.name}', type its name to confirm.", code="confirmation_required"
-        )
     try:
         dom = libvirt_domain(domain)
+        if action.name == "start":
+            refusal = start_refusal(user, domain, dom)
+            if refusal:
+                audit.record(user, "domain.start", domain, options, outcome=f"refused: {refusal}",
+                             source_address=source_address)
+                raise ActionError(refusal, code="base_of_linked_clone", status=409)
         with translated_errors():
             action.call(dom, options)
     except VirtError as exc:

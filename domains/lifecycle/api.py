@@ -15,6 +15,7 @@ from domains.lifecycle.serializers import (
     ActionResultSerializer,
     DomainSerializer,
 )
+from domains.lifecycle.undefine import do_undefine_domain
 
 
 class DomainList(ApiView):
@@ -58,6 +59,14 @@ class DomainActions(DomainScopedView):
     def post(self, request, uuid):
         domain = self.get_object()
         data = dict(self.valid_body())
-        message = do_domain_action(request.user, domain, data.pop("action"), data, self.source_address)
+        action = data.pop("action")
+        extra = {}
+        if action == "undefine":
+            outcome = do_undefine_domain(request.user, domain, data, self.source_address)
+            message = outcome.message
+            if data.get("remove_storage"):
+                extra["storage"] = outcome.storage
+        else:
+            message = do_domain_action(request.user, domain, action, data, self.source_address)
         domain.refresh_from_db()
-        return Response({"message": message, "domain": DomainSerializer(_one(request.user, domain)).data})
+        return Response({"message": message, "domain": DomainSerializer(_one(request.user, domain)).data, **extra})

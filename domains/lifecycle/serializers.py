@@ -40,8 +40,28 @@ class ActionRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(ACTIONS))
     confirm_name = serializers.CharField(required=False, help_text="For undefine: the domain's name")
     keep_nvram = serializers.BooleanField(required=False, default=False)
+    remove_storage = serializers.BooleanField(
+        required=False, default=False,
+        help_text="For undefine: also delete its storage (the domain shut off): its writable disks' volumes and their "
+                  "backing chains, its external snapshots' overlay and memory files. A volume another domain uses or "
+                  "another volume stands on (a linked clone's base) is kept and named in storage.kept with its "
+                  "reason; CD-ROMs, read-only and shareable disks and backups are kept.")
+
+
+class StorageVolumeSerializer(serializers.Serializer):
+    pool = serializers.CharField(allow_null=True)
+    volume = serializers.CharField(allow_null=True)
+    path = serializers.CharField()
+    reason = serializers.CharField(required=False, help_text="Why it was kept")
+
+
+class RemovedStorageSerializer(serializers.Serializer):
+    deleted = StorageVolumeSerializer(many=True)
+    kept = StorageVolumeSerializer(many=True, help_text="Needed by something else, or in no pool: with the reason")
+    left = StorageVolumeSerializer(many=True, help_text="Not deleted because a deletion failed (see the message)")
 
 
 class ActionResultSerializer(serializers.Serializer):
     message = serializers.CharField()
     domain = DomainSerializer()
+    storage = RemovedStorageSerializer(required=False, help_text="Undefine with remove_storage: what went, what stayed")

@@ -11,7 +11,11 @@ from lxml import etree
 
 from domains.access import audit
 from domains.access.lookups import libvirt_domain
-from domains.definitions.actions import domain_lock, ensure_first_revision, record_device_change
+from domains.definitions.actions import (
+    domain_lock,
+    ensure_first_revision,
+    record_device_change,
+)
 from domains.definitions.models import RevisionSource
 from domains.errors import ConsoleError
 from domains.jobs.actions import do_start_job, run_job_in_thread
@@ -19,6 +23,7 @@ from domains.libvirt import adapter
 from domains.libvirt import snapshots as libvirt_snapshots
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
+from domains.lifecycle.guards import own_paths
 from domains.snapshots import commit
 from domains.snapshots.checks import (
     SnapshotError,
@@ -35,8 +40,17 @@ from domains.snapshots.tree import (
     EXTERNAL_WITH_MEMORY,
     INTERNAL,
     descendants,
+    parse_xml,
+    snapshot_disks,
     snapshot_list,
     snapshot_tree,
+)
+from domains.storage.volumes.actions import split_visible
+from domains.storage.volumes.dependents import (
+    dependents_words,
+    fresh_usage,
+    other_users,
+    standing_on,
 )
 
 PERMISSION = "snapshot"  # libvirt's domain:snapshot, for create, revert and delete alike
@@ -236,22 +250,23 @@ def do_revert_snapshot(user, domain, name, state="snapshot", source=RevisionSour
 def _external_deletion(user, domain, dom, doomed, source):
     """work(job) deleting the external snapshots doomed (deepest first) by block commits."""
     def work(job):
-        deleted = []
+        deleted, kept = [], []
         with domain_lock(domain.host_id, domain.uuid):
             ensure_first_revision(domain, dom)
             try:
-                _delete_each(job, domain, dom, doomed, deleted)
+                _delete_each(job, domain, dom, doomed, deleted, kept)
             finally:
                 if deleted:  # also when a cancel or failure stopped it after some were deleted
                     _record_definition(user, domain, dom, f"Deleted snapshot(s) {', '.join(deleted)}: overlays "
                                                           "committed", source)
-        return {"deleted": deleted}
+        return {"deleted": deleted, "kept": kept} if kept else {"deleted": deleted}
 
     return work
 
 
-def _delete_each(job, domain, dom, doomed, deleted):
-    """Delete each external snapshot of doomed in turn, appending its name to deleted once it is gone."""
+def _delete_each(job, domain, dom, doomed, deleted, kept):
+    """Delete each external snapshot of doomed in turn, appending its name to deleted once it is gone (and to kept
+    the reason of each file something else still needed)."""
     for name in doomed:
         snap = _snapshot(dom, domain, name)
         snap_xml = libvirt_snapshots.snapshot_xml(snap)
@@ -263,11 +278,42 @@ def _delete_each(job, domain, dom, doomed, deleted):
         for _target, overlay, backing, _active in plans:
             commit.rewrite_children(dom, others, overlay, backing)
         libvirt_snapshots.delete_snapshot(snap, libvirt_snapshots.DELETE_METADATA_ONLY)
-        for _target, overlay, backing, _active in plans:
-            commit.delete_overlay(domain.host, overlay, backing)
+        reasons = [commit.delete_overlay(domain, overlay, backing) for _target, overlay, backing, _active in plans]
         if memory and plans:
-            commit.delete_overlay(domain.host, memory, plans[0][2])
+            reasons.append(commit.delete_overlay(domain, memory, plans[0][2]))
+        kept.extend(reason for reason in reasons if reason)
         deleted.append(name)
+
+
+def _refuse_overlays_in_use(user, domain, dom, doomed):
+    """SnapshotError when another volume stands on one of the doomed snapshots' overlays (a linked clone made of it)
+    or another domain names one: committing and deleting it would take their data."""
+    usage = fresh_usage(domain.host)
+    mine = own_paths(dom, libvirt_snapshots.domain_xml(dom))
+    backing_of = {path: backing for _pool, _volume, path, backing in usage.links}
+    for doomed_name in doomed:
+        snap_xml = libvirt_snapshots.snapshot_xml(_snapshot(dom, domain, doomed_name))
+        for disk in snapshot_disks(parse_xml(snap_xml)):
+            if disk["snapshot"] != "external" or not disk["source"]:
+                continue
+            overlays = standing_on(usage, disk["source"], mine)
+            users = other_users(usage, disk["source"], domain.uuid)
+            base = backing_of.get(disk["source"])
+            under = standing_on(usage, base, mine | {disk["source"]}) if base else []
+            if under and not (overlays or users):
+                words = dependents_words(user, usage, under, domain.uuid)[0]
+                raise SnapshotError(f"Deleting snapshot '{doomed_name}' commits the overlay of disk {disk['name']} "
+                                    f"down into {base}, which is the backing file of {words}: writing into it "
+                                    "would corrupt them. Delete those volumes or domains first (or clone them with "
+                                    "copied disks); nothing was changed.", code="base_in_use", status=409)
+            if overlays or users:
+                words = dependents_words(user, usage, overlays, domain.uuid)[0] if overlays else ""
+                names = ", ".join(repr(u["name"]) for u in split_visible(user, domain.host, users)[0])
+                what = f"the backing file of {words}" if overlays else f"used by domain {names or 'you may not see'}"
+                raise SnapshotError(f"The overlay {disk['source']} of snapshot '{doomed_name}' (disk {disk['name']}) "
+                                    f"is {what}: deleting the snapshot commits and deletes that file, which would "
+                                    "take their data. Delete those volumes or domains first (or clone them with "
+                                    "copied disks); nothing was changed.", code="overlay_in_use", status=409)
 
 
 def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource.API, source_address=None):
@@ -291,6 +337,8 @@ def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource
             raise SnapshotError(f"Snapshot '{name}' and the ones under it mix internal and external snapshots: "
                                 "deleting them together could lose data (virt-manager bug #862). Delete the "
                                 "snapshots one at a time, the newest first.", code="mixed_chain", status=409)
+        if external:  # before the running check: a file others need is the reason that outlasts a start
+            _refuse_overlays_in_use(user, domain, dom, doomed)
         if external and not adapter.is_running(dom):
             raise SnapshotError(f"'{domain.name}' is shut off, and libvirt cannot commit a shut-off domain's "
                                 f"overlays: deleting the external snapshot '{name}' needs the domain running. "

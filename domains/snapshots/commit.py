@@ -18,6 +18,8 @@ from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.snapshots.checks import SnapshotError
 from domains.snapshots.tree import parse_xml, snapshot_disks
+from domains.storage.volumes.actions import HostUsage
+from domains.storage.volumes.dependents import other_users
 
 POLL_SECONDS = 0.2
 # libvirt's answers while an active commit is not ready to pivot yet: wait and try again.
@@ -125,17 +127,33 @@ def commit_overlays(job, domain, dom, plans):
     return [overlay for _target, overlay, _backing, _active in plans]
 
 
-def delete_overlay(host, path, backing):
-    """Delete the overlay (or memory) file's volume; the pool holding backing is refreshed first if needed: libvirt
-    made the file outside the pool's knowledge."""
+def delete_overlay(domain, path, backing):
+    """Delete the overlay (or memory) file's volume, unless something else still needs it; returns None once deleted
+    (or when no pool holds it), else the reason it was kept. The pool holding backing is refreshed first if needed:
+    libvirt made the file outside the pool's knowledge.
+
+    Its data is committed by now, but another volume may stand on it (a linked clone made of the overlay) or another
+    domain name it: deleting it would take their data, so it stays and the job's result says why.
+    """
+    host = domain.host
     found = libvirt_storage.volume_by_path(host, path)
     if found is None:
         holder = libvirt_storage.volume_by_path(host, backing)
         if holder is not None:
             libvirt_storage.refresh_pool(holder[0])
             found = libvirt_storage.volume_by_path(host, path)
-    if found is not None:
-        libvirt_storage.delete_volume(found[1])
+    if found is None:
+        return None
+    usage = HostUsage(host)
+    overlays = usage.overlays_of(path)
+    users = other_users(usage, path, domain.uuid)
+    if overlays or users:
+        words = ", ".join(f"{pool}/{volume}" for pool, volume, _path in overlays) or ""
+        named = ", ".join(repr(name) for _uuid, name in users)
+        return (f"{path} was kept: " + (f"it is the backing file of {words}" if words else f"domain {named} uses it")
+                + ". Its data is committed; delete it once nothing needs it.")
+    libvirt_storage.delete_volume(found[1])
+    return None
 
 
 def memory_file(snap_xml):

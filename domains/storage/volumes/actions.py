@@ -81,8 +81,15 @@ class HostUsage:
 
     def __init__(self, host):
         self.host = host
-        self.definitions = libvirt_storage.domain_definitions(host)
+        self._definitions = None
         self._links = None
+
+    @property
+    def definitions(self):
+        # Read on first need: a start's check asks for the links only, unless something stands on its disk.
+        if self._definitions is None:
+            self._definitions = libvirt_storage.domain_definitions(self.host)
+        return self._definitions
 
     @property
     def links(self):
@@ -128,6 +135,8 @@ def split_visible(user, host, users):
 def split_visible_overlays(user, host, overlays):
     """([{"pool", "volume"}] of the overlays in pools user may see, count of the others)."""
     pools = {pool for pool, _, _ in overlays}
+    if permissions.held_by(user).everything:  # also pools the inventory has no row for yet
+        return [{"pool": pool, "volume": volume} for pool, volume, _ in overlays], 0
     seen = set(permissions.restrict(Pool.objects.filter(host=host, name__in=pools, gone=False), user,
                                     "storage_pool.getattr").values_list("name", flat=True))
     shown = [{"pool": pool, "volume": volume} for pool, volume, _ in overlays if pool in seen]
