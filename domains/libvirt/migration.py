@@ -139,6 +139,18 @@ def find_pool_volume(conn, path):
         return None
 
 
+def find_volume_seen_fresh(conn, path):
+    """find_pool_volume, after refreshing the running pools of path's directory on conn: a file another host made
+    there (a shared directory) is unknown to this host's pool until it refreshes."""
+    directory = path.rsplit("/", 1)[0]
+    with translated_errors():
+        pools = [pool for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)]
+        for pool in pools:
+            if pool_target_path(pool) == directory:
+                pool.refresh(0)
+    return find_pool_volume(conn, path)
+
+
 def pool_by_name(conn, name):
     try:
         with translated_errors():

@@ -204,7 +204,7 @@ def check_pools(source_conn, dest_conn, root, destination, copy_storage, finding
 def _backing_on_destination(dest_conn, destination, target, backing):
     """An incremental copy carries only the top image: its backing image must be on the destination already, at
     the same path, in a pool there (so that the console can tell it is)."""
-    if libvirt_migration.find_pool_volume(dest_conn, backing[0]) is None:
+    if libvirt_migration.find_volume_seen_fresh(dest_conn, backing[0]) is None:
         _refuse(f"Disk {target}'s backing image {backing[0]} is not on host '{destination}' (in none of its pools): "
                 "an incremental copy carries only the top image. Put the backing image there at the same path, in "
                 "a pool, or copy the whole disk (copy_storage all).", "backing_missing", {"backing": [backing[0]]})
