@@ -6,7 +6,7 @@ import pytest
 HEAVY = ("embedded", "system", "browser")
 # But for these: revocation and console sessions have tests on the demo guest only, and their sockets'
 # messages are what Redis carries between processes.
-ON_THE_DEMO_GUEST = {"tests/access/test_revoke_closes_sessions.py", "tests/consoles/test_demo_guest_sessions.py"}
+ON_THE_DEMO_GUEST = {"tests/consoles/test_revoke_closes_sessions.py", "tests/consoles/test_demo_guest_sessions.py"}
 # The authorization matrices ask every route as every persona: on PostgreSQL the administrator (every
 # route's success path, its writes and audit) covers what the database does; the other personas repeat
 # the same lookups with other grants (refusals and audited 404s have tests of their own).

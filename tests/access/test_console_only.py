@@ -6,9 +6,10 @@ from domains.access.permission_names import AUTHENTICATED, PUBLIC
 from tests.access.test_authorization_matrix import CASES, send
 
 # Requests any signed-in user may make that touch no VM: their session, their token, checking some XML,
-# cancelling a job (their own: anyone else's needs a host grant beyond viewing, see tests/jobs).
+# cancelling a job or switching a migration to post-copy (their own: anyone else's needs a host grant beyond
+# viewing, see tests/jobs; the switch also needs migrate on the domain, see tests/migration).
 PERSONAL = {"logout-POST", "account-POST-create", "api-domain-xml-validate-POST", "job-cancel-POST",
-            "api-job-cancel-POST"}
+            "api-job-cancel-POST", "api-job-postcopy-POST"}
 
 
 def _guarded(case):

@@ -59,8 +59,12 @@ def test_chromium_clones_the_guest_from_the_clone_tab_and_follows_the_job(logged
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert f"as '{clone_name}'" in page.locator(".messages").inner_text()
-    wait_for_js(page, "[...document.querySelectorAll('[data-job-state]')].some(cell => "
-                      "cell.textContent.includes('succeeded'))", timeout=120000)
+    # The clone's row, once its job ended: its state and, when it failed, the job's error.
+    clone_row = ("[...document.querySelectorAll('tr[data-job]')].find(row => row.textContent.includes('domain.clone')"
+                 " && /succeeded|failed|cancelled|interrupted/.test(row.querySelector('[data-job-state]').textContent))")
+    wait_for_js(page, f"!!{clone_row}", timeout=120000)
+    ended = page.evaluate(f"{clone_row}.querySelector('[data-job-state]').textContent")
+    assert ended.strip().startswith("succeeded"), ended
     pool.refresh(0)
     assert f"{clone_name}-vda.qcow2" in [vol.name() for vol in pool.listAllVolumes(0)]
     conn = own_connection()
