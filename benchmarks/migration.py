@@ -10,10 +10,12 @@ own downtime (the destination's completed job statistics) and the ratio console 
 """
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
 import time
+from datetime import datetime
 import uuid as uuidlib
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from domains.hosts.embedded import demo_domain_xml
 FIRST = ("qemu+tcp://10.250.0.1/system", "10.250.0.1")
 SECOND = ("qemu+tcp://10.250.0.2/system", "10.250.0.2")
 NAME = "vcbench-migrate"
+# How often the client asks for the job (what a page polling it would do; the events socket pushes it).
+POLL = 0.05
 DISK_DIR = Path("/var/lib/virtconsole-shared") / NAME
 
 
@@ -47,17 +51,32 @@ def downtime(conn):
     return stats.get("downtime"), stats.get("time_elapsed")
 
 
-def by_console(console, uuid, host_id):
+def _epoch(stamp):
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def by_console(console, uuid, host_id, phases):
+    """Time of one move through the API; phases gets where it went: the POST (permissions, pre-checks, the job's
+    start), the job's own span beyond libvirt's time (threads, volume making, the row's move, statistics), and the
+    wait between the job's end and the client seeing it (the client's polling)."""
     started = time.perf_counter()
+    wall_start = time.time()
     job = console.api("POST", f"domains/{uuid}/migrate", json={"destination": host_id, "unsafe": True,
                                                                  "undefine_source": True})
+    posted = time.time()
     while job["state"] in ("queued", "running"):
-        time.sleep(0.05)
+        time.sleep(POLL)
         job = console.api("GET", f"jobs/{job['id']}")
+    seen = time.time()
+    took = time.perf_counter() - started
     if job["state"] != "succeeded":
         raise RuntimeError(f"the console's migration {job['state']}: {job['error']}")
     stats = job["result"]["statistics"]
-    return time.perf_counter() - started, (stats.get("downtime"), stats.get("time_elapsed"))
+    ended = _epoch(job["ended"])
+    phases["post"].append(posted - wall_start)
+    phases["job beyond libvirt"].append(ended - _epoch(job["started"]) - stats.get("time_elapsed", 0) / 1000)
+    phases["client sees the end"].append(seen - ended)
+    return took, (stats.get("downtime"), stats.get("time_elapsed"))
 
 
 def by_virsh(source, destination):
@@ -71,8 +90,10 @@ def main(rounds):
     subprocess.run(["bash", str(REPO / "scripts/start-second-libvirtd.sh"), "start"], check=True)
     conns = {FIRST: libvirt.open(FIRST[0]), SECOND: libvirt.open(SECOND[0])}
     uuid = guest(conns[FIRST])
+    load_before = f"{os.getloadavg()[0]:.2f}"
     times = {"console": [], "virsh": []}
     downtimes = {"console": [], "virsh": []}
+    phases = {"post": [], "job beyond libvirt": [], "client sees the end": []}
     try:
         with serve_console("/var/tmp/vcbench-migrate", REPO / "var" / "guest") as (base_url, username, password, _):
             console = Console(base_url, username, password)
@@ -82,7 +103,7 @@ def main(rounds):
             for _ in range(rounds):
                 for source, destination in ((FIRST, SECOND), (SECOND, FIRST)):
                     # The job read libvirt's completed statistics already: its result carries the downtime.
-                    took, down = by_console(console, uuid, host_ids[destination])
+                    took, down = by_console(console, uuid, host_ids[destination], phases)
                     times["console"].append(took)
                     downtimes["console"].append(down)
                 for source, destination in ((FIRST, SECOND), (SECOND, FIRST)):
@@ -98,11 +119,14 @@ def main(rounds):
             except libvirt.libvirtError:
                 pass
         subprocess.run(["rm", "-rf", str(DISK_DIR)], check=False)
+    print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f}")
     print(f"{len(times['console'])} migrations each (one way), median:")
     for who in ("console", "virsh"):
         print(f"  {who:8} time {statistics.median(times[who]):.3f} s   downtime "
               f"{statistics.median(d for d, _ in downtimes[who]):.0f} ms   libvirt's own time "
               f"{statistics.median(e for _, e in downtimes[who]):.0f} ms")
+    print("  the console's time beyond libvirt's own, median: " + ", ".join(
+        f"{name} {statistics.median(values) * 1000:.0f} ms" for name, values in phases.items()))
     down = {who: statistics.median(d for d, _ in downtimes[who]) for who in downtimes}
     print(f"  ratio console / virsh: time {statistics.median(times['console']) / statistics.median(times['virsh']):.3f}"
           f"   downtime {down['console'] / max(1, down['virsh']):.3f}")

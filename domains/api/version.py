@@ -27,6 +27,13 @@ CHANGELOG = [
             "unused console tickets are void and open consoles close with reason domain_moved. POST "
             "/jobs/{id}/postcopy switches a migration started with postcopy to post-copy (409 not_a_migration, "
             "job_ended, postcopy_not_enabled).",
+            "Migration: target_pools {disk target: pool name} and pool (one pool for every copied disk) choose "
+            "the destination pool a copied disk's new volume is made in (with the source volume's capacity and "
+            "format; its new path goes to the destination through libvirt's destination and persistent XML); "
+            "refused first with 409 pool_missing, pool_inactive, pool_full, volume_exists, 400 invalid (a disk the "
+            "guest has not, or a pool without copy_storage). copy_storage incremental makes the destination volume "
+            "an overlay on the same backing image, which must be in a pool there (409 backing_missing). The job's "
+            "result has copied_to {disk: {pool, path}}. A failed or cancelled migration removes the volumes it made.",
             "Jobs: a detail object (also on the events socket): for a migration, libvirt's job statistics "
             "(time_elapsed, data_total/processed/remaining, memory_total/processed/remaining, memory_dirty_rate, "
             "memory_bps, disk_total/processed/remaining, downtime: the expected one while it runs).",

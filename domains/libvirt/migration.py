@@ -1,6 +1,7 @@
 """The migration part of the libvirt adapter: migrate, its job statistics, abort, post-copy, and the destination's facts."""
 
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 import libvirt
 from lxml import etree
@@ -24,6 +25,11 @@ TLS = libvirt.VIR_MIGRATE_TLS
 PARAM_URI = libvirt.VIR_MIGRATE_PARAM_URI
 PARAM_BANDWIDTH = libvirt.VIR_MIGRATE_PARAM_BANDWIDTH
 PARAM_MIGRATE_DISKS = libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS
+PARAM_DEST_XML = libvirt.VIR_MIGRATE_PARAM_DEST_XML
+PARAM_PERSIST_XML = libvirt.VIR_MIGRATE_PARAM_PERSIST_XML
+# The XML a migration's destination may be given instead of the source's own (disks at other paths).
+XML_MIGRATABLE = libvirt.VIR_DOMAIN_XML_MIGRATABLE | libvirt.VIR_DOMAIN_XML_SECURE
+XML_MIGRATABLE_INACTIVE = XML_MIGRATABLE | libvirt.VIR_DOMAIN_XML_INACTIVE
 
 # jobStats keys shown to the user, as libvirt names them (bytes, bytes/s or ms).
 STAT_KEYS = ("time_elapsed", "data_total", "data_processed", "data_remaining", "memory_total", "memory_processed",
@@ -133,6 +139,18 @@ def find_pool_volume(conn, path):
         return None
 
 
+def find_volume_seen_fresh(conn, path):
+    """find_pool_volume, after refreshing the running pools of path's directory on conn: a file another host made
+    there (a shared directory) is unknown to this host's pool until it refreshes."""
+    directory = path.rsplit("/", 1)[0]
+    with translated_errors():
+        pools = [pool for pool in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)]
+        for pool in pools:
+            if pool_target_path(pool) == directory:
+                pool.refresh(0)
+    return find_pool_volume(conn, path)
+
+
 def pool_by_name(conn, name):
     try:
         with translated_errors():
@@ -141,23 +159,38 @@ def pool_by_name(conn, name):
         return None
 
 
+def pool_state(pool):
+    """(running, bytes available) of a pool, refreshed first so that the room is today's."""
+    with translated_errors():
+        if not pool.isActive():
+            return False, 0
+        pool.refresh(0)
+        return True, pool.info()[3]
+
+
 def pool_target_path(pool):
     with translated_errors():
         return etree.fromstring(pool.XMLDesc(0).encode()).findtext("target/path")
 
 
 def volume_facts(vol):
-    """(capacity bytes, format) of a volume."""
+    """(capacity bytes, format, backing) of a volume; backing is (path, format) of its backing image, or None."""
     with translated_errors():
         root = etree.fromstring(vol.XMLDesc(0).encode())
     fmt = root.find("target/format")
-    return int(root.findtext("capacity")), fmt.get("type") if fmt is not None else "raw"
+    backing_path = root.findtext("backingStore/path")
+    backing_fmt = root.find("backingStore/format")
+    backing = (backing_path, backing_fmt.get("type") if backing_fmt is not None else "raw") if backing_path else None
+    return int(root.findtext("capacity")), fmt.get("type") if fmt is not None else "raw", backing
 
 
-def create_volume(pool, name, capacity, fmt):
-    """A new empty volume in pool, the destination of a disk copied by a migration; returns it."""
-    xml = (f"<volume><name>{name}</name><capacity unit='bytes'>{capacity}</capacity>"
-           f"<target><format type='{fmt}'/></target></volume>")
+def create_volume(pool, name, capacity, fmt, backing=None):
+    """A new empty volume in pool, the destination of a disk copied by a migration; returns it. With backing
+    ((path, format) of an image the destination has too), an overlay on it: an incremental copy fills only that."""
+    backing_xml = (f"<backingStore><path>{escape(backing[0])}</path><format type='{backing[1]}'/></backingStore>"
+                   if backing else "")
+    xml = (f"<volume><name>{escape(name)}</name><capacity unit='bytes'>{capacity}</capacity>"
+           f"<target><format type='{fmt}'/></target>{backing_xml}</volume>")
     with translated_errors():
         pool.refresh(0)
         return pool.createXML(xml, 0)

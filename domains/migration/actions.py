@@ -8,9 +8,10 @@ source. Once libvirt says the guest runs on the destination, the domain's row mo
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
+from lxml import etree
 
 from domains.access import audit
 from domains.access.lookups import libvirt_domain
@@ -48,6 +49,8 @@ class MigrationOptions:
     tunnelled: bool = False
     unsafe: bool = False
     migration_address: str = ""
+    target_pools: dict = field(default_factory=dict)  # disk target -> pool on the destination its copy goes to
+    pool: str = ""  # the pool on the destination every copied disk goes to, unless target_pools names another
 
     def as_params(self):
         return {key: value for key, value in self.__dict__.items()}
@@ -107,6 +110,27 @@ def _libvirt_params(options, destination):
     return params
 
 
+def destination_xml(dom, copies):
+    """libvirt's DEST_XML and PERSIST_XML params naming the new paths of the disks copied into another directory
+    on the destination; {} when every copy keeps its path (libvirt then uses the source's own XML)."""
+    moved = {copy.target: copy.dest_path for copy in copies if copy.moves}
+    if not moved:
+        return {}
+    m = libvirt_migration
+    return {m.PARAM_DEST_XML: _with_disk_paths(m.domain_xml(dom, m.XML_MIGRATABLE), moved),
+            m.PARAM_PERSIST_XML: _with_disk_paths(m.domain_xml(dom, m.XML_MIGRATABLE_INACTIVE), moved)}
+
+
+def _with_disk_paths(xml, moved):
+    root = etree.fromstring(xml.encode())
+    for disk in root.iterfind("devices/disk"):
+        target = disk.find("target")
+        source = disk.find("source")
+        if target is not None and source is not None and target.get("dev") in moved:
+            source.set("file", moved[target.get("dev")])
+    return etree.tostring(root, encoding="unicode")
+
+
 def do_migrate(user, domain, destination, options, source_address=None):
     """Start a job moving domain to host destination; returns the job. Refuses (nothing moved) what the options,
     the user's permissions or the destination do not allow."""
@@ -118,11 +142,13 @@ def do_migrate(user, domain, destination, options, source_address=None):
         dom = libvirt_domain(domain)
         running = adapter.is_running(dom)
         _check_options(options, running, destination)
-        dest_conn, findings = run_checks(domain, dom, destination, running, options.copy_storage)
+        dest_conn, findings = run_checks(domain, dom, destination, running, options.copy_storage,
+                                         options.target_pools, options.pool)
     except ConsoleError as exc:
         _refused(user, domain, params, source_address, exc)
     flags = _flags(options, running)
     libvirt_params = _libvirt_params(options, destination)
+    libvirt_params.update(destination_xml(dom, findings.copies))
     job = do_start_job(user, ACTION, domain, unit="bytes", params=params, cancellable=running,
                        source_address=source_address)
     source = domain.host
@@ -140,6 +166,7 @@ def do_migrate(user, domain, destination, options, source_address=None):
         stats = libvirt_migration.completed_stats(dest_dom) if dest_dom is not None and running else {}
         return {"source": source.pk, "destination": destination.pk, "live": running and options.live,
                 "offline": not running, "copied_disks": [copy.target for copy in findings.copies],
+                "copied_to": {copy.target: {"pool": copy.pool, "path": copy.dest_path} for copy in findings.copies},
                 "notes": findings.notes, "downtime_ms": stats.get("downtime"), "statistics": stats}
 
     run_job_in_thread(job, work)
@@ -151,7 +178,7 @@ def _create_destination_volumes(dest_conn, copies):
     try:
         for copy in copies:
             pool = libvirt_migration.pool_by_name(dest_conn, copy.pool)
-            made.append(libvirt_migration.create_volume(pool, copy.volume, copy.capacity, copy.format))
+            made.append(libvirt_migration.create_volume(pool, copy.volume, copy.capacity, copy.format, copy.backing))
     except VirtError:
         _remove_volumes(made)
         raise

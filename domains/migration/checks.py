@@ -24,7 +24,8 @@ class MigrationError(ConsoleError):
 
 @dataclass
 class DiskCopy:
-    """A disk whose data the migration copies: the destination volume to create first, in the same-named pool."""
+    """A disk whose data the migration copies: the destination volume to create first (in the chosen pool, else in
+    the same-named one), at dest_path (path itself unless the chosen pool is elsewhere)."""
 
     target: str
     path: str
@@ -32,6 +33,13 @@ class DiskCopy:
     volume: str
     capacity: int
     format: str
+    dest_path: str = ""
+    backing: tuple | None = None  # (path, format) the destination overlay is made on: an incremental copy
+
+    @property
+    def moves(self):
+        """The disk lands at another path on the destination: its definition there must name the new one."""
+        return bool(self.dest_path) and self.dest_path != self.path
 
 
 @dataclass
@@ -149,9 +157,11 @@ def _disks(root):
             yield disk.find("target").get("dev"), disk.get("type"), source
 
 
-def check_pools(source_conn, dest_conn, root, destination, copy_storage, findings):
-    """Pools the disks name (type volume) must exist on the destination; copied disks need their volume's pool
-    there too (same name, same directory), where the empty destination volume is made just before the move."""
+def check_pools(source_conn, dest_conn, root, destination, copy_storage, findings, target_pools=None, pool=""):
+    """Pools the disks name (type volume) must exist on the destination. A copied disk goes to the pool chosen for
+    it (target_pools by disk, else pool), which must exist, run and have room; with none chosen, to the pool of
+    its volume's name there (same directory). The empty destination volume is made just before the move."""
+    target_pools = target_pools or {}
     dest_pools = libvirt_migration.pool_names(dest_conn)
     named = sorted({source.get("pool") for _t, kind, source in _disks(root) if kind == "volume"})
     missing = [name for name in named if name not in dest_pools]
@@ -159,8 +169,19 @@ def check_pools(source_conn, dest_conn, root, destination, copy_storage, finding
         _refuse(f"Host '{destination}' has no storage pool {', '.join(missing)}, which the guest's disks name: "
                 "create it there (same name) first.", "pool_missing", {"pools": missing})
     if copy_storage == "none":
+        if target_pools or pool:
+            raise MigrationError("A pool for the copied disks was chosen, but copy_storage is none: choose all or "
+                                 "incremental, or leave target_pools and pool out.", code="invalid", status=400,
+                                 fields={"target_pools": ["Only with copy_storage all or incremental."]})
         return
-    for target, kind, source in _disks(root):
+    disks = list(_disks(root))
+    unknown = sorted(set(target_pools) - {target for target, _k, _s in disks})
+    if unknown:
+        raise MigrationError(f"target_pools names disk {', '.join(unknown)}, which the guest has not (or not "
+                             "writable): name its disks by target (vda, sdb, ...).", code="invalid", status=400,
+                             fields={"target_pools": [f"No such disk: {', '.join(unknown)}."]})
+    wanted = {}
+    for target, kind, source in disks:
         path = source.get("file")
         if kind != "file" or not path:
             _refuse(f"Disk {target} is not a file, so the console cannot prepare its copy: migrate without copying "
@@ -169,23 +190,69 @@ def check_pools(source_conn, dest_conn, root, destination, copy_storage, finding
         if found is None:
             _refuse(f"Disk {target} ({path}) is in no storage pool: put its directory in a pool so the destination "
                     "volume can be created, or migrate without copying storage.", "disk_not_in_pool")
-        pool, vol = found
-        pool_name = libvirt_migration.pool_name(pool)
-        dest_pool = libvirt_migration.pool_by_name(dest_conn, pool_name) if pool_name in dest_pools else None
-        if dest_pool is None:
-            _refuse(f"Host '{destination}' has no storage pool '{pool_name}' for disk {target}: create it there "
-                    "(same name, same directory) first.", "pool_missing", {"pools": [pool_name]})
-        if libvirt_migration.pool_target_path(dest_pool) != os.path.dirname(path):
-            _refuse(f"Pool '{pool_name}' on host '{destination}' is not in {os.path.dirname(path)}, where disk "
-                    f"{target} must be copied to: give it the same directory.", "pool_elsewhere")
-        if libvirt_migration.find_pool_volume(dest_conn, path) is not None:
-            _refuse(f"Host '{destination}' has a volume at {path} already (disk {target}): the copy would overwrite "
-                    "it. Delete it there first.", "volume_exists")
-        capacity, fmt = libvirt_migration.volume_facts(vol)
-        findings.copies.append(DiskCopy(target, path, pool_name, os.path.basename(path), capacity, fmt))
+        source_pool, vol = found
+        capacity, fmt, backing = libvirt_migration.volume_facts(vol)
+        chosen = target_pools.get(target) or pool
+        copy = (_into_chosen_pool(dest_conn, destination, target, path, chosen, capacity, fmt, wanted) if chosen
+                else _into_same_pool(dest_conn, destination, target, path, libvirt_migration.pool_name(source_pool),
+                                     dest_pools, capacity, fmt))
+        if copy_storage == "incremental" and backing is not None:
+            copy.backing = _backing_on_destination(dest_conn, destination, target, backing)
+        findings.copies.append(copy)
 
 
-def run_checks(domain, dom, destination, running, copy_storage):
+def _backing_on_destination(dest_conn, destination, target, backing):
+    """An incremental copy carries only the top image: its backing image must be on the destination already, at
+    the same path, in a pool there (so that the console can tell it is)."""
+    if libvirt_migration.find_volume_seen_fresh(dest_conn, backing[0]) is None:
+        _refuse(f"Disk {target}'s backing image {backing[0]} is not on host '{destination}' (in none of its pools): "
+                "an incremental copy carries only the top image. Put the backing image there at the same path, in "
+                "a pool, or copy the whole disk (copy_storage all).", "backing_missing", {"backing": [backing[0]]})
+    return backing
+
+
+def _into_same_pool(dest_conn, destination, target, path, pool_name, dest_pools, capacity, fmt):
+    dest_pool = libvirt_migration.pool_by_name(dest_conn, pool_name) if pool_name in dest_pools else None
+    if dest_pool is None:
+        _refuse(f"Host '{destination}' has no storage pool '{pool_name}' for disk {target}: create it there "
+                "(same name, same directory) first, or choose a pool for it (target_pools).", "pool_missing",
+                {"pools": [pool_name]})
+    if libvirt_migration.pool_target_path(dest_pool) != os.path.dirname(path):
+        _refuse(f"Pool '{pool_name}' on host '{destination}' is not in {os.path.dirname(path)}, where disk "
+                f"{target} must be copied to: give it the same directory, or choose it for the disk (target_pools).",
+                "pool_elsewhere")
+    if libvirt_migration.find_pool_volume(dest_conn, path) is not None:
+        _refuse(f"Host '{destination}' has a volume at {path} already (disk {target}): the copy would overwrite "
+                "it. Delete it there first.", "volume_exists")
+    return DiskCopy(target, path, pool_name, os.path.basename(path), capacity, fmt, path)
+
+
+def _into_chosen_pool(dest_conn, destination, target, path, pool_name, capacity, fmt, wanted):
+    """The copy of disk target into the pool the user chose on the destination: it exists, runs, has room for the
+    disk's whole capacity (what the copy may write) beside the other disks going there, and has no volume of
+    that name yet."""
+    dest_pool = libvirt_migration.pool_by_name(dest_conn, pool_name)
+    if dest_pool is None:
+        _refuse(f"Host '{destination}' has no storage pool '{pool_name}' (chosen for disk {target}): pick one of "
+                "its pools, or create it there first.", "pool_missing", {"pools": [pool_name]})
+    active, available = libvirt_migration.pool_state(dest_pool)
+    if not active:
+        _refuse(f"Pool '{pool_name}' on host '{destination}' is not running (chosen for disk {target}): start it "
+                "there first.", "pool_inactive", {"pools": [pool_name]})
+    wanted[pool_name] = wanted.get(pool_name, 0) + capacity
+    if available < wanted[pool_name]:
+        _refuse(f"Pool '{pool_name}' on host '{destination}' has {available // 2**20} MiB free and the disks copied "
+                f"into it need {wanted[pool_name] // 2**20} MiB: free room there, or choose another pool.",
+                "pool_full", {"pools": [pool_name]})
+    name = os.path.basename(path)
+    dest_path = os.path.join(libvirt_migration.pool_target_path(dest_pool), name)
+    if libvirt_migration.find_pool_volume(dest_conn, dest_path) is not None:
+        _refuse(f"Pool '{pool_name}' on host '{destination}' has a volume {name} already (disk {target}): the copy "
+                "would overwrite it. Delete it there first.", "volume_exists")
+    return DiskCopy(target, path, pool_name, name, capacity, fmt, dest_path)
+
+
+def run_checks(domain, dom, destination, running, copy_storage, target_pools=None, pool=""):
     """Every pre-check, in the order a user fixes things; MigrationError at the first that fails. Returns
     (destination connection, Findings)."""
     dest_conn = destination_connection(destination, domain.host)
@@ -196,6 +263,6 @@ def run_checks(domain, dom, destination, running, copy_storage):
     check_emulator_and_machine(dest_conn, root, destination)
     check_cpu(dest_conn, root, destination, findings)
     check_networks(dest_conn, root, destination)
-    check_pools(source_conn, dest_conn, root, destination, copy_storage, findings)
+    check_pools(source_conn, dest_conn, root, destination, copy_storage, findings, target_pools, pool)
     check_memory(dest_conn, root, destination, running)
     return dest_conn, findings

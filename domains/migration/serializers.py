@@ -32,6 +32,14 @@ class MigrationSerializer(serializers.Serializer):
                                                                   "connection (needs peer_to_peer).")
     unsafe = serializers.BooleanField(default=False, help_text="Go on although libvirt cannot tell that the disks "
                                                                "are shared (e.g. a directory both hosts mount).")
+    target_pools = serializers.DictField(child=serializers.CharField(max_length=253), required=False,
+                                         help_text="Copied disks: the pool on the destination each one's new "
+                                                   "volume is made in, by disk target ({\"vda\": \"fast\"}); it "
+                                                   "must exist, run and have room for the disk's capacity.")
+    pool = serializers.CharField(default="", allow_blank=True, max_length=253,
+                                 help_text="Copied disks: the pool on the destination every copied disk goes to "
+                                           "unless target_pools names another; by default the pool of the same "
+                                           "name as the disk's, in the same directory.")
     migration_address = serializers.CharField(default="", allow_blank=True, max_length=253,
                                               help_text="Address of the destination the data goes to; by default "
                                                         "the host name of its URI, else its libvirtd's choice.")
