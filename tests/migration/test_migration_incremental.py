@@ -9,7 +9,7 @@ from lxml import etree
 
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.libvirt_support import MiB
+from tests.libvirt_support import MiB, remove_everything
 from tests.migration.conftest import PRIVATE, make_pool, serial_answers
 from tests.migration.test_migration_system import migrate, migrated, running_on, start
 
@@ -44,6 +44,10 @@ def guest_on_overlay(pair):
         return domain, base.path(), overlay.path()
 
     yield make
+    # The pools go first: the pair's teardown refreshes every pool of its prefix, and a pool whose directory is
+    # gone cannot refresh.
+    for conn in pair["conns"]:
+        remove_everything(conn, top)
     for directory in (PRIVATE / top, f"{SECOND_PRIVATE}/{top}"):
         subprocess.run(["rm", "-rf", str(directory)], check=False)
 
