@@ -11,8 +11,10 @@ ON_THE_DEMO_GUEST = {"tests/consoles/test_revoke_closes_sessions.py", "tests/con
 # route's success path, its writes and audit) covers what the database does; the other personas repeat
 # the same lookups with other grants (refusals and audited 404s have tests of their own).
 MATRIX_PERSONAS = {"admin"}
-# One route after another as the console-only role: the matrices above already ask those routes.
-REPEATS = {"tests/access/test_console_only.py::test_a_console_user_gets_only_the_console_of_their_vm"}
+# One route after another as the console-only role, and the other personas' refusals and reads in one world:
+# the matrices' administrator tests already ask those routes.
+REPEATS = {"tests/access/test_console_only.py::test_a_console_user_gets_only_the_console_of_their_vm",
+           "tests/access/test_authorization_matrix.py::test_each_route_refuses_or_shows_each_persona_exactly"}
 
 
 def reaches_the_database(item):
