@@ -163,6 +163,24 @@ def fits_a_phone(page, label, shots):
     assert width <= 390, f"the {label} page is {width} px wide on a 390 px screen"
 
 
+def serial_shell_answers(page, domain_uuid):
+    """Open the domain's serial console page and wait until the demo guest's shell answers a typed command."""
+    page.goto(f"/domains/{domain_uuid}/console/serial/")
+    wait_for_js(page, "document.querySelector('[data-field=status]').textContent.startsWith('connected')")
+    screen = "window.serialConsole.term.buffer.active"
+    text = (f"(() => {{ const b = {screen}; let t = ''; for (let i = 0; i < b.length; i++) "
+            "t += b.getLine(i).translateToString(true) + '\\n'; return t; })()")
+    for _ in range(60):
+        page.keyboard.press("Enter")
+        try:
+            wait_for_js(page, f"{text}.includes('/ # ')", timeout=1000)
+            break
+        except AssertionError:  # the guest may still be booting; poke it again
+            continue
+    page.keyboard.type("echo vc-$((6*7))\n")
+    wait_for_js(page, f"/\\nvc-42/.test({text})", timeout=10000)
+
+
 def add_host_in_page(page, name, uri="qemu:///system"):
     """The id of a host added through the API from the signed-in page (its session and CSRF token)."""
     return page.evaluate("""async ([name, uri]) => {

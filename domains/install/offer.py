@@ -42,5 +42,6 @@ def install_offer(user, host):
             continue
         for name, volume_format, _capacity, _allocation in libvirt_storage.list_volumes(handle):
             (offer.media if is_install_medium(name, volume_format) else offer.images).append(f"{row.name}/{name}")
-    offer.kinds = (["iso"] if offer.media else []) + (["cloud-image", "import"] if offer.images else []) + ["network"]
+    # An ISO can also be uploaded on the spot, into a pool where the user may make and write volumes.
+    offer.kinds = (["iso"] if offer.media or offer.disk_pools else []) + (["cloud-image", "import"] if offer.images else []) + ["network"]
     return offer

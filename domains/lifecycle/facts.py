@@ -42,9 +42,13 @@ def _attr(element, child, name):
 
 
 def _source(element):
-    """The one meaningful attribute of <source> (file, dev, network, bridge, path, ...)."""
+    """The one meaningful attribute of <source> (file, dev, network, bridge, path, ...); a volume's pool/volume."""
     found = element.find("source")
-    return next(iter(found.attrib.values()), "") if found is not None else ""
+    if found is None:
+        return ""
+    if element.get("type") == "volume":
+        return f"{found.get('pool', '')}/{found.get('volume', '')}"
+    return next(iter(found.attrib.values()), "")
 
 
 def _devices(tree):

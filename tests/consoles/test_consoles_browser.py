@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser_support import wait_for_js
+from tests.browser_support import serial_shell_answers, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -49,20 +49,7 @@ def test_the_serial_console_page_shows_the_guest_shell_and_answers_a_command(log
     page = logged_in_page
     uuid = demo_uuid(page)
     set_running(second_page, uuid, True)
-    page.goto(f"/domains/{uuid}/console/serial/")
-    wait_for_js(page, "document.querySelector('[data-field=status]').textContent.startsWith('connected')")
-    screen = "window.serialConsole.term.buffer.active"
-    text = (f"(() => {{ const b = {screen}; let t = ''; for (let i = 0; i < b.length; i++) "
-            "t += b.getLine(i).translateToString(true) + '\\n'; return t; })()")
-    for _ in range(40):
-        page.keyboard.press("Enter")
-        try:
-            wait_for_js(page, f"{text}.includes('/ # ')", timeout=1000)
-            break
-        except Exception:  # the guest may still be booting; poke it again
-            continue
-    page.keyboard.type("echo vc-$((6*7))\n")
-    wait_for_js(page, f"/\\nvc-42/.test({text})", timeout=10000)
+    serial_shell_answers(page, uuid)
 
 
 def test_the_vnc_page_draws_the_guest_screen(logged_in_page, second_page):

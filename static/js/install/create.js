@@ -1,5 +1,7 @@
-// The OS field searches osinfo-db (GET /api/v1/os-variants) as the user types; picking one fills in its
-// recommended vCPUs, memory and disk size.
+// The install form. The OS field searches osinfo-db (GET /api/v1/os-variants) as the user types; picking one fills
+// in its recommended vCPUs, memory and disk size. An ISO chosen to upload goes into the library before the form.
+import { reportInto, uploadMedium } from "../storage/iso_upload.js";
+
 const input = document.querySelector("input[data-os-search]");
 const list = document.getElementById("os-variants");
 const said = document.querySelector("[data-os-said]");
@@ -41,3 +43,33 @@ async function search() {
 }
 
 if (input) input.addEventListener("input", search);
+
+// "Or upload one now": the chosen file goes into the host's ISO library first (the ISO library page's own
+// upload), becomes the selected medium, and only then is the form sent.
+const createForm = document.querySelector("form.install-create");
+const uploader = document.querySelector("[data-install-upload]");
+
+async function uploadThenCreate(event) {
+  const file = uploader.querySelector("[data-iso-file]").files[0];
+  if (!file || createForm.querySelector("input[name=kind]:checked")?.value !== "iso") return;
+  event.preventDefault();
+  const button = createForm.querySelector("button[type=submit]");
+  button.disabled = true;
+  const report = reportInto(uploader);
+  try {
+    const medium = await uploadMedium({
+      createUrl: uploader.dataset.createUrl, pool: uploader.querySelector("[data-iso-pool]").value, file,
+      csrf: createForm.querySelector("[name=csrfmiddlewaretoken]").value, report,
+    });
+    const select = createForm.querySelector("select[data-medium]");
+    select.append(new Option(medium, medium, true, true));
+    uploader.querySelector("[data-iso-file]").value = "";
+    report.say(`${medium} uploaded: creating the domain…`);
+    createForm.submit();
+  } catch (error) {
+    report.say(`Nothing was created: ${error.message}`);
+    button.disabled = false;
+  }
+}
+
+if (createForm && uploader) createForm.addEventListener("submit", uploadThenCreate);

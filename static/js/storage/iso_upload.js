@@ -1,26 +1,10 @@
-// ISO library upload: make the volume, then PUT the file in parts of at most PART bytes, one after another
-// (the browser reads each slice from disk as it goes). After a failed part, ask the server where the upload
-// stands (the job's progress, or the offset a 409 names) and go on from there, never from the start.
-const form = document.querySelector("[data-iso-upload]");
+// Uploading an ISO into a host's library, for the ISO library page and the install form: make the volume, then
+// PUT the file in parts of at most PART bytes, one after another (the browser reads each slice from disk as it
+// goes). After a failed part, ask the server where the upload stands (the job's progress, or the offset a 409
+// names) and go on from there, never from the start.
 // The server's largest body (uploads.PART_LIMIT, docs/api.md): a larger one is refused unread.
 const PART = 8 * 1024 * 1024;
 const ATTEMPTS = 5;
-
-function csrfToken() {
-  return form.querySelector("[name=csrfmiddlewaretoken]").value;
-}
-
-function say(text) {
-  document.querySelector("[data-iso-status]").textContent = text;
-}
-
-function showProgress(done, total) {
-  const bar = document.querySelector("[data-iso-progress]");
-  bar.hidden = false;
-  bar.max = Math.max(total, 1);
-  bar.value = done;
-  say(`${total ? Math.floor((100 * done) / total) : 100} %`);
-}
 
 async function answerOf(request) {
   try {
@@ -31,8 +15,8 @@ async function answerOf(request) {
   }
 }
 
-function sendPart(url, file, first) {
-  const headers = { "Content-Type": "application/octet-stream", "X-CSRFToken": csrfToken() };
+function sendPart(url, file, first, csrf) {
+  const headers = { "Content-Type": "application/octet-stream", "X-CSRFToken": csrf };
   if (file.size === 0) return answerOf(fetch(url, { method: "PUT", headers, body: file }));
   const last = Math.min(first + PART, file.size) - 1;
   headers["Content-Range"] = `bytes ${first}-${last}/${file.size}`;
@@ -52,19 +36,19 @@ function pause(seconds) {
   return new Promise((resolve) => { setTimeout(resolve, seconds * 1000); });
 }
 
-async function sendFile(url, file) {
+async function sendFile(url, file, csrf, report) {
   let offset = 0;
   let jobId = null;
   let failures = 0;
   while (failures < ATTEMPTS) {
-    const answer = await sendPart(url, file, offset);
+    const answer = await sendPart(url, file, offset, csrf);
     const { status, body } = answer;
     if (status === 200) return body;
     if (status === 202) {
       offset = body.received;
       jobId = body.job.id;
       failures = 0;
-      showProgress(offset, file.size);
+      report.progress(offset, file.size);
       continue;
     }
     failures += 1;
@@ -79,44 +63,42 @@ async function sendFile(url, file) {
     if (next === null) throw new Error("The upload stopped and cannot resume: reload the page and try again.");
     if (next === file.size) return {};
     offset = next;
-    say(`Connection lost; resuming from byte ${offset}…`);
+    report.say(`Connection lost; resuming from byte ${offset}…`);
   }
   throw new Error("The upload kept failing: check the connection and try again.");
 }
 
-// The library's table as the server renders it now, so the new medium shows without a reload.
-async function refreshLibrary() {
-  const answer = await fetch(window.location.href, { headers: { Accept: "text/html" } }).catch(() => null);
-  if (!answer || !answer.ok) return;
-  const page = new DOMParser().parseFromString(await answer.text(), "text/html");
-  const fresh = page.querySelector("[data-iso-table] tbody");
-  if (fresh) document.querySelector("[data-iso-table] tbody").replaceWith(document.importNode(fresh, true));
-}
-
-async function upload(event) {
-  event.preventDefault();
-  const file = form.querySelector("[data-iso-file]").files[0];
-  if (!file) return;
+// Uploads file as a new medium in pool through the page's ISO create URL (console/storage/isos.py); returns
+// "pool/name" once every byte arrived. report: {say(text), progress(done, total)}. Throws an Error whose message
+// says what went wrong and what to do.
+export async function uploadMedium({ createUrl, pool, file, csrf, report }) {
   const data = new FormData();
-  data.append("pool", form.querySelector("[data-iso-pool]").value);
+  data.append("pool", pool);
   data.append("name", file.name);
   data.append("size", String(file.size));
-  say("Creating the volume…");
-  const created = await answerOf(fetch(form.dataset.createUrl, {
-    method: "POST", body: data, headers: { "X-CSRFToken": csrfToken() },
-  }));
+  report.say("Creating the volume…");
+  const created = await answerOf(fetch(createUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf } }));
   if (created.status < 200 || created.status >= 300) {
-    say(created.body.message || `The volume could not be made (HTTP ${created.status}).`);
-    return;
+    throw new Error(created.body.message || `The volume could not be made (HTTP ${created.status}).`);
   }
-  try {
-    const result = await sendFile(created.body.content_url, file);
-    showProgress(file.size, file.size);
-    say(result.sha256 ? `100 % — uploaded, SHA-256 ${result.sha256}` : "100 % — uploaded");
-    await refreshLibrary();
-  } catch (error) {
-    say(error.message);
-  }
+  const result = await sendFile(created.body.content_url, file, csrf, report);
+  report.progress(file.size, file.size);
+  report.say(result.sha256 ? `100 % — uploaded, SHA-256 ${result.sha256}` : "100 % — uploaded");
+  return `${pool}/${file.name}`;
 }
 
-if (form) form.addEventListener("submit", upload);
+// What a form's progress bar ([data-iso-progress]) and status line ([data-iso-status]) show of an upload.
+export function reportInto(container) {
+  const status = container.querySelector("[data-iso-status]");
+  const bar = container.querySelector("[data-iso-progress]");
+  const say = (text) => { status.textContent = text; };
+  return {
+    say,
+    progress(done, total) {
+      bar.hidden = false;
+      bar.max = Math.max(total, 1);
+      bar.value = done;
+      say(`${total ? Math.floor((100 * done) / total) : 100} %`);
+    },
+  };
+}
