@@ -14,7 +14,8 @@ MATRIX_PERSONAS = {"admin"}
 # One route after another as the console-only role, and the other personas' refusals and reads in one world:
 # the matrices' administrator tests already ask those routes.
 REPEATS = {"tests/access/test_console_only.py::test_a_console_user_gets_only_the_console_of_their_vm",
-           "tests/access/test_authorization_matrix.py::test_each_route_refuses_or_shows_each_persona_exactly"}
+           "tests/access/test_authorization_matrix.py::test_each_route_refuses_or_shows_each_persona_exactly",
+           "tests/qemu_extras/test_qemu_authorization_matrix.py::test_each_qemu_route_refuses_or_shows_each_persona_exactly"}
 
 
 def reaches_the_database(item):

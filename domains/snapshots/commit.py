@@ -18,8 +18,7 @@ from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.snapshots.checks import SnapshotError
 from domains.snapshots.tree import parse_xml, snapshot_disks
-from domains.storage.volumes.actions import HostUsage
-from domains.storage.volumes.dependents import other_users
+from domains.storage.volumes.dependents import fresh_usage, other_users
 
 POLL_SECONDS = 0.2
 # libvirt's answers while an active commit is not ready to pivot yet: wait and try again.
@@ -144,7 +143,9 @@ def delete_overlay(domain, path, backing):
             found = libvirt_storage.volume_by_path(host, path)
     if found is None:
         return None
-    usage = HostUsage(host)
+    # Refreshed pools: the commit just moved the overlays above this one onto its backing file, and a pool's
+    # listing keeps the backing it read before until it refreshes.
+    usage = fresh_usage(host)
     overlays = usage.overlays_of(path)
     users = other_users(usage, path, domain.uuid)
     if overlays or users:

@@ -472,10 +472,12 @@ def changes_the_world(case, persona):
     return case.method != "GET" and expected(case, persona)[0] == "ok"
 
 
-# Each (case, persona) that may change the world gets a world of its own; the administrator always does, so that
-# every route's success path is one test of its own (the one the PostgreSQL run repeats).
-ALONE = [(case, persona) for case in CASES for persona in PERSONAS
-         if persona == "admin" or changes_the_world(case, persona)]
+def alone(cases):
+    """The (case, persona) pairs that get a world of their own: each that may change the world, and every one of
+    the administrator, so that each route's success path is a test of its own (the one the PostgreSQL run repeats).
+    The other personas of a case ask one after another in one shared world."""
+    return [(case, persona) for case in cases for persona in PERSONAS
+            if persona == "admin" or changes_the_world(case, persona)]
 
 
 def wrong_answer(answer, case, persona):
@@ -506,18 +508,29 @@ def asked_as(persona, world):
     return client
 
 
+def check_together(world, case, alone_pairs):
+    """Every persona of case not in alone_pairs, one after another in one world: each gets exactly its answer."""
+    wrong = [wrong_answer(send(asked_as(persona, world), case, world), case, persona)
+             for persona in PERSONAS if (case, persona) not in alone_pairs]
+    assert not any(wrong), "\n".join(filter(None, wrong))
+
+
+def check_alone(world, case, persona):
+    wrong = wrong_answer(send(asked_as(persona, world), case, world), case, persona)
+    assert not wrong, wrong
+
+
+ALONE = alone(CASES)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_each_route_refuses_or_shows_each_persona_exactly(world, case):
-    """Every persona whose request changes nothing, one after another in one world."""
-    wrong = [wrong_answer(send(asked_as(persona, world), case, world), case, persona)
-             for persona in PERSONAS if (case, persona) not in ALONE]
-    assert not any(wrong), "\n".join(filter(None, wrong))
+    check_together(world, case, ALONE)
 
 
 @pytest.mark.parametrize("case,persona", ALONE, ids=[f"{case.id}-{persona}" for case, persona in ALONE])
 def test_each_route_answers_each_persona_exactly(world, case, persona):
-    wrong = wrong_answer(send(asked_as(persona, world), case, world), case, persona)
-    assert not wrong, wrong
+    check_alone(world, case, persona)
 
 
 def test_the_matrix_covers_every_route():
