@@ -124,3 +124,24 @@ def system_guest(system_libvirtd, transactional_db, owner, tmp_path):
         adapter.forget_host(host.pk)
         remove_everything(conn, prefix)
         conn.close()
+
+
+@pytest.fixture
+def far_lab(lab, make_test_host, tmp_path):
+    """lab, and "far": a second test:/// host (a driver of its own, the same kind) with an empty dir pool 'clones' (the
+    source volumes' pool name) and 'far-other', the network 'farnet', and no cd.iso; "far_conn", "far_pool"."""
+    far = make_test_host("far", domains=0)
+    conn = adapter.connection_for(far).get()
+    pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>clones</name><target><path>{tmp_path / 'far'}</path>"
+                                     "</target></pool>", 0)
+    other = conn.storagePoolCreateXML(f"<pool type='dir'><name>far-other</name><target><path>"
+                                      f"{tmp_path / 'far-other'}</path></target></pool>", 0)
+    conn.networkCreateXML("<network><name>farnet</name><bridge name='virbr-far'/></network>")
+    return {**lab, "far": far, "far_conn": conn, "far_pool": pool, "far_other": other}
+
+
+def far_world(lab):
+    """What a refused clone onto the far host must leave as it was: both hosts' domains and volumes, the rows, the
+    jobs."""
+    return (snapshot_of_world(lab), sorted(dom.name() for dom in lab["far_conn"].listAllDomains(0)),
+            volume_names(lab["far_pool"], lab["far_other"]))
