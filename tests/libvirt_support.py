@@ -16,6 +16,16 @@ from tests.conftest import wait_for
 
 MiB = 1024 * 1024
 
+# The pair of libvirtds (fixture libvirtd_pair, scripts/start-second-libvirtd.sh), each seen as another host.
+FIRST_URI = "qemu+tcp://10.250.0.1/system"
+SECOND_URI = "qemu+tcp://10.250.0.2/system"
+# A directory both see.
+SHARED = Path("/var/lib/virtconsole-shared")
+# Private to each host: the second libvirtd's mount namespace has its own /var/lib/libvirt, which is
+# SECOND_PRIVATE here.
+PRIVATE = Path("/var/lib/libvirt/images")
+SECOND_PRIVATE = Path("/run/virtconsole-second/lib/images")
+
 
 def own_connection(uri="qemu:///system"):
     """A libvirt connection of the test's own, for setting up and checking behind the console's back."""
@@ -29,6 +39,12 @@ def guest_with_disk(name, disk_path):
     disk = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk_path}'/>"
             "<target dev='vda' bus='virtio'/></disk>")
     return xml.replace("<devices>", "<devices>" + disk, 1)
+
+
+def make_pool(conn, name, directory):
+    """A transient dir pool called name on directory (made if absent), started."""
+    return conn.storagePoolCreateXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
+                                     "</target></pool>", libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
 
 
 def remove_everything(conn, prefix):

@@ -1,0 +1,95 @@
+"""Cloning the demo guest from the first libvirtd onto the second (two real hosts of the same kind): its qcow2 disk
+moved there by storage streams boots with another UUID and MAC, a conversion leaves only the converted volume, and a
+cancelled clone leaves no volume and no domain there."""
+
+import libvirt
+import pytest
+from lxml import etree
+
+from domains.jobs.actions import do_cancel_job
+from domains.jobs.models import CANCELLED, SUCCEEDED, Job
+from domains.lifecycle.models import Domain
+from tests.clones.conftest import volume_names
+from tests.conftest import wait_for
+from tests.libvirt_support import PRIVATE, MiB, wait_for_job
+
+pytestmark = [pytest.mark.system, pytest.mark.two_hosts]
+
+READY = "virtconsole demo guest ready"
+
+
+def clone_there(client, lab, name, disks):
+    return client.post(f"/api/v1/domains/{lab['domain'].uuid}/clone",
+                       {"name": name, "host": lab["second"].pk, "disks": disks}, format="json")
+
+
+def succeeded(answer):
+    assert answer.status_code == 202, answer.json()
+    job = wait_for_job(answer.json()["id"], timeout=300)
+    assert job.state == SUCCEEDED, job.error
+    return job
+
+
+def definition(conn, name, flags=0):
+    return etree.fromstring(conn.lookupByName(name).XMLDesc(flags).encode())
+
+
+def volume_format(vol):
+    return etree.fromstring(vol.XMLDesc(0).encode()).xpath("string(target/format/@type)")
+
+
+def test_the_demo_guest_cloned_onto_the_second_host_boots_there_with_another_uuid_and_mac(two_hosts, owner, api_as):
+    lab = two_hosts
+    first_conn, second_conn = lab["conns"]
+    name = f"{lab['prefix']}-far"
+    job = succeeded(clone_there(api_as(owner), lab, name, [{"target": "vda", "mode": "copy"}]))
+    assert job.result["domain"]["host"] == lab["second"].pk and job.done == job.total > 0
+
+    copy = lab["far_pool"].storageVolLookupByName(f"{name}-vda.qcow2")
+    assert volume_format(copy) == "qcow2" and copy.info()[1] == 64 * MiB
+    assert f"{lab['prefix']}/{name}-vda.qcow2" in volume_names(lab["far_pool"])
+    assert name not in [dom.name() for dom in first_conn.listAllDomains(0)]
+    source, clone = definition(first_conn, lab["domain"].name), definition(second_conn, name)
+    assert clone.findtext("uuid") != source.findtext("uuid")
+    assert clone.find("devices/interface/mac").get("address") != source.find("devices/interface/mac").get("address")
+    assert clone.xpath("devices/disk[target/@dev='vda']/source/@file") == [copy.path()]
+    assert Domain.objects.filter(host=lab["second"], name=name, uuid=clone.findtext("uuid")).exists()
+
+    second_conn.lookupByName(name).create()
+    serial = lab["serial"].with_name(f"{name}-serial.log")
+    assert wait_for(lambda: serial.exists() and READY in serial.read_text(errors="replace"), timeout=120,
+                    interval=0.5)
+    assert not lab["serial"].exists()  # the original never ran: the clone wrote its own file
+
+
+def test_a_copy_converted_on_the_second_host_leaves_only_the_converted_volume(two_hosts, owner, api_as):
+    lab = two_hosts
+    name = f"{lab['prefix']}-raw"
+    succeeded(clone_there(api_as(owner), lab, name, [{"target": "vda", "mode": "copy", "format": "raw"}]))
+    assert volume_names(lab["far_pool"]) == [f"{lab['prefix']}/{name}-vda.img"]
+    raw = lab["far_pool"].storageVolLookupByName(f"{name}-vda.img")
+    assert volume_format(raw) == "raw" and raw.info()[1] == 64 * MiB
+    assert definition(lab["conns"][1], name).xpath("devices/disk[target/@dev='vda']/driver/@type") == ["raw"]
+
+
+def test_a_cancelled_clone_onto_the_second_host_leaves_no_volume_and_no_domain_there(two_hosts, owner, api_as):
+    lab = two_hosts
+    first_conn, second_conn = lab["conns"]
+    # A disk with 256 MiB of data (no holes): its move lasts long enough to be cancelled midway.
+    data = PRIVATE / lab["prefix"] / f"{lab['prefix']}-data.img"
+    with open(data, "wb") as out:
+        out.writelines(bytes(range(256)) * 4096 for _ in range(256))
+    lab["pool"].refresh(0)
+    xml = first_conn.lookupByName(lab["domain"].name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).replace(
+        "<devices>", f"<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{data}'/>"
+                     "<target dev='vdb' bus='virtio'/></disk>", 1)
+    first_conn.defineXML(xml)
+    rows = sorted(Domain.objects.values_list("name", flat=True))
+    answer = clone_there(api_as(owner), lab, f"{lab['prefix']}-gone", [])
+    assert answer.status_code == 202, answer.json()
+    do_cancel_job(owner, Job.objects.get(pk=answer.json()["id"]))
+    job = wait_for_job(answer.json()["id"], timeout=300)
+    assert job.state == CANCELLED, job.error
+    assert volume_names(lab["far_pool"]) == []
+    assert not [dom.name() for dom in second_conn.listAllDomains(0) if dom.name().startswith(lab["prefix"])]
+    assert sorted(Domain.objects.values_list("name", flat=True)) == rows
