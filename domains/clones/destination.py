@@ -307,5 +307,6 @@ def describe_remote_disks(domain, dom):
     for row in rows:
         may_share = row["readonly"] or row["device"] == "cdrom"
         row["modes"] = [mode for mode in row["modes"] if mode == "copy" or (mode == "share" and may_share)]
-        row["default"] = row["modes"][0] if row["modes"] else None
+        # A CD-ROM's image is usually on the other host too: shared by default, as the API does when it is there.
+        row["default"] = "share" if "share" in row["modes"] else (row["modes"][0] if row["modes"] else None)
     return rows
