@@ -189,8 +189,13 @@ def two_hosts(libvirtd_pair, transactional_db, owner, tmp_path):
     finally:
         for host in hosts:
             adapter.forget_host(host.pk)
-        for conn in conns:
-            remove_everything(conn, prefix)
+        for conn, uri in zip(conns, (FIRST_URI, SECOND_URI), strict=True):
             conn.close()
+            # A connection of its own for the clearing: the test's may have died with a libvirtd restarted meanwhile.
+            clearing = libvirt.open(uri)
+            try:
+                remove_everything(clearing, prefix)
+            finally:
+                clearing.close()
         for directory in (PRIVATE / prefix, SECOND_PRIVATE / prefix):
             shutil.rmtree(directory, ignore_errors=True)
