@@ -93,3 +93,21 @@ def test_a_cancelled_clone_onto_the_second_host_leaves_no_volume_and_no_domain_t
     assert volume_names(lab["far_pool"]) == []
     assert not [dom.name() for dom in second_conn.listAllDomains(0) if dom.name().startswith(lab["prefix"])]
     assert sorted(Domain.objects.values_list("name", flat=True)) == rows
+
+
+def test_an_empty_raw_disk_moves_as_holes_and_stays_sparse_on_the_second_host(two_hosts, owner, api_as):
+    lab = two_hosts
+    first_conn = lab["conns"][0]
+    empty = lab["pool"].createXML(f"<volume><name>{lab['prefix']}-empty.img</name><capacity>{64 * MiB}</capacity>"
+                                  "<allocation>0</allocation><target><format type='raw'/></target></volume>", 0)
+    xml = first_conn.lookupByName(lab["domain"].name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).replace(
+        "<devices>", f"<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                     f"<source file='{empty.path()}'/><target dev='vdb' bus='virtio'/></disk>", 1)
+    first_conn.defineXML(xml)
+    name = f"{lab['prefix']}-thin"
+    job = succeeded(clone_there(api_as(owner), lab, name, []))
+    assert job.done == job.total >= 64 * MiB
+    moved = lab["far_pool"].storageVolLookupByName(f"{name}-vdb.img")
+    _kind, capacity, allocation = moved.info()
+    # Without sparse streams the upload would have written 64 MiB of zeros there.
+    assert capacity == 64 * MiB and allocation < 4 * MiB
