@@ -56,8 +56,10 @@ def remove_everything(conn, prefix):
             if dom.isActive():
                 dom.destroy()
             if persistent:
+                # KEEP_NVRAM: a domain with an NVRAM file is refused otherwise; its pool goes next anyway.
                 dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                                  | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM)
             Path(f"/var/log/libvirt/qemu/{dom.name()}.log").unlink(missing_ok=True)
     for network in conn.listAllNetworks(0):
         if network.name().startswith(prefix):

@@ -13,6 +13,7 @@ from domains.lifecycle.models import Domain
 from domains.quotas.actions import do_set_quota
 from domains.storage.lookups import pool_row
 from tests.clones.conftest import clone_url, far_world, volume_names
+from tests.clones.test_clones_api import UEFI_DOMAIN
 from tests.libvirt_support import MiB, wait_for_job
 
 DISC_DOMAIN = """<domain type='test'>
@@ -115,6 +116,7 @@ REFUSALS = {
     "running": (409, "source_running", "shut down busy first"),
     "volume_exists": (409, "volume_exists", "already has a volume 'refused-vda.img'"),
     "bad_format": (400, "format_refused", "'vmdk' is not a format"),
+    "nvram_no_pool": (400, "no_pool", "no pool 'nv' that you may write"),
 }
 
 
@@ -152,6 +154,14 @@ def test_it_refuses_a_clone_onto_another_host_it_cannot_make_and_makes_nothing(f
                                   "<target><format type='raw'/></target></volume>", 0)
     elif case == "bad_format":
         disks = [{"target": "vda", "format": "vmdk"}]
+    elif case == "nvram_no_pool":
+        nv = lab["conn"].storagePoolCreateXML(f"<pool type='dir'><name>nv</name><target><path>{tmp_path / 'nv'}"
+                                              "</path></target></pool>", 0)
+        nvram = nv.createXML("<volume><name>uefi_VARS.fd</name><capacity>131072</capacity>"
+                             "<target><format type='raw'/></target></volume>", 0)
+        lab["conn"].defineXML(UEFI_DOMAIN.format(nvram=nvram.path()))
+        inventory.sync_host(lab["host"])
+        domain = Domain.objects.get(host=lab["host"], name="uefi")
     before = far_world(lab)
     answer = clone_to(api_as(owner), domain, host, name, disks)
     status, code, words = REFUSALS[case]

@@ -11,7 +11,7 @@ from domains.jobs.models import CANCELLED, SUCCEEDED, Job
 from domains.lifecycle.models import Domain
 from tests.clones.conftest import volume_names
 from tests.conftest import wait_for
-from tests.libvirt_support import PRIVATE, MiB, wait_for_job
+from tests.libvirt_support import PRIVATE, SECOND_PRIVATE, MiB, wait_for_job
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts]
 
@@ -111,3 +111,22 @@ def test_an_empty_raw_disk_moves_as_holes_and_stays_sparse_on_the_second_host(tw
     _kind, capacity, allocation = moved.info()
     # Without sparse streams the upload would have written 64 MiB of zeros there.
     assert capacity == 64 * MiB and allocation < 4 * MiB
+
+
+def test_the_nvram_held_by_a_pool_is_copied_into_the_second_hosts_pool_of_that_name(two_hosts, owner, api_as):
+    lab = two_hosts
+    first_conn, second_conn = lab["conns"]
+    variables = bytes(range(256)) * 512  # 128 KiB, as an OVMF variable store
+    vars_file = PRIVATE / lab["prefix"] / f"{lab['domain'].name}_VARS.fd"
+    vars_file.write_bytes(variables)
+    lab["pool"].refresh(0)
+    xml = first_conn.lookupByName(lab["domain"].name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).replace(
+        "</os>", "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>"
+                 f"<nvram>{vars_file}</nvram></os>", 1)
+    first_conn.defineXML(xml)  # not started: only its definition and files are cloned
+    name = f"{lab['prefix']}-uefi"
+    job = succeeded(clone_there(api_as(owner), lab, name, [{"target": "vda", "mode": "copy"}]))
+    copied = lab["far_pool"].storageVolLookupByName(f"{name}_VARS.fd")
+    assert job.result["nvram"] == copied.path() == str(PRIVATE / lab["prefix"] / f"{name}_VARS.fd")
+    assert definition(second_conn, name).findtext("os/nvram") == copied.path()
+    assert (SECOND_PRIVATE / lab["prefix"] / f"{name}_VARS.fd").read_bytes() == variables
