@@ -64,6 +64,7 @@ def test_chromium_clones_the_guest_onto_the_second_host_chosen_in_the_clone_tab(
     page.goto(f"{base_url}/")
     add_host_in_page(page, "first", FIRST_URI)
     second_id = add_host_in_page(page, "second", SECOND_URI)
+    page.goto(f"{base_url}/")  # the domain list reads the new hosts' domains in
     page.goto(f"{base_url}/domains/{domain_uuid}/")
     with page.expect_navigation():
         page.locator("nav.tabs a", has_text="Clone").click()
