@@ -3,7 +3,8 @@ cloner; a failure or a cancel leaves no volume and no domain behind.
 
 Every refusal is made before the job starts (plan.py), so a refused request changes nothing in libvirt or the
 database beyond its audit entry. libvirt cannot stop a volume copy midway (createXMLFrom has no abort): a cancel
-takes effect when the copy running then ends, and everything made so far is deleted.
+takes effect when the copy running then ends, and everything made so far is deleted. Onto another host of the same
+kind (destination.py plans it, transfer.py moves the data by storage streams) a cancel aborts the streams at once.
 """
 
 import threading

@@ -66,7 +66,9 @@ class ClonePlan:
     name: str
     source_xml: str
     disks: list = field(default_factory=list)
-    nvram_source: object = None  # (pool handle, pool row, volume) of the source's NVRAM when a pool holds it
+    # (the pool its copy goes in: the source's own, or the destination's of that name; that pool's row; the source's
+    # NVRAM volume) when a pool holds the source's NVRAM
+    nvram_source: object = None
     nvram_volume: str | None = None
     notes: list = field(default_factory=list)
     destination: object = None  # the Host the clone goes to when it is another host than the source's
