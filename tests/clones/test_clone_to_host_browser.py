@@ -82,7 +82,9 @@ def test_chromium_clones_the_guest_onto_the_second_host_chosen_in_the_clone_tab(
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert f"as '{clone_name}'" in page.locator(".messages").inner_text()
+    # This clone's row (the served console may hold other tests' clone jobs), once its job ended.
     clone_row = ("[...document.querySelectorAll('tr[data-job]')].find(row => row.textContent.includes('domain.clone')"
+                 f" && row.textContent.includes('{name}')"
                  " && /succeeded|failed|cancelled|interrupted/.test(row.querySelector('[data-job-state]').textContent))")
     wait_for_js(page, f"!!{clone_row}", timeout=120000)
     ended = page.evaluate(f"{clone_row}.querySelector('[data-job-state]').textContent")
