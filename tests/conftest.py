@@ -171,6 +171,15 @@ def system_libvirtd():
         pytest.fail(f"could not start libvirtd: {started.stderr.strip()}")
 
 
+@pytest.fixture(scope="session")
+def libvirtd_pair():
+    """The two libvirtds (scripts/start-second-libvirtd.sh): tests/libvirt_support.py FIRST_URI and SECOND_URI."""
+    started = subprocess.run(["bash", str(REPO / "scripts/start-second-libvirtd.sh"), "start"], capture_output=True,
+                             text=True, timeout=180)
+    if started.returncode != 0:
+        pytest.fail(f"could not start the second libvirtd: {started.stderr.strip()}")
+
+
 @pytest.fixture
 def make_user(db):
     """make_user("vera") -> a user made through do_create_user by the console itself.

@@ -16,6 +16,16 @@ from tests.conftest import wait_for
 
 MiB = 1024 * 1024
 
+# The pair of libvirtds (fixture libvirtd_pair, scripts/start-second-libvirtd.sh), each seen as another host.
+FIRST_URI = "qemu+tcp://10.250.0.1/system"
+SECOND_URI = "qemu+tcp://10.250.0.2/system"
+# A directory both see.
+SHARED = Path("/var/lib/virtconsole-shared")
+# Private to each host: the second libvirtd's mount namespace has its own /var/lib/libvirt, which is
+# SECOND_PRIVATE here.
+PRIVATE = Path("/var/lib/libvirt/images")
+SECOND_PRIVATE = Path("/run/virtconsole-second/lib/images")
+
 
 def own_connection(uri="qemu:///system"):
     """A libvirt connection of the test's own, for setting up and checking behind the console's back."""
@@ -31,6 +41,12 @@ def guest_with_disk(name, disk_path):
     return xml.replace("<devices>", "<devices>" + disk, 1)
 
 
+def make_pool(conn, name, directory):
+    """A transient dir pool called name on directory (made if absent), started."""
+    return conn.storagePoolCreateXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
+                                     "</target></pool>", libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+
+
 def remove_everything(conn, prefix):
     """Destroy and undefine the domains (with their snapshots' and checkpoints' metadata), the networks, and the
     pools (emptied first) whose names start with prefix, on conn."""
@@ -40,8 +56,10 @@ def remove_everything(conn, prefix):
             if dom.isActive():
                 dom.destroy()
             if persistent:
+                # KEEP_NVRAM: a domain with an NVRAM file is refused otherwise; its pool goes next anyway.
                 dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                                  | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
+                                  | libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM)
             Path(f"/var/log/libvirt/qemu/{dom.name()}.log").unlink(missing_ok=True)
     for network in conn.listAllNetworks(0):
         if network.name().startswith(prefix):

@@ -1,4 +1,5 @@
-"""The domain's Clone page: name and per-disk choices in a form, the clone started as a job the Jobs page follows."""
+"""The domain's Clone page: name, host and per-disk choices in a form, the clone started as a job the Jobs page
+follows; choosing another host re-renders the form (GET ?host=) with that host's pools."""
 
 from urllib.parse import urlencode
 
@@ -10,6 +11,7 @@ from console.page_actions import perform
 from domains.access import permissions
 from domains.access.lookups import client_address, libvirt_domain, visible
 from domains.clones.actions import PERMISSION, chosen_disks, do_clone_domain
+from domains.clones.destination import describe_remote_disks, destination_hosts
 from domains.clones.plan import MODES, describe_disks
 from domains.definitions.models import RevisionSource
 from domains.errors import ConsoleError
@@ -32,17 +34,27 @@ def _pools(user, host):
     return sorted(row.name for row in rows if permissions.has_perm(user, "storage_vol.create", row))
 
 
+def _chosen_host(request, domain, hosts):
+    """The host the form clones onto: ?host= when it is one of hosts, else the domain's own."""
+    wanted = request.GET.get("host", "")
+    return next((host for host in hosts if str(host.pk) == wanted), domain.host)
+
+
 def _form(request, domain):
+    hosts = destination_hosts(request.user, domain.host)
+    host = _chosen_host(request, domain, hosts)
     try:
         dom = libvirt_domain(domain)
-        disks, problem = describe_disks(domain, dom), ""
+        disks = describe_disks(domain, dom) if host == domain.host else describe_remote_disks(domain, dom)
+        problem = ""
     except ConsoleError as exc:
         disks, problem = [], exc.message
     return render(request, "clones/clone.html", {
-        "domain": domain, "disks": disks, "problem": problem, "pools": _pools(request.user, domain.host),
+        "domain": domain, "disks": disks, "problem": problem, "pools": _pools(request.user, host),
         "formats": FORMATS, "modes": [(mode, MODE_WORDS[mode]) for mode in MODES],
-        "name": request.GET.get("name") or f"{domain.name}-clone",
-        "may_define": permissions.has_perm(request.user, "define_domains", domain.host),
+        "name": request.GET.get("name") or f"{domain.name}-clone", "hosts": hosts, "host": host,
+        "remote": host != domain.host,
+        "may_define": permissions.has_perm(request.user, "define_domains", host),
         "quota": usage_rows(request.user)})
 
 
@@ -55,12 +67,15 @@ def domain_clone(request, uuid):
     if request.method == "GET":
         return _form(request, domain)
     name = request.POST.get("name", "").strip()
+    host = request.POST.get("host", "").strip()
+    host = int(host) if host.isdigit() else (host or None)
     targets = [key[len("mode-"):] for key in request.POST if key.startswith("mode-")]
     started = perform(request, lambda: do_clone_domain(request.user, domain, name,
                                                         chosen_disks(request.POST, targets),
-                                                        RevisionSource.CONSOLE, client_address(request)),
+                                                        RevisionSource.CONSOLE, client_address(request), host=host),
                       lambda job: f"Cloning '{domain.name}' as '{name}' (job {job.pk}): its progress shows here; "
                                   "cancel it here to remove what it made.", failed="Not cloned: ")
     if started:
         return redirect(reverse("job-list"))
-    return redirect(reverse("domain-clone", args=[domain.uuid]) + "?" + urlencode({"name": name}))
+    back = {"name": name, **({"host": host} if host is not None else {})}
+    return redirect(reverse("domain-clone", args=[domain.uuid]) + "?" + urlencode(back))

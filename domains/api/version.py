@@ -71,6 +71,17 @@ CHANGELOG = [
             "source_running (409: shut the source down first), share_refused (409), not_in_pool (409), no_pool, "
             "pool_inactive (409), format_refused, volume_exists (409), insufficient_space (409), linked_refused (409: a linked clone of a domain with "
             "snapshots, whose revert or delete would change the image the clone stands on).",
+            "Clones onto another host: POST /domains/{uuid}/clone takes host (a host id; default the source's). The "
+            "host must be of the same kind (same libvirt driver; never the embedded one: 409 "
+            "destination_other_kind; 409 destination_unreachable; 400 no_host for one you may not see) and hold "
+            "define_domains for the cloner; disks are copied by storage streams (sparse where both volumes are "
+            "files; progress in bytes moved; a cancel aborts the streams and deletes every volume made there) into "
+            "the pool named per disk there (default the source's pool name; storage_vol.create and data_write "
+            "needed), in the format asked (converted there); linked is refused (409 linked_refused), share only for "
+            "read-only disks and CD-ROMs that host has at the same pool/volume (409 share_refused), a disk that is "
+            "an overlay is refused (409 backing_chain); the NVRAM goes into that host's pool of the source NVRAM's "
+            "pool name (400 no_pool); a network the clone's interfaces name must exist there (409 network_missing, "
+            "fields.networks). The result's domain.host is the destination.",
             "GET /os-variants?search= (any signed-in user; a page at a time: limit, offset): the operating systems of Debian's osinfo-db "
             "(id, short_id, short_ids, name, vendor, family, release_date, eol_date, minimum and recommended "
             "{vcpus, memory_mib, disk_gib}, firmware, firmware_unsupported), newest release first, an exact "

@@ -3,7 +3,8 @@ cloner; a failure or a cancel leaves no volume and no domain behind.
 
 Every refusal is made before the job starts (plan.py), so a refused request changes nothing in libvirt or the
 database beyond its audit entry. libvirt cannot stop a volume copy midway (createXMLFrom has no abort): a cancel
-takes effect when the copy running then ends, and everything made so far is deleted.
+takes effect when the copy running then ends, and everything made so far is deleted. Onto another host of the same
+kind (destination.py plans it, transfer.py moves the data by storage streams) a cancel aborts the streams at once.
 """
 
 import threading
@@ -12,7 +13,9 @@ from domains.access import audit, permissions
 from domains.access.grants import do_give_ownership
 from domains.access.lookups import libvirt_domain
 from domains.clones.definition import clone_definition
+from domains.clones.destination import find_destination, make_remote_plan
 from domains.clones.plan import CloneError, make_plan
+from domains.clones.transfer import make_volumes_there
 from domains.definitions.actions import do_define
 from domains.definitions.models import RevisionSource
 from domains.definitions.policy import check_change
@@ -38,18 +41,19 @@ POLL_SECONDS = 0.2
 __all__ = ["CloneError", "do_clone_domain"]
 
 
-def _check_policy(user, domain, plan):
-    """Judge the clone's definition by the definition policy before anything is made: every part of it but the
-    disks the clone gets volumes of its own for (their pools' grants were checked in the plan)."""
+def _check_policy(user, host, plan):
+    """Judge the clone's definition (on host, where it goes) by the definition policy before anything is made: every
+    part of it but the disks the clone gets volumes of its own for (their pools' grants were checked in the plan)."""
     nvram = plan.nvram_source[2] if plan.nvram_source is not None else None
-    xml, _uuid, _renamed = clone_definition(plan.source_xml, plan.name, {},
+    shared_there = {disk.target: (disk.dest_path, disk.format, disk.block) for disk in plan.disks if disk.dest_path}
+    xml, _uuid, _renamed = clone_definition(plan.source_xml, plan.name, shared_there,
                                             libvirt_storage.volume_identity(nvram)[2] if nvram is not None else None)
     document = parse(xml)
     made = {disk.target for disk in plan.disks if disk.makes_volume}
     for disk in list(document.root.iterfind("devices/disk")):
         if disk.find("target") is not None and disk.find("target").get("dev") in made:
             disk.getparent().remove(disk)
-    check_change(user, domain.host, None, document)
+    check_change(user, host, None, document)
 
 
 def _copy(job, pool, xml, source_vol, name, done_before, total, made):
@@ -138,12 +142,18 @@ def _make_volumes(job, plan, made):
 
 
 def _work(user, domain, plan, source, source_address):
+    host = plan.destination or domain.host
+    reason = f"Cloned from '{domain.name}'" + (f" of host '{domain.host}'" if plan.destination else "")
+
     def work(job):
         made = []
         try:
-            new_disks, nvram_path = _make_volumes(job, plan, made)
+            if plan.destination is not None:
+                new_disks, nvram_path = make_volumes_there(job, plan, domain.host, made)
+            else:
+                new_disks, nvram_path = _make_volumes(job, plan, made)
             xml, _uuid, renamed = clone_definition(plan.source_xml, plan.name, new_disks, nvram_path)
-            change = do_define(user, domain.host, xml, f"Cloned from '{domain.name}'", source, source_address)
+            change = do_define(user, host, xml, reason, source, source_address)
         except Exception:  # a failure or a cancel alike: nothing half-made stays
             _remove_made(made)
             raise
@@ -166,20 +176,30 @@ def quota_use(plan):
         disk.capacity for disk in plan.disks if disk.makes_volume and disk.device == "disk"))
 
 
-def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, source_address=None):
-    """Start a job cloning domain as name on its host; returns the job.
+def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, source_address=None, host=None):
+    """Start a job cloning domain as name on its host, or on the host whose id is host; returns the job.
 
     disks: [{"target", "mode": copy|linked|share, "pool", "format"}]; a disk left out is copied into its own
-    pool in its own format (shared if it is read-only, shareable or a CD-ROM). Refuses, with nothing made, what
-    the disks, the names, the pools or the user's grants do not allow.
+    pool in its own format (shared if it is read-only, shareable or a CD-ROM). Onto another host (of the same
+    kind) disks are copied by storage streams into the pool of the name asked for there (by default the source's),
+    read-only ones shared where that host has the same pool/volume, none linked. Refuses, with nothing made, what
+    the host, the disks, the names, the pools or the user's grants do not allow.
     """
-    params = {"name": name, "disks": disks or []}
+    params = {"name": name, "disks": disks or [], **({"host": host} if host is not None else {})}
     audit.require(user, PERMISSION, domain, ACTION, params, source_address)
-    audit.require(user, HOST_PERMISSION, domain.host, ACTION, params, source_address)
+    try:
+        dest = find_destination(user, domain.host, host)
+    except CloneError as exc:
+        audit.record(user, ACTION, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        raise
+    audit.require(user, HOST_PERMISSION, dest, ACTION, params, source_address)
     try:
         dom = libvirt_domain(domain)
-        plan = make_plan(user, domain, dom, name, disks)
-        _check_policy(user, domain, plan)
+        if dest.pk != domain.host_id:
+            plan = make_remote_plan(user, domain, dom, dest, name, disks)
+        else:
+            plan = make_plan(user, domain, dom, name, disks)
+        _check_policy(user, dest, plan)
         check_quota(user, quota_use(plan))
     except permissions.PermissionDenied as refusal:
         audit.record_denied(user, ACTION, domain, params, refusal, source_address)
@@ -189,7 +209,8 @@ def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, s
         raise
     job = do_start_job(user, ACTION, domain, total=plan.total_bytes or None, unit="bytes", cancellable=True,
                        params={**params, "disks": [{"target": d.target, "mode": d.mode, "pool": d.pool_name,
-                                                    "format": d.format} for d in plan.disks]},
+                                                    "format": d.format} for d in plan.disks],
+                               **({"host": dest.pk} if plan.destination is not None else {})},
                        source_address=source_address)
     run_job_in_thread(job, _work(user, domain, plan, source, source_address))
     return job

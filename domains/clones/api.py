@@ -12,8 +12,9 @@ from domains.definitions.models import RevisionSource
 from domains.jobs.serializers import JobSerializer
 
 
-@route_permission(PERMISSION, note="on the domain; define_domains on its host; storage_vol.create and data_write on "
-                                   "the target pools, data_read on the source volumes' pools")
+@route_permission(PERMISSION, note="on the domain; define_domains on its host (or on the host the clone goes to); "
+                                   "storage_vol.create and data_write on the target pools, data_read on the source "
+                                   "volumes' pools")
 class DomainClone(DomainScopedView):
     serializer_class = CloneRequestSerializer
 
@@ -23,5 +24,5 @@ class DomainClone(DomainScopedView):
         domain = self.get_object(PERMISSION)
         body = self.valid_body()
         job = do_clone_domain(request.user, domain, body["name"], [dict(disk) for disk in body.get("disks", [])],
-                              RevisionSource.API, self.source_address)
+                              RevisionSource.API, self.source_address, host=body.get("host"))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

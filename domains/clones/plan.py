@@ -23,7 +23,7 @@ from domains.storage.volumes.actions import volume_formats
 MODES = ("copy", "linked", "share")
 # The rule of a new domain's name (domains/definitions/create.py): it names files and volumes too.
 NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
-_EXTENSIONS = {"qcow2": "qcow2", "raw": "img"}
+EXTENSIONS = {"qcow2": "qcow2", "raw": "img"}
 
 
 class CloneError(ConsoleError):
@@ -52,6 +52,9 @@ class DiskPlan:
     capacity: int = 0
     allocation: int = 0
     block: bool = False
+    moved: int = 0  # onto another host: the bytes its streams move (the source image's size)
+    staged_name: str | None = None  # onto another host: the moved image's volume, when converted there
+    dest_path: str | None = None  # onto another host: the shared volume's path there
 
     @property
     def makes_volume(self):
@@ -63,12 +66,21 @@ class ClonePlan:
     name: str
     source_xml: str
     disks: list = field(default_factory=list)
-    nvram_source: object = None  # (pool handle, pool row, volume) of the source's NVRAM when a pool holds it
+    # (the pool its copy goes in: the source's own, or the destination's of that name; that pool's row; the source's
+    # NVRAM volume) when a pool holds the source's NVRAM
+    nvram_source: object = None
     nvram_volume: str | None = None
     notes: list = field(default_factory=list)
+    destination: object = None  # the Host the clone goes to when it is another host than the source's
 
     @property
     def total_bytes(self):
+        if self.destination is not None:  # streams move each image whole (holes count as moved)
+            copied = sum(disk.moved for disk in self.disks if disk.mode == "copy")
+            if self.nvram_source is not None:
+                facts = libvirt_storage.volume_facts(self.nvram_source[2])
+                copied += facts[3] if facts[3] is not None else facts[1]
+            return copied
         copied = sum(disk.allocation for disk in self.disks if disk.mode == "copy")
         if self.nvram_source is not None:
             copied += libvirt_storage.volume_facts(self.nvram_source[2])[2]
@@ -85,7 +97,7 @@ def check_name(host, name):
                          code="name_taken", status=409, fields={"name": ["Taken on this host."]})
 
 
-def _disks(source_xml):
+def disks_of(source_xml):
     root = etree.fromstring(source_xml.encode())
     for disk in root.iterfind("devices/disk"):
         source = disk.find("source")
@@ -96,7 +108,7 @@ def _disks(source_xml):
         yield disk, path
 
 
-def _source_volume(host, disk, path):
+def source_volume(host, disk, path):
     """(pool handle, volume) of the disk's source, or None when no pool of the host holds it."""
     if host.embedded or path is None:
         return None
@@ -107,7 +119,7 @@ def _source_volume(host, disk, path):
     return libvirt_storage.volume_by_path(host, path)
 
 
-def _target_pool(user, host, name, target):
+def target_pool(user, host, name, target):
     """(handle, row) of the pool name on host that user may make and write volumes in; CloneError otherwise."""
     handle = libvirt_storage.find_pool(host, name=name) if isinstance(name, str) and name else None
     row = pool_row(host, handle) if handle is not None else None
@@ -123,7 +135,7 @@ def _target_pool(user, host, name, target):
     return handle, row
 
 
-def _choices(disks):
+def choices(disks):
     """{target: choice} from the request's disk list; CloneError for a malformed one."""
     chosen = {}
     for choice in disks or []:
@@ -164,7 +176,7 @@ def _plan_disk(user, domain, running, disk, path, choice):
                          f"disk {target} needs a libvirtd host (its pools). Only read-only disks and CD-ROMs of "
                          "this host's domains can be cloned, shared.", code="not_in_pool", status=409,
                          fields={"disks": [f"{target}: no pools on this host."]})
-    found = _source_volume(host, disk, path)
+    found = source_volume(host, disk, path)
     if found is None:
         raise CloneError(f"Disk {target} of '{domain.name}' ({path}) is in no storage pool of host '{host}': the "
                          "console copies disks through libvirt's pools. Define a pool on its directory, or share the "
@@ -176,7 +188,7 @@ def _plan_disk(user, domain, running, disk, path, choice):
         raise permissions.PermissionDenied("storage_vol.data_read", source_row)
     plan.source_format = libvirt_clones.volume_format(plan.source_vol) or "raw"
     plan.pool_name = choice.get("pool") or libvirt_storage.pool_name_of(source_handle)
-    plan.pool, plan.pool_row = _target_pool(user, host, plan.pool_name, target)
+    plan.pool, plan.pool_row = target_pool(user, host, plan.pool_name, target)
     allowed, default = volume_formats(plan.pool_row, plan.pool)
     wanted = choice.get("format")
     if plan.mode == "linked":
@@ -204,7 +216,7 @@ def _volume_names(plan):
     for disk in plan.disks:
         if not disk.makes_volume:
             continue
-        disk.volume_name = f"{plan.name}-{disk.target}.{_EXTENSIONS.get(disk.format, disk.format or 'img')}"
+        disk.volume_name = f"{plan.name}-{disk.target}.{EXTENSIONS.get(disk.format, disk.format or 'img')}"
         if libvirt_storage.find_volume(disk.pool, disk.volume_name) is not None:
             raise CloneError(f"Pool '{disk.pool_name}' already has a volume '{disk.volume_name}', which the clone's "
                              f"disk {disk.target} would be: choose another name for the clone, or delete that volume.",
@@ -250,13 +262,13 @@ def _nvram(user, domain, plan, root):
 def make_plan(user, domain, dom, name, disks):
     """The checked ClonePlan of cloning domain (its virDomain dom) as name with the disk choices disks."""
     check_name(domain.host, name)
-    chosen = _choices(disks)
+    chosen = choices(disks)
     secure = permissions.has_perm(user, "read_secure", domain)
     source_xml = libvirt_clones.source_definition(dom, secure=secure)
     running = adapter.is_running(dom)
     plan = ClonePlan(name, source_xml)
     known = set()
-    for disk, path in _disks(source_xml):
+    for disk, path in disks_of(source_xml):
         target = disk.find("target").get("dev")
         known.add(target)
         plan.disks.append(_plan_disk(user, domain, running, disk, path, chosen.get(target, {})))
@@ -282,11 +294,11 @@ def describe_disks(domain, dom):
     """[{target, device, source, readonly, shareable, pool, format, modes, default}]: the clone form's rows."""
     rows = []
     running = adapter.is_running(dom)
-    for disk, path in _disks(libvirt_clones.source_definition(dom)):
+    for disk, path in disks_of(libvirt_clones.source_definition(dom)):
         readonly = disk.find("readonly") is not None
         may_share = readonly or disk.find("shareable") is not None or disk.get("device", "disk") == "cdrom"
         try:
-            found = _source_volume(domain.host, disk, path)
+            found = source_volume(domain.host, disk, path)
         except VirtError:
             found = None
         modes = (["copy", "linked"] if found is not None and (readonly or not running) else []) + \

@@ -17,5 +17,9 @@ class CloneDiskSerializer(serializers.Serializer):
 
 class CloneRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=63, help_text="The clone's name, unique on the host")
+    host = serializers.IntegerField(required=False, help_text="The id of the host the clone goes to (default: the "
+                                    "source's). Another host must be of the same kind (not embedded) and hold a pool "
+                                    "of each copied disk's pool name; disks are copied there by storage streams, "
+                                    "read-only ones shared where it has the same pool/volume, none linked")
     disks = CloneDiskSerializer(many=True, required=False, help_text="A choice per disk; disks left out take the "
                                                                      "default")

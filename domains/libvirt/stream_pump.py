@@ -12,7 +12,8 @@ It imports nothing but libvirt and the standard library (it starts in a few tens
 domains/libvirt/streams.py as `python -S -m domains.libvirt.stream_pump` with stdin and stdout piped:
 
 - stdin, first: one JSON line {"uri", "key" (the volume's), "direction": "download"|"upload", "offset",
-  "length", "sparse"}; then, for an upload, frames: DATA n + n bytes, FINISH (n=1: a hole to the end), ABORT.
+  "length", "sparse"}; then, for an upload, frames: DATA n + n bytes, HOLE n (n zero bytes: a hole when sparse),
+  FINISH (n=1: a hole to the end), ABORT.
 - stdout: frames: READY once the stream is open; a download's DATA n + n bytes and HOLE n; END n (the stream
   finished; n: bytes the upload handed to libvirt) or ERROR n + n bytes of JSON {"message", "code",
   "written"} (libvirt's words), after which the process exits.
@@ -96,6 +97,16 @@ class Upload:
             block = end
         self._send(view[start:])
 
+    def hole(self, count):
+        """count zero bytes: a hole when sparse (the region reads as zeros already), else zeros sent as data."""
+        if self.sparse:
+            self.pending_hole += count
+            return
+        zeros = bytes(min(count, PACKET))
+        while count:
+            self._send(memoryview(zeros)[:min(count, PACKET)])
+            count -= min(count, PACKET)
+
     def _send(self, view):
         if not len(view):
             return
@@ -149,6 +160,8 @@ def upload(sender, source, out):
                 piece = read_exactly(source, min(count, PIECE))
                 sender.write(piece)
                 count -= len(piece)
+        elif kind == HOLE:
+            sender.hole(count)
         elif kind == FINISH:
             sender.finish(fill_to_end=bool(count))
             write_all(out, FRAME.pack(END, sender.written))

@@ -222,6 +222,13 @@ class VolumeUpload(_Pump):
             self._write(FRAME.pack(DATA, len(data)), data)
             self.written += len(data)
 
+    def write_hole(self, count):
+        """count zero bytes on: a hole when sparse (a sparse download's hole passed on as one), else zeros the
+        child sends as data."""
+        with self._io:
+            self._write(FRAME.pack(HOLE, count))
+            self.written += count
+
     def finish(self, *, fill_to_end=False):
         """Commit what was sent. fill_to_end (sparse only): a hole to the upload's end, so an upload cut short
         does not leave the file truncated where its last hole put it."""

@@ -2,9 +2,11 @@
 what a refusal must leave as it was."""
 
 import re
+import shutil
 import uuid
 from pathlib import Path
 
+import libvirt
 import pytest
 from django.conf import settings
 
@@ -13,7 +15,17 @@ from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
+from tests.libvirt_support import (
+    FIRST_URI,
+    PRIVATE,
+    SECOND_PRIVATE,
+    SECOND_URI,
+    MiB,
+    guest_with_disk,
+    make_pool,
+    own_connection,
+    remove_everything,
+)
 
 # A test-driver domain with a writable disk on a volume, a CD-ROM, a NIC with a fixed MAC, a VNC display on a fixed
 # port and a serial port written to a file.
@@ -124,3 +136,66 @@ def system_guest(system_libvirtd, transactional_db, owner, tmp_path):
         adapter.forget_host(host.pk)
         remove_everything(conn, prefix)
         conn.close()
+
+
+@pytest.fixture
+def far_lab(lab, make_test_host, tmp_path):
+    """lab, and "far": a second test:/// host (a driver of its own, the same kind) with an empty dir pool 'clones' (the
+    source volumes' pool name) and 'far-other', the network 'farnet', and no cd.iso; "far_conn", "far_pool"."""
+    far = make_test_host("far", domains=0)
+    conn = adapter.connection_for(far).get()
+    pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>clones</name><target><path>{tmp_path / 'far'}</path>"
+                                     "</target></pool>", 0)
+    other = conn.storagePoolCreateXML(f"<pool type='dir'><name>far-other</name><target><path>"
+                                      f"{tmp_path / 'far-other'}</path></target></pool>", 0)
+    conn.networkCreateXML("<network><name>farnet</name><bridge name='virbr-far'/></network>")
+    return {**lab, "far": far, "far_conn": conn, "far_pool": pool, "far_other": other}
+
+
+def far_world(lab):
+    """What a refused clone onto the far host must leave as it was: both hosts' domains and volumes, the rows, the
+    jobs."""
+    return (snapshot_of_world(lab), sorted(dom.name() for dom in lab["far_conn"].listAllDomains(0)),
+            volume_names(lab["far_pool"], lab["far_other"]))
+
+
+# --- the pair of libvirtds (libvirtd_pair): the demo guest on the first, cloned onto the second ---
+
+@pytest.fixture
+def two_hosts(libvirtd_pair, transactional_db, owner, tmp_path):
+    """{"first", "second", "conns", "prefix", "domain", "pool", "far_pool", "disk", "serial"}: the pair of libvirtds
+    as hosts; the demo guest (defined, shut off) clones-<hex>-guest on the first, on a 64 MiB qcow2 volume of the dir
+    pool clones-<hex> (a directory of the first host's own), its serial port written to a file both hosts see; on the
+    second an empty pool of the same name (a directory of its own). Everything named clones-<hex> is removed
+    afterwards on both hosts, directories included, even when the test fails."""
+    if not (Path(settings.DEMO_GUEST_DIR) / "vmlinuz").exists():
+        pytest.fail(f"The demo guest is not built in {settings.DEMO_GUEST_DIR}: run "
+                    "'bash scripts/build-demo-guest.sh'.")
+    prefix = f"clones-{uuid.uuid4().hex[:8]}"
+    conns = libvirt.open(FIRST_URI), libvirt.open(SECOND_URI)
+    hosts = []
+    try:
+        hosts += [do_add_host(owner, "first", FIRST_URI), do_add_host(owner, "second", SECOND_URI)]
+        pool = make_pool(conns[0], prefix, PRIVATE / prefix)
+        far_pool = make_pool(conns[1], prefix, PRIVATE / prefix)
+        vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
+                             "<target><format type='qcow2'/></target></volume>", 0)
+        serial = tmp_path / f"{prefix}-guest-serial.log"
+        conns[0].defineXML(guest_xml(f"{prefix}-guest", vol.path(), serial))
+        inventory.sync_host(hosts[0])
+        yield {"first": hosts[0], "second": hosts[1], "conns": conns, "prefix": prefix, "pool": pool,
+               "far_pool": far_pool, "disk": vol.path(), "serial": serial,
+               "domain": Domain.objects.get(host=hosts[0], name=f"{prefix}-guest")}
+    finally:
+        for host in hosts:
+            adapter.forget_host(host.pk)
+        for conn, uri in zip(conns, (FIRST_URI, SECOND_URI), strict=True):
+            conn.close()
+            # A connection of its own for the clearing: the test's may have died with a libvirtd restarted meanwhile.
+            clearing = libvirt.open(uri)
+            try:
+                remove_everything(clearing, prefix)
+            finally:
+                clearing.close()
+        for directory in (PRIVATE / prefix, SECOND_PRIVATE / prefix):
+            shutil.rmtree(directory, ignore_errors=True)

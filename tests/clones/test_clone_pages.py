@@ -1,9 +1,10 @@
 """The Clone page: the form lists the disks with what each may become, a clone starts as a job followed on the Jobs
 page, and a refusal comes back to the form in its own words with nothing made."""
 
+from domains.hosts.models import Host
 from domains.jobs.models import SUCCEEDED, Job
 from domains.lifecycle.models import Domain
-from tests.clones.conftest import snapshot_of_world
+from tests.clones.conftest import far_world, snapshot_of_world
 from tests.libvirt_support import wait_for_job
 
 
@@ -38,3 +39,28 @@ def test_a_refused_clone_comes_back_to_the_form_with_the_reason_and_nothing_made
     assert "Not cloned: " in answer.content.decode() and "Shut down busy first" in answer.content.decode()
     assert answer.redirect_chain[-1][0].startswith(page_url(lab["running"]))
     assert snapshot_of_world(lab) == before
+
+
+def test_the_form_offers_the_other_hosts_of_the_same_kind_and_follows_the_chosen_ones_pools(client, owner, far_lab):
+    lab = far_lab
+    elsewhere = Host.objects.create(name="elsewhere", uri="qemu:///system")
+    client.force_login(owner)
+    text = client.get(page_url(lab["stopped"])).content.decode()
+    assert f'<option value="{lab["far"].pk}">far</option>' in text
+    assert f'value="{elsewhere.pk}"' not in text  # another kind of host
+    assert '<option value="far-other">' not in text
+    there = client.get(page_url(lab["stopped"]) + f"?host={lab['far'].pk}").content.decode()
+    assert '<option value="far-other">' in there and '<option value="other">' not in there
+    assert f'<input type="hidden" name="host" value="{lab["far"].pk}">' in there
+    assert 'value="linked"' not in there
+
+
+def test_a_refused_clone_onto_another_host_comes_back_to_its_form_with_the_reason(client, owner, far_lab):
+    lab = far_lab
+    client.force_login(owner)
+    before = far_world(lab)
+    answer = client.post(page_url(lab["stopped"]), {"name": "far-copy", "host": lab["far"].pk, "mode-vda": "copy",
+                                                    "pool-vda": "nowhere"}, follow=True)
+    assert "Not cloned: " in answer.content.decode() and "no pool &#x27;nowhere&#x27;" in answer.content.decode()
+    assert answer.redirect_chain[-1][0].endswith(f"host={lab['far'].pk}")
+    assert far_world(lab) == before

@@ -1,11 +1,10 @@
-"""Migration fixtures: the pair of libvirtds (scripts/start-second-libvirtd.sh) as two hosts, the demo guest on a
+"""Migration fixtures: the pair of libvirtds (libvirtd_pair in tests/conftest.py) as two hosts, the demo guest on a
 qcow2 disk in same-named pools of both, and reading its serial console."""
 
 import re
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import libvirt
 import pytest
@@ -16,21 +15,17 @@ from domains.hosts.embedded import demo_domain_xml
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.conftest import REPO
-from tests.libvirt_support import MiB, remove_everything
+from tests.libvirt_support import (
+    FIRST_URI,
+    PRIVATE,
+    SECOND_URI,
+    SHARED,
+    MiB,
+    make_pool,
+    remove_everything,
+)
 
-FIRST_URI = "qemu+tcp://10.250.0.1/system"
-SECOND_URI = "qemu+tcp://10.250.0.2/system"
 PREFIX = "migrate-"
-SHARED = Path("/var/lib/virtconsole-shared")
-# Private to each host: the second libvirtd's mount namespace has its own /var/lib/libvirt.
-PRIVATE = Path("/var/lib/libvirt/images")
-@pytest.fixture(scope="session")
-def libvirtd_pair():
-    started = subprocess.run(["bash", str(REPO / "scripts/start-second-libvirtd.sh"), "start"], capture_output=True,
-                             text=True, timeout=180)
-    if started.returncode != 0:
-        pytest.fail(f"could not start the second libvirtd: {started.stderr.strip()}")
 
 
 def guest_xml(name, disk_path, network=None):
@@ -41,11 +36,6 @@ def guest_xml(name, disk_path, network=None):
     disk = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk_path}'/>"
             "<target dev='vda' bus='virtio'/></disk>")
     return xml.replace("<devices>", "<devices>" + disk, 1)
-
-
-def make_pool(conn, name, directory):
-    return conn.storagePoolCreateXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
-                                     "</target></pool>", libvirt.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
 
 
 @pytest.fixture

@@ -39,7 +39,10 @@ class JobsLive {
   connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
-    socket.addEventListener("open", () => { this.backoff = 1000; });
+    socket.addEventListener("open", () => {
+      this.backoff = 1000;
+      this.catchUp();
+    });
     socket.addEventListener("message", (event) => {
       let message;
       try {
@@ -54,6 +57,23 @@ class JobsLive {
       setTimeout(() => this.connect(), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 30000);
     });
+  }
+
+  // A job that ended between the page's rendering and the socket's opening sent its last message to nobody:
+  // the rows still shown running are read once through the API as soon as the socket listens.
+  async catchUp() {
+    if (!this.table) return;
+    const ids = [...this.table.querySelectorAll("tr[data-job]")]
+      .filter((row) => ACTIVE.has(row.querySelector("[data-job-state]")?.textContent.trim().split(/\s/)[0]))
+      .map((row) => row.dataset.job);
+    for (const id of ids) {
+      try {
+        const answer = await fetch(`/api/v1/jobs/${id}`, {headers: {"Accept": "application/json"}});
+        if (answer.ok) this.update(await answer.json());
+      } catch {
+        // The next message on the socket, or a reload, shows it.
+      }
+    }
   }
 
   update(job) {
