@@ -8,9 +8,12 @@
 # vc-second0/vc-second1 on the private /30 10.250.0.0/30), its own UTS namespace (hostname virtconsole-second) and
 # its own mount namespace where /run/libvirt, /var/lib/libvirt, /var/log/libvirt, /var/cache/libvirt and
 # /etc/libvirt are private directories under /run/virtconsole-second; its host_uuid differs from the first's.
-# It listens on qemu+tcp://10.250.0.2/system (no auth: only this machine can reach that address).
-# The first libvirtd (started by start-libvirtd.sh, unix socket only) is made reachable as
-# qemu+tcp://10.250.0.1/system through socat, so that peer-to-peer migration works in both directions.
+# It listens on qemu+tcp://10.250.0.2/system (no auth: only this machine can reach that address) and on
+# qemu+tls://10.250.0.2/system (certificates from make-tls-certs.sh under /etc/pki, which both namespaces share).
+# The first libvirtd (started by start-libvirtd.sh: unix socket, TLS on 127.0.0.1) is made reachable as
+# qemu+tcp://10.250.0.1/system and qemu+tls://10.250.0.1/system through socat (the TLS one passes the encrypted
+# stream through untouched: the first libvirtd itself speaks TLS), so that peer-to-peer migration works in both
+# directions over either. QEMU's native TLS migration (VIR_MIGRATE_TLS) uses /etc/pki/qemu on both hosts.
 # Disks both hosts can open live under /var/lib/virtconsole-shared (and /tmp), which neither namespace hides.
 set -eu
 
@@ -31,6 +34,14 @@ first_answers_over_tcp() {
     virsh -c "qemu+tcp://$HOST_ADDR/system" uri >/dev/null 2>&1
 }
 
+answers_over_tls() {
+    virsh -c "qemu+tls://$1/system" uri >/dev/null 2>&1
+}
+
+pair_answers() {
+    second_answers && first_answers_over_tcp && answers_over_tls "$NS_ADDR" && answers_over_tls "$HOST_ADDR"
+}
+
 pid_alive() {
     [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
@@ -46,7 +57,7 @@ write_configs() {
     mkdir -p "$STATE/run" "$STATE/lib/qemu" "$STATE/lib/images" "$STATE/log/qemu" "$STATE/cache" "$STATE/etc" "$SHARED"
     cat >"$STATE/etc/libvirtd.conf" <<EOF
 # The second host of virtconsole's migration pair (scripts/start-second-libvirtd.sh).
-listen_tls = 0
+listen_tls = 1
 listen_tcp = 1
 listen_addr = "$NS_ADDR"
 auth_tcp = "none"
@@ -85,9 +96,28 @@ start_first_over_tcp() {
             </dev/null >/dev/null 2>&1 9>&- &
         echo $! >"$STATE/socat.pid"
     fi
+    if ! pid_alive "$STATE/socat-tls.pid"; then
+        socat "TCP-LISTEN:16514,bind=$HOST_ADDR,reuseaddr,fork" TCP:127.0.0.1:16514 \
+            </dev/null >/dev/null 2>&1 9>&- &
+        echo $! >"$STATE/socat-tls.pid"
+    fi
+}
+
+stop_pid() {
+    if pid_alive "$1"; then
+        pid=$(cat "$1")
+        kill "$pid"
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+    fi
+    rm -f "$1"
 }
 
 start_second() {
+    if pid_alive "$STATE/libvirtd.pid" && ! answers_over_tls "$NS_ADDR"; then
+        # Started before it listened for TLS: restart the daemon (its guests keep running).
+        stop_pid "$STATE/libvirtd.pid"
+    fi
     if pid_alive "$STATE/libvirtd.pid"; then
         return
     fi
@@ -106,11 +136,11 @@ start_second() {
 
 wait_until_answering() {
     i=0
-    while ! second_answers || ! first_answers_over_tcp; do
+    while ! pair_answers; do
         i=$((i + 1))
         if [ "$i" -gt 300 ]; then
-            echo "start-second-libvirtd: the pair did not answer on qemu+tcp://$NS_ADDR/system and" \
-                "qemu+tcp://$HOST_ADDR/system within 30 s; see $STATE/log/libvirtd.log" >&2
+            echo "start-second-libvirtd: the pair did not answer on qemu+tcp:// and qemu+tls:// at $NS_ADDR and" \
+                "$HOST_ADDR within 30 s; see $STATE/log/libvirtd.log and /var/log/libvirt/libvirtd.log" >&2
             exit 1
         fi
         sleep 0.1
@@ -118,7 +148,7 @@ wait_until_answering() {
 }
 
 start() {
-    if second_answers && first_answers_over_tcp; then
+    if pair_answers; then
         exit 0
     fi
     need_root start
@@ -127,7 +157,7 @@ start() {
     # Serialise concurrent starters; the daemons must not inherit fd 9, or they would hold the lock for ever.
     exec 9>"$STATE.lock"
     flock -w 60 9
-    if second_answers && first_answers_over_tcp; then
+    if pair_answers; then
         exit 0
     fi
     for dir in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt /etc/libvirt; do
@@ -150,14 +180,8 @@ stop() {
             virsh -c "qemu+tcp://$NS_ADDR/system" destroy "$name" >/dev/null 2>&1 || true
         done
     fi
-    for pidfile in "$STATE/libvirtd.pid" "$STATE/socat.pid"; do
-        if pid_alive "$pidfile"; then
-            pid=$(cat "$pidfile")
-            kill "$pid"
-            i=0
-            while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
-        fi
-        rm -f "$pidfile"
+    for pidfile in "$STATE/libvirtd.pid" "$STATE/socat.pid" "$STATE/socat-tls.pid"; do
+        stop_pid "$pidfile"
     done
     ip link show "$HOST_IF" >/dev/null 2>&1 && ip link del "$HOST_IF"
     [ -e "/run/netns/$NETNS" ] && ip netns del "$NETNS"
