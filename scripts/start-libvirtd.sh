@@ -18,6 +18,13 @@ ready() {
     admin_answers && { [ "$tls" = 0 ] || tls_answers; }
 }
 
+# Run a daemon with no descriptor of ours but stdin/out/err: a lock a caller holds (this script's fd 9, the
+# heavy.lock of `flock heavy.lock make test`) would otherwise stay held for the daemon's whole life.
+CLOSE_FDS_THEN_EXEC='for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@"'
+detached() {
+    bash -c "$CLOSE_FDS_THEN_EXEC" detached "$@" </dev/null >/dev/null 2>&1
+}
+
 pid_alive() {
     [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
@@ -89,10 +96,10 @@ if admin_answers && pid_alive /run/libvirtd.pid; then
 fi
 
 if ! pid_alive /run/virtlogd.pid; then
-    virtlogd -d </dev/null >/dev/null 2>&1 9>&-
+    detached virtlogd -d
 fi
 if ! pid_alive /run/libvirtd.pid; then
-    libvirtd -d $listen </dev/null >/dev/null 2>&1 9>&-
+    detached libvirtd -d $listen
 fi
 
 # libvirtd forks before it listens: wait for the admin socket (and TLS) to answer.

@@ -42,6 +42,13 @@ pair_answers() {
     second_answers && first_answers_over_tcp && answers_over_tls "$NS_ADDR" && answers_over_tls "$HOST_ADDR"
 }
 
+# Run a daemon with no descriptor of ours but stdin/out/err: a lock a caller holds (this script's fd 9, the
+# heavy.lock of `flock heavy.lock make test`) would otherwise stay held for the daemon's whole life.
+CLOSE_FDS_THEN_EXEC='for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@"'
+detached() {
+    bash -c "$CLOSE_FDS_THEN_EXEC" detached "$@" </dev/null >/dev/null 2>&1
+}
+
 pid_alive() {
     [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
@@ -92,13 +99,14 @@ start_network() {
 start_first_over_tcp() {
     if ! pid_alive "$STATE/socat.pid"; then
         # Bound to the veth's host address only: nothing off this machine can reach it.
-        socat "TCP-LISTEN:16509,bind=$HOST_ADDR,reuseaddr,fork" UNIX-CONNECT:/run/libvirt/libvirt-sock \
-            </dev/null >/dev/null 2>&1 9>&- &
+        # A simple command in the background, so that $! is socat's own pid (sh execs it).
+        bash -c "$CLOSE_FDS_THEN_EXEC" detached socat "TCP-LISTEN:16509,bind=$HOST_ADDR,reuseaddr,fork" \
+            UNIX-CONNECT:/run/libvirt/libvirt-sock </dev/null >/dev/null 2>&1 &
         echo $! >"$STATE/socat.pid"
     fi
     if ! pid_alive "$STATE/socat-tls.pid"; then
-        socat "TCP-LISTEN:16514,bind=$HOST_ADDR,reuseaddr,fork" TCP:127.0.0.1:16514 \
-            </dev/null >/dev/null 2>&1 9>&- &
+        bash -c "$CLOSE_FDS_THEN_EXEC" detached socat "TCP-LISTEN:16514,bind=$HOST_ADDR,reuseaddr,fork" \
+            TCP:127.0.0.1:16514 </dev/null >/dev/null 2>&1 &
         echo $! >"$STATE/socat-tls.pid"
     fi
 }
@@ -122,7 +130,7 @@ start_second() {
         return
     fi
     # The daemon is the namespace's only long-lived process; its mount and UTS namespaces die with it.
-    ip netns exec "$NETNS" unshare --mount --uts --propagation private sh -c "
+    detached ip netns exec "$NETNS" unshare --mount --uts --propagation private sh -c "
         set -e
         hostname virtconsole-second
         mount --bind $STATE/run /run/libvirt
@@ -131,7 +139,7 @@ start_second() {
         mount --bind $STATE/cache /var/cache/libvirt
         mount --bind $STATE/etc /etc/libvirt
         exec libvirtd -d --listen -p $STATE/libvirtd.pid -f /etc/libvirt/libvirtd.conf
-    " </dev/null >/dev/null 2>&1 9>&-
+    "
 }
 
 wait_until_answering() {
