@@ -80,8 +80,12 @@ grep -Eq '^[[:space:]]*listen_addr[[:space:]]*=' "$conf" || echo 'listen_addr = 
 listen=""
 [ "$tls" = 1 ] && listen="--listen"
 
-if admin_answers && pid_alive /run/libvirtd.pid; then
-    # Answers, but not over TLS: started without --listen. Guests outlive their libvirtd; clients reconnect.
+started_without_listen() {
+    pid_alive /run/libvirtd.pid && ! tr '\0' ' ' <"/proc/$(cat /run/libvirtd.pid)/cmdline" | grep -q -- '--listen'
+}
+
+if [ "$tls" = 1 ] && admin_answers && started_without_listen; then
+    # Answers, but cannot over TLS: started without --listen. Guests outlive their libvirtd; clients reconnect.
     pid=$(cat /run/libvirtd.pid)
     kill "$pid"
     i=0
