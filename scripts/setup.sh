@@ -9,7 +9,8 @@ want_test=0
 
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
           qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv
-          dnsmasq-base iptables libvirt-daemon-config-nwfilter libpq5 osinfo-db)
+          dnsmasq-base iptables libvirt-daemon-config-nwfilter libpq5 osinfo-db gnutls-bin)
+# gnutls-bin: certtool makes the CA and certificates of qemu+tls:// and of TLS migration (scripts/make-tls-certs.sh).
 # osinfo-db: the operating systems the create flow offers, with their recommended sizes (read as XML data).
 # libpq5: psycopg's PostgreSQL client library (DATABASE_URL=postgres://...).
 # dnsmasq-base and iptables: libvirt's virtual networks run dnsmasq for DHCP/DNS and (libvirt 9.0) set up

@@ -34,6 +34,12 @@ CHANGELOG = [
             "guest has not, or a pool without copy_storage). copy_storage incremental makes the destination volume "
             "an overlay on the same backing image, which must be in a pool there (409 backing_missing). The job's "
             "result has copied_to {disk: {pool, path}}. A failed or cancelled migration removes the volumes it made.",
+            "Migration: tls (boolean, default false) asks for native TLS (libvirt's VIR_MIGRATE_TLS: QEMU encrypts "
+            "the migration stream with each host's QEMU TLS certificates). Refused before anything moves with 400 "
+            "invalid together with tunnelled, and 409 tls_unavailable between hosts whose driver has no TLS "
+            "migration (not QEMU); a TLS migration libvirt refuses (certificates missing or not trusted) fails its "
+            "job with libvirt's words and what to set up, the guest still on the source. Left aside (a note) for a "
+            "shut off domain.",
             "Jobs: a detail object (also on the events socket): for a migration, libvirt's job statistics "
             "(time_elapsed, data_total/processed/remaining, memory_total/processed/remaining, memory_dirty_rate, "
             "memory_bps, disk_total/processed/remaining, downtime: the expected one while it runs).",

@@ -1,5 +1,6 @@
 """The migration part of the libvirt adapter: migrate, its job statistics, abort, post-copy, and the destination's facts."""
 
+import weakref
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -88,11 +89,18 @@ def domain_xml(dom, flags=0):
 
 # --- the destination's facts, for the pre-checks --------------------------------------------------------
 
+# A libvirtd's host UUID is read once per connection: it is fixed for the daemon's life, a restarted daemon is a new
+# connection, and formatting the capabilities costs tens of ms on a busy host (each migration's pre-checks ask).
+_host_uuids = weakref.WeakKeyDictionary()
+
+
 def host_uuid(conn):
     """The host UUID of conn's libvirtd (its capabilities'): two hosts with the same one are the same host."""
-    with translated_errors():
-        root = etree.fromstring(conn.getCapabilities().encode())
-    return root.findtext("host/uuid")
+    if conn not in _host_uuids:
+        with translated_errors():
+            root = etree.fromstring(conn.getCapabilities().encode())
+        _host_uuids[conn] = root.findtext("host/uuid")
+    return _host_uuids[conn]
 
 
 def driver_type(conn):

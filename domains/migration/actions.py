@@ -21,7 +21,7 @@ from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.libvirt import migration as libvirt_migration
 from domains.libvirt.adapter import VirtError
-from domains.migration.checks import COPY_STORAGE, MigrationError, run_checks
+from domains.migration.checks import COPY_STORAGE, MigrationError, run_checks, tls_failure
 from domains.migration.moves import move_row, moving
 
 ACTION = "domain.migrate"
@@ -47,6 +47,7 @@ class MigrationOptions:
     undefine_source: bool = False
     peer_to_peer: bool = False
     tunnelled: bool = False
+    tls: bool = False  # QEMU encrypts the migration stream itself (native TLS), with each host's certificates
     unsafe: bool = False
     migration_address: str = ""
     target_pools: dict = field(default_factory=dict)  # disk target -> pool on the destination its copy goes to
@@ -68,7 +69,7 @@ def _flags(options, running):
     chosen = {m.LIVE: options.live, m.PERSIST_DEST: options.persist, m.UNDEFINE_SOURCE: options.undefine_source,
               m.NON_SHARED_DISK: options.copy_storage == "all", m.NON_SHARED_INC: options.copy_storage == "incremental",
               m.POSTCOPY: options.postcopy, m.AUTO_CONVERGE: options.auto_converge, m.COMPRESSED: options.compressed,
-              m.PEER_TO_PEER: options.peer_to_peer, m.TUNNELLED: options.tunnelled, m.UNSAFE: options.unsafe}
+              m.PEER_TO_PEER: options.peer_to_peer, m.TUNNELLED: options.tunnelled, m.TLS: options.tls, m.UNSAFE: options.unsafe}
     flags = 0
     for flag, wanted in chosen.items():
         if wanted:
@@ -93,6 +94,11 @@ def _check_options(options, running, destination):
     if options.tunnelled and not options.peer_to_peer:
         raise MigrationError("A tunnelled migration goes through the libvirtds, so it needs peer_to_peer too.",
                              code="invalid", status=400, fields={"tunnelled": ["Needs peer_to_peer."]})
+    if options.tls and options.tunnelled:
+        raise MigrationError("Choose tunnelled or tls, not both: a tunnelled migration travels inside the libvirtds' "
+                             "own connection (encrypted when the destination is reached over qemu+tls://), tls "
+                             "makes QEMU encrypt its own direct stream.", code="invalid", status=400,
+                             fields={"tls": ["Not with tunnelled."]})
     if options.peer_to_peer and libvirt_migration.migration_address(destination.uri) is None:
         raise MigrationError(f"Host '{destination}' is reached through a local URI ({destination.uri}), which the "
                              "source's libvirtd cannot use to reach it: migrate directly (peer_to_peer off), or add "
@@ -143,7 +149,7 @@ def do_migrate(user, domain, destination, options, source_address=None):
         running = adapter.is_running(dom)
         _check_options(options, running, destination)
         dest_conn, findings = run_checks(domain, dom, destination, running, options.copy_storage,
-                                         options.target_pools, options.pool)
+                                         options.target_pools, options.pool, tls=options.tls)
     except ConsoleError as exc:
         _refused(user, domain, params, source_address, exc)
     flags = _flags(options, running)
@@ -158,6 +164,9 @@ def do_migrate(user, domain, destination, options, source_address=None):
             made = _create_destination_volumes(dest_conn, findings.copies)
             try:
                 _run(job, dom, dest_conn, destination, options, flags, libvirt_params, running)
+            except VirtError as exc:
+                _remove_volumes(made)
+                raise tls_failure(exc, destination) if flags & libvirt_migration.TLS else exc
             except BaseException:
                 _remove_volumes(made)
                 raise

@@ -54,8 +54,34 @@ def _refuse(message, code, fields=None):
     raise MigrationError(message, code=code, fields=fields)
 
 
-def destination_connection(destination, source):
-    """The destination's open libvirt connection, refused if unreachable, of another kind or the source itself."""
+# Where libvirt's QEMU driver looks for QEMU's TLS files (qemu.conf migrate_tls_x509_cert_dir, by default
+# default_tls_x509_cert_dir), and which of them each end of a TLS migration needs.
+QEMU_TLS_DIR = "/etc/pki/qemu"
+QEMU_TLS_FILES = "ca-cert.pem, server-cert.pem, server-key.pem, client-cert.pem, client-key.pem"
+# Words of libvirt's and QEMU's refusals of a TLS migration (missing credentials, a certificate not trusted or not
+# naming the address): such a failure gets the console's advice on what to set up.
+TLS_ERROR_WORDS = ("tls", "x509", "certificate", "credentials", "handshake")
+
+
+def tls_advice(destination):
+    return (f"Both hosts need QEMU's TLS certificates from one CA in {QEMU_TLS_DIR} (or qemu.conf's "
+            f"migrate_tls_x509_cert_dir): {QEMU_TLS_FILES}, the destination's naming the address the data goes to "
+            f"(host '{destination}'). scripts/make-tls-certs.sh makes them for this machine's pair. Or migrate "
+            "without tls.")
+
+
+def tls_failure(exc, destination):
+    """A migration with tls that libvirt refused or that failed: MigrationError in libvirt's words, with what to set
+    up when the words are about TLS; else exc itself."""
+    if not any(word in exc.message.lower() for word in TLS_ERROR_WORDS):
+        return exc
+    return MigrationError(f"The TLS migration to host '{destination}' did not start: {exc.message}. "
+                          f"{tls_advice(destination)}", code="tls_failed")
+
+
+def destination_connection(destination, source, tls=False):
+    """The destination's open libvirt connection, refused if unreachable, of another kind or the source itself,
+    or (tls) of a kind that cannot encrypt a migration."""
     if destination.pk == source.pk:
         _refuse(f"The domain is on host '{source}' already: pick another host as the destination.", "same_host",
                 {"destination": ["The domain's own host."]})
@@ -70,6 +96,9 @@ def destination_connection(destination, source):
     if kinds[0] != kinds[1]:
         _refuse(f"Host '{destination}' runs {kinds[1]} domains and '{source}' runs {kinds[0]}: a domain moves only "
                 "between hosts of the same kind.", "destination_other_kind")
+    if tls and kinds[0] != "QEMU":
+        _refuse(f"Hosts '{source}' and '{destination}' run {kinds[0]} domains, whose migration has no TLS (only "
+                "QEMU's has): migrate without tls.", "tls_unavailable", {"tls": ["Only between QEMU hosts."]})
     if uuids[0] == uuids[1]:
         _refuse(f"Hosts '{source}' and '{destination}' are the same libvirtd (host UUID {uuids[0]}): pick a host "
                 "that is another machine.", "destination_same_libvirtd")
@@ -252,10 +281,10 @@ def _into_chosen_pool(dest_conn, destination, target, path, pool_name, capacity,
     return DiskCopy(target, path, pool_name, name, capacity, fmt, dest_path)
 
 
-def run_checks(domain, dom, destination, running, copy_storage, target_pools=None, pool=""):
+def run_checks(domain, dom, destination, running, copy_storage, target_pools=None, pool="", tls=False):
     """Every pre-check, in the order a user fixes things; MigrationError at the first that fails. Returns
     (destination connection, Findings)."""
-    dest_conn = destination_connection(destination, domain.host)
+    dest_conn = destination_connection(destination, domain.host, tls)
     source_conn = adapter.connection_for(domain.host).get()
     root = etree.fromstring(libvirt_migration.domain_xml(dom).encode())
     findings = Findings()
@@ -265,4 +294,7 @@ def run_checks(domain, dom, destination, running, copy_storage, target_pools=Non
     check_networks(dest_conn, root, destination)
     check_pools(source_conn, dest_conn, root, destination, copy_storage, findings, target_pools, pool)
     check_memory(dest_conn, root, destination, running)
+    if tls and not running:
+        findings.notes.append("tls left aside: the domain is shut off, so only its definition moves, over the "
+                              "libvirt connection.")
     return dest_conn, findings

@@ -30,6 +30,10 @@ class MigrationSerializer(serializers.Serializer):
                                                                      "network one); else the console drives both.")
     tunnelled = serializers.BooleanField(default=False, help_text="Send the data through the libvirtds' own "
                                                                   "connection (needs peer_to_peer).")
+    tls = serializers.BooleanField(default=False, help_text="QEMU encrypts the migration data itself (native TLS, "
+                                                            "libvirt's VIR_MIGRATE_TLS) with the QEMU TLS "
+                                                            "certificates of both hosts; not with tunnelled. Left "
+                                                            "aside for a shut off domain.")
     unsafe = serializers.BooleanField(default=False, help_text="Go on although libvirt cannot tell that the disks "
                                                                "are shared (e.g. a directory both hosts mount).")
     target_pools = serializers.DictField(child=serializers.CharField(max_length=253), required=False,

@@ -211,9 +211,14 @@ def test_it_calls_back_when_the_daemon_closes_the_admin_connection(admin_connect
         watched.close()
 
 
-def test_it_says_why_a_tls_reload_fails_without_a_tls_listener(admin_connection):
-    with pytest.raises(VirtError, match="no tls service found"):
-        admin_connection.update_tls_files(SERVER)
+def test_it_reloads_the_tls_files_of_a_libvirtd_listening_for_tls(admin_connection):
+    # scripts/start-libvirtd.sh has the system libvirtd listen for TLS on 127.0.0.1 (make-tls-certs.sh's files).
+    admin_connection.update_tls_files(SERVER)
+
+
+def test_it_says_why_a_tls_reload_fails_without_a_tls_listener(virtlockd):
+    with AdminConnection(virtlockd.URI) as conn, pytest.raises(VirtError, match="no tls service found"):
+        conn.update_tls_files("virtlockd")
 
 
 def test_it_sets_the_daemon_timeout_where_libvirt_supports_it(admin_connection):

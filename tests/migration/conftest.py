@@ -25,6 +25,8 @@ from tests.libvirt_support import (
     remove_everything,
 )
 
+FIRST_TLS_URI = "qemu+tls://10.250.0.1/system"
+SECOND_TLS_URI = "qemu+tls://10.250.0.2/system"
 PREFIX = "migrate-"
 
 
@@ -43,10 +45,20 @@ def pair(libvirtd_pair, transactional_db, owner):
     """{"first", "second", "conns", "prefix", "guest"(shared)}: the two libvirtds as hosts; guest(shared=True) defines
     the demo guest on the first, its disk in pool <prefix> (shared: a directory both see; else private to each,
     the second's pool of the same name empty). Everything named <prefix> is removed afterwards on both."""
+    yield from two_hosts(owner, FIRST_URI, SECOND_URI)
+
+
+@pytest.fixture
+def tls_pair(libvirtd_pair, transactional_db, owner):
+    """pair, with both libvirtds added as hosts over qemu+tls:// (the certificates of scripts/make-tls-certs.sh)."""
+    yield from two_hosts(owner, FIRST_TLS_URI, SECOND_TLS_URI)
+
+
+def two_hosts(owner, first_uri, second_uri):
     prefix = f"{PREFIX}{uuid.uuid4().hex[:8]}"
     first_conn, second_conn = libvirt.open(FIRST_URI), libvirt.open(SECOND_URI)
-    first = do_add_host(owner, "first", FIRST_URI)
-    second = do_add_host(owner, "second", SECOND_URI)
+    first = do_add_host(owner, "first", first_uri)
+    second = do_add_host(owner, "second", second_uri)
     made = []
 
     def guest(shared=True, network=None):

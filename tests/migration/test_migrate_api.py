@@ -94,3 +94,18 @@ def test_postcopy_is_refused_for_a_job_that_is_no_migration(owner, hosts):
 def test_the_migration_address_is_the_host_name_of_a_network_uri():
     assert migration_address("qemu+tcp://10.250.0.2/system") == "10.250.0.2"
     assert migration_address("qemu+unix:///system?socket=/run/libvirt/libvirt-sock") is None
+
+
+def test_it_refuses_tls_together_with_tunnelled_before_any_job(owner, hosts):
+    answer = migrate(owner, hosts["running"], hosts["other"].pk, tls=True, tunnelled=True, peer_to_peer=True)
+
+    assert answer.status_code == 400 and "tls" in answer.json()["fields"]
+    assert not Job.objects.exists()
+
+
+def test_it_refuses_tls_between_hosts_whose_driver_has_no_tls_migration(owner, hosts):
+    answer = migrate(owner, hosts["running"], hosts["other"].pk, tls=True)
+
+    assert answer.status_code == 409 and answer.json()["code"] == "tls_unavailable"
+    assert "without tls" in answer.json()["message"]
+    assert not Job.objects.exists()

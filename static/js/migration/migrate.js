@@ -44,7 +44,7 @@ class MigrateCard {
     const field = (name) => this.form.elements[name];
     const body = {destination: Number(field("destination").value), copy_storage: field("copy_storage").value};
     for (const name of ["persist", "undefine_source", "unsafe", "postcopy", "auto_converge", "compressed",
-                        "peer_to_peer", "tunnelled"]) body[name] = field(name).checked;
+                        "peer_to_peer", "tunnelled", "tls"]) body[name] = field(name).checked;
     for (const name of ["bandwidth", "max_downtime"]) if (field(name).value) body[name] = Number(field(name).value);
     return body;
   }
