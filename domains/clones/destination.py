@@ -11,7 +11,6 @@ from lxml import etree
 
 from domains.access import lookups, permissions
 from domains.clones.plan import (
-    EXTENSIONS,
     CloneError,
     ClonePlan,
     DiskPlan,
@@ -19,6 +18,7 @@ from domains.clones.plan import (
     choices,
     describe_disks,
     disks_of,
+    name_volumes,
     source_volume,
     target_pool,
 )
@@ -193,25 +193,6 @@ def _plan_disk(user, domain, dest, running, disk, path, choice):
     return _copy(user, domain, dest, running, plan, found, choice)
 
 
-def _volume_names(plan, dest):
-    """Name each copy <clone>-<disk>.<ext> (staged as <clone>-<disk>.part when converted there); refuse names taken
-    in their pools."""
-    for pool in {id(disk.pool): disk.pool for disk in plan.disks if disk.makes_volume}.values():
-        libvirt_storage.refresh_pool(pool)
-    for disk in plan.disks:
-        if not disk.makes_volume:
-            continue
-        disk.volume_name = f"{plan.name}-{disk.target}.{EXTENSIONS.get(disk.format, disk.format or 'img')}"
-        if disk.format != disk.source_format and disk.format is not None:
-            disk.staged_name = f"{plan.name}-{disk.target}.part"
-        for name in filter(None, (disk.volume_name, disk.staged_name)):
-            if libvirt_storage.find_volume(disk.pool, name) is not None:
-                raise CloneError(f"Pool '{disk.pool_name}' of host '{dest}' already has a volume '{name}', which the "
-                                 f"clone's disk {disk.target} would be: choose another name for the clone, or delete "
-                                 "that volume.", code="volume_exists", status=409,
-                                 fields={"name": ["Its disk's volume exists."]})
-
-
 def _space(plan, dest):
     needed = {}
     for disk in plan.disks:
@@ -291,7 +272,7 @@ def make_remote_plan(user, domain, dom, dest, name, disks):
     if unknown:
         raise CloneError(f"'{domain.name}' has no disk {', '.join(unknown)}: its disks are "
                          f"{', '.join(sorted(known)) or 'none'}.", fields={"disks": [f"No disk {unknown[0]}."]})
-    _volume_names(plan, dest)
+    name_volumes(plan, dest)
     _space(plan, dest)
     _nvram(user, domain, dest, plan, root)
     if not secure:

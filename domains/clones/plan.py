@@ -209,18 +209,23 @@ def _plan_disk(user, domain, running, disk, path, choice):
     return plan
 
 
-def _volume_names(plan):
-    """Name each new volume <clone>-<disk>.<ext> and refuse names taken in their pools (refreshed first)."""
+def name_volumes(plan, dest=None):
+    """Name each new volume <clone>-<disk>.<ext> and refuse names taken in their pools (refreshed first). Onto another
+    host (dest), a copy converted there is first moved in as <clone>-<disk>.part, whose name must be free too."""
     for pool in {id(disk.pool): disk.pool for disk in plan.disks if disk.makes_volume}.values():
         libvirt_storage.refresh_pool(pool)
     for disk in plan.disks:
         if not disk.makes_volume:
             continue
         disk.volume_name = f"{plan.name}-{disk.target}.{EXTENSIONS.get(disk.format, disk.format or 'img')}"
-        if libvirt_storage.find_volume(disk.pool, disk.volume_name) is not None:
-            raise CloneError(f"Pool '{disk.pool_name}' already has a volume '{disk.volume_name}', which the clone's "
-                             f"disk {disk.target} would be: choose another name for the clone, or delete that volume.",
-                             code="volume_exists", status=409, fields={"name": ["Its disk's volume exists."]})
+        if dest is not None and disk.format != disk.source_format and disk.format is not None:
+            disk.staged_name = f"{plan.name}-{disk.target}.part"
+        pool_words = f"Pool '{disk.pool_name}'" + (f" of host '{dest}'" if dest is not None else "")
+        for name in filter(None, (disk.volume_name, disk.staged_name)):
+            if libvirt_storage.find_volume(disk.pool, name) is not None:
+                raise CloneError(f"{pool_words} already has a volume '{name}', which the clone's disk {disk.target} "
+                                 "would be: choose another name for the clone, or delete that volume.",
+                                 code="volume_exists", status=409, fields={"name": ["Its disk's volume exists."]})
 
 
 def _space(plan):
@@ -281,7 +286,7 @@ def make_plan(user, domain, dom, name, disks):
     if unknown:
         raise CloneError(f"'{domain.name}' has no disk {', '.join(unknown)}: its disks are "
                          f"{', '.join(sorted(known)) or 'none'}.", fields={"disks": [f"No disk {unknown[0]}."]})
-    _volume_names(plan)
+    name_volumes(plan)
     _space(plan)
     _nvram(user, domain, plan, etree.fromstring(source_xml.encode()))
     if not secure:
