@@ -88,6 +88,9 @@ CHANGELOG = [
             "an overlay is refused (409 backing_chain); the NVRAM goes into that host's pool of the source NVRAM's "
             "pool name (400 no_pool); a network the clone's interfaces name must exist there (409 network_missing, "
             "fields.networks). The result's domain.host is the destination.",
+            "Clones onto another host and migrations also check a bridge interface's host bridge and a direct "
+            "(macvtap) interface's host device before anything moves: 409 interface_missing, fields.bridges and "
+            "fields.devices (network_missing, fields.networks, when a network lacks too).",
             "GET /os-variants?search= (any signed-in user; a page at a time: limit, offset): the operating systems of Debian's osinfo-db "
             "(id, short_id, short_ids, name, vendor, family, release_date, eol_date, minimum and recommended "
             "{vcpus, memory_mib, disk_gib}, firmware, firmware_unsupported), newest release first, an exact "

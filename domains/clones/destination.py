@@ -26,9 +26,9 @@ from domains.hosts.models import Host
 from domains.libvirt import adapter, uris
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import migration as libvirt_migration
-from domains.libvirt import networks as libvirt_networks
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
+from domains.networks.interface_sources import missing_code, missing_sources, missing_words
 from domains.storage.lookups import pool_row
 from domains.storage.volumes.actions import volume_formats
 
@@ -208,14 +208,12 @@ def _space(plan, dest):
                              status=409)
 
 
-def _networks(root, dest):
-    wanted = sorted({iface.find("source").get("network") for iface in root.iterfind("devices/interface")
-                     if iface.get("type") == "network" and iface.find("source") is not None})
-    missing = [name for name in wanted if libvirt_networks.find_network(dest, name=name) is None]
+def _interface_sources(root, dest):
+    missing = missing_sources(dest, root)
     if missing:
-        raise CloneError(f"Host '{dest}' has no network {', '.join(repr(name) for name in missing)}, which the clone's "
-                         "interfaces use: create it there under the same name first, or clone onto another host.",
-                         code="network_missing", status=409, fields={"networks": missing})
+        raise CloneError(f"{missing_words(dest, missing)}, which the clone's interfaces use: create them there under "
+                         "the same names first, or clone onto another host.", code=missing_code(missing), status=409,
+                         fields=missing)
 
 
 def _nvram(user, domain, dest, plan, root):
@@ -260,7 +258,7 @@ def make_remote_plan(user, domain, dom, dest, name, disks):
     secure = permissions.has_perm(user, "read_secure", domain)
     source_xml = libvirt_clones.source_definition(dom, secure=secure)
     root = etree.fromstring(source_xml.encode())
-    _networks(root, dest)
+    _interface_sources(root, dest)
     running = adapter.is_running(dom)
     plan = ClonePlan(name, source_xml, destination=dest)
     known = set()

@@ -127,11 +127,6 @@ def free_memory(conn):
         return conn.getFreeMemory()
 
 
-def network_names(conn):
-    with translated_errors():
-        return {net.name() for net in conn.listAllNetworks(0)}
-
-
 def pool_names(conn):
     with translated_errors():
         return {pool.name() for pool in conn.listAllStoragePools(0)}

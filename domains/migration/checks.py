@@ -9,6 +9,7 @@ from domains.errors import ConsoleError
 from domains.libvirt import adapter
 from domains.libvirt import migration as libvirt_migration
 from domains.libvirt.adapter import VirtError
+from domains.networks.interface_sources import missing_code, missing_sources, missing_words
 
 COPY_STORAGE = ("none", "all", "incremental")
 # libvirt's VIR_CPU_COMPARE_INCOMPATIBLE
@@ -143,15 +144,11 @@ def check_emulator_and_machine(dest_conn, root, destination):
                 "machine_missing")
 
 
-def check_networks(dest_conn, root, destination):
-    wanted = sorted({iface.find("source").get("network") for iface in root.iterfind("devices/interface")
-                     if iface.get("type") == "network" and iface.find("source") is not None})
-    if not wanted:
-        return
-    missing = [name for name in wanted if name not in libvirt_migration.network_names(dest_conn)]
+def check_interface_sources(root, destination):
+    missing = missing_sources(destination, root)
     if missing:
-        _refuse(f"Host '{destination}' has no network {', '.join(missing)}, which the guest's interfaces use: "
-                "create it there (same name) first.", "network_missing", {"networks": missing})
+        _refuse(f"{missing_words(destination, missing)}, which the guest's interfaces use: create them there "
+                "(same names) first.", missing_code(missing), missing)
 
 
 def check_memory(dest_conn, root, destination, running):
@@ -291,7 +288,7 @@ def run_checks(domain, dom, destination, running, copy_storage, target_pools=Non
     check_not_there(dest_conn, domain, destination)
     check_emulator_and_machine(dest_conn, root, destination)
     check_cpu(dest_conn, root, destination, findings)
-    check_networks(dest_conn, root, destination)
+    check_interface_sources(root, destination)
     check_pools(source_conn, dest_conn, root, destination, copy_storage, findings, target_pools, pool)
     check_memory(dest_conn, root, destination, running)
     if tls and not running:

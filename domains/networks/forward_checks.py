@@ -24,8 +24,8 @@ NO_SRIOV = ("Host '{host}' has no SR-IOV physical function (a network card with 
             "'bridge' network instead.")
 
 
-def _exists(host, name):
-    """Whether host has the interface; True when the host's libvirt has no interface driver to ask (libvirt's own
+def host_has_interface(host, name):
+    """Whether host has the network interface (a bridge, a device); True when the host's libvirt has no interface driver to ask (libvirt's own
     define or start then says what is wrong)."""
     try:
         return libvirt_interfaces.interface_exists(host, name)
@@ -49,13 +49,13 @@ def check_host_devices(host, xml_text):
     if forward.get("dev") and forward.get("dev") not in devices:
         devices.insert(0, forward.get("dev"))
     if mode == "bridge" and bridge_name:
-        if not _exists(host, bridge_name):
+        if not host_has_interface(host, bridge_name):
             raise NetworkError(f"Host '{host}' has no bridge '{bridge_name}': create it on the host first, or pick "
                                f"one of GET /api/v1/hosts/{host.pk}/interfaces?usable_for=bridge.",
                                fields={"bridge": ["No such bridge on the host."]})
     elif mode in MACVTAP_MODES or mode == "bridge":
         for device in devices:
-            if not _exists(host, device):
+            if not host_has_interface(host, device):
                 raise NetworkError(f"Host '{host}' has no network interface '{device}': pick one of GET "
                                    f"/api/v1/hosts/{host.pk}/interfaces?usable_for=macvtap.",
                                    fields={"device": ["No such interface on the host."]})

@@ -25,7 +25,7 @@ DISC_DOMAIN = """<domain type='test'>
   <os><type>hvm</type><smbios mode='sysinfo'/></os>
   <devices>
     <disk type='file' device='cdrom'><source file='{iso}'/><target dev='hdc' bus='ide'/><readonly/></disk>
-    <interface type='network'><mac address='52:54:00:12:34:57'/><source network='{network}'/></interface>
+    <interface type='network'><mac address='52:54:00:12:34:57'/><source network='{network}'/></interface>{more}
     <serial type='file'><source path='{serial}'/><target port='0'/></serial>
     <graphics type='vnc' port='5978' autoport='no'/>
   </devices>
@@ -40,11 +40,12 @@ def clone_to(client, domain, host, name, disks=None):
     return client.post(clone_url(domain), {**body, **({"disks": disks} if disks is not None else {})}, format="json")
 
 
-def disc_domain(lab, tmp_path, network="farnet"):
-    """The shut-off domain 'disc' on the first host: a CD-ROM (clones/cd.iso) and a NIC on network, no writable
-    disk."""
+def disc_domain(lab, tmp_path, network="farnet", more=""):
+    """The shut-off domain 'disc' on the first host: a CD-ROM (clones/cd.iso) and a NIC on network (and the devices
+    more holds), no writable disk."""
     iso = lab["pool"].storageVolLookupByName("cd.iso").path()
-    lab["conn"].defineXML(DISC_DOMAIN.format(iso=iso, network=network, serial=tmp_path / "disc-serial.log"))
+    lab["conn"].defineXML(DISC_DOMAIN.format(iso=iso, network=network, more=more,
+                                             serial=tmp_path / "disc-serial.log"))
     inventory.sync_host(lab["host"])
     return Domain.objects.get(host=lab["host"], name="disc")
 
@@ -112,6 +113,7 @@ REFUSALS = {
     "share_missing": (409, "share_refused", "no volume 'cd.iso' in pool 'clones'"),
     "no_pool": (400, "no_pool", "no pool 'nowhere'"),
     "network_missing": (409, "network_missing", "no network 'lan-only-here'"),
+    "bridge_missing": (409, "interface_missing", "no bridge 'br-nowhere' and no network interface 'eth-nowhere'"),
     "name_taken": (409, "name_taken", "already has a domain called 'taken'"),
     "running": (409, "source_running", "shut down busy first"),
     "volume_exists": (409, "volume_exists", "already has a volume 'refused-vda.img'"),
@@ -142,6 +144,10 @@ def test_it_refuses_a_clone_onto_another_host_it_cannot_make_and_makes_nothing(f
     elif case == "network_missing":
         lab["conn"].networkCreateXML("<network><name>lan-only-here</name><bridge name='virbr-here'/></network>")
         domain = disc_domain(lab, tmp_path, network="lan-only-here")
+    elif case == "bridge_missing":
+        domain = disc_domain(lab, tmp_path, more="<interface type='bridge'><source bridge='br-nowhere'/></interface>"
+                                                 "<interface type='direct'><source dev='eth-nowhere' mode='vepa'/>"
+                                                 "</interface>")
     elif case == "name_taken":
         lab["far_conn"].defineXML("<domain type='test'><name>taken</name><memory>65536</memory><vcpu>1</vcpu>"
                                   "<os><type>hvm</type></os></domain>")

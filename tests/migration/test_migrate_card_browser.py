@@ -1,7 +1,9 @@
 """Chromium on the domain page of the demo guest running on the first of the two libvirtds: the Migrate card moves
-it live to the second, showing the job's progress until it says where the guest went; the card fits a phone."""
+it live to the second, showing the job's progress (pushed on the events socket, not polled) until it says where the
+guest went; the card fits a phone."""
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -54,9 +56,14 @@ def test_chromium_migrates_the_guest_from_the_card(logged_in_page, served_consol
     card.locator("input[name=undefine_source]").check()
     browser_support.fits_a_phone(page, "migrate-card", SHOTS)
 
+    job_reads = []
+    page.on("request", lambda request: job_reads.append(request.url)
+            if request.method == "GET" and re.search(r"/api/v1/jobs/\d+$", request.url) else None)
     card.locator("button[type=submit]").click()
     wait_for_js(page, "document.querySelector('[data-migrate-words]').textContent.startsWith('Moved to host')",
                 timeout=120000)
+    # The job was read once when the card began to follow it; its progress and end came as socket messages.
+    assert len(job_reads) == 1, job_reads
 
     assert conns[1].lookupByName(name).isActive()
     assert not any(dom.name() == name for dom in conns[0].listAllDomains(0))

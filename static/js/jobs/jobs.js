@@ -1,5 +1,10 @@
 // Jobs, live: the top bar's count of running jobs on every page, and the rows of the jobs page,
 // both from "job" messages on the events socket (virtconsole.v1; see docs/websocket-protocol.md).
+// The page's cards that follow a job (Migrate, Snapshots, Backups) take the same messages from this one socket:
+// each is dispatched on document as a JOB_EVENT (detail: the job, as GET /api/v1/jobs/{id} answers it), and
+// SOCKET_OPEN_EVENT says the socket listens (again): what happened before then is read once through the API.
+export const JOB_EVENT = "virtconsole:job";
+export const SOCKET_OPEN_EVENT = "virtconsole:events-open";
 
 const ACTIVE = new Set(["queued", "running"]);
 
@@ -42,6 +47,7 @@ class JobsLive {
     socket.addEventListener("open", () => {
       this.backoff = 1000;
       this.catchUp();
+      document.dispatchEvent(new CustomEvent(SOCKET_OPEN_EVENT));
     });
     socket.addEventListener("message", (event) => {
       let message;
@@ -50,7 +56,9 @@ class JobsLive {
       } catch {
         return;
       }
-      if (message.type === "job") this.update(message.job);
+      if (message.type !== "job") return;
+      this.update(message.job);
+      document.dispatchEvent(new CustomEvent(JOB_EVENT, {detail: message.job}));
     });
     socket.addEventListener("close", (event) => {
       if (event.code === 4001) return; // signed out: nothing more to show

@@ -1,7 +1,9 @@
 // The domain page's Migrate card: starts a migration through the API, follows its job (progress from libvirt's
-// job statistics), cancels it or switches it to post-copy, and says where the domain went.
+// job statistics, pushed on the events socket as "job" messages), cancels it or switches it to post-copy, and
+// says where the domain went.
+import { JOB_EVENT, SOCKET_OPEN_EVENT } from "../jobs/jobs.js";
+
 const card = document.querySelector(".migrate-card");
-const POLL_MS = 500;
 const MiB = 1024 * 1024;
 
 function csrfToken() {
@@ -37,6 +39,11 @@ class MigrateCard {
     if (this.form) this.form.addEventListener("submit", (event) => { event.preventDefault(); this.start(); });
     this.cancel.addEventListener("click", () => this.act("cancel"));
     this.postcopy.addEventListener("click", () => this.act("postcopy"));
+    document.addEventListener(JOB_EVENT, (event) => {
+      if (this.job !== undefined && event.detail.id === this.job) this.take(event.detail);
+    });
+    // Messages sent while the socket was away (a reconnect) reached nobody: the job is read once more.
+    document.addEventListener(SOCKET_OPEN_EVENT, () => { if (this.following) this.read(); });
     if (element.dataset.job) this.follow(Number(element.dataset.job), false);
   }
 
@@ -77,8 +84,17 @@ class MigrateCard {
 
   follow(jobId, postcopy) {
     this.job = jobId;
+    this.following = true;
     this.postcopy.hidden = !postcopy;
-    this.poll();
+    this.read(); // the socket tells what comes next; this reads what came before
+  }
+
+  async read() {
+    try {
+      this.take(await api("GET", `jobs/${this.job}`));
+    } catch (error) {
+      this.show(error.message, true);
+    }
   }
 
   render(job) {
@@ -100,20 +116,14 @@ class MigrateCard {
     }));
   }
 
-  async poll() {
-    let job;
-    try {
-      job = await api("GET", `jobs/${this.job}`);
-    } catch (error) {
-      this.show(error.message, true);
-      return;
-    }
+  take(job) {
+    if (!this.following) return; // a message or answer that arrives after the end changes nothing
     this.render(job);
     if (job.state === "queued" || job.state === "running") {
       this.show(job.cancel_requested ? "Cancelling…" : "Migrating…");
-      setTimeout(() => this.poll(), POLL_MS);
       return;
     }
+    this.following = false;
     this.postcopy.hidden = true;
     if (job.state === "succeeded") {
       this.show(`Moved to host ${job.result.destination}. Reload the page to see it there.`, true);
