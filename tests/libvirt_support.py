@@ -1,9 +1,11 @@
 """Behind the console's back on a real libvirtd: the test's own connection, the demo guest on a disk, clearing
 away everything a test named, and waiting for a job the console started."""
 
+import contextlib
 import re
 import subprocess
 import threading
+import uuid
 from pathlib import Path
 
 import libvirt
@@ -39,6 +41,38 @@ def guest_with_disk(name, disk_path):
     disk = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{disk_path}'/>"
             "<target dev='vda' bus='virtio'/></disk>")
     return xml.replace("<devices>", "<devices>" + disk, 1)
+
+
+def own_dir_pool(conn, directory, name):
+    """A persistent dir pool called name on the new directory, started; the directory world-readable, since QEMU runs
+    as another user than the test (a pytest tmp_path is private)."""
+    directory.mkdir()
+    directory.chmod(0o755)
+    pool = conn.storagePoolDefineXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
+                                     "</target></pool>")
+    pool.create()
+    return pool
+
+
+@contextlib.contextmanager
+def demo_guest_in_own_pool(label, directory, *, running, xml=guest_with_disk):
+    """(prefix, dom, pool): the demo guest <prefix>-guest, running or shut off, on a 64 MiB qcow2 volume of the dir
+    pool <prefix> (<label>-<hex>) on directory/<prefix>, through the system libvirtd and a connection of the test's
+    own (a served console has its own database). xml(name, disk path) makes its definition. Everything named
+    <prefix> is removed afterwards, even when the test fails."""
+    prefix = f"{label}-{uuid.uuid4().hex[:8]}"
+    conn = own_connection()
+    try:
+        pool = own_dir_pool(conn, directory / prefix, prefix)
+        vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
+                             "<target><format type='qcow2'/></target></volume>", 0)
+        dom = conn.defineXML(xml(f"{prefix}-guest", vol.path()))
+        if running:
+            dom.create()
+        yield prefix, dom, pool
+    finally:
+        remove_everything(conn, prefix)
+        conn.close()
 
 
 def make_pool(conn, name, directory):

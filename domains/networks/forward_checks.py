@@ -25,8 +25,8 @@ NO_SRIOV = ("Host '{host}' has no SR-IOV physical function (a network card with 
 
 
 def host_has_interface(host, name):
-    """Whether host has the network interface (a bridge, a device); True when the host's libvirt has no interface driver to ask (libvirt's own
-    define or start then says what is wrong)."""
+    """Whether host has the network interface (a bridge, a device); True when the host's libvirt has no interface
+    driver to ask (libvirt's own define or start then says what is wrong)."""
     try:
         return libvirt_interfaces.interface_exists(host, name)
     except VirtError as exc:

@@ -11,7 +11,7 @@ from domains.hosts.actions import do_add_host
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
+from tests.libvirt_support import MiB, guest_with_disk, own_connection, own_dir_pool, remove_everything
 
 PREFIX = "bkp-"
 
@@ -24,15 +24,6 @@ def qcow2_volume(pool, name, capacity, compat="1.1"):
     compat_xml = f"<compat>{compat}</compat>" if compat else ""
     return pool.createXML(f"<volume><name>{name}</name><capacity>{capacity}</capacity><target><format type='qcow2'/>"
                           f"{compat_xml}</target></volume>", 0)
-
-
-def _dir_pool(conn, directory, name):
-    directory.mkdir()
-    directory.chmod(0o755)
-    pool = conn.storagePoolDefineXML(f"<pool type='dir'><name>{name}</name><target><path>{directory}</path>"
-                                     "</target></pool>")
-    pool.create()
-    return pool
 
 
 @pytest.fixture
@@ -49,8 +40,8 @@ def backup_guest(system_libvirtd, transactional_db, owner, tmp_path):
     tmp_path.chmod(0o755)
 
     def make(size_mib=64, compat="1.1"):
-        pool = _dir_pool(conn, tmp_path / prefix, prefix)
-        store = _dir_pool(conn, tmp_path / f"{prefix}-store", f"{prefix}-store")
+        pool = own_dir_pool(conn, tmp_path / prefix, prefix)
+        store = own_dir_pool(conn, tmp_path / f"{prefix}-store", f"{prefix}-store")
         vol = qcow2_volume(pool, f"{prefix}-base.qcow2", size_mib * MiB, compat)
         conn.defineXML(guest_with_disk(f"{prefix}-guest", vol.path()))
         inventory.sync_host(host)

@@ -3,7 +3,6 @@ domain page's Clone tab, followed on the Jobs page until it succeeded, and the c
 volume; the form fits a phone's 390 px."""
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from tests import browser_support
 from tests.browser_support import add_host_in_page, wait_for_js
 from tests.clones.conftest import guest_xml
-from tests.libvirt_support import MiB, own_connection, remove_everything
+from tests.libvirt_support import demo_guest_in_own_pool, own_connection
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
@@ -20,23 +19,12 @@ SHOTS = Path(os.environ.get("CLONE_PAGES_SHOTS", "/tmp/clone-pages-shots"))
 
 @pytest.fixture
 def stopped_guest(system_libvirtd, tmp_path):
-    """(name, uuid, pool) of the demo guest, shut off, on a qcow2 volume of a dir pool, both named clones-<label>,
-    made through a connection of the test's own (the served console has its own database); removed afterwards."""
-    prefix = f"clones-{uuid.uuid4().hex[:8]}"
-    conn = own_connection()
-    try:
-        directory = tmp_path / prefix
-        directory.mkdir()
-        directory.chmod(0o755)
-        pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>{prefix}</name><target><path>{directory}</path>"
-                                         "</target></pool>", 0)
-        vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
-                             "<target><format type='qcow2'/></target></volume>", 0)
-        dom = conn.defineXML(guest_xml(f"{prefix}-guest", vol.path(), tmp_path / f"{prefix}-guest-serial.log"))
+    """(name, uuid, pool) of the demo guest, shut off, on a qcow2 volume of a dir pool, both named clones-<label>."""
+    def xml(name, disk_path):
+        return guest_xml(name, disk_path, tmp_path / f"{name}-serial.log")
+
+    with demo_guest_in_own_pool("clones", tmp_path, running=False, xml=xml) as (_prefix, dom, pool):
         yield dom.name(), dom.UUIDString(), pool
-    finally:
-        remove_everything(conn, prefix)
-        conn.close()
 
 
 def test_chromium_clones_the_guest_from_the_clone_tab_and_follows_the_job(logged_in_page, served_console,

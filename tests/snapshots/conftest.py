@@ -11,7 +11,7 @@ from domains.hosts.actions import do_add_host
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
-from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
+from tests.libvirt_support import MiB, guest_with_disk, own_connection, own_dir_pool, remove_everything
 
 
 @pytest.fixture
@@ -47,12 +47,7 @@ def guest(system_libvirtd, transactional_db, owner, tmp_path):
     conn = own_connection()
     host = do_add_host(owner, "system", "qemu:///system")
     try:
-        directory = tmp_path / prefix
-        directory.mkdir()
-        directory.chmod(0o755)
-        pool = conn.storagePoolDefineXML(f"<pool type='dir'><name>{prefix}</name><target><path>{directory}</path>"
-                                         "</target></pool>")
-        pool.create()
+        pool = own_dir_pool(conn, tmp_path / prefix, prefix)
         vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
                              "<target><format type='qcow2'/></target></volume>", 0)
         conn.defineXML(guest_with_disk(f"{prefix}-guest", vol.path()))

@@ -3,7 +3,6 @@ taken from the Snapshots card, shows in its tree once its job is done, and the d
 fits a phone's 390 px."""
 
 import os
-import uuid
 from pathlib import Path
 
 import libvirt
@@ -11,7 +10,7 @@ import pytest
 
 from tests import browser_support
 from tests.conftest import wait_for
-from tests.libvirt_support import MiB, guest_with_disk, own_connection, remove_everything
+from tests.libvirt_support import demo_guest_in_own_pool, own_connection
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
 
@@ -21,25 +20,9 @@ SHOTS = Path(os.environ.get("SNAPSHOT_PAGES_SHOTS", "/tmp/snapshot-pages-shots")
 
 @pytest.fixture
 def running_guest(system_libvirtd, tmp_path):
-    """(name, uuid) of the demo guest running on a qcow2 volume of a dir pool, both named snaps-<label>, made
-    through a libvirt connection of the test's own (the served console has its own database); removed afterwards,
-    even when the test fails."""
-    prefix = f"snaps-{uuid.uuid4().hex[:8]}"
-    conn = own_connection()
-    try:
-        directory = tmp_path / prefix
-        directory.mkdir()
-        directory.chmod(0o755)
-        pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>{prefix}</name><target><path>{directory}</path>"
-                                         "</target></pool>", 0)
-        vol = pool.createXML(f"<volume><name>{prefix}-base.qcow2</name><capacity>{64 * MiB}</capacity>"
-                             "<target><format type='qcow2'/></target></volume>", 0)
-        dom = conn.defineXML(guest_with_disk(f"{prefix}-guest", vol.path()))
-        dom.create()
+    """(name, uuid) of the demo guest running on a qcow2 volume of a dir pool, both named snaps-<label>."""
+    with demo_guest_in_own_pool("snaps", tmp_path, running=True) as (_prefix, dom, _pool):
         yield dom.name(), dom.UUIDString()
-    finally:
-        remove_everything(conn, prefix)
-        conn.close()
 
 
 def fits_a_phone(page, label):
