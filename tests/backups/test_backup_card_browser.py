@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.system, pytest.mark.browser]
 
 SHOTS = Path(os.environ.get("BACKUP_PAGES_SHOTS", "/tmp/backup-pages-shots"))
 # The card's job is over, and it did not fail.
-JOB_OVER = "!document.querySelector('#backups [data-active-job]') && !document.querySelector('#backups [data-failed-job]')"
+JOB_OVER = ("!document.querySelector('#backups [data-active-job]') && "
+            "!document.querySelector('#backups [data-failed-job]')")
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def test_chromium_backs_the_guest_up_from_the_card_and_restores_it_into_a_new_do
     form.locator("select[name=pool]").select_option(prefix)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
+    assert "Taking a full backup" in page.locator(".messages").inner_text()
     wait_for_js(page, f"!!document.querySelector('#backups [data-backup]') && {JOB_OVER}", timeout=180000)
     assert "full" in card.locator("[data-backup]").inner_text()
     browser_support.fits_a_phone(page, "domain-backups-one", SHOTS)
@@ -53,6 +55,7 @@ def test_chromium_backs_the_guest_up_from_the_card_and_restores_it_into_a_new_do
     restore.locator("select[name=pool]").select_option(prefix)
     with page.expect_navigation():
         restore.locator("button[data-action=restore]").click()
+    assert "Restoring backup" in page.locator(".messages").inner_text()
     wait_for_js(page, JOB_OVER, timeout=180000)
     conn = own_connection()
     try:
