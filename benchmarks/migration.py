@@ -7,7 +7,8 @@ row's move included), then the same with `virsh migrate --live --persistent --un
 tcp://<address>`. Prints the medians of wall time and of libvirt's own downtime (the destination's completed job
 statistics) and the ratio console / virsh (goal: time <= 1.05).
 
---poll SECONDS asks GET /jobs/{id} at that interval instead of listening (the Migrate card polls every 0.5 s). On
+--poll SECONDS asks GET /jobs/{id} at that interval instead of listening (as the Migrate card did until it took
+the job's messages from the page's events socket). On
 2 cores, polling every 0.05 s cost the server about 0.4 CPU-s per migration, taken from the QEMUs and libvirtds
 doing the migration: libvirt's call itself then took 0.3-0.7 s longer.
 
