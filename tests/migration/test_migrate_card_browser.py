@@ -64,6 +64,11 @@ def test_chromium_migrates_the_guest_from_the_card(logged_in_page, served_consol
                 timeout=120000)
     # The job was read once when the card began to follow it; its progress and end came as socket messages.
     assert len(job_reads) == 1, job_reads
+    words = page.locator("[data-migrate-words]").inner_text()
+    assert words.startswith(f"Moved to host {prefix}-second."), words
+    assert page.locator("[data-migrate-moved] a").is_visible()  # reads the page again: the domain is there now
+    assert page.evaluate("(() => { const bar = document.querySelector('[data-migrate-progress]'); "
+                         "return bar.value === bar.max; })()")
 
     assert conns[1].lookupByName(name).isActive()
     assert not any(dom.name() == name for dom in conns[0].listAllDomains(0))

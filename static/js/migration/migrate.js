@@ -36,6 +36,7 @@ class MigrateCard {
     this.detail = element.querySelector("[data-migrate-detail]");
     this.cancel = element.querySelector("[data-migrate-cancel]");
     this.postcopy = element.querySelector("[data-migrate-postcopy]");
+    this.moved = element.querySelector("[data-migrate-moved]");
     if (this.form) this.form.addEventListener("submit", (event) => { event.preventDefault(); this.start(); });
     this.cancel.addEventListener("click", () => this.act("cancel"));
     this.postcopy.addEventListener("click", () => this.act("postcopy"));
@@ -97,6 +98,11 @@ class MigrateCard {
     }
   }
 
+  hostName(id) {
+    const option = this.form && [...this.form.elements.destination.options].find((item) => Number(item.value) === id);
+    return option ? option.textContent.replace(/ \(.*\)$/, "") : String(id);
+  }
+
   render(job) {
     const detail = job.detail || {};
     const total = detail.data_total || job.progress.total || 0;
@@ -126,7 +132,14 @@ class MigrateCard {
     this.following = false;
     this.postcopy.hidden = true;
     if (job.state === "succeeded") {
-      this.show(`Moved to host ${job.result.destination}. Reload the page to see it there.`, true);
+      // libvirt's statistics of the completed job (the whole move, the real downtime), not the last sample taken
+      // while it ran.
+      const completed = job.result.statistics || {};
+      if (Object.keys(completed).length) this.render({...job, detail: completed});
+      this.progress.value = this.progress.max;
+      const downtime = job.result.downtime_ms == null ? "" : ` The guest paused for ${job.result.downtime_ms} ms.`;
+      this.show(`Moved to host ${this.hostName(job.result.destination)}.${downtime}`, true);
+      this.moved.hidden = false;
     } else if (job.state === "cancelled") {
       this.show("Cancelled: the guest stays on this host, as before.", true);
     } else {
