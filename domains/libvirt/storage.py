@@ -1,6 +1,7 @@
 """The storage part of the libvirt adapter: finding pools and volumes, with libvirt's errors in our type."""
 
 import logging
+import os
 import uuid as uuidlib
 
 import libvirt
@@ -316,8 +317,20 @@ def delete_volume(vol):
 
 
 def volume_by_path(host, path):
-    """(pool handle, volume handle) of the volume at path on host, or None when no pool holds it."""
+    """(pool handle, volume handle) of the volume at path on host, or None when no pool holds it.
+
+    A pool lists the files it saw at its last refresh: one made since behind its back (by QEMU for an overlay, by
+    the other host of a shared directory before a migration) is missed. So on a miss, the active pools whose
+    directory holds path are refreshed once and asked again.
+    """
     conn = storage_connection(host)
+    found = _lookup_by_path(conn, path)
+    if found is None and _refresh_pools_of_directory(conn, os.path.dirname(path)):
+        found = _lookup_by_path(conn, path)
+    return found
+
+
+def _lookup_by_path(conn, path):
     try:
         with translated_errors():
             vol = conn.storageVolLookupByPath(path)
@@ -326,6 +339,25 @@ def volume_by_path(host, path):
         if exc.code in (libvirt.VIR_ERR_NO_STORAGE_VOL, libvirt.VIR_ERR_NO_STORAGE_POOL):
             return None
         raise
+
+
+def _refresh_pools_of_directory(conn, directory):
+    """Refresh the active pools whose target is directory; whether any was."""
+    from lxml import etree
+
+    refreshed = False
+    with translated_errors():
+        pools = conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
+    for pool in pools:
+        try:
+            with translated_errors():
+                target = etree.fromstring(pool.XMLDesc(0).encode()).findtext("target/path")
+                if target and os.path.normpath(target) == os.path.normpath(directory):
+                    pool.refresh(0)
+                    refreshed = True
+        except VirtError:
+            continue  # gone meanwhile, or busy with an upload (libvirt refuses the refresh): asked as it is
+    return refreshed
 
 
 def backing_links(host):

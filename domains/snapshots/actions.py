@@ -278,9 +278,9 @@ def _delete_each(job, domain, dom, doomed, deleted, kept):
         for _target, overlay, backing, _active in plans:
             commit.rewrite_children(dom, others, overlay, backing)
         libvirt_snapshots.delete_snapshot(snap, libvirt_snapshots.DELETE_METADATA_ONLY)
-        reasons = [commit.delete_overlay(domain, overlay, backing) for _target, overlay, backing, _active in plans]
-        if memory and plans:
-            reasons.append(commit.delete_overlay(domain, memory, plans[0][2]))
+        reasons = [commit.delete_overlay(domain, overlay) for _target, overlay, _backing, _active in plans]
+        if memory:
+            reasons.append(commit.delete_overlay(domain, memory))
         kept.extend(reason for reason in reasons if reason)
         deleted.append(name)
 

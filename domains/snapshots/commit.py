@@ -126,21 +126,16 @@ def commit_overlays(job, domain, dom, plans):
     return [overlay for _target, overlay, _backing, _active in plans]
 
 
-def delete_overlay(domain, path, backing):
+def delete_overlay(domain, path):
     """Delete the overlay (or memory) file's volume, unless something else still needs it; returns None once deleted
-    (or when no pool holds it), else the reason it was kept. The pool holding backing is refreshed first if needed:
-    libvirt made the file outside the pool's knowledge.
+    (or when no pool holds it), else the reason it was kept. libvirt made the file outside its pool's knowledge:
+    volume_by_path refreshes that pool when it misses it.
 
     Its data is committed by now, but another volume may stand on it (a linked clone made of the overlay) or another
     domain name it: deleting it would take their data, so it stays and the job's result says why.
     """
     host = domain.host
-    found = libvirt_storage.volume_by_path(host, path)
-    if found is None:
-        holder = libvirt_storage.volume_by_path(host, backing)
-        if holder is not None:
-            libvirt_storage.refresh_pool(holder[0])
-            found = libvirt_storage.volume_by_path(host, path)
+    found = libvirt_storage.volume_by_path(host, path)  # refreshes the pool of its directory if it missed the file
     if found is None:
         return None
     # Refreshed pools: the commit just moved the overlays above this one onto its backing file, and a pool's

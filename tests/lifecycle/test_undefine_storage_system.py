@@ -125,7 +125,7 @@ def test_delete_overlay_keeps_a_file_another_volume_stands_on_and_says_why(guest
     overlay = external_snapshot(guest, "first")
     linked_volume(guest, "fork.qcow2", overlay)
 
-    reason = commit.delete_overlay(guest["domain"], overlay, guest["base"])
+    reason = commit.delete_overlay(guest["domain"], overlay)
 
     assert reason and "backing file of" in reason and "fork.qcow2" in reason
     assert "first.qcow2" in files(guest)

@@ -12,6 +12,7 @@ from domains.libvirt.adapter import VirtError
 from domains.storage.models import Pool
 from domains.storage.pools.actions import do_define_pool, do_delete_pool, do_pool_action
 from domains.storage.volumes.actions import VolumeError, do_create_volume
+from tests.libvirt_support import own_connection, own_dir_pool
 
 from .conftest import system_pool_names
 
@@ -155,3 +156,21 @@ def test_a_logical_pool_builds_its_volume_group_here_or_says_why_not(owner, syst
     finally:
         do_delete_pool(owner, row, handle, purge=True)
     assert pool_name not in system_pool_names()
+
+
+def test_a_file_made_behind_its_pools_back_is_found_as_a_volume_by_its_path(system_host, pool_name, tmp_path):
+    directory = tmp_path / "behind"
+    conn = own_connection()
+    try:
+        own_dir_pool(conn, directory, pool_name)
+        # Written where the pool looks, but not through libvirt: as QEMU writes an overlay, or as the other host of a
+        # shared directory made a disk before the guest migrated here. The pool's listing has not seen it yet.
+        made = directory / "made-elsewhere.img"
+        made.write_bytes(bytes(64 << 10))
+
+        found = libvirt_storage.volume_by_path(system_host, str(made))
+
+        assert found is not None and found[1].name() == "made-elsewhere.img"
+        assert libvirt_storage.volume_by_path(system_host, str(directory / "never-made.img")) is None
+    finally:
+        conn.close()
