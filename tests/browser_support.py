@@ -191,6 +191,15 @@ def add_host_in_page(page, name, uri="qemu:///system"):
     }""", [name, uri])
 
 
+def open_domain_of_system_host(page, base_url, host_name, domain_uuid):
+    """Add the system libvirtd as host host_name from the signed-in page, let the dashboard list its domains, and
+    open the page of the domain domain_uuid (made behind the served console's back)."""
+    page.goto(f"{base_url}/")
+    add_host_in_page(page, host_name)
+    page.goto(f"{base_url}/")
+    page.goto(f"{base_url}/domains/{domain_uuid}/")
+
+
 def signed_in_page(browser, served_console):
     """A new browser context signed in as the served console's admin; returns (context, page)."""
     base_url, username, password = served_console

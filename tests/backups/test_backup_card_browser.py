@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import browser_support
-from tests.browser_support import add_host_in_page, wait_for_js
+from tests.browser_support import open_domain_of_system_host, wait_for_js
 from tests.libvirt_support import demo_guest_in_own_pool, own_connection
 
 pytestmark = [pytest.mark.system, pytest.mark.browser]
@@ -32,10 +32,7 @@ def test_chromium_backs_the_guest_up_from_the_card_and_restores_it_into_a_new_do
     page = logged_in_page
     page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     prefix, _name, domain_uuid = running_guest
-    page.goto(f"{base_url}/")
-    add_host_in_page(page, "libvirtd-backups")
-    page.goto(f"{base_url}/")  # the dashboard lists the new host's domains
-    page.goto(f"{base_url}/domains/{domain_uuid}/")
+    open_domain_of_system_host(page, base_url, "libvirtd-backups", domain_uuid)
     card = page.locator("#backups")
     assert "No backups yet." in card.inner_text()
 

@@ -30,16 +30,13 @@ def fits_a_phone(page, label):
 
 
 def test_chromium_takes_a_snapshot_from_the_card_and_reverts_to_it(logged_in_page, served_console, running_guest):
-    from tests.browser_support import add_host_in_page, wait_for_js
+    from tests.browser_support import open_domain_of_system_host, wait_for_js
 
     base_url, _, _ = served_console
     page = logged_in_page
     page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     name, domain_uuid = running_guest
-    page.goto(f"{base_url}/")
-    add_host_in_page(page, "libvirtd-snapshots")
-    page.goto(f"{base_url}/")  # the dashboard lists the new host's domains
-    page.goto(f"{base_url}/domains/{domain_uuid}/")
+    open_domain_of_system_host(page, base_url, "libvirtd-snapshots", domain_uuid)
     card = page.locator("#snapshots")
     assert "No snapshots yet." in card.inner_text()
     fits_a_phone(page, "domain-snapshots-empty")
