@@ -9,6 +9,7 @@ from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from qemu_extras.version import EXTRAS_WS_SUBPROTOCOL
+from tests.conftest import drain_event_workers
 
 # Everything a power user has on the monitor, but not monitor_admin.
 OPERATOR_PERMISSIONS = ["getattr", "read", "write", "suspend", "monitor_read", "monitor_write", "agent"]
@@ -18,18 +19,30 @@ def demo_dom(host):
     return adapter.connection_for(host).get().lookupByName("demo")
 
 
+def put_back(host, original, django_db_blocker):
+    """Shut the demo guest off and define it as original, after a module's last test.
+
+    The events this sends are written while the database is still open to them: past the last test's
+    teardown, a writer refused by the closed database logs its failure from its thread, and did so once
+    while pytest was reporting a failure, which that broke (tests/thread_safe_ast.py).
+    """
+    with django_db_blocker.unblock():
+        dom = demo_dom(host)
+        if dom.isActive():
+            dom.destroy()
+        adapter.connection_for(host).get().defineXML(original)
+        drain_event_workers()
+
+
 @pytest.fixture(scope="module")
-def booted(embedded_host):
+def booted(embedded_host, django_db_blocker):
     """The demo guest running for a whole module (one boot, ~3 s); its definition is restored afterwards."""
     dom = demo_dom(embedded_host)
     original = dom.XMLDesc(0x1 | 0x2)  # inactive | secure
     if not dom.isActive():
         dom.create()
     yield embedded_host
-    dom = demo_dom(embedded_host)
-    if dom.isActive():
-        dom.destroy()
-    adapter.connection_for(embedded_host).get().defineXML(original)
+    put_back(embedded_host, original, django_db_blocker)
 
 
 def domain_row(host):

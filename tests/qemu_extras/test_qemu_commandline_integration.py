@@ -9,7 +9,7 @@ import pytest
 from domains.definitions.models import DefinitionRevision
 from domains.lifecycle.actions import do_domain_action
 from qemu_extras.namespace.changes import digest
-from tests.qemu_extras.conftest import api_client, demo_dom, domain_row, post_json
+from tests.qemu_extras.conftest import api_client, demo_dom, domain_row, post_json, put_back
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -17,17 +17,14 @@ INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 
 
 @pytest.fixture(scope="module")
-def original_definition(embedded_host):
+def original_definition(embedded_host, django_db_blocker):
     """The demo guest shut off, and its definition put back as it was after the module."""
     dom = demo_dom(embedded_host)
     if dom.isActive():
         dom.destroy()
     original = dom.XMLDesc(INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
     yield original
-    dom = demo_dom(embedded_host)
-    if dom.isActive():
-        dom.destroy()
-    dom.connect().defineXML(original)
+    put_back(embedded_host, original, django_db_blocker)
 
 
 @pytest.fixture
