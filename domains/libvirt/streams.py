@@ -12,6 +12,7 @@ and keys, TLS certificates), so uploads and downloads work on remote hosts as on
 import fcntl
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -34,6 +35,11 @@ PIPE_SIZE = 1 << 20
 # The test driver lives inside the process that opens it: a child would open a driver of its own, without
 # the server's volumes. It has no stream support anyway (libvirt's words below).
 NO_STREAMS = "this function is not supported by the connection driver: virStorageVol{what} (the test driver)"
+# The longest the server waits on a child that neither takes nor gives a byte, nor says it is ready or done.
+# The child waits only on libvirt, which moves a live transfer's bytes in milliseconds (at most a pipe's
+# worth sits between them), so this much silence means a libvirtd that took the call and stopped answering.
+# Without a limit such a transfer stayed at 0 % for good, and so did the job or request holding it.
+SILENCE_LIMIT = 120.0
 
 
 def volume_facts(volume_handle):
@@ -73,6 +79,10 @@ class _Pump:
                                         bufsize=0, cwd=PACKAGE_ROOT, env=_child_environment(),
                                         start_new_session=True)
         self._in, self._out = self.process.stdin.fileno(), self.process.stdout.fileno()
+        # Writes wait in _until_ready, under the silence limit, instead of inside os.write.
+        os.set_blocking(self._in, False)
+        self.host_name = str(host)
+        self._step = "opening the stream"
         for fd in (self._in, self._out):
             try:
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
@@ -90,12 +100,24 @@ class _Pump:
         if kind != READY:
             self._kill()
             raise VirtError(f"The transfer's helper process answered {kind!r} instead of being ready: try again.")
+        self._step = "moving the volume's bytes"
 
     @property
     def pid(self):
         return self.process.pid
 
     # --- the pipes ---
+
+    def _until_ready(self, fd, event):
+        """Wait until fd can be written (POLLOUT) or read (POLLIN), or the child's end closed; past
+        SILENCE_LIMIT the child is killed and the transfer fails naming libvirt's silence."""
+        waiting = select.poll()
+        waiting.register(fd, event)
+        if not waiting.poll(SILENCE_LIMIT * 1000):
+            self._kill()
+            raise VirtError(f"libvirt on host '{self.host_name}' answered nothing for {SILENCE_LIMIT:g} s while "
+                            f"{self._step}, so the transfer was stopped. Check that host's libvirtd (is it "
+                            "running, is its storage reachable?), then start the transfer again.")
 
     def _write(self, *pieces):
         if self._reaped:
@@ -104,7 +126,10 @@ class _Pump:
             for piece in pieces:
                 view = memoryview(piece).cast("B")
                 while len(view):
-                    view = view[os.write(self._in, view):]
+                    try:
+                        view = view[os.write(self._in, view):]
+                    except BlockingIOError:  # the pipe is full: the child has not taken the last bytes yet
+                        self._until_ready(self._in, select.POLLOUT)
         except OSError:  # EPIPE: the child ended; it may have said why first
             raise self._why_it_ended(said=True) from None
 
@@ -117,6 +142,7 @@ class _Pump:
     def _read(self, count):
         if self._reaped:
             raise self._why_it_ended()
+        self._until_ready(self._out, select.POLLIN)
         try:
             got = os.read(self._out, count)
         except OSError:
@@ -233,6 +259,7 @@ class VolumeUpload(_Pump):
         """Commit what was sent. fill_to_end (sparse only): a hole to the upload's end, so an upload cut short
         does not leave the file truncated where its last hole put it."""
         with self._io:
+            self._step = "finishing the upload"
             self._write(FRAME.pack(FINISH, int(fill_to_end)))
             kind, count = self._frame()
             self._reap()

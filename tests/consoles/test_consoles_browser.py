@@ -71,3 +71,19 @@ def test_the_vnc_page_draws_the_guest_screen(logged_in_page, second_page):
     set_running(second_page, uuid, False)
     wait_for_js(page, "document.querySelector('[data-field=status]').textContent !== 'connected'",
                            timeout=10000)
+
+
+def test_the_domain_page_follows_the_domain_on_one_events_socket(logged_in_page, second_page):
+    page = logged_in_page
+    uuid = demo_uuid(page)
+    set_running(second_page, uuid, False)
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    page.goto(f"/domains/{uuid}/")
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
+
+    set_running(second_page, uuid, True)
+
+    # The state (live.js), the Interfaces card and the top bar's jobs (jobs.js) all listen on the page's one socket.
+    wait_for_js(page, "document.querySelector('h1 [data-field=state]').textContent === 'running'", timeout=10000)
+    assert len([url for url in sockets if url.endswith("/ws/v1/events")]) == 1, sockets

@@ -5,13 +5,17 @@ import asyncio
 import hashlib
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from domains.hosts.models import Host
 from domains.jobs.models import FAILED, Job
+from domains.libvirt import streams
+from domains.libvirt.adapter import VirtError
 from domains.storage.transfer import uploads
 
 from .transfer_support import MiB, call, content_path, pattern, pattern_range, put_part
@@ -139,3 +143,53 @@ async def test_an_upload_whose_pump_is_killed_fails_its_job_and_the_next_upload_
     again = await put_part(path, owner_headers, 0, 8 * MiB, 16 * MiB)
     assert again.status == 202 and again.json()["received"] == 8 * MiB
 
+
+
+@pytest.fixture
+def silence_limit(monkeypatch):
+    """A silence limit of 2 s instead of minutes: the tests make libvirt silent for good, then wait it out."""
+    monkeypatch.setattr(streams, "SILENCE_LIMIT", 2.0)
+    return 2.0
+
+
+@pytest.fixture
+def silent_daemon():
+    """A TCP port on loopback that accepts connections and never answers: a libvirtd that took the call and hung."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def test_a_libvirtd_that_never_answers_fails_the_transfer_at_the_silence_limit(full_volume, transfer_pool,
+                                                                             silent_daemon, silence_limit):
+    _, pool, _ = transfer_pool
+    hung = Host(name="hung", uri=f"qemu+tcp://127.0.0.1:{silent_daemon}/system")
+
+    started = time.monotonic()
+    with pytest.raises(VirtError) as refused:
+        streams.VolumeDownload(hung, pool.storageVolLookupByName("full.img"), 0, 0)
+
+    assert "libvirt on host 'hung' answered nothing for 2 s while opening the stream" in refused.value.message
+    assert time.monotonic() - started < 30  # a pump killed at the limit, not one waiting for its 30 s grace
+    assert pumps() == []
+
+
+def test_a_libvirtd_stopped_in_the_middle_of_a_download_fails_it_at_the_silence_limit(full_volume, transfer_pool,
+                                                                                    silence_limit):
+    host, pool, _ = transfer_pool
+    daemon = int(Path("/run/libvirtd.pid").read_text())
+    download = streams.VolumeDownload(host, pool.storageVolLookupByName("full.img"), 0, 0)
+    received = len(download.read())
+    os.kill(daemon, signal.SIGSTOP)
+    try:
+        with pytest.raises(VirtError) as stopped:
+            while (data := download.read()) != b"":  # what libvirtd sent before it stopped, then nothing
+                received += len(data)
+    finally:
+        os.kill(daemon, signal.SIGCONT)
+
+    assert "answered nothing for 2 s while moving the volume's bytes" in stopped.value.message
+    assert 0 < received < SIZE
+    assert pumps() == []

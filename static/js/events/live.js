@@ -1,6 +1,7 @@
-// Live updates for the dashboard and the domain page: one events socket (virtconsole.v1),
-// states changed in place, host health, and small live graphs for the domains on screen.
+// Live updates for the dashboard and the domain page, from the page's events socket (./socket.js): states
+// changed in place, host health, and small live graphs for the domains on screen.
 
+import { SIGNED_OUT, listen, send } from "./socket.js";
 import { Sparkline, formatKiB, formatRate } from "./sparkline.js";
 
 // A lifecycle event says what happened; the page shows the state it leads to.
@@ -24,14 +25,26 @@ class LivePage {
     this.rows = new Map(); // uuid -> {element, graphs, hostId}
     this.hosts = new Set();
     this.onScreen = new Set();
-    this.socket = null;
-    this.backoff = 1000;
     this.banner = this.makeBanner();
     this.domainPage = document.querySelector("[data-live-domain]");
     this.collect();
     this.observer = new IntersectionObserver((entries) => this.visibility(entries));
     for (const row of this.rows.values()) this.observer.observe(row.element);
-    this.connect();
+    listen({
+      open: () => {
+        this.banner.hidden = true;
+        document.body.dataset.live = "connected";
+        send({ type: "subscribe", domains: [...this.rows.keys()], hosts: [...this.hosts] });
+        this.sendWatch();
+      },
+      message: (message) => this.receive(message),
+      close: (event) => {
+        document.body.dataset.live = "disconnected";
+        this.showBanner(event.code === SIGNED_OUT
+          ? "Signed out: live updates stopped. Sign in again to resume them."
+          : "Live updates paused: reconnecting to the console server…");
+      },
+    });
   }
 
   makeBanner() {
@@ -85,37 +98,9 @@ class LivePage {
     }
   }
 
-  connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.backoff = 1000;
-      this.banner.hidden = true;
-      document.body.dataset.live = "connected";
-      this.send({ type: "subscribe", domains: [...this.rows.keys()], hosts: [...this.hosts] });
-      this.sendWatch();
-    };
-    socket.onmessage = (event) => this.receive(JSON.parse(event.data));
-    socket.onclose = (event) => {
-      document.body.dataset.live = "disconnected";
-      if (event.code === 4001) {
-        this.showBanner("Signed out: live updates stopped. Sign in again to resume them.");
-        return;
-      }
-      this.showBanner("Live updates paused: reconnecting to the console server…");
-      setTimeout(() => this.connect(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, 30000);
-    };
-  }
-
   showBanner(text) {
     this.banner.textContent = text;
     this.banner.hidden = false;
-  }
-
-  send(message) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
   visibility(entries) {
@@ -128,7 +113,7 @@ class LivePage {
 
   sendWatch() {
     // Only the domains on screen and the figures the page draws: the server asks libvirt for just those.
-    this.send({ type: "watch_stats", domains: [...this.onScreen], stats: this.figuresShown() });
+    send({ type: "watch_stats", domains: [...this.onScreen], stats: this.figuresShown() });
   }
 
   figuresShown() {
@@ -140,8 +125,6 @@ class LivePage {
   }
 
   receive(message) {
-    // Other cards of the page (the Interfaces card) follow the same socket.
-    document.dispatchEvent(new CustomEvent("virtconsole:event", { detail: message }));
     switch (message.type) {
       case "domain.lifecycle": return this.lifecycle(message);
       case "domain.stats": return message.domains.forEach((stats) => this.stats(stats));

@@ -1,6 +1,8 @@
 // The domain page's Interfaces card: the add form shows the fields of the kind picked, and the table is re-read in
 // place (GET .../interfaces/) when asked, when the events socket says a device came or went or the domain changed
 // state, and now and then while a running guest's interface has no address yet (DHCP takes a while).
+import { listen } from "../events/socket.js";
+
 const card = document.querySelector(".interfaces-card");
 const ADDRESS_POLL_MS = 5000;
 const ADDRESS_POLLS = 36; // three minutes after the page loads or something happens: a boot and a DHCP exchange
@@ -31,13 +33,14 @@ class InterfacesCard {
       event.preventDefault();
       this.refresh(true);
     });
-    // live.js (the domain page's events socket) hands every message on as a "virtconsole:event".
-    document.addEventListener("virtconsole:event", (event) => {
-      const message = event.detail;
-      if (DEVICE_EVENTS.has(message.type) && message.uuid === element.dataset.domain) {
-        this.polls = 0;
-        this.refresh(false);
-      }
+    // The domain's events come because live.js subscribes the page's socket to the domain.
+    listen({
+      message: (message) => {
+        if (DEVICE_EVENTS.has(message.type) && message.uuid === element.dataset.domain) {
+          this.polls = 0;
+          this.refresh(false);
+        }
+      },
     });
     this.schedule();
   }

@@ -3,7 +3,7 @@
 // so it shows the progress and then the new state without a reload. A card: <section data-job-card
 // data-body-url="..."><div data-card-body>...</div></section>; a job under way is an element with
 // data-active-job="<its id>" inside the body.
-import { JOB_EVENT, SOCKET_OPEN_EVENT } from "./jobs.js";
+import { listen } from "../events/socket.js";
 
 // Progress messages come up to four times a second; the body is re-read at most this often meanwhile (a job's
 // end is always shown at once).
@@ -18,9 +18,11 @@ class JobCard {
     this.reading = false;
     this.again = false;
     this.waitingForFocus = false;
-    document.addEventListener(JOB_EVENT, (event) => this.told(event.detail));
-    // A job that ended while the socket was away (or before it first listened) sent its last message to nobody.
-    document.addEventListener(SOCKET_OPEN_EVENT, () => { if (this.runningIds().size) this.refresh(); });
+    listen({
+      // A job that ended while the socket was away (or before it first listened) sent its last message to nobody.
+      open: () => { if (this.runningIds().size) this.refresh(); },
+      message: (message) => { if (message.type === "job") this.told(message.job); },
+    });
   }
 
   runningIds() {

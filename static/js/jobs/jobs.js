@@ -1,10 +1,6 @@
 // Jobs, live: the top bar's count of running jobs on every page, and the rows of the jobs page,
-// both from "job" messages on the events socket (virtconsole.v1; see docs/websocket-protocol.md).
-// The page's cards that follow a job (Migrate, Snapshots, Backups) take the same messages from this one socket:
-// each is dispatched on document as a JOB_EVENT (detail: the job, as GET /api/v1/jobs/{id} answers it), and
-// SOCKET_OPEN_EVENT says the socket listens (again): what happened before then is read once through the API.
-export const JOB_EVENT = "virtconsole:job";
-export const SOCKET_OPEN_EVENT = "virtconsole:events-open";
+// both from "job" messages on the page's events socket (./events/socket.js; docs/websocket-protocol.md).
+import { listen } from "../events/socket.js";
 
 const ACTIVE = new Set(["queued", "running"]);
 
@@ -37,33 +33,9 @@ class JobsLive {
     const ids = (link.dataset.runningJobs || "").split(",").filter(Boolean).map(Number);
     this.running = new Set(ids);
     this.table = document.querySelector("[data-jobs-table] tbody");
-    this.backoff = 1000;
-    this.connect();
-  }
-
-  connect() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
-    socket.addEventListener("open", () => {
-      this.backoff = 1000;
-      this.catchUp();
-      document.dispatchEvent(new CustomEvent(SOCKET_OPEN_EVENT));
-    });
-    socket.addEventListener("message", (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (message.type !== "job") return;
-      this.update(message.job);
-      document.dispatchEvent(new CustomEvent(JOB_EVENT, {detail: message.job}));
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4001) return; // signed out: nothing more to show
-      setTimeout(() => this.connect(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, 30000);
+    listen({
+      open: () => this.catchUp(),
+      message: (message) => { if (message.type === "job") this.update(message.job); },
     });
   }
 

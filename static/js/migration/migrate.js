@@ -1,7 +1,7 @@
 // The domain page's Migrate card: starts a migration through the API, follows its job (progress from libvirt's
 // job statistics, pushed on the events socket as "job" messages), cancels it or switches it to post-copy, and
 // says where the domain went.
-import { JOB_EVENT, SOCKET_OPEN_EVENT } from "../jobs/jobs.js";
+import { listen } from "../events/socket.js";
 
 const card = document.querySelector(".migrate-card");
 const MiB = 1024 * 1024;
@@ -40,11 +40,13 @@ class MigrateCard {
     if (this.form) this.form.addEventListener("submit", (event) => { event.preventDefault(); this.start(); });
     this.cancel.addEventListener("click", () => this.act("cancel"));
     this.postcopy.addEventListener("click", () => this.act("postcopy"));
-    document.addEventListener(JOB_EVENT, (event) => {
-      if (this.job !== undefined && event.detail.id === this.job) this.take(event.detail);
+    listen({
+      // Messages sent while the socket was away (a reconnect) reached nobody: the job is read once more.
+      open: () => { if (this.following) this.read(); },
+      message: (message) => {
+        if (message.type === "job" && this.job !== undefined && message.job.id === this.job) this.take(message.job);
+      },
     });
-    // Messages sent while the socket was away (a reconnect) reached nobody: the job is read once more.
-    document.addEventListener(SOCKET_OPEN_EVENT, () => { if (this.following) this.read(); });
     if (element.dataset.job) this.follow(Number(element.dataset.job), false);
   }
 

@@ -1,6 +1,8 @@
 // Live network state: the networks list and the network page follow "network.lifecycle" events of their host
 // (virtconsole.v1: host, network UUID, name, event, gone, and active/persistent/autostart while not gone).
 // The events socket sends it only to users who may see the network (network.getattr).
+import { listen, send } from "../events/socket.js";
+
 const NETWORK_EVENT = "network.lifecycle";
 const hostElement = document.querySelector("[data-host]");
 
@@ -29,17 +31,10 @@ export function applyNetworkEvent(event) {
   }
 }
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
-  socket.addEventListener("open", () => {
-    socket.send(JSON.stringify({ type: "subscribe", domains: [], hosts: [Number(hostElement.dataset.host)] }));
+if (hostElement) {
+  const host = Number(hostElement.dataset.host);
+  listen({
+    open: () => send({ type: "subscribe", domains: [], hosts: [host] }),
+    message: (event) => { if (event.type === NETWORK_EVENT) applyNetworkEvent(event); },
   });
-  socket.addEventListener("message", (message) => {
-    const event = JSON.parse(message.data);
-    if (event.type === NETWORK_EVENT) applyNetworkEvent(event);
-  });
-  socket.addEventListener("close", () => setTimeout(connect, 5000));
 }
-
-if (hostElement) connect();

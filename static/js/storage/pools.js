@@ -1,4 +1,6 @@
 // Live pool numbers: the pools list and the pool page follow "pool.lifecycle" events of their host (virtconsole.v1).
+import { listen, send } from "../events/socket.js";
+
 const hostElement = document.querySelector("[data-host]");
 
 function formatBytes(bytes) {
@@ -33,17 +35,10 @@ function apply(event) {
   }
 }
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
-  socket.addEventListener("open", () => {
-    socket.send(JSON.stringify({ type: "subscribe", domains: [], hosts: [Number(hostElement.dataset.host)] }));
+if (hostElement) {
+  const host = Number(hostElement.dataset.host);
+  listen({
+    open: () => send({ type: "subscribe", domains: [], hosts: [host] }),
+    message: (event) => { if (event.type === "pool.lifecycle") apply(event); },
   });
-  socket.addEventListener("message", (message) => {
-    const event = JSON.parse(message.data);
-    if (event.type === "pool.lifecycle") apply(event);
-  });
-  socket.addEventListener("close", () => setTimeout(connect, 5000));
 }
-
-if (hostElement) connect();
