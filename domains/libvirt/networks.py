@@ -43,6 +43,18 @@ def find_network(host, *, name=None, uuid=None):
         raise
 
 
+def network_known(conn, uuid_bytes):
+    """Whether libvirt on this open connection knows the network now (defined, or running transient)."""
+    try:
+        with translated_errors():
+            conn.networkLookupByUUID(uuid_bytes)
+    except VirtError as exc:
+        if exc.code == libvirt.VIR_ERR_NO_NETWORK:
+            return False
+        raise
+    return True
+
+
 def list_networks(host):
     """Every virNetwork libvirt knows on host (active or not, persistent or transient)."""
     with translated_errors():

@@ -19,7 +19,7 @@ from domains.libvirt.adapter import VirtError
 from domains.networks.definition import NetworkError, check_dhcp_ranges, read_definition, xml_from_fields
 from domains.networks.forward_checks import check_host_devices
 from domains.networks.inventory import subnets_in_use
-from domains.networks.lookups import network_row
+from domains.networks.lookups import network_row, network_row_lock
 from domains.networks.models import Network, NetworkRevision
 from domains.revisions import actions as revisions
 from domains.revisions.actions import do_record_revision
@@ -256,14 +256,16 @@ def do_delete_network(user, row, handle, source_address=None):
         _refuse(user, "network.delete", row, {}, refusal, source_address)
         raise refusal
     audit.record(user, "network.delete", row, {}, outcome="started", source_address=source_address)
-    try:
-        if live["active"]:
-            libvirt_networks.stop_network(handle)  # a transient network is gone after this
-        if live["persistent"]:
-            libvirt_networks.undefine_network(handle)
-    except VirtError as exc:
-        audit.record(user, "network.delete", row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
-        raise
-    Network.objects.filter(pk=row.pk).update(gone=True)
+    with network_row_lock(row.host_id, row.uuid):
+        try:
+            if live["active"]:
+                libvirt_networks.stop_network(handle)  # a transient network is gone after this
+            if live["persistent"]:
+                libvirt_networks.undefine_network(handle)
+        except VirtError as exc:
+            audit.record(user, "network.delete", row, {}, outcome=f"failed: {exc.message}",
+                         source_address=source_address)
+            raise
+        Network.objects.filter(pk=row.pk).update(gone=True)
     row.gone = True
     audit.record(user, "network.delete", row, {}, source_address=source_address)

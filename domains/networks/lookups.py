@@ -1,6 +1,8 @@
 """The one way to find a network (and its libvirt handle) for a user: every network view and action uses these."""
 
+import threading
 import uuid as uuidlib
+from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -70,6 +72,20 @@ def visible_network(user, host_pk, name, permission="network.getattr"):
     if not permissions.has_perm(user, permission, row):
         raise permissions.PermissionDenied(permission, row)
     return row, handle
+
+
+_row_locks = defaultdict(threading.Lock)
+_row_locks_guard = threading.Lock()
+
+
+def network_row_lock(host_id, network_uuid):
+    """The lock under which a network's row is judged from libvirt and written: by the event writer, and by
+    the delete action around its undefine. Without it, a stop event written late (after the delete marked the
+    row gone, judged while the network was still defined) revived a deleted network's row (seen in a full run)."""
+    if isinstance(network_uuid, bytes):
+        network_uuid = uuidlib.UUID(bytes=network_uuid)
+    with _row_locks_guard:
+        return _row_locks[(host_id, network_uuid)]
 
 
 def mark_gone(host_id, network_uuid):

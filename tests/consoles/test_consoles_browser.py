@@ -83,7 +83,10 @@ def test_the_domain_page_follows_the_domain_on_one_events_socket(logged_in_page,
     wait_for_js(page, "document.body.dataset.live === 'connected'")
 
     set_running(second_page, uuid, True)
-
-    # The state (live.js), the Interfaces card and the top bar's jobs (jobs.js) all listen on the page's one socket.
-    wait_for_js(page, "document.querySelector('h1 [data-field=state]').textContent === 'running'", timeout=10000)
-    assert len([url for url in sockets if url.endswith("/ws/v1/events")]) == 1, sockets
+    try:
+        # The state (live.js), the Interfaces card and the top bar's jobs (jobs.js) listen on the page's one socket.
+        wait_for_js(page, "document.querySelector('h1 [data-field=state]').textContent === 'running'",
+                    timeout=10000)
+        assert len([url for url in sockets if url.endswith("/ws/v1/events")]) == 1, sockets
+    finally:
+        set_running(second_page, uuid, False)  # the dashboard's browser test starts it from shut off

@@ -1,6 +1,8 @@
 """Network lifecycle events: they reach the hub, keep Network rows in step (made, revived, gone), and reach the
 events socket only of users who may see the network."""
 
+import threading
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -108,3 +110,38 @@ def test_a_network_on_the_system_libvirtd_is_heard_and_stays_until_a_running_und
     assert {event["gone"] for event in heard if event["event"] == "stopped" and event["name"] == network_name} \
         == {True}
     wait_for(lambda: Network.objects.get(pk=row.pk).gone)
+
+
+class WriterGate:
+    """A task for the event writer that holds it (and every write queued behind it) until opened."""
+
+    def __init__(self):
+        self.reached, self.opened = threading.Event(), threading.Event()
+        libvirt_events.write_in_event_order(self._hold)
+
+    def _hold(self):
+        self.reached.set()
+        assert self.opened.wait(30), "the test never opened the gate"
+
+
+def test_events_written_after_the_network_was_deleted_do_not_bring_its_row_back(transactional_db, owner,
+                                                                               test_driver_host, heard):
+    """The network's define, start and stop events are written only after the delete marked its row gone (and
+    before the undefine's own event): judged when written, they find no network and leave the row gone."""
+    gates = [WriterGate()]
+    try:
+        row, handle = do_define_network(owner, test_driver_host, fields={"name": "late", "forward": "none"},
+                                        start=True)
+        do_network_action(owner, row, handle, "stop")
+        wait_for(lambda: kinds(heard, "late") == ["defined", "started", "stopped"])  # their writes queued
+        gates.append(WriterGate())  # behind those three writes, before the undefine's
+        do_delete_network(owner, row, handle)
+        assert Network.objects.get(pk=row.pk).gone
+
+        gates[0].opened.set()
+        assert gates[1].reached.wait(30)  # the three late writes are done; the undefine's waits
+        assert Network.objects.get(pk=row.pk).gone
+    finally:
+        for gate in gates:
+            gate.opened.set()
+    libvirt_events.wait_for_event_writes()
