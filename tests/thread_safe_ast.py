@@ -15,13 +15,10 @@ _parse_lock = threading.Lock()
 
 
 def pytest_configure(config):
-    if getattr(ast.parse, "serialized", False):
-        return
     parse = ast.parse
 
     def serialized_parse(*args, **kwargs):
         with _parse_lock:
             return parse(*args, **kwargs)
 
-    serialized_parse.serialized = True
     ast.parse = serialized_parse

@@ -33,26 +33,22 @@ def network_connection(host, what="virtual networks"):
 
 def find_network(host, *, name=None, uuid=None):
     """The virNetwork on host by name or UUID (a uuid.UUID), or None if there is none."""
-    conn = network_connection(host)
-    try:
-        with translated_errors():
-            return conn.networkLookupByName(name) if name is not None else conn.networkLookupByUUID(uuid.bytes)
-    except VirtError as exc:
-        if exc.code == libvirt.VIR_ERR_NO_NETWORK:
-            return None
-        raise
+    return _lookup(network_connection(host), name, None if uuid is None else uuid.bytes)
 
 
 def network_known(conn, uuid_bytes):
     """Whether libvirt on this open connection knows the network now (defined, or running transient)."""
+    return _lookup(conn, None, uuid_bytes) is not None
+
+
+def _lookup(conn, name, uuid_bytes):
     try:
         with translated_errors():
-            conn.networkLookupByUUID(uuid_bytes)
+            return conn.networkLookupByName(name) if name is not None else conn.networkLookupByUUID(uuid_bytes)
     except VirtError as exc:
         if exc.code == libvirt.VIR_ERR_NO_NETWORK:
-            return False
+            return None
         raise
-    return True
 
 
 def list_networks(host):

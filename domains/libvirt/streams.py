@@ -81,7 +81,7 @@ class _Pump:
         self._in, self._out = self.process.stdin.fileno(), self.process.stdout.fileno()
         # Writes wait in _until_ready, under the silence limit, instead of inside os.write.
         os.set_blocking(self._in, False)
-        self.host_name = str(host)
+        self._host_name = str(host)
         self._step = "opening the stream"
         for fd in (self._in, self._out):
             try:
@@ -115,7 +115,7 @@ class _Pump:
         waiting.register(fd, event)
         if not waiting.poll(SILENCE_LIMIT * 1000):
             self._kill()
-            raise VirtError(f"libvirt on host '{self.host_name}' answered nothing for {SILENCE_LIMIT:g} s while "
+            raise VirtError(f"libvirt on host '{self._host_name}' answered nothing for {SILENCE_LIMIT:g} s while "
                             f"{self._step}, so the transfer was stopped. Check that host's libvirtd (is it "
                             "running, is its storage reachable?), then start the transfer again.")
 

@@ -6,7 +6,7 @@
 //
 // listen({open(), message(message), close(event)}): any of the three; a script listening once the socket is
 // open has its open() called at once. send(message): dropped while the socket is not open (open() sends again).
-const SIGNED_OUT = 4001; // the server closed the socket for good: reconnecting would only be refused
+export const SIGNED_OUT = 4001; // the server closed the socket for good: reconnecting would only be refused
 
 const listeners = [];
 let socket = null;
@@ -56,5 +56,3 @@ export function listen(listener) {
 export function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
-
-export { SIGNED_OUT };
