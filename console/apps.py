@@ -14,9 +14,11 @@ class ConsoleConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from console import database
+        from console.events import relay as socket_relay
         from console.jobs import events as job_events
         from console.sockets import sessions
         from domains.access import permissions
+        from domains.cluster import bus
         from domains.jobs import progress as job_progress
         from domains.migration import moves as migration_moves
 
@@ -27,6 +29,9 @@ class ConsoleConfig(AppConfig):
         permissions.on_revoke(sessions.recheck_sessions)
         # A domain migrated to another host: its open consoles (on the old host's QEMU) close, saying why.
         migration_moves.on_moved(sessions.on_domain_moved)
+        # The cluster's events and job changes reach this process's sockets.
+        socket_relay.install()
+        bus.on("sessions", sessions.on_bus_message)  # endings of sockets, whichever process holds them
         # Every job change made in this process reaches the events sockets of those who may see it.
         job_progress.on_job_change(job_events.forward)
         # An account that signs out, is deactivated or deleted, or whose session

@@ -12,6 +12,7 @@ class DomainsConfig(AppConfig):
         # exit hook of the core is attached here, once per process.
         from domains.access import logins, permissions
         from domains.access import models as access_models
+        from domains.cluster import events as cluster_events
         from domains.daemon import actions as daemon_actions
         from domains.definitions import events as definition_events
         from domains.interfaces import removals as interface_removals
@@ -26,7 +27,8 @@ class DomainsConfig(AppConfig):
         definition_events.install()  # DEFINED events become external revisions
         storage_events.install()  # pool events keep Pool rows in step and reach the sockets
         network_events.install()  # network events keep Network rows in step and reach the sockets
-        relay.install()  # events reach the sockets of this process
+        relay.install()  # the other domain events reach the hub too
+        cluster_events.install()  # the leader of each host sends its events to every process, once
         interface_removals.install()  # DEVICE_REMOVED settles a pending interface removal
         daemon_actions.install()  # keepers hold each daemon on its desired settings
         logins.install()

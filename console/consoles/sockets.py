@@ -6,13 +6,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.http import Http404
 
-from console.sockets import refusals, sessions
+from console.sockets import fanout, refusals, sessions
 from console.sockets.base import CLOSE_NOT_FOUND, CLOSE_REFUSED, MOVED_WORDS, LiveSocket, check_perm
 from domains.access import permissions
 from domains.access.lookups import visible
 from domains.consoles import streams
 from domains.consoles.models import KIND_PERMISSIONS, ConsoleTicket, TicketRefused
-from domains.libvirt import relay
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
@@ -72,7 +71,7 @@ class ConsoleSocket(LiveSocket):
                               audit=refusals.PERMISSION, target=domain, permission=permission)
             return None
         self.domain = domain
-        await self.join(relay.domain_group(domain.host_id, domain.uuid))
+        self.join(fanout.domain_topic(domain.host_id, domain.uuid))
         return domain
 
     async def still_allowed(self):

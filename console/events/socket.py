@@ -6,13 +6,13 @@ import uuid as uuidlib
 from channels.db import database_sync_to_async
 
 from console.events import stats_ticker
-from console.jobs.events import JOBS_GROUP
+from console.sockets import fanout
 from console.sockets.base import LiveSocket
 from domains.access import permissions
 from domains.hosts.models import Host
 from domains.jobs import visibility as job_visibility
 from domains.jobs.models import Job
-from domains.libvirt import adapter, relay
+from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
 from domains.lifecycle.stats import FIGURES
 from domains.networks.models import Network
@@ -118,7 +118,7 @@ class EventsSocket(LiveSocket):
 
     async def connect(self):
         if await self.open_socket():
-            await self.join(JOBS_GROUP)
+            self.join(fanout.JOBS)
 
     async def receive(self, text_data=None, bytes_data=None):
         message = await self.read_json(text_data)
@@ -164,22 +164,18 @@ class EventsSocket(LiveSocket):
         await self.watch_stats([u for uuids_ in self.watched.values() for u in uuids_ if u in self.domains])
         await self._send_subscribed([])
 
-    def _wanted_groups(self):
-        """A host's group carries all its domains' events: a domain group only where its host is not joined.
-
-        One copy of each event per socket: with a thousand sockets, every
-        extra copy is a thousand channel messages on the server's loop.
-        """
-        wanted = {JOBS_GROUP} | {relay.host_group(h) for h in self.hosts}
-        wanted |= {relay.domain_group(h, u) for u, h in self.domains.items() if h not in self.hosts}
+    def _wanted_topics(self):
+        """A host's topic carries all its domains' events: a domain's topic only where its host is not followed."""
+        wanted = {fanout.JOBS} | {fanout.host_topic(h) for h in self.hosts}
+        wanted |= {fanout.domain_topic(h, u) for u, h in self.domains.items() if h not in self.hosts}
         return wanted
 
     async def _regroup(self):
-        wanted = self._wanted_groups()
-        for group in self._groups - wanted:
-            await self.leave(group)
-        for group in wanted - self._groups:
-            await self.join(group)
+        wanted = self._wanted_topics()
+        for topic in self._topics - wanted:
+            self.leave(topic)
+        for topic in wanted - self._topics:
+            self.join(topic)
 
     async def _send_subscribed(self, refused):
         await self.send_json({"type": "subscribed", "domains": sorted(self.domains), "hosts": sorted(self.hosts),
@@ -211,23 +207,22 @@ class EventsSocket(LiveSocket):
             await self.send_json({"type": "domain.stats", "host": host_id, "interval": interval, "domains": items})
 
     async def relay_event(self, message):
-        event, via = message["event"], message["via"]
+        # message["text"]: the event as JSON, made once for every socket of the process (console.events.relay).
+        event = message["event"]
         uuid = event.get("uuid")
         if event.get("pool") is not None:
             # Pool events come through the host's group: only users who may see the pool get them.
             if await _may_see_pool(self.user, event.get("host"), event["pool"]):
-                await self.send_json(event)
+                await self.send(text_data=message["text"])
             return
         if event.get("network") is not None:
             # Network events too: only users who may see the network (network.getattr) get them.
             if await _may_see_network(self.user, event.get("host"), event["network"]):
-                await self.send_json(event)
+                await self.send(text_data=message["text"])
             return
         if uuid is None:
-            await self.send_json(event)  # host.health: the host group was joined after a visibility check
+            await self.send(text_data=message["text"])  # host.health: the host was followed after a visibility check
             return
-        if via == "host" and relay.domain_group(event.get("host"), uuid) in self._groups:
-            return  # it arrives through the domain's own group too
         key = (event.get("host"), uuid)
         allowed = self.allowed.get(key)
         if allowed is None and key[0] in self.sees_every_domain:
@@ -237,7 +232,7 @@ class EventsSocket(LiveSocket):
             if allowed is not None:
                 self.allowed[key] = allowed
         if allowed:
-            await self.send_json(event)
+            await self.send(text_data=message["text"])
 
     async def job_event(self, message):
         """A job changed (console.jobs.events): shown if it is the user's own or one they may see."""

@@ -1,16 +1,18 @@
 """The one base of every websocket (events, serial, VNC, QEMU monitor): subprotocol, sign-in, registry, refusals."""
 
 import asyncio
+import contextvars
 import json
 import logging
+from collections import deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from console.sockets import refusals, sessions
+from console.sockets import fanout, refusals, sessions
 from domains.access import permissions
 from domains.api import ws_protocol
-from domains.libvirt import relay
+from domains.cluster import bus
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ class LiveSocket(AsyncWebsocketConsumer):
     """Base of every socket; a subclass names its kind, the subprotocols it accepts and those that speak JSON."""
 
     socket_kind = ""
+    # No channel-layer channel per socket: what the cluster says reaches sockets through console.sockets.fanout
+    # (a Redis channel per idle socket cost memory and a blocking read each, and a group message per socket).
+    channel_layer_alias = None
     accepted_subprotocols = (ws_protocol.SUBPROTOCOL,)
     # The subprotocols whose sockets carry JSON text frames (noVNC's "binary" carries none).
     json_subprotocols = (ws_protocol.SUBPROTOCOL,)
@@ -47,8 +52,11 @@ class LiveSocket(AsyncWebsocketConsumer):
         self.session_key = None
         self.ended = False
         self.recheck_pending = False
-        self._groups = set()
+        self._topics = set()
         self._registered = False
+        self._inbox = deque()  # (handler name, message) pushed by the fan-out, handled one at a time in order
+        self._draining = False
+        self._context = None  # the consumer's own context, for the tasks that handle pushed messages
 
     def chosen_subprotocol(self):
         offered = self.scope.get("subprotocols") or []
@@ -71,8 +79,9 @@ class LiveSocket(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
         self.loop = asyncio.get_running_loop()
+        self._context = contextvars.copy_context()
         await self.accept(self.subprotocol)
-        relay.attach_loop(self.loop)
+        bus.start()
         sessions.register(self)
         self._registered = True
         await self.greet()
@@ -132,31 +141,55 @@ class LiveSocket(AsyncWebsocketConsumer):
         self.ended = True
         await self.close(code)
 
-    async def join(self, group):
-        if group not in self._groups:
-            self._groups.add(group)
-            await self.channel_layer.group_add(group, self.channel_name)
+    def join(self, topic):
+        """Follow topic (console.sockets.fanout): the messages about it reach this socket from now on."""
+        if topic not in self._topics:
+            self._topics.add(topic)
+            fanout.follow(self, topic)
 
-    async def leave(self, group):
-        if group in self._groups:
-            self._groups.discard(group)
-            await self.channel_layer.group_discard(group, self.channel_name)
+    def leave(self, topic):
+        if topic in self._topics:
+            self._topics.discard(topic)
+            fanout.unfollow(self, topic)
+
+    def push(self, handler, message):
+        """On this socket's loop: handle message with the method named handler, after those pushed before it."""
+        if self.ended:
+            return
+        self._inbox.append((handler, message))
+        if not self._draining:
+            self._draining = True
+            # In the consumer's context, not the pusher's: a pusher inside sync_to_async would make every
+            # database call of the handler look like a deadlock to asgiref.
+            self.loop.create_task(self._drain(), context=self._context.copy())
+
+    async def _drain(self):
+        try:
+            while self._inbox and not self.ended:
+                handler, message = self._inbox.popleft()
+                try:
+                    await getattr(self, handler)(message)
+                except Exception:  # one message failing must not stop the ones after it
+                    log.exception("%s socket: handling a %s message failed", self.socket_kind, handler)
+        finally:
+            self._draining = False
+            if self.ended:
+                self._inbox.clear()
 
     async def disconnect(self, code):
         self.ended = True
         await self.release()
-        for group in list(self._groups):
-            await self.leave(group)
+        for topic in list(self._topics):
+            self.leave(topic)
         if self._registered:
             self._registered = False
             sessions.unregister(self)
-            relay.detach_loop(self.loop)
 
     async def release(self):
         """Free what the socket holds (a console stream, a VNC connection, a monitor event watch)."""
 
     async def relay_event(self, message):
-        """A libvirt event relayed by domains.libvirt.relay to a group this socket joined."""
+        """A libvirt event ({"event": ...}) of a topic this socket follows (domains.cluster.events, fanout)."""
 
     def concerns(self, domain):
         """Whether a change of permissions on domain may concern this socket (see sessions.recheck_sessions)."""

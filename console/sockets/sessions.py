@@ -1,13 +1,19 @@
 """The live sockets of this process, so logout, lost permissions, ended accounts and stopped domains can end them.
 
-Sockets live on their own asyncio loop (Daphne's; in tests, each test's),
-while the callers (a logout view, the grants code, a user saved in the admin)
-run in some thread: the ending is scheduled on the socket's loop, and happens
-within milliseconds. The signal receivers are attached in ConsoleConfig.ready().
+An ending is broadcast on the cluster's bus: the socket may live in any
+process of the cluster, and each process ends its own. Sockets live on their
+own asyncio loop (Daphne's; in tests, each test's), while the callers (a
+logout view, the grants code, a user saved in the admin) run in some thread:
+the ending is scheduled on the socket's loop, and happens within milliseconds.
+The signal receivers are attached in ConsoleConfig.ready().
 """
 
 import asyncio
 import threading
+import uuid as uuidlib
+
+from domains.cluster import bus
+from domains.lifecycle.models import Domain
 
 LOGGED_OUT = "logged_out"
 PERMISSION_LOST = "permission_lost"
@@ -60,29 +66,48 @@ def _schedule(socket, reason, recheck):
 
 
 def close_sessions(user=None, domain=None, reason=PERMISSION_LOST):
-    """End every live socket of user on domain (either may be None for all); returns how many were told."""
-    matched = live_sockets(user, domain)
-    for socket in matched:
-        _schedule(socket, reason, recheck=False)
-    return len(matched)
+    """End every live socket of user on domain (either may be None for all), in every process."""
+    _broadcast("close", user=user, domain=domain, reason=reason)
 
 
 def close_sessions_of_session(session_key, reason=LOGGED_OUT):
-    """End every live socket opened with the given Django session; returns how many were told."""
-    with _lock:
-        matched = [s for s in _sockets.values() if session_key and s.session_key == session_key]
-    for socket in matched:
-        _schedule(socket, reason, recheck=False)
-    return len(matched)
+    """End every live socket opened with the given Django session, in every process."""
+    if session_key:
+        _broadcast("close_session", session_key=session_key, reason=reason)
 
 
 def recheck_sessions(user=None, domain=None):
-    """Re-check permissions of the user's sockets that domain concerns: consoles and monitors that lost theirs
-    close, event sockets forget what they may no longer see. For the grants code to call after a grant changes."""
-    matched = [s for s in live_sockets(user) if domain is None or s.concerns(domain)]
-    for socket in matched:
-        _schedule(socket, PERMISSION_LOST, recheck=True)
-    return len(matched)
+    """Re-check permissions of the user's sockets that domain concerns, in every process: consoles and monitors
+    that lost theirs close, event sockets forget what they may no longer see. For the grants code to call after
+    a grant changes."""
+    _broadcast("recheck", user=user, domain=domain)
+
+
+def _broadcast(action, user=None, domain=None, session_key=None, reason=None):
+    bus.broadcast("sessions", {
+        "action": action, "user": getattr(user, "pk", user), "session_key": session_key, "reason": reason,
+        # What concerns() and live_sockets() compare, so no process needs a query to match its sockets.
+        "domain": None if domain is None else {"pk": domain.pk, "uuid": str(domain.uuid), "host": domain.host_id},
+    })
+
+
+def on_bus_message(payload, _origin):
+    """Bus listener: end or re-check this process's sockets the message names."""
+    about = payload["domain"]
+    domain = None if about is None else Domain(pk=about["pk"], uuid=uuidlib.UUID(about["uuid"]), host_id=about["host"])
+    action = payload["action"]
+    if action == "close":
+        for socket in live_sockets(payload["user"], domain):
+            _schedule(socket, payload["reason"], recheck=False)
+    elif action == "close_session":
+        with _lock:
+            matched = [s for s in _sockets.values() if s.session_key == payload["session_key"]]
+        for socket in matched:
+            _schedule(socket, payload["reason"], recheck=False)
+    elif action == "recheck":
+        for socket in live_sockets(payload["user"]):
+            if domain is None or socket.concerns(domain):
+                _schedule(socket, PERMISSION_LOST, recheck=True)
 
 
 # --- signal receivers (attached in ConsoleConfig.ready) ---

@@ -5,6 +5,7 @@ import uuid as uuidlib
 
 from django.db import DatabaseError
 
+from domains.cluster import events as cluster_events
 from domains.definitions.actions import record_external
 from domains.libvirt import events as libvirt_events
 
@@ -29,5 +30,8 @@ def on_event(event):
 
 
 def install():
-    """Record DEFINED events as external revisions (called once from DomainsConfig.ready)."""
-    libvirt_events.subscribe(on_event)
+    """Record DEFINED events as external revisions (called once from DomainsConfig.ready).
+
+    Led events only: every process hears each DEFINED event, and the revision must be recorded once.
+    """
+    cluster_events.on_led(on_event)

@@ -1,24 +1,15 @@
-"""Relays libvirt's domain events to Channels groups: one hub subscription per process, per-connection registration.
+"""Libvirt's domain events other than lifecycle, registered on every connection and published on the hub.
 
 Lifecycle events are registered by domains.lifecycle.inventory; this module registers
 the other domain events on every connection (and again after a reconnect,
-through HostConnection.on_open), publishes them on the hub, and forwards
-every hub event to the channel layer groups of its domain and its host.
-
-The hub calls listeners on libvirt's event loop. In Daphne that is the
-server's loop, where the consumers live too; in tests it is a thread of its
-own, while each consumer lives on its test's loop. So the relay sends to the
-channel layer on every loop that has consumers attached, scheduling across
-threads when it must (the in-memory layer is safe only on its own loop).
+through HostConnection.on_open) and publishes them on the hub, from where
+domains.cluster.events sends them to the whole cluster once.
 """
 
-import asyncio
 import logging
-import threading
 import uuid as uuidlib
 
 import libvirt
-from channels.layers import get_channel_layer
 
 from domains.libvirt import adapter
 from domains.libvirt import events as libvirt_events
@@ -31,14 +22,6 @@ BLOCK_JOB_STATUSES = ["completed", "failed", "canceled", "ready"]
 AGENT_STATES = ["unknown", "connected", "disconnected"]
 AGENT_REASONS = ["unknown", "domain_started", "channel"]
 METADATA_TYPES = ["description", "title", "element"]
-
-
-def domain_group(host_id, domain_uuid):
-    return f"vc.domain.{host_id}.{domain_uuid}"
-
-
-def host_group(host_id):
-    return f"vc.host.{host_id}"
 
 
 def _word(table, index):
@@ -125,94 +108,6 @@ def _watch(connection):
     connection.on_open(register)
 
 
-_loops = {}
-_loops_lock = threading.Lock()
-
-
-def attach_loop(loop):
-    """A consumer on loop wants relayed events: count it in."""
-    with _loops_lock:
-        _loops[loop] = _loops.get(loop, 0) + 1
-
-
-def detach_loop(loop):
-    with _loops_lock:
-        count = _loops.get(loop, 0) - 1
-        if count > 0:
-            _loops[loop] = count
-        else:
-            _loops.pop(loop, None)
-
-
-def attached_loops():
-    """The loops that have consumers attached now (other senders to the channel layer use these too)."""
-    with _loops_lock:
-        return list(_loops)
-
-
-def _groups(event):
-    host_id = event.get("host")
-    if host_id is None:
-        return []
-    groups = [(host_group(host_id), "host")]
-    if event.get("uuid"):
-        groups.insert(0, (domain_group(host_id, event["uuid"]), "domain"))
-    return groups
-
-
-async def _send(layer, groups, event):
-    for group, via in groups:
-        await layer.group_send(group, {"type": "relay.event", "event": event, "via": via})
-
-
-# loop -> the queue of events its one sender task sends, in the order libvirt gave them. A task per event
-# ran a burst's sends all at once: on Redis a storm of a thousand events ran out of connections
-# (MaxConnectionsError) and lost most of them, and nothing kept their order.
-_outboxes = {}
-
-
-def _post(loop, layer, groups, event):
-    """On loop: queue event for its sender, starting the sender on first use."""
-    outbox = _outboxes.get(loop)
-    if outbox is None:
-        outbox = _outboxes[loop] = asyncio.Queue()
-        loop.create_task(_sender(outbox))
-    outbox.put_nowait((layer, groups, event))
-
-
-async def _sender(outbox):
-    while True:
-        layer, groups, event = await outbox.get()
-        try:
-            await _send(layer, groups, event)
-        except Exception:  # one failed send must not stop the events after it
-            log.exception("relaying %s to the channel layer failed", event.get("type"))
-
-
-def forward(event):
-    """Hub listener: send event to its groups on every loop that has consumers, one after another per loop."""
-    groups = _groups(event)
-    if not groups:
-        return
-    with _loops_lock:
-        loops = list(_loops)
-    try:
-        current = asyncio.get_running_loop()
-    except RuntimeError:
-        current = None
-    layer = get_channel_layer()
-    for loop in loops:
-        if loop.is_closed():
-            detach_loop(loop)
-            _outboxes.pop(loop, None)
-            continue
-        if loop is current:
-            _post(loop, layer, groups, event)
-        else:
-            loop.call_soon_threadsafe(_post, loop, layer, groups, event)
-
-
 def install():
-    """Subscribe the relay to the hub and hook every connection (called once from DomainsConfig.ready)."""
-    libvirt_events.subscribe(forward)
+    """Register the other domain events on every connection (called once from DomainsConfig.ready)."""
     adapter.on_new_connection(_watch)

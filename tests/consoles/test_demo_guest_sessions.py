@@ -195,7 +195,7 @@ async def test_live_stats_come_from_one_bulk_call_per_host_however_many_sockets_
 
 async def test_losing_the_permission_closes_the_console_within_a_second(connect, owner, demo):
     comm = await open_serial(connect, owner, demo)
-    assert sessions.recheck_sessions(user=owner, domain=demo) == 1  # still allowed: stays open
+    sessions.recheck_sessions(user=owner, domain=demo)  # still allowed: stays open
     assert await comm.receive_nothing(timeout=0.3)
     started = time.monotonic()
     sessions.close_sessions(user=owner, domain=demo)
