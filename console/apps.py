@@ -15,6 +15,7 @@ class ConsoleConfig(AppConfig):
 
         from console import database
         from console.events import relay as socket_relay
+        from console.events import stats_ticker
         from console.jobs import events as job_events
         from console.sockets import sessions
         from domains.access import permissions
@@ -31,6 +32,7 @@ class ConsoleConfig(AppConfig):
         migration_moves.on_moved(sessions.on_domain_moved)
         # The cluster's events and job changes reach this process's sockets.
         socket_relay.install()
+        stats_ticker.install()  # one stats call per host and tick for the whole cluster
         bus.on("sessions", sessions.on_bus_message)  # endings of sockets, whichever process holds them
         # Every job change made in this process reaches the events sockets of those who may see it.
         job_progress.on_job_change(job_events.forward)

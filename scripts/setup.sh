@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs what virtconsole needs on Debian 12 and prepares var/: Debian packages
 # when missing, the virtualenv, front-end packages, the demo guest, the database.
-# Idempotent and quick on a second run. With --test, also what the tests need.
+# Idempotent and quick on a second run. With --test, also what the tests need; with --cluster, also what the
+# production shape on one machine needs (`make cluster`: PostgreSQL, Redis, nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_cluster=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    --cluster) want_cluster=1 ;;
+    *) echo "setup: unknown option $arg (known: --test, --cluster)" >&2; exit 2 ;;
+  esac
+done
 
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
           qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv
@@ -23,7 +31,11 @@ command -v npm >/dev/null || packages+=(nodejs npm)
 # postgresql and redis-server: part of the suite runs again on them (scripts/start-services.sh starts them).
 # isolinux and syslinux-common: the install tests build a bootable ISO of the demo guest (El Torito, isolinux).
 # socat: the migration pair reaches the first libvirtd over tcp (scripts/start-second-libvirtd.sh).
-[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server socat isolinux syslinux-common)
+# nginx-light: tests/cluster runs several processes behind it, as `make cluster` does.
+[ $want_test = 1 ] && packages+=(chromium lvm2 e2fsprogs parted postgresql redis-server socat isolinux syslinux-common
+                                 nginx-light)
+# --cluster (`make cluster`): Debian's nginx-light in front of the processes, PostgreSQL and Redis behind them.
+[ $want_cluster = 1 ] && packages+=(nginx-light postgresql redis-server)
 
 missing=()
 for pkg in "${packages[@]}"; do

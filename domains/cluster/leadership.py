@@ -25,10 +25,10 @@ RETRY_SECONDS = 1.0
 
 
 class Duty:
-    def __init__(self, name, on_gain, on_loss):
+    def __init__(self, name):
         self.name = name
-        self.on_gain = on_gain
-        self.on_loss = on_loss
+        self.on_gain = []
+        self.on_loss = []
         self.held = False
         self.key = None  # the advisory lock's 64-bit key, fixed when first asked
 
@@ -39,17 +39,28 @@ _engine = None
 
 
 def lead(name, on_gain=None, on_loss=None):
-    """Ask to do duty name in this process: on_gain() runs once this process holds it, on_loss() if it loses it.
+    """Ask to do duty name in this process: on_gain() runs each time this process comes to hold it, on_loss()
+    each time it loses it. Several parts of the console may ask for the same duty, each with its callbacks;
+    one asking for a duty held already has its on_gain run at once.
 
-    Asked once per name (later calls change nothing). The first try is made now, in the caller's thread:
-    a lone process holds its duties before its first event comes.
+    The first try is made now, in the caller's thread: a lone process holds its duties before its first
+    event comes.
     """
     with _lock:
-        if name in _duties:
-            return
-        duty = _duties[name] = Duty(name, on_gain or _nothing, on_loss or _nothing)
+        duty = _duties.get(name)
+        new = duty is None
+        if new:
+            duty = _duties[name] = Duty(name)
+        if on_gain is not None:
+            duty.on_gain.append(on_gain)
+        if on_loss is not None:
+            duty.on_loss.append(on_loss)
+        held = duty.held
         engine = _engine_of_this_process()
-    engine.try_to_hold([duty])
+    if new:
+        engine.try_to_hold([duty])
+    elif held and on_gain is not None:
+        _call(on_gain, name)
 
 
 def leads(name):
@@ -72,20 +83,18 @@ def held_duties():
     return sorted(name for name, duty in _duties.items() if duty.held)
 
 
-def _nothing():
-    pass
-
-
 def _gained(duty):
     duty.held = True
     log.info("this process now does %s", duty.name)
-    _call(duty.on_gain, duty.name)
+    for callback in list(duty.on_gain):
+        _call(callback, duty.name)
 
 
 def _lost(duty):
     duty.held = False
     log.warning("this process no longer does %s", duty.name)
-    _call(duty.on_loss, duty.name)
+    for callback in list(duty.on_loss):
+        _call(callback, duty.name)
 
 
 def _call(callback, name):

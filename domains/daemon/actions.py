@@ -1,11 +1,13 @@
 """Daemon settings actions: read a host's libvirt daemon, change its settings all or nothing, keep it on them.
 
 The desired state lives in DaemonSettings; one DaemonKeeper per host and process
-(domains.daemon.keeper) holds the admin connection, applies the desired state when
-it connects and again whenever the daemon comes back from a restart. Keepers start
-when the console first connects to a host whose daemon it can administer (the
-adapter's new-connection hook, no database query there) or at the first daemon
-request, whichever comes first.
+(domains.daemon.keeper) holds the admin connection; the keeper of the process
+that leads the host in the cluster (domains.cluster) applies the desired state
+when it connects and again whenever the daemon comes back from a restart, so it
+happens once for the whole cluster. The leader's keeper starts when the leader
+first connects to a host whose daemon it can administer (the adapter's
+new-connection hook, no database query there); any process starts one at its
+first daemon request, for that request's reads and changes.
 """
 
 import atexit
@@ -18,6 +20,8 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models.signals import post_delete
 
 from domains.access import audit, permissions
+from domains.cluster import events as cluster_events
+from domains.cluster import leadership
 from domains.daemon.admin.connection import (
     VIR_ERR_NO_CLIENT,
     VIR_ERR_NO_SERVER,
@@ -104,7 +108,10 @@ def _desired_for_keeper(host_id):
 
 def _keeper(host_id, uri):
     _kept.add(host_id)
-    return keeper_for(host_id, uri, lambda: _desired_for_keeper(host_id), lambda event: _on_event(host_id, event))
+    # Stand for leading the host: a lone process leads at once and re-applies; in a cluster, the leader does.
+    leadership.lead(cluster_events.duty_of(host_id))
+    return keeper_for(host_id, uri, lambda: _desired_for_keeper(host_id), lambda event: _on_event(host_id, event),
+                      applies=lambda: cluster_events.leads_host(host_id))
 
 
 def keeper_of(host):
@@ -146,12 +153,13 @@ def forget_host(host_id):
 
 
 def _keep_daemon_of(connection):
-    """Start keeping the daemon of each host the console connects to, if the console can administer it."""
+    """Keep the daemon of each host the console connects to, if the console can administer it, from the
+    process that leads the host (once per cluster); the others start a keeper only for a request's reads."""
     try:
         uri = admin_uri_for(connection.uri)
     except VirtError:
         return  # remote, embedded or test hosts: no daemon the admin interface reaches
-    _keeper(connection.host_id, uri)
+    leadership.lead(cluster_events.duty_of(connection.host_id), on_gain=lambda: _keeper(connection.host_id, uri))
 
 
 def _stop_keepers():

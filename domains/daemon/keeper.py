@@ -27,9 +27,12 @@ BACKOFF_MAX = 30.0
 class DaemonKeeper:
     """A background thread that keeps the daemon at `uri` on `desired()` (a callable: read fresh each time)."""
 
-    def __init__(self, uri, desired, on_event, backoff_first=BACKOFF_FIRST, backoff_max=BACKOFF_MAX):
+    def __init__(self, uri, desired, on_event, backoff_first=BACKOFF_FIRST, backoff_max=BACKOFF_MAX, applies=None):
         self.uri = uri
         self._desired = desired
+        # Whether this process is the one that re-applies (its host's leader in a cluster); the others keep a
+        # connection for reads and the operator's own changes only.
+        self._applies = applies or (lambda: True)
         self._on_event = on_event
         self._backoff_first = backoff_first
         self._backoff_max = backoff_max
@@ -100,7 +103,10 @@ class DaemonKeeper:
             conn.on_close(self._closed)
             self._connection = conn
             try:
-                report = apply_desired(conn, self._desired())
+                if self._applies():
+                    report = apply_desired(conn, self._desired())
+                else:
+                    report = {"changed": [], "live": None}  # another process of the cluster re-applies
                 self._emit({"kind": "applied", "reason": reason, **report})
             except (VirtError, ValueError) as exc:
                 self._emit({"kind": "apply_failed", "reason": reason, "error": getattr(exc, "message", str(exc))})
@@ -123,7 +129,7 @@ _keepers = {}
 _keepers_lock = threading.Lock()
 
 
-def keeper_for(key, uri, desired, on_event):
+def keeper_for(key, uri, desired, on_event, applies=None):
     """The running DaemonKeeper for `key` (e.g. a Host id) in this process, started on first use.
 
     One per daemon and process: its connection serves reads too, so a page
@@ -133,7 +139,7 @@ def keeper_for(key, uri, desired, on_event):
         keeper = _keepers.get(key)
         if keeper is not None and keeper.uri == uri:
             return keeper
-        _keepers[key] = DaemonKeeper(uri, desired, on_event).start()
+        _keepers[key] = DaemonKeeper(uri, desired, on_event, applies=applies).start()
     if keeper is not None:
         keeper.stop()
     return _keepers[key]
