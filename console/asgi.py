@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 import django  # noqa: E402  (settings must be set first)
+from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 # --- Twisted's write size (the graphical console's throughput) ---
@@ -51,6 +52,7 @@ from django.urls import path, re_path  # noqa: E402
 from console.routing import websocket_urlpatterns  # noqa: E402
 from console.sockets.origins import SameOriginValidator  # noqa: E402
 from console.stopping import finishing_requests  # noqa: E402
+from domains.cluster import hosts as cluster_hosts  # noqa: E402
 from domains.libvirt import events as libvirt_events  # noqa: E402
 from domains.storage.transfer.upload_app import UploadApp  # noqa: E402
 from domains.storage.urls import CONTENT_ROUTE  # noqa: E402
@@ -77,4 +79,6 @@ async def application(scope, receive, send):
     # libvirt's events must run on the server's own loop, so the first
     # request of any kind attaches them there before anything opens a host.
     libvirt_events.attach_to_running_loop()
+    if settings.CONNECT_EVERY_HOST:
+        cluster_hosts.connect_every_host()
     await finishing_requests(router, scope, receive, send)

@@ -120,10 +120,15 @@ if _redis:
     # socket's next message with a 5 s blocking read (BZPOPMIN): every idle socket failed after ~5 s.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
                                   "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}],
-                                             "capacity": CHANNEL_CAPACITY}}}
+                                             "capacity": CHANNEL_CAPACITY,
+                                             # A process's one bus channel carries every event of the cluster.
+                                             "channel_capacity": {"vc-cluster.*": 100 * CHANNEL_CAPACITY}}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
                                   "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
+# Each server process connects to every enabled host at its start (domains/cluster/hosts.py), so any process
+# can take a host's events over: on by default where several processes share a channel layer (Redis).
+CONNECT_EVERY_HOST = env_bool("CONNECT_EVERY_HOST", bool(_redis))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

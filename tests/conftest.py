@@ -60,7 +60,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(scope="session", autouse=True)
 def channel_layer_of_this_run():
-    """On Redis, this run's channel-layer names apart from any other run's on the same server."""
+    """On Redis, this run's channel-layer names apart from any other run's on the same server.
+
+    The test process is no server of a cluster: it connects to the hosts its tests name, not to every host.
+    """
+    settings.CONNECT_EVERY_HOST = False
     layer = settings.CHANNEL_LAYERS["default"]
     if layer["BACKEND"] != "channels.layers.InMemoryChannelLayer":
         config = layer.setdefault("CONFIG", {})
