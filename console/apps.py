@@ -34,6 +34,7 @@ class ConsoleConfig(AppConfig):
         socket_relay.install()
         stats_ticker.install()  # one stats call per host and tick for the whole cluster
         bus.on("sessions", sessions.on_bus_message)  # endings of sockets, whichever process holds them
+        bus.on("gap", sessions.on_bus_gap)  # messages lost while Redis was away: events sockets start afresh
         # Every job change made in this process reaches the events sockets of those who may see it.
         job_progress.on_job_change(job_events.forward)
         # An account that signs out, is deactivated or deleted, or whose session

@@ -121,6 +121,8 @@ if _redis:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
                                   "CONFIG": {"hosts": [{"address": _redis, "socket_timeout": None}],
                                              "capacity": CHANNEL_CAPACITY,
+                                             # Consoles sharing one Redis keep apart by their prefix.
+                                             "prefix": env_str("CHANNEL_LAYER_PREFIX", "asgi"),
                                              # A process's one bus channel carries every event of the cluster.
                                              "channel_capacity": {"vc-cluster.*": 100 * CHANNEL_CAPACITY}}}}
 else:

@@ -73,9 +73,10 @@ def serve_cluster(processes=3, var=None, extra_env=None, password="cluster-pass-
         "DJANGO_SETTINGS_MODULE": "console.settings",
         "VIRTCONSOLE_VAR_DIR": str(var),
         "DATABASE_URL": maintenance_url.rsplit("/", 1)[0] + f"/{database}",
-        # A Redis database apart from the test runs' (0, with a prefix per run) and `make cluster`'s (0): the
-        # layer's group names are the same in every cluster, so two clusters on one database would share events.
-        "CHANNEL_LAYER_URL": services["CHANNEL_LAYER_URL"].rsplit("/", 1)[0] + f"/{1 + (os.getpid() + serial) % 15}",
+        "CHANNEL_LAYER_URL": services["CHANNEL_LAYER_URL"],
+        # The layer's group names are the same in every cluster: two clusters on one Redis (a test's and a
+        # benchmark's, or `make cluster`) would hear each other's events but for a prefix of their own.
+        "CHANNEL_LAYER_PREFIX": f"vccluster{os.getpid()}_{serial}",
         "DJANGO_SUPERUSER_PASSWORD": password,
         **(extra_env or {}),
     }

@@ -20,7 +20,6 @@ import uuid as uuidlib
 
 from domains.cluster import bus
 from domains.cluster import events as cluster_events
-from domains.cluster import leadership
 from domains.hosts.models import Host
 from domains.libvirt import adapter, events
 from domains.libvirt.adapter import VirtError
@@ -129,7 +128,7 @@ def watch(socket, host, uuids, figures=FIGURES):
             watchers.pop(socket, None)
     if uuids:
         # This process stands for leading the host, so that a lone process samples what it watches.
-        leadership.lead(cluster_events.duty_of(host.pk), on_gain=lambda: _start_ticker(host.pk))
+        cluster_events.stand_for_host(host.pk, on_gain=lambda: _start_ticker(host.pk))
     _announce(host.pk)
 
 

@@ -261,6 +261,8 @@ _REASON_WORDS = {
     "domain_stopped": "The domain stopped.",
     sessions.DOMAIN_MOVED: MOVED_WORDS,
     "taken_over": "Someone else took over this console.",
+    sessions.EVENTS_GAP: "The console's processes lost touch with each other for a moment, so events may have been "
+                         "missed: reconnect to read the current state.",
 }
 
 

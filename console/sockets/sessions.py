@@ -18,6 +18,7 @@ from domains.lifecycle.models import Domain
 LOGGED_OUT = "logged_out"
 PERMISSION_LOST = "permission_lost"
 DOMAIN_MOVED = "domain_moved"
+EVENTS_GAP = "events_gap"
 
 _sockets = {}
 _lock = threading.Lock()
@@ -130,6 +131,13 @@ def on_user_deleted(sender, instance, **kwargs):
 def on_session_deleted(sender, instance, **kwargs):
     """A deleted session (flushed, cleared by an administrator) takes the sockets opened with it along."""
     close_sessions_of_session(instance.session_key, reason=LOGGED_OUT)
+
+
+def on_bus_gap(_payload, _origin):
+    """The cluster's bus lost messages (Redis restarted): this process's events sockets close, and their pages
+    reconnect and read afresh what they show, instead of going on without the events they missed."""
+    for socket in live_sockets(kind="events"):
+        _schedule(socket, EVENTS_GAP, recheck=False)
 
 
 def on_domain_moved(domain, source, destination, **kwargs):

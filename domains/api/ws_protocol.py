@@ -161,5 +161,7 @@ ERROR_CODES = {
                   "(close 4001).",
     "permission_lost": "A grant was revoked and the socket may no longer show this (events: trimmed; "
                        "consoles: closed).",
+    "events_gap": "The console's processes lost touch with each other for a moment (Redis restarted), so events "
+                  "may have been missed: the events socket closes (close 4000); reconnect and read the state afresh.",
 }
 

@@ -9,7 +9,9 @@ handed to the listeners at once, in the caller's thread.
 Over Redis, broadcasts leave in the order they were made (one sender), and
 each process reads its channel in order (one receiver), both on libvirt's
 event loop (the server's loop under Daphne). A receiver that loses Redis joins
-the group again once Redis answers: a restarted Redis has forgotten it.
+the group again once Redis answers: a restarted Redis has forgotten it. What
+was broadcast meanwhile is lost, so the process's "gap" listeners are told
+(the events sockets close, and their pages reconnect and read afresh).
 """
 
 import asyncio
@@ -29,6 +31,7 @@ CHANNEL_PREFIX = "vc-cluster"
 # forgets it at once, maybe without the receiver's read failing; this bounds how long a process is deaf then.
 REJOIN_SECONDS = 5
 RECONNECT_SECONDS = 0.5
+SEND_ATTEMPTS = 20  # about 10 s of a Redis away before a message is given up
 
 # Names this process in the messages it sends: a process tells its own broadcasts from others'.
 PROCESS = uuid.uuid4().hex
@@ -41,7 +44,11 @@ _loop = None
 
 
 def on(kind, listener):
-    """listener(payload, origin) hears every broadcast of kind in the cluster (origin: the sending process)."""
+    """listener(payload, origin) hears every broadcast of kind in the cluster (origin: the sending process).
+
+    Kind "gap" is this process's own: its listeners hear, once the bus works again, that messages may have
+    been lost while Redis was away.
+    """
     listeners = _listeners.setdefault(kind, [])
     if listener not in listeners:
         listeners.append(listener)
@@ -130,17 +137,25 @@ async def _send_forever(outbox):
     layer = _layer_of_this_process()
     while True:
         message = await outbox.get()
-        try:
-            await layer.group_send(GROUP, message)
-        except Exception as exc:  # Redis away: this message is lost to the cluster, the next ones are tried
-            log.warning("the cluster bus could not send a %s message: %s", message["kind"], exc)
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                await layer.group_send(GROUP, message)
+                break
+            except Exception as exc:
+                # The first send after a Redis restart fails on the pool's dead connection; a Redis away for
+                # longer holds the messages after this one in order, until it answers or this one is given up.
+                if attempt == SEND_ATTEMPTS - 1:
+                    log.warning("the cluster bus gave up a %s message: %s", message["kind"], exc)
+                else:
+                    await asyncio.sleep(0 if attempt == 0 else RECONNECT_SECONDS)
 
 
 async def _receive_forever():
     layer = _layer_of_this_process()
     channel = await layer.new_channel(CHANNEL_PREFIX)
     await _join(layer, channel)
-    asyncio.get_running_loop().create_task(_rejoin_forever(layer, channel))
+    await _note_restart(layer)
+    asyncio.get_running_loop().create_task(_watch_redis(layer, channel))
     while True:
         try:
             message = await layer.receive(channel)
@@ -150,6 +165,8 @@ async def _receive_forever():
             log.warning("the cluster bus lost the channel layer (%s); joining again", exc)
             await asyncio.sleep(RECONNECT_SECONDS)
             await _join(layer, channel)
+            await _note_restart(layer)
+            _dispatch("gap", {"reason": str(exc)}, PROCESS)
             continue
         _dispatch(message["kind"], message["payload"], message["origin"])
 
@@ -165,7 +182,25 @@ async def _join(layer, channel):
             await asyncio.sleep(RECONNECT_SECONDS)
 
 
-async def _rejoin_forever(layer, channel):
+_redis_run_id = None  # the Redis server's run id when last seen: a new one means Redis restarted
+
+
+async def _note_restart(layer):
+    """Whether Redis restarted since last seen (its run id, new at each start, changed); remember the new one."""
+    global _redis_run_id
+    try:
+        info = await layer.connection(layer.consistent_hash(GROUP)).info("server")
+    except Exception:  # away: the next look tells
+        return False
+    seen, _redis_run_id = _redis_run_id, info.get("run_id")
+    return seen is not None and seen != _redis_run_id
+
+
+async def _watch_redis(layer, channel):
+    """Join again every REJOIN_SECONDS; a Redis that restarted without the receiver noticing lost our messages."""
     while True:
         await asyncio.sleep(REJOIN_SECONDS)
         await _join(layer, channel)
+        if await _note_restart(layer):
+            log.warning("Redis restarted: the cluster bus joined again; messages sent meanwhile were lost")
+            _dispatch("gap", {"reason": "Redis restarted"}, PROCESS)

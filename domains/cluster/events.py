@@ -71,6 +71,13 @@ def leads_host(host_id):
     return leadership.leads(duty_of(host_id))
 
 
+def stand_for_host(host_id, on_gain=None, on_loss=None):
+    """This process stands for leading host_id, which it may do only while its connection to the host is open:
+    a leader that cannot hear the host would send nothing, while the others held its events for nobody."""
+    leadership.lead(duty_of(host_id), on_gain=on_gain, on_loss=on_loss,
+                    eligible=lambda: adapter.is_connected(host_id))
+
+
 def _key(event):
     return json.dumps(event, sort_keys=True, default=str)
 
@@ -103,15 +110,22 @@ def on_local_event(event):
         # Each process's own connection: only the leader's tells the cluster how the host is.
         if relay.state == LEADING:
             _send(event)
+        if event.get("state") == adapter.CONNECTED:
+            leadership.retry(duty_of(host_id))
+        else:
+            leadership.step_aside(duty_of(host_id))  # deaf to the host now: a process that hears it leads
         return
     with _lock:
-        if relay.state != LEADING:
+        # A leader with nothing ahead (the common case) sends at once, without making a key.
+        if relay.state != LEADING or relay.ahead:
             now = time.monotonic()
             relay.forget_old(now)
             key = _key(event)
-            if not _take(relay.ahead, key):
+            if _take(relay.ahead, key):
+                return  # the (old) leader sent it already: it reached this connection later than the leader's
+            if relay.state != LEADING:
                 relay.held.append((key, event, now))
-            return
+                return
     _send(event)
 
 
@@ -170,7 +184,7 @@ def _finish_takeover(relay, marker):
         relay.forget_old(time.monotonic())
         missed = [event for _key_, event, _when in relay.held]
         relay.held.clear()
-        relay.ahead.clear()
+        # What is still ahead stays: the old leader sent it, and this connection may yet bring it.
         relay.state = LEADING
     if missed:
         log.info("host %s: took over its events; sending %d the previous leader did not", relay.host_id, len(missed))
@@ -189,7 +203,7 @@ def _want_host(connection):
     """New-connection hook: every process with a connection to a host stands for leading it."""
     host_id = connection.host_id
     bus.start()
-    leadership.lead(duty_of(host_id), on_gain=lambda: _take_over(host_id), on_loss=lambda: _step_down(host_id))
+    stand_for_host(host_id, on_gain=lambda: _take_over(host_id), on_loss=lambda: _step_down(host_id))
 
 
 def install():

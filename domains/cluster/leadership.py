@@ -22,6 +22,9 @@ from django.db import connection as default_connection
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
+# How often a process checks that its lock connection still answers. Shorter than RETRY_SECONDS: after a
+# PostgreSQL restart the holder must notice it lost its locks before another process can take them.
+CHECK_SECONDS = 0.2
 
 
 class Duty:
@@ -31,6 +34,7 @@ class Duty:
         self.on_loss = []
         self.held = False
         self.key = None  # the advisory lock's 64-bit key, fixed when first asked
+        self.eligible = _always  # whether this process may do it now (its host connection is open)
 
 
 _duties = {}  # name -> Duty
@@ -38,10 +42,11 @@ _lock = threading.RLock()
 _engine = None
 
 
-def lead(name, on_gain=None, on_loss=None):
+def lead(name, on_gain=None, on_loss=None, eligible=None):
     """Ask to do duty name in this process: on_gain() runs each time this process comes to hold it, on_loss()
-    each time it loses it. Several parts of the console may ask for the same duty, each with its callbacks;
-    one asking for a duty held already has its on_gain run at once.
+    each time it loses it; eligible(), if given, says whether this process may hold it now. Several parts of
+    the console may ask for the same duty, each with its callbacks; one asking for a duty held already has its
+    on_gain run at once.
 
     The first try is made now, in the caller's thread: a lone process holds its duties before its first
     event comes.
@@ -51,6 +56,8 @@ def lead(name, on_gain=None, on_loss=None):
         new = duty is None
         if new:
             duty = _duties[name] = Duty(name)
+        if eligible is not None:
+            duty.eligible = eligible
         if on_gain is not None:
             duty.on_gain.append(on_gain)
         if on_loss is not None:
@@ -61,6 +68,26 @@ def lead(name, on_gain=None, on_loss=None):
         engine.try_to_hold([duty])
     elif held and on_gain is not None:
         _call(on_gain, name)
+
+
+def step_aside(name):
+    """Give duty name up for now (this process cannot do it: its host connection is down); another eligible
+    process takes it, and this one stands again once eligible (retry)."""
+    with _lock:
+        duty = _duties.get(name)
+        engine = _engine
+    if duty is not None and duty.held and engine is not None:
+        engine.release(duty)
+        _lost(duty)
+
+
+def retry(name):
+    """Try for duty name now (this process became eligible), rather than at the next round."""
+    with _lock:
+        duty = _duties.get(name)
+        engine = _engine_of_this_process()
+    if duty is not None and not duty.held:
+        engine.try_to_hold([duty])
 
 
 def leads(name):
@@ -81,6 +108,10 @@ def resign(name):
 
 def held_duties():
     return sorted(name for name, duty in _duties.items() if duty.held)
+
+
+def _always():
+    return True
 
 
 def _gained(duty):
@@ -117,7 +148,7 @@ class Alone:
 
     def try_to_hold(self, duties):
         for duty in duties:
-            if not duty.held:
+            if not duty.held and duty.eligible():
                 _gained(duty)
 
     def release(self, duty):
@@ -160,7 +191,7 @@ class AdvisoryLocks:
                 if self._conn is None:
                     self._conn = self._connect()
                 for duty in duties:
-                    if not duty.held and duty.name in _duties:
+                    if not duty.held and duty.name in _duties and duty.eligible():
                         held = self._conn.execute("select pg_try_advisory_lock(%s)", [self.key_of(duty)]).fetchone()[0]
                         if held:
                             gained.append(duty)
@@ -203,9 +234,14 @@ class AdvisoryLocks:
                 return False
 
     def _keep_trying(self):
+        checks = 0
         while True:
-            time.sleep(RETRY_SECONDS)
+            time.sleep(CHECK_SECONDS)
             self._still_connected()
+            checks += 1
+            if checks * CHECK_SECONDS < RETRY_SECONDS:
+                continue
+            checks = 0
             with _lock:
                 waiting = [duty for duty in _duties.values() if not duty.held]
             if waiting or self._conn is None:

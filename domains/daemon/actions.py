@@ -2,7 +2,7 @@
 
 The desired state lives in DaemonSettings; one DaemonKeeper per host and process
 (domains.daemon.keeper) holds the admin connection; the keeper of the process
-that leads the host in the cluster (domains.cluster) applies the desired state
+that holds the host's daemon duty in the cluster (domains.cluster) applies the desired state
 when it connects and again whenever the daemon comes back from a restart, so it
 happens once for the whole cluster. The leader's keeper starts when the leader
 first connects to a host whose daemon it can administer (the adapter's
@@ -20,7 +20,6 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models.signals import post_delete
 
 from domains.access import audit, permissions
-from domains.cluster import events as cluster_events
 from domains.cluster import leadership
 from domains.daemon.admin.connection import (
     VIR_ERR_NO_CLIENT,
@@ -106,12 +105,17 @@ def _desired_for_keeper(host_id):
     return _last_known.get(host_id, {})
 
 
+def daemon_duty(host_id):
+    """The cluster duty of keeping host_id's daemon on its settings (domains.cluster.leadership)."""
+    return f"daemon:{host_id}"
+
+
 def _keeper(host_id, uri):
     _kept.add(host_id)
-    # Stand for leading the host: a lone process leads at once and re-applies; in a cluster, the leader does.
-    leadership.lead(cluster_events.duty_of(host_id))
+    # Stand for the duty: a lone process holds it at once and re-applies; in a cluster, its holder does.
+    leadership.lead(daemon_duty(host_id))
     return keeper_for(host_id, uri, lambda: _desired_for_keeper(host_id), lambda event: _on_event(host_id, event),
-                      applies=lambda: cluster_events.leads_host(host_id))
+                      applies=lambda: leadership.leads(daemon_duty(host_id)))
 
 
 def keeper_of(host):
@@ -159,7 +163,7 @@ def _keep_daemon_of(connection):
         uri = admin_uri_for(connection.uri)
     except VirtError:
         return  # remote, embedded or test hosts: no daemon the admin interface reaches
-    leadership.lead(cluster_events.duty_of(connection.host_id), on_gain=lambda: _keeper(connection.host_id, uri))
+    leadership.lead(daemon_duty(connection.host_id), on_gain=lambda: _keeper(connection.host_id, uri))
 
 
 def _stop_keepers():

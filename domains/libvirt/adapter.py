@@ -279,6 +279,12 @@ def open_connection_of(host):
     return existing._conn
 
 
+def is_connected(host_id):
+    """Whether this process holds an open connection to host_id now (hears its events)."""
+    existing = _connections.get(host_id)
+    return existing is not None and existing._conn is not None
+
+
 def forget_host(host_id):
     with _connections_lock:
         existing = _connections.pop(host_id, None)

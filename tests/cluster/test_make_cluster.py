@@ -10,26 +10,10 @@ import requests
 
 from benchmarks.ws_client import OP_TEXT, connect
 from domains.api.ws_protocol import SUBPROTOCOL
+from tests.cluster.client import signed_in
 from tests.cluster_support import serve_cluster
 
 pytestmark = [pytest.mark.system]
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with serve_cluster(processes=3) as running:
-        yield running
-
-
-def signed_in(base_url, username, password):
-    """A requests session signed in through base_url's sign-in page, as a browser does (CSRF cookie, Origin)."""
-    http = requests.Session()
-    http.get(f"{base_url}/login/").raise_for_status()
-    http.post(f"{base_url}/login/", data={"username": username, "password": password,
-                                          "csrfmiddlewaretoken": http.cookies["csrftoken"]},
-              headers={"Origin": base_url, "Referer": f"{base_url}/login/"})
-    assert "sessionid" in http.cookies, "the sign-in did not open a session"
-    return http
 
 
 def test_signing_in_through_nginx_reaches_the_api(cluster):
