@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # One frame of typed or pasted input; larger frames are refused (see to_guest).
 MAX_INPUT_FRAME = 64 * 1024
+# How long a stream's error waits for the word that another process's session took the console over.
+TAKEOVER_WORD_SECONDS = 1.0
 
 CLOSE_MESSAGES = {
     streams.CLOSED_DOMAIN_STOPPED: "The domain stopped.",
@@ -53,8 +55,8 @@ class SerialConsoleSocket(ConsoleSocket):
                               "Taking over a console someone else holds needs the permission 'console_takeover'.",
                               audit=refusals.PERMISSION, target=domain, permission="console_takeover")
             return
-        for holder in holders:
-            holder.stream.taken_over = True
+        # Holders in this process and in the others: each says "taken over" when libvirt hangs its stream up.
+        sessions.take_over_serial(domain, taker=self)
         self._output = asyncio.Queue()
         self.stream = streams.SerialStream(domain, self._from_guest, self._guest_closed)
         try:
@@ -87,6 +89,8 @@ class SerialConsoleSocket(ConsoleSocket):
                 if reason == streams.CLOSED_HANGUP:
                     # A lifecycle event may end us meanwhile; otherwise ask libvirt.
                     reason = await asyncio.to_thread(streams.hangup_reason, self.domain)
+                elif reason == streams.CLOSED_ERROR and await self._taken_over_meanwhile():
+                    reason, message = streams.CLOSED_TAKEN_OVER, ""
                 if reason == streams.CLOSED_DOMAIN_STOPPED and await self.moved_away({}):
                     reason, message = sessions.DOMAIN_MOVED, MOVED_WORDS
                 await self.end(reason, message or CLOSE_MESSAGES.get(reason, reason))
@@ -95,6 +99,14 @@ class SerialConsoleSocket(ConsoleSocket):
             while not self._output.empty() and isinstance(self._output._queue[0], bytes):
                 item += self._output.get_nowait()
             await self.send(bytes_data=item)
+
+    async def _taken_over_meanwhile(self):
+        """Whether a session of another process took the console over: a remote libvirtd ends the stream it
+        forced with an error, and the word of the takeover (the cluster's bus) may come just after it."""
+        deadline = self.loop.time() + TAKEOVER_WORD_SECONDS
+        while not self.stream.taken_over and self.loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        return self.stream.taken_over
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.stream is None or self.ended:

@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import uuid
 from collections import deque
 
 from channels.db import database_sync_to_async
@@ -54,6 +55,7 @@ class LiveSocket(AsyncWebsocketConsumer):
         self.recheck_pending = False
         self._topics = set()
         self._registered = False
+        self.token = uuid.uuid4().hex  # names this socket in the cluster's messages (a takeover's taker)
         self._inbox = deque()  # (handler name, message) pushed by the fan-out, handled one at a time in order
         self._draining = False
         self._context = None  # the consumer's own context, for the tasks that handle pushed messages

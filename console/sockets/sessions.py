@@ -84,9 +84,16 @@ def recheck_sessions(user=None, domain=None):
     _broadcast("recheck", user=user, domain=domain)
 
 
-def _broadcast(action, user=None, domain=None, session_key=None, reason=None):
+def take_over_serial(domain, taker):
+    """Tell the serial consoles of domain held elsewhere, in every process, that taker takes the console over:
+    when libvirt hangs their stream up for taker's, they close saying so, not that the line hung up."""
+    _broadcast("take_over_serial", domain=domain, taker=taker.token)
+
+
+def _broadcast(action, user=None, domain=None, session_key=None, reason=None, taker=None):
     bus.broadcast("sessions", {
         "action": action, "user": getattr(user, "pk", user), "session_key": session_key, "reason": reason,
+        "taker": taker,
         # What concerns() and live_sockets() compare, so no process needs a query to match its sockets.
         "domain": None if domain is None else {"pk": domain.pk, "uuid": str(domain.uuid), "host": domain.host_id},
     })
@@ -105,6 +112,10 @@ def on_bus_message(payload, _origin):
             matched = [s for s in _sockets.values() if s.session_key == payload["session_key"]]
         for socket in matched:
             _schedule(socket, payload["reason"], recheck=False)
+    elif action == "take_over_serial":
+        for socket in live_sockets(domain=domain, kind="serial"):
+            if socket.token != payload["taker"] and socket.stream is not None:
+                socket.stream.taken_over = True
     elif action == "recheck":
         for socket in live_sockets(payload["user"]):
             if domain is None or socket.concerns(domain):

@@ -92,27 +92,18 @@ def start():
         if not is_shared():
             _loop = loop
             return loop
-        ready = threading.Event()
+        # The outbox exists before the tasks run: a broadcast made on the loop right after this start (a socket
+        # opening) queues its message for the sender to come.
+        _outbox = asyncio.Queue()
+        outbox = _outbox
 
         def begin():
-            global _outbox
-            _outbox = asyncio.Queue()
-            loop.create_task(_send_forever(_outbox))
+            loop.create_task(_send_forever(outbox))
             loop.create_task(_receive_forever())
-            ready.set()
 
         loop.call_soon_threadsafe(begin)
-        if not _on_loop(loop):
-            ready.wait()
         _loop = loop
         return loop
-
-
-def _on_loop(loop):
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
 
 
 def _layer_of_this_process():

@@ -45,6 +45,20 @@ async def events_socket(port, http, host_id):
     return socket
 
 
+async def serial_socket(port, http, domain_uuid, takeover=False):
+    """The serial console of a domain through one process (a ticket asked of that process), once opened."""
+    origin = f"http://127.0.0.1:{port}"
+    ticket = http.post(f"{origin}/api/v1/domains/{domain_uuid}/console-tickets", json={"kind": "serial"},
+                       headers={"X-CSRFToken": http.cookies["csrftoken"], "Origin": origin, "Referer": f"{origin}/"})
+    assert ticket.status_code == 201, ticket.text
+    url = f"ws://127.0.0.1:{port}{ticket.json()['url']}" + ("&takeover=1" if takeover else "")
+    socket = await connect(url, subprotocols=[SUBPROTOCOL],
+                           headers={"Cookie": f"sessionid={http.cookies['sessionid']}", "Origin": origin})
+    while (await next_message(socket))["type"] != "console.opened":
+        pass
+    return socket
+
+
 async def next_message(socket, timeout=15):
     opcode, payload = await asyncio.wait_for(socket.recv(), timeout)
     assert opcode == OP_TEXT

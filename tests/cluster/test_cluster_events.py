@@ -9,7 +9,21 @@ import time
 import pytest
 import requests
 
-from tests.cluster.client import PREFIX, define, events_socket, hear_each_once, leader_of, next_message, signed_in
+from django.conf import settings
+
+from domains.hosts.embedded import demo_domain_xml
+from tests.cluster.client import (
+    PREFIX,
+    closing_message,
+    define,
+    events_socket,
+    hear_each_once,
+    leader_of,
+    next_message,
+    serial_socket,
+    signed_in,
+)
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.system]
 
@@ -45,6 +59,27 @@ async def test_logging_out_on_one_process_closes_the_sockets_on_the_others_withi
     assert time.monotonic() - started < 1.0
     for socket in sockets:
         socket.close()
+
+
+async def test_taking_over_a_serial_console_held_on_another_process_tells_its_holder(cluster, system_host, libvirtd):
+    host_id, http = system_host
+    dom = libvirtd.defineXML(demo_domain_xml(settings.DEMO_GUEST_DIR, f"{PREFIX}serial"))
+    dom.create()
+    try:
+        uuid = dom.UUIDString()
+        # The console knows the domain once the host's leader wrote its row from the DEFINED event.
+        wait_for(lambda: http.get(f"{cluster.base_url}/api/v1/domains/{uuid}").status_code == 200)
+        holder = await serial_socket(cluster.processes[0].port, http, uuid)
+        started = time.monotonic()
+        taker = await serial_socket(cluster.processes[1].port, http, uuid, takeover=True)
+
+        message = await closing_message(holder, timeout=5)
+        assert message["type"] == "console.closed" and message["reason"] == "taken_over", message
+        assert time.monotonic() - started < 1.0
+        taker.close()
+    finally:
+        dom.destroy()
+        dom.undefine()
 
 
 async def test_the_events_of_a_host_survive_the_death_of_its_relay(cluster, system_host, libvirtd):
