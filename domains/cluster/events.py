@@ -190,6 +190,10 @@ def _finish_takeover(relay, marker):
         log.info("host %s: took over its events; sending %d the previous leader did not", relay.host_id, len(missed))
     for event in missed:
         _send(event)
+    # The pages learn how the host is from its new leader: its own "connected" (a first connection, or one
+    # back after the host was away, when the pages last heard "reconnecting") came before it led.
+    health = adapter.health_of_host_id(relay.host_id)
+    _send({"type": "host.health", "host": relay.host_id, "state": health.state, "message": health.message})
 
 
 def _step_down(host_id):

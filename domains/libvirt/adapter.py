@@ -279,6 +279,12 @@ def open_connection_of(host):
     return existing._conn
 
 
+def health_of_host_id(host_id):
+    """How this process's connection to host_id is now (HostHealth; disconnected when it has none)."""
+    existing = _connections.get(host_id)
+    return existing.health if existing is not None else HostHealth()
+
+
 def is_connected(host_id):
     """Whether this process holds an open connection to host_id now (hears its events)."""
     existing = _connections.get(host_id)
