@@ -107,8 +107,9 @@ def on_local_event(event):
         return
     relay = _relay_of(host_id)
     if event.get("type") == "host.health":
-        # Each process's own connection: only the leader's tells the cluster how the host is.
-        if relay.state == LEADING:
+        # Each process's own connection: only the leader's tells the cluster how the host is (a lone process's
+        # always does: it is the only one that can tell).
+        if relay.state == LEADING or not bus.is_shared():
             _send(event)
         if event.get("state") == adapter.CONNECTED:
             leadership.retry(duty_of(host_id))
@@ -190,10 +191,11 @@ def _finish_takeover(relay, marker):
         log.info("host %s: took over its events; sending %d the previous leader did not", relay.host_id, len(missed))
     for event in missed:
         _send(event)
-    # The pages learn how the host is from its new leader: its own "connected" (a first connection, or one
-    # back after the host was away, when the pages last heard "reconnecting") came before it led.
-    health = adapter.health_of_host_id(relay.host_id)
-    _send({"type": "host.health", "host": relay.host_id, "state": health.state, "message": health.message})
+    if bus.is_shared():
+        # The pages learn how the host is from its new leader: its own "connected" (a first connection, or one
+        # back after the host was away, when the pages last heard "reconnecting") came before it led.
+        health = adapter.health_of_host_id(relay.host_id)
+        _send({"type": "host.health", "host": relay.host_id, "state": health.state, "message": health.message})
 
 
 def _step_down(host_id):
