@@ -82,8 +82,3 @@ def _push_all(sockets, handler, message):
     for socket in sockets:
         socket.push(handler, message)
 
-
-def follower_count():
-    """How many (socket, topic) pairs this process holds, for tests and benchmarks."""
-    with _lock:
-        return sum(len(sockets) for sockets in _followers.values())

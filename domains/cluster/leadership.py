@@ -96,20 +96,6 @@ def leads(name):
     return duty is not None and duty.held
 
 
-def resign(name):
-    """Stop doing duty name (the host was removed): another process may take it."""
-    with _lock:
-        duty = _duties.pop(name, None)
-        engine = _engine
-    if duty is not None and duty.held and engine is not None:
-        engine.release(duty)
-        _lost(duty)
-
-
-def held_duties():
-    return sorted(name for name, duty in _duties.items() if duty.held)
-
-
 def _always():
     return True
 

@@ -4,6 +4,9 @@ The tests share one cluster, but for the one that kills a process: it has a clus
 """
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -11,7 +14,7 @@ import requests
 from benchmarks.ws_client import OP_TEXT, connect
 from domains.api.ws_protocol import SUBPROTOCOL
 from tests.cluster.client import signed_in
-from tests.cluster_support import serve_cluster
+from tests.cluster_support import REPO, serve_cluster
 
 pytestmark = [pytest.mark.system]
 
@@ -66,3 +69,20 @@ def test_a_killed_process_leaves_the_console_answering_through_nginx():
         # And nginx did try the dead process: the requests above were not all sent elsewhere by chance.
         refused = "connect() failed (111: Connection refused) while connecting to upstream"
         assert refused in (cluster.var / "cluster" / "nginx-error.log").read_text()
+
+
+@pytest.mark.parametrize("args, env, refusal", [
+    (["--processes", "2"], {"DATABASE_URL": "sqlite:///{var}/db.sqlite3"}, "The database is SQLite"),
+    (["--processes", "0"], {}, "--processes 0: give between 1 and 64."),
+])
+def test_the_command_refuses_what_several_processes_cannot_share_and_starts_nothing(tmp_path, args, env, refusal):
+    environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHANNEL_LAYER_URL")}
+    environment.update({"VIRTCONSOLE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "console.settings",
+                        **{key: value.format(var=tmp_path) for key, value in env.items()}})
+
+    done = subprocess.run([sys.executable, "manage.py", "cluster", *args, "--port", "18500"], cwd=REPO,
+                          env=environment, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode != 0
+    assert refusal in done.stderr
+    assert not (tmp_path / "cluster" / "state.json").exists()
