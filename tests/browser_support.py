@@ -102,10 +102,28 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
         shutil.rmtree(var, ignore_errors=True)
 
 
+def served_var():
+    """The VIRTCONSOLE_VAR_DIR of the session's served console (its database, its embedded host)."""
+    return Path(f"/var/tmp/vcb-{os.getpid()}")
+
+
+def served_manage(var, *args, extra_env=None):
+    """Run manage.py with args against the console served with var (its own database); returns stdout."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings", "VIRTCONSOLE_VAR_DIR": str(var),
+           "VIRTCONSOLE_EMBED_ROOT": str(var / "embed"), "VIRTCONSOLE_GUEST_DIR": str(settings.DEMO_GUEST_DIR),
+           **(extra_env or {})}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, text=True,
+                          capture_output=True, timeout=120)
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
 @pytest.fixture(scope="session")
 def served_console():
     """Yields (base_url, username, password) of a Daphne serving a fresh virtconsole with the demo guest."""
-    with serve_console(f"/var/tmp/vcb-{os.getpid()}", settings.DEMO_GUEST_DIR) as (base_url, username, password, _):
+    with serve_console(served_var(), settings.DEMO_GUEST_DIR) as (base_url, username, password, _):
         yield base_url, username, password
 
 
@@ -227,3 +245,13 @@ def second_page(browser, served_console):
     context, page = signed_in_page(browser, served_console)
     yield page
     context.close()
+
+
+def accept_confirmation(page):
+    """Answer Continue in the page's confirmation dialog (feedback.js) once it shows; returns its question."""
+    dialog = page.locator("#confirm-dialog.show")
+    accept = dialog.locator("[data-confirm-accept]")
+    accept.wait_for()
+    question = dialog.locator("[data-confirm-question]").inner_text()
+    accept.click()
+    return question

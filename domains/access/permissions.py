@@ -119,6 +119,13 @@ class Held:
         raise TypeError(f"Permissions apply to a Domain, a Pool, a Network, a Host or None, not to "
                         f"{type(target).__name__}.")
 
+    def anywhere(self, permission):
+        """Whether some grant gives permission on some target: a page offers the way to what it needs."""
+        if self.everything or permission in self.everywhere:
+            return True
+        return any(permission in perms for by in (self.by_host, self.by_domain, self.by_pool, self.by_network)
+                   for perms in by.values())
+
     def hosts_holding(self, permission):
         return {host_id for host_id, perms in self.by_host.items() if permission in perms}
 
@@ -187,6 +194,12 @@ def has_perm(user, permission, target=None):
     """Whether user holds permission on target (a Domain, a Pool, a Network, a Host, or None for global)."""
     _check_name(permission)
     return held_by(user).holds(permission, target)
+
+
+def has_perm_somewhere(user, permission):
+    """Whether user holds permission on at least one target (a navigation link to where it is used)."""
+    _check_name(permission)
+    return held_by(user).anywhere(permission)
 
 
 def restrict(queryset, user, permission="getattr"):

@@ -13,3 +13,11 @@ def may(context, permission, target=None):
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     return permissions.has_perm(user, permission, target)
+
+
+@register.simple_tag(takes_context=True)
+def may_somewhere(context, permission):
+    """Whether the request's user holds permission on at least one domain, host, pool or network."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return permissions.has_perm_somewhere(user, permission)

@@ -30,7 +30,6 @@ def test_chromium_backs_the_guest_up_from_the_card_and_restores_it_into_a_new_do
                                                                                     running_guest):
     base_url, _, _ = served_console
     page = logged_in_page
-    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     prefix, _name, domain_uuid = running_guest
     open_domain_of_system_host(page, base_url, "libvirtd-backups", domain_uuid)
     card = page.locator("#backups")
@@ -50,8 +49,9 @@ def test_chromium_backs_the_guest_up_from_the_card_and_restores_it_into_a_new_do
     restore.locator("select[name=mode]").select_option("new")
     restore.locator("input[name=name]").fill(f"{prefix}-restored")
     restore.locator("select[name=pool]").select_option(prefix)
+    restore.locator("button[data-action=restore]").click()
     with page.expect_navigation():
-        restore.locator("button[data-action=restore]").click()
+        browser_support.accept_confirmation(page)
     assert "Restoring backup" in page.locator(".messages").inner_text()
     wait_for_js(page, JOB_OVER, timeout=180000)
     conn = own_connection()

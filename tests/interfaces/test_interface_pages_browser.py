@@ -71,11 +71,10 @@ def row_text(page, mac):
 
 def test_chromium_shows_the_guests_lease_and_hot_plugs_and_removes_an_interface(logged_in_page, served_console,
                                                                                lab_names):
-    from tests.browser_support import add_host_in_page, wait_for_js
+    from tests.browser_support import accept_confirmation, add_host_in_page, wait_for_js
 
     base_url, _, _ = served_console
     page = logged_in_page
-    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     names = lab_names
     mac, serial, network = names["mac"], names["serial"], names["network"]
     page.goto(f"{base_url}/")
@@ -122,8 +121,9 @@ def test_chromium_shows_the_guests_lease_and_hot_plugs_and_removes_an_interface(
     page.locator(f"tr[data-mac='{second}'] button[data-action=link-down]").wait_for()
 
     # Remove it: gone at once, or pending until the guest lets go (the DEVICE_REMOVED event re-reads the table).
+    page.locator(f"tr[data-mac='{second}'] button[data-action=remove]").click()
     with page.expect_navigation():
-        page.locator(f"tr[data-mac='{second}'] button[data-action=remove]").click()
+        accept_confirmation(page)
     said = page.locator(".messages").inner_text()
     assert f"Interface {second} removed" in said, said
     wait_for_js(page, f"!document.querySelector(\"tr[data-mac='{second}']\")", timeout=60000)

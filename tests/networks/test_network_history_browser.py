@@ -22,12 +22,10 @@ def history_network_name():
 
 
 def test_chromium_diffs_two_revisions_and_rolls_a_network_back(logged_in_page, served_console, history_network_name):
-    from tests.browser_support import add_host_in_page
+    from tests.browser_support import accept_confirmation, add_host_in_page
 
     base_url, _, _ = served_console
     name, page = history_network_name, logged_in_page
-    questions = []
-    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.goto(f"{base_url}/hosts/")
     host_id = add_host_in_page(page, "libvirtd-netfin")
     page.goto(f"{base_url}/hosts/{host_id}/new-network/")
@@ -54,8 +52,8 @@ def test_chromium_diffs_two_revisions_and_rolls_a_network_back(logged_in_page, s
     fits_a_phone(page, "network-history-diff")
 
     history.locator("button[data-rollback='1']").click()
+    assert accept_confirmation(page) == f"Define revision 1 of network {name} again?"
     page.locator("#history tr[data-revision='3']").wait_for()
-    assert questions == [f"Define revision 1 of network {name} again?"]
     assert f"Network '{name}' rolled back to revision 1: its definition is now revision 3." in \
         page.locator(".messages").inner_text()
     assert "rollback of 1" in page.locator("#history tr[data-revision='3']").inner_text()

@@ -37,12 +37,11 @@ def fits_a_phone(page, label):
 
 def test_chromium_makes_starts_stops_and_deletes_a_network_from_its_pages(logged_in_page, served_console,
                                                                          form_network_name):
-    from tests.browser_support import add_host_in_page, wait_for_js
+    from tests.browser_support import accept_confirmation, add_host_in_page, wait_for_js
 
     base_url, _, _ = served_console
     name = form_network_name
     page = logged_in_page
-    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     page.goto(f"{base_url}/hosts/")
     host_id = add_host_in_page(page, "libvirtd-networks")
     page.goto(f"{base_url}/hosts/")
@@ -102,9 +101,11 @@ def test_chromium_makes_starts_stops_and_deletes_a_network_from_its_pages(logged
     fits_a_phone(page, "network-xml")
     page.go_back()
     page.locator("button[data-action=stop]").click()
+    assert accept_confirmation(page).startswith(f"Stop network {name}?")
     page.locator("button[data-action=start]").wait_for()
     assert page.locator("[data-field=state]").inner_text() == "inactive"
     page.locator("button:text('Delete')").click()
+    assert accept_confirmation(page) == f"Stop and undefine network {name}?"
     page.wait_for_url(f"{base_url}/hosts/{host_id}/networks/")
     wait_for_js(page, f"!document.querySelector(\"tr[data-network-name='{name}']\")")
     assert f"Network '{name}' stopped and undefined." in page.locator(".messages").inner_text()

@@ -30,11 +30,10 @@ def fits_a_phone(page, label):
 
 
 def test_chromium_takes_a_snapshot_from_the_card_and_reverts_to_it(logged_in_page, served_console, running_guest):
-    from tests.browser_support import open_domain_of_system_host, wait_for_js
+    from tests.browser_support import accept_confirmation, open_domain_of_system_host, wait_for_js
 
     base_url, _, _ = served_console
     page = logged_in_page
-    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
     name, domain_uuid = running_guest
     open_domain_of_system_host(page, base_url, "libvirtd-snapshots", domain_uuid)
     card = page.locator("#snapshots")
@@ -58,8 +57,9 @@ def test_chromium_takes_a_snapshot_from_the_card_and_reverts_to_it(logged_in_pag
 
     row = card.locator("[data-snapshot='from-the-card']")
     row.locator("select[name=state]").select_option("paused")
+    row.locator("button[data-action=revert]").click()
     with page.expect_navigation():
-        row.locator("button[data-action=revert]").click()
+        accept_confirmation(page)
     assert "Reverting to snapshot 'from-the-card'" in page.locator(".messages").inner_text()
     wait_for_js(page, "!!document.querySelector(\"[data-snapshot='from-the-card']\") && "
                       "!document.querySelector('[data-active-job]')", timeout=180000)

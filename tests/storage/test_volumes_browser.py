@@ -9,7 +9,7 @@ MiB = 1024 * 1024
 
 def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_in_page, served_console,
                                                                        scratch_pool):
-    from tests.browser_support import add_host_in_page, wait_for_js
+    from tests.browser_support import accept_confirmation, add_host_in_page, wait_for_js
 
     base_url, _, _ = served_console
     name, pool, _ = scratch_pool
@@ -34,10 +34,10 @@ def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_i
     wait_for_js(page, "document.querySelector(\"tr[data-volume='disk.qcow2']\").textContent.includes('128.0')")
     assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 128 * MiB
 
-    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm question
     row = page.locator("tr[data-volume='disk.qcow2']")
     row.locator("input[name=confirm]").check()
     row.locator("button:text('Delete')").click()
+    accept_confirmation(page)
     page.locator("tr[data-volume='disk.qcow2']").wait_for(state="detached")
     pool.refresh(0)
     assert pool.listVolumes() == []
