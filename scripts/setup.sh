@@ -17,7 +17,8 @@ done
 
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
           qemu-system-x86 qemu-utils busybox-static cpio gzip libxml2-utils gcc python3-dev python3-venv
-          dnsmasq-base iptables libvirt-daemon-config-nwfilter libpq5 osinfo-db gnutls-bin)
+          dnsmasq-base iptables libvirt-daemon-config-nwfilter libpq5 osinfo-db gnutls-bin gettext)
+# gettext: msgfmt compiles the pages' translations (locale/*/LC_MESSAGES/*.po) for Django.
 # gnutls-bin: certtool makes the CA and certificates of qemu+tls:// and of TLS migration (scripts/make-tls-certs.sh).
 # osinfo-db: the operating systems the create flow offers, with their recommended sizes (read as XML data).
 # libpq5: psycopg's PostgreSQL client library (DATABASE_URL=postgres://...).
@@ -78,4 +79,6 @@ fi
 
 bash scripts/build-demo-guest.sh var/guest >/dev/null
 .venv/bin/python manage.py migrate --noinput -v0
+# The translations' .mo files are built, not kept in git.
+.venv/bin/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules --ignore=var
 .venv/bin/python manage.py collectstatic --noinput -v0

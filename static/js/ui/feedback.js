@@ -27,7 +27,7 @@ export function toast(text, kind = "success") {
   close.type = "button";
   close.className = "btn-close me-2 m-auto";
   close.dataset.bsDismiss = "toast";
-  close.setAttribute("aria-label", document.documentElement.lang.startsWith("de") ? "Schließen" : "Close");
+  close.setAttribute("aria-label", place.dataset.closeLabel); // in the page's language (base.html)
   row.append(body, close);
   box.append(row);
   place.append(box);
