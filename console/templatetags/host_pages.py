@@ -53,3 +53,9 @@ def json_list(*items):
     """A JSON list of texts for data-confirm-details: {% json_list _("one") _("two") as details %}, then
     data-confirm-details="{{ details }}" (autoescaped, so a translation with quotes cannot break the attribute)."""
     return json.dumps([str(item) for item in items if item])
+
+
+@register.filter
+def words(text):
+    """"a b c" → ["a", "b", "c"]: a fixed list written in a template."""
+    return str(text).split()
