@@ -95,3 +95,16 @@ def test_every_storage_page_of_the_embedded_host_says_it_has_no_storage_driver(a
     for page in ("", "xml/", "access/", "volumes/", "history/1/"):
         answer = client.get(f"/hosts/{host.pk}/pools/default/{page}")
         assert answer.status_code == 404 and "no storage driver" in answer.content.decode(), page
+
+
+def test_the_pool_page_offers_only_the_actions_that_change_something_and_asks_before_undefining(
+        as_user, owner, test_driver_host, tmp_path):
+    define(owner, test_driver_host, tmp_path)
+
+    page = as_user(owner).get(f"/hosts/{test_driver_host.pk}/pools/paged/").content.decode()
+
+    assert f'action="/hosts/{test_driver_host.pk}/pools/paged/actions/stop/"' in page
+    assert f'action="/hosts/{test_driver_host.pk}/pools/paged/actions/start/"' not in page  # it runs already
+    assert 'data-confirm="Stop and undefine pool paged?"' in page and "Its grants and history stay" in page
+    assert "data-confirm-details=" in page
+    assert any(unit in page for unit in ("\xa0KiB", "\xa0MiB", "\xa0GiB")), "sizes in binary units"
