@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from console.page_actions import Unchanged, perform, tell
@@ -29,8 +30,8 @@ COUNT_GROUPS = {
     "client_limits": ("max_clients", "max_unauth_clients"),
 }
 LOG_FIELDS = {"log_filters": "filters", "log_outputs": "outputs"}
-LABELS = {"min_workers": "min workers", "max_workers": "max workers", "prio_workers": "priority workers",
-          "max_clients": "max clients", "max_unauth_clients": "max unauthenticated clients"}
+LABELS = {"min_workers": _("min workers"), "max_workers": _("max workers"), "prio_workers": _("priority workers"),
+          "max_clients": _("max clients"), "max_unauth_clients": _("max unauthenticated clients")}
 
 
 class FormProblem(ValueError):
@@ -95,11 +96,11 @@ def _servers(state, form):
                             "drift": f"servers.{name}.{group}.{field}" in drifting} for field in fields]
         pool, limits = groups["threadpool"], groups["client_limits"]
         servers.append({"name": name, "clients": state["clients"].get(name, []), "groups": [
-            {"key": "threadpool", "title": "Thread pool", "rows": rows["threadpool"], "counters": [
-                ("current workers", pool["current_workers"]), ("free workers", pool["free_workers"]),
-                ("job queue depth", pool["job_queue_depth"])]},
-            {"key": "client_limits", "title": "Client limits", "rows": rows["client_limits"], "counters": [
-                ("clients now", limits["clients"]), ("unauthenticated clients now", limits["unauth_clients"])]},
+            {"key": "threadpool", "title": _("Thread pool"), "rows": rows["threadpool"], "counters": [
+                (_("current workers"), pool["current_workers"]), (_("free workers"), pool["free_workers"]),
+                (_("job queue depth"), pool["job_queue_depth"])]},
+            {"key": "client_limits", "title": _("Client limits"), "rows": rows["client_limits"], "counters": [
+                (_("clients now"), limits["clients"]), (_("unauthenticated clients now"), limits["unauth_clients"])]},
         ]})
     return servers
 
@@ -120,6 +121,8 @@ def _page(request, host, status=200, form_error="", form=None):
         "may_write": permissions.has_perm(request.user, "daemon_write", host),
         "revisions": revisions_of(request.user, host)[:50],
         "form_error": form_error, "own_pid": _own_pid(host, state),
+        # The form a refusal came from: its fields are marked and the first one takes the focus.
+        "form_group": form.get("group") if form_error else None, "form_server": form.get("server"),
     }, status=status)
 
 

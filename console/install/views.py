@@ -3,6 +3,7 @@ cloud-init; it posts to the one create action."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from domains.access import permissions
@@ -50,19 +51,30 @@ def request_body(post):
     return body
 
 
+# The request's fields a refusal may name, and the form field that holds each.
+FORM_FIELDS = {"name": "name", "os": "os", "vcpus": "vcpus", "memory_mib": "memory_mib", "firmware": "firmware",
+               "disks": "disk_pool", "interfaces": "network", "cloud_init": "ci_user", "install": "kind"}
+
+
+def form_errors(exc):
+    """{form field: the refusal's words} for the fields a refusal names, so the form marks them and focuses the first."""
+    named = exc.fields if isinstance(exc.fields, dict) else {}
+    return {FORM_FIELDS[key]: exc.message for key in FORM_FIELDS if key in named}
+
+
 @require_http_methods(["GET", "POST"])
 @route_permission(AUTHENTICATED, note="lists the hosts where the user holds define_domains; creating needs it")
 def install_page(request):
     hosts = [host for host in Host.objects.order_by("name") if permissions.has_perm(request.user, "define_domains", host)]
     chosen = request.POST.get("host") or request.GET.get("host")
     host = next((h for h in hosts if str(h.pk) == chosen), hosts[0] if len(hosts) == 1 else None)
-    status, values = 200, request.POST
+    status, values, errors = 200, request.POST, {}
     if request.method == "POST" and host is not None:
         try:
             result, job = do_install_domain(request.user, host, request_body(request.POST), client_address(request))
         except ConsoleError as exc:
-            messages.error(request, f"Nothing was created: {exc.message}")
-            status = 400
+            messages.error(request, gettext("Nothing was created: %(why)s") % {"why": exc.message})
+            status, errors = 400, form_errors(exc)
         else:
             if job is not None:
                 messages.success(request, f"Copying the image for '{job.target_label}': the domain appears when "
@@ -78,5 +90,6 @@ def install_page(request):
         except VirtError as exc:
             error = exc.message
     return render(request, "install/create.html", {"hosts": hosts, "host": host, "offer": offer, "error": error,
-                                                   "values": values, "quota": usage_rows(request.user)},
+                                                   "values": values, "quota": usage_rows(request.user),
+                                                   "errors": errors, "first_error": next(iter(errors), None)},
                   status=status)

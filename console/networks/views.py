@@ -2,6 +2,7 @@
 editor."""
 
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.networks.history_views import history_context
@@ -28,13 +29,13 @@ route_permission = permissions.route_permission
 
 # The create form's forward modes, in the words a user picks by, and the fields each one needs.
 FORWARD_CHOICES = {
-    "nat": "NAT: guests reach out through the host's address",
-    "route": "Routed: guests' subnet routed through the host, no NAT",
-    "none": "Isolated: guests and the host only",
-    "open": "Open: a bridge and DHCP, no firewall rules of libvirt's",
-    "bridge": "Bridge: plug guests into an existing host bridge",
-    "macvtap": "macvtap: guests share a host interface (passthrough)",
-    "hostdev": "hostdev: SR-IOV virtual functions of a host interface",
+    "nat": gettext_lazy("NAT: guests reach out through the host's address"),
+    "route": gettext_lazy("Routed: guests' subnet routed through the host, no NAT"),
+    "none": gettext_lazy("Isolated: guests and the host only"),
+    "open": gettext_lazy("Open: a bridge and DHCP, no firewall rules of libvirt's"),
+    "bridge": gettext_lazy("Bridge: plug guests into an existing host bridge"),
+    "macvtap": gettext_lazy("macvtap: guests share a host interface (passthrough)"),
+    "hostdev": gettext_lazy("hostdev: SR-IOV virtual functions of a host interface"),
 }
 WITH_ADDRESSES = ("nat", "route", "none", "open")
 
@@ -55,6 +56,23 @@ def fields_from_form(form):
                 ip["dhcp"] = {"start": start, "end": end}
             fields[family] = ip
     return fields
+
+
+# The create form's fields in page order: a refused form puts the focus on the first one the refusal names.
+FIELD_ORDER = ("name", "forward", "bridge", "device", "ipv4", "ipv6", "xml")
+
+
+def address_families(form):
+    """The create form's IPv4 and IPv6 fieldsets: (family, legend, address, DHCP start, DHCP end, prefix, longest
+    prefix), each field with what was typed and an example."""
+    families = []
+    for family, legend, examples, default_prefix, longest in (
+            ("ipv4", "IPv4", ("192.168.100.1", "192.168.100.10", "192.168.100.99"), "24", 32),
+            ("ipv6", gettext("IPv6 (optional)"), ("fd00:100::1", "fd00:100::100", "fd00:100::1ff"), "64", 128)):
+        fields = [{"value": form.get(f"{family}_{name}", ""), "example": example}
+                  for name, example in zip(("address", "dhcp_start", "dhcp_end"), examples)]
+        families.append((family, legend, *fields, form.get(f"{family}_prefix") or default_prefix, longest))
+    return families
 
 
 def page_facts(row, handle):
@@ -170,6 +188,8 @@ def network_create(request, host_id):
             return redirect("network-detail", host.pk, defined[0].name)
     return render(request, "networks/network_create.html", {
         "host": host, "form": form, "errors": errors, "forward_choices": FORWARD_CHOICES,
+        "first_error": next((key for key in FIELD_ORDER if key in errors), None),
+        "address_families": address_families(form),
         "picks": interface_picks(request.user, host),
         "with_addresses": " ".join(WITH_ADDRESSES),
         "may_start": permissions.has_perm(request.user, "network.start", host)},

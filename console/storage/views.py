@@ -52,10 +52,16 @@ def pool_detail(request, host_id, name):
     xml = libvirt_storage.pool_xml(handle) if may_read else None
     if may_read:
         ensure_first_revision(row, handle)
-    actions = [action for action, permission in ACTION_PERMISSIONS.items()
-               if permissions.has_perm(request.user, permission, row)]
+    facts = pool_facts(row, handle)
+    # Only the actions that would change something: start a stopped pool, stop or refresh a running one, flip
+    # autostart of a persistent one; build (make the directory, format the device) either way.
+    wanted = ["stop", "refresh"] if facts["active"] else ["start"]
+    wanted.append("build")
+    if facts["persistent"]:
+        wanted.append("noautostart" if facts["autostart"] else "autostart")
+    actions = [action for action in wanted if permissions.has_perm(request.user, ACTION_PERMISSIONS[action], row)]
     return render(request, "storage/pool.html", {
-        "host": row.host, "pool": row, "facts": pool_facts(row, handle), "xml": xml, "actions": actions,
+        "host": row.host, "pool": row, "facts": facts, "xml": xml, "actions": actions,
         "revisions": PoolRevision.objects.of(row).newest_first()[:20] if may_read else [],
         "may_delete": permissions.has_perm(request.user, "storage_pool.delete", row),
         "may_write": permissions.has_perm(request.user, "storage_pool.write", row),
@@ -84,12 +90,24 @@ def pool_delete(request, host_id, name):
     return redirect("pool-detail", host_id, name)
 
 
+def form_errors(exc):
+    """{form field: the refusal's words} for the create form's fields a refusal names, so the form points at them."""
+    named = exc.fields if isinstance(exc.fields, dict) else {}
+    errors = {}
+    for key in named:
+        field = {"name": "pool_name", "target path": "target", "source": "device"}.get(key, key)
+        if key.startswith("source ") and key[len("source "):] in FIELD_HELP:
+            field = key[len("source "):]
+        errors.setdefault(field, exc.message)
+    return errors
+
+
 @route_permission("storage_pool.write", note="on the host; build, start and autostart need their own permissions")
 @require_http_methods(["GET", "POST"])
 def pool_create(request, host_id):
     host = visible(request.user, Host, host_id)
     permissions.require(request.user, "storage_pool.write", host)
-    form = request.POST
+    form, errors = request.POST, {}
     if request.method == "POST":
         devices = [d.strip() for d in form.get("device", "").split(",") if d.strip()]
         source = {key: form.get(key) for key in ("host", "dir", "name", "format", "adapter", "initiator")
@@ -99,15 +117,22 @@ def pool_create(request, host_id):
         defined = []
 
         def define():
-            row, _ = do_define_pool(
+            try:
+                row, _ = define_from_form()
+            except ConsoleError as exc:
+                errors.update({"xml": exc.message} if form.get("xml") else form_errors(exc))
+                raise
+            defined.append(row)
+            return row
+
+        def define_from_form():
+            return do_define_pool(
                 request.user, host, form.get("xml") or None,
                 fields={"name": form.get("pool_name"), "type": form.get("type"), "target": form.get("target") or None,
                         "source": source},
                 build=form.get("build") == "on", start=form.get("start") == "on",
                 autostart=form.get("autostart") == "on", keep_on_failure=form.get("keep_on_failure") == "on",
                 source_address=client_address(request))
-            defined.append(row)
-            return row
 
         if perform(request, define, lambda row: f"Pool '{row.name}' defined."):
             return redirect("pool-detail", host.pk, defined[0].name)
@@ -118,7 +143,9 @@ def pool_create(request, host_id):
         return redirect("pool-list", host.pk)
     return render(request, "storage/pool_create.html", {
         "host": host, "types": [t for t in types if t.supported], "unsupported": [t.type for t in types if not t.supported],
-        "field_help": FIELD_HELP, "roots": allowed_roots(host), "form": form})
+        "field_help": FIELD_HELP, "roots": allowed_roots(host), "form": form, "errors": errors,
+        "first_error": next(iter(errors), None)},
+        status=400 if request.method == "POST" else 200)  # a refused form comes back with what the user typed
 
 
 @route_permission(GET="storage_pool.read", POST="storage_pool.write", note="on the pool (write is host-level)")

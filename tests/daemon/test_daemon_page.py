@@ -27,7 +27,7 @@ def test_it_shows_thread_pool_limits_clients_and_logging(api, system_host):
 
     shown = virt_admin_table("srv-threadpool-info", SERVER)
     assert 'id="server-libvirtd"' in text and 'id="server-admin"' in text
-    assert f'<td class="num live">{shown["maxWorkers"]}</td>' in text
+    assert f'<td class="num live text-end">{shown["maxWorkers"]}</td>' in text
     assert "job queue depth" in text and "unauthenticated clients now" in text
     assert 'id="logging"' in text and 'id="no-drift"' in text
     assert "Reload TLS certificates" in text
@@ -55,7 +55,7 @@ def test_it_highlights_drift_and_puts_the_daemon_back_on_the_desired_settings(ap
 
     text = api.get(page_url(system_host)).content.decode()
     assert 'id="drift"' in text and "<code>servers.libvirtd.threadpool.max_workers</code>: desired 32, live 25" in text
-    assert '<tr class="drift" data-setting="max_workers">' in text
+    assert '<tr class="drift table-warning" data-setting="max_workers">' in text
 
     assert api.post(page_url(system_host, "apply/"), {"group": "reapply"}).status_code == 302
     assert virt_admin_table("srv-threadpool-info", SERVER)["maxWorkers"] == 32

@@ -35,7 +35,7 @@ def test_the_jobs_page_lists_visible_jobs_with_progress_and_a_cancel_button_wher
 
     rows = dict(re.findall(r'<tr data-job="(\d+)">(.*?)</tr>', page, flags=re.S))
     assert set(rows) == {str(cancellable.pk), str(stuck.pk)}
-    assert 'max="100" value="40"' in rows[str(cancellable.pk)]
+    assert 'aria-valuemax="100" aria-valuenow="40"' in rows[str(cancellable.pk)]
     assert f'action="/jobs/{cancellable.pk}/cancel/"' in rows[str(cancellable.pk)]
     assert "/cancel/" not in rows[str(stuck.pk)]
     for job in (cancellable, stuck, hidden):

@@ -49,7 +49,7 @@ def test_the_define_form_checks_the_xml_first_and_keeps_what_was_typed(as_user, 
     form = client.get(url(test_driver_host, "new-nwfilter")).content.decode()
     refused = client.post(url(test_driver_host, "new-nwfilter"), {"xml": typed})
 
-    assert "<textarea name=\"xml\"" in form and "clean-traffic" in form
+    assert 'id="nwfilter-xml" name="xml"' in form and "<textarea" in form and "clean-traffic" in form
     assert refused.status_code == 400
     page = refused.content.decode()
     assert "does not follow libvirt&#x27;s nwfilter schema" in page and "sideways" in page

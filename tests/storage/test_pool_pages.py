@@ -15,7 +15,7 @@ def test_the_host_page_lists_its_pools_with_their_space(as_user, owner, test_dri
 
     page = as_user(owner).get(f"/hosts/{test_driver_host.pk}/pools/").content.decode()
 
-    assert "paged" in page and "running" in page and "<meter" in page and "Define a pool" in page
+    assert "paged" in page and "running" in page and "data-space-bar" in page and "Define a pool" in page
 
 
 def test_the_pool_page_offers_the_actions_the_user_holds_as_post_forms(as_user, owner, test_driver_host, tmp_path):
@@ -95,3 +95,16 @@ def test_every_storage_page_of_the_embedded_host_says_it_has_no_storage_driver(a
     for page in ("", "xml/", "access/", "volumes/", "history/1/"):
         answer = client.get(f"/hosts/{host.pk}/pools/default/{page}")
         assert answer.status_code == 404 and "no storage driver" in answer.content.decode(), page
+
+
+def test_the_pool_page_offers_only_the_actions_that_change_something_and_asks_before_undefining(
+        as_user, owner, test_driver_host, tmp_path):
+    define(owner, test_driver_host, tmp_path)
+
+    page = as_user(owner).get(f"/hosts/{test_driver_host.pk}/pools/paged/").content.decode()
+
+    assert f'action="/hosts/{test_driver_host.pk}/pools/paged/actions/stop/"' in page
+    assert f'action="/hosts/{test_driver_host.pk}/pools/paged/actions/start/"' not in page  # it runs already
+    assert 'data-confirm="Stop and undefine pool paged?"' in page and "Its grants and history stay" in page
+    assert "data-confirm-details=" in page
+    assert any(unit in page for unit in ("\xa0KiB", "\xa0MiB", "\xa0GiB")), "sizes in binary units"

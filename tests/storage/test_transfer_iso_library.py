@@ -66,7 +66,9 @@ def test_chromium_uploads_an_iso_in_parts_with_the_progress_bar_reaching_100_per
     page.click("[data-iso-upload] button[type=submit]")
     wait_for_js(page, "document.querySelector('[data-iso-status]').textContent.startsWith('100 %')")
     # 20 MiB: parts of 8, 8 and 4 MiB, and the SHA-256 of the whole file at the end.
-    assert page.evaluate("document.querySelector('[data-iso-progress]').value") == 20 * MiB
+    assert page.evaluate("document.querySelector('[data-iso-progress]').getAttribute('aria-valuenow')") == str(20 * MiB)
+    assert page.evaluate("document.querySelector('[data-iso-progress]').getAttribute('aria-valuemax')") == str(20 * MiB)
+    assert page.evaluate("document.querySelector('[data-iso-progress] .progress-bar').style.width") == "100%"
     status = page.evaluate("document.querySelector('[data-iso-status]').textContent")
     assert hashlib.sha256(iso.read_bytes()).hexdigest() in status
     pool.refresh(0)

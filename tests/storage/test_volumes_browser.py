@@ -29,15 +29,22 @@ def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_i
     pool.refresh(0)
     assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 64 * MiB
 
-    row.locator("input[name=capacity]").fill("128")
-    row.locator("button:text('Resize')").click()
+    row.locator("button:text('Manage')").click()
+    actions = page.locator("tr[data-volume-actions='disk.qcow2']")
+    actions.locator("input[name=capacity]").fill("128")
+    actions.locator("button:text('Resize')").click()
     wait_for_js(page, "document.querySelector(\"tr[data-volume='disk.qcow2']\").textContent.includes('128.0')")
     assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 128 * MiB
 
     row = page.locator("tr[data-volume='disk.qcow2']")
-    row.locator("input[name=confirm]").check()
-    row.locator("button:text('Delete')").click()
+    row.locator("button:text('Manage')").click()
+    actions = page.locator("tr[data-volume-actions='disk.qcow2']")
+    actions.locator("input[name=confirm]").check()
+    actions.locator("button:text('Delete')").click()
     accept_confirmation(page)
     page.locator("tr[data-volume='disk.qcow2']").wait_for(state="detached")
     pool.refresh(0)
     assert pool.listVolumes() == []
+    from pathlib import Path
+    from tests.browser_support import fits_a_phone
+    fits_a_phone(page, "pool", Path("/var/tmp/vc-shots-storage"))

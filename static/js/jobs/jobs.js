@@ -26,6 +26,32 @@ function progressText(job) {
   return text;
 }
 
+// The page's (translated) words for a job's state: <template data-job-states> of the jobs page.
+const stateWords = document.querySelector("template[data-job-states]")?.content;
+
+function stateWord(state) {
+  return stateWords?.querySelector(`[data-state="${state}"]`)?.textContent.trim() || state;
+}
+
+// A Bootstrap progress bar: done of total; striped while the amount of work is unknown; coloured once ended.
+function showProgress(bar, job) {
+  const fill = bar.querySelector(".progress-bar") || bar.firstElementChild;
+  const { done, total } = job.progress;
+  let width = 100;
+  if (total != null) {
+    bar.setAttribute("aria-valuemax", String(total));
+    bar.setAttribute("aria-valuenow", String(done));
+    if (job.state !== "succeeded") width = total ? Math.min(100, Math.round((100 * done) / total)) : 0;
+  } else {
+    bar.removeAttribute("aria-valuenow"); // indeterminate: the amount of work is not known
+  }
+  const ended = { succeeded: "bg-success", failed: "bg-danger", interrupted: "bg-danger", cancelled: "bg-secondary" };
+  fill.className = "progress-bar";
+  if (ended[job.state]) fill.classList.add(ended[job.state]);
+  else if (total == null) fill.classList.add("progress-bar-striped", "progress-bar-animated");
+  fill.style.width = `${width}%`;
+}
+
 class JobsLive {
   constructor(link) {
     this.link = link;
@@ -44,7 +70,7 @@ class JobsLive {
   async catchUp() {
     if (!this.table) return;
     const ids = [...this.table.querySelectorAll("tr[data-job]")]
-      .filter((row) => ACTIVE.has(row.querySelector("[data-job-state]")?.textContent.trim().split(/\s/)[0]))
+      .filter((row) => ACTIVE.has(row.querySelector("[data-job-state]")?.dataset.jobState))
       .map((row) => row.dataset.job);
     for (const id of ids) {
       try {
@@ -72,24 +98,19 @@ class JobsLive {
       this.table.prepend(row);
     }
     const state = row.querySelector("[data-job-state]");
-    state.className = `job-state state-${job.state}`;
-    state.textContent = job.state;
+    state.className = `job-state state state-${job.state}`;
+    state.dataset.jobState = job.state;
+    state.textContent = stateWord(job.state);
+    const cell = state.parentElement;
+    cell.querySelector("[data-job-error]")?.remove();
     if (job.error) {
       const error = document.createElement("small");
-      error.className = "error";
+      error.className = "d-block text-danger-emphasis text-break";
+      error.dataset.jobError = "";
       error.textContent = job.error;
-      state.append(document.createElement("br"), error);
+      cell.append(error);
     }
-    const bar = row.querySelector("[data-job-progress]");
-    if (job.progress.total != null) {
-      bar.max = job.progress.total;
-      bar.value = job.progress.done;
-    } else if (job.state === "succeeded") {
-      bar.max = 1;
-      bar.value = 1;
-    } else {
-      bar.removeAttribute("value"); // indeterminate: the amount of work is not known
-    }
+    showProgress(row.querySelector("[data-job-progress]"), job);
     row.querySelector("[data-job-progress-text]").textContent = progressText(job);
     if (!ACTIVE.has(job.state) || job.cancel_requested) {
       const form = row.querySelector("[data-job-cancel]");
@@ -110,12 +131,23 @@ class JobsLive {
     const code = document.createElement("code");
     code.textContent = job.kind;
     row.children[1].append(code);
-    row.children[4].dataset.jobState = "";
-    const bar = document.createElement("progress");
+    const state = document.createElement("span");
+    state.dataset.jobState = job.state;
+    row.children[4].append(state);
+    const bar = document.createElement("div");
+    bar.className = "progress";
+    bar.setAttribute("role", "progressbar");
+    bar.setAttribute("aria-label", `#${job.id}`);
+    bar.setAttribute("aria-valuemin", "0");
     bar.dataset.jobProgress = "";
+    bar.append(document.createElement("div"));
     const text = document.createElement("small");
+    text.className = "text-body-secondary text-nowrap";
     text.dataset.jobProgressText = "";
-    row.children[5].append(bar, " ", text);
+    row.children[5].append(bar, text);
+    for (const [index, hidden] of [[1, "d-md-table-cell"], [3, "d-lg-table-cell"], [6, "d-md-table-cell"]]) {
+      row.children[index].classList.add("d-none", hidden); // the columns a phone leaves out, as the page's rows
+    }
     // Cancelling needs the page's CSRF form; a reload offers it where the user may cancel.
     return row;
   }

@@ -15,19 +15,26 @@ function holdersOf(event) {
   return event.name ? document.querySelectorAll(`[data-network-name="${CSS.escape(event.name)}"]`) : [];
 }
 
+// The page's own (translated) words for what an event says: <template data-network-words>.
+const pageWords = document.querySelector("template[data-network-words]")?.content;
+
+function word(key) {
+  return pageWords?.querySelector(`[data-word="${key}"]`)?.textContent || key;
+}
+
 export function applyNetworkEvent(event) {
   const active = "active" in event ? event.active : STATE_AFTER[event.event];
   for (const holder of holdersOf(event)) {
     const state = holder.querySelector("[data-field=state] .state");
     if (state && event.gone) {
-      state.textContent = "gone";
+      state.textContent = word("gone");
       state.className = "state state-gone";
     } else if (state && typeof active === "boolean") {
-      state.textContent = active ? "active" : "inactive";
+      state.textContent = word(active ? "active" : "inactive");
       state.className = active ? "state state-running" : "state";
     }
     const autostart = holder.querySelector("[data-field=autostart]");
-    if (autostart && typeof event.autostart === "boolean") autostart.textContent = event.autostart ? "yes" : "no";
+    if (autostart && typeof event.autostart === "boolean") autostart.textContent = word(event.autostart ? "yes" : "no");
   }
 }
 

@@ -17,6 +17,7 @@ async function upload(event) {
   const file = form.querySelector("[data-iso-file]").files[0];
   if (!file) return;
   const report = reportInto(form.parentElement);
+  form.querySelector("[data-iso-file]").classList.remove("is-invalid");
   try {
     await uploadMedium({
       createUrl: form.dataset.createUrl, pool: form.querySelector("[data-iso-pool]").value, file,
@@ -24,7 +25,11 @@ async function upload(event) {
     });
     await refreshLibrary();
   } catch (error) {
-    report.say(error.message);
+    report.failed(error.message);
+    const field = form.querySelector("[data-iso-file]");
+    field.classList.add("is-invalid");
+    form.querySelector("[data-iso-error]").textContent = error.message;
+    field.focus();
   }
 }
 

@@ -87,7 +87,8 @@ export async function uploadMedium({ createUrl, pool, file, csrf, report }) {
   return `${pool}/${file.name}`;
 }
 
-// What a form's progress bar ([data-iso-progress]) and status line ([data-iso-status]) show of an upload.
+// What a form's progress bar ([data-iso-progress], a Bootstrap .progress counting bytes in aria-valuenow of
+// aria-valuemax) and status line ([data-iso-status]) show of an upload.
 export function reportInto(container) {
   const status = container.querySelector("[data-iso-status]");
   const bar = container.querySelector("[data-iso-progress]");
@@ -95,10 +96,20 @@ export function reportInto(container) {
   return {
     say,
     progress(done, total) {
+      const percent = total ? Math.floor((100 * done) / total) : 100;
       bar.hidden = false;
-      bar.max = Math.max(total, 1);
-      bar.value = done;
-      say(`${total ? Math.floor((100 * done) / total) : 100} %`);
+      bar.setAttribute("aria-valuemax", String(Math.max(total, 1)));
+      bar.setAttribute("aria-valuenow", String(done));
+      bar.setAttribute("aria-valuetext", `${percent} %`);
+      const fill = bar.querySelector(".progress-bar");
+      fill.style.width = `${percent}%`;
+      fill.classList.toggle("progress-bar-animated", done < total);
+      say(`${percent} %`);
+    },
+    failed(text) {
+      bar.querySelector(".progress-bar").classList.add("bg-danger");
+      bar.querySelector(".progress-bar").classList.remove("progress-bar-animated");
+      say(text);
     },
   };
 }

@@ -1,25 +1,36 @@
 // Live pool numbers: the pools list and the pool page follow "pool.lifecycle" events of their host (virtconsole.v1).
+// The state words come from the page (<template data-pool-states>), so they are translated like the rest of it.
 import { listen, send } from "../events/socket.js";
 
 const hostElement = document.querySelector("[data-host]");
+const stateWords = document.querySelector("template[data-pool-states]")?.content;
 
 function formatBytes(bytes) {
-  const units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+  return unit === 0 ? `${value}\u00a0B` : `${value.toFixed(1)}\u00a0${units[unit]}`;
+}
+
+function showState(holder, state) {
+  const badge = holder.querySelector("[data-field=state] [data-state]");
+  if (!badge) return;
+  const words = stateWords?.querySelector(`[data-state="${state}"]`)?.textContent;
+  badge.dataset.state = state;
+  badge.className = `state state-${state}`;
+  badge.textContent = words || state;
 }
 
 function apply(event) {
   for (const holder of document.querySelectorAll(`[data-pool="${event.pool}"]`)) {
-    const state = holder.querySelector("[data-field=state]");
-    if (state) state.textContent = event.state || (event.event === "undefined" ? "gone" : state.textContent);
+    const state = event.state || (event.event === "undefined" ? "gone" : null);
+    if (state) showState(holder, state);
     const volumes = holder.querySelector("[data-field=volumes]");
-    if (volumes && "volumes" in event) volumes.textContent = event.volumes ?? "(pool not active)";
+    if (volumes && "volumes" in event) volumes.textContent = event.volumes ?? volumes.dataset.inactiveWords;
   }
   if (event.capacity === undefined) return;
   for (const space of document.querySelectorAll(`[data-pool-space="${event.pool}"]`)) {
@@ -27,10 +38,11 @@ function apply(event) {
       const field = space.querySelector(`[data-field=${key}]`);
       if (field) field.textContent = formatBytes(event[key]);
     }
-    const meter = space.querySelector("meter");
-    if (meter) {
-      meter.max = event.capacity || 1;
-      meter.value = event.allocation;
+    const bar = space.querySelector("[data-space-bar]");
+    if (bar) {
+      const share = event.capacity ? Math.min(100, Math.round((100 * event.allocation) / event.capacity)) : 0;
+      bar.setAttribute("aria-valuenow", String(share));
+      bar.querySelector(".progress-bar").style.width = `${share}%`;
     }
   }
 }
