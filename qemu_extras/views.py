@@ -24,7 +24,6 @@ from qemu_extras.namespace.edits import (
 )
 from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
-
 # What each level of the command policy lets a user send, in the words the monitor page shows.
 LEVEL_WORDS = {
     command_policy.MONITOR_READ: _lazy("queries: commands that report state without changing it (query-*, info …)"),
