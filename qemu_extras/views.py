@@ -2,14 +2,19 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.page_actions import perform
+from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
+from domains.definitions.policy import HOST_RESOURCES
 from domains.definitions.xml import DefinitionError
 from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
+from qemu_extras.monitor import policy as command_policy
 from qemu_extras.namespace import changes as definition_changes
 from qemu_extras.namespace.edits import (
     DEPRECATION_BEHAVIORS,
@@ -19,14 +24,51 @@ from qemu_extras.namespace.edits import (
 )
 from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
+# What each level of the command policy lets a user send, in the words the monitor page shows.
+LEVEL_WORDS = {
+    command_policy.MONITOR_READ: _lazy("queries: commands that report state without changing it (query-*, info …)"),
+    command_policy.MONITOR_WRITE: _lazy("commands that act on the running guest like its buttons, keyboard or cables "
+                                        "(stop, cont, system_reset, send-key, eject …) and change tunables or jobs"),
+    command_policy.MONITOR_ADMIN: _lazy("commands that change the guest's hardware or the QEMU process behind "
+                                        "libvirt's back (device_del, quit, migrate-set-parameters, savevm …), and "
+                                        "any HMP text through human-monitor-command"),
+    command_policy.MONITOR_HOST: _lazy("commands that reach the host: files, descriptors, sockets, devices "
+                                       "(device_add, blockdev-add, migrate, screendump …), and commands the reviewed "
+                                       "table does not know"),
+}
+
+
+def monitor_reach(user, domain):
+    """What user may send on domain's monitor, as the command policy decides per command.
+
+    {"levels": [(level, words, held)], "everything": held monitor_host (every command), "commands": the QMP names
+    the policy table gives a held level, "prefixes": name prefixes held (query-), "agent": may use the guest agent}.
+    """
+    held = {level for level in command_policy.LEVELS if permissions.has_perm(user, level, domain)}
+    return {
+        "levels": [(level, LEVEL_WORDS[level], level in held) for level in command_policy.LEVELS],
+        "everything": command_policy.MONITOR_HOST in held,
+        "commands": sorted(name for name, rule in command_policy.QMP_POLICY.items() if rule.level in held),
+        "prefixes": [prefix for prefix, rule in command_policy.PREFIX_RULES if rule.level in held],
+        "agent": permissions.has_perm(user, command_policy.AGENT, domain),
+    }
+
 
 @route_permission("monitor_read", note="each command then needs what the command policy says")
 @require_GET
 def monitor_page(request, uuid):
     domain = visible(request.user, Domain, uuid, "monitor_read")
+    reach = monitor_reach(request.user, domain)
     return render(request, "qemu_extras/monitor.html", {
-        "domain": domain, "subprotocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION,
+        "domain": domain, "subprotocol": EXTRAS_WS_SUBPROTOCOL, "version": EXTRAS_API_VERSION, "reach": reach,
+        "sendable": {"everything": reach["everything"], "commands": reach["commands"], "prefixes": reach["prefixes"]},
     })
+
+
+def may_define_passthrough(user, domain):
+    """Whether user may define a qemu: namespace change: what do_set_namespace and the definition policy ask."""
+    needed = (*definition_changes.COMMANDLINE_PERMISSIONS, HOST_RESOURCES)
+    return all(permissions.has_perm(user, permission, domain) for permission in needed)
 
 
 def _lines(text):
@@ -75,8 +117,10 @@ def _form_values(namespace):
 @require_http_methods(["GET", "POST"])
 def commandline_page(request, uuid):
     domain = visible(request.user, Domain, uuid, "write")
+    may_define = may_define_passthrough(request.user, domain)
     context = {"domain": domain, "behaviors": DEPRECATION_BEHAVIORS, "property_types": PROPERTY_TYPES,
-               "problems": [], "change": None, "error": ""}
+               "problems": [], "change": None, "error": "", "may_define": may_define,
+               "needed": (*definition_changes.COMMANDLINE_PERMISSIONS, HOST_RESOURCES)}
     try:
         if request.method == "GET":
             xml = definition_changes.inactive_xml(domain)
@@ -89,8 +133,8 @@ def commandline_page(request, uuid):
         if request.POST.get("step") == "apply":
             change = definition_changes.do_set_namespace(request.user, domain, namespace, client_address(request),
                                                          request.POST.get("digest") or None)
-            messages.success(request, "The QEMU passthrough was defined; it takes effect at the next start."
-                             if change.changed else "Nothing changed.")
+            messages.success(request, _("The QEMU passthrough was defined; it takes effect at the next start.")
+                             if change.changed else _("Nothing changed."))
             return redirect("domain-detail", uuid=domain.uuid)
         change = definition_changes.propose_namespace(domain, namespace)
         context.update(change=change, digest=change.old_digest)
@@ -107,7 +151,7 @@ def rewrite_page(request, uuid, index):
         perform(request, lambda: definition_changes.do_apply_rewrite(request.user, domain, index,
                                                                      client_address(request),
                                                                      request.POST.get("digest") or None),
-                lambda change: f"Applied: {change.description}")
+                lambda change: _("Applied: %(what)s") % {"what": change.description})
         return redirect("domain-detail", uuid=domain.uuid)
     try:
         rewrites = definition_changes.propose_rewrites(domain)
@@ -115,6 +159,6 @@ def rewrite_page(request, uuid, index):
         messages.error(request, exc.message)
         return redirect("domain-detail", uuid=domain.uuid)
     if not 0 <= index < len(rewrites):
-        messages.error(request, "That rewrite is no longer available; the definition changed.")
+        messages.error(request, _("That rewrite is no longer available; the definition changed."))
         return redirect("domain-detail", uuid=domain.uuid)
     return render(request, "qemu_extras/rewrite.html", {"domain": domain, "change": rewrites[index], "index": index})

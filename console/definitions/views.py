@@ -1,13 +1,19 @@
 """Definition pages: structured forms, raw XML editor, import/export, history with diff and rollback, create."""
 
+import json
 from dataclasses import fields as dataclass_fields
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.definitions.units import shown_in_unit, with_memory_in_mib
 from console.page_actions import Unchanged, perform, tell
+from console.templatetags.definition_format import binary_size_kib
+from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
 from domains.definitions.actions import (
@@ -47,8 +53,22 @@ def _refused_status(exc):
 def _saved(change, done):
     """The words for a definition change: its revision, or that nothing changed."""
     if change is None or not change.changed:
-        return Unchanged(f"{done}: the definition was already like this, nothing changed.")
-    return f"{done}: revision {change.revision.number}."
+        return Unchanged(_("%(done)s: the definition was already like this, nothing changed.") % {"done": done})
+    return _("%(done)s: revision %(number)s.") % {"done": done, "number": change.revision.number}
+
+
+# The memory form's fields typed in MiB or GiB: (field, its unit's field, the MiB field forms.py reads, its name).
+MEMORY_FIELDS = (("memory", "memory_unit", "memory_mib", gettext_lazy("Current memory")),
+                 ("max_memory", "max_memory_unit", "max_memory_mib", gettext_lazy("Maximum memory")))
+
+
+def _memory_values(state, typed):
+    """The memory form's prefill: what the user typed when it was refused, else the definition's in MiB or GiB."""
+    if typed:
+        return {field: typed.get(field, "") for field in ("memory", "memory_unit", "max_memory", "max_memory_unit")}
+    memory, memory_unit = shown_in_unit(state.memory_mib)
+    max_memory, max_memory_unit = shown_in_unit(state.max_memory_mib)
+    return {"memory": memory, "memory_unit": memory_unit, "max_memory": max_memory, "max_memory_unit": max_memory_unit}
 
 
 def _page(request, domain, form=None, issues=(), status=200):
@@ -56,8 +76,13 @@ def _page(request, domain, form=None, issues=(), status=200):
         state, error = definition_state(domain), ""
     except VirtError as exc:
         state, error = None, exc.message
+    # A refused form is shown again as the user typed it; the other forms show the definition.
+    typed = request.POST if form else {}
     return render(request, "definitions/definition.html", {
-        "domain": domain, "state": state, "error": error, "failed_form": form, "issues": issues,
+        "domain": domain, "state": state, "error": error, "failed_form": form, "issues": issues, "typed": typed,
+        "may_write": permissions.has_perm(request.user, "write", domain),
+        "memory_values": _memory_values(state, typed if form == "memory" else None) if state else {},
+        "memory_units": ("MiB", "GiB"),
         "boot_devices": BOOT_DEVICES, "buses": DISK_BUSES, "caches": DISK_CACHES, "nic_models": NIC_MODELS,
         "nic_kinds": ("network", "bridge", "direct", "user"),
     }, status=status)
@@ -79,7 +104,8 @@ def definition_form(request, uuid, form):
             messages.success(request, do_domain_action(request.user, domain, action,
                                                        source_address=client_address(request)))
             return redirect("domain-definition", uuid=domain.uuid)
-        edit, done = form_edit(form, request.POST)
+        post = with_memory_in_mib(request.POST, MEMORY_FIELDS) if form == "memory" else request.POST
+        edit, done = form_edit(form, post)
         change = do_edit(request.user, domain, edit, request.POST.get("reason", ""), source_address=client_address(request))
     except ConsoleError as exc:
         return _page(request, domain, form, _issues(exc), status=_refused_status(exc))
@@ -88,8 +114,10 @@ def definition_form(request, uuid, form):
 
 
 def _editor(request, domain, xml, issues=(), status=200):
-    return render(request, "definitions/editor.html", {"domain": domain, "xml": xml, "issues": issues,
-                                                       "issue_dicts": [i.as_dict() for i in issues]}, status=status)
+    return render(request, "definitions/editor.html", {
+        "domain": domain, "xml": xml, "issues": issues, "issue_dicts": [i.as_dict() for i in issues],
+        "may_write": permissions.has_perm(request.user, "write", domain),
+    }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,7 +132,7 @@ def definition_xml(request, uuid):
         except ConsoleError as exc:
             # A rejected edit stays in the editor, with its errors next to their lines.
             return _editor(request, domain, xml, _issues(exc), status=_refused_status(exc))
-        tell(request, _saved(change, "Definition saved"))
+        tell(request, _saved(change, _("Definition saved")))
         return redirect("domain-definition-xml", uuid=domain.uuid)
     try:
         revision = ensure_first_revision(domain) if not domain.gone else domain.revisions.first()
@@ -121,10 +149,36 @@ def definition_export(request, uuid):
     revision = (domain.revisions.filter(number=int(number)).first() if number.isdigit()
                 else ensure_first_revision(domain) if not domain.gone else domain.revisions.first())
     if revision is None:
-        return HttpResponse("No such revision.", status=404, content_type="text/plain")
+        return HttpResponse(_("No such revision."), status=404, content_type="text/plain")
     response = HttpResponse(revision.xml, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{revision.name}-r{revision.number}.xml"'
     return response
+
+
+# The history lists what a rollback changes for this many revisions; older ones say it in general words.
+ROLLBACK_DETAILED = 50
+
+
+def rollback_details(revision, latest):
+    """What rolling back to revision changes, in the confirmation dialog's lines (latest is the current one)."""
+    lines = [_("The definition becomes what revision %(number)s was; a new revision records the rollback, so it "
+               "can be undone.") % {"number": revision.number}]
+    changed = [line for line in latest.diff_lines(revision) if line.kind in ("add", "remove")]
+    added = sum(line.kind == "add" for line in changed)
+    lines.append(_("%(removed)s line(s) of the current XML go, %(added)s come back.")
+                 % {"removed": len(changed) - added, "added": added})
+    if (latest.vcpus, latest.max_vcpus) != (revision.vcpus, revision.max_vcpus):
+        lines.append(_("vCPUs: %(old)s → %(new)s") % {"old": f"{latest.vcpus}/{latest.max_vcpus}",
+                                                      "new": f"{revision.vcpus}/{revision.max_vcpus}"})
+    if latest.memory_kib != revision.memory_kib:
+        lines.append(_("Memory: %(old)s → %(new)s") % {"old": binary_size_kib(latest.memory_kib),
+                                                       "new": binary_size_kib(revision.memory_kib)})
+    if (latest.disk_count, latest.nic_count) != (revision.disk_count, revision.nic_count):
+        lines.append(_("Disks: %(old_disks)s → %(new_disks)s; network interfaces: %(old_nics)s → %(new_nics)s")
+                     % {"old_disks": latest.disk_count, "new_disks": revision.disk_count,
+                        "old_nics": latest.nic_count, "new_nics": revision.nic_count})
+    lines.append(_("A running domain keeps its current settings until it is next started."))
+    return lines
 
 
 @require_GET
@@ -137,6 +191,10 @@ def definition_history(request, uuid):
         except VirtError as exc:
             messages.error(request, exc.message)
     revisions = list(domain.revisions.newest_first())
+    may_write = permissions.has_perm(request.user, "write", domain)
+    if may_write and revisions:
+        for older in revisions[1:ROLLBACK_DETAILED]:
+            older.rollback_details = json.dumps(rollback_details(older, revisions[0]))
     numbers = [r.number for r in revisions]
     old_n, new_n = request.GET.get("from", ""), request.GET.get("to", "")
     diff, pair = None, None
@@ -144,8 +202,9 @@ def definition_history(request, uuid):
         old, new = (next(r for r in revisions if r.number == int(n)) for n in (old_n, new_n))
         pair = (old, new)
         diff = old.diff_lines(new)
-    return render(request, "definitions/history.html",
-                  {"domain": domain, "revisions": revisions, "diff": diff, "pair": pair})
+    return render(request, "definitions/history.html", {
+        "domain": domain, "revisions": revisions, "diff": diff, "pair": pair, "may_write": may_write,
+        "rollback_detailed": ROLLBACK_DETAILED})
 
 
 @require_GET
@@ -155,7 +214,11 @@ def definition_revision(request, uuid, number):
     revision = domain.revisions.filter(number=number).first()
     if revision is None:
         return render(request, "definitions/history.html", {"domain": domain, "missing": number}, status=404)
-    return render(request, "definitions/revision.html", {"domain": domain, "revision": revision})
+    may_write = permissions.has_perm(request.user, "write", domain)
+    latest = domain.revisions.newest_first().first()
+    if may_write and latest is not None and latest.number != revision.number:
+        revision.rollback_details = json.dumps(rollback_details(revision, latest))
+    return render(request, "definitions/revision.html", {"domain": domain, "revision": revision, "may_write": may_write})
 
 
 @require_POST
@@ -166,12 +229,13 @@ def definition_rollback(request, uuid, number):
 
     def rollback():
         if revision is None:
-            raise DefinitionError(f"There is no revision {number} of '{domain.name}'.")
+            raise DefinitionError(_("There is no revision %(number)s of '%(name)s'.")
+                                  % {"number": number, "name": domain.name})
         return do_rollback(request.user, domain, revision, request.POST.get("reason", ""),
                            source_address=client_address(request))
 
-    perform(request, rollback, lambda change: _saved(change, f"Rolled back to revision {number}"),
-            failed=f"Rollback to revision {number} failed: ")
+    perform(request, rollback, lambda change: _saved(change, _("Rolled back to revision %(number)s") % {"number": number}),
+            failed=_("Rollback to revision %(number)s failed: ") % {"number": number})
     return redirect("domain-definition-history", uuid=domain.uuid)
 
 
@@ -183,31 +247,55 @@ def _new_domain(post):
             continue
         if spec_field.type == "int" or spec_field.type is int:
             if not raw.strip().isdigit():
-                raise DefinitionError(f"{spec_field.name.replace('_', ' ')} must be a whole number, not {raw!r}.")
+                raise DefinitionError(_("%(field)s must be a whole number, not %(value)r.")
+                                      % {"field": spec_field.name.replace("_", " "), "value": raw})
             raw = int(raw)
         values[spec_field.name] = raw.strip() if isinstance(raw, str) else raw
     return NewDomain(**{"name": "", "arch": "", "machine": "", **values})
+
+
+# Words in a refusal of the create form -> the field it is about (the first that matches), so the page points there.
+CREATE_FIELD_WORDS = (
+    ("domain name", "name"), ("name ", "name"), ("vcpu", "vcpus"), ("memory", "memory"), ("mib", "memory"),
+    ("disk directory", "disk_dir"), (".qcow2", "disk_dir"), ("disk's size", "disk_gib"), ("disk gib", "disk_gib"),
+    ("storage volume", "volume"), ("machine", "machine"), ("virtualization", "domain_type"),
+    ("firmware", "firmware"), ("guests", "arch"),
+)
+
+
+def refused_field(issues, field_words):
+    """The form field the first issue speaks of, or "" when none says."""
+    for issue in issues[:1]:
+        text = issue.message.lower()
+        for words, field in field_words:
+            if words in text:
+                return field
+    return ""
 
 
 @require_http_methods(["GET", "POST"])
 @route_permission("define_domains", note="on the host")
 def host_domain_create(request, host_id):
     host = visible(request.user, Host, host_id, "define_domains")
-    issues, status = (), 200
+    issues, status, values = (), 200, {"memory": 512, "memory_unit": "MiB", "vcpus": 1, "disk_gib": 8}
     if request.method == "POST":
+        values = request.POST.copy()
+        values.setdefault("memory", request.POST.get("memory_mib", ""))
         try:
-            change = do_create_domain(request.user, host, _new_domain(request.POST), client_address(request))
+            post = with_memory_in_mib(request.POST, (MEMORY_FIELDS[0],))
+            change = do_create_domain(request.user, host, _new_domain(post), client_address(request))
         except ConsoleError as exc:
             issues, status = _issues(exc), _refused_status(exc)
         else:
-            messages.success(request, f"Domain '{change.domain.name}' created.")
+            messages.success(request, _("Domain '%(name)s' created.") % {"name": change.domain.name})
             return redirect("domain-definition", uuid=change.domain.uuid)
     try:
         offer, error = host_offer(host), ""
     except VirtError as exc:
         offer, error = None, exc.message
-    return render(request, "definitions/create.html", {"host": host, "offer": offer, "error": error,
-                                                       "issues": issues, "values": request.POST}, status=status)
+    return render(request, "definitions/create.html", {
+        "host": host, "offer": offer, "error": error, "issues": issues, "values": values,
+        "invalid": refused_field(issues, CREATE_FIELD_WORDS), "memory_units": ("MiB", "GiB")}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -225,7 +313,7 @@ def host_domain_import(request, host_id):
             issues, status = _issues(exc), _refused_status(exc)
             xml = xml.decode("utf-8", "replace") if isinstance(xml, bytes) else xml
         else:
-            messages.success(request, f"Domain '{change.domain.name}' imported.")
+            messages.success(request, _("Domain '%(name)s' imported.") % {"name": change.domain.name})
             return redirect("domain-definition", uuid=change.domain.uuid)
     return render(request, "definitions/import.html", {"host": host, "xml": xml, "issues": issues,
                                                        "issue_dicts": [i.as_dict() for i in issues]}, status=status)

@@ -17,13 +17,16 @@ ACTIVE = ("running", "paused", "blocked", "pmsuspended")
 
 @register.inclusion_tag("qemu_extras/domain_panel.html", takes_context=True)
 def qemu_domain_panel(context, domain, facts):
-    """Taints and deprecations explained, and the extras this domain uses with their generic equivalents."""
+    """Taints and deprecations explained (to whoever sees the domain), and for who may use them the monitor, the
+    passthrough and the registry's rewrites. Renders nothing when there is nothing to tell and nothing to do, so the
+    domain page includes it unconditionally."""
     user = context["request"].user
+    may_monitor = permissions.has_perm(user, "monitor_read", domain)
+    may_write = permissions.has_perm(user, "write", domain)
     panel = {"domain": domain, "messages": explain_all(getattr(facts, "messages", None) or []),
-             "running": bool(facts and facts.active), "extras": [], "rewrites": [], "error": "",
-             "may_monitor": permissions.has_perm(user, "monitor_read", domain),
-             "may_write": permissions.has_perm(user, "write", domain)}
-    if panel["may_write"] or permissions.has_perm(user, "read", domain):
+             "running": bool(facts and facts.active), "extras": [], "error": "",
+             "may_monitor": may_monitor, "may_write": may_write, "may_act": may_monitor or may_write}
+    if may_write:  # the registry's findings lead to rewrites, which only a writer may review
         try:
             xml = definition_changes.inactive_xml(domain)
             version = definition_changes.libvirt_version(domain)

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser_support import accept_confirmation
+
 pytestmark = pytest.mark.browser
 
 
@@ -93,6 +95,38 @@ def test_an_admin_edits_vcpus_by_form_edits_raw_xml_with_errors_at_their_line_an
     # Roll back to the first revision
     page.get_by_role("link", name="History").click()
     page.get_by_role("button", name=f"Roll back to {first}", exact=True).click()
+    page.wait_for_selector("#confirm-dialog.show [data-confirm-accept]")
+    assert "vCPUs: 1/2 → 1/1" in page.inner_text("#confirm-dialog [data-confirm-details]")  # what changes
+    assert accept_confirmation(page) == f"Roll demo back to revision {first}?"
     assert f"Rolled back to revision {first}" in settled(page)
     open_definition(page)
     assert page.input_value("#cpu input[name=max_vcpus]") == "1"
+
+
+EDITOR_AXE = """async () => {
+  const result = await axe.run(document.querySelector('.CodeMirror').closest('.card'),
+                               {runOnly: ['color-contrast', 'label', 'scrollable-region-focusable', 'aria-allowed-attr']});
+  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_xml_editor_is_labelled_reachable_and_readable_in_both_colour_modes(logged_in_page, scheme, tmp_path):
+    page = logged_in_page
+    page.emulate_media(color_scheme=scheme)
+    open_definition(page)
+    for link in ("XML editor", "History"):
+        page.get_by_role("link", name=link, exact=True).click()
+        if link == "History":
+            page.locator("table.revisions a").first.click()
+        page.wait_for_selector(".CodeMirror-linenumber")
+        assert page.get_attribute("html", "data-bs-theme") == scheme
+        page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+        assert page.evaluate(EDITOR_AXE) == [], link
+        # The typing area is named; its scroll area takes the keyboard focus.
+        assert page.get_attribute(".CodeMirror textarea", "aria-label").endswith(")")
+        assert page.get_attribute(".CodeMirror-scroll", "tabindex") == "0"
+        background = page.evaluate("getComputedStyle(document.querySelector('.CodeMirror')).backgroundColor")
+        red = int(re.search(r"\d+", background).group(0))
+        assert (red < 100) == (scheme == "dark"), background
+        page.screenshot(path=str(tmp_path / f"editor-{link}-{scheme}.png"))

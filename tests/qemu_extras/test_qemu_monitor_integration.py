@@ -113,7 +113,7 @@ def test_the_custom_monitor_taint_is_shown_after_a_passthrough(owner, demo):
     assert "custom monitor control commands issued" in page and "QMP/HMP passthrough" in page
     assert "Open the QEMU monitor" in page
     dashboard = client.get("/").content.decode()
-    assert 'class="taint-badge"' in dashboard and "custom-monitor" in dashboard
+    assert 'class="taint-badge badge' in dashboard and "custom-monitor" in dashboard
 
 
 def test_the_dashboard_reads_taints_once_per_boot_and_again_after_a_passthrough(owner, demo, monkeypatch):

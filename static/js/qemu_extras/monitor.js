@@ -1,4 +1,6 @@
 // The QEMU monitor page: one websocket (virtconsole.qemu.v1), history, completion, pretty results, events.
+// Completion offers only the commands the user's grants allow (#monitor-sendable, from the command policy); the
+// words come from the page's data-word-* attributes (i18n).
 const section = document.getElementById("monitor");
 const output = document.getElementById("monitor-output");
 const status = document.getElementById("monitor-status");
@@ -10,6 +12,15 @@ const datalist = document.getElementById("monitor-commands");
 const eventLog = document.getElementById("event-log");
 const filterForm = document.getElementById("event-filter-form");
 const filterInput = document.getElementById("event-filter");
+const words = section.dataset;
+const sendableData = document.getElementById("monitor-sendable");
+const sendable = sendableData ? JSON.parse(sendableData.textContent) : { everything: true, commands: [], prefixes: [] };
+const sendableNames = new Set(sendable.commands);
+
+// Whether the command policy lets this user send a QMP command: what the server will check again.
+function maySend(name) {
+  return sendable.everything || sendableNames.has(name) || sendable.prefixes.some((prefix) => name.startsWith(prefix));
+}
 
 const HISTORY_KEY = "virtconsole.monitor.history";
 const HISTORY_MAX = 200;
@@ -42,9 +53,9 @@ function qmpText(text) {
 const scheme = location.protocol === "https:" ? "wss://" : "ws://";
 const socket = new WebSocket(scheme + location.host + section.dataset.wsPath, [section.dataset.subprotocol]);
 
-socket.addEventListener("open", () => { status.textContent = "Connected."; });
+socket.addEventListener("open", () => { status.textContent = words.wordConnected; });
 socket.addEventListener("close", (event) => {
-  status.textContent = "Disconnected (" + event.code + "). Reload the page to reconnect.";
+  status.textContent = `${words.wordDisconnected} ${event.code}`;
   input.disabled = true;
 });
 socket.addEventListener("message", (event) => {
@@ -52,25 +63,25 @@ socket.addEventListener("message", (event) => {
   try { message = JSON.parse(event.data); } catch (e) { return; }
   switch (message.type) {
     case "hello":
-      status.textContent = message.running ? "Connected to QEMU." : "Connected; the domain is not running, so QEMU cannot answer yet.";
+      status.textContent = message.running ? words.wordQemu : words.wordNotRunning;
       break;
     case "schema":
-      commands = message.commands || [];
+      commands = (message.commands || []).filter(maySend);
       datalist.replaceChildren(...commands.map((name) => { const o = document.createElement("option"); o.value = name; return o; }));
       break;
     case "result": {
       pending.delete(message.id);
       line("monitor-result", pretty(message["return"]));
       if (message.generic_equivalent) {
-        line("monitor-note muted", "The core has this too: " + message.generic_equivalent.api + " (libvirt " + message.generic_equivalent.since + ").");
+        line("monitor-note text-body-secondary", `${words.wordCoreHas} ${message.generic_equivalent.api} (libvirt ${message.generic_equivalent.since}).`);
       }
       break;
     }
     case "error": {
       pending.delete(message.id);
       let text = message.message;
-      if (message.permission) text += " [needs " + message.permission + "]";
-      line("monitor-error error", text);
+      if (message.permission) text += ` [${words.wordNeeds} ${message.permission}]`;
+      line("monitor-error", text);
       break;
     }
     case "event": {
@@ -91,7 +102,7 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = input.value.trim();
   if (!text || socket.readyState !== WebSocket.OPEN) return;
-  const agent = agentBox.checked;
+  const agent = Boolean(agentBox && agentBox.checked);
   const hmp = hmpBox.checked && !agent;
   const id = nextId++;
   pending.set(id, text);
@@ -113,11 +124,12 @@ input.addEventListener("keydown", (event) => {
     historyPos = Math.min(history.length, historyPos + 1);
     input.value = history[historyPos] || "";
     event.preventDefault();
-  } else if (event.key === "Tab" && !hmpBox.checked && !agentBox.checked && input.value) {
+  } else if (event.key === "Tab" && !event.shiftKey && !hmpBox.checked && !(agentBox && agentBox.checked) && input.value) {
     const prefix = input.value.replace(/^\{"execute":\s*"/, "");
     const matches = commands.filter((name) => name.startsWith(prefix));
-    if (matches.length === 1) input.value = matches[0];
-    else if (matches.length > 1) line("monitor-note muted", matches.join("  "));
+    if (matches.length === 1 && input.value !== matches[0]) input.value = matches[0];
+    else if (matches.length > 1) line("monitor-note text-body-secondary", matches.join("  "));
+    else return; // nothing to complete: Tab moves on, so the keyboard never gets stuck here
     event.preventDefault();
   }
 });
