@@ -4,6 +4,7 @@ actions and outcomes as readable words."""
 import datetime
 import uuid as uuid_module
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from domains.access import audit
 from domains.access.lookups import seen_by
-from domains.access.permissions import restrict
+from domains.access.permissions import has_perm, restrict
 from domains.errors import ConsoleError
 from domains.hosts.models import Host
 from domains.lifecycle.models import Domain
@@ -134,9 +135,12 @@ class AuditFilters:
     def host_names(self):
         return seen_by(self.user, Host).order_by("name").values_list("name", flat=True)[:200]
 
-    def actor_names(self, rows):
-        """Who appears in rows (the entries the user may read), for the actor field's suggestions."""
-        return rows.order_by().values_list("actor_name", flat=True).distinct()[:200]
+    def actor_names(self):
+        """Names for the actor field's suggestions: every username to whoever may see the Users page, else one's own
+        (the log itself is not scanned for them: actor_name has no index, and the log grows for ever)."""
+        if has_perm(self.user, "manage_grants"):
+            return ["system", *get_user_model().objects.order_by("username").values_list("username", flat=True)[:500]]
+        return [self.user.get_username()]
 
     def apply(self, rows):
         """rows narrowed by every filter that holds; self.errors names the fields that do not."""
@@ -145,7 +149,7 @@ class AuditFilters:
         if values["actor"]:
             if "\x00" in values["actor"] or not rows.filter(actor_name=values["actor"]).exists():
                 self.errors["actor"] = _("No entry you may read was made by '%(name)s': pick a name from the "
-                                         "list.") % {"name": values["actor"]}
+                                         "list.") % {"name": values["actor"].replace("\x00", audit.NUL_SHOWN_AS)}
             raw["actor"] = values["actor"]
         for name in ("action", "outcome"):
             if values[name]:

@@ -207,7 +207,7 @@ def _outcome_choices(typed):
 
 def _audit_page(request, rows, domain=None):
     filters = AuditFilters(request.user, request.GET, domain=domain)
-    suggestions = {"actors": filters.actor_names(rows)}
+    suggestions = {"actors": filters.actor_names()}
     rows = filters.apply(rows)
     page = Paginator(rows.order_by("-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page:
