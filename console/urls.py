@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from console.access import people_views
 from console.access import views as access_views
 from console.consoles import views as console_views
 from console.daemon import views as daemon_views
@@ -50,7 +51,17 @@ urlpatterns = [
     path("domains/<uuid:uuid>/audit/", access_views.domain_audit, name="domain-audit"),
     path("hosts/<int:host_id>/access/", access_views.host_access, name="host-access"),
     path("access/", access_views.access_index, name="access-index"),
-    path("access/users/<int:user_id>/", access_views.user_access, name="user-access"),
+    # People and groups: accounts made and changed by the console's administrator
+    path("access/users/", people_views.user_list, name="user-list"),
+    path("access/users/new/", people_views.user_create, name="user-create"),
+    path("access/users/<int:user_id>/", people_views.user_access, name="user-access"),
+    path("access/users/<int:user_id>/active/", people_views.user_active, name="user-active"),
+    path("access/users/<int:user_id>/password/", people_views.user_password, name="user-password"),
+    path("access/groups/", people_views.group_list, name="group-list"),
+    path("access/groups/<int:group_id>/", people_views.group_detail, name="group-detail"),
+    path("access/groups/<int:group_id>/rename/", people_views.group_rename, name="group-rename"),
+    path("access/groups/<int:group_id>/delete/", people_views.group_delete, name="group-delete"),
+    path("access/groups/<int:group_id>/members/", people_views.group_members, name="group-members"),
     path("access/grants/<int:grant_id>/revoke/", access_views.grant_revoke, name="grant-revoke"),
     path("access/roles/", access_views.role_list, name="role-list"),
     path("audit/", access_views.audit_log, name="audit-log"),

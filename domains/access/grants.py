@@ -1,5 +1,7 @@
 """Giving and taking grants, and defining roles: who may, what it costs, what gets closed and audited."""
 
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -120,23 +122,31 @@ def _domains_in_scope(grant):
     return list(rows.filter(host_id=grant.host_id) if grant.host_id else rows)
 
 
+@contextmanager
+def closing_what_is_lost(users, grants):
+    """Around a change that may take grants away from users (a revocation, a group emptied or deleted): afterwards
+    every listener (open consoles, monitors) hears of each domain of grants' scopes a user lost rights on."""
+    users = [u for u in users if u.is_active and not u.is_superuser]
+    before = {u.pk: permissions.load_held(u) for u in users}
+    domains = {d.pk: d for grant in grants for d in _domains_in_scope(grant)} if users else {}
+    yield
+    for affected in users:
+        after = permissions.load_held(affected)
+        lost = [d for d in domains.values()
+                if before[affected.pk].on_domain(d.pk, d.host_id) - after.on_domain(d.pk, d.host_id)]
+        permissions.notify_revoked(affected, lost)
+
+
 def do_revoke(user, grant, source_address=None):
     """Take grant away; then every listener (open consoles, monitors) hears of each domain its users lost rights on."""
     target = grant.scope_target
     params = {"grant": grant.pk, "role": grant.role.name,
               "holder": grant.user.get_username() if grant.user_id else f"group {grant.group.name}"}
     _check_may_manage(user, grant.role, target, "grant.revoke", params, source_address)
-    users = [u for u in _affected_users(grant) if u.is_active and not u.is_superuser]
-    before = {u.pk: permissions.load_held(u) for u in users}
-    domains = _domains_in_scope(grant) if users else []
-    grant.delete()
-    audit.record(user, "grant.revoke", target, params, source_address=source_address,
-                 label=None if target is not None else "everything")
-    for affected in users:
-        after = permissions.load_held(affected)
-        lost = [d for d in domains
-                if before[affected.pk].on_domain(d.pk, d.host_id) - after.on_domain(d.pk, d.host_id)]
-        permissions.notify_revoked(affected, lost)
+    with closing_what_is_lost(_affected_users(grant), [grant]):
+        grant.delete()
+        audit.record(user, "grant.revoke", target, params, source_address=source_address,
+                     label=None if target is not None else "everything")
 
 
 def visible_grants(user):

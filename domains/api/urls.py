@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 
 from domains.access.api import audit as audit_views
 from domains.access.api import grants as grant_views
+from domains.access.api import users as user_views
 from domains.api.errors import unknown_endpoint
 from domains.api.metadata import DescriptionOnlyMetadata
 from domains.api.openapi import V1DocsView, V1SchemaView
@@ -47,6 +48,11 @@ urlpatterns = [
     path("grants/<int:grant_id>", api(grant_views.GrantDetail), name="api-grant"),
     path("roles", api(grant_views.RoleList), name="api-roles"),
     path("audit", api(audit_views.AuditList), name="api-audit"),
+    path("users", api(user_views.UserList), name="api-users"),
+    path("users/<int:user_id>", api(user_views.UserDetail), name="api-user"),
+    path("groups", api(user_views.GroupList), name="api-groups"),
+    path("groups/<int:group_id>", api(user_views.GroupDetail), name="api-group"),
+    path("groups/<int:group_id>/members/<str:username>", api(user_views.GroupMember), name="api-group-member"),
     # The host's libvirt daemon: settings, clients, revisions
     path("hosts/<int:host_id>/daemon", api(daemon_views.HostDaemon), name="api-host-daemon"),
     path("hosts/<int:host_id>/daemon/revisions", api(daemon_views.HostDaemonRevisions),

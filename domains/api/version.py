@@ -8,9 +8,20 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.5.0"
+API_VERSION = "1.6.0"
 
 CHANGELOG = [
+    {
+        "version": "1.6.0",
+        "added": [
+            "People and groups: GET /users (q, is_active) and /users/{id}, GET /groups and /groups/{id}, for whoever "
+            "holds manage_grants everywhere. Superusers only: POST /users {username, password (the console's "
+            "password validators), email, is_superuser}; PATCH /users/{id} {is_active: false deactivates, ending "
+            "the person's sessions and sockets; password}; POST /groups {name}, PATCH /groups/{id} {name}, DELETE "
+            "/groups/{id} (its grants go with it); PUT and DELETE /groups/{id}/members/{username}. Every change is "
+            "audited (user.*, group.*); others get 403 naming the permission 'superuser'.",
+        ],
+    },
     {
         "version": "1.5.0",
         "added": [

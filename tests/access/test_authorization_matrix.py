@@ -29,7 +29,7 @@ PERSONAS = ["anonymous", "outsider", *ROLE_PERSONAS, "other-domain", "admin"]
 class Case:
     key: str  # the route's URL name (or path:<pattern>)
     method: str
-    path: str  # formatted with {d} domain uuid, {h} host id, {g} grant id, {u} a user id
+    path: str  # formatted with {d} domain uuid, {h} host id, {g} grant id, {u} a user id, {grp} a group id
     need: str  # a permission, AUTHENTICATED or PUBLIC
     scope: str = "domain"  # where need is checked: domain, host or global
     api: bool = False
@@ -84,6 +84,26 @@ CASES = [
     page("host-access", "GET", "/hosts/{h}/access/", "manage_grants", "host"),
     page("access-index", "GET", "/access/", "manage_grants", "global"),
     page("user-access", "GET", "/access/users/{u}/", "manage_grants", "global"),
+    page("user-access", "POST", "/access/users/{u}/", "manage_grants", "global", ok=302,
+         body={"role": "Viewer", "holder": "user:target-person", "scope": "domain:{d}"}),
+    # People and groups: seen by who manages grants everywhere, changed by superusers only (the admin persona).
+    page("user-list", "GET", "/access/users/", "manage_grants", "global"),
+    page("user-create", "GET", "/access/users/new/", "manage_grants", "global"),
+    page("user-create", "POST", "/access/users/new/", "manage_grants", "global", ok=302,
+         body={"username": "matrix-new", "password": "plum-harbour-417", "password_again": "plum-harbour-417"}),
+    page("user-active", "POST", "/access/users/{u}/active/", "manage_grants", "global", ok=302, body={"active": "0"}),
+    page("user-password", "POST", "/access/users/{u}/password/", "manage_grants", "global", ok=302,
+         body={"password": "plum-harbour-417", "password_again": "plum-harbour-417"}),
+    page("group-list", "GET", "/access/groups/", "manage_grants", "global"),
+    page("group-list", "POST", "/access/groups/", "manage_grants", "global", ok=302, body={"name": "matrix-made"}),
+    page("group-detail", "GET", "/access/groups/{grp}/", "manage_grants", "global"),
+    page("group-detail", "POST", "/access/groups/{grp}/", "manage_grants", "global", ok=302,
+         body={"role": "Viewer", "holder": "group:matrix-group", "scope": "everything"}),
+    page("group-rename", "POST", "/access/groups/{grp}/rename/", "manage_grants", "global", ok=302,
+         body={"name": "matrix-renamed"}),
+    page("group-delete", "POST", "/access/groups/{grp}/delete/", "manage_grants", "global", ok=302),
+    page("group-members", "POST", "/access/groups/{grp}/members/", "manage_grants", "global", ok=302,
+         body={"username": "target-person", "change": "add"}),
     page("grant-revoke", "POST", "/access/grants/{g}/revoke/", "manage_grants", ok=302, grant_object=True),
     page("role-list", "GET", "/access/roles/", AUTHENTICATED),
     page("role-list", "POST", "/access/roles/", "manage_grants", "global", ok=302,
@@ -181,6 +201,19 @@ CASES = [
     api("api-roles", "POST", "/api/v1/roles", "manage_grants", "global", ok=201,
         body={"name": "Rebooter", "permissions": ["getattr", "init_control"]}),
     api("api-audit", "GET", "/api/v1/audit", AUTHENTICATED),
+    api("api-users", "GET", "/api/v1/users", "manage_grants", "global"),
+    api("api-users", "POST", "/api/v1/users", "manage_grants", "global", ok=201,
+        body={"username": "matrix-new", "password": "plum-harbour-417"}),
+    api("api-user", "GET", "/api/v1/users/{u}", "manage_grants", "global"),
+    api("api-user", "PATCH", "/api/v1/users/{u}", "manage_grants", "global", body={"is_active": False}),
+    api("api-groups", "GET", "/api/v1/groups", "manage_grants", "global"),
+    api("api-groups", "POST", "/api/v1/groups", "manage_grants", "global", ok=201, body={"name": "matrix-made"}),
+    api("api-group", "GET", "/api/v1/groups/{grp}", "manage_grants", "global"),
+    api("api-group", "PATCH", "/api/v1/groups/{grp}", "manage_grants", "global", body={"name": "matrix-renamed"}),
+    api("api-group", "DELETE", "/api/v1/groups/{grp}", "manage_grants", "global", ok=204),
+    api("api-group-member", "PUT", "/api/v1/groups/{grp}/members/target-person", "manage_grants", "global"),
+    api("api-group-member", "DELETE", "/api/v1/groups/{grp}/members/target-person", "manage_grants", "global",
+        ok=204),
     # Live sessions' pages (the websocket routes are checked in tests/consoles)
     page("console-serial", "GET", D + "/console/serial/", "open_device"),
     page("console-vnc", "GET", D + "/console/vnc/", "open_graphics"),
@@ -422,6 +455,10 @@ def expected(case, persona):
 
 def _format(value, world):
     fields = {"d": world["target"].uuid, "h": world["host"].pk, "g": world["grant"].pk, "u": world["person"].pk}
+    if isinstance(value, str) and "{grp}" in value:
+        from django.contrib.auth.models import Group
+
+        fields["grp"] = Group.objects.get_or_create(name="matrix-group")[0].pk
     if isinstance(value, str):
         for name, replacement in fields.items():
             value = value.replace("{" + name + "}", str(replacement))

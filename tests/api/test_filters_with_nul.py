@@ -30,7 +30,9 @@ def test_the_audit_log_finds_no_entry_for_a_filter_holding_a_nul_character(signe
     answer = signed_in.get(f"/api/v1/audit?{query}")
 
     assert answer.status_code == 200 and answer.json()["results"] == []
-    assert signed_in.get(f"/audit/?{query}").status_code == 200
+    page = signed_in.get(f"/audit/?{query}")
+    # The page marks a name no entry was made by on its field (400); the other filters find nothing: never a 500.
+    assert page.status_code == (400 if query.startswith("actor=") else 200)
 
 
 def test_the_job_list_finds_no_kind_holding_a_nul_character(signed_in):
