@@ -2,30 +2,89 @@
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from domains.access import permissions
-from domains.access.lookups import visible
+from domains.access.lookups import libvirt_domain, visible
 from domains.access.permissions import route_permission
+from domains.errors import ConsoleError
+from domains.libvirt import adapter
 from domains.lifecycle.models import Domain
 
 
-def _page(request, uuid, permission, template):
+def _running(domain):
+    """(whether the domain runs, libvirt's words when its host did not answer). A page of a domain that does not
+    run opens no console socket: it would only be refused (and noVNC would report that as an error)."""
+    if domain.gone:
+        return False, ""
+    try:
+        return adapter.is_running(libvirt_domain(domain)), ""
+    except ConsoleError as exc:
+        return False, exc.message
+
+
+def _words(domain, kind):
+    """What the page's script says, translated here: {placeholders} are filled in by the script."""
+    words = {
+        "connecting": _("connecting…"),
+        # The status starts with "connected" while a session is open (tests and scripts read it).
+        "connected": _("connected"),
+        "disconnected": _("disconnected"),
+        "lost": _("disconnected: the connection was lost (the domain stopped, the server restarted, or you lost "
+                  "access). Reconnect to try again."),
+        "stopped": _("disconnected: the domain stopped."),
+        "starting": _("starting '{name}'…").replace("{name}", domain.name),
+        "start_failed": _("Could not start the domain: {reason}"),
+        "ticket_refused": _("The console ticket was refused (HTTP {status})."),
+        "fullscreen_failed": _("Full screen is not available: {reason}"),
+    }
+    if kind == "vnc":
+        words.update({
+            "not_running": _("'{name}' is not running: start it to use its screen.").replace("{name}", domain.name),
+            "refused": _("disconnected: the VNC server refused the connection ({reason})."),
+            "clipboard_sent": _("Sent to the guest's clipboard."),
+        })
+    else:
+        words.update({
+            "not_running": _("'{name}' is not running: start it to use its serial console.").replace(
+                "{name}", domain.name),
+            "taken_over": _("connected (taken over)"),
+            "copied": _("Copied the selection."),
+            "nothing_selected": _("Select text in the terminal first."),
+            "clipboard_failed": _("The browser did not allow the clipboard: {reason}"),
+        })
+    return words
+
+
+def _page(request, uuid, permission, kind, template):
     domain = visible(request.user, Domain, uuid, permission)
+    running, host_error = _running(domain)
+    user = request.user
     return render(request, template, {
         "domain": domain,
+        "kind": kind,
+        "words": _words(domain, kind),
+        "running": running,
+        "host_error": host_error,
         "tickets_url": reverse("api-console-tickets", args=[domain.uuid]),
-        "may_take_over": permissions.has_perm(request.user, "console_takeover", domain),
+        "actions_url": reverse("api-domain-actions", args=[domain.uuid]),
+        "may_take_over": permissions.has_perm(user, "console_takeover", domain),
+        "may_start": not domain.gone and permissions.has_perm(user, "start", domain),
+        # The switch between the two consoles inside the Console tab: each only for who may open it.
+        "may_screen": permissions.has_perm(user, "open_graphics", domain),
+        "may_serial": permissions.has_perm(user, "open_device", domain),
+        "function_keys": range(1, 13),  # Ctrl-Alt-F1..F12 on the screen page
     })
 
 
 @route_permission("open_device")
 @require_GET
 def serial_console(request, uuid):
-    return _page(request, uuid, "open_device", "consoles/serial.html")
+    return _page(request, uuid, "open_device", "serial", "consoles/serial.html")
 
 
 @route_permission("open_graphics")
 @require_GET
 def vnc_console(request, uuid):
-    return _page(request, uuid, "open_graphics", "consoles/vnc.html")
+    return _page(request, uuid, "open_graphics", "vnc", "consoles/vnc.html")
