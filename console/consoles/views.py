@@ -24,8 +24,8 @@ def _running(domain):
         return False, exc.message
 
 
-def _words(domain, kind):
-    """What the page's script says, translated here: {placeholders} are filled in by the script."""
+def _words(domain, kind, may_start):
+    """What the page's script says, translated here; the script fills in {placeholders} (word() in page.js)."""
     words = {
         "connecting": _("connecting…"),
         # The status starts with "connected" while a session is open (tests and scripts read it).
@@ -34,21 +34,24 @@ def _words(domain, kind):
         "lost": _("disconnected: the connection was lost (the domain stopped, the server restarted, or you lost "
                   "access). Reconnect to try again."),
         "stopped": _("disconnected: the domain stopped."),
-        "starting": _("starting '{name}'…").replace("{name}", domain.name),
+        "starting": _("starting '%(name)s'…") % {"name": domain.name},
         "start_failed": _("Could not start the domain: {reason}"),
         "ticket_refused": _("The console ticket was refused (HTTP {status})."),
         "fullscreen_failed": _("Full screen is not available: {reason}"),
     }
     if kind == "vnc":
         words.update({
-            "not_running": _("'{name}' is not running: start it to use its screen.").replace("{name}", domain.name),
+            "not_running": (_("'%(name)s' is not running: start it to use its screen.") if may_start else
+                            _("'%(name)s' is not running; its screen shows here once it is started.")
+                            ) % {"name": domain.name},
             "refused": _("disconnected: the VNC server refused the connection ({reason})."),
             "clipboard_sent": _("Sent to the guest's clipboard."),
         })
     else:
         words.update({
-            "not_running": _("'{name}' is not running: start it to use its serial console.").replace(
-                "{name}", domain.name),
+            "not_running": (_("'%(name)s' is not running: start it to use its serial console.") if may_start else
+                            _("'%(name)s' is not running; its serial console opens here once it is started.")
+                            ) % {"name": domain.name},
             "taken_over": _("connected (taken over)"),
             "copied": _("Copied the selection."),
             "nothing_selected": _("Select text in the terminal first."),
@@ -61,16 +64,17 @@ def _page(request, uuid, permission, kind, template):
     domain = visible(request.user, Domain, uuid, permission)
     running, host_error = _running(domain)
     user = request.user
+    may_start = not domain.gone and permissions.has_perm(user, "start", domain)
     return render(request, template, {
         "domain": domain,
         "kind": kind,
-        "words": _words(domain, kind),
+        "words": _words(domain, kind, may_start),
         "running": running,
         "host_error": host_error,
         "tickets_url": reverse("api-console-tickets", args=[domain.uuid]),
         "actions_url": reverse("api-domain-actions", args=[domain.uuid]),
         "may_take_over": permissions.has_perm(user, "console_takeover", domain),
-        "may_start": not domain.gone and permissions.has_perm(user, "start", domain),
+        "may_start": may_start,
         # The switch between the two consoles inside the Console tab: each only for who may open it.
         "may_screen": permissions.has_perm(user, "open_graphics", domain),
         "may_serial": permissions.has_perm(user, "open_device", domain),
