@@ -110,11 +110,16 @@ def test_the_serial_console_shows_the_waiting_prompt_without_a_key_press(logged_
     set_running(second_page, uuid, True)
     # Once to see the guest at its prompt (it may still be booting), then again on the idle guest: a serial line
     # keeps nothing, so what the second page shows it got by waking the prompt. No key is pressed on either.
+    sent = []
+    page.on("websocket", lambda socket: "/serial" in socket.url and socket.on("framesent", lambda payload: sent.append(payload)))
     for _ in range(2):
+        sent.clear()
         page.goto(f"/domains/{uuid}/console/serial/")
         wait_for_js(page, "document.querySelector('[data-field=status]').textContent.startsWith('connected')")
         wait_for_js(page, f"{TERMINAL_TEXT}.includes('/ # ')", timeout=20000)
         page.goto(f"/domains/{uuid}/")
+    # The idle guest's prompt came from the page's one carriage return (serial.js, "Waking the prompt").
+    assert b"\r" in sent
 
 
 def test_the_vnc_page_sends_key_combinations_and_goes_full_screen(logged_in_page, second_page):

@@ -12,11 +12,13 @@ import {
 // A replay of recent output from the server would show it only if the server had been reading the line all along:
 // holding a console stream open for every running domain, watched or not (and libvirt gives a domain's console to
 // one reader at a time, so `virsh console` would find it busy). So the page does what the person would do: once
-// per session, if the guest has said nothing within WAKE_AFTER_MS of the console opening, it sends one carriage
-// return. A shell answers with a fresh prompt, a getty with its login prompt; a guest that is printing (booting, a
-// program running) already shows something and is left alone. The cost, accepted and stated here: a program that
-// sits silently waiting for Enter gets one.
+// per session, shortly after the console opens, when the guest has been quiet for WAKE_AFTER_MS and the cursor
+// stands at the start of an empty line (no prompt shows), and nobody has typed yet, it sends one carriage return.
+// A shell answers with a fresh prompt, a getty with its login prompt. A guest that shows a prompt already, or keeps
+// printing for WAKE_WINDOW_MS (booting, a program running), is left alone. The cost, accepted and stated here: a
+// program that printed a full line and now waits silently for Enter gets one.
 const WAKE_AFTER_MS = 400;
+const WAKE_WINDOW_MS = 10000;
 
 const root = document.getElementById("serial-console");
 const terminalElement = root.querySelector("[data-field=terminal]");
@@ -30,7 +32,7 @@ const encoder = new TextEncoder();
 let socket = null;
 let connecting = false;
 let running = root.dataset.running === "true";
-let heardFromGuest = false;
+let wake = null; // {timer, until}: the prompt may still be woken in this session (see WAKE_AFTER_MS)
 
 function open() {
   return socket && socket.readyState === WebSocket.OPEN;
@@ -38,6 +40,26 @@ function open() {
 
 function sendJson(message) {
   if (open()) socket.send(JSON.stringify(message));
+}
+
+function noPromptShows() {
+  const buffer = term.buffer.active;
+  return buffer.cursorX === 0 && buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) === "";
+}
+
+// (Re)armed at the start of a session and after each output of the guest within the window; disarmed by typing.
+function armWake(session) {
+  if (!wake || performance.now() > wake.until) return;
+  clearTimeout(wake.timer);
+  wake.timer = setTimeout(() => {
+    wake = null;
+    if (socket === session && open() && noPromptShows()) socket.send(encoder.encode("\r"));
+  }, WAKE_AFTER_MS);
+}
+
+function disarmWake() {
+  if (wake) clearTimeout(wake.timer);
+  wake = null;
 }
 
 function sessionEnded(text) {
@@ -57,12 +79,13 @@ function onControl(message) {
     control(root, "reconnect").hidden = true;
     if (takeover) takeover.hidden = true;
     sessionControls(root, true);
+    const start = control(root, "start");
+    if (start) start.hidden = true;
+    running = true;
     sendJson({ type: "resize", cols: term.cols, rows: term.rows });
     term.focus();
-    const session = socket;
-    setTimeout(() => {
-      if (socket === session && open() && !heardFromGuest) socket.send(encoder.encode("\r"));
-    }, WAKE_AFTER_MS);
+    wake = { timer: null, until: performance.now() + WAKE_WINDOW_MS };
+    armWake(socket);
   } else if (message.type === "console.closed") {
     sessionEnded(message.message);
   } else if (message.type === "error") {
@@ -90,15 +113,15 @@ async function connect({ takeover = false } = {}) {
     return;
   }
   connecting = false;
-  heardFromGuest = false;
-  socket = new WebSocket(url, ["virtconsole.v1"]);
+  disarmWake();
+  const session = new WebSocket(url, ["virtconsole.v1"]);
+  socket = session;
   socket.binaryType = "arraybuffer";
   socket.onmessage = (event) => {
     if (typeof event.data === "string") {
       onControl(JSON.parse(event.data));
     } else {
-      heardFromGuest = true;
-      term.write(new Uint8Array(event.data));
+      term.write(new Uint8Array(event.data), () => armWake(session));
     }
   };
   socket.onclose = (event) => {
@@ -110,6 +133,7 @@ async function connect({ takeover = false } = {}) {
 
 // Typing and pasting both arrive here as text; the guest gets its bytes.
 term.onData((data) => {
+  disarmWake();
   if (open()) socket.send(encoder.encode(data));
 });
 term.onResize(({ cols, rows }) => sendJson({ type: "resize", cols, rows }));

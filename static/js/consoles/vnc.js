@@ -69,6 +69,9 @@ async function connect() {
   rfb.scaleViewport = fitToWindow();
   rfb.resizeSession = false;
   rfb.addEventListener("connect", () => {
+    running = true;
+    const start = control(root, "start");
+    if (start) start.hidden = true;
     setStatus(root, word("connected"), "ok");
     sessionControls(root, true);
     rfb.focus();
