@@ -1,12 +1,15 @@
 """In Debian's Chromium against a real Daphne: live dashboard, serial console, VNC screen."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.browser_support import serial_shell_answers, wait_for_js
+from tests.browser_support import fits_a_phone, serial_shell_answers, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+SHOTS = Path(os.environ.get("CONSOLE_PAGES_SHOTS", "/tmp/console-pages-shots"))
 
 
 def demo_uuid(page):
@@ -111,13 +114,15 @@ def test_the_serial_console_shows_the_waiting_prompt_without_a_key_press(logged_
     # Once to see the guest at its prompt (it may still be booting), then again on the idle guest: a serial line
     # keeps nothing, so what the second page shows it got by waking the prompt. No key is pressed on either.
     sent = []
-    page.on("websocket", lambda socket: "/serial" in socket.url and socket.on("framesent", lambda payload: sent.append(payload)))
+    page.on("websocket", lambda socket: "/serial" in socket.url and socket.on(
+        "framesent", lambda payload: sent.append(payload)))
     for _ in range(2):
+        page.goto(f"/domains/{uuid}/")
         sent.clear()
         page.goto(f"/domains/{uuid}/console/serial/")
         wait_for_js(page, "document.querySelector('[data-field=status]').textContent.startsWith('connected')")
         wait_for_js(page, f"{TERMINAL_TEXT}.includes('/ # ')", timeout=20000)
-        page.goto(f"/domains/{uuid}/")
+    fits_a_phone(page, "console-serial-running", SHOTS)
     # The idle guest's prompt came from the page's one carriage return (serial.js, "Waking the prompt").
     assert b"\r" in sent
 
@@ -132,6 +137,7 @@ def test_the_vnc_page_sends_key_combinations_and_goes_full_screen(logged_in_page
     page.goto(f"/domains/{uuid}/console/vnc/")
     wait_for_js(page, "document.querySelector('[data-field=status]').textContent === 'connected'", timeout=15000)
     wait_for_js(page, f"{SCREEN_COLOURS} > 1", timeout=20000)
+    fits_a_phone(page, "console-vnc-running", SHOTS)
     page.evaluate("""() => {
         const rfb = window.vncConsole.rfb;
         const send = rfb.sendKey.bind(rfb);
