@@ -53,6 +53,13 @@ def _words(domain, kind, may_start):
                             _("'%(name)s' is not running; its serial console opens here once it is started.")
                             ) % {"name": domain.name},
             "taken_over": _("connected (taken over)"),
+            # Why the server ended the session (console.closed's reason): the server's own words otherwise.
+            "closed_domain_stopped": _("disconnected: the domain stopped."),
+            "closed_taken_over": _("disconnected: someone else took over this console. Reconnect to take it back."),
+            "closed_logged_out": _("disconnected: you were signed out. Sign in again to use the console."),
+            "closed_permission_lost": _("disconnected: you may no longer use this console."),
+            "closed_domain_moved": _("disconnected: the domain moved to another host. Reload the page to open its "
+                                     "console there."),
             "copied": _("Copied the selection."),
             "nothing_selected": _("Select text in the terminal first."),
             "clipboard_failed": _("The browser did not allow the clipboard: {reason}"),

@@ -126,6 +126,12 @@ def test_the_serial_console_shows_the_waiting_prompt_without_a_key_press(logged_
     # The idle guest's prompt came from the page's one carriage return (serial.js, "Waking the prompt").
     assert b"\r" in sent
 
+    # The domain stopping ends the session: the page says so in words and offers Start (the admin may).
+    set_running(second_page, uuid, False)
+    wait_for_js(page, "document.querySelector('[data-field=status]').textContent.includes('is not running')",
+                timeout=10000)
+    assert page.get_by_role("button", name="Start", exact=True).is_visible()
+
 
 def test_the_vnc_page_sends_key_combinations_and_goes_full_screen(logged_in_page, second_page):
     page = logged_in_page

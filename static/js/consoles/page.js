@@ -6,6 +6,10 @@ import { listen, send } from "../events/socket.js";
 // The page's words, translated by the server (console/consoles/views.py): none are written here.
 const WORDS = JSON.parse(document.getElementById("console-words").textContent);
 
+export function hasWord(name) {
+  return name in WORDS;
+}
+
 export function word(name, values = {}) {
   return (WORDS[name] || name).replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
 }

@@ -4,7 +4,8 @@ import { Terminal } from "/static/vendor/@xterm/xterm/lib/xterm.mjs";
 import { FitAddon } from "/static/vendor/@xterm/addon-fit/lib/addon-fit.mjs";
 import { consoleSocketUrl } from "./ticket.js";
 import {
-  control, fillWindow, followDomain, offerFullscreen, offerStart, sessionControls, setStatus, showNotRunning, word,
+  control, fillWindow, followDomain, hasWord, offerFullscreen, offerStart, sessionControls, setStatus, showNotRunning,
+  word,
 } from "./page.js";
 
 // Waking the prompt. A serial line keeps nothing: what the guest printed while no console was attached (its
@@ -87,7 +88,9 @@ function onControl(message) {
     wake = { timer: null, until: performance.now() + WAKE_WINDOW_MS };
     armWake(socket);
   } else if (message.type === "console.closed") {
-    sessionEnded(message.message);
+    if (message.reason === "domain_stopped") running = false; // says so, and offers Start to who may
+    const known = `closed_${message.reason}`;
+    sessionEnded(hasWord(known) ? word(known) : message.message);
   } else if (message.type === "error") {
     // Input refusals leave the console open: say so, and keep going.
     if (message.code === "input_too_large" || message.code === "input_backlog") {
