@@ -50,8 +50,12 @@ function noPromptShows() {
 
 // (Re)armed at the start of a session and after each output of the guest within the window; disarmed by typing.
 function armWake(session) {
-  if (!wake || performance.now() > wake.until) return;
+  if (!wake) return;
   clearTimeout(wake.timer);
+  if (performance.now() > wake.until) {
+    wake = null; // still printing at the window's end: busy, left alone
+    return;
+  }
   wake.timer = setTimeout(() => {
     wake = null;
     if (socket === session && open() && noPromptShows()) socket.send(encoder.encode("\r"));
