@@ -1,5 +1,7 @@
 // Console tickets: ask the API for a single-use ticket, then build the websocket URL it names.
 
+import { word } from "./page.js";
+
 export async function consoleSocketUrl(root, kind, { takeover = false } = {}) {
   const csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
   const response = await fetch(root.dataset.ticketsUrl, {
@@ -10,14 +12,8 @@ export async function consoleSocketUrl(root, kind, { takeover = false } = {}) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new Error(body.message || `The console ticket was refused (HTTP ${response.status}).`);
+    throw new Error(body.message || word("ticket_refused", { status: response.status }));
   }
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${body.url}${takeover ? "&takeover=1" : ""}`;
-}
-
-export function setStatus(root, text, kind = "") {
-  const status = root.querySelector("[data-field=status]");
-  status.textContent = text;
-  status.className = `console-status ${kind}`;
 }
