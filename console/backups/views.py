@@ -17,7 +17,7 @@ route_permission = permissions.route_permission
 
 
 def _card_url(domain):
-    return reverse("domain-detail", args=[domain.uuid]) + "#backups"
+    return reverse("domain-snapshots", args=[domain.uuid]) + "#backups"
 
 
 def _started(what):
