@@ -73,7 +73,7 @@ def snapshot_create(request, uuid):
                                       request.POST.get("description", "").strip(), RevisionSource.CONSOLE,
                                       client_address(request))
         except ConsoleError as exc:
-            errors.update(field_errors(exc) or {"name": [exc.message]})
+            errors.update(field_errors(exc))
             raise
 
     if perform(request, create, _started(_("Taking snapshot '%(name)s'") % {"name": name}),
