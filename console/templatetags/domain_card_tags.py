@@ -68,4 +68,7 @@ def migrate_card_of(context, domain, facts):
 
 @register.inclusion_tag("backups/_card.html", takes_context=True)
 def backups_card_of(context, domain, facts):
-    return _card(context, backups_card(context["request"].user, domain, _running(facts)))
+    """A refused restore form's values come back in the page's restore_form (with its backup) and restore_errors."""
+    card = backups_card(context["request"].user, domain, _running(facts))
+    return _card(context, {**card, "restore_form": context.get("restore_form") or {},
+                           "restore_errors": context.get("restore_errors") or {}})

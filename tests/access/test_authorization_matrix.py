@@ -341,7 +341,7 @@ CASES = [
     page("domain-snapshot-delete", "POST", D + "/snapshots/matrix-none/delete/", "snapshot", ok=302),
     page("domain-backups", "GET", D + "/backups/", "read"),
     page("domain-backup-create", "POST", D + "/backups/new/", "checkpoint", ok=302, body={"kind": "weekly"}),
-    page("domain-backup-restore", "POST", D + "/backups/999999/restore/", "write", ok=302, body={"mode": "over"}),
+    page("domain-backup-restore", "POST", D + "/backups/999999/restore/", "write", ok=400, body={"mode": "over"}),
     page("domain-backup-delete", "POST", D + "/backups/999999/delete/", "checkpoint", ok=302),
     page("domain-clone", "GET", D + "/clone/", "read"),
     page("domain-clone", "POST", D + "/clone/", "read", ok=302, body={"name": "../matrix"},
