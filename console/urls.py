@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("domains/<uuid:uuid>/", lifecycle_views.domain_detail, name="domain-detail"),
     path("domains/<uuid:uuid>/actions/<str:action>/", lifecycle_views.domain_action, name="domain-action"),
+    path("domains/<uuid:uuid>/summary/", lifecycle_views.domain_summary, name="domain-summary"),
     path("hosts/", host_views.host_list, name="host-list"),
     path("hosts/add/", host_views.host_add, name="host-add"),
     path("hosts/<int:host_id>/update/", host_views.host_update, name="host-update"),

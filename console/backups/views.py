@@ -1,27 +1,32 @@
-"""The domain page's Backups card: its body re-read in place, and its forms (back up, restore, delete)."""
+"""The Backups card of the domain's Snapshots page: its body re-read in place, and its forms (back up, restore,
+delete)."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from console.backups.card import backups_card
-from console.domain_cards import card_body
+from console.domain_cards import card_body, field_errors
 from console.page_actions import perform
+from console.snapshots.views import render_snapshots_page
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.backups.actions import do_create_backup, do_delete_backup
 from domains.backups.restore import do_restore_backup
+from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
 
 route_permission = permissions.route_permission
 
 
 def _card_url(domain):
-    return reverse("domain-detail", args=[domain.uuid]) + "#backups"
+    return reverse("domain-snapshots", args=[domain.uuid]) + "#backups"
 
 
 def _started(what):
-    return lambda job: f"{what} (job {job.pk}); the Backups card shows it when it is done."
+    return lambda job: _("%(what)s (job %(job)s); the Backups card shows it when it is done.") % {
+        "what": what, "job": job.pk}
 
 
 @route_permission("read", note="on the domain")
@@ -36,9 +41,10 @@ def backup_card_body(request, uuid):
 def backup_create(request, uuid):
     domain = visible(request.user, Domain, uuid, "read")
     kind = request.POST.get("kind") or "full"
+    what = _("Taking an incremental backup") if kind == "incremental" else _("Taking a full backup")
     perform(request, lambda: do_create_backup(request.user, domain, kind, request.POST.get("pool", ""),
                                               client_address(request)),
-            _started(f"Taking a {kind} backup"), failed="No backup taken: ")
+            _started(what), failed=_("No backup taken: "))
     return redirect(_card_url(domain))
 
 
@@ -48,10 +54,22 @@ def backup_create(request, uuid):
 def backup_restore(request, uuid, backup_id):
     domain = visible(request.user, Domain, uuid, "read")
     mode = request.POST.get("mode") or "new"
-    perform(request, lambda: do_restore_backup(request.user, domain, backup_id, mode, request.POST.get("pool", ""),
-                                               request.POST.get("name", "").strip(), client_address(request)),
-            _started(f"Restoring backup {backup_id}"), failed="Not restored: ")
-    return redirect(_card_url(domain))
+    errors = {}
+
+    def restore():
+        try:
+            return do_restore_backup(request.user, domain, backup_id, mode, request.POST.get("pool", ""),
+                                     request.POST.get("name", "").strip(), client_address(request))
+        except ConsoleError as exc:
+            errors.update(field_errors(exc))
+            raise
+
+    if perform(request, restore, _started(_("Restoring backup %(backup)s") % {"backup": backup_id}),
+               failed=_("Not restored: ")):
+        return redirect(_card_url(domain))
+    # Refused: the page again, that backup's restore form open with what was typed and the field at fault.
+    return render_snapshots_page(request, domain, status=400,
+                                 restore_form={**request.POST.dict(), "backup": backup_id}, restore_errors=errors)
 
 
 @route_permission("checkpoint", note="on the domain, and storage_vol.delete on the backup's pools")
@@ -60,5 +78,6 @@ def backup_delete(request, uuid, backup_id):
     domain = visible(request.user, Domain, uuid, "read")
     chain = request.POST.get("chain") == "on"
     perform(request, lambda: do_delete_backup(request.user, domain, backup_id, chain, client_address(request)),
-            lambda deleted: f"Deleted backup(s) {', '.join(str(one) for one in deleted)}.", failed="Not deleted: ")
+            lambda deleted: _("Deleted backup(s) %(backups)s.") % {"backups": ", ".join(str(one) for one in deleted)},
+            failed=_("Not deleted: "))
     return redirect(_card_url(domain))

@@ -1,5 +1,10 @@
 """What the domain page's Interfaces card shows a user: the interfaces and their addresses, the forms they may use."""
 
+import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from console.networks.views import interface_picks
 from domains.access import permissions
 from domains.definitions.xml.device_edits import NIC_MODELS
@@ -11,7 +16,7 @@ from domains.networks.inventory import networks_seen_by
 from domains.networks.nwfilters import nwfilter_list
 
 # How the card names where an address was learnt (the API's source values).
-ADDRESS_SOURCES = {"lease": "DHCP lease", "agent": "guest agent", "arp": "ARP"}
+ADDRESS_SOURCES = {"lease": gettext_lazy("DHCP lease"), "agent": gettext_lazy("guest agent"), "arp": gettext_lazy("ARP")}
 BANDWIDTH_DIRECTIONS = ("inbound", "outbound")
 BANDWIDTH_KEYS = ("average", "peak", "burst")
 
@@ -55,15 +60,32 @@ def bandwidth_rows(values, errors=None):
             for direction in BANDWIDTH_DIRECTIONS]
 
 
-def _shown(facts, networks):
+def _removal_question(domain, facts, running):
+    """The confirmation dialog's words for removing an interface (data-confirm, data-confirm-details)."""
+    question = _("Remove interface %(mac)s (%(type)s %(source)s) from %(domain)s?") % {
+        "mac": facts["mac"], "type": facts["type"], "source": facts["source"] or "", "domain": domain.name}
+    details = [_("It is removed from the definition: the guest has no such interface from its next start.")]
+    if running and facts["live"]:
+        details.insert(0, _("The running guest loses it now: its connections over it break."))
+    return {"remove_question": question, "remove_details": json.dumps(details)}
+
+
+def _shown(domain, running, facts, networks):
     network = networks.get(facts["source"]) if facts["type"] == "network" else None
     addresses = [{**address, "source_words": ADDRESS_SOURCES.get(address["source"], address["source"])}
                  for address in facts["addresses"]]
-    return {**facts, "addresses": addresses, "network": network,
+    return {**facts, "addresses": addresses, "network": network, **_removal_question(domain, facts, running),
             "bandwidth_rows": bandwidth_rows(_bandwidth_fields(facts["bandwidth"])),
             "bandwidth_words": ", ".join(f"{direction} {limit['average']} KiB/s"
                                          for direction, limit in (facts["bandwidth"] or {}).items()
                                          if limit and limit.get("average"))}
+
+
+def first_error(errors):
+    """The add form's field a refusal points at first (the one that takes the focus), or ""."""
+    order = ["type", "source", "model", "mac", "filter"] + [f"{direction}_{key}" for direction in BANDWIDTH_DIRECTIONS
+                                                            for key in BANDWIDTH_KEYS]
+    return next((name for name in order if (errors or {}).get(name)), "")
 
 
 def interfaces_card(user, domain, running, form=None, errors=None):
@@ -74,10 +96,10 @@ def interfaces_card(user, domain, running, form=None, errors=None):
     host = domain.host
     card = {"domain": domain, "running": running, "interfaces": [], "problem": "",
             "may_change": may_change(user, domain), "form": form or {}, "errors": errors or {},
-            "models": NIC_MODELS}
+            "models": NIC_MODELS, "focus": first_error(errors)}
     networks = _networks(user, host)
     try:
-        card["interfaces"] = [_shown(facts, networks) for facts in interfaces_of(domain)]
+        card["interfaces"] = [_shown(domain, running, facts, networks) for facts in interfaces_of(domain)]
     except ConsoleError as exc:
         card["problem"] = exc.message
     if card["may_change"]:

@@ -2,9 +2,10 @@
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console.domain_cards import card_body
+from console.domain_cards import card_body, field_errors
 from console.interfaces.card import (
     BANDWIDTH_DIRECTIONS,
     BANDWIDTH_KEYS,
@@ -86,13 +87,6 @@ def spec_from_form(form):
     return spec
 
 
-def _field_errors(exc):
-    """The refusal's fields as the form's field names (the action names the source "source")."""
-    if not isinstance(exc.fields, dict):
-        return {}
-    return {key: value for key, value in exc.fields.items() if isinstance(value, list)}
-
-
 @route_permission(NEEDED, note="on the domain: both write and save (the definition changes too); a bridge or direct "
                                 "source also needs host_resources")
 @require_POST
@@ -105,14 +99,15 @@ def interface_add(request, uuid):
             return do_add_interface(request.user, domain, spec_from_form(request.POST), "", RevisionSource.CONSOLE,
                                     client_address(request))
         except ConsoleError as exc:
-            errors.update(_field_errors(exc))
+            errors.update(field_errors(exc))
             raise
 
     def done(change):
-        return f"Interface {change.mac} added" + (" to the running guest and its definition." if change.live
-                                                  else " to the definition.")
+        if change.live:
+            return _("Interface %(mac)s added to the running guest and its definition.") % {"mac": change.mac}
+        return _("Interface %(mac)s added to the definition.") % {"mac": change.mac}
 
-    if perform(request, add, done, failed="The interface was not added: "):
+    if perform(request, add, done, failed=_("The interface was not added: ")):
         return redirect(_card_url(domain))
     # Refused: the page again, with what was typed and the fields at fault.
     return domain_page(request, domain, status=400, interface_form=request.POST, interface_errors=errors)
@@ -153,11 +148,12 @@ def interface_change(request, uuid, mac):
 
     def done(change):
         if change is None:
-            return Unchanged(f"Interface {mac} already is as asked: nothing changed.")
-        return f"Interface {mac} changed" + (" on the running guest and in its definition." if change.live
-                                             else " in the definition.")
+            return Unchanged(_("Interface %(mac)s already is as asked: nothing changed.") % {"mac": mac})
+        if change.live:
+            return _("Interface %(mac)s changed on the running guest and in its definition.") % {"mac": mac}
+        return _("Interface %(mac)s changed in the definition.") % {"mac": mac}
 
-    perform(request, change, done, failed=f"Interface {mac} was not changed: ")
+    perform(request, change, done, failed=_("Interface %(mac)s was not changed: ") % {"mac": mac})
     return redirect(_card_url(domain))
 
 
@@ -168,14 +164,15 @@ def interface_remove(request, uuid, mac):
 
     def done(change):
         if change.pending:
-            return (f"Interface {change.mac} removed from the definition; the running guest has not let go of it "
-                    "yet. It is listed as pending removal until the guest does.")
-        return f"Interface {change.mac} removed" + (" from the running guest and its definition." if change.live
-                                                    else " from the definition.")
+            return _("Interface %(mac)s removed from the definition; the running guest has not let go of it yet. It "
+                     "is listed as pending removal until the guest does.") % {"mac": change.mac}
+        if change.live:
+            return _("Interface %(mac)s removed from the running guest and its definition.") % {"mac": change.mac}
+        return _("Interface %(mac)s removed from the definition.") % {"mac": change.mac}
 
     perform(request, lambda: do_remove_interface(request.user, domain, mac, "", RevisionSource.CONSOLE,
                                                  client_address(request)),
-            done, failed=f"Interface {mac} was not removed: ")
+            done, failed=_("Interface %(mac)s was not removed: ") % {"mac": mac})
     return redirect(_card_url(domain))
 
 

@@ -1,13 +1,16 @@
 """The lifecycle pages: the dashboard, the domain page and its lifecycle buttons."""
 
+import json
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from console.lifecycle.action_menu import action_menu, undefine_confirmation
 from console.page_actions import perform
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.libvirt.adapter import VirtError
-from domains.lifecycle.actions import ACTIONS, do_domain_action
+from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.facts import read_facts
 from domains.lifecycle.listing import list_domains
 from domains.lifecycle.models import Domain
@@ -18,6 +21,20 @@ def dashboard(request):
     return render(request, "lifecycle/dashboard.html", {"sections": list_domains(request.user)})
 
 
+def domain_context(request, domain):
+    """What the domain page and its parts read again after a lifecycle event show: facts (or the host's error) and
+    the Actions card's menu."""
+    facts, error = None, ""
+    if not domain.gone:
+        try:
+            facts = read_facts(domain)
+        except VirtError as exc:
+            error = exc.message
+    question, details = undefine_confirmation(domain)
+    return {"domain": domain, "facts": facts, "error": error, "menu": action_menu(request.user, domain, facts),
+            "undefine_question": question, "undefine_details": json.dumps(details)}
+
+
 @require_GET
 def domain_detail(request, uuid):
     return domain_page(request, visible(request.user, Domain, uuid))
@@ -25,18 +42,15 @@ def domain_detail(request, uuid):
 
 def domain_page(request, domain, status=200, **extra):
     """The domain page; a refused form posted from one of its cards renders it again with extra (what was typed)."""
-    facts, error = None, ""
-    if not domain.gone:
-        try:
-            facts = read_facts(domain)
-        except VirtError as exc:
-            error = exc.message
-    actions = [
-        action for action in ACTIONS.values()
-        if facts is not None and action.offered(facts) and permissions.has_perm(request.user, action.permission, domain)
-    ]
-    return render(request, "lifecycle/domain_detail.html",
-                  {"domain": domain, "facts": facts, "error": error, "actions": actions, **extra}, status=status)
+    return render(request, "lifecycle/domain_detail.html", {**domain_context(request, domain), **extra}, status=status)
+
+
+@permissions.route_permission("getattr", note="on the domain, like the domain page")
+@require_GET
+def domain_summary(request, uuid):
+    """The domain page's state, Actions card and facts alone, read again after a lifecycle event (htmx swaps them
+    in: the Actions card in place, the state and facts out of band)."""
+    return render(request, "lifecycle/_summary.html", domain_context(request, visible(request.user, Domain, uuid)))
 
 
 @require_POST
@@ -49,4 +63,8 @@ def domain_action(request, uuid, action):
                    str)
     if done and action == "undefine":
         return redirect("dashboard")
+    if not done and action == "undefine":
+        # Refused (a mistyped name, storage still in use...): the form again, open, with what was typed.
+        return domain_page(request, domain, status=400, undefine_form=request.POST,
+                           undefine_error=request.POST.get("confirm_name") != domain.name)
     return redirect("domain-detail", uuid=domain.uuid)

@@ -1,5 +1,9 @@
 """What the domain page's Migrate card shows a user: the hosts the domain may move to, and a migration under way."""
 
+import json
+
+from django.utils.translation import gettext as _
+
 from domains.access import permissions
 from domains.hosts.models import Host
 from domains.jobs.models import Job
@@ -18,4 +22,27 @@ def migrate_card(user, domain, running):
     active = Job.objects.filter(target_type="domain", target_id=str(domain.pk), kind=ACTION,
                                 state__in=("queued", "running")).order_by("-pk").first()
     return {"domain": domain, "running": running, "may_migrate": may_migrate, "destinations": destinations,
-            "active_job": active}
+            "active_job": active, "confirm_details": json.dumps(_confirm_details(running)), "words": words()}
+
+
+def _confirm_details(running):
+    """What the Migrate button's confirmation lists."""
+    if running:
+        return [_("The guest keeps running while its memory is copied, then pauses briefly as it moves over."),
+                _("Its consoles close here and reopen on the destination."),
+                _("The options ticked below apply: storage copied, definition kept or removed here.")]
+    return [_("Its definition moves to the destination host (offline)."),
+            _("The options ticked below apply: definition kept or removed here.")]
+
+
+def words():
+    """The words static/js/migration/migrate.js shows, in the page's language ({...} are filled in there)."""
+    return {"starting": _("Checking host and starting…"), "migrating": _("Migrating…"),
+            "cancelling": _("Cancelling…"), "moved": _("Moved to host {host}."),
+            "downtime": _(" The guest paused for {ms} ms."),
+            "cancelled": _("Cancelled: the guest stays on this host, as before."),
+            "ended": _("The migration {state}: {error}"), "answered": _("The console answered {status}."),
+            "processed": _("Processed"), "remaining": _("Remaining"), "memory_remaining": _("Memory remaining"),
+            "disk_remaining": _("Disk remaining"), "dirty_rate": _("Dirty rate"),
+            "pages_per_second": _("{count} pages/s"), "expected_downtime": _("Expected downtime"),
+            "milliseconds": _("{count} ms")}

@@ -1,15 +1,20 @@
-"""The domain page's Snapshots card: its body re-read in place, and its forms (take, revert, delete), each a job."""
+"""The domain's Snapshots page (its Snapshots and Backups cards), the Snapshots card's body re-read in place, and its
+forms (take, revert, delete), each a job."""
 
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console.domain_cards import card_body
+from console.domain_cards import card_body, field_errors
 from console.page_actions import perform
 from console.snapshots.card import snapshots_card
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.definitions.models import RevisionSource
+from domains.errors import ConsoleError
+from domains.libvirt.adapter import VirtError
+from domains.lifecycle.facts import read_facts
 from domains.lifecycle.models import Domain
 from domains.snapshots.actions import (
     PERMISSION,
@@ -22,11 +27,30 @@ route_permission = permissions.route_permission
 
 
 def _card_url(domain):
-    return reverse("domain-detail", args=[domain.uuid]) + "#snapshots"
+    return reverse("domain-snapshots", args=[domain.uuid]) + "#snapshots"
 
 
 def _started(what):
-    return lambda job: f"{what} (job {job.pk}); the Snapshots card shows it when it is done."
+    return lambda job: _("%(what)s (job %(job)s); the Snapshots card shows it when it is done.") % {
+        "what": what, "job": job.pk}
+
+
+@route_permission("read", note="on the domain")
+@require_GET
+def snapshots_page(request, uuid):
+    return render_snapshots_page(request, visible(request.user, Domain, uuid, "read"))
+
+
+def render_snapshots_page(request, domain, status=200, **extra):
+    """The Snapshots page; a refused form renders it again with extra (what was typed, the fields at fault)."""
+    facts, error = None, ""
+    if not domain.gone:
+        try:
+            facts = read_facts(domain)
+        except VirtError as exc:
+            error = exc.message
+    return render(request, "snapshots/page.html", {"domain": domain, "facts": facts, "error": error, **extra},
+                  status=status)
 
 
 @route_permission("read", note="on the domain")
@@ -41,11 +65,22 @@ def snapshot_card_body(request, uuid):
 def snapshot_create(request, uuid):
     domain = visible(request.user, Domain, uuid, PERMISSION)
     name = request.POST.get("name", "").strip()
-    perform(request, lambda: do_create_snapshot(request.user, domain, name, request.POST.get("kind") or "internal",
-                                                request.POST.get("description", "").strip(), RevisionSource.CONSOLE,
-                                                client_address(request)),
-            _started(f"Taking snapshot '{name}'"), failed="The snapshot was not taken: ")
-    return redirect(_card_url(domain))
+    errors = {}
+
+    def create():
+        try:
+            return do_create_snapshot(request.user, domain, name, request.POST.get("kind") or "internal",
+                                      request.POST.get("description", "").strip(), RevisionSource.CONSOLE,
+                                      client_address(request))
+        except ConsoleError as exc:
+            errors.update(field_errors(exc))
+            raise
+
+    if perform(request, create, _started(_("Taking snapshot '%(name)s'") % {"name": name}),
+               failed=_("The snapshot was not taken: ")):
+        return redirect(_card_url(domain))
+    # Refused: the page again, with what was typed and the field at fault.
+    return render_snapshots_page(request, domain, status=400, snapshot_form=request.POST, snapshot_errors=errors)
 
 
 @route_permission(PERMISSION, note="on the domain")
@@ -54,7 +89,7 @@ def snapshot_revert(request, uuid, name):
     domain = visible(request.user, Domain, uuid, PERMISSION)
     perform(request, lambda: do_revert_snapshot(request.user, domain, name, request.POST.get("state") or "snapshot",
                                                 RevisionSource.CONSOLE, client_address(request)),
-            _started(f"Reverting to snapshot '{name}'"), failed="Not reverted: ")
+            _started(_("Reverting to snapshot '%(name)s'") % {"name": name}), failed=_("Not reverted: "))
     return redirect(_card_url(domain))
 
 
@@ -63,8 +98,9 @@ def snapshot_revert(request, uuid, name):
 def snapshot_delete(request, uuid, name):
     domain = visible(request.user, Domain, uuid, PERMISSION)
     children = request.POST.get("children") == "on"
+    what = (_("Deleting snapshot '%(name)s' and those under it") if children
+            else _("Deleting snapshot '%(name)s'")) % {"name": name}
     perform(request, lambda: do_delete_snapshot(request.user, domain, name, children, RevisionSource.CONSOLE,
                                                 client_address(request)),
-            _started(f"Deleting snapshot '{name}'{' and those under it' if children else ''}"),
-            failed="Not deleted: ")
+            _started(what), failed=_("Not deleted: "))
     return redirect(_card_url(domain))

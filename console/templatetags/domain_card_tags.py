@@ -1,13 +1,39 @@
-"""The domain page's cards as template tags, so the lifecycle page includes each without knowing its parts."""
+"""The domain page's cards as template tags, so the lifecycle page includes each without knowing its parts; and the
+filters the domain pages say states and sizes with."""
 
 from django import template
 
 from console.backups.card import backups_card
 from console.interfaces.card import interfaces_card
+from console.lifecycle import words
 from console.migration.card import migrate_card
 from console.snapshots.card import snapshots_card
 
 register = template.Library()
+
+
+@register.filter
+def state_words(state):
+    """{{ facts.state|state_words }}: 'shutoff' -> 'Shut off'."""
+    return words.state_words(state)
+
+
+@register.filter
+def reason_words(reason):
+    """{{ facts.reason|reason_words }}: libvirt's reason in words, empty when it says nothing."""
+    return words.reason_words(reason)
+
+
+@register.filter
+def binary_size(size_bytes):
+    """{{ backup.size|binary_size }}: bytes in binary units ('256 MiB')."""
+    return words.binary_size(size_bytes)
+
+
+@register.filter
+def binary_size_kib(kib):
+    """{{ facts.memory_kib|binary_size_kib }}: libvirt counts memory in KiB."""
+    return words.binary_size(None if kib is None else int(kib) * 1024)
 
 
 def _card(context, card):
@@ -29,7 +55,10 @@ def interfaces_card_of(context, domain, facts):
 
 @register.inclusion_tag("snapshots/_card.html", takes_context=True)
 def snapshots_card_of(context, domain, facts):
-    return _card(context, snapshots_card(context["request"].user, domain, _running(facts)))
+    """A refused take form's values come back in the page's snapshot_form and snapshot_errors."""
+    card = snapshots_card(context["request"].user, domain, _running(facts))
+    return _card(context, {**card, "form": context.get("snapshot_form") or {},
+                           "errors": context.get("snapshot_errors") or {}})
 
 
 @register.inclusion_tag("migration/_card.html", takes_context=True)
@@ -39,4 +68,7 @@ def migrate_card_of(context, domain, facts):
 
 @register.inclusion_tag("backups/_card.html", takes_context=True)
 def backups_card_of(context, domain, facts):
-    return _card(context, backups_card(context["request"].user, domain, _running(facts)))
+    """A refused restore form's values come back in the page's restore_form (with its backup) and restore_errors."""
+    card = backups_card(context["request"].user, domain, _running(facts))
+    return _card(context, {**card, "restore_form": context.get("restore_form") or {},
+                           "restore_errors": context.get("restore_errors") or {}})

@@ -16,7 +16,7 @@ TABS = [
     ("overview", _("Overview"), [("domain-detail", "getattr")]),
     ("console", _("Console"), [("console-vnc", "open_graphics"), ("console-serial", "open_device")]),
     ("definition", _("Definition"), [("domain-definition", "read")]),
-    ("snapshots", _("Snapshots"), [("domain-detail#snapshots", "read")]),
+    ("snapshots", _("Snapshots"), [("domain-snapshots", "read")]),
     ("access", _("Access"), [("domain-access", "manage_grants")]),
     ("audit", _("Audit"), [("domain-audit", "read")]),
     ("qemu", _("QEMU"), [("qemu-monitor", "monitor_read"), ("qemu-commandline", "write")]),

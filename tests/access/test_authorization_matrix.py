@@ -66,6 +66,7 @@ CASES = [
     page("logout", "POST", "/logout/", AUTHENTICATED, ok=302),
     page("dashboard", "GET", "/", AUTHENTICATED),
     page("domain-detail", "GET", D + "/", "getattr"),
+    page("domain-summary", "GET", D + "/summary/", "getattr"),
     page("domain-action", "POST", D + "/actions/autostart_on/", "write", ok=302, body={"action": "autostart_on"}),
     page("domain-action", "POST", D + "/actions/start/", "start", ok=302, body={"action": "start"}, running=False),
     page("domain-action", "POST", D + "/actions/destroy/", "stop", ok=302, body={"action": "destroy"}, running=True),
@@ -364,17 +365,20 @@ CASES = [
     page("domain-interface-change", "POST", D + "/interfaces/52:54:00:00:00:99/change/", "write", ok=302,
          body={"link": "down"}),
     page("domain-interface-remove", "POST", D + "/interfaces/52:54:00:00:00:99/remove/", "write", ok=302),
-    # The Snapshots card: refusals past the permission check are told on the page (302), no job runs here.
+    # The Snapshots page: refusals past the permission check are told on the page (302; a refused take renders the
+    # form again with what was typed, 400), no job runs here.
     page("domain-snapshots", "GET", D + "/snapshots/", "read"),
-    page("domain-snapshot-create", "POST", D + "/snapshots/new/", "snapshot", ok=302, body={"name": "../matrix"}),
+    page("domain-snapshots-body", "GET", D + "/snapshots/body/", "read"),
+    page("domain-snapshot-create", "POST", D + "/snapshots/new/", "snapshot", ok=400, body={"name": "../matrix"}),
     page("domain-snapshot-revert", "POST", D + "/snapshots/matrix-none/revert/", "snapshot", ok=302),
     page("domain-snapshot-delete", "POST", D + "/snapshots/matrix-none/delete/", "snapshot", ok=302),
     page("domain-backups", "GET", D + "/backups/", "read"),
     page("domain-backup-create", "POST", D + "/backups/new/", "checkpoint", ok=302, body={"kind": "weekly"}),
-    page("domain-backup-restore", "POST", D + "/backups/999999/restore/", "write", ok=302, body={"mode": "over"}),
+    page("domain-backup-restore", "POST", D + "/backups/999999/restore/", "write", ok=400, body={"mode": "over"}),
     page("domain-backup-delete", "POST", D + "/backups/999999/delete/", "checkpoint", ok=302),
     page("domain-clone", "GET", D + "/clone/", "read"),
-    page("domain-clone", "POST", D + "/clone/", "read", ok=302, body={"name": "../matrix"},
+    # A refused clone renders its form again with what was chosen (400).
+    page("domain-clone", "POST", D + "/clone/", "read", ok=400, body={"name": "../matrix"},
          also=(("define_domains", "host"),)),
     page("pool-list", "GET", "/hosts/{h}/pools/", "getattr", "host"),
     page("pool-create", "GET", "/hosts/{h}/new-pool/", "storage_pool.write", "host"),

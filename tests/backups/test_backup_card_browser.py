@@ -32,6 +32,9 @@ def test_chromium_backs_the_guest_up_from_the_card_and_restores_it_into_a_new_do
     page = logged_in_page
     prefix, _name, domain_uuid = running_guest
     open_domain_of_system_host(page, base_url, "libvirtd-backups", domain_uuid)
+    # Snapshots and backups have a page of their own: the domain's Snapshots tab.
+    with page.expect_navigation():
+        page.locator("nav.domain-tabs a", has_text="Snapshots").click()
     card = page.locator("#backups")
     assert "No backups yet." in card.inner_text()
 

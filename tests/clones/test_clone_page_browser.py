@@ -1,5 +1,5 @@
 """Chromium on the Clone page of the demo guest (shut off) on the system libvirtd: the clone is asked for from the
-domain page's Clone tab, followed on the Jobs page until it succeeded, and the clone exists in libvirt with its own
+domain page's Actions (More, Clone), followed on the Jobs page until it succeeded, and the clone exists in libvirt with its own
 volume; the form fits a phone's 390 px."""
 
 import os
@@ -27,7 +27,7 @@ def stopped_guest(system_libvirtd, tmp_path):
         yield dom.name(), dom.UUIDString(), pool
 
 
-def test_chromium_clones_the_guest_from_the_clone_tab_and_follows_the_job(logged_in_page, served_console,
+def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_in_page, served_console,
                                                                            stopped_guest):
     base_url, _, _ = served_console
     page = logged_in_page
@@ -36,8 +36,10 @@ def test_chromium_clones_the_guest_from_the_clone_tab_and_follows_the_job(logged
     add_host_in_page(page, "libvirtd-clones")
     page.goto(f"{base_url}/")
     page.goto(f"{base_url}/domains/{domain_uuid}/")
+    # Clone is an action: in the Actions card's More menu.
+    page.locator("#domain-actions [data-more-actions]").click()
     with page.expect_navigation():
-        page.locator("nav.tabs a", has_text="Clone").click()
+        page.get_by_role("link", name="Clone").click()
     form = page.locator("form[data-clone-form]")
     assert form.locator("select[name=mode-vda]").input_value() == "copy"
     browser_support.fits_a_phone(page, "domain-clone-form", SHOTS)

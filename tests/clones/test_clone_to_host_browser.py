@@ -1,4 +1,4 @@
-"""Chromium clones the demo guest (shut off) from the first libvirtd onto the second: the Clone tab's Host select
+"""Chromium clones the demo guest (shut off) from the first libvirtd onto the second: the Clone page's Host select
 lists the second host, choosing it shows that host's pools, and the clone's job is followed on the Jobs page until the
 clone exists there."""
 
@@ -56,7 +56,7 @@ def guest_on_the_first(libvirtd_pair, tmp_path):
             shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_chromium_clones_the_guest_onto_the_second_host_chosen_in_the_clone_tab(logged_in_page, served_console,
+def test_chromium_clones_the_guest_onto_the_second_host_chosen_on_the_clone_page(logged_in_page, served_console,
                                                                               guest_on_the_first):
     base_url, _, _ = served_console
     page = logged_in_page
@@ -66,8 +66,10 @@ def test_chromium_clones_the_guest_onto_the_second_host_chosen_in_the_clone_tab(
     second_id = add_host_in_page(page, "second", SECOND_URI)
     page.goto(f"{base_url}/")  # the domain list reads the new hosts' domains in
     page.goto(f"{base_url}/domains/{domain_uuid}/")
+    # Clone is an action: in the Actions card's More menu.
+    page.locator("#domain-actions [data-more-actions]").click()
     with page.expect_navigation():
-        page.locator("nav.tabs a", has_text="Clone").click()
+        page.get_by_role("link", name="Clone").click()
     choose = page.locator("form[data-clone-host-form]")
     choose.locator("select[data-clone-host]").select_option(str(second_id))
     with page.expect_navigation():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import fits_a_phone, serial_shell_answers, wait_for_js
+from tests.browser_support import accept_confirmation, fits_a_phone, serial_shell_answers, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 SHOTS = Path(os.environ.get("CONSOLE_PAGES_SHOTS", "/tmp/console-pages-shots"))
@@ -21,10 +21,13 @@ def demo_uuid(page):
 def set_running(page, uuid, running):
     """Start or force off the demo guest through its domain page (another session than the one watched)."""
     page.goto(f"/domains/{uuid}/")
-    state = page.inner_text("h1 [data-field=state]")
+    state = page.get_attribute("h1 [data-state]", "data-state")
     if (state == "running") == running:
         return
     page.get_by_role("button", name="Start" if running else "Force off", exact=True).click()
+    if not running:
+        with page.expect_navigation():
+            accept_confirmation(page)  # forcing off asks first
     page.wait_for_selector(".msg-success")
 
 
@@ -87,8 +90,8 @@ def test_the_domain_page_follows_the_domain_on_one_events_socket(logged_in_page,
 
     set_running(second_page, uuid, True)
     try:
-        # The state (live.js), the Interfaces card and the top bar's jobs (jobs.js) listen on the page's one socket.
-        wait_for_js(page, "document.querySelector('h1 [data-field=state]').textContent === 'running'",
+        # The state (read again by htmx on the lifecycle event), the Interfaces card and the top bar's jobs (jobs.js) listen on the page's one socket.
+        wait_for_js(page, "document.querySelector('h1 [data-state]').dataset.state === 'running'",
                     timeout=10000)
         assert len([url for url in sockets if url.endswith("/ws/v1/events")]) == 1, sockets
     finally:

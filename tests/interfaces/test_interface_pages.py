@@ -40,7 +40,7 @@ def test_the_table_alone_is_read_again_for_the_page_to_swap_in(as_user, owner, l
 
     assert answer.status_code == 200
     body = answer.content.decode()
-    assert '<table class="interfaces"' in body
+    assert 'class="table table-sm align-middle interfaces"' in body
     assert RUNNING_MAC in body and "DHCP lease" in body and "<html" not in body
 
 
@@ -69,7 +69,7 @@ def test_a_duplicate_mac_is_refused_with_what_was_typed_kept(as_user, owner, lab
     assert "The interface was not added: MAC 52:54:00:00:00:02 is already used by domain &#x27;vm2&#x27;" in page
     assert f'name="mac" value="{RUNNING_MAC}"' in page and 'data-field-error="mac"' in page
     assert '<option value="e1000" selected>' in page and 'name="outbound_average" value="300"' in page
-    assert "<details class=\"interface-add\" open>" in page
+    assert '<details class="interface-add mt-2" open>' in page
     assert defined_xml(lab["stopped"]) == before
 
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser_support import accept_confirmation
+
 pytestmark = pytest.mark.browser
 
 
@@ -20,6 +22,9 @@ def test_an_admin_logs_in_sees_the_demo_domain_starts_it_and_sees_it_running(log
     page.goto("/")
     page.get_by_role("link", name="demo").click()
     page.get_by_role("button", name="Force off").click()
+    # Forcing off asks first, saying what is lost.
+    with page.expect_navigation():
+        assert accept_confirmation(page) == "Force off demo?"
     page.wait_for_selector(".msg-success")
 
 

@@ -40,7 +40,7 @@ def running_guest(libvirtd_pair):
 
 
 def test_chromium_migrates_the_guest_from_the_card(logged_in_page, served_console, running_guest):
-    from tests.browser_support import add_host_in_page, wait_for_js
+    from tests.browser_support import accept_confirmation, add_host_in_page, wait_for_js
 
     base_url, _, _ = served_console
     page = logged_in_page
@@ -60,6 +60,8 @@ def test_chromium_migrates_the_guest_from_the_card(logged_in_page, served_consol
     page.on("request", lambda request: job_reads.append(request.url)
             if request.method == "GET" and re.search(r"/api/v1/jobs/\d+$", request.url) else None)
     card.locator("button[type=submit]").click()
+    # A migration asks first, saying what will happen.
+    assert accept_confirmation(page).startswith("Migrate ")
     wait_for_js(page, "document.querySelector('[data-migrate-words]').textContent.startsWith('Moved to host')",
                 timeout=120000)
     # The job was read once when the card began to follow it; its progress and end came as socket messages.

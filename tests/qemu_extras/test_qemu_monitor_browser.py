@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser_support import wait_for_js
+from tests.browser_support import accept_confirmation, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.embedded, pytest.mark.timeout(180)]
 
@@ -17,7 +17,12 @@ def demo_uuid(page):
 
 def press_action(page, uuid, label):
     page.goto(f"/domains/{uuid}/")
-    page.get_by_role("button", name=label, exact=True).click()
+    button = page.get_by_role("button", name=label, exact=True)
+    asks = button.get_attribute("data-confirm")
+    button.click()
+    if asks:
+        with page.expect_navigation():
+            accept_confirmation(page)  # force off and reset ask first
     page.wait_for_selector(".msg-success")
 
 
@@ -31,7 +36,7 @@ def test_the_monitor_page_runs_commands_completes_names_and_streams_filtered_eve
     page = logged_in_page
     uuid = demo_uuid(page)
     page.goto(f"/domains/{uuid}/")
-    if page.inner_text("h1 [data-field=state]") != "running":
+    if page.get_attribute("h1 [data-state]", "data-state") != "running":
         press_action(page, uuid, "Start")
     page.goto(f"/domains/{uuid}/")
     page.click("text=Open the QEMU monitor")

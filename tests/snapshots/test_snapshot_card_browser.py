@@ -36,6 +36,9 @@ def test_chromium_takes_a_snapshot_from_the_card_and_reverts_to_it(logged_in_pag
     page = logged_in_page
     name, domain_uuid = running_guest
     open_domain_of_system_host(page, base_url, "libvirtd-snapshots", domain_uuid)
+    # Snapshots and backups have a page of their own: the domain's Snapshots tab.
+    with page.expect_navigation():
+        page.locator("nav.domain-tabs a", has_text="Snapshots").click()
     card = page.locator("#snapshots")
     assert "No snapshots yet." in card.inner_text()
     fits_a_phone(page, "domain-snapshots-empty")

@@ -1,4 +1,4 @@
-"""The domain page's Snapshots card on the test driver: the tree, taking, reverting and deleting from its forms, the
+"""The Snapshots page's Snapshots card on the test driver: the tree, taking, reverting and deleting from its forms, the
 refusals told on the page, and what a viewer sees."""
 
 from domains.jobs.models import SUCCEEDED, Job
@@ -7,19 +7,19 @@ from tests.libvirt_support import wait_for_job
 
 
 def page_of(client, domain):
-    return client.get(f"/domains/{domain.uuid}/").content.decode()
+    return client.get(f"/domains/{domain.uuid}/snapshots/").content.decode()
 
 
 def body_of(client, domain):
-    answer = client.get(f"/domains/{domain.uuid}/snapshots/")
+    answer = client.get(f"/domains/{domain.uuid}/snapshots/body/")
     assert answer.status_code == 200
     return answer.content.decode()
 
 
 def post(client, domain, tail, body):
     answer = client.post(f"/domains/{domain.uuid}/snapshots/{tail}", body, follow=True)
-    assert answer.redirect_chain[-1][0].endswith(f"/domains/{domain.uuid}/#snapshots") or \
-        answer.redirect_chain[-1][0].endswith(f"/domains/{domain.uuid}/"), answer.redirect_chain
+    assert answer.redirect_chain[-1][0].endswith(f"/domains/{domain.uuid}/snapshots/#snapshots"), \
+        answer.redirect_chain
     return answer.content.decode()
 
 
@@ -51,14 +51,25 @@ def test_the_card_takes_reverts_and_deletes_snapshots(client, owner, lab):
     assert libvirt_names(domain) == []
 
 
+def refused(client, domain, body):
+    """A refused take: the page again (400), not a redirect."""
+    answer = client.post(f"/domains/{domain.uuid}/snapshots/new/", body)
+    assert answer.status_code == 400
+    return answer.content.decode()
+
+
 def test_a_refused_snapshot_is_told_on_the_page_and_nothing_is_made(client, owner, lab):
     client.force_login(owner)
     domain = lab["running"]
     jobs = Job.objects.count()
-    said = post(client, domain, "new/", {"name": "a/b", "kind": "internal"})
+    said = refused(client, domain, {"name": "a/b", "kind": "internal", "description": "typed before"})
     assert "The snapshot was not taken: " in said and "is not a snapshot name" in said
-    said = post(client, domain, "new/", {"name": "ext", "kind": "external_disk_only"})
+    # What was typed stays, and the form points at the name.
+    assert 'value="a/b"' in said and "typed before</textarea>" in said
+    assert 'class="form-control is-invalid" name="name"' in said and 'id="snapshot-name-error"' in said
+    said = refused(client, domain, {"name": "ext", "kind": "external_disk_only"})
     assert "cannot take disk-only snapshots" in said
+    assert 'class="form-select is-invalid" name="kind"' in said and 'value="ext"' in said
     assert Job.objects.count() == jobs and libvirt_names(domain) == []
 
 

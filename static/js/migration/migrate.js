@@ -5,6 +5,12 @@ import { listen } from "../events/socket.js";
 
 const card = document.querySelector(".migrate-card");
 const MiB = 1024 * 1024;
+// The words come from the page (templates/migration/_card.html, in the user's language): {name} is filled in here.
+const WORDS = JSON.parse(document.getElementById("migrate-words")?.textContent || "{}");
+
+function say(key, values = {}) {
+  return (WORDS[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
 
 function csrfToken() {
   const field = card.querySelector("input[name=csrfmiddlewaretoken]");
@@ -18,7 +24,7 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await answer.json().catch(() => ({}));
-  if (!answer.ok) throw new Error(data.message || data.detail || `The console answered ${answer.status}.`);
+  if (!answer.ok) throw new Error(data.message || data.detail || say("answered", { status: answer.status }));
   return data;
 }
 
@@ -61,7 +67,7 @@ class MigrateCard {
 
   async start() {
     const body = this.request();
-    this.show(`Checking host and starting…`);
+    this.show(say("starting"));
     try {
       const job = await api("POST", `domains/${this.element.dataset.domain}/migrate`, body);
       this.follow(job.id, body.postcopy);
@@ -111,14 +117,17 @@ class MigrateCard {
     const done = detail.data_processed || job.progress.done || 0;
     this.progress.max = total || 1;
     this.progress.value = done;
-    const facts = [["Processed", mib(detail.data_processed)], ["Remaining", mib(detail.data_remaining)],
-                   ["Memory remaining", mib(detail.memory_remaining)], ["Disk remaining", mib(detail.disk_remaining)],
-                   ["Dirty rate", `${detail.memory_dirty_rate ?? "?"} pages/s`],
-                   ["Expected downtime", `${detail.downtime ?? "?"} ms`]];
+    const facts = [[say("processed"), mib(detail.data_processed)], [say("remaining"), mib(detail.data_remaining)],
+                   [say("memory_remaining"), mib(detail.memory_remaining)],
+                   [say("disk_remaining"), mib(detail.disk_remaining)],
+                   [say("dirty_rate"), say("pages_per_second", { count: detail.memory_dirty_rate ?? "?" })],
+                   [say("expected_downtime"), say("milliseconds", { count: detail.downtime ?? "?" })]];
     this.detail.replaceChildren(...facts.flatMap(([name, value]) => {
       const dt = document.createElement("dt");
+      dt.className = "col-6 col-sm-4";
       dt.textContent = name;
       const dd = document.createElement("dd");
+      dd.className = "col-6 col-sm-8";
       dd.textContent = value;
       return [dt, dd];
     }));
@@ -128,7 +137,7 @@ class MigrateCard {
     if (!this.following) return; // a message or answer that arrives after the end changes nothing
     this.render(job);
     if (job.state === "queued" || job.state === "running") {
-      this.show(job.cancel_requested ? "Cancelling…" : "Migrating…");
+      this.show(say(job.cancel_requested ? "cancelling" : "migrating"));
       return;
     }
     this.following = false;
@@ -139,13 +148,13 @@ class MigrateCard {
       const completed = job.result.statistics || {};
       if (Object.keys(completed).length) this.render({...job, detail: completed});
       this.progress.value = this.progress.max;
-      const downtime = job.result.downtime_ms == null ? "" : ` The guest paused for ${job.result.downtime_ms} ms.`;
-      this.show(`Moved to host ${this.hostName(job.result.destination)}.${downtime}`, true);
+      const downtime = job.result.downtime_ms == null ? "" : say("downtime", { ms: job.result.downtime_ms });
+      this.show(say("moved", { host: this.hostName(job.result.destination) }) + downtime, true);
       this.moved.hidden = false;
     } else if (job.state === "cancelled") {
-      this.show("Cancelled: the guest stays on this host, as before.", true);
+      this.show(say("cancelled"), true);
     } else {
-      this.show(`The migration ${job.state}: ${job.error}`, true);
+      this.show(say("ended", { state: job.state, error: job.error }), true);
     }
   }
 }
