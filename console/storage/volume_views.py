@@ -5,9 +5,8 @@ refusal names marked and focused; the other forms have nothing typed to lose and
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
-from django.template import engines
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -63,7 +62,8 @@ def volume_section_context(request, row, handle, refused=None):
 def volumes_page(request, row, handle, refused=None):
     context = {"host": row.host, "pool": row, "standalone": True,
                **volume_section_context(request, row, handle, refused)}
-    return HttpResponse(_STANDALONE.render(context, request), status=400 if refused else 200)
+    # The section on a page of its own, besides the pool page that includes it: one template for both.
+    return render(request, "storage/pool_volumes_page.html", context, status=400 if refused else 200)
 
 
 @route_permission("storage_pool.getattr", note="on the pool; lists volumes with storage_pool.search_storage_vols")
@@ -82,13 +82,6 @@ def performed_or_shown_again(request, row, handle, kind, action, done, volume=No
         return volumes_page(request, row, handle, RefusedForm(kind, request.POST.dict(), exc, volume))
     tell(request, done(result) if callable(done) else done)
     return _back(row.host_id, row.name)
-
-
-# The section on a page of its own, until (and besides) the pool page includes it: one template for both.
-_STANDALONE = engines["django"].from_string(
-    '{% extends "base.html" %}{% load i18n %}{% block title %}{% blocktranslate with pool=pool.name %}Volumes of '
-    '{{ pool }}{% endblocktranslate %} · virtconsole{% endblock %}'
-    '{% block content %}{% include "storage/pool_volumes.html" %}{% endblock %}')
 
 
 def _bytes(request, field, unit_field=None):
