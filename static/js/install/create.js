@@ -19,7 +19,7 @@ function fill(variant) {
   set("memory_mib", sizes.memory_mib);
   set("disk_gib", sizes.disk_gib);
   const values = { os: variant.name, vcpus: sizes.vcpus || 1, memory: sizes.memory_mib || "?", disk: sizes.disk_gib || "?" };
-  const words = variant.firmware.includes("efi") ? said.dataset.recommendedUefi : said.dataset.recommended;
+  const words = variant.firmware.includes("efi") ? said.dataset.recommendedEfi : said.dataset.recommended;
   said.textContent = words.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
