@@ -7,7 +7,6 @@ a libvirt connection of the test's own and by their exact names: the system libv
 Set VC_UI_SHOTS to a folder to keep the screenshots (in its host-admin and host-persona folders).
 """
 
-import json
 import os
 import random
 import shutil
@@ -152,4 +151,3 @@ def test_the_pool_network_and_daemon_pages_fit_read_and_offer_only_what_the_serv
     assert {"pool-detail", "pool-volumes", "network-detail"} <= done_names, sorted(done_names)
     if persona == "admin":
         assert PAGES <= done_names, sorted(PAGES - done_names)
-    print(json.dumps(sorted(done_names)))
