@@ -187,6 +187,22 @@ def test_a_network_viewer_sees_the_network_and_its_leases_but_no_action(as_user,
     assert client.get(f"/hosts/{lab.pk}/new-network/").status_code == 403
 
 
+@pytest.mark.parametrize("held, offered", [
+    (["network.getattr", "network.read", "network.write"], True),
+    (["network.getattr", "network.write"], False),  # could send a definition it may not see: the editor shows one
+    (["network.getattr", "network.read"], False),
+])
+def test_edit_xml_shows_only_to_who_may_both_read_and_write_the_network(as_user, teammate, grant, define_role, lab,
+                                                                        held, offered):
+    grant(define_role("Network editor", held), host=lab)
+    client = as_user(teammate)
+
+    page = client.get(url(lab, "lab")).content.decode()
+
+    assert ("Edit XML" in page) is offered and (url(lab, "lab", "xml") in page) is offered
+    assert (client.get(url(lab, "lab", "xml")).status_code == 200) is ("network.read" in held)
+
+
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(owner, lab):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)

@@ -22,6 +22,13 @@ def signed_in(user):
     return client
 
 
+def refused_form(answer, form_class):
+    """The markup of the form of form_class that the page of a refused post shows again."""
+    text = answer.content.decode()
+    start = text.index(form_class)
+    return text[start:text.index("</form>", start)]
+
+
 def messages_of(answer):
     return [str(m) for m in answer.context["messages"]] if answer.context else []
 
@@ -42,8 +49,11 @@ def test_the_forms_create_resize_only_with_shrink_confirmed_and_delete_only_when
     made = client.post(page_url(pool, "new/"), {"name": "form.img", "capacity": "32", "format": "raw"}, follow=True)
     assert any("created" in m for m in messages_of(made)) and volume_names(pool) == ["form.img"]
 
-    refused = client.post(page_url(pool, "form.img/resize/"), {"capacity": "16"}, follow=True)
-    assert any("shrink" in m for m in messages_of(refused))
+    refused = client.post(page_url(pool, "form.img/resize/"), {"capacity": "16"})
+    assert refused.status_code == 400  # the page again, the typed size kept and the shrink box pointed at
+    form = refused_form(refused, "volume-resize")
+    assert 'value="16"' in form and 'is-invalid" type="checkbox" name="shrink"' in form and "autofocus" in form
+    assert "cuts off the data" in form  # the refusal's own words, at the box
     shrunk = client.post(page_url(pool, "form.img/resize/"), {"capacity": "16", "shrink": "on"}, follow=True)
     assert any("resized" in m for m in messages_of(shrunk))
 
@@ -51,6 +61,33 @@ def test_the_forms_create_resize_only_with_shrink_confirmed_and_delete_only_when
     assert any("not deleted" in m for m in messages_of(kept)) and volume_names(pool) == ["form.img"]
     client.post(page_url(pool, "form.img/delete/"), {"confirm": "on"})
     assert volume_names(pool) == []
+
+
+def test_a_refused_create_or_clone_comes_back_filled_in_with_the_named_field_marked_and_focused(owner, dir_pool):
+    pool = dir_pool()
+    client = signed_in(owner)
+    client.post(page_url(pool, "new/"), {"name": "taken.img", "capacity": "4", "format": "raw"})
+
+    again = client.post(page_url(pool, "new/"), {"name": "taken.img", "capacity": "12", "allocation": "2",
+                                                 "format": "raw"})
+    assert again.status_code == 400
+    form = refused_form(again, "volume-create")
+    assert 'value="taken.img"' in form and 'value="12"' in form and 'value="2"' in form
+    name_field = form[form.index('id="new-volume-name"') - 60:form.index('id="new-volume-name-error"')]
+    assert "is-invalid" in name_field and "autofocus" in name_field and "already has a volume" in form
+    assert form.count("is-invalid") == 1
+
+    unsized = client.post(page_url(pool, "new/"), {"name": "new.img", "capacity": "lots", "format": "raw"})
+    form = refused_form(unsized, "volume-create")
+    assert unsized.status_code == 400 and 'value="new.img"' in form and 'value="lots"' in form
+    assert 'id="new-volume-capacity-error"' in form and form.count("autofocus") == 1
+
+    clone = client.post(page_url(pool, "taken.img/clone/"), {"name": "../x.img", "pool": ""})
+    assert clone.status_code == 400
+    form = refused_form(clone, "volume-clone")
+    assert 'value="../x.img"' in form and "is-invalid" in form and "autofocus" in form
+    assert 'class="collapse show volume-actions"' in clone.content.decode()  # the volume's actions open
+    assert volume_names(pool) == ["taken.img"] and not Job.objects.exists()
 
 
 def test_wipe_and_clone_from_the_page_start_jobs(owner, dir_pool):

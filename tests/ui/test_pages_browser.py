@@ -8,84 +8,21 @@ each URL name) and on each page checks, at 1440x900 and 390x844:
 - no link leads to a page the server refuses (403) or does not know (404);
 - no form (or htmx request) posts where the server would refuse this persona: asked of the served console's own
   permission check (served_probe.py), route by route.
+The crawl and its checks live in crawl.py (the host pages' test walks the same way).
 Set VC_UI_SHOTS to a folder to keep a screenshot of each page at both sizes there, and VC_UI_ONLY to URL names
 (comma-separated) to check only those pages while working on them (every page is still followed).
 """
 
 import os
-from collections import deque
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.urls import Resolver404, resolve
 
-from tests.ui.conftest import refused_controls
+from tests.ui.crawl import crawl
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 PERSONAS = ["admin", "power", "operator", "console", "viewer"]
-# Not pages: downloads, the API, Django's admin (its own product, linked only for staff), static files.
-NOT_PAGES = ("/api/", "/admin/", "/static/", "/logout/")
-
-FORMS_AND_REQUESTS = """() => {
-  const seen = [];
-  for (const form of document.querySelectorAll('form')) {
-    const method = (form.getAttribute('method') || 'get').toUpperCase();
-    if (method !== 'GET') seen.push([method, new URL(form.getAttribute('action') || location.href, location.href).pathname]);
-    for (const button of form.querySelectorAll('[formaction]'))
-      seen.push([method, new URL(button.getAttribute('formaction'), location.href).pathname]);
-  }
-  for (const verb of ['post', 'put', 'patch', 'delete'])
-    for (const element of document.querySelectorAll(`[hx-${verb}]`))
-      seen.push([verb.toUpperCase(), new URL(element.getAttribute(`hx-${verb}`), location.href).pathname]);
-  return seen;
-}"""
-LINKS = """() => [...document.querySelectorAll('a[href]')]
-  .filter((a) => !a.hasAttribute('download') && a.origin === location.origin)
-  .map((a) => a.pathname + a.search)"""
-AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-}"""
-
-
-def url_name(path):
-    try:
-        return resolve(urlsplit(path).path).url_name
-    except Resolver404:
-        return None
-
-
-def sign_in(browser, base_url, username, password):
-    context = browser.new_context(base_url=base_url, viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
-    return context, page
-
-
-def check_page(page, path, label, shots):
-    """The problems of the page at path, at both sizes."""
-    problems = []
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.goto(path)
-        page.wait_for_load_state("networkidle")
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        if wide > width:
-            problems.append(f"{label} ({size}): the page is {wide} px wide on a {width} px screen")
-        page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
-        problems += [f"{label} ({size}): axe: {found}" for found in page.evaluate(AXE)]
-        if shots:
-            page.screenshot(path=str(shots / f"{label}-{size}.png"), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 900})
-    return problems
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -96,35 +33,8 @@ def test_every_page_a_persona_reaches_fits_reads_and_offers_only_what_the_server
     if os.environ.get("VC_UI_SHOTS"):
         shots = Path(os.environ["VC_UI_SHOTS"]) / persona
         shots.mkdir(parents=True, exist_ok=True)
-    context, page = sign_in(browser, base_url, username, personas["password"])
-    console_errors = []
-    page.on("console", lambda message: message.type == "error" and console_errors.append(
-        f"{page.url}: {message.text}"))
-    page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
-
     only = set(filter(None, os.environ.get("VC_UI_ONLY", "").split(",")))
-    problems, posts = [], set()
-    done_names = set()
-    queue = deque(["/", f"/domains/{personas['demo']}/"])
-    while queue:
-        path = queue.popleft()
-        name = url_name(path)
-        if name is None or name in done_names or path.startswith(NOT_PAGES):
-            continue
-        done_names.add(name)
-        answer = page.goto(path)
-        if answer.status >= 400:
-            problems.append(f"{path}: a link the persona is shown answers {answer.status}")
-            continue
-        if not only or name in only:
-            problems += check_page(page, path, name, shots)
-        posts.update((username, method, target) for method, target in page.evaluate(FORMS_AND_REQUESTS)
-                     if url_name(target))
-        queue.extend(link for link in page.evaluate(LINKS) if url_name(link) not in done_names)
-    context.close()
-
-    for _, method, path, permission in refused_controls(var, sorted(posts)):
-        problems.append(f"a form posts {method} {path}, which the server refuses this persona (needs {permission})")
-    problems += [f"console error: {text}" for text in console_errors]
+    problems, done_names = crawl(browser, base_url, var, username, personas["password"],
+                                 ["/", f"/domains/{personas['demo']}/"], only, shots)
     assert not problems, f"{persona} ({len(done_names)} pages):\n" + "\n".join(problems)
     assert len(done_names) >= 3

@@ -1,5 +1,6 @@
 // The install form. The OS field searches osinfo-db (GET /api/v1/os-variants) as the user types; picking one fills
 // in its recommended vCPUs, memory and disk size. An ISO chosen to upload goes into the library before the form.
+// The words it says come from the page (data-recommended* of [data-os-said], the uploader's data-upload-words).
 import { reportInto, uploadMedium } from "../storage/iso_upload.js";
 
 const input = document.querySelector("input[data-os-search]");
@@ -17,8 +18,9 @@ function fill(variant) {
   set("vcpus", sizes.vcpus);
   set("memory_mib", sizes.memory_mib);
   set("disk_gib", sizes.disk_gib);
-  said.textContent = `${variant.name}: recommended ${sizes.vcpus || 1} vCPU, ${sizes.memory_mib || "?"} MiB, ` +
-    `${sizes.disk_gib || "?"} GiB${variant.firmware.includes("efi") ? "; wants UEFI" : ""}.`;
+  const values = { os: variant.name, vcpus: sizes.vcpus || 1, memory: sizes.memory_mib || "?", disk: sizes.disk_gib || "?" };
+  const words = variant.firmware.includes("efi") ? said.dataset.recommendedEfi : said.dataset.recommended;
+  said.textContent = words.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 async function search() {
@@ -64,10 +66,10 @@ async function uploadThenCreate(event) {
     const select = createForm.querySelector("select[data-medium]");
     select.append(new Option(medium, medium, true, true));
     uploader.querySelector("[data-iso-file]").value = "";
-    report.say(`${medium} uploaded: creating the domain…`);
+    report.say(report.word("then-create", { medium }));
     createForm.submit();
   } catch (error) {
-    report.say(`Nothing was created: ${error.message}`);
+    report.say(report.word("nothing-created", { error: error.message }));
     button.disabled = false;
   }
 }

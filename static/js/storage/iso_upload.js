@@ -1,7 +1,8 @@
 // Uploading an ISO into a host's library, for the ISO library page and the install form: make the volume, then
 // PUT the file in parts of at most PART bytes, one after another (the browser reads each slice from disk as it
 // goes). After a failed part, ask the server where the upload stands (the job's progress, or the offset a 409
-// names) and go on from there, never from the start.
+// names) and go on from there, never from the start. Its words come from the page (<template data-upload-words>
+// of templates/storage/_upload_progress.html), so they are translated like the rest of it.
 // The server's largest body (uploads.PART_LIMIT, docs/api.md): a larger one is refused unread.
 const PART = 8 * 1024 * 1024;
 const ATTEMPTS = 5;
@@ -57,44 +58,54 @@ async function sendFile(url, file, csrf, report) {
       if (body.code === "part_in_progress") await pause(failures);
       continue;
     }
-    if (status !== 0 && status < 500) throw new Error(body.message || `The upload failed (HTTP ${status}).`);
+    if (status !== 0 && status < 500) throw new Error(body.message || report.word("failed", { status }));
     await pause(failures);
     const next = await whereItStands(jobId);
-    if (next === null) throw new Error("The upload stopped and cannot resume: reload the page and try again.");
+    if (next === null) throw new Error(report.word("cannot-resume"));
     if (next === file.size) return {};
     offset = next;
-    report.say(`Connection lost; resuming from byte ${offset}…`);
+    report.say(report.word("resuming", { offset }));
   }
-  throw new Error("The upload kept failing: check the connection and try again.");
+  throw new Error(report.word("kept-failing"));
 }
 
 // Uploads file as a new medium in pool through the page's ISO create URL (console/storage/isos.py); returns
-// "pool/name" once every byte arrived. report: {say(text), progress(done, total)}. Throws an Error whose message
+// "pool/name" once every byte arrived. report: reportInto's {say, word, progress}. Throws an Error whose message
 // says what went wrong and what to do.
 export async function uploadMedium({ createUrl, pool, file, csrf, report }) {
   const data = new FormData();
   data.append("pool", pool);
   data.append("name", file.name);
   data.append("size", String(file.size));
-  report.say("Creating the volume…");
+  report.say(report.word("creating"));
   const created = await answerOf(fetch(createUrl, { method: "POST", body: data, headers: { "X-CSRFToken": csrf } }));
   if (created.status < 200 || created.status >= 300) {
-    throw new Error(created.body.message || `The volume could not be made (HTTP ${created.status}).`);
+    throw new Error(created.body.message || report.word("not-made", { status: created.status }));
   }
   const result = await sendFile(created.body.content_url, file, csrf, report);
   report.progress(file.size, file.size);
-  report.say(result.sha256 ? `100 % — uploaded, SHA-256 ${result.sha256}` : "100 % — uploaded");
+  report.say(result.sha256 ? report.word("uploaded-sha", { sha256: result.sha256 }) : report.word("uploaded"));
   return `${pool}/${file.name}`;
 }
 
 // What a form's progress bar ([data-iso-progress], a Bootstrap .progress counting bytes in aria-valuenow of
-// aria-valuemax) and status line ([data-iso-status]) show of an upload.
+// aria-valuemax) and status line ([data-iso-status]) show of an upload; word(key, values) is the container's
+// <template data-upload-words> entry for key with each {name} in it replaced by values[name].
 export function reportInto(container) {
   const status = container.querySelector("[data-iso-status]");
   const bar = container.querySelector("[data-iso-progress]");
   const say = (text) => { status.textContent = text; };
+  const word = (key, values = {}) => {
+    let text = key;
+    for (const words of container.querySelectorAll("template[data-upload-words]")) {
+      const found = words.content.querySelector(`[data-word="${key}"]`);
+      if (found) text = found.textContent.trim();
+    }
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  };
   return {
     say,
+    word,
     progress(done, total) {
       const percent = total ? Math.floor((100 * done) / total) : 100;
       bar.hidden = false;
