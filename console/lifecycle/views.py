@@ -1,4 +1,4 @@
-"""The lifecycle pages: the dashboard, the domain page and its lifecycle buttons."""
+"""The lifecycle pages: the domain page and its lifecycle buttons (the overview is overview.py)."""
 
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -9,13 +9,7 @@ from domains.access.lookups import client_address, visible
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.actions import ACTIONS, do_domain_action
 from domains.lifecycle.facts import read_facts
-from domains.lifecycle.listing import list_domains
 from domains.lifecycle.models import Domain
-
-
-@require_GET
-def dashboard(request):
-    return render(request, "lifecycle/dashboard.html", {"sections": list_domains(request.user)})
 
 
 @require_GET
