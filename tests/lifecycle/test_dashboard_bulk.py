@@ -8,7 +8,8 @@ from domains.access.models import AuditEntry
 from domains.libvirt.adapter import connection_for
 from domains.lifecycle.models import Domain
 
-pytestmark = pytest.mark.django_db
+# Transactional: the flush waits for the event writes the actions set off (tests/conftest.py)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def running(host, name):
