@@ -98,6 +98,8 @@ def dashboard(request):
         return render(request, "lifecycle/_domain_rows.html",
                       {"rows": one_row(request.user, query), **row_context(request.user)})
     domains = domain_list(request.user, query)
+    if request.headers.get("HX-Request") and request.GET.get("cards"):
+        return render(request, "lifecycle/_host_cards.html", {"cards": host_cards(request.user, domains)})
     context = list_context(request, query, domains)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "domain-list":
         return render(request, "lifecycle/_domain_list.html", context)

@@ -42,7 +42,7 @@ function wordsFrom(id) {
 // Uptime as a short duration in the page's language ("3 d 4 h", "12 min"): Intl's own unit words.
 function formatUptime(seconds) {
   const lang = document.documentElement.lang || undefined;
-  const unit = (value, name) => new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "narrow" }).format(value);
+  const unit = (value, name) => new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "short" }).format(value);
   const days = Math.floor(seconds / 86400);
   const hours = Math.floor((seconds % 86400) / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
@@ -57,6 +57,8 @@ class LivePage {
     this.lines = new WeakMap(); // canvas -> Sparkline: a row drawn again keeps its canvases (hx-preserve), and its line
     this.hosts = new Set();
     this.onScreen = new Set();
+    this.fetching = new Set(); // uuids of rows asked of the server now
+    this.fetchAgain = new Set();
     this.stateWords = wordsFrom("vc-state-words");
     this.words = wordsFrom("vc-live-words");
     this.domainPage = document.querySelector("[data-live-domain]");
@@ -228,17 +230,30 @@ class LivePage {
       if (state) this.setState(event.uuid, state, event.detail);
       // Drawn again by the server: its actions fit the new state, its uptime starts; gone from the list when it no
       // longer matches it (undefined, with undefined domains hidden; or out of the state filtered by).
-      this.fetchRow(event.uuid, this.rows.get(event.uuid).element, "outerHTML");
+      this.fetchRow(event.uuid);
     } else if (event.event === "defined" || event.event === "started") {
-      this.fetchRow(event.uuid, this.rowList.querySelector("[data-domain-rows]"), "beforeend");
+      this.fetchRow(event.uuid);
     }
   }
 
-  fetchRow(uuid, target, swap) {
+  // One request per row at a time (a start sends several events): a row swapped while an older answer is on its
+  // way would lose its graphs to the older swap. An event meanwhile asks once more when the answer is in.
+  fetchRow(uuid) {
     if (!window.htmx) return;
+    if (this.fetching.has(uuid)) {
+      this.fetchAgain.add(uuid);
+      return;
+    }
+    this.fetching.add(uuid);
     const params = new URLSearchParams(location.search);
     params.set("row", uuid);
-    window.htmx.ajax("GET", `${location.pathname}?${params}`, { target, swap });
+    const shown = this.rowList.querySelector(`tr[data-uuid="${uuid}"]`);
+    const target = shown || this.rowList.querySelector("[data-domain-rows]");
+    window.htmx.ajax("GET", `${location.pathname}?${params}`, { target, swap: shown ? "outerHTML" : "beforeend" })
+      .finally(() => {
+        this.fetching.delete(uuid);
+        if (this.fetchAgain.delete(uuid)) this.fetchRow(uuid);
+      });
   }
 
   stats(stats) {

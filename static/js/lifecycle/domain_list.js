@@ -60,8 +60,9 @@ if (list) {
     if (!button) return;
     const place = bar();
     const label = button.dataset.label;
-    button.dataset.confirm = `${label}: ${place.dataset.question}`;
-    button.dataset.confirmDetails = JSON.stringify(plan(button.dataset.bulkAction, label));
+    const details = plan(button.dataset.bulkAction, label);
+    button.dataset.confirm = place.dataset.question.replace("%(action)s", label).replace("%(count)s", details.length);
+    button.dataset.confirmDetails = JSON.stringify(details);
   }, true);
   // Done: the states change live; the selection is cleared for the next one.
   list.addEventListener("htmx:afterRequest", (event) => {
