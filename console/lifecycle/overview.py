@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access import permissions
@@ -27,8 +28,11 @@ from domains.lifecycle.overview import FILTER_STATES, SORTS, DomainQuery, domain
 from domains.lifecycle.pages import DomainPages
 from domains.lifecycle.state_words import state_word
 
-# Row actions that ask first: they take the guest down without asking it.
-DESTRUCTIVE = ("destroy", "reset")
+# Row actions that ask first (they take the guest down without asking it), with what the dialog says will happen.
+DESTRUCTIVE = {
+    "destroy": _("The guest is stopped at once, as if its power were cut: unsaved data in it is lost."),
+    "reset": _("The guest is reset at once, as if its reset button were pressed: unsaved data in it is lost."),
+}
 TOAST_LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}
 
 
@@ -66,7 +70,8 @@ def row_context(user):
     only if there is one), the same for the list and for a row drawn alone."""
     bulk_actions = [ACTIONS[name] for name in BULK_ACTIONS
                     if permissions.has_perm_somewhere(user, ACTIONS[name].permission)]
-    return {"bulk_actions": bulk_actions, "selectable": bool(bulk_actions), "destructive": DESTRUCTIVE}
+    return {"bulk_actions": bulk_actions, "selectable": bool(bulk_actions), "destructive": DESTRUCTIVE,
+            "confirm_details": {name: json.dumps([str(words)]) for name, words in DESTRUCTIVE.items()}}
 
 
 def list_context(request, query, domains):

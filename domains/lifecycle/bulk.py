@@ -39,7 +39,7 @@ class BulkOutcome:
     def summary(self):
         parts = []
         if self.done:
-            parts.append(_("%(action)s: %(names)s.") % {"action": self.action.label, "names": ", ".join(self.done)})
+            parts.append(_("%(action)s: %(names)s.") % {"action": _(self.action.label), "names": ", ".join(self.done)})
         if self.skipped:
             parts.append(_("Skipped (not in a state for it): %(names)s.") % {
                 "names": ", ".join(f"{name} ({why})" for name, why in self.skipped)})

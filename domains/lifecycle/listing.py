@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from domains.access import permissions
 from domains.hosts.models import Host
 from domains.libvirt import adapter
@@ -70,7 +72,7 @@ def _visible_items(user, host, name, sections):
     for each in hosts:
         error = ""
         if not each.enabled:
-            error = "Host is disabled."
+            error = _("Host is disabled.")
         else:
             try:
                 live_by_host[each.pk] = {item.uuid: item for item in inventory.sync_host(each)}
