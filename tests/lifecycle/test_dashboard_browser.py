@@ -102,6 +102,8 @@ def test_a_bulk_start_lists_what_it_will_do_asks_and_a_row_force_off_asks_too(lo
     wait_for_js(page, f"document.querySelector(\"{demo}\").dataset.state === 'running'", timeout=10000)
     assert page.inner_text(f"{demo} [data-field=state]") == "Running"
     assert not page.is_checked(f"{demo} [data-select-row]")  # done: the selection is cleared
+    # The host's card counts it among the running ones (drawn again after the lifecycle event).
+    wait_for_js(page, "document.querySelector('#host-cards').textContent.includes('1 running of')", timeout=10000)
 
     # The row's own menu, by keyboard: its actions fit the new state; force off asks first.
     page.focus(f"{demo} .dropdown-toggle")
