@@ -42,6 +42,7 @@ class HostCard:
     facts: HostFacts | None
     count: object  # overview.HostCount
     may_see_pools: bool
+    may_count_pools: bool  # every pool of the host is the user's to see: else the count would tell of others
     may_see_networks: bool
 
 
@@ -60,6 +61,7 @@ def host_cards(user, domains):
             section, facts, domains.counts[host.pk],
             # The pools page needs only a sight of the host, but the embedded host has no storage driver.
             may_see_pools=not host.embedded,
+            may_count_pools=permissions.has_perm(user, "storage_pool.getattr", host),
             may_see_networks=permissions.has_perm(user, "network.getattr", host),
         ))
     return cards
