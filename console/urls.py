@@ -11,16 +11,18 @@ from console.daemon import views as daemon_views
 from console.definitions import views as definition_views
 from console.hosts import views as host_views
 from console.jobs import views as job_views
+from console.lifecycle import overview as overview_views
 from console.lifecycle import views as lifecycle_views
 from console.storage import volume_views
 
 urlpatterns = [
-    path("", lifecycle_views.dashboard, name="dashboard"),
+    path("", overview_views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(template_name="access/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("domains/<uuid:uuid>/", lifecycle_views.domain_detail, name="domain-detail"),
     path("domains/<uuid:uuid>/actions/<str:action>/", lifecycle_views.domain_action, name="domain-action"),
     path("domains/<uuid:uuid>/summary/", lifecycle_views.domain_summary, name="domain-summary"),
+    path("domains/actions/", overview_views.domain_bulk_action, name="domain-bulk-action"),
     path("hosts/", host_views.host_list, name="host-list"),
     path("hosts/add/", host_views.host_add, name="host-add"),
     path("hosts/<int:host_id>/update/", host_views.host_update, name="host-update"),

@@ -1,4 +1,4 @@
-"""The lifecycle pages: the dashboard, the domain page and its lifecycle buttons."""
+"""The lifecycle pages: the domain page and its lifecycle buttons (the overview is overview.py)."""
 
 import json
 
@@ -12,13 +12,7 @@ from domains.access.lookups import client_address, visible
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.actions import do_domain_action
 from domains.lifecycle.facts import read_facts
-from domains.lifecycle.listing import list_domains
 from domains.lifecycle.models import Domain
-
-
-@require_GET
-def dashboard(request):
-    return render(request, "lifecycle/dashboard.html", {"sections": list_domains(request.user)})
 
 
 def domain_context(request, domain):

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from domains.access import permissions
 from domains.hosts.models import Host
 from domains.libvirt import adapter
@@ -39,31 +41,50 @@ class HostSection:
     health: object
     error: str
     items: list
+    listed: bool = False  # libvirt answered: the host's rows carry live state
 
 
 def list_domains(user, host=None, state=None, name=None):
     """Sections per visible host, each with the visible domains that match the filters."""
+    sections = []
+    for section, _pk, item in _visible_items(user, host, name, sections):
+        if state is None or item.state == state:
+            section.items.append(item)
+    for section in sections:
+        section.items.sort(key=lambda item: (item.state == "gone", item.name))
+    return sections
+
+
+def list_rows(user):
+    """(sections without items, [(Domain row id, DomainItem)]) of every domain user may see: the overview's list,
+    which filters and sorts on live state itself. Same cost as list_domains: one bulk call per host."""
+    sections = []
+    rows = [(pk, item) for _section, pk, item in _visible_items(user, None, None, sections)]
+    return sections, rows
+
+
+def _visible_items(user, host, name, sections):
+    """Yield (section, row id, DomainItem) for each visible domain; sections (a list) receives each visible host."""
     hosts = permissions.restrict(Host.objects.all(), user)
     if host is not None:
         hosts = hosts.filter(pk=host)
-    sections = []
     live_by_host = {}
     for each in hosts:
         error = ""
         if not each.enabled:
-            error = "Host is disabled."
+            error = _("Host is disabled.")
         else:
             try:
                 live_by_host[each.pk] = {item.uuid: item for item in inventory.sync_host(each)}
             except VirtError as exc:
                 error = exc.message
-        sections.append(HostSection(each, adapter.health_of(each), error, []))
+        sections.append(HostSection(each, adapter.health_of(each), error, [], listed=each.pk in live_by_host))
     by_host = {section.host.pk: section for section in sections}
     rows = permissions.restrict(Domain.objects.filter(host__in=list(by_host)), user)
     if name:
         rows = named_like(rows, name)
-    columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
-    for row_host, row_uuid, row_name, gone, since, exact in rows.values_list(*columns):
+    columns = ("pk", "host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
+    for pk, row_host, row_uuid, row_name, gone, since, exact in rows.values_list(*columns):
         section = by_host[row_host]
         live = live_by_host.get(row_host, {}).get(row_uuid)
         if live is not None:
@@ -72,8 +93,4 @@ def list_domains(user, host=None, state=None, name=None):
                               live.cpu_percent, since if live.active else None, exact)
         else:
             item = DomainItem(row_uuid, row_name, row_host, section.host.name, "gone" if gone else "unknown")
-        if state is None or item.state == state:
-            section.items.append(item)
-    for section in sections:
-        section.items.sort(key=lambda item: (item.state == "gone", item.name))
-    return sections
+        yield section, pk, item

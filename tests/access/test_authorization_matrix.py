@@ -72,6 +72,9 @@ CASES = [
     page("domain-action", "POST", D + "/actions/destroy/", "stop", ok=302, body={"action": "destroy"}, running=True),
     page("domain-action", "POST", D + "/actions/undefine/", "delete", ok=302,
          body={"action": "undefine", "confirm_name": "vm0000"}),
+    # Each domain is checked on its own (a refusal or a skip is told in the answer's message): signing in is enough.
+    page("domain-bulk-action", "POST", "/domains/actions/", AUTHENTICATED, "global", ok=302,
+         body={"action": "reboot", "uuid": "{d}"}, running=False),
     page("host-list", "GET", "/hosts/", AUTHENTICATED),
     page("host-add", "POST", "/hosts/add/", "manage_hosts", "global", ok=302,
          body={"name": "added", "uri": "test:///default"}),

@@ -7,9 +7,10 @@ from tests.access.test_authorization_matrix import CASES, send
 
 # Requests any signed-in user may make that touch no VM: their session, their token, checking some XML,
 # cancelling a job or switching a migration to post-copy (their own: anyone else's needs a host grant beyond
-# viewing, see tests/jobs; the switch also needs migrate on the domain, see tests/migration).
+# viewing, see tests/jobs; the switch also needs migrate on the domain, see tests/migration), and the overview's
+# bulk actions (each domain needs the action's own permission: a console user changes nothing, see below).
 PERSONAL = {"logout-POST", "account-POST-create", "api-domain-xml-validate-POST", "job-cancel-POST",
-            "api-job-cancel-POST", "api-job-postcopy-POST"}
+            "api-job-cancel-POST", "api-job-postcopy-POST", "domain-bulk-action-POST-reboot"}
 
 
 def _guarded(case):
@@ -69,3 +70,19 @@ def test_the_hosts_page_offers_no_host_management_without_manage_hosts(client, w
     client.force_login(world["people"]["admin"])
     page = client.get("/hosts/").content.decode()
     assert "/hosts/add/" in page and "/update/" in page
+
+
+def test_a_console_users_bulk_start_of_their_vm_is_refused_audited_and_changes_nothing(client, world):
+    from domains.access.lookups import libvirt_domain
+    from domains.access.models import AuditEntry
+
+    target = world["target"]
+    assert not libvirt_domain(target).isActive()
+    person = world["people"]["Console user"]
+    client.force_login(person)
+
+    answer = client.post("/domains/actions/", {"action": "start", "uuid": str(target.uuid)}, follow=True)
+
+    assert not libvirt_domain(target).isActive()
+    assert f"Not allowed: {target.name}." in answer.content.decode()
+    assert AuditEntry.objects.filter(actor=person, action="domain.start", outcome="denied").exists()

@@ -38,12 +38,13 @@ def test_the_dashboard_shows_a_domain_started_elsewhere_without_a_reload(logged_
     page.goto("/")
     state = f"tr[data-uuid='{uuid}'] [data-field=state]"
     wait_for_js(page, "document.body.dataset.live === 'connected'")
-    assert page.inner_text(state) == "shutoff"
+    assert page.inner_text(state) == "Shut off" and page.get_attribute(state, "data-state") == "shutoff"
     page.evaluate("window.notReloaded = true")
 
     set_running(second_page, uuid, True)
 
-    wait_for_js(page, f"document.querySelector(\"{state}\").textContent === 'running'", timeout=10000)
+    wait_for_js(page, f"document.querySelector(\"{state}\").dataset.state === 'running'", timeout=10000)
+    assert page.inner_text(state) == "Running"
     assert page.evaluate("window.notReloaded") is True
     # Live graphs follow once stats arrive (every 2 s) for the row on screen.
     wait_for_js(

@@ -86,3 +86,41 @@ def test_it_hides_host_management_from_other_users(client, outsider):
 
     assert response.status_code == 403
     assert not Host.objects.filter(name="x").exists()
+
+
+def test_a_refused_add_keeps_what_was_typed_and_points_at_the_field(client, owner):
+    do_add_host(owner, "dup", "test:///default")
+    client.force_login(owner)
+
+    answer = client.post("/hosts/add/", {"name": "dup", "uri": "test:///default", "enabled": "on"})
+    page = answer.content.decode()
+
+    assert answer.status_code == 400 and "exists already" in page
+    assert 'class="form-control is-invalid" id="add-host-name" name="name" value="dup" required autofocus' in page
+    assert 'id="add-host-uri" name="uri" value="test:///default"' in page
+
+
+def test_a_refused_change_keeps_what_was_typed_in_the_opened_form(client, owner):
+    do_add_host(owner, "taken", "test:///default")
+    host = do_add_host(owner, "mine", "test:///default")
+    client.force_login(owner)
+
+    answer = client.post(f"/hosts/{host.pk}/update/", {"name": "taken", "uri": "test:///default", "enabled": "on"})
+    page = answer.content.decode()
+
+    assert answer.status_code == 400
+    assert f'<tr class="collapse show" id="edit-host-{host.pk}">' in page
+    assert f'id="host-{host.pk}-name" name="name" value="taken" required autofocus' in page
+    host.refresh_from_db()
+    assert host.name == "mine"
+
+
+def test_removing_a_host_asks_first_and_says_what_stays(client, owner):
+    host = do_add_host(owner, "bye", "test:///default")
+    client.force_login(owner)
+
+    page = client.get("/hosts/").content.decode()
+
+    form = page[page.index(f'action="/hosts/{host.pk}/remove/"'):]
+    assert form.index('data-confirm="Remove host bye?"') < form.index("</form>")
+    assert "are not touched in libvirt" in form

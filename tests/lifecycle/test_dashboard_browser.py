@@ -1,10 +1,14 @@
-"""In Debian's Chromium: log in, see the demo domain, start it, see it running."""
+"""In Debian's Chromium: log in, see the demo domain, start it, see it running; the overview's list follows domains
+defined and undefined elsewhere, and its bulk and row actions ask first, listing what they will do."""
 
 import pytest
 
-from tests.browser_support import accept_confirmation
+from tests.browser_support import accept_confirmation, wait_for_js
 
 pytestmark = pytest.mark.browser
+
+SMALL_DOMAIN = ("<domain type='qemu'><name>{name}</name><memory unit='KiB'>65536</memory><vcpu>1</vcpu>"
+                "<os><type arch='x86_64'>hvm</type></os><devices/></domain>")
 
 
 def test_an_admin_logs_in_sees_the_demo_domain_starts_it_and_sees_it_running(logged_in_page, tmp_path):
@@ -16,7 +20,7 @@ def test_an_admin_logs_in_sees_the_demo_domain_starts_it_and_sees_it_running(log
     page.wait_for_selector(".msg-success")
     assert "'demo' started." in page.inner_text(".messages")
     page.goto("/")
-    assert page.inner_text("tr:has(a:text('demo')) [data-field=state]") == "running"
+    assert page.inner_text("tr:has(a:text('demo')) [data-field=state]") == "Running"
     page.screenshot(path=str(tmp_path / "dashboard.png"))
 
     page.goto("/")
@@ -39,3 +43,77 @@ def test_a_wrong_password_is_refused_with_a_clear_message(browser, served_consol
 
     assert "did not match" in page.inner_text("main")
     context.close()
+
+
+def api_call(page, method, path, body):
+    """(status, JSON answer) of an API request made from page's session (its CSRF cookie)."""
+    return page.evaluate("""async ([method, path, body]) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const answer = await fetch(path, {method, headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+                                          body: JSON.stringify(body)});
+        return [answer.status, await answer.json()];
+    }""", [method, path, body])
+
+
+def test_a_domain_defined_elsewhere_appears_in_the_list_and_goes_when_undefined_without_a_reload(
+        logged_in_page, second_page):
+    page = logged_in_page
+    page.goto("/")
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
+    host = page.get_attribute("[data-live-host-health]", "data-live-host-health")
+    page.evaluate("window.notReloaded = true")
+    second_page.goto("/hosts/")
+
+    status, made = api_call(second_page, "POST", f"/api/v1/hosts/{host}/domains",
+                            {"xml": SMALL_DOMAIN.format(name="arrives-live"), "reason": "browser test"})
+    assert status == 201, made
+    row = "tr[data-name='arrives-live']"
+    wait_for_js(page, f"!!document.querySelector(\"{row}\")", timeout=10000)
+    assert page.inner_text(f"{row} [data-field=state]") == "Shut off"
+    assert "64\xa0MiB" in page.inner_text(row)
+
+    status, _ = api_call(second_page, "POST", f"/api/v1/domains/{made['uuid']}/actions",
+                         {"action": "undefine", "confirm_name": "arrives-live"})
+    assert status == 200
+    wait_for_js(page, f"!document.querySelector(\"{row}\")", timeout=10000)
+    assert page.evaluate("window.notReloaded") is True
+    # Undefined rows are hidden, not lost: the toggle shows it as undefined.
+    page.check("#domain-gone")
+    wait_for_js(page, f"!!document.querySelector(\"{row}[data-state=gone]\")", timeout=10000)
+    assert page.inner_text(f"{row} [data-field=state]") == "Undefined"
+
+
+def test_a_bulk_start_lists_what_it_will_do_asks_and_a_row_force_off_asks_too(logged_in_page):
+    page = logged_in_page
+    page.goto("/")
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
+    demo = "tr[data-name='demo']"
+    assert page.get_attribute(demo, "data-state") == "shutoff"
+    start = page.locator("[data-bulk-action='start']")
+    assert start.is_disabled()  # nothing selected yet
+
+    page.check(f"{demo} [data-select-row]")
+    assert "1" in page.inner_text("[data-selected-count]")
+    start.click()
+    details = page.locator("#confirm-dialog.show [data-confirm-details]")
+    details.wait_for()
+    assert details.inner_text() == "demo: Start"
+    assert accept_confirmation(page) == "Start the selected domains? (1)"
+
+    page.wait_for_selector(".toast.msg-success")
+    assert "Start: demo." in page.inner_text(".messages")
+    wait_for_js(page, f"document.querySelector(\"{demo}\").dataset.state === 'running'", timeout=10000)
+    assert page.inner_text(f"{demo} [data-field=state]") == "Running"
+    assert not page.is_checked(f"{demo} [data-select-row]")  # done: the selection is cleared
+    # The host's card counts it among the running ones (drawn again after the lifecycle event).
+    wait_for_js(page, "document.querySelector('#host-cards').textContent.includes('1 running of')", timeout=10000)
+
+    # The row's own menu, by keyboard: its actions fit the new state; force off asks first.
+    page.focus(f"{demo} .dropdown-toggle")
+    page.keyboard.press("Enter")
+    force_off = page.locator(f"{demo} [data-row-action='destroy']")
+    force_off.wait_for()
+    assert page.locator(f"{demo} [data-row-action='start']").count() == 0
+    force_off.click()
+    assert accept_confirmation(page) == "Force off 'demo'?"
+    wait_for_js(page, f"document.querySelector(\"{demo}\").dataset.state === 'shutoff'", timeout=10000)

@@ -1,5 +1,13 @@
-// Live updates for the dashboard and the domain page, from the page's events socket (./socket.js): states
-// changed in place, host health, and small live graphs for the domains on screen.
+// Live updates for the overview and the domain page, from the page's events socket (./socket.js): states changed
+// in place, rows added, drawn again and removed as domains are defined, change state or are undefined (the server
+// draws each row: htmx fetches it), host health, uptimes that keep counting, and small live graphs for the
+// domains on screen.
+//
+// Every domain.lifecycle message is also dispatched as a DOM event `vc:lifecycle` on document.body ({detail:
+// message}), so a part of a page can follow its domain with hx-trigger="vc:lifecycle from:body".
+//
+// Words come from the page: #vc-state-words (state -> plain word), #vc-live-words (banner, health words); without
+// them (a page not yet giving them) the script falls back to libvirt's words and English.
 
 import { SIGNED_OUT, listen, send } from "./socket.js";
 import { Sparkline, formatKiB, formatRate } from "./sparkline.js";
@@ -10,26 +18,59 @@ const STATE_AFTER = {
   shutdown: "shutdown", pmsuspended: "pmsuspended", crashed: "crashed", undefined: "gone",
 };
 const GRAPHS = [
-  { key: "cpu", figure: "cpu", label: "CPU", color: "#2557d6", max: 100, value: (s) => s.cpu_percent, text: (s) => s.cpu_percent == null ? "—" : `${s.cpu_percent} %` },
-  { key: "mem", figure: "memory", label: "Memory", color: "#137333", value: (s) => s.memory_kib, text: (s) => formatKiB(s.memory_kib) },
-  { key: "disk", figure: "disk", label: "Disk", color: "#a15c07", value: (s) => sum(s.disk_read_bps, s.disk_write_bps), text: (s) => `${formatRate(s.disk_read_bps)} r · ${formatRate(s.disk_write_bps)} w` },
-  { key: "net", figure: "net", label: "Network", color: "#7c3aed", value: (s) => sum(s.net_rx_bps, s.net_tx_bps), text: (s) => `${formatRate(s.net_rx_bps)} rx · ${formatRate(s.net_tx_bps)} tx` },
+  { key: "cpu", figure: "cpu", label: "CPU", color: "#2f6fed", max: 100, value: (s) => s.cpu_percent, text: (s) => s.cpu_percent == null ? "—" : `${s.cpu_percent} %` },
+  { key: "mem", figure: "memory", label: "Memory", color: "#1e9e4a", value: (s) => s.memory_kib, text: (s) => formatKiB(s.memory_kib) },
+  { key: "disk", figure: "disk", label: "Disk", color: "#c27c0e", value: (s) => sum(s.disk_read_bps, s.disk_write_bps), text: (s) => `${formatRate(s.disk_read_bps)} r · ${formatRate(s.disk_write_bps)} w` },
+  { key: "net", figure: "net", label: "Network", color: "#8b5cf6", value: (s) => sum(s.net_rx_bps, s.net_tx_bps), text: (s) => `${formatRate(s.net_rx_bps)} rx · ${formatRate(s.net_tx_bps)} tx` },
 ];
+const UPTIME_TICK_MS = 30000;
 
 function sum(a, b) {
   return a == null && b == null ? null : (a || 0) + (b || 0);
 }
 
+function wordsFrom(id) {
+  const element = document.getElementById(id);
+  if (!element) return {};
+  try {
+    return JSON.parse(element.textContent);
+  } catch {
+    return {};
+  }
+}
+
+// Uptime as a short duration in the page's language ("3 d 4 h", "12 min"): Intl's own unit words.
+function formatUptime(seconds) {
+  const lang = document.documentElement.lang || undefined;
+  const unit = (value, name) => new Intl.NumberFormat(lang, { style: "unit", unit: name, unitDisplay: "short" }).format(value);
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  if (days) return `${unit(days, "day")} ${unit(hours, "hour")}`;
+  if (hours) return `${unit(hours, "hour")} ${unit(minutes, "minute")}`;
+  return unit(minutes, "minute");
+}
+
 class LivePage {
   constructor() {
     this.rows = new Map(); // uuid -> {element, graphs, hostId}
+    this.lines = new WeakMap(); // canvas -> Sparkline: a row drawn again keeps its canvases (hx-preserve), and its line
     this.hosts = new Set();
     this.onScreen = new Set();
-    this.banner = this.makeBanner();
+    this.fetching = new Set(); // uuids of rows asked of the server now
+    this.fetchAgain = new Set();
+    this.stateWords = wordsFrom("vc-state-words");
+    this.words = wordsFrom("vc-live-words");
     this.domainPage = document.querySelector("[data-live-domain]");
-    this.collect();
+    this.rowList = document.querySelector("[data-domain-rows]") ? document.getElementById("domain-list") : null;
+    this.banner = this.makeBanner();
     this.observer = new IntersectionObserver((entries) => this.visibility(entries));
-    for (const row of this.rows.values()) this.observer.observe(row.element);
+    this.collect();
+    if (this.rowList) {
+      // The list swapped by the filters, the sort links, or a row fetched below: follow what is there now.
+      document.body.addEventListener("htmx:afterSettle", () => this.rescan());
+      setInterval(() => this.tickUptimes(), UPTIME_TICK_MS);
+    }
     listen({
       open: () => {
         this.banner.hidden = true;
@@ -41,15 +82,15 @@ class LivePage {
       close: (event) => {
         document.body.dataset.live = "disconnected";
         this.showBanner(event.code === SIGNED_OUT
-          ? "Signed out: live updates stopped. Sign in again to resume them."
-          : "Live updates paused: reconnecting to the console server…");
+          ? this.words.signed_out || "Signed out: live updates stopped. Sign in again to resume them."
+          : this.words.reconnecting || "Live updates paused: reconnecting to the console server…");
       },
     });
   }
 
   makeBanner() {
     const banner = document.createElement("p");
-    banner.className = "live-banner";
+    banner.className = "live-banner alert alert-warning py-2";
     banner.setAttribute("role", "status");
     banner.hidden = true;
     document.querySelector("main").prepend(banner);
@@ -57,45 +98,67 @@ class LivePage {
   }
 
   collect() {
-    const detail = document.querySelector("[data-live-domain]");
+    const detail = this.domainPage;
     if (detail) {
       const hostId = Number(detail.dataset.host);
       this.hosts.add(hostId);
       const graphs = {};
       for (const spec of GRAPHS) {
         const canvas = detail.querySelector(`canvas[data-graph=${spec.key}]`);
-        if (canvas) graphs[spec.key] = { line: new Sparkline(canvas, spec), text: detail.querySelector(`[data-graph-text=${spec.key}]`) };
+        if (canvas) graphs[spec.key] = { line: this.lineFor(canvas, spec), text: detail.querySelector(`[data-graph-text=${spec.key}]`) };
       }
       this.rows.set(detail.dataset.liveDomain, { element: detail, graphs, hostId });
+      this.observer.observe(detail);
       return;
     }
-    for (const section of document.querySelectorAll(".host-section[data-host]")) {
-      const hostId = Number(section.dataset.host);
-      this.hosts.add(hostId);
-      const headRow = section.querySelector("thead tr");
-      if (headRow && !headRow.querySelector(".live-head")) {
-        const th = document.createElement("th");
-        th.className = "live-head";
-        th.textContent = "Live";
-        headRow.append(th);
-      }
-      for (const tr of section.querySelectorAll("tr[data-uuid]")) {
-        const cell = document.createElement("td");
-        cell.className = "live-graphs";
-        const graphs = {};
-        for (const spec of GRAPHS) {
-          const canvas = document.createElement("canvas");
-          canvas.width = 48;
-          canvas.height = 18;
-          canvas.dataset.graph = spec.key;
-          canvas.title = spec.label;
-          cell.append(canvas);
-          graphs[spec.key] = { line: new Sparkline(canvas, spec), canvas };
-        }
-        tr.append(cell);
-        this.rows.set(tr.dataset.uuid, { element: tr, graphs, hostId });
-      }
+    for (const card of document.querySelectorAll("[data-live-host-health]")) this.hosts.add(Number(card.dataset.liveHostHealth));
+    this.rescan();
+  }
+
+  lineFor(canvas, spec) {
+    let line = this.lines.get(canvas);
+    if (!line) {
+      line = new Sparkline(canvas, spec);
+      this.lines.set(canvas, line);
+      canvas.dataset.label = canvas.dataset.label || canvas.title || spec.label;
     }
+    return line;
+  }
+
+  // The rows on the page now: new ones followed, ones gone from the page forgotten.
+  rescan() {
+    if (!this.rowList) return;
+    const seen = new Set();
+    const added = [];
+    for (const tr of this.rowList.querySelectorAll("tr[data-uuid]")) {
+      const uuid = tr.dataset.uuid;
+      if (seen.has(uuid)) {
+        tr.remove(); // fetched twice (defined, then started at once): one row is enough
+        continue;
+      }
+      seen.add(uuid);
+      const known = this.rows.get(uuid);
+      if (known && known.element === tr) continue;
+      if (known) this.observer.unobserve(known.element);
+      const graphs = {};
+      for (const spec of GRAPHS) {
+        const canvas = tr.querySelector(`canvas[data-graph=${spec.key}]`);
+        if (canvas) graphs[spec.key] = { line: this.lineFor(canvas, spec), canvas };
+      }
+      this.rows.set(uuid, { element: tr, graphs, hostId: Number(tr.dataset.host) });
+      this.observer.observe(tr);
+      if (!known) added.push(uuid);
+    }
+    for (const [uuid, row] of this.rows) {
+      if (seen.has(uuid)) continue;
+      this.observer.unobserve(row.element);
+      this.rows.delete(uuid);
+      this.onScreen.delete(uuid);
+    }
+    const empty = document.querySelector("[data-empty-list]");
+    if (empty) empty.hidden = this.rows.size > 0;
+    if (added.length) send({ type: "subscribe", domains: added, hosts: [] });
+    this.tickUptimes();
   }
 
   showBanner(text) {
@@ -126,7 +189,9 @@ class LivePage {
 
   receive(message) {
     switch (message.type) {
-      case "domain.lifecycle": return this.lifecycle(message);
+      case "domain.lifecycle":
+        document.body.dispatchEvent(new CustomEvent("vc:lifecycle", { detail: message }));
+        return this.lifecycle(message);
       case "domain.stats": return message.domains.forEach((stats) => this.stats(stats));
       case "host.health": return this.hostHealth(message);
       default:
@@ -134,28 +199,61 @@ class LivePage {
     }
   }
 
-  setState(uuid, state) {
+  setState(uuid, state, reason) {
     const row = this.rows.get(uuid);
     if (!row) return false;
     const scope = this.domainPage ? document : row.element;
+    const word = this.stateWords[state] || state;
     for (const span of scope.querySelectorAll("[data-field=state]")) {
-      if (span.textContent === state) continue;
-      span.textContent = state;
+      if ((span.dataset.state || span.textContent) === state) continue;
+      span.textContent = word;
       span.className = `state state-${state}`;
+      span.dataset.state = state;
       span.dataset.changedLive = "true";
+      const why = span.parentElement?.querySelector("[data-field=state-reason]");
+      if (why && reason !== undefined) why.textContent = reason;
     }
+    if (row.element.dataset.state !== undefined && !this.domainPage) row.element.dataset.state = state;
     const text = scope.querySelector("[data-field=state-text]");
-    if (text) text.textContent = state;
+    if (text) text.textContent = word;
     return true;
   }
 
   lifecycle(event) {
     const state = STATE_AFTER[event.event];
-    if (state && this.setState(event.uuid, state)) {
-      if (this.domainPage) this.refreshDomainPage();
-    } else if (!this.rows.has(event.uuid) && (event.event === "defined" || event.event === "started")) {
-      this.showBanner(`Domain '${event.name}' appeared on this host: reload to list it.`);
+    if (this.domainPage) {
+      if (state && this.setState(event.uuid, state)) this.refreshDomainPage();
+      return;
     }
+    if (!this.rowList) return;
+    if (this.rows.has(event.uuid)) {
+      if (state) this.setState(event.uuid, state, event.detail);
+      // Drawn again by the server: its actions fit the new state, its uptime starts; gone from the list when it no
+      // longer matches it (undefined, with undefined domains hidden; or out of the state filtered by).
+      this.fetchRow(event.uuid);
+    } else if (event.event === "defined" || event.event === "started") {
+      this.fetchRow(event.uuid);
+    }
+  }
+
+  // One request per row at a time (a start sends several events): a row swapped while an older answer is on its
+  // way would lose its graphs to the older swap. An event meanwhile asks once more when the answer is in.
+  fetchRow(uuid) {
+    if (!window.htmx) return;
+    if (this.fetching.has(uuid)) {
+      this.fetchAgain.add(uuid);
+      return;
+    }
+    this.fetching.add(uuid);
+    const params = new URLSearchParams(location.search);
+    params.set("row", uuid);
+    const shown = this.rowList.querySelector(`tr[data-uuid="${uuid}"]`);
+    const target = shown || this.rowList.querySelector("[data-domain-rows]");
+    window.htmx.ajax("GET", `${location.pathname}?${params}`, { target, swap: shown ? "outerHTML" : "beforeend" })
+      .finally(() => {
+        this.fetching.delete(uuid);
+        if (this.fetchAgain.delete(uuid)) this.fetchRow(uuid);
+      });
   }
 
   stats(stats) {
@@ -168,23 +266,41 @@ class LivePage {
       const graph = row.graphs[spec.key];
       if (!graph) continue;
       graph.line.push(spec.value(stats));
-      const words = `${spec.label}: ${spec.text(stats)}`;
       if (graph.text) graph.text.textContent = spec.text(stats);
-      if (graph.canvas) graph.canvas.title = words;
+      if (graph.canvas) {
+        const words = `${graph.canvas.dataset.label || spec.label}: ${spec.text(stats)}`;
+        graph.canvas.title = words;
+        graph.canvas.setAttribute("aria-label", words);
+      }
+    }
+  }
+
+  tickUptimes() {
+    const now = Date.now();
+    for (const cell of document.querySelectorAll("[data-field=uptime][data-since]")) {
+      const since = Date.parse(cell.dataset.since);
+      const text = cell.querySelector("[data-field=uptime-text]");
+      if (!text || Number.isNaN(since)) continue;
+      text.textContent = formatUptime(Math.max(0, (now - since) / 1000));
     }
   }
 
   hostHealth(message) {
-    const places = document.querySelectorAll(
-      `.host-section[data-host="${message.host}"] h2, [data-live-host-health="${message.host}"]`);
-    for (const place of places) {
+    const words = this.words.health || {};
+    for (const place of document.querySelectorAll(`[data-live-host-health="${message.host}"]`)) {
       let badge = place.querySelector(".health");
       if (!badge) {
         badge = document.createElement("span");
         place.append(" ", badge);
       }
       badge.className = `health health-${message.state}`;
-      badge.textContent = message.message ? `${message.state}: ${message.message}` : message.state;
+      const word = words[message.state] || message.state;
+      if (this.domainPage && !words[message.state]) {
+        badge.textContent = message.message ? `${message.state}: ${message.message}` : message.state;
+      } else {
+        badge.textContent = word;
+        if (message.message) badge.title = message.message; else badge.removeAttribute("title");
+      }
       badge.dataset.field = "host-health";
     }
   }
@@ -201,7 +317,8 @@ class LivePage {
   }
 
   async refreshDomainPage() {
-    // The actions that fit the new state, and the overview, without reloading the page.
+    // The actions that fit the new state, and the overview, without reloading the page. Kept until the domain page
+    // follows vc:lifecycle itself (hx-trigger="vc:lifecycle from:body").
     const response = await fetch(location.href, { credentials: "same-origin" });
     if (!response.ok) return;
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");

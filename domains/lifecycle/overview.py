@@ -1,0 +1,131 @@
+"""The overview's domain list: search, filter and sort on live state, each row with the actions its user may take."""
+
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from domains.access import permissions
+from domains.lifecycle.actions import ACTIONS
+from domains.lifecycle.listing import list_rows
+from domains.lifecycle.models import Domain
+
+# The lifecycle actions a row (and a selection of rows) offers: the ones that need nothing but a state to be
+# offered and no more than a yes to be done. Undefine asks for the name and what to do with the storage: the
+# domain page's.
+ROW_ACTIONS = ("start", "shutdown", "reboot", "suspend", "resume", "reset", "destroy")
+# States the list can be filtered by, in the order the filter offers them.
+FILTER_STATES = ("running", "paused", "shutdown", "shutoff", "crashed", "pmsuspended", "unknown", "gone")
+# Sort by state: what needs a look first.
+STATE_ORDER = {state: rank for rank, state in enumerate(
+    ("crashed", "running", "blocked", "paused", "shutdown", "pmsuspended", "shutoff", "nostate", "unknown", "gone"))}
+SORTS = {
+    "name": lambda item: (item.name,),
+    "state": lambda item: (STATE_ORDER.get(item.state, 99), item.name),
+    "host": lambda item: (item.host_name, item.name),
+    "memory": lambda item: (item.memory_kib if item.memory_kib is not None else -1, item.name),
+    "vcpus": lambda item: (item.vcpus if item.vcpus is not None else -1, item.name),
+}
+
+
+@dataclass
+class DomainQuery:
+    """What the list shows: a part of the name, a host, a state, an order; gone rows only when asked."""
+
+    name: str = ""
+    host: int | None = None
+    state: str = ""
+    sort: str = "name"
+    descending: bool = False
+    show_gone: bool = False
+    uuid: uuidlib.UUID | None = None  # just this domain's row (a row the live list adds)
+
+    @classmethod
+    def from_params(cls, params):
+        """The query a page's GET parameters ask for; whatever does not parse is left at its default."""
+        host = params.get("host", "")
+        state = params.get("state", "")
+        sort = params.get("sort", "name")
+        try:
+            uuid = uuidlib.UUID(params.get("row", ""))
+        except ValueError:
+            uuid = None
+        return cls(
+            name=params.get("q", "").strip().replace("\x00", ""),
+            host=int(host) if host.isdigit() else None,
+            state=state if state in FILTER_STATES else "",
+            sort=sort if sort in SORTS else "name",
+            descending=params.get("dir") == "desc",
+            show_gone=params.get("gone") == "1" or state == "gone",
+            uuid=uuid,
+        )
+
+    def matches(self, item):
+        if self.uuid is not None and item.uuid != self.uuid:
+            return False
+        if self.name and self.name.casefold() not in item.name.casefold():
+            return False
+        if self.host is not None and item.host != self.host:
+            return False
+        if self.state and item.state != self.state:
+            return False
+        return self.show_gone or item.state != "gone"
+
+
+@dataclass
+class DomainRow:
+    item: object  # listing.DomainItem
+    domain: Domain  # the row, for permission checks (not read from the database again)
+    host: object  # its Host
+    actions: list = field(default_factory=list)  # LifecycleActions offered in its state that the user may take
+    allowed: list = field(default_factory=list)  # names of the ROW_ACTIONS the user may take, whatever the state
+
+
+@dataclass
+class HostCount:
+    running: int = 0
+    total: int = 0
+
+
+@dataclass
+class DomainList:
+    sections: list  # listing.HostSection of every host the user may see
+    rows: list  # DomainRow, matching the query, in its order
+    counts: dict  # host id -> HostCount (domains defined now: gone rows left out)
+    hidden_gone: int  # gone rows the query matched but does not show
+
+
+def allowed_actions(user, domain):
+    """The names of the ROW_ACTIONS user may take on domain, whatever its state."""
+    return [name for name in ROW_ACTIONS if permissions.has_perm(user, ACTIONS[name].permission, domain)]
+
+
+def make_row(user, item, domain, host):
+    """The DomainRow of item: the ROW_ACTIONS offered in its state that user may take on domain."""
+    allowed = allowed_actions(user, domain) if item.state != "gone" else []
+    facts = SimpleNamespace(state=item.state)
+    offered = [ACTIONS[name] for name in allowed if item.state != "unknown" and ACTIONS[name].offered(facts)]
+    return DomainRow(item, domain, host, offered, allowed)
+
+
+def domain_list(user, query):
+    """The DomainList user sees for query: one bulk libvirt call per host, constant queries."""
+    sections, listed = list_rows(user)
+    counts = {section.host.pk: HostCount() for section in sections}
+    hosts = {section.host.pk: section.host for section in sections}
+    rows, hidden_gone = [], 0
+    shown = DomainQuery(**{**query.__dict__, "show_gone": True})
+    for pk, item in listed:
+        if item.state != "gone":
+            counts[item.host].total += 1
+            counts[item.host].running += item.state in ("running", "blocked")
+        if not shown.matches(item):
+            continue
+        if item.state == "gone" and not query.show_gone:
+            hidden_gone += 1
+            continue
+        domain = Domain(pk=pk, host_id=item.host, uuid=item.uuid, name=item.name, gone=item.state == "gone")
+        rows.append(make_row(user, item, domain, hosts[item.host]))
+    order = SORTS[query.sort]
+    rows.sort(key=lambda row: order(row.item), reverse=query.descending)
+    rows.sort(key=lambda row: row.item.state == "gone")  # stable: gone rows last, in the same order
+    return DomainList(sections, rows, counts, hidden_gone)
