@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from domains.access import audit
 from domains.access.lookups import seen_by
@@ -38,7 +38,7 @@ OUTCOME_CHOICES = ["ok", "started", "denied", "refused", "failed", "not found", 
 
 # What the first part of an action names ("domain.start": a domain), for actions without words of their own.
 SUBJECTS = {
-    "domain": gettext_lazy("Domain"), "host": gettext_lazy("Host"), "grant": gettext_lazy("Grant"),
+    "domain": gettext_lazy("Domain"), "host": gettext_lazy("Host"), "grant": pgettext_lazy("the thing an action applies to", "Grant"),
     "role": gettext_lazy("Role"), "user": gettext_lazy("User"), "group": gettext_lazy("Group"),
     "token": gettext_lazy("API token"), "password": gettext_lazy("Password"), "network": gettext_lazy("Network"),
     "network_port": gettext_lazy("Network port"), "storage_pool": gettext_lazy("Storage pool"),
