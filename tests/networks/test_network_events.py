@@ -36,6 +36,9 @@ def test_each_change_of_a_network_arrives_with_its_state_and_undefine_marks_the_
         transactional_db, owner, test_driver_host, heard):
     row, handle = do_define_network(owner, test_driver_host, fields={"name": "evented", "forward": "none"},
                                     start=True)
+    # An event carries the network's state when it is read: stopping before "started" is read would rightly show
+    # it inactive, so the stop waits for it.
+    wait_for(lambda: ["defined", "started"] == kinds(heard, "evented"))
     do_network_action(owner, row, handle, "stop")
 
     wait_for(lambda: ["defined", "started", "stopped"] == kinds(heard, "evented"))

@@ -169,6 +169,9 @@ class LivePage {
   visibility(entries) {
     for (const entry of entries) {
       const uuid = entry.target.dataset.uuid || entry.target.dataset.liveDomain;
+      // A row drawn again replaces its element: the old one's last entry (off screen, being detached) may come
+      // after the new one's and must not stop the domain's stats.
+      if (this.rows.get(uuid)?.element !== entry.target) continue;
       if (entry.isIntersecting) this.onScreen.add(uuid); else this.onScreen.delete(uuid);
     }
     this.sendWatch();
