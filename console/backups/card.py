@@ -1,10 +1,9 @@
 """What the Backups card shows a user: the backups with their chain, jobs under way, the forms allowed, and the
 questions its restore and delete buttons ask first."""
 
-import json
-
 from django.utils.translation import gettext as _
 
+from console.confirm import confirm_details
 from console.domain_cards import jobs_of
 from domains.access import permissions
 from domains.backups.actions import backups_of, pools_for_backups
@@ -19,9 +18,9 @@ def _questions(domain, backup):
     if backup.children.exists():
         delete_details.append(_("With the box ticked, the incremental backups built on it go too."))
     return {"restore_question": _("Restore backup %(backup)s?") % {"backup": backup.pk},
-            "restore_details": json.dumps(restore_details),
+            "restore_details": confirm_details(restore_details),
             "delete_question": _("Delete backup %(backup)s?") % {"backup": backup.pk},
-            "delete_details": json.dumps(delete_details)}
+            "delete_details": confirm_details(delete_details)}
 
 
 def backups_card(user, domain, running):

@@ -1,6 +1,5 @@
 """Definition pages: structured forms, raw XML editor, import/export, history with diff and rollback, create."""
 
-import json
 from dataclasses import fields as dataclass_fields
 
 from django.contrib import messages
@@ -10,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from console.confirm import confirm_details
 from console.definitions.units import shown_in_unit, with_memory_in_mib
 from console.page_actions import Unchanged, perform, tell
-from console.templatetags.definition_format import binary_size_kib
+from console.units import binary_size_kib
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.access.permissions import route_permission
@@ -194,7 +194,7 @@ def definition_history(request, uuid):
     may_write = permissions.has_perm(request.user, "write", domain)
     if may_write and revisions:
         for older in revisions[1:ROLLBACK_DETAILED]:
-            older.rollback_details = json.dumps(rollback_details(older, revisions[0]))
+            older.rollback_details = confirm_details(rollback_details(older, revisions[0]))
     numbers = [r.number for r in revisions]
     old_n, new_n = request.GET.get("from", ""), request.GET.get("to", "")
     diff, pair = None, None
@@ -217,7 +217,7 @@ def definition_revision(request, uuid, number):
     may_write = permissions.has_perm(request.user, "write", domain)
     latest = domain.revisions.newest_first().first()
     if may_write and latest is not None and latest.number != revision.number:
-        revision.rollback_details = json.dumps(rollback_details(revision, latest))
+        revision.rollback_details = confirm_details(rollback_details(revision, latest))
     return render(request, "definitions/revision.html", {"domain": domain, "revision": revision, "may_write": may_write})
 
 

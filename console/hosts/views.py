@@ -1,12 +1,11 @@
 """The hosts page: each host's health, and adding, changing and removing hosts (a refused form keeps what was typed)."""
 
-import json
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from console.confirm import confirm_details
 from console.page_actions import perform
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
@@ -23,8 +22,8 @@ def hosts_page(request, status=200, **refused):
     rows = [(host, adapter.health_of(host)) for host in hosts]
     return render(request, "hosts/hosts.html", {
         "rows": rows, "may_add": permissions.has_perm(request.user, "manage_hosts"),
-        "remove_details": json.dumps([_("The console forgets the host and stops watching it."),
-                                      _("Its domains, pools and networks are not touched in libvirt.")]),
+        "remove_details": confirm_details([_("The console forgets the host and stops watching it."),
+                                           _("Its domains, pools and networks are not touched in libvirt.")]),
         "may_manage": permissions.has_perm_somewhere(request.user, "manage_hosts"), **refused},
         status=status)
 

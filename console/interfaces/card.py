@@ -1,10 +1,9 @@
 """What the domain page's Interfaces card shows a user: the interfaces and their addresses, the forms they may use."""
 
-import json
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from console.confirm import confirm_details
 from console.networks.views import interface_picks
 from domains.access import permissions
 from domains.definitions.xml.device_edits import NIC_MODELS
@@ -67,7 +66,7 @@ def _removal_question(domain, facts, running):
     details = [_("It is removed from the definition: the guest has no such interface from its next start.")]
     if running and facts["live"]:
         details.insert(0, _("The running guest loses it now: its connections over it break."))
-    return {"remove_question": question, "remove_details": json.dumps(details)}
+    return {"remove_question": question, "remove_details": confirm_details(details)}
 
 
 def _shown(domain, running, facts, networks):

@@ -5,11 +5,10 @@ Only what the user may do is here: an action is offered when the domain's state 
 permission (the check do_domain_action makes); Clone and Migrate when their pages would serve the user.
 """
 
-import json
-
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from console.confirm import confirm_details
 from domains.access import permissions
 from domains.clones.actions import PERMISSION as CLONE_PERMISSION
 from domains.clones.destination import destination_hosts
@@ -69,7 +68,7 @@ def _button(action, domain, labels, icons):
     asks = _confirmation(action.name, domain)
     return {"name": action.name, "label": labels[action.name], "icon": icons.get(action.name, ""),
             "danger": action.name in DANGER,
-            "confirm": asks[0] if asks else "", "confirm_details": json.dumps(asks[1]) if asks else ""}
+            "confirm": asks[0] if asks else "", "confirm_details": confirm_details(asks[1]) if asks else ""}
 
 
 def may_clone(user, domain):

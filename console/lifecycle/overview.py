@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from console.confirm import confirm_details
 from domains.access import permissions
 from domains.access.lookups import client_address
 from domains.access.permission_names import AUTHENTICATED
@@ -73,7 +74,7 @@ def row_context(user):
     bulk_actions = [ACTIONS[name] for name in BULK_ACTIONS
                     if permissions.has_perm_somewhere(user, ACTIONS[name].permission)]
     return {"bulk_actions": bulk_actions, "selectable": bool(bulk_actions), "destructive": DESTRUCTIVE,
-            "confirm_details": {name: json.dumps([str(words)]) for name, words in DESTRUCTIVE.items()}}
+            "confirm_details": {name: confirm_details([words]) for name, words in DESTRUCTIVE.items()}}
 
 
 def list_context(request, query, domains):

@@ -1,10 +1,9 @@
 """The lifecycle pages: the domain page and its lifecycle buttons (the overview is overview.py)."""
 
-import json
-
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from console.confirm import confirm_details
 from console.lifecycle.action_menu import action_menu, undefine_confirmation
 from console.page_actions import perform
 from domains.access import permissions
@@ -26,7 +25,7 @@ def domain_context(request, domain):
             error = exc.message
     question, details = undefine_confirmation(domain)
     return {"domain": domain, "facts": facts, "error": error, "menu": action_menu(request.user, domain, facts),
-            "undefine_question": question, "undefine_details": json.dumps(details)}
+            "undefine_question": question, "undefine_details": confirm_details(details)}
 
 
 @require_GET

@@ -1,9 +1,8 @@
 """What the domain page's Migrate card shows a user: the hosts the domain may move to, and a migration under way."""
 
-import json
-
 from django.utils.translation import gettext as _
 
+from console.confirm import confirm_details
 from domains.access import permissions
 from domains.hosts.models import Host
 from domains.jobs.models import Job
@@ -22,7 +21,7 @@ def migrate_card(user, domain, running):
     active = Job.objects.filter(target_type="domain", target_id=str(domain.pk), kind=ACTION,
                                 state__in=("queued", "running")).order_by("-pk").first()
     return {"domain": domain, "running": running, "may_migrate": may_migrate, "destinations": destinations,
-            "active_job": active, "confirm_details": json.dumps(_confirm_details(running)), "words": words()}
+            "active_job": active, "confirm_details": confirm_details(_confirm_details(running)), "words": words()}
 
 
 def _confirm_details(running):

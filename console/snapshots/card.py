@@ -1,10 +1,9 @@
 """What the Snapshots card shows a user: the tree, the snapshot jobs under way, the forms they may use, and the
 questions its revert and delete buttons ask first."""
 
-import json
-
 from django.utils.translation import gettext as _
 
+from console.confirm import confirm_details
 from console.domain_cards import jobs_of
 from domains.access import permissions
 from domains.errors import ConsoleError
@@ -27,9 +26,9 @@ def _questions(domain, name, has_children):
         delete_details.append(_("With the box ticked, the snapshots under it go too; otherwise they stay."))
     return {"revert_question": _("Revert %(domain)s to snapshot %(snapshot)s?") % {"domain": domain.name,
                                                                                   "snapshot": name},
-            "revert_details": json.dumps(revert_details),
+            "revert_details": confirm_details(revert_details),
             "delete_question": _("Delete snapshot %(snapshot)s?") % {"snapshot": name},
-            "delete_details": json.dumps(delete_details)}
+            "delete_details": confirm_details(delete_details)}
 
 
 def _nodes(domain, tree, by_name, external_revert, words):

@@ -1,39 +1,13 @@
-"""The domain page's cards as template tags, so the lifecycle page includes each without knowing its parts; and the
-filters the domain pages say states and sizes with."""
+"""The domain page's cards as template tags, so the lifecycle page includes each without knowing its parts."""
 
 from django import template
 
 from console.backups.card import backups_card
 from console.interfaces.card import interfaces_card
-from console.lifecycle import words
 from console.migration.card import migrate_card
 from console.snapshots.card import snapshots_card
 
 register = template.Library()
-
-
-@register.filter
-def state_words(state):
-    """{{ facts.state|state_words }}: 'shutoff' -> 'Shut off'."""
-    return words.state_words(state)
-
-
-@register.filter
-def reason_words(reason):
-    """{{ facts.reason|reason_words }}: libvirt's reason in words, empty when it says nothing."""
-    return words.reason_words(reason)
-
-
-@register.filter
-def binary_size(size_bytes):
-    """{{ backup.size|binary_size }}: bytes in binary units ('256 MiB')."""
-    return words.binary_size(size_bytes)
-
-
-@register.filter
-def binary_size_kib(kib):
-    """{{ facts.memory_kib|binary_size_kib }}: libvirt counts memory in KiB."""
-    return words.binary_size(None if kib is None else int(kib) * 1024)
 
 
 def _card(context, card):

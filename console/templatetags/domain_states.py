@@ -1,30 +1,44 @@
-"""A domain's state as people read it ("Shut off"), with libvirt's word and reason as the detail."""
+"""A domain's state as people read it ("Shut off"), with libvirt's word and reason as the detail: the state pill,
+the state_word and reason_word filters, and the words live.js says states with (domains/lifecycle/state_words.py)."""
 
 from django import template
 from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
 
-from domains.lifecycle.state_words import STATE_WORDS, state_word
+from domains.lifecycle import state_words
 
 register = template.Library()
 
 
+@register.filter
+def state_word(state):
+    """{{ facts.state|state_word }}: 'shutoff' -> 'Shut off'."""
+    return state_words.state_word(state)
+
+
+@register.filter
+def reason_word(reason):
+    """{{ facts.reason|reason_word }}: libvirt's reason in words, empty when it says nothing."""
+    return state_words.reason_word(reason)
+
+
 @register.simple_tag
 def state_badge(state, reason=""):
-    """The state pill (data-field=state, data-state=libvirt's word: live.js changes both) and the reason beside it."""
-    detail = reason if reason and reason != "unknown" else ""
-    title = _("libvirt: %(state)s (%(reason)s)") % {"state": state, "reason": detail} if detail else \
+    """The state pill (data-field=state, data-state=libvirt's word: live.js changes both) and the reason beside it,
+    both in words as the domain page says them; libvirt's own words are the title."""
+    said = reason if reason and reason != "unknown" else ""
+    title = _("libvirt: %(state)s (%(reason)s)") % {"state": state, "reason": said} if said else \
         _("libvirt: %(state)s") % {"state": state}
     return format_html(
         '<span class="state state-{state}" data-field="state" data-state="{state}" title="{title}">{word}</span>'
         ' <small class="text-body-secondary" data-field="state-reason">{detail}</small>',
-        state=state, title=title, word=state_word(state), detail=detail)
+        state=state, title=title, word=state_words.state_word(state), detail=state_words.reason_word(reason))
 
 
 @register.simple_tag
 def state_words_json():
     """The state words for live.js (id vc-state-words), so that a state changed live reads as the page's do."""
-    return json_script({state: str(word) for state, word in STATE_WORDS.items()}, "vc-state-words")
+    return json_script({state: str(word) for state, word in state_words.STATE_WORDS.items()}, "vc-state-words")
 
 
 @register.simple_tag

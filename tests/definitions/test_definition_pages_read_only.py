@@ -57,7 +57,7 @@ def test_a_writer_gets_the_forms_and_rollback_asks_first_naming_what_changes(sig
     form = re.search(r'<form method="post" id="rollback-1"[^>]*>', history).group(0)
     assert 'data-confirm="Roll vm0000 back to revision 1?"' in form
     details = json.loads(re.search(r'data-confirm-details="([^"]*)"', form).group(1).replace("&quot;", '"'))
-    assert any(line.startswith("Memory: 1 GiB → ") for line in details), details
+    assert any(line.startswith("Memory: 1\xa0GiB → ") for line in details), details
     revision = page_of(signed_in_owner, vm, "definition/history/1/")
     assert "data-confirm=" in revision and "Roll back to this revision" in revision
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from console.lifecycle.words import binary_size
+from console.units import binary_size
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 
@@ -110,7 +110,7 @@ def test_states_read_in_words_with_the_reason_and_memory_in_binary_units(client,
     page = page_of(client, lab["running"])
 
     assert '<span class="state state-running" data-state="running">Running</span>' in page
-    assert "64 MiB (at most 64 MiB)" in page
+    assert "64\xa0MiB (at most 64\xa0MiB)" in page
     assert " MB" not in page and "shutoff" not in page.split("<main", 1)[1].split("live.js", 1)[0]
     stopped = page_of(client, lab["stopped"])
     assert 'data-state="shutoff">Shut off</span>' in stopped
@@ -146,7 +146,7 @@ def test_the_snapshots_tab_opens_a_page_with_the_snapshots_and_the_backups(clien
         'id="snapshots"', 1)[1].split("<footer", 1)[0].replace('action="/logout/"', "")
 
 
-@pytest.mark.parametrize("size,words", [(0, "0 B"), (1023, "1023 B"), (268435456, "256 MiB"), (1610612736, "1.5 GiB"),
-                                        (1024 ** 4, "1 TiB"), (None, "—")])
+@pytest.mark.parametrize("size,words", [(0, "0\xa0B"), (1023, "1023\xa0B"), (268435456, "256\xa0MiB"),
+                                        (1610612736, "1.5\xa0GiB"), (1024 ** 4, "1\xa0TiB"), (None, "—")])
 def test_sizes_are_said_in_binary_units(size, words):
     assert binary_size(size) == words

@@ -25,7 +25,7 @@ def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_i
     create.locator("button[type=submit]").click()
     row = page.locator("tr[data-volume='disk.qcow2']")
     row.wait_for()
-    assert "qcow2" in row.inner_text() and "64.0" in row.inner_text()
+    assert "qcow2" in row.inner_text() and "64\xa0MiB" in row.inner_text()
     pool.refresh(0)
     assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 64 * MiB
 
@@ -33,7 +33,7 @@ def test_chromium_creates_resizes_and_deletes_a_volume_on_the_pool_page(logged_i
     actions = page.locator("tr[data-volume-actions='disk.qcow2']")
     actions.locator("input[name=capacity]").fill("128")
     actions.locator("button:text('Resize')").click()
-    wait_for_js(page, "document.querySelector(\"tr[data-volume='disk.qcow2']\").textContent.includes('128.0')")
+    wait_for_js(page, "document.querySelector(\"tr[data-volume='disk.qcow2']\").textContent.includes('128\\u00a0MiB')")
     assert pool.storageVolLookupByName("disk.qcow2").info()[1] == 128 * MiB
 
     row = page.locator("tr[data-volume='disk.qcow2']")

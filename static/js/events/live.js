@@ -225,7 +225,8 @@ class LivePage {
   lifecycle(event) {
     const state = STATE_AFTER[event.event];
     if (this.domainPage) {
-      if (state && this.setState(event.uuid, state)) this.refreshDomainPage();
+      // The page's state, actions and facts are drawn again by htmx (static/js/lifecycle/domain_page.js).
+      if (state) this.setState(event.uuid, state);
       return;
     }
     if (!this.rowList) return;
@@ -317,19 +318,6 @@ class LivePage {
     item.textContent = `${new Date().toLocaleTimeString()} ${what} ${extra}`.trim();
     log.prepend(item);
     while (log.children.length > 20) log.lastChild.remove();
-  }
-
-  async refreshDomainPage() {
-    // The actions that fit the new state, and the overview, without reloading the page. Kept until the domain page
-    // follows vc:lifecycle itself (hx-trigger="vc:lifecycle from:body").
-    const response = await fetch(location.href, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    for (const selector of [".actions", ".facts"]) {
-      const now = document.querySelector(selector);
-      const next = fresh.querySelector(selector);
-      if (now && next) now.replaceWith(document.importNode(next, true));
-    }
   }
 }
 
