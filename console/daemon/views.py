@@ -96,10 +96,10 @@ def _servers(state, form):
                             "drift": f"servers.{name}.{group}.{field}" in drifting} for field in fields]
         pool, limits = groups["threadpool"], groups["client_limits"]
         servers.append({"name": name, "clients": state["clients"].get(name, []), "groups": [
-            {"key": "threadpool", "title": _("Thread pool"), "rows": rows["threadpool"], "counters": [
+            {"key": "threadpool", "title": _("Thread pool"), "apply": _("Apply the thread pool"), "rows": rows["threadpool"], "counters": [
                 (_("current workers"), pool["current_workers"]), (_("free workers"), pool["free_workers"]),
                 (_("job queue depth"), pool["job_queue_depth"])]},
-            {"key": "client_limits", "title": _("Client limits"), "rows": rows["client_limits"], "counters": [
+            {"key": "client_limits", "title": _("Client limits"), "apply": _("Apply the client limits"), "rows": rows["client_limits"], "counters": [
                 (_("clients now"), limits["clients"]), (_("unauthenticated clients now"), limits["unauth_clients"])]},
         ]})
     return servers

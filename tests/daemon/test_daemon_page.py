@@ -30,7 +30,7 @@ def test_it_shows_thread_pool_limits_clients_and_logging(api, system_host):
     assert f'<td class="num live text-end">{shown["maxWorkers"]}</td>' in text
     assert "job queue depth" in text and "unauthenticated clients now" in text
     assert 'id="logging"' in text and 'id="no-drift"' in text
-    assert "Reload TLS certificates" in text
+    assert "Reload TLS certificates" in text and "Apply the thread pool" in text and "Apply the client limits" in text
     assert "this console's own admin connection" in text, "its keeper is a client of the admin server"
 
 
@@ -146,7 +146,7 @@ def test_daemon_read_shows_the_page_without_forms_and_changes_nothing(client, sy
     client.force_login(people["reader"])
 
     text = client.get(page_url(system_host)).content.decode()
-    assert 'id="server-libvirtd"' in text and "Apply thread pool" not in text and "Disconnect" not in text
+    assert 'id="server-libvirtd"' in text and "Apply the thread pool" not in text and "Disconnect" not in text
     answer = client.patch(f"/api/v1/hosts/{system_host.pk}/daemon", data=json.dumps({"threadpool": {"max_workers": 9}}),
                           content_type="application/json")
     assert answer.status_code == 403 and answer.json()["fields"]["permission"] == "daemon_write"
