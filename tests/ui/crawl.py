@@ -62,17 +62,19 @@ def sign_in(browser, base_url, username, password):
     return context, page
 
 
-def check_page(page, path, label, shots):
-    """The problems of the page at path, at both sizes."""
+def check_page(page, label, shots):
+    """The problems of the page loaded in page, at both sizes (the phone's by resizing the loaded page: one load)."""
     problems = []
+    page.wait_for_load_state("networkidle")
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.goto(path)
-        page.wait_for_load_state("networkidle")
+        # Two animation frames: the resize has been laid out and the page's resize handlers have run.
+        page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width:
             problems.append(f"{label} ({size}): the page is {wide} px wide on a {width} px screen")
-        page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
         problems += [f"{label} ({size}): axe: {found}" for found in page.evaluate(AXE)]
         if shots:
             page.screenshot(path=str(shots / f"{label}-{size}.png"), full_page=True)
@@ -108,7 +110,7 @@ def crawl(browser, base_url, var, username, password, starts, only=(), shots=Non
             problems.append(f"{path}: a link the persona is shown answers {answer.status}")
             continue
         if not only or name in only:
-            problems += check_page(page, path, name, shots)
+            problems += check_page(page, name, shots)
         posts.update((username, method, target) for method, target in page.evaluate(FORMS_AND_REQUESTS)
                      if url_name(target))
         queue.extend(link for link in page.evaluate(LINKS)

@@ -154,7 +154,7 @@ class MigrateCard {
     } else if (job.state === "cancelled") {
       this.show(say("cancelled"), true);
     } else {
-      this.show(say("ended", { state: job.state, error: job.error }), true);
+      this.show(say(job.state === "interrupted" ? "interrupted" : "failed", { error: job.error }), true);
     }
   }
 }
