@@ -49,4 +49,6 @@ def live_words_json():
         "reconnecting": _("Live updates paused: reconnecting to the console server…"),
         "health": {"connected": _("Connected"), "reconnecting": _("Reconnecting"), "failed": _("Unreachable"),
                    "disconnected": _("Not connected")},
+        # After a rate in the live graphs' captions: "12 KiB/s read · 0 B/s written".
+        "rates": {"read": _("read"), "written": _("written"), "received": _("received"), "sent": _("sent")},
     }, "vc-live-words")

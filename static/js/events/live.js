@@ -20,8 +20,8 @@ const STATE_AFTER = {
 const GRAPHS = [
   { key: "cpu", figure: "cpu", label: "CPU", color: "#2f6fed", max: 100, value: (s) => s.cpu_percent, text: (s) => s.cpu_percent == null ? "—" : `${s.cpu_percent} %` },
   { key: "mem", figure: "memory", label: "Memory", color: "#1e9e4a", value: (s) => s.memory_kib, text: (s) => formatKiB(s.memory_kib) },
-  { key: "disk", figure: "disk", label: "Disk", color: "#c27c0e", value: (s) => sum(s.disk_read_bps, s.disk_write_bps), text: (s) => `${formatRate(s.disk_read_bps)} r · ${formatRate(s.disk_write_bps)} w` },
-  { key: "net", figure: "net", label: "Network", color: "#8b5cf6", value: (s) => sum(s.net_rx_bps, s.net_tx_bps), text: (s) => `${formatRate(s.net_rx_bps)} rx · ${formatRate(s.net_tx_bps)} tx` },
+  { key: "disk", figure: "disk", label: "Disk", color: "#c27c0e", value: (s) => sum(s.disk_read_bps, s.disk_write_bps), text: (s, w) => `${formatRate(s.disk_read_bps)} ${w.read || "r"} · ${formatRate(s.disk_write_bps)} ${w.written || "w"}` },
+  { key: "net", figure: "net", label: "Network", color: "#8b5cf6", value: (s) => sum(s.net_rx_bps, s.net_tx_bps), text: (s, w) => `${formatRate(s.net_rx_bps)} ${w.received || "rx"} · ${formatRate(s.net_tx_bps)} ${w.sent || "tx"}` },
 ];
 const UPTIME_TICK_MS = 30000;
 
@@ -270,9 +270,10 @@ class LivePage {
       const graph = row.graphs[spec.key];
       if (!graph) continue;
       graph.line.push(spec.value(stats));
-      if (graph.text) graph.text.textContent = spec.text(stats);
+      const text = spec.text(stats, this.words.rates || {});
+      if (graph.text) graph.text.textContent = text;
       if (graph.canvas) {
-        const words = `${graph.canvas.dataset.label || spec.label}: ${spec.text(stats)}`;
+        const words = `${graph.canvas.dataset.label || spec.label}: ${text}`;
         graph.canvas.title = words;
         graph.canvas.setAttribute("aria-label", words);
       }
