@@ -46,7 +46,9 @@ def test_the_dashboard_shows_a_domain_started_elsewhere_without_a_reload(logged_
     wait_for_js(page, f"document.querySelector(\"{state}\").dataset.state === 'running'", timeout=10000)
     assert page.inner_text(state) == "Running"
     assert page.evaluate("window.notReloaded") is True
-    # Live graphs follow once stats arrive (every 2 s) for the row on screen.
+    # Live graphs follow once stats arrive (every 2 s) for the rows on screen: with the hosts earlier tests added,
+    # their cards can push the row below the fold, where the page rightly asks for no stats.
+    page.locator(f"tr[data-uuid='{uuid}']").scroll_into_view_if_needed()
     wait_for_js(
         page, f"document.querySelector(\"tr[data-uuid='{uuid}'] canvas[data-graph=cpu]\").title.includes('%')",
         timeout=10000)
