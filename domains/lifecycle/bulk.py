@@ -59,7 +59,12 @@ def do_bulk_domain_action(user, uuids, action_name, source_address=None):
         raise ActionError(_("'%(action)s' cannot be done on several domains at once. Use one of: %(actions)s.") % {
             "action": action_name, "actions": ", ".join(BULK_ACTIONS)}, code="unknown_action")
     action = ACTIONS[action_name]
-    wanted = list(dict.fromkeys(uuids))[:MOST_AT_ONCE]
+    wanted = list(dict.fromkeys(uuids))
+    if len(wanted) > MOST_AT_ONCE:
+        # Refused whole rather than cut short: a user must never believe an action reached domains it did not.
+        raise ActionError(_("%(count)d domains were selected; at most %(most)d can be acted on at once. Select "
+                            "fewer, for example by filtering the list by host or state.") % {
+            "count": len(wanted), "most": MOST_AT_ONCE}, code="too_many")
     outcome = BulkOutcome(action)
     seen = permissions.restrict(Domain.objects.filter(uuid__in=wanted, gone=False), user).select_related("host")
     found = {domain.uuid: domain for domain in seen}

@@ -104,3 +104,16 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, db):
     answer = client.post("/domains/actions/", {"action": "start"})
 
     assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+
+
+def test_more_domains_than_it_acts_on_at_once_are_refused_whole_saying_how_many(client, three):
+    from domains.lifecycle.bulk import MOST_AT_ONCE
+
+    # Ids of no domain (not the test driver's 00000000-… ones), past the limit with the two running domains:
+    # nothing may be done, not even to the first 500.
+    too_many = [f"11111111-0000-4000-8000-{n:012x}" for n in range(MOST_AT_ONCE)] + uuids(three, "vm0000", "vm0001")
+    answer = client.post("/domains/actions/", {"action": "destroy", "uuid": too_many}, follow=True).content.decode()
+
+    assert running(three, "vm0000") and running(three, "vm0001")
+    assert "msg-error" in answer and f"{MOST_AT_ONCE + 2} domains were selected; at most {MOST_AT_ONCE}" in answer
+    assert not AuditEntry.objects.filter(action="domain.destroy").exists()
