@@ -137,14 +137,15 @@ def one_row(user, query):
 @require_POST
 def domain_bulk_action(request):
     """One action on the selected domains (or on one row's domain); the outcome as a toast."""
-    uuids = []
+    uuids, malformed = [], 0
     for value in request.POST.getlist("uuid"):
         try:
             uuids.append(uuidlib.UUID(value))
         except ValueError:
-            continue
+            malformed += 1  # no domain has it: told as not found, like an id of a domain the user may not see
     try:
         outcome = do_bulk_domain_action(request.user, uuids, request.POST.get("action", ""), client_address(request))
+        outcome.not_found += malformed
         text, kind = outcome.summary(), outcome.kind
     except ActionError as exc:
         text, kind = exc.message, "error"
