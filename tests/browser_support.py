@@ -220,8 +220,12 @@ def open_domain_of_system_host(page, base_url, host_name, domain_uuid):
 
 def signed_in_page(browser, served_console):
     """A new browser context signed in as the served console's admin; returns (context, page)."""
-    base_url, username, password = served_console
-    context = browser.new_context(base_url=base_url)
+    return sign_in(browser, *served_console)
+
+
+def sign_in(browser, base_url, username, password, **context_options):
+    """A new browser context (with context_options) on base_url, signed in as username; returns (context, page)."""
+    context = browser.new_context(base_url=base_url, **context_options)
     page = context.new_page()
     page.goto("/login/")
     page.fill("input[name=username]", username)

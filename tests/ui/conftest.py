@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.browser_support import serve_console, served_manage
+from tests.browser_support import serve_console, served_manage, sign_in
 
 PROBE = (Path(__file__).parent / "served_probe.py").read_text()
 
@@ -22,13 +22,7 @@ def ui_console(browser):
                                                                "VIRTCONSOLE_VNC_PORT_MAX": "5979"}) as served:
         base_url, admin, password, _ = served
         # The console learns its domains when someone first lists them: the personas' grants name the demo's row.
-        context = browser.new_context(base_url=base_url)
-        page = context.new_page()
-        page.goto("/login/")
-        page.fill("input[name=username]", admin)
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base_url}/")
+        context, _ = sign_in(browser, base_url, admin, password)
         context.close()
         personas = json.loads(served_manage(var, "shell", "-v", "0", "-c", PROBE,
                                                extra_env={"VC_PROBE": "personas"}))

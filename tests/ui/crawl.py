@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.urls import Resolver404, resolve
 
+from tests.browser_support import sign_in
 from tests.ui.conftest import refused_controls
 
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
@@ -51,17 +52,6 @@ def url_name(path):
         return None
 
 
-def sign_in(browser, base_url, username, password):
-    context = browser.new_context(base_url=base_url, viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
-    return context, page
-
-
 def check_page(page, label, shots):
     """The problems of the page loaded in page, at both sizes (the phone's by resizing the loaded page: one load)."""
     problems = []
@@ -89,7 +79,7 @@ def crawl(browser, base_url, var, username, password, starts, only=(), shots=Non
     whose URL name is in only (all when empty) are checked at both sizes, with a screenshot into the folder shots
     if given.
     """
-    context, page = sign_in(browser, base_url, username, password)
+    context, page = sign_in(browser, base_url, username, password, viewport={"width": 1440, "height": 900})
     console_errors = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(
         f"{page.url}: {message.text}"))

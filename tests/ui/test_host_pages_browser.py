@@ -17,8 +17,8 @@ import libvirt
 import pytest
 from django.conf import settings
 
-from tests.browser_support import add_host_in_page, serve_console, served_manage
-from tests.ui.crawl import crawl, sign_in
+from tests.browser_support import add_host_in_page, serve_console, served_manage, sign_in
+from tests.ui.crawl import crawl
 
 pytestmark = [pytest.mark.browser, pytest.mark.system]
 
