@@ -16,6 +16,7 @@ from domains.access import audit_anchor, permissions
 from domains.access.models import GENESIS_HASH, AuditEntry
 from domains.access.redaction import redact
 from domains.errors import ConsoleError
+from domains.words import kept
 from domains.lifecycle.models import Domain
 
 log = logging.getLogger("virtconsole.audit")
@@ -87,7 +88,7 @@ def record(actor, action, target=None, params=None, outcome="ok", source_address
     entry_fields = dict(
         actor_name=_storable(actor_name), actor=actor_row, action=action, target_type=target_type,
         target_id=target_id, target_label=_storable(label if label is not None else target_label),
-        parameters=parameters, outcome=_storable(str(outcome)), source_address=str(source_address or "")[:100],
+        parameters=parameters, outcome=_storable(kept(outcome)), source_address=str(source_address or "")[:100],
     )
     with _write_lock:
         for _attempt in range(_RETRIES):

@@ -9,6 +9,7 @@ import libvirt
 from django.apps import apps
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.text import format_lazy
 
 from domains.access import audit
 from domains.access.models import AuditEntry
@@ -27,6 +28,7 @@ from domains.jobs.models import (
 )
 from domains.jobs.progress import JobCancelled, on_cancel
 from domains.jobs.visibility import CancelRefused, may_cancel, visible_job
+from domains.words import kept
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +162,7 @@ def do_finish_job(job, result=None):
 
 def do_fail_job(job, error):
     """The work failed: error says what went wrong and what to do."""
-    return _end(job, FAILED, error=str(error), outcome=f"failed: {error}")
+    return _end(job, FAILED, error=kept(error), outcome=format_lazy("failed: {}", error))
 
 
 def do_mark_cancelled(job):
@@ -171,7 +173,7 @@ def do_mark_cancelled(job):
 def do_mark_interrupted(job, error):
     """The work stopped midway on something outside it (a client gone): done says how far it got; error what
     to do (e.g. resume from done)."""
-    return _end(job, INTERRUPTED, error=str(error), outcome=f"interrupted: {error}")
+    return _end(job, INTERRUPTED, error=kept(error), outcome=format_lazy("interrupted: {}", error))
 
 
 def do_cancel_job(user, job, source_address=None):
