@@ -13,6 +13,7 @@ from console.hosts import views as host_views
 from console.jobs import views as job_views
 from console.lifecycle import overview as overview_views
 from console.lifecycle import views as lifecycle_views
+from console.tags import views as tag_views
 from console.storage import volume_views
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("domains/<uuid:uuid>/", lifecycle_views.domain_detail, name="domain-detail"),
     path("domains/<uuid:uuid>/actions/<str:action>/", lifecycle_views.domain_action, name="domain-action"),
     path("domains/<uuid:uuid>/summary/", lifecycle_views.domain_summary, name="domain-summary"),
+    path("domains/<uuid:uuid>/tags/", tag_views.domain_tags, name="domain-tags"),
     path("domains/actions/", overview_views.domain_bulk_action, name="domain-bulk-action"),
     path("hosts/", host_views.host_list, name="host-list"),
     path("hosts/add/", host_views.host_add, name="host-add"),

@@ -12,7 +12,8 @@ from domains.lifecycle.models import Domain
 from domains.networks.models import Network, NetworkRevision
 from domains.quotas.models import Quota
 from domains.storage.models import Pool, PoolRevision
+from domains.tags.models import DomainTag
 
-__all__ = ["AuditEntry", "Backup", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "Grant", "Host",
+__all__ = ["AuditEntry", "Backup", "ConsoleTicket", "DaemonSettings", "DaemonSettingsRevision", "DefinitionRevision", "Domain", "DomainTag", "Grant", "Host",
            "Job", "Network", "NetworkRevision", "Pool", "PoolRevision", "Quota", "Role",
            "Template"]

@@ -79,7 +79,7 @@ def row_context(user):
 
 def list_context(request, query, domains):
     """What the domain list's template needs, whether the whole page or the list alone is drawn."""
-    params = {key: value for key, value in request.GET.items() if key in ("q", "host", "state", "gone")}
+    params = {key: value for key, value in request.GET.items() if key in ("q", "host", "state", "tag", "gone")}
     return {
         **row_context(request.user),
         "query": query,
@@ -87,6 +87,7 @@ def list_context(request, query, domains):
         "rows": domains.rows,
         "hosts": [section.host for section in domains.sections],
         "states": [(state, state_word(state)) for state in FILTER_STATES],
+        "tags": domains.tags,
         "sorts": {name: sort_link(params, query, name) for name in SORTS},
         "show_gone_link": "?" + urlencode({**params, "gone": "1", "sort": query.sort,
                                            "dir": "desc" if query.descending else "asc"}),

@@ -17,6 +17,7 @@ from domains.hosts import api as host_views
 from domains.install import api as install_views
 from domains.jobs import api as job_views
 from domains.lifecycle import api as lifecycle_views
+from domains.tags import api as tag_views
 
 
 def api(view):
@@ -32,6 +33,7 @@ urlpatterns = [
     path("domains", api(lifecycle_views.DomainList), name="api-domains"),
     path("domains/<uuid:uuid>", api(definition_views.DomainDetailWithPatch), name="api-domain"),
     path("domains/<uuid:uuid>/actions", api(lifecycle_views.DomainActions), name="api-domain-actions"),
+    path("domains/<uuid:uuid>/tags", api(tag_views.DomainTags), name="api-domain-tags"),
     # Definitions: XML, validation, revisions, create from XML
     path("domains/<uuid:uuid>/xml", api(definition_views.DomainXml), name="api-domain-xml"),
     path("domain-xml/validate", api(definition_views.ValidateXml), name="api-domain-xml-validate"),

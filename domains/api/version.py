@@ -8,9 +8,18 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.6.0"
+API_VERSION = "1.7.0"
 
 CHANGELOG = [
+    {
+        "version": "1.7.0",
+        "added": [
+            "Tags: GET /domains/{uuid}/tags answers {tags: [...]}; PUT /domains/{uuid}/tags {tags: [...]} replaces "
+            "them (permission write on the domain; lower-cased, each once, sorted; a tag is 1 to 40 of a-z, digits, "
+            "'.', '_', '-' starting with a letter or digit; at most 20; a bad one is refused whole with 400 invalid "
+            "naming it, audited as domain.tags). GET /domains takes tag= and each domain carries its tags.",
+        ],
+    },
     {
         "version": "1.6.0",
         "added": [

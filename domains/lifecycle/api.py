@@ -16,6 +16,7 @@ from domains.lifecycle.serializers import (
     DomainSerializer,
 )
 from domains.lifecycle.undefine import do_undefine_domain
+from domains.tags.actions import tags_by_domain
 
 
 class DomainList(ApiView):
@@ -25,6 +26,7 @@ class DomainList(ApiView):
         OpenApiParameter("host", int, description="Host id"),
         OpenApiParameter("state", str, description="running, paused, shutoff, gone, ..."),
         OpenApiParameter("name", str, description="Part of the name"),
+        OpenApiParameter("tag", str, description="Only the domains with this tag"),
     ])
     def get(self, request):
         host = request.query_params.get("host")
@@ -34,7 +36,8 @@ class DomainList(ApiView):
         # Ordered, filtered and counted in the database; libvirt is asked about the page's domains only.
         pages = DomainPages(request.user, host=int(host) if host else None,
                             state=request.query_params.get("state") or None,
-                            name=request.query_params.get("name") or None)
+                            name=request.query_params.get("name") or None,
+                            tag=request.query_params.get("tag") or None)
         return self.page_of(pages)
 
 
@@ -42,7 +45,7 @@ def _one(user, domain):
     for item in DomainPages(user, host=domain.host_id, uuid=domain.uuid)[0:1]:
         return item
     return asdict(DomainItem(domain.uuid, domain.name, domain.host_id, domain.host.name,
-                             "gone" if domain.gone else "unknown"))
+                             "gone" if domain.gone else "unknown", tags=tags_by_domain([domain.pk]).get(domain.pk, [])))
 
 
 class DomainDetail(DomainScopedView):

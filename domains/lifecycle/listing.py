@@ -1,6 +1,6 @@
 """The domains a user may see, with live state: one bulk libvirt call per host, constant queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from domains.libvirt import adapter
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
+from domains.tags.actions import tags_by_domain
 
 
 def named_like(rows, name):
@@ -33,6 +34,7 @@ class DomainItem:
     cpu_percent: float | None = None
     running_since: datetime | None = None
     running_since_exact: bool = False
+    tags: list = field(default_factory=list)  # the domain's tags (domains.tags), sorted
 
 
 @dataclass
@@ -84,13 +86,15 @@ def _visible_items(user, host, name, sections):
     if name:
         rows = named_like(rows, name)
     columns = ("pk", "host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
+    tags = tags_by_domain(rows)
     for pk, row_host, row_uuid, row_name, gone, since, exact in rows.values_list(*columns):
         section = by_host[row_host]
         live = live_by_host.get(row_host, {}).get(row_uuid)
         if live is not None:
             item = DomainItem(row_uuid, live.name, row_host, section.host.name, live.state, live.reason,
                               live.vcpus, live.memory_kib, live.max_memory_kib,
-                              live.cpu_percent, since if live.active else None, exact)
+                              live.cpu_percent, since if live.active else None, exact, tags.get(pk, []))
         else:
-            item = DomainItem(row_uuid, row_name, row_host, section.host.name, "gone" if gone else "unknown")
+            item = DomainItem(row_uuid, row_name, row_host, section.host.name, "gone" if gone else "unknown",
+                              tags=tags.get(pk, []))
         yield section, pk, item

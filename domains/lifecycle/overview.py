@@ -29,11 +29,12 @@ SORTS = {
 
 @dataclass
 class DomainQuery:
-    """What the list shows: a part of the name, a host, a state, an order; gone rows only when asked."""
+    """What the list shows: a part of the name, a host, a state, a tag, an order; gone rows only when asked."""
 
     name: str = ""
     host: int | None = None
     state: str = ""
+    tag: str = ""
     sort: str = "name"
     descending: bool = False
     show_gone: bool = False
@@ -53,6 +54,7 @@ class DomainQuery:
             name=params.get("q", "").strip().replace("\x00", ""),
             host=int(host) if host.isdigit() else None,
             state=state if state in FILTER_STATES else "",
+            tag=params.get("tag", "").strip().lower(),
             sort=sort if sort in SORTS else "name",
             descending=params.get("dir") == "desc",
             show_gone=params.get("gone") == "1" or state == "gone",
@@ -67,6 +69,8 @@ class DomainQuery:
         if self.host is not None and item.host != self.host:
             return False
         if self.state and item.state != self.state:
+            return False
+        if self.tag and self.tag not in item.tags:
             return False
         return self.show_gone or item.state != "gone"
 
@@ -92,6 +96,7 @@ class DomainList:
     rows: list  # DomainRow, matching the query, in its order
     counts: dict  # host id -> HostCount (domains defined now: gone rows left out)
     hidden_gone: int  # gone rows the query matched but does not show
+    tags: list  # every tag on a domain the user may see, sorted: what the tag filter offers
 
 
 def allowed_actions(user, domain):
@@ -112,9 +117,10 @@ def domain_list(user, query):
     sections, listed = list_rows(user)
     counts = {section.host.pk: HostCount() for section in sections}
     hosts = {section.host.pk: section.host for section in sections}
-    rows, hidden_gone = [], 0
+    rows, hidden_gone, tags = [], 0, set()
     shown = DomainQuery(**{**query.__dict__, "show_gone": True})
     for pk, item in listed:
+        tags.update(item.tags)
         if item.state != "gone":
             counts[item.host].total += 1
             counts[item.host].running += item.state in ("running", "blocked")
@@ -128,4 +134,4 @@ def domain_list(user, query):
     order = SORTS[query.sort]
     rows.sort(key=lambda row: order(row.item), reverse=query.descending)
     rows.sort(key=lambda row: row.item.state == "gone")  # stable: gone rows last, in the same order
-    return DomainList(sections, rows, counts, hidden_gone)
+    return DomainList(sections, rows, counts, hidden_gone, sorted(tags))

@@ -15,6 +15,7 @@ from domains.libvirt.adapter import VirtError
 from domains.lifecycle import inventory, states
 from domains.lifecycle.listing import DomainItem, named_like
 from domains.lifecycle.models import Domain
+from domains.tags.actions import tags_by_domain
 
 # States libvirt itself can pick domains by when it lists them; the others are all "other" to it.
 LISTED_BY_STATE = {
@@ -41,9 +42,9 @@ class DomainPages:
     Order and meaning are the dashboard's: by host name, then live before gone, then name.
     """
 
-    def __init__(self, user, host=None, state=None, name=None, uuid=None):
+    def __init__(self, user, host=None, state=None, name=None, uuid=None, tag=None):
         self.user = user
-        self.filters = {"host": host, "state": state, "name": name, "uuid": uuid}
+        self.filters = {"host": host, "state": state, "name": name, "uuid": uuid, "tag": tag}
         self._rows = None
         self._listings = {}  # host id -> inventory.Listing, for the hosts libvirt answered
         self._hosts = {}  # host id -> Host
@@ -67,6 +68,8 @@ class DomainPages:
             rows = named_like(rows, self.filters["name"])
         if self.filters["uuid"] is not None:
             rows = rows.filter(uuid=self.filters["uuid"])
+        if self.filters["tag"]:
+            rows = rows.filter(tags__name=self.filters["tag"].strip().lower())
         if self.filters["state"] is not None:
             rows = rows.filter(self._in_state(self.filters["state"]))
         self._rows = rows.order_by("host__name", "gone", _by_name(), "pk")
@@ -96,8 +99,9 @@ class DomainPages:
 
     def __getitem__(self, window):
         """The rows of window (a slice) as DomainItems, with live state from one call per host."""
-        columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact")
+        columns = ("host_id", "uuid", "name", "gone", "running_since", "running_since_exact", "pk")
         rows = list(self._prepare().values_list(*columns)[window])
+        tags = tags_by_domain([row[6] for row in rows])
         live = {}
         for host_id in {row[0] for row in rows}:
             listing = self._listings.get(host_id)
@@ -105,16 +109,16 @@ class DomainPages:
                 wanted = [row[1] for row in rows if row[0] == host_id and not row[3]]
                 live.update(self._live(self._hosts[host_id], listing, wanted))
         items = []
-        for row_host, row_uuid, row_name, gone, since, exact in rows:
+        for row_host, row_uuid, row_name, gone, since, exact, pk in rows:
             host_name = self._hosts[row_host].name
             item = live.get((row_host, row_uuid), UNANSWERED)
             if isinstance(item, inventory.LiveDomain):
                 items.append(DomainItem(row_uuid, item.name, row_host, host_name, item.state, item.reason,
                                         item.vcpus, item.memory_kib, item.max_memory_kib, item.cpu_percent,
-                                        since if item.active else None, exact))
+                                        since if item.active else None, exact, tags.get(pk, [])))
             else:  # None: undefined since the listing
                 state = "gone" if gone or item is None else "unknown"
-                items.append(DomainItem(row_uuid, row_name, row_host, host_name, state))
+                items.append(DomainItem(row_uuid, row_name, row_host, host_name, state, tags=tags.get(pk, [])))
         return items
 
     def _live(self, host, listing, uuids):

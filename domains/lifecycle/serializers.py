@@ -21,6 +21,7 @@ class DomainSerializer(serializers.Serializer):
         allow_null=True, help_text="When the domain started; exact only if running_since_exact, else no later than"
     )
     running_since_exact = serializers.BooleanField()
+    tags = serializers.ListField(child=serializers.CharField(), help_text="The domain's tags, sorted")
 
     def to_representation(self, instance):
         # A list answers up to 1,000 of these: each field's own to_representation, called directly (the base
