@@ -129,7 +129,7 @@ def one_row(user, query):
         return []
     domain = Domain(pk=pk, host_id=item.host, uuid=item.uuid, name=item.name, gone=item.state == "gone")
     host = Host.objects.get(pk=item.host)
-    return [make_row(user, item, domain, host)]
+    return [make_row(user, item, domain, host, query)]
 
 
 @permissions.route_permission(

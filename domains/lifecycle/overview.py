@@ -1,5 +1,6 @@
 """The overview's domain list: search, filter and sort on live state, each row with the actions its user may take."""
 
+import json
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -82,6 +83,7 @@ class DomainRow:
     host: object  # its Host
     actions: list = field(default_factory=list)  # LifecycleActions offered in its state that the user may take
     allowed: list = field(default_factory=list)  # names of the ROW_ACTIONS the user may take, whatever the state
+    sort_key: str = "[]"  # JSON of its key in the list's order (gone rows last aside): where the page puts it
 
 
 @dataclass
@@ -104,12 +106,13 @@ def allowed_actions(user, domain):
     return [name for name in ROW_ACTIONS if permissions.has_perm(user, ACTIONS[name].permission, domain)]
 
 
-def make_row(user, item, domain, host):
-    """The DomainRow of item: the ROW_ACTIONS offered in its state that user may take on domain."""
+def make_row(user, item, domain, host, query):
+    """The DomainRow of item: the ROW_ACTIONS offered in its state that user may take on domain, and its sort key
+    in query's order (a row the live list adds or draws again goes where this list would have put it)."""
     allowed = allowed_actions(user, domain) if item.state != "gone" else []
     facts = SimpleNamespace(state=item.state)
     offered = [ACTIONS[name] for name in allowed if item.state != "unknown" and ACTIONS[name].offered(facts)]
-    return DomainRow(item, domain, host, offered, allowed)
+    return DomainRow(item, domain, host, offered, allowed, json.dumps(SORTS[query.sort](item)))
 
 
 def domain_list(user, query):
@@ -130,7 +133,7 @@ def domain_list(user, query):
             hidden_gone += 1
             continue
         domain = Domain(pk=pk, host_id=item.host, uuid=item.uuid, name=item.name, gone=item.state == "gone")
-        rows.append(make_row(user, item, domain, hosts[item.host]))
+        rows.append(make_row(user, item, domain, hosts[item.host], query))
     order = SORTS[query.sort]
     rows.sort(key=lambda row: order(row.item), reverse=query.descending)
     rows.sort(key=lambda row: row.item.state == "gone")  # stable: gone rows last, in the same order

@@ -55,7 +55,7 @@ def api_call(page, method, path, body):
     }""", [method, path, body])
 
 
-def test_a_domain_defined_elsewhere_appears_in_the_list_and_goes_when_undefined_without_a_reload(
+def test_a_domain_defined_elsewhere_appears_in_its_place_in_the_list_and_goes_when_undefined_without_a_reload(
         logged_in_page, second_page):
     page = logged_in_page
     page.goto("/")
@@ -71,6 +71,10 @@ def test_a_domain_defined_elsewhere_appears_in_the_list_and_goes_when_undefined_
     wait_for_js(page, f"!!document.querySelector(\"{row}\")", timeout=10000)
     assert page.inner_text(f"{row} [data-field=state]") == "Shut off"
     assert "64\xa0MiB" in page.inner_text(row)
+    # In its place in the list's order (by name), not at the end: before "demo".
+    names = page.eval_on_selector_all("tr[data-uuid]", "rows => rows.map(row => row.dataset.name)")
+    assert names.index("arrives-live") < names.index("demo")
+    assert names == sorted(names)
 
     status, _ = api_call(second_page, "POST", f"/api/v1/domains/{made['uuid']}/actions",
                          {"action": "undefine", "confirm_name": "arrives-live"})

@@ -22,6 +22,7 @@ from domains.lifecycle.actions import ACTIONS
 from domains.lifecycle.models import Domain
 from domains.networks.models import Network
 from domains.storage.models import Pool
+from domains.tags.actions import do_set_tags
 
 PASSWORD = "persona-pass-123"
 # persona -> the built-in role it holds on the demo domain (None: the administrator, a superuser)
@@ -32,6 +33,8 @@ def make_personas():
     demo = Domain.objects.get(name="demo")
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     made = {"demo": str(demo.uuid), "host": demo.host_id, "password": PASSWORD}
+    # Tags, so the pages are checked with their badges and the list's tag filter shown.
+    do_set_tags(admin, demo, ["demo", "guest-os"])
     for persona, role in ROLES.items():
         username = f"ui-{persona}"
         user = get_user_model().objects.filter(username=username).first()

@@ -51,6 +51,36 @@ function formatUptime(seconds) {
   return unit(minutes, "minute");
 }
 
+// Rows in the server's order: gone rows last, the others by their key (data-sort-key, the JSON of the sort's key
+// as the server computed it), reversed when the list is sorted descending.
+function rowOrder(a, b, descending) {
+  const goneA = a.dataset.state === "gone", goneB = b.dataset.state === "gone";
+  if (goneA !== goneB) return goneA ? 1 : -1;
+  const keyA = JSON.parse(a.dataset.sortKey || "[]"), keyB = JSON.parse(b.dataset.sortKey || "[]");
+  let order = 0;
+  for (let i = 0; i < Math.min(keyA.length, keyB.length) && !order; i++) {
+    if (keyA[i] < keyB[i]) order = -1; else if (keyA[i] > keyB[i]) order = 1;
+  }
+  order = order || keyA.length - keyB.length;
+  return descending ? -order : order;
+}
+
+// A row added or drawn again by an event goes where the server would have put it: after the last row that does not
+// come after it (a binary search: the others are in order already).
+function placeInOrder(tr) {
+  const body = tr.parentElement;
+  if (!body || body.dataset.sortDir === undefined) return;
+  const descending = body.dataset.sortDir === "desc";
+  const others = [...body.children].filter((other) => other !== tr && other.dataset.uuid);
+  let low = 0, high = others.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (rowOrder(others[middle], tr, descending) <= 0) low = middle + 1; else high = middle;
+  }
+  const before = others[low] || null;
+  if (tr.nextElementSibling !== before) body.insertBefore(tr, before);
+}
+
 class LivePage {
   constructor() {
     this.rows = new Map(); // uuid -> {element, graphs, hostId}
@@ -146,6 +176,7 @@ class LivePage {
         if (canvas) graphs[spec.key] = { line: this.lineFor(canvas, spec), canvas };
       }
       this.rows.set(uuid, { element: tr, graphs, hostId: Number(tr.dataset.host) });
+      placeInOrder(tr);
       this.observer.observe(tr);
       if (!known) added.push(uuid);
     }
