@@ -27,10 +27,3 @@ def card_body(request, uuid, template, card):
     except ConsoleError:
         running = False
     return render(request, template, card(request.user, domain, running))
-
-
-def field_errors(exc):
-    """A refusal's fields ({field name: [problems]}) for the form to point at; {} when it names none."""
-    if not isinstance(exc.fields, dict):
-        return {}
-    return {key: value for key, value in exc.fields.items() if isinstance(value, list)}

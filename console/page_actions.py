@@ -9,17 +9,20 @@ class Unchanged(str):
     """Words for an action that succeeded but found nothing to change: shown as information, not as a success."""
 
 
-def perform(request, action, done, *, failed=""):
+def perform(request, action, done, *, failed="", errors=None):
     """Run action() and leave one message about it; True if it succeeded.
 
     done words the success: a text, or a function of action()'s result that returns one (an Unchanged text is
     shown as information). A ConsoleError is shown in its own words, after failed when the page names what
-    failed. The caller redirects, so a reload does not post the form again.
+    failed, and its fields at fault go into errors (a dict) for the form drawn again to point at. The caller
+    redirects after a success, so a reload does not post the form again.
     """
     try:
         result = action()
     except ConsoleError as exc:
         messages.error(request, f"{failed}{exc.message}")
+        if errors is not None:
+            errors.update(field_errors(exc))
         return False
     tell(request, done(result) if callable(done) else done)
     return True
@@ -31,3 +34,10 @@ def tell(request, text):
         messages.info(request, str(text))
     else:
         messages.success(request, text)
+
+
+def field_errors(exc):
+    """A refusal's fields ({field name: [problems]}) for the form to point at; {} when it names none."""
+    if not isinstance(exc.fields, dict):
+        return {}
+    return {key: value for key, value in exc.fields.items() if isinstance(value, list)}

@@ -7,14 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from console.backups.card import backups_card
-from console.domain_cards import card_body, field_errors
+from console.domain_cards import card_body
 from console.page_actions import perform
 from console.snapshots.views import render_snapshots_page
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.backups.actions import do_create_backup, do_delete_backup
 from domains.backups.restore import do_restore_backup
-from domains.errors import ConsoleError
 from domains.lifecycle.models import Domain
 
 route_permission = permissions.route_permission
@@ -57,15 +56,11 @@ def backup_restore(request, uuid, backup_id):
     errors = {}
 
     def restore():
-        try:
-            return do_restore_backup(request.user, domain, backup_id, mode, request.POST.get("pool", ""),
-                                     request.POST.get("name", "").strip(), client_address(request))
-        except ConsoleError as exc:
-            errors.update(field_errors(exc))
-            raise
+        return do_restore_backup(request.user, domain, backup_id, mode, request.POST.get("pool", ""),
+                                 request.POST.get("name", "").strip(), client_address(request))
 
     if perform(request, restore, _started(_("Restoring backup %(backup)s") % {"backup": backup_id}),
-               failed=_("Not restored: ")):
+               failed=_("Not restored: "), errors=errors):
         return redirect(_card_url(domain))
     # Refused: the page again, that backup's restore form open with what was typed and the field at fault.
     return render_snapshots_page(request, domain, status=400,

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from console.domain_cards import field_errors
 from console.page_actions import perform
 from domains.access import permissions
 from domains.access.lookups import client_address, libvirt_domain, visible
@@ -87,18 +86,14 @@ def domain_clone(request, uuid):
     errors = {}
 
     def clone():
-        try:
-            return do_clone_domain(request.user, domain, name, chosen_disks(request.POST, targets),
-                                   RevisionSource.CONSOLE, client_address(request), host=host)
-        except ConsoleError as exc:
-            errors.update(field_errors(exc))
-            raise
+        return do_clone_domain(request.user, domain, name, chosen_disks(request.POST, targets),
+                               RevisionSource.CONSOLE, client_address(request), host=host)
 
     started = perform(request, clone,
                       lambda job: _("Cloning '%(source)s' as '%(name)s' (job %(job)s): its progress shows here; "
                                     "cancel it here to remove what it made.") % {
                           "source": domain.name, "name": name, "job": job.pk},
-                      failed=_("Not cloned: "))
+                      failed=_("Not cloned: "), errors=errors)
     if started:
         return redirect(reverse("job-list"))
     # Refused: the form again, with what was chosen and the field at fault.

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console.domain_cards import card_body, field_errors
+from console.domain_cards import card_body
 from console.interfaces.card import (
     BANDWIDTH_DIRECTIONS,
     BANDWIDTH_KEYS,
@@ -16,7 +16,6 @@ from console.page_actions import Unchanged, perform
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.definitions.models import RevisionSource
-from domains.errors import ConsoleError
 from domains.interfaces.actions import (
     NEEDED,
     InterfaceError,
@@ -95,19 +94,15 @@ def interface_add(request, uuid):
     errors = {}
 
     def add():
-        try:
-            return do_add_interface(request.user, domain, spec_from_form(request.POST), "", RevisionSource.CONSOLE,
-                                    client_address(request))
-        except ConsoleError as exc:
-            errors.update(field_errors(exc))
-            raise
+        return do_add_interface(request.user, domain, spec_from_form(request.POST), "", RevisionSource.CONSOLE,
+                                client_address(request))
 
     def done(change):
         if change.live:
             return _("Interface %(mac)s added to the running guest and its definition.") % {"mac": change.mac}
         return _("Interface %(mac)s added to the definition.") % {"mac": change.mac}
 
-    if perform(request, add, done, failed=_("The interface was not added: ")):
+    if perform(request, add, done, failed=_("The interface was not added: "), errors=errors):
         return redirect(_card_url(domain))
     # Refused: the page again, with what was typed and the fields at fault.
     return domain_page(request, domain, status=400, interface_form=request.POST, interface_errors=errors)

@@ -14,15 +14,21 @@ from domains.lifecycle.facts import read_facts
 from domains.lifecycle.models import Domain
 
 
+def facts_or_error(domain):
+    """(facts, "") of a domain libvirt has; (None, the host's error) when libvirt did not answer; (None, "") when
+    the domain is gone: what a page of the domain shows at its top."""
+    if domain.gone:
+        return None, ""
+    try:
+        return read_facts(domain), ""
+    except VirtError as exc:
+        return None, exc.message
+
+
 def domain_context(request, domain):
     """What the domain page and its parts read again after a lifecycle event show: facts (or the host's error) and
     the Actions card's menu."""
-    facts, error = None, ""
-    if not domain.gone:
-        try:
-            facts = read_facts(domain)
-        except VirtError as exc:
-            error = exc.message
+    facts, error = facts_or_error(domain)
     question, details = undefine_confirmation(domain)
     return {"domain": domain, "facts": facts, "error": error, "menu": action_menu(request.user, domain, facts),
             "undefine_question": question, "undefine_details": confirm_details(details)}

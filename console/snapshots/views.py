@@ -6,15 +6,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from console.domain_cards import card_body, field_errors
+from console.domain_cards import card_body
+from console.lifecycle.views import facts_or_error
 from console.page_actions import perform
 from console.snapshots.card import snapshots_card
 from domains.access import permissions
 from domains.access.lookups import client_address, visible
 from domains.definitions.models import RevisionSource
-from domains.errors import ConsoleError
-from domains.libvirt.adapter import VirtError
-from domains.lifecycle.facts import read_facts
 from domains.lifecycle.models import Domain
 from domains.snapshots.actions import (
     PERMISSION,
@@ -43,12 +41,7 @@ def snapshots_page(request, uuid):
 
 def render_snapshots_page(request, domain, status=200, **extra):
     """The Snapshots page; a refused form renders it again with extra (what was typed, the fields at fault)."""
-    facts, error = None, ""
-    if not domain.gone:
-        try:
-            facts = read_facts(domain)
-        except VirtError as exc:
-            error = exc.message
+    facts, error = facts_or_error(domain)
     return render(request, "snapshots/page.html", {"domain": domain, "facts": facts, "error": error, **extra},
                   status=status)
 
@@ -68,16 +61,12 @@ def snapshot_create(request, uuid):
     errors = {}
 
     def create():
-        try:
-            return do_create_snapshot(request.user, domain, name, request.POST.get("kind") or "internal",
-                                      request.POST.get("description", "").strip(), RevisionSource.CONSOLE,
-                                      client_address(request))
-        except ConsoleError as exc:
-            errors.update(field_errors(exc))
-            raise
+        return do_create_snapshot(request.user, domain, name, request.POST.get("kind") or "internal",
+                                  request.POST.get("description", "").strip(), RevisionSource.CONSOLE,
+                                  client_address(request))
 
     if perform(request, create, _started(_("Taking snapshot '%(name)s'") % {"name": name}),
-               failed=_("The snapshot was not taken: ")):
+               failed=_("The snapshot was not taken: "), errors=errors):
         return redirect(_card_url(domain))
     # Refused: the page again, with what was typed and the field at fault.
     return render_snapshots_page(request, domain, status=400, snapshot_form=request.POST, snapshot_errors=errors)

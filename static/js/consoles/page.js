@@ -43,6 +43,18 @@ export function showNotRunning(root) {
   sessionControls(root, false);
 }
 
+// A session that ended: on a domain that stopped, the page says it does not run (and offers Start); on a running
+// one, it says why with text and offers to reconnect.
+export function showSessionEnded(root, text, running) {
+  sessionControls(root, false);
+  if (!running) {
+    showNotRunning(root);
+    return;
+  }
+  setStatus(root, text, "bad");
+  control(root, "reconnect").hidden = false;
+}
+
 // Start through the API (the same do_domain_action as the domain page's button); the page stays, and opens the
 // console once libvirt says the domain runs.
 export function offerStart(root, onStarted) {

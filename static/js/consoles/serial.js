@@ -5,7 +5,7 @@ import { FitAddon } from "/static/vendor/@xterm/addon-fit/lib/addon-fit.mjs";
 import { consoleSocketUrl } from "./ticket.js";
 import {
   control, fillWindow, followDomain, hasWord, offerFullscreen, offerStart, sessionControls, setStatus, showNotRunning,
-  word,
+  showSessionEnded, word,
 } from "./page.js";
 
 // Waking the prompt. A serial line keeps nothing: what the guest printed while no console was attached (its
@@ -68,13 +68,7 @@ function disarmWake() {
 }
 
 function sessionEnded(text) {
-  sessionControls(root, false);
-  if (!running) {
-    showNotRunning(root);
-    return;
-  }
-  setStatus(root, text, "bad");
-  control(root, "reconnect").hidden = false;
+  showSessionEnded(root, text, running);
 }
 
 function onControl(message) {

@@ -4,7 +4,8 @@ import RFB from "/static/vendor/@novnc/novnc/core/rfb.js";
 import KeyTable from "/static/vendor/@novnc/novnc/core/input/keysym.js";
 import { consoleSocketUrl } from "./ticket.js";
 import {
-  control, fillWindow, followDomain, offerFullscreen, offerStart, sessionControls, setStatus, showNotRunning, word,
+  control, fillWindow, followDomain, offerFullscreen, offerStart, sessionControls, setStatus, showNotRunning,
+  showSessionEnded, word,
 } from "./page.js";
 
 const root = document.getElementById("vnc-console");
@@ -40,13 +41,7 @@ function fitToWindow() {
 
 function disconnected(text) {
   rfb = null;
-  sessionControls(root, false);
-  if (!running) {
-    showNotRunning(root);
-    return;
-  }
-  setStatus(root, text, "bad");
-  control(root, "reconnect").hidden = false;
+  showSessionEnded(root, text, running);
 }
 
 async function connect() {
