@@ -18,6 +18,8 @@ from collections import defaultdict
 
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models.signals import post_delete
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.cluster import leadership
@@ -130,8 +132,8 @@ def _connection(host, wait=CONNECT_WAIT):
     operator's change must not be overtaken by that first apply of the older state.
     """
     if not host.enabled:
-        raise DaemonSettingsError(f"Host '{host}' is disabled: enable it on the Hosts page to manage its daemon.",
-                                  "no_admin_interface")
+        raise DaemonSettingsError(format_lazy(_("Host '{host}' is disabled: enable it on the Hosts page to manage its "
+                                                "daemon."), host=host), "no_admin_interface")
     keeper = keeper_of(host)
     deadline = time.monotonic() + wait
     while True:
@@ -140,10 +142,11 @@ def _connection(host, wait=CONNECT_WAIT):
         if conn is not None and state.get("kind") in ("applied", "apply_failed"):
             return conn
         if state.get("kind") == "unreachable" or time.monotonic() > deadline:
-            detail = state.get("error") or "it did not answer"
-            raise DaemonSettingsError(f"The libvirt daemon of host '{host}' is not reachable at {keeper.uri} "
-                                      f"({detail}). Start it (or check its admin socket) and try again; the "
-                                      "console re-applies the desired settings as soon as it answers.",
+            detail = state.get("error") or _("it did not answer")
+            raise DaemonSettingsError(format_lazy(_("The libvirt daemon of host '{host}' is not reachable at {uri} "
+                                                    "({problem}). Start it (or check its admin socket) and try again; "
+                                                    "the console re-applies the desired settings as soon as it "
+                                                    "answers."), host=host, uri=keeper.uri, problem=detail),
                                       "unreachable")
         time.sleep(0.02)
 
@@ -201,10 +204,11 @@ def _on_event(host_id, event):
             return
         params = {"reason": event["reason"]}
         if kind == "apply_failed":
-            audit.record(None, "daemon.settings.reapply", host, params, outcome=f"failed: {event['error']}")
+            audit.record(None, "daemon.settings.reapply", host, params,
+                         outcome=format_lazy("failed: {}", event["error"]))
             return
         with _host_lock(host_id), transaction.atomic():
-            settings_row, _ = DaemonSettings.objects.get_or_create(host=host)
+            settings_row, _created = DaemonSettings.objects.get_or_create(host=host)
             revision = _new_revision(settings_row, settings_row.desired, None, DaemonRevisionReason.REAPPLIED,
                                      event["changed"])
         audit.record(None, "daemon.settings.reapply", host,
@@ -270,26 +274,34 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
             desired = (merge_patch(previous, patch, default_server=DEFAULT_SERVER) if rollback_to is None
                        else validate_desired(rollback_to.desired))
         except ValueError as exc:
-            audit.record(user, action, host, params, outcome=f"refused: {exc}", source_address=source_address)
-            raise DaemonSettingsError(f"{exc}. Nothing was changed.", "invalid") from exc
+            audit.record(user, action, host, params, outcome=format_lazy("refused: {}", exc),
+                         source_address=source_address)
+            raise DaemonSettingsError(format_lazy(_("{problem}. Nothing was changed."), problem=exc),
+                                      "invalid") from exc
         conn = _connection(host)
         try:
             report = apply_desired(conn, desired)
         except (VirtError, ValueError) as exc:
-            message = getattr(exc, "message", str(exc))
+            # A ValueError's own message may be lazy: formatted when said, in the reader's language.
+            message = exc.message if isinstance(exc, VirtError) else exc
+            # The notes of a failed take-back (settings_service._undo), in the console's own words.
             notes = " ".join(getattr(exc, "__notes__", []))
-            audit.record(user, action, host, params, outcome=f"refused: {message} {notes}".strip(),
-                         source_address=source_address)
+            outcome = format_lazy("refused: {} {}", message, notes) if notes else format_lazy("refused: {}", message)
+            audit.record(user, action, host, params, outcome=outcome, source_address=source_address)
             if isinstance(exc, VirtError) and not _still_connected(conn):
-                raise DaemonSettingsError(f"The daemon at {uri} went away while applying ({message}); nothing "
-                                          "was stored. Try again once it answers.", "unreachable") from exc
-            raise DaemonSettingsError(f"The daemon rejected the settings: {message}. {notes} Nothing was changed "
-                                      "on the daemon or in the console.".replace("  ", " "), "rejected") from exc
+                raise DaemonSettingsError(format_lazy(_("The daemon at {uri} went away while applying ({problem}); "
+                                                        "nothing was stored. Try again once it answers."),
+                                                      uri=uri, problem=message), "unreachable") from exc
+            rejected = (_("The daemon rejected the settings: {problem}. {notes} Nothing was changed on the daemon "
+                          "or in the console.") if notes else
+                        _("The daemon rejected the settings: {problem}. Nothing was changed on the daemon or in the "
+                          "console."))
+            raise DaemonSettingsError(format_lazy(rejected, problem=message, notes=notes), "rejected") from exc
         if desired == previous and not report["changed"]:
             return None  # the same settings, and the daemon was on them: nothing to record
         try:
             with transaction.atomic():
-                settings_row, _ = DaemonSettings.objects.select_for_update().get_or_create(host=host)
+                settings_row, _created = DaemonSettings.objects.select_for_update().get_or_create(host=host)
                 settings_row.desired = desired
                 settings_row.save(update_fields=["desired", "updated"])
                 revision = _new_revision(settings_row, desired, user, reason, report["changed"],
@@ -299,10 +311,11 @@ def do_apply_daemon_settings(user, host, patch, source_address=None, reason=Daem
             audit.record(user, action, host, params, source_address=source_address,
                          outcome=f"failed: not stored ({exc}); "
                                  + (f"putting the daemon back failed: {problem}" if problem else "daemon put back"))
-            extra = (f" Putting the daemon back failed too ({problem}): check its settings."
-                     if problem else " The daemon was put back: nothing changed.")
-            raise DaemonSettingsError(f"The console could not store the daemon settings ({exc}).{extra}",
-                                      "not_stored") from exc
+            extra = (format_lazy(_("Putting the daemon back failed too ({problem}): check its settings."),
+                                 problem=problem)
+                     if problem else _("The daemon was put back: nothing changed."))
+            not_stored = format_lazy(_("The console could not store the daemon settings ({problem})."), problem=exc)
+            raise DaemonSettingsError(format_lazy("{} {}", not_stored, extra), "not_stored") from exc
         _last_known[host.pk] = desired
     audit.record(user, action, host, {**params, "revision": revision.number, "changed": report["changed"]},
                  source_address=source_address)
@@ -317,7 +330,8 @@ def do_rollback_daemon_settings(user, host, revision, source_address=None):
     """
     settings_row = DaemonSettings.objects.filter(host=host).first()
     if settings_row is None:
-        raise DaemonSettingsError(f"Host '{host}' has no daemon settings revisions to roll back to.", "invalid")
+        raise DaemonSettingsError(format_lazy(_("Host '{host}' has no daemon settings revisions to roll back to."),
+                                              host=host), "invalid")
 
     def apply_again(old, _why):
         return do_apply_daemon_settings(user, host, None, source_address, DaemonRevisionReason.ROLLBACK,
@@ -334,11 +348,13 @@ def _daemon_call(user, host, permission, action, params, source_address, call):
     try:
         result = call(conn)
     except VirtError as exc:
-        audit.record(user, action, host, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, action, host, params, outcome=format_lazy("failed: {}", exc.message),
+                     source_address=source_address)
         code = {VIR_ERR_NO_CLIENT: "no_client", VIR_ERR_NO_SERVER: "no_server"}.get(exc.code, "refused")
         if code == "refused" and not _still_connected(conn):
             code = "unreachable"
-        raise DaemonSettingsError(f"The daemon of host '{host}' refused: {exc.message}", code) from exc
+        raise DaemonSettingsError(format_lazy(_("The daemon of host '{host}' refused: {problem}"), host=host,
+                                              problem=exc.message), code) from exc
     audit.record(user, action, host, params, source_address=source_address)
     return result
 
@@ -375,7 +391,7 @@ def read_daemon(user, host):
     except DaemonSettingsError as exc:
         answer["error"] = exc.message
     except VirtError as exc:  # the daemon went away between two reads
-        answer["error"] = f"The daemon stopped answering: {exc.message}"
+        answer["error"] = format_lazy(_("The daemon stopped answering: {problem}"), problem=exc.message)
     return answer
 
 

@@ -1,5 +1,7 @@
 """API v1: a host's libvirt daemon: desired and live settings, drift, clients, revisions; change, disconnect, TLS."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -52,8 +54,8 @@ class DaemonSettingsSerializer(serializers.Serializer):
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown setting: known are " + ", ".join(self.fields) + "."]
-                                               for name in unknown})
+            known = format_lazy(_("Unknown setting: known are {known}."), known=", ".join(self.fields))
+            raise serializers.ValidationError({name: [known] for name in unknown})
         return attrs
 
 
@@ -154,7 +156,8 @@ class HostDaemonClientDisconnect(HostDaemonView):
         host = self.get_object("daemon_write")
         server = self.valid_body().get("server")
         do_disconnect_client(request.user, host, server, client_id, self.source_address)
-        return Response({"message": f"Client {client_id} of server {server or 'libvirtd'} was disconnected."})
+        return Response({"message": format_lazy(_("Client {client} of server {server} was disconnected."),
+                                                client=client_id, server=server or "libvirtd")})
 
 
 @route_permission("daemon_write", note="on the host")
@@ -166,4 +169,5 @@ class HostDaemonTlsReload(HostDaemonView):
         host = self.get_object("daemon_write")
         server = self.valid_body().get("server")
         do_reload_tls(request.user, host, server, self.source_address)
-        return Response({"message": f"Server {server or 'libvirtd'} re-read its TLS certificates."})
+        return Response({"message": format_lazy(_("Server {server} re-read its TLS certificates."),
+                                                server=server or "libvirtd")})

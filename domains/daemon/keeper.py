@@ -14,6 +14,9 @@ with backoff and re-applies the desired settings, reporting each step to
 import logging
 import threading
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.daemon.admin.connection import AdminConnection
 from domains.daemon.settings_service import apply_desired
 from domains.libvirt.adapter import VirtError
@@ -115,7 +118,8 @@ class DaemonKeeper:
                 # when the daemon next comes back.
                 log.exception("applying the desired settings to %s failed", self.uri)
                 self._emit({"kind": "apply_failed", "reason": reason,
-                            "error": f"The desired settings could not be read or applied: {exc}"})
+                            "error": format_lazy(_("The desired settings could not be read or applied: {problem}"),
+                                                 problem=exc)})
             self._wake.wait()
             self._connection = None
             conn.close()

@@ -5,15 +5,21 @@ a little stricter where libvirt accepts something that cannot be what the
 operator meant: a relative or empty log file path (the daemon resolves it
 against "/"), a syslog output without an ident, a level written "03", a
 filter name with a ':' (libvirt drops what follows it).
+
+Each ValueError's message is said in the reader's language (domains.words).
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 LEVELS = {"1": "debug", "2": "info", "3": "warning", "4": "error"}
-_LEVEL_HELP = "a level from 1 (debug) to 4 (error)"
+_NOT_A_LEVEL = {"filter": _("log filter {token}: {level} is not a level from 1 (debug) to 4 (error)"),
+                "output": _("log output {token}: {level} is not a level from 1 (debug) to 4 (error)")}
 
 
 def _level(token, level, kind):
     if level not in LEVELS:
-        raise ValueError(f"log {kind} {token!r}: {level!r} is not {_LEVEL_HELP}")
+        raise ValueError(format_lazy(_NOT_A_LEVEL[kind], token=repr(token), level=repr(level)))
 
 
 def check_log_filters(text):
@@ -26,13 +32,15 @@ def check_log_filters(text):
     for token in filters:
         level, colon, name = token.partition(":")
         if not colon:
-            raise ValueError(f"log filter {token!r} is not LEVEL:NAME (for example 3:qemu)")
+            raise ValueError(format_lazy(_("log filter {token} is not LEVEL:NAME (for example 3:qemu)"),
+                                         token=repr(token)))
         _level(token, level, "filter")
         if not name.removeprefix("+"):
-            raise ValueError(f"log filter {token!r} has no name to match after the level (for example 3:qemu)")
+            raise ValueError(format_lazy(_("log filter {token} has no name to match after the level (for example "
+                                           "3:qemu)"), token=repr(token)))
         if ":" in name:
             # libvirt would silently keep only the part before the second ':'.
-            raise ValueError(f"log filter {token!r}: a name cannot contain ':'")
+            raise ValueError(format_lazy(_("log filter {token}: a name cannot contain ':'"), token=repr(token)))
     return filters
 
 
@@ -71,25 +79,25 @@ def check_log_outputs(text):
     for token in outputs:
         parts = token.split(":")
         if len(parts) < 2:
-            raise ValueError(f"log output {token!r} is not LEVEL:DESTINATION (for example 3:stderr)")
+            raise ValueError(format_lazy(_("log output {token} is not LEVEL:DESTINATION (for example 3:stderr)"),
+                                         token=repr(token)))
         _level(token, parts[0], "output")
         destination, rest = parts[1], parts[2:]
         if destination in ("stderr", "journald"):
             if rest:
-                raise ValueError(f"log output {token!r}: {destination} takes nothing after it (write 3:{destination})")
+                raise ValueError(format_lazy(_("log output {token}: {destination} takes nothing after it (write "
+                                               "3:{destination})"), token=repr(token), destination=destination))
         elif destination == "syslog":
             if len(rest) != 1 or not rest[0]:
-                raise ValueError(f"log output {token!r}: syslog needs one ident name (for example 3:syslog:libvirtd)")
+                raise ValueError(format_lazy(_("log output {token}: syslog needs one ident name (for example "
+                                               "3:syslog:libvirtd)"), token=repr(token)))
         elif destination == "file":
             if len(rest) != 1 or not rest[0].startswith("/") or rest[0] == "/":
-                raise ValueError(
-                    f"log output {token!r}: file needs one absolute path without ':' "
-                    "(for example 3:file:/var/log/libvirt/libvirtd.log)"
-                )
+                raise ValueError(format_lazy(_("log output {token}: file needs one absolute path without ':' (for "
+                                               "example 3:file:/var/log/libvirt/libvirtd.log)"), token=repr(token)))
         else:
-            raise ValueError(
-                f"log output {token!r}: unknown destination {destination!r}; use stderr, journald, syslog or file"
-            )
+            raise ValueError(format_lazy(_("log output {token}: unknown destination {destination}; use stderr, "
+                                           "journald, syslog or file"), token=repr(token), destination=repr(destination)))
     return outputs
 
 

@@ -3,6 +3,7 @@
 import json
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from domains.hosts.models import Host
 from domains.revisions.models import Revision
@@ -26,10 +27,10 @@ class DaemonSettings(models.Model):
 
 
 class DaemonRevisionReason(models.TextChoices):
-    CONSOLE = "console", "changed in the console"
-    API = "api", "changed through the API"
-    REAPPLIED = "reapplied-after-restart", "re-applied after the daemon restarted"
-    ROLLBACK = "rollback", "rolled back to an earlier revision"
+    CONSOLE = "console", _("changed in the console")
+    API = "api", _("changed through the API")
+    REAPPLIED = "reapplied-after-restart", _("re-applied after the daemon restarted")
+    ROLLBACK = "rollback", _("rolled back to an earlier revision")
 
 
 class DaemonSettingsRevision(Revision):

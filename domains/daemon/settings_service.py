@@ -14,12 +14,16 @@ a key left out is not managed, so the daemon keeps its own value:
       "daemon_timeout": 0
     }
 
-Functions take any object with AdminConnection's methods.
+Functions take any object with AdminConnection's methods. A ValueError's message is said in the reader's
+language (domains.words).
 """
 
 import copy
 import logging
 from dataclasses import asdict
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.daemon.admin.ctypes_binding import UINT_MAX
 from domains.daemon.admin.types import ClientLimits, ThreadPool
@@ -40,20 +44,22 @@ TOP_KEYS = ("servers", "logging", "daemon_timeout")
 
 
 def _fail(path, problem):
-    raise ValueError(f"{path}: {problem}")
+    raise ValueError(format_lazy("{}: {}", path, problem))
 
 
 def _known_keys(value, allowed, path):
     if not isinstance(value, dict):
-        _fail(path, "must be an object")
+        _fail(path, _("must be an object"))
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        _fail(path, f"unknown setting {unknown[0]!r}; known: {', '.join(allowed)}")
+        _fail(path, format_lazy(_("unknown setting {setting}; known: {known}"), setting=repr(unknown[0]),
+                                known=", ".join(allowed)))
 
 
 def _count(value, path):
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT_MAX:
-        _fail(path, f"must be a whole number from 0 to {UINT_MAX}, not {value!r}")
+        _fail(path, format_lazy(_("must be a whole number from 0 to {most}, not {value}"), most=UINT_MAX,
+                                value=repr(value)))
 
 
 def validate_desired(desired):
@@ -67,20 +73,20 @@ def validate_desired(desired):
                 _count(value, f"servers.{server}.{group}.{key}")
         pool = groups.get("threadpool", {})
         if pool.get("min_workers", 0) > pool.get("max_workers", UINT_MAX):
-            _fail(f"servers.{server}.threadpool", "min_workers cannot be larger than max_workers")
+            _fail(f"servers.{server}.threadpool", _("min_workers cannot be larger than max_workers"))
         limits = groups.get("client_limits", {})
         if limits.get("max_unauth_clients", 0) > limits.get("max_clients", UINT_MAX):
-            _fail(f"servers.{server}.client_limits", "max_unauth_clients cannot be larger than max_clients")
+            _fail(f"servers.{server}.client_limits", _("max_unauth_clients cannot be larger than max_clients"))
     logging_settings = desired.get("logging", {})
     _known_keys(logging_settings, LOGGING_KEYS, "logging")
     for key, check in (("filters", check_log_filters), ("outputs", check_log_outputs)):
         if key in logging_settings:
             if not isinstance(logging_settings[key], str):
-                _fail(f"logging.{key}", "must be a string")
+                _fail(f"logging.{key}", _("must be a string"))
             try:
                 check(logging_settings[key])
             except ValueError as exc:
-                _fail(f"logging.{key}", str(exc))
+                _fail(f"logging.{key}", exc)
     if "daemon_timeout" in desired:
         _count(desired["daemon_timeout"], "daemon_timeout")
     return copy.deepcopy(desired)
@@ -111,7 +117,7 @@ def merge_patch(desired, patch, default_server="libvirtd"):
 
 def _merge_values(target, values):
     if not isinstance(values, dict):
-        raise ValueError(f"patch: {values!r} must be an object of settings")
+        raise ValueError(format_lazy(_("patch: {values} must be an object of settings"), values=repr(values)))
     for key, value in values.items():
         if value is None:
             target.pop(key, None)

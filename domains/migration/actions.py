@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit
@@ -23,6 +25,7 @@ from domains.libvirt import migration as libvirt_migration
 from domains.libvirt.adapter import VirtError
 from domains.migration.checks import COPY_STORAGE, MigrationError, run_checks, tls_failure
 from domains.migration.moves import move_row, moving
+from domains.words import kept
 
 ACTION = "domain.migrate"
 PERMISSION = "migrate"  # libvirt's domain:migrate, on the source domain
@@ -58,7 +61,8 @@ class MigrationOptions:
 
 
 def _refused(user, domain, params, source_address, exc):
-    audit.record(user, ACTION, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+    audit.record(user, ACTION, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                 source_address=source_address)
     raise exc
 
 
@@ -79,31 +83,35 @@ def _flags(options, running):
 
 def _check_options(options, running, destination):
     if options.copy_storage not in COPY_STORAGE:
-        raise MigrationError(f"copy_storage '{options.copy_storage}' is not one the console knows: use "
-                             f"{', '.join(COPY_STORAGE)}.", code="invalid", status=400,
-                             fields={"copy_storage": [f"One of {', '.join(COPY_STORAGE)}."]})
+        known = ", ".join(COPY_STORAGE)
+        raise MigrationError(format_lazy(_("copy_storage '{chosen}' is not one the console knows: use {known}."),
+                                         chosen=options.copy_storage, known=known), code="invalid", status=400,
+                             fields={"copy_storage": [format_lazy(_("One of {known}."), known=known)]})
     if not running:
         if not options.persist:
-            raise MigrationError("The domain is shut off, so only its definition can move: keep persist on (a "
-                                 "stopped domain that is not kept on the destination would vanish).",
-                                 code="offline_needs_persist", fields={"persist": ["Must be true when shut off."]})
+            raise MigrationError(_("The domain is shut off, so only its definition can move: keep persist on (a "
+                                   "stopped domain that is not kept on the destination would vanish)."),
+                                 code="offline_needs_persist",
+                                 fields={"persist": [_("Must be true when shut off.")]})
         if options.copy_storage != "none":
-            raise MigrationError("The domain is shut off: libvirt copies no storage for a stopped domain. Start it "
-                                 "first, or copy its disks by hand and migrate without copying storage.",
-                                 code="offline_no_copy", fields={"copy_storage": ["Only 'none' when shut off."]})
+            raise MigrationError(_("The domain is shut off: libvirt copies no storage for a stopped domain. Start it "
+                                   "first, or copy its disks by hand and migrate without copying storage."),
+                                 code="offline_no_copy", fields={"copy_storage": [_("Only 'none' when shut off.")]})
     if options.tunnelled and not options.peer_to_peer:
-        raise MigrationError("A tunnelled migration goes through the libvirtds, so it needs peer_to_peer too.",
-                             code="invalid", status=400, fields={"tunnelled": ["Needs peer_to_peer."]})
+        raise MigrationError(_("A tunnelled migration goes through the libvirtds, so it needs peer_to_peer too."),
+                             code="invalid", status=400, fields={"tunnelled": [_("Needs peer_to_peer.")]})
     if options.tls and options.tunnelled:
-        raise MigrationError("Choose tunnelled or tls, not both: a tunnelled migration travels inside the libvirtds' "
-                             "own connection (encrypted when the destination is reached over qemu+tls://), tls "
-                             "makes QEMU encrypt its own direct stream.", code="invalid", status=400,
-                             fields={"tls": ["Not with tunnelled."]})
+        raise MigrationError(_("Choose tunnelled or tls, not both: a tunnelled migration travels inside the "
+                               "libvirtds' own connection (encrypted when the destination is reached over "
+                               "qemu+tls://), tls makes QEMU encrypt its own direct stream."),
+                             code="invalid", status=400, fields={"tls": [_("Not with tunnelled.")]})
     if options.peer_to_peer and libvirt_migration.migration_address(destination.uri) is None:
-        raise MigrationError(f"Host '{destination}' is reached through a local URI ({destination.uri}), which the "
-                             "source's libvirtd cannot use to reach it: migrate directly (peer_to_peer off), or add "
-                             "the destination by a network URI (qemu+tcp://, qemu+tls://).", code="p2p_needs_remote",
-                             fields={"peer_to_peer": ["The destination's URI is local."]})
+        raise MigrationError(format_lazy(_("Host '{destination}' is reached through a local URI ({uri}), which the "
+                                           "source's libvirtd cannot use to reach it: migrate directly (peer_to_peer "
+                                           "off), or add the destination by a network URI (qemu+tcp://, "
+                                           "qemu+tls://)."), destination=destination, uri=destination.uri),
+                             code="p2p_needs_remote",
+                             fields={"peer_to_peer": [_("The destination's URI is local.")]})
 
 
 def _libvirt_params(options, destination):
@@ -176,7 +184,8 @@ def do_migrate(user, domain, destination, options, source_address=None):
         return {"source": source.pk, "destination": destination.pk, "live": running and options.live,
                 "offline": not running, "copied_disks": [copy.target for copy in findings.copies],
                 "copied_to": {copy.target: {"pool": copy.pool, "path": copy.dest_path} for copy in findings.copies},
-                "notes": findings.notes, "downtime_ms": stats.get("downtime"), "statistics": stats}
+                "notes": [kept(note) for note in findings.notes], "downtime_ms": stats.get("downtime"),
+                "statistics": stats}
 
     run_job_in_thread(job, work)
     return job
@@ -270,17 +279,17 @@ def do_switch_to_postcopy(user, job, source_address=None):
 
     domain = Domain.objects.filter(pk=job.target_id).select_related("host").first() if job.kind == ACTION else None
     if domain is None:
-        raise MigrationError(f"Job {job.pk} is no migration: only a running migration switches to post-copy.",
-                             code="not_a_migration")
+        raise MigrationError(format_lazy(_("Job {job} is no migration: only a running migration switches to "
+                                           "post-copy."), job=job.pk), code="not_a_migration")
     params = {"job": job.pk}
     audit.require(user, PERMISSION, domain, "domain.migrate_postcopy", params, source_address)
     if not job.active:
-        raise MigrationError(f"Migration job {job.pk} is over already ({job.state}): nothing to switch.",
-                             code="job_ended")
+        raise MigrationError(format_lazy(_("Migration job {job} is over already ({state}): nothing to switch."),
+                                         job=job.pk, state=job.state), code="job_ended")
     if not job.params.get("postcopy"):
-        raise MigrationError(f"Migration job {job.pk} was started without postcopy: libvirt switches only a "
-                             "migration started with it. Cancel it and start again with postcopy.",
-                             code="postcopy_not_enabled")
+        raise MigrationError(format_lazy(_("Migration job {job} was started without postcopy: libvirt switches only "
+                                           "a migration started with it. Cancel it and start again with postcopy."),
+                                         job=job.pk), code="postcopy_not_enabled")
     libvirt_migration.start_postcopy(libvirt_domain(domain))
     audit.record(user, "domain.migrate_postcopy", domain, params, source_address=source_address)
     return Job.objects.get(pk=job.pk)

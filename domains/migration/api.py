@@ -1,5 +1,6 @@
 """API v1: migrating a domain to another host (a job), and switching a running migration to post-copy."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -28,8 +29,8 @@ class DomainMigrate(DomainScopedView):
         body = dict(self.valid_body())
         destination = Host.objects.filter(pk=body.pop("destination")).first()
         if destination is None:
-            raise ConsoleError("There is no such destination host: pick one GET /api/v1/hosts lists.",
-                               code="no_host", status=404, fields={"destination": ["No such host."]})
+            raise ConsoleError(_("There is no such destination host: pick one GET /api/v1/hosts lists."),
+                               code="no_host", status=404, fields={"destination": [_("No such host.")]})
         job = do_migrate(request.user, domain, destination, MigrationOptions(**body), self.source_address)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

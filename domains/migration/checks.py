@@ -3,6 +3,8 @@
 import os
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.errors import ConsoleError
@@ -45,7 +47,8 @@ class DiskCopy:
 
 @dataclass
 class Findings:
-    """What the checks learnt: the notes for the user (e.g. a check skipped, and why) and the disks to copy."""
+    """What the checks learnt: the notes for the user (e.g. a check skipped, and why; said in the reader's language,
+    kept in the console's in a job's result) and the disks to copy."""
 
     notes: list = field(default_factory=list)
     copies: list = field(default_factory=list)
@@ -65,10 +68,10 @@ TLS_ERROR_WORDS = ("tls", "x509", "certificate", "credentials", "handshake")
 
 
 def tls_advice(destination):
-    return (f"Both hosts need QEMU's TLS certificates from one CA in {QEMU_TLS_DIR} (or qemu.conf's "
-            f"migrate_tls_x509_cert_dir): {QEMU_TLS_FILES}, the destination's naming the address the data goes to "
-            f"(host '{destination}'). scripts/make-tls-certs.sh makes them for this machine's pair. Or migrate "
-            "without tls.")
+    return format_lazy(_("Both hosts need QEMU's TLS certificates from one CA in {directory} (or qemu.conf's "
+                         "migrate_tls_x509_cert_dir): {files}, the destination's naming the address the data goes to "
+                         "(host '{destination}'). scripts/make-tls-certs.sh makes them for this machine's pair. Or "
+                         "migrate without tls."), directory=QEMU_TLS_DIR, files=QEMU_TLS_FILES, destination=destination)
 
 
 def tls_failure(exc, destination):
@@ -76,33 +79,40 @@ def tls_failure(exc, destination):
     up when the words are about TLS; else exc itself."""
     if not any(word in exc.message.lower() for word in TLS_ERROR_WORDS):
         return exc
-    return MigrationError(f"The TLS migration to host '{destination}' did not start: {exc.message}. "
-                          f"{tls_advice(destination)}", code="tls_failed")
+    did_not_start = format_lazy(_("The TLS migration to host '{destination}' did not start: {problem}."),
+                                destination=destination, problem=exc.message)
+    return MigrationError(format_lazy("{} {}", did_not_start, tls_advice(destination)), code="tls_failed")
 
 
 def destination_connection(destination, source, tls=False):
     """The destination's open libvirt connection, refused if unreachable, of another kind or the source itself,
     or (tls) of a kind that cannot encrypt a migration."""
     if destination.pk == source.pk:
-        _refuse(f"The domain is on host '{source}' already: pick another host as the destination.", "same_host",
-                {"destination": ["The domain's own host."]})
+        _refuse(format_lazy(_("The domain is on host '{source}' already: pick another host as the destination."),
+                            source=source), "same_host", {"destination": [_("The domain's own host.")]})
     try:
         dest_conn = adapter.connection_for(destination).get()
         source_conn = adapter.connection_for(source).get()
         kinds = libvirt_migration.driver_type(source_conn), libvirt_migration.driver_type(dest_conn)
         uuids = libvirt_migration.host_uuid(source_conn), libvirt_migration.host_uuid(dest_conn)
     except VirtError as exc:
-        _refuse(f"Host '{destination}' cannot be reached ({exc.message}): check that its libvirtd runs and answers, "
-                "then try again.", "destination_unreachable")
+        _refuse(format_lazy(_("Host '{destination}' cannot be reached ({problem}): check that its libvirtd runs and "
+                              "answers, then try again."), destination=destination, problem=exc.message),
+                "destination_unreachable")
     if kinds[0] != kinds[1]:
-        _refuse(f"Host '{destination}' runs {kinds[1]} domains and '{source}' runs {kinds[0]}: a domain moves only "
-                "between hosts of the same kind.", "destination_other_kind")
+        _refuse(format_lazy(_("Host '{destination}' runs {destination_kind} domains and '{source}' runs "
+                              "{source_kind}: a domain moves only between hosts of the same kind."),
+                            destination=destination, destination_kind=kinds[1], source=source, source_kind=kinds[0]),
+                "destination_other_kind")
     if tls and kinds[0] != "QEMU":
-        _refuse(f"Hosts '{source}' and '{destination}' run {kinds[0]} domains, whose migration has no TLS (only "
-                "QEMU's has): migrate without tls.", "tls_unavailable", {"tls": ["Only between QEMU hosts."]})
+        _refuse(format_lazy(_("Hosts '{source}' and '{destination}' run {kind} domains, whose migration has no TLS "
+                              "(only QEMU's has): migrate without tls."),
+                            source=source, destination=destination, kind=kinds[0]),
+                "tls_unavailable", {"tls": [_("Only between QEMU hosts.")]})
     if uuids[0] == uuids[1]:
-        _refuse(f"Hosts '{source}' and '{destination}' are the same libvirtd (host UUID {uuids[0]}): pick a host "
-                "that is another machine.", "destination_same_libvirtd")
+        _refuse(format_lazy(_("Hosts '{source}' and '{destination}' are the same libvirtd (host UUID {uuid}): pick a "
+                              "host that is another machine."), source=source, destination=destination, uuid=uuids[0]),
+                "destination_same_libvirtd")
     return dest_conn
 
 
@@ -112,17 +122,19 @@ def check_cpu(dest_conn, root, destination, findings):
     cpu = root.find("cpu")
     mode = cpu.get("mode", "custom") if cpu is not None else None
     if cpu is None or (mode == "custom" and cpu.find("model") is None):
-        findings.notes.append("CPU check skipped: the guest names no CPU model, so it runs QEMU's default CPU, "
-                              "which any host with the same emulator offers.")
+        findings.notes.append(_("CPU check skipped: the guest names no CPU model, so it runs QEMU's default CPU, "
+                                "which any host with the same emulator offers."))
         return
     try:
         verdict = libvirt_migration.compare_cpu(dest_conn, etree.tostring(cpu, encoding="unicode"), *_caps_key(root))
     except VirtError as exc:
-        _refuse(f"Host '{destination}' could not compare the guest's CPU with its own: {exc.message}. Give the guest "
-                "a CPU model both hosts offer.", "cpu_incompatible")
+        _refuse(format_lazy(_("Host '{destination}' could not compare the guest's CPU with its own: {problem}. Give "
+                              "the guest a CPU model both hosts offer."), destination=destination, problem=exc.message),
+                "cpu_incompatible")
     if verdict == CPU_INCOMPATIBLE:
-        _refuse(f"Host '{destination}' cannot run the guest's CPU ({mode} mode): give the guest a CPU model both "
-                "hosts offer (Definition, CPU), or pick another host.", "cpu_incompatible")
+        _refuse(format_lazy(_("Host '{destination}' cannot run the guest's CPU ({mode} mode): give the guest a CPU "
+                              "model both hosts offer (Definition, CPU), or pick another host."),
+                            destination=destination, mode=mode), "cpu_incompatible")
 
 
 def _caps_key(root):
@@ -135,20 +147,23 @@ def check_emulator_and_machine(dest_conn, root, destination):
     try:
         caps = libvirt_migration.domain_capabilities(dest_conn, emulator, arch, machine, virttype)
     except VirtError as exc:
-        _refuse(f"Host '{destination}' does not offer the guest's emulator {emulator} with machine type {machine} "
-                f"({arch}, {virttype}): {exc.message}. Install that QEMU there, or pick another host.",
+        _refuse(format_lazy(_("Host '{destination}' does not offer the guest's emulator {emulator} with machine type "
+                              "{machine} ({arch}, {virttype}): {problem}. Install that QEMU there, or pick another "
+                              "host."), destination=destination, emulator=emulator, machine=machine, arch=arch,
+                            virttype=virttype, problem=exc.message),
                 "emulator_missing")
     offered = caps.findtext("machine")
     if offered and machine and offered != machine and not machine.startswith(offered):
-        _refuse(f"Host '{destination}' offers machine type {offered}, not the guest's {machine}: pick another host.",
+        _refuse(format_lazy(_("Host '{destination}' offers machine type {offered}, not the guest's {machine}: pick "
+                              "another host."), destination=destination, offered=offered, machine=machine),
                 "machine_missing")
 
 
 def check_interface_sources(root, destination):
     missing = missing_sources(destination, root)
     if missing:
-        _refuse(f"{missing_words(destination, missing)}, which the guest's interfaces use: create them there "
-                "(same names) first.", missing_code(missing), missing)
+        _refuse(format_lazy(_("{missing}, which the guest's interfaces use: create them there (same names) first."),
+                            missing=missing_words(destination, missing)), missing_code(missing), missing)
 
 
 def check_memory(dest_conn, root, destination, running):
@@ -159,18 +174,19 @@ def check_memory(dest_conn, root, destination, running):
     needed = int(current.text) * unit.get(current.get("unit", "KiB"), 1024)
     free = libvirt_migration.free_memory(dest_conn)
     if free < needed:
-        _refuse(f"Host '{destination}' has {free // 2**20} MiB free and the guest needs {needed // 2**20} MiB: free "
-                "memory there, or pick another host.", "memory_short")
+        _refuse(format_lazy(_("Host '{destination}' has {free} MiB free and the guest needs {needed} MiB: free "
+                              "memory there, or pick another host."),
+                            destination=destination, free=free // 2**20, needed=needed // 2**20), "memory_short")
 
 
 def check_not_there(dest_conn, domain, destination):
     by_uuid, by_name = libvirt_migration.lookup_domain_by(dest_conn, domain.uuid, domain.name)
     if by_uuid is not None:
-        _refuse(f"Host '{destination}' has a domain with this domain's UUID already: remove it there first.",
-                "domain_exists")
+        _refuse(format_lazy(_("Host '{destination}' has a domain with this domain's UUID already: remove it there "
+                              "first."), destination=destination), "domain_exists")
     if by_name is not None:
-        _refuse(f"Host '{destination}' has a domain called '{domain.name}' already: rename one of them first.",
-                "domain_exists")
+        _refuse(format_lazy(_("Host '{destination}' has a domain called '{name}' already: rename one of them first."),
+                            destination=destination, name=domain.name), "domain_exists")
 
 
 def _disks(root):
@@ -192,30 +208,35 @@ def check_pools(source_conn, dest_conn, root, destination, copy_storage, finding
     named = sorted({source.get("pool") for _t, kind, source in _disks(root) if kind == "volume"})
     missing = [name for name in named if name not in dest_pools]
     if missing:
-        _refuse(f"Host '{destination}' has no storage pool {', '.join(missing)}, which the guest's disks name: "
-                "create it there (same name) first.", "pool_missing", {"pools": missing})
+        _refuse(format_lazy(_("Host '{destination}' has no storage pool {pools}, which the guest's disks name: "
+                              "create it there (same name) first."), destination=destination, pools=", ".join(missing)),
+                "pool_missing", {"pools": missing})
     if copy_storage == "none":
         if target_pools or pool:
-            raise MigrationError("A pool for the copied disks was chosen, but copy_storage is none: choose all or "
-                                 "incremental, or leave target_pools and pool out.", code="invalid", status=400,
-                                 fields={"target_pools": ["Only with copy_storage all or incremental."]})
+            raise MigrationError(_("A pool for the copied disks was chosen, but copy_storage is none: choose all or "
+                                   "incremental, or leave target_pools and pool out."), code="invalid", status=400,
+                                 fields={"target_pools": [_("Only with copy_storage all or incremental.")]})
         return
     disks = list(_disks(root))
     unknown = sorted(set(target_pools) - {target for target, _k, _s in disks})
     if unknown:
-        raise MigrationError(f"target_pools names disk {', '.join(unknown)}, which the guest has not (or not "
-                             "writable): name its disks by target (vda, sdb, ...).", code="invalid", status=400,
-                             fields={"target_pools": [f"No such disk: {', '.join(unknown)}."]})
+        raise MigrationError(format_lazy(_("target_pools names disk {disks}, which the guest has not (or not "
+                                           "writable): name its disks by target (vda, sdb, ...)."),
+                                         disks=", ".join(unknown)), code="invalid", status=400,
+                             fields={"target_pools": [format_lazy(_("No such disk: {disks}."),
+                                                                  disks=", ".join(unknown))]})
     wanted = {}
     for target, kind, source in disks:
         path = source.get("file")
         if kind != "file" or not path:
-            _refuse(f"Disk {target} is not a file, so the console cannot prepare its copy: migrate without copying "
-                    "storage, or copy that disk by hand first.", "disk_not_copyable")
+            _refuse(format_lazy(_("Disk {target} is not a file, so the console cannot prepare its copy: migrate "
+                                  "without copying storage, or copy that disk by hand first."), target=target),
+                    "disk_not_copyable")
         found = libvirt_migration.find_pool_volume(source_conn, path)
         if found is None:
-            _refuse(f"Disk {target} ({path}) is in no storage pool: put its directory in a pool so the destination "
-                    "volume can be created, or migrate without copying storage.", "disk_not_in_pool")
+            _refuse(format_lazy(_("Disk {target} ({path}) is in no storage pool: put its directory in a pool so the "
+                                  "destination volume can be created, or migrate without copying storage."),
+                                target=target, path=path), "disk_not_in_pool")
         source_pool, vol = found
         capacity, fmt, backing = libvirt_migration.volume_facts(vol)
         chosen = target_pools.get(target) or pool
@@ -231,25 +252,30 @@ def _backing_on_destination(dest_conn, destination, target, backing):
     """An incremental copy carries only the top image: its backing image must be on the destination already, at
     the same path, in a pool there (so that the console can tell it is)."""
     if libvirt_migration.find_volume_seen_fresh(dest_conn, backing[0]) is None:
-        _refuse(f"Disk {target}'s backing image {backing[0]} is not on host '{destination}' (in none of its pools): "
-                "an incremental copy carries only the top image. Put the backing image there at the same path, in "
-                "a pool, or copy the whole disk (copy_storage all).", "backing_missing", {"backing": [backing[0]]})
+        _refuse(format_lazy(_("Disk {target}'s backing image {backing} is not on host '{destination}' (in none of "
+                              "its pools): an incremental copy carries only the top image. Put the backing image "
+                              "there at the same path, in a pool, or copy the whole disk (copy_storage all)."),
+                            target=target, backing=backing[0], destination=destination),
+                "backing_missing", {"backing": [backing[0]]})
     return backing
 
 
 def _into_same_pool(dest_conn, destination, target, path, pool_name, dest_pools, capacity, fmt):
     dest_pool = libvirt_migration.pool_by_name(dest_conn, pool_name) if pool_name in dest_pools else None
     if dest_pool is None:
-        _refuse(f"Host '{destination}' has no storage pool '{pool_name}' for disk {target}: create it there "
-                "(same name, same directory) first, or choose a pool for it (target_pools).", "pool_missing",
-                {"pools": [pool_name]})
+        _refuse(format_lazy(_("Host '{destination}' has no storage pool '{pool}' for disk {target}: create it there "
+                              "(same name, same directory) first, or choose a pool for it (target_pools)."),
+                            destination=destination, pool=pool_name, target=target),
+                "pool_missing", {"pools": [pool_name]})
     if libvirt_migration.pool_target_path(dest_pool) != os.path.dirname(path):
-        _refuse(f"Pool '{pool_name}' on host '{destination}' is not in {os.path.dirname(path)}, where disk "
-                f"{target} must be copied to: give it the same directory, or choose it for the disk (target_pools).",
+        _refuse(format_lazy(_("Pool '{pool}' on host '{destination}' is not in {directory}, where disk {target} must "
+                              "be copied to: give it the same directory, or choose it for the disk (target_pools)."),
+                            pool=pool_name, destination=destination, directory=os.path.dirname(path), target=target),
                 "pool_elsewhere")
     if libvirt_migration.find_pool_volume(dest_conn, path) is not None:
-        _refuse(f"Host '{destination}' has a volume at {path} already (disk {target}): the copy would overwrite "
-                "it. Delete it there first.", "volume_exists")
+        _refuse(format_lazy(_("Host '{destination}' has a volume at {path} already (disk {target}): the copy would "
+                              "overwrite it. Delete it there first."), destination=destination, path=path, target=target),
+                "volume_exists")
     return DiskCopy(target, path, pool_name, os.path.basename(path), capacity, fmt, path)
 
 
@@ -259,22 +285,28 @@ def _into_chosen_pool(dest_conn, destination, target, path, pool_name, capacity,
     that name yet."""
     dest_pool = libvirt_migration.pool_by_name(dest_conn, pool_name)
     if dest_pool is None:
-        _refuse(f"Host '{destination}' has no storage pool '{pool_name}' (chosen for disk {target}): pick one of "
-                "its pools, or create it there first.", "pool_missing", {"pools": [pool_name]})
+        _refuse(format_lazy(_("Host '{destination}' has no storage pool '{pool}' (chosen for disk {target}): pick one "
+                              "of its pools, or create it there first."),
+                            destination=destination, pool=pool_name, target=target),
+                "pool_missing", {"pools": [pool_name]})
     active, available = libvirt_migration.pool_state(dest_pool)
     if not active:
-        _refuse(f"Pool '{pool_name}' on host '{destination}' is not running (chosen for disk {target}): start it "
-                "there first.", "pool_inactive", {"pools": [pool_name]})
+        _refuse(format_lazy(_("Pool '{pool}' on host '{destination}' is not running (chosen for disk {target}): start "
+                              "it there first."), pool=pool_name, destination=destination, target=target),
+                "pool_inactive", {"pools": [pool_name]})
     wanted[pool_name] = wanted.get(pool_name, 0) + capacity
     if available < wanted[pool_name]:
-        _refuse(f"Pool '{pool_name}' on host '{destination}' has {available // 2**20} MiB free and the disks copied "
-                f"into it need {wanted[pool_name] // 2**20} MiB: free room there, or choose another pool.",
+        _refuse(format_lazy(_("Pool '{pool}' on host '{destination}' has {free} MiB free and the disks copied into it "
+                              "need {needed} MiB: free room there, or choose another pool."),
+                            pool=pool_name, destination=destination, free=available // 2**20,
+                            needed=wanted[pool_name] // 2**20),
                 "pool_full", {"pools": [pool_name]})
     name = os.path.basename(path)
     dest_path = os.path.join(libvirt_migration.pool_target_path(dest_pool), name)
     if libvirt_migration.find_pool_volume(dest_conn, dest_path) is not None:
-        _refuse(f"Pool '{pool_name}' on host '{destination}' has a volume {name} already (disk {target}): the copy "
-                "would overwrite it. Delete it there first.", "volume_exists")
+        _refuse(format_lazy(_("Pool '{pool}' on host '{destination}' has a volume {name} already (disk {target}): the "
+                              "copy would overwrite it. Delete it there first."),
+                            pool=pool_name, destination=destination, name=name, target=target), "volume_exists")
     return DiskCopy(target, path, pool_name, name, capacity, fmt, dest_path)
 
 
@@ -292,6 +324,6 @@ def run_checks(domain, dom, destination, running, copy_storage, target_pools=Non
     check_pools(source_conn, dest_conn, root, destination, copy_storage, findings, target_pools, pool)
     check_memory(dest_conn, root, destination, running)
     if tls and not running:
-        findings.notes.append("tls left aside: the domain is shut off, so only its definition moves, over the "
-                              "libvirt connection.")
+        findings.notes.append(_("tls left aside: the domain is shut off, so only its definition moves, over the "
+                                "libvirt connection."))
     return dest_conn, findings

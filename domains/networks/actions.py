@@ -10,6 +10,8 @@ import ipaddress
 import logging
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.definitions.xml.safe_xml import parse
@@ -37,7 +39,7 @@ ACTION_PERMISSIONS = {
 
 
 def _refuse(user, action, target, params, exc, source_address):
-    audit.record(user, action, target, params, outcome=f"refused: {exc}", source_address=source_address)
+    audit.record(user, action, target, params, outcome=format_lazy("refused: {}", exc), source_address=source_address)
 
 
 def ensure_first_revision(row, handle):
@@ -74,9 +76,12 @@ def checked_definition(host, xml_text, except_name=None):
                 subnet = ipaddress.ip_interface(f"{ip['address']}/{ip['prefix']}").network
                 clash = [str(s) for s in subnets if s.version == subnet.version and s.overlaps(subnet)]
                 if clash:
-                    raise NetworkError(f"The subnet {subnet} overlaps {clash[0]} of network '{other}' on host "
-                                       f"'{host}': pick a subnet no other network uses.",
-                                       status=409, code="subnet_in_use", fields={field: [f"Overlaps '{other}'."]})
+                    raise NetworkError(format_lazy(_("The subnet {subnet} overlaps {other_subnet} of network "
+                                                     "'{network}' on host '{host}': pick a subnet no other network "
+                                                     "uses."),
+                                                   subnet=subnet, other_subnet=clash[0], network=other, host=host),
+                                       status=409, code="subnet_in_use",
+                                       fields={field: [format_lazy(_("Overlaps '{network}'."), network=other)]})
     return definition
 
 
@@ -104,9 +109,9 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
         definition = checked_definition(host, xml_text)
         params["name"] = definition.name
         if libvirt_networks.find_network(host, name=definition.name) is not None:
-            raise NetworkError(f"Host '{host}' already has a network named '{definition.name}': pick another name, "
-                               "or change that network instead.", status=409, code="network_exists",
-                               fields={"name": ["Taken."]})
+            raise NetworkError(format_lazy(_("Host '{host}' already has a network named '{name}': pick another "
+                                             "name, or change that network instead."), host=host, name=definition.name),
+                               status=409, code="network_exists", fields={"name": [_("Taken.")]})
     except ConsoleError as exc:  # a bad definition, a name or subnet taken, libvirt unreachable
         _refuse(user, "network.define", host, params, exc, source_address)
         raise
@@ -123,7 +128,8 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
     except VirtError as exc:
         _take_back(host, handle, known_before)
         audit.record(user, "network.define", host, params,
-                     outcome=f"failed at {step}: {exc.message}; network undefined again", source_address=source_address)
+                     outcome=format_lazy("failed at {}: {}; network undefined again", step, exc.message),
+                     source_address=source_address)
         raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message.strip()}. The network was undefined "
                         "again; nothing of it is left on the host.", exc.code) from exc
     row = network_row(host, handle)
@@ -149,8 +155,8 @@ def do_network_action(user, row, handle, action, source_address=None):
     """Run action (start, stop, autostart, noautostart) on a network; NetworkError for an unknown one."""
     permission = ACTION_PERMISSIONS.get(action)
     if permission is None:
-        raise NetworkError(f"Unknown network action '{action}': use one of {', '.join(ACTION_PERMISSIONS)}.",
-                           fields={"action": ["Unknown."]})
+        raise NetworkError(format_lazy(_("Unknown network action '{action}': use one of {actions}."), action=action,
+                                       actions=", ".join(ACTION_PERMISSIONS)), fields={"action": [_("Unknown.")]})
     verb = f"network.{action}"
     audit.require(user, permission, row, verb, {}, source_address)
     try:
@@ -161,7 +167,7 @@ def do_network_action(user, row, handle, action, source_address=None):
         else:
             libvirt_networks.set_network_autostart(handle, action == "autostart")
     except VirtError as exc:
-        audit.record(user, verb, row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, verb, row, {}, outcome=format_lazy("failed: {}", exc.message), source_address=source_address)
         raise
     audit.record(user, verb, row, {}, source_address=source_address)
 
@@ -171,16 +177,17 @@ def _redefinable(row, xml_text):
     document = parse(xml_text)
     definition = checked_definition(row.host, xml_text, except_name=row.name)
     if definition.name != row.name:
-        raise NetworkError(f"The XML names the network '{definition.name}', but this is '{row.name}': a network "
-                           "cannot be renamed; define a new one instead.", fields={"xml": ["Name changed."]})
+        raise NetworkError(format_lazy(_("The XML names the network '{named}', but this is '{name}': a network "
+                                         "cannot be renamed; define a new one instead."),
+                                       named=definition.name, name=row.name), fields={"xml": [_("Name changed.")]})
     if definition.uuid is None:
         uuid_element = document.root.makeelement("uuid")
         uuid_element.text = str(row.uuid)
         document.root.find("name").addnext(uuid_element)
         return document.to_xml()
     if definition.uuid.replace("-", "").lower() != row.uuid.hex:
-        raise NetworkError(f"The XML gives the network another UUID ({definition.uuid}): keep {row.uuid}.",
-                           fields={"xml": ["UUID changed."]})
+        raise NetworkError(format_lazy(_("The XML gives the network another UUID ({given}): keep {uuid}."),
+                                       given=definition.uuid, uuid=row.uuid), fields={"xml": [_("UUID changed.")]})
     return xml_text
 
 
@@ -191,7 +198,8 @@ def _redefine(user, row, handle, xml_text, verb, params, reason, source, source_
     try:
         handle = libvirt_networks.define_network(row.host, xml_text)
     except VirtError as exc:
-        audit.record(user, verb, row, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, verb, row, params, outcome=format_lazy("failed: {}", exc.message),
+                     source_address=source_address)
         raise
     revision = _record(row, handle, user, reason, source, rollback_of)
     audit.record(user, verb, row, {**params, "revision": revision.number}, source_address=source_address)
@@ -207,7 +215,7 @@ def do_update_network_xml(user, row, handle, xml_text, source_address=None, reas
     """
     audit.require(user, "network.write", row, "network.edit", {}, source_address)
     xml_text = _redefinable(row, xml_text)
-    handle, _ = _redefine(user, row, handle, xml_text, "network.edit", {}, reason or "XML edited in the console.",
+    handle, _revision = _redefine(user, row, handle, xml_text, "network.edit", {}, reason or "XML edited in the console.",
                           source, source_address)
     return handle
 
@@ -229,8 +237,9 @@ def do_rollback_network(user, row, handle, revision, reason="", source_address=N
         try:
             xml_text = _redefinable(row, old.xml)
         except ConsoleError as exc:
-            refusal = NetworkError(f"Revision {old.number} of network '{row.name}' cannot be restored: "
-                                   f"{exc.message}", code=exc.code, status=exc.status, fields=exc.fields)
+            refusal = NetworkError(format_lazy(_("Revision {number} of network '{name}' cannot be restored: "
+                                                 "{problem}"), number=old.number, name=row.name, problem=exc.message),
+                                   code=exc.code, status=exc.status, fields=exc.fields)
             _refuse(user, "network.rollback", row, before, refusal, source_address)
             raise refusal from exc
         new_handle, new_revision = _redefine(user, row, handle, xml_text, "network.rollback", before, why,
@@ -251,8 +260,9 @@ def do_delete_network(user, row, handle, source_address=None):
         audit.require(user, "network.stop", row, "network.delete", {}, source_address)
     users = libvirt_networks.domains_using(row.host, row.name)
     if users:
-        refusal = NetworkError(f"Network '{row.name}' is used by {', '.join(users)}: remove their interfaces on it "
-                               "first, then delete it.", status=409, code="in_use", fields={"domains": users})
+        refusal = NetworkError(format_lazy(_("Network '{name}' is used by {domains}: remove their interfaces on it "
+                                             "first, then delete it."), name=row.name, domains=", ".join(users)),
+                               status=409, code="in_use", fields={"domains": users})
         _refuse(user, "network.delete", row, {}, refusal, source_address)
         raise refusal
     audit.record(user, "network.delete", row, {}, outcome="started", source_address=source_address)
@@ -263,7 +273,7 @@ def do_delete_network(user, row, handle, source_address=None):
             if live["persistent"]:
                 libvirt_networks.undefine_network(handle)
         except VirtError as exc:
-            audit.record(user, "network.delete", row, {}, outcome=f"failed: {exc.message}",
+            audit.record(user, "network.delete", row, {}, outcome=format_lazy("failed: {}", exc.message),
                          source_address=source_address)
             raise
         Network.objects.filter(pk=row.pk).update(gone=True)

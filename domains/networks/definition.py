@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.definitions.xml.errors import DefinitionError
@@ -18,10 +20,19 @@ NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 # The API's forward words -> libvirt's <forward mode>; "none" is an isolated network (no <forward>).
 FORWARD_MODES = ("nat", "route", "none", "open", "bridge", "macvtap", "hostdev")
 # libvirt 9.0's network.rng has no <portForward> (only a domain's passt interface has one).
-PORT_FORWARDING_UNSUPPORTED = (
+PORT_FORWARDING_UNSUPPORTED = _(
     "Port forwarding is not something libvirt's virtual networks do (libvirt 9.0 has no <portForward> for "
     "networks): leave \"port_forwards\" out. Forward ports to a guest with a passt-backed user interface on the "
     "guest (its <portForward>), or with the host's own firewall.")
+# What a forward mode that plugs into a host device needs named, whole sentences (the device differs per mode).
+DEVICE_REQUIRED = {
+    "bridge": _("A 'bridge' network needs the host bridge to use: give \"bridge\" (GET "
+                "/api/v1/hosts/{id}/interfaces?usable_for=bridge lists them)."),
+    "macvtap": _("A 'macvtap' network needs the host interface to use: give \"device\" (GET "
+                 "/api/v1/hosts/{id}/interfaces?usable_for=macvtap lists them)."),
+    "hostdev": _("A 'hostdev' network needs the SR-IOV physical function (a host interface) to use: give "
+                 "\"device\" (GET /api/v1/hosts/{id}/interfaces?usable_for=macvtap lists them)."),
+}
 
 
 class NetworkError(ConsoleError):
@@ -45,8 +56,9 @@ class NetworkDefinition:
 
 def check_network_name(name):
     if not isinstance(name, str) or not NETWORK_NAME.match(name) or ".." in name:
-        raise NetworkError(f"'{name}' is not a usable network name: use 1 to 100 letters, digits, '.', '_', '+' or "
-                           "'-', starting with a letter or digit.", fields={"name": ["Invalid name."]})
+        raise NetworkError(format_lazy(_("'{name}' is not a usable network name: use 1 to 100 letters, digits, "
+                                         "'.', '_', '+' or '-', starting with a letter or digit."), name=name),
+                           fields={"name": [_("Invalid name.")]})
     return name
 
 
@@ -55,19 +67,24 @@ def _subnet(ip, field):
     try:
         return ipaddress.ip_interface(f"{ip.get('address')}/{ip.get('prefix')}")
     except ValueError as exc:
-        raise NetworkError(f"The {field} address/prefix is not usable: {exc}. Give e.g. "
-                           + ('{"address": "192.168.150.1", "prefix": 24}.' if field == "ipv4"
-                              else '{"address": "fd00:150::1", "prefix": 64}.'), fields={field: [str(exc)]}) from exc
+        example = ('{"address": "192.168.150.1", "prefix": 24}' if field == "ipv4"
+                   else '{"address": "fd00:150::1", "prefix": 64}')
+        raise NetworkError(format_lazy(_("The {field} address/prefix is not usable: {problem}. Give e.g. {example}."),
+                                       field=field, problem=exc, example=example),
+                           fields={field: [str(exc)]}) from exc
 
 
 def _add_ip(root, ip, field, version):
     interface = _subnet(ip, field)
     if interface.version != version:
-        raise NetworkError(f"The {field} address {interface.ip} is not an IPv{version} address.",
-                           fields={field: ["Wrong family."]})
+        raise NetworkError(format_lazy(_("The {field} address {address} is not an IPv{version} address."),
+                                       field=field, address=interface.ip, version=version),
+                           fields={field: [_("Wrong family.")]})
     if interface.ip == interface.network.network_address:
-        raise NetworkError(f"{interface.ip} is the subnet's own address: give the host's address in it, "
-                           f"e.g. {next(interface.network.hosts())}.", fields={field: ["Subnet address."]})
+        raise NetworkError(format_lazy(_("{address} is the subnet's own address: give the host's address in it, "
+                                         "e.g. {example}."),
+                                       address=interface.ip, example=next(interface.network.hosts())),
+                           fields={field: [_("Subnet address.")]})
     element = etree.SubElement(root, "ip", address=str(interface.ip))
     if version == 6:
         element.set("family", "ipv6")
@@ -85,17 +102,23 @@ def check_dhcp_range(interface, start, end, field):
     try:
         start, end = ipaddress.ip_address(start), ipaddress.ip_address(end)
     except ValueError as exc:
-        raise NetworkError(f"The {field} DHCP range is not usable: {exc}.", fields={field: [str(exc)]}) from exc
+        raise NetworkError(format_lazy(_("The {field} DHCP range is not usable: {problem}."), field=field,
+                                       problem=exc), fields={field: [str(exc)]}) from exc
     outside = [str(a) for a in (start, end) if a.version != interface.version or a not in interface.network]
     if outside:
-        raise NetworkError(f"The {field} DHCP range reaches outside the subnet {interface.network}: "
-                           f"{', '.join(outside)}. Give a range inside it.", fields={field: ["Range outside."]})
+        raise NetworkError(format_lazy(_("The {field} DHCP range reaches outside the subnet {subnet}: {outside}. "
+                                         "Give a range inside it."),
+                                       field=field, subnet=interface.network, outside=", ".join(outside)),
+                           fields={field: [_("Range outside.")]})
     if start > end:
-        raise NetworkError(f"The {field} DHCP range starts ({start}) after it ends ({end}): swap them.",
-                           fields={field: ["Range reversed."]})
+        raise NetworkError(format_lazy(_("The {field} DHCP range starts ({start}) after it ends ({end}): swap them."),
+                                       field=field, start=start, end=end),
+                           fields={field: [_("Range reversed.")]})
     if start <= interface.ip <= end:
-        raise NetworkError(f"The {field} DHCP range {start}-{end} holds the host's own address {interface.ip}: "
-                           "leave it out of the range.", fields={field: ["Range holds the host address."]})
+        raise NetworkError(format_lazy(_("The {field} DHCP range {start}-{end} holds the host's own address "
+                                         "{address}: leave it out of the range."),
+                                       field=field, start=start, end=end, address=interface.ip),
+                           fields={field: [_("Range holds the host address.")]})
     return start, end
 
 
@@ -121,22 +144,21 @@ def xml_from_fields(fields):
     name = check_network_name(fields.get("name"))
     forward = fields.get("forward") or "nat"
     if forward not in FORWARD_MODES:
-        raise NetworkError(f"Unknown forward mode '{forward}': use one of {', '.join(FORWARD_MODES)}.",
-                           fields={"forward": ["Unknown."]})
+        raise NetworkError(format_lazy(_("Unknown forward mode '{forward}': use one of {modes}."), forward=forward,
+                                       modes=", ".join(FORWARD_MODES)),
+                           fields={"forward": [_("Unknown.")]})
     root = etree.Element("network")
     etree.SubElement(root, "name").text = name
     needed = {"bridge": "bridge", "macvtap": "device", "hostdev": "device"}.get(forward)
     if needed and not fields.get(needed):
-        what = {"bridge": "host bridge", "macvtap": "host interface",
-                "hostdev": "SR-IOV physical function (a host interface)"}[forward]
-        raise NetworkError(f"A '{forward}' network needs the {what} to use: give \"{needed}\" (GET "
-                           f"/api/v1/hosts/{{id}}/interfaces?usable_for={'bridge' if forward == 'bridge' else 'macvtap'}"
-                           " lists them).", fields={needed: ["Required."]})
+        raise NetworkError(DEVICE_REQUIRED[forward], fields={needed: [_("Required.")]})
     if forward in ("macvtap", "hostdev") and fields.get("bridge"):
-        raise NetworkError(f"A '{forward}' network plugs guests into \"device\" directly and takes no bridge: "
-                           "leave \"bridge\" out.", fields={"bridge": ["Not for this mode."]})
+        raise NetworkError(format_lazy(_("A '{forward}' network plugs guests into \"device\" directly and takes no "
+                                         "bridge: leave \"bridge\" out."), forward=forward),
+                           fields={"bridge": [_("Not for this mode.")]})
     if fields.get("port_forwards"):
-        raise NetworkError(PORT_FORWARDING_UNSUPPORTED, code="unsupported", fields={"port_forwards": ["Unsupported."]})
+        raise NetworkError(PORT_FORWARDING_UNSUPPORTED, code="unsupported",
+                           fields={"port_forwards": [_("Unsupported.")]})
     if forward != "none":
         element = etree.SubElement(root, "forward", mode="passthrough" if forward == "macvtap" else forward)
         if forward == "hostdev" and fields.get("device"):
@@ -149,8 +171,9 @@ def xml_from_fields(fields):
         etree.SubElement(root, "bridge", name=str(fields["bridge"]))
     if forward in ("bridge", "macvtap", "hostdev"):
         if fields.get("ipv4") or fields.get("ipv6"):
-            raise NetworkError(f"A '{forward}' network takes no addresses of its own: the host's network gives "
-                               "them. Leave ipv4 and ipv6 out.", fields={"ipv4": ["Not for this mode."]})
+            raise NetworkError(format_lazy(_("A '{forward}' network takes no addresses of its own: the host's "
+                                             "network gives them. Leave ipv4 and ipv6 out."), forward=forward),
+                               fields={"ipv4": [_("Not for this mode.")]})
     else:
         if fields.get("ipv4"):
             _add_ip(root, fields["ipv4"], "ipv4", 4)
@@ -183,7 +206,8 @@ def read_definition(xml_text):
     """The NetworkDefinition of untrusted network XML: parsed safely, schema-checked; DefinitionError otherwise."""
     root = parse(xml_text).root
     if root.tag != "network":
-        raise DefinitionError(f"This is a <{root.tag}> document, not a <network> definition.", line=root.sourceline)
+        raise DefinitionError(format_lazy(_("This is a <{tag}> document, not a <network> definition."), tag=root.tag),
+                              line=root.sourceline)
     plain = etree.fromstring(etree.tostring(root))
     validator = _validator()
     if not validator.validate(plain):

@@ -9,6 +9,8 @@ make their own bridge: nothing to check. Asked through libvirt, so it holds for 
 import logging
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.definitions.xml.safe_xml import parse
 from domains.libvirt import host_interfaces as libvirt_interfaces
@@ -19,7 +21,7 @@ from domains.networks.definition import NetworkError
 log = logging.getLogger(__name__)
 
 MACVTAP_MODES = ("passthrough", "private", "vepa")
-NO_SRIOV = ("Host '{host}' has no SR-IOV physical function (a network card with virtual functions, which libvirt "
+NO_SRIOV = _("Host '{host}' has no SR-IOV physical function (a network card with virtual functions, which libvirt "
             "lists as a PCI node device with virt_functions): a 'hostdev' network needs one. Use a 'macvtap' or "
             "'bridge' network instead.")
 
@@ -50,21 +52,25 @@ def check_host_devices(host, xml_text):
         devices.insert(0, forward.get("dev"))
     if mode == "bridge" and bridge_name:
         if not host_has_interface(host, bridge_name):
-            raise NetworkError(f"Host '{host}' has no bridge '{bridge_name}': create it on the host first, or pick "
-                               f"one of GET /api/v1/hosts/{host.pk}/interfaces?usable_for=bridge.",
-                               fields={"bridge": ["No such bridge on the host."]})
+            raise NetworkError(format_lazy(_("Host '{host}' has no bridge '{bridge}': create it on the host first, or "
+                                             "pick one of GET /api/v1/hosts/{id}/interfaces?usable_for=bridge."),
+                                           host=host, bridge=bridge_name, id=host.pk),
+                               fields={"bridge": [_("No such bridge on the host.")]})
     elif mode in MACVTAP_MODES or mode == "bridge":
         for device in devices:
             if not host_has_interface(host, device):
-                raise NetworkError(f"Host '{host}' has no network interface '{device}': pick one of GET "
-                                   f"/api/v1/hosts/{host.pk}/interfaces?usable_for=macvtap.",
-                                   fields={"device": ["No such interface on the host."]})
+                raise NetworkError(format_lazy(_("Host '{host}' has no network interface '{device}': pick one of GET "
+                                                 "/api/v1/hosts/{id}/interfaces?usable_for=macvtap."),
+                                               host=host, device=device, id=host.pk),
+                                   fields={"device": [_("No such interface on the host.")]})
     elif mode == "hostdev":
         functions = libvirt_networks.sriov_physical_functions(host)
         if not functions:
-            raise NetworkError(NO_SRIOV.format(host=host), code="no_sriov", status=409,
-                               fields={"device": ["No SR-IOV physical function on the host."]})
+            raise NetworkError(format_lazy(NO_SRIOV, host=host), code="no_sriov", status=409,
+                               fields={"device": [_("No SR-IOV physical function on the host.")]})
         for pf in forward.findall("pf"):
             if pf.get("dev") not in functions:
-                raise NetworkError(f"'{pf.get('dev')}' is not an SR-IOV physical function of host '{host}': use one "
-                                   f"of {', '.join(sorted(functions))}.", fields={"device": ["Not an SR-IOV PF."]})
+                raise NetworkError(format_lazy(_("'{device}' is not an SR-IOV physical function of host '{host}': "
+                                                 "use one of {functions}."),
+                                               device=pf.get("dev"), host=host, functions=", ".join(sorted(functions))),
+                                   fields={"device": [_("Not an SR-IOV PF.")]})

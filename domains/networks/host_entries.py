@@ -9,6 +9,9 @@ update of the persistent definition); audited intent first, outcome after.
 import ipaddress
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from lxml import etree
 
 from domains.access import audit
@@ -68,15 +71,16 @@ def dns_hosts(handle):
 def _check_mac(mac):
     mac = (mac or "").strip().lower()
     if not MAC.match(mac):
-        raise NetworkError(f"'{mac}' is not a MAC address: give six hex pairs, e.g. 52:54:00:12:34:56.",
-                           fields={"mac": ["Not a MAC address."]})
+        raise NetworkError(format_lazy(_("'{mac}' is not a MAC address: give six hex pairs, e.g. 52:54:00:12:34:56."),
+                                       mac=mac), fields={"mac": [_("Not a MAC address.")]})
     return mac
 
 
 def _check_name(name, field="name"):
     if not HOSTNAME.match(name or ""):
-        raise NetworkError(f"'{name}' is not a usable host name: use letters, digits and '-', labels joined by "
-                           "dots, e.g. web1 or web1.lab.", fields={field: ["Not a host name."]})
+        raise NetworkError(format_lazy(_("'{name}' is not a usable host name: use letters, digits and '-', labels "
+                                         "joined by dots, e.g. web1 or web1.lab."), name=name),
+                           fields={field: [_("Not a host name.")]})
     return name
 
 
@@ -85,19 +89,22 @@ def _subnet_of(row, roots, ip_text, field="ip"):
     try:
         ip = ipaddress.ip_address(ip_text)
     except ValueError as exc:
-        raise NetworkError(f"'{ip_text}' is not an IP address: {exc}.", fields={field: ["Not an IP address."]}) \
-            from exc
+        raise NetworkError(format_lazy(_("'{ip}' is not an IP address: {problem}."), ip=ip_text, problem=exc),
+                           fields={field: [_("Not an IP address.")]}) from exc
     subnets = _subnets(roots[0])
     for index, interface in subnets:
         if ip in interface.network:
             if ip in (interface.ip, interface.network.network_address) or (
                     ip.version == 4 and ip == interface.network.broadcast_address):
-                raise NetworkError(f"{ip} is the network's own, subnet or broadcast address in {interface.network}: "
-                                   "give a guest's address.", fields={field: ["Reserved address."]})
+                raise NetworkError(format_lazy(_("{ip} is the network's own, subnet or broadcast address in "
+                                                 "{subnet}: give a guest's address."), ip=ip, subnet=interface.network),
+                                   fields={field: [_("Reserved address.")]})
             return index, interface
-    listed = ", ".join(str(interface.network) for _index, interface in subnets) or "none"
-    raise NetworkError(f"{ip} is outside the subnets of network '{row.name}' ({listed}): give an address inside "
-                       "one of them.", fields={field: ["Outside the subnet."]})
+    listed = ", ".join(str(interface.network) for _index, interface in subnets) or pgettext_lazy("no subnets",
+                                                                                                  "none")
+    raise NetworkError(format_lazy(_("{ip} is outside the subnets of network '{name}' ({subnets}): give an address "
+                                     "inside one of them."), ip=ip, name=row.name, subnets=listed),
+                       fields={field: [_("Outside the subnet.")]})
 
 
 def _run(user, row, handle, action, params, command, section, xml, parent_index, source_address):
@@ -106,13 +113,14 @@ def _run(user, row, handle, action, params, command, section, xml, parent_index,
     try:
         libvirt_networks.update_network(handle, command, section, xml, parent_index)
     except VirtError as exc:
-        audit.record(user, action, row, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, action, row, params, outcome=format_lazy("failed: {}", exc.message),
+                     source_address=source_address)
         raise
     audit.record(user, action, row, params, source_address=source_address)
 
 
 def _refuse(user, row, action, params, refusal, source_address):
-    audit.record(user, action, row, params, outcome=f"refused: {refusal}", source_address=source_address)
+    audit.record(user, action, row, params, outcome=format_lazy("refused: {}", refusal), source_address=source_address)
     raise refusal
 
 
@@ -134,17 +142,17 @@ def do_add_dhcp_host(user, row, handle, *, ip, mac=None, name=None, host_id=None
         element = etree.Element("host")
         if interface.version == 4:
             if host_id:
-                raise NetworkError("An IPv4 static host is known by its MAC address: leave \"id\" out.",
-                                   fields={"id": ["IPv6 only."]})
+                raise NetworkError(_("An IPv4 static host is known by its MAC address: leave \"id\" out."),
+                                   fields={"id": [_("IPv6 only.")]})
             element.set("mac", _check_mac(mac))
         else:
             if mac:
-                raise NetworkError("An IPv6 static host is known by its name or DHCP id, not a MAC address "
-                                   "(libvirt's rule for DHCPv6): leave \"mac\" out and give \"name\" or \"id\".",
-                                   fields={"mac": ["IPv4 only."]})
+                raise NetworkError(_("An IPv6 static host is known by its name or DHCP id, not a MAC address "
+                                     "(libvirt's rule for DHCPv6): leave \"mac\" out and give \"name\" or \"id\"."),
+                                   fields={"mac": [_("IPv4 only.")]})
             if not (name or host_id):
-                raise NetworkError("An IPv6 static host needs a \"name\" or an \"id\" (its DHCP unique id).",
-                                   fields={"name": ["Required for IPv6."]})
+                raise NetworkError(_("An IPv6 static host needs a \"name\" or an \"id\" (its DHCP unique id)."),
+                                   fields={"name": [_("Required for IPv6.")]})
             if host_id:
                 element.set("id", str(host_id))
         if name:
@@ -173,10 +181,12 @@ def _clash(row, new, existing):
         same.append(("name", new.get("name")))
     if same:
         key, value = same[0]
-        raise NetworkError(f"Network '{row.name}' already has a static host with {key} {value} "
-                           f"({existing.get('mac') or existing.get('name') or existing.get('id')} -> "
-                           f"{existing.get('ip')}): remove that one first, or pick another {key}.",
-                           status=409, code="dhcp_host_exists", fields={key: ["Already there."]})
+        raise NetworkError(format_lazy(_("Network '{name}' already has a static host with {key} {value} "
+                                         "({holder} -> {ip}): remove that one first, or pick another {key}."),
+                                       name=row.name, key=key, value=value,
+                                       holder=existing.get("mac") or existing.get("name") or existing.get("id"),
+                                       ip=existing.get("ip")),
+                           status=409, code="dhcp_host_exists", fields={key: [_("Already there.")]})
 
 
 def do_remove_dhcp_host(user, row, handle, *, mac=None, name=None, source_address=None):
@@ -186,17 +196,17 @@ def do_remove_dhcp_host(user, row, handle, *, mac=None, name=None, source_addres
     _require(user, row, action, params, source_address)
     try:
         if not (mac or name):
-            raise NetworkError("Say which static host to remove: ?mac=52:54:00:... (or ?name= for an IPv6 one).",
-                               fields={"mac": ["Required."]})
+            raise NetworkError(_("Say which static host to remove: ?mac=52:54:00:... (or ?name= for an IPv6 one)."),
+                               fields={"mac": [_("Required.")]})
         key, value = ("mac", _check_mac(mac)) if mac else ("name", name)
         params[key] = value
         # The running network first: what dnsmasq serves is what the user sees and removes.
         found = [(index, host) for root in _roots(handle) for index, host in _dhcp_elements(root)
                  if (host.get(key) or "").lower() == value.lower()]
         if not found:
-            raise NetworkError(f"Network '{row.name}' has no static DHCP host with {key} {value}: see GET "
-                               "dhcp-hosts for those it has.", status=404, code="no_dhcp_host",
-                               fields={key: ["Not there."]})
+            raise NetworkError(format_lazy(_("Network '{name}' has no static DHCP host with {key} {value}: see GET "
+                                             "dhcp-hosts for those it has."), name=row.name, key=key, value=value),
+                               status=404, code="no_dhcp_host", fields={key: [_("Not there.")]})
     except NetworkError as refusal:
         _refuse(user, row, action, params, refusal, source_address)
     parent_index, host = found[0]
@@ -214,10 +224,10 @@ def do_add_dns_host(user, row, handle, *, ip, hostnames, source_address=None):
         try:
             address = ipaddress.ip_address(ip)
         except ValueError as exc:
-            raise NetworkError(f"'{ip}' is not an IP address: {exc}.", fields={"ip": ["Not an IP address."]}) \
-                from exc
+            raise NetworkError(format_lazy(_("'{ip}' is not an IP address: {problem}."), ip=ip, problem=exc),
+                               fields={"ip": [_("Not an IP address.")]}) from exc
         if not hostnames:
-            raise NetworkError("Give at least one name in \"hostnames\".", fields={"hostnames": ["Required."]})
+            raise NetworkError(_("Give at least one name in \"hostnames\"."), fields={"hostnames": [_("Required.")]})
         element = etree.Element("host", ip=str(address))
         for hostname in hostnames:
             etree.SubElement(element, "hostname").text = _check_name(hostname, "hostnames")
@@ -225,9 +235,10 @@ def do_add_dns_host(user, row, handle, *, ip, hostnames, source_address=None):
             for existing in root.findall("dns/host"):
                 if ipaddress.ip_address(existing.get("ip")) == address:
                     names = ", ".join(name.text for name in existing.findall("hostname"))
-                    raise NetworkError(f"Network '{row.name}' already has a DNS entry for {address} ({names}): "
-                                       "remove it first to change its names.", status=409, code="dns_host_exists",
-                                       fields={"ip": ["Already there."]})
+                    raise NetworkError(format_lazy(_("Network '{name}' already has a DNS entry for {ip} ({names}): "
+                                                     "remove it first to change its names."),
+                                                   name=row.name, ip=address, names=names),
+                                       status=409, code="dns_host_exists", fields={"ip": [_("Already there.")]})
     except NetworkError as refusal:
         _refuse(user, row, action, params, refusal, source_address)
     _run(user, row, handle, action, params, "add", "dns_host", etree.tostring(element, encoding="unicode"), -1,
@@ -244,13 +255,14 @@ def do_remove_dns_host(user, row, handle, *, ip, source_address=None):
         try:
             address = ipaddress.ip_address(ip or "")
         except ValueError as exc:
-            raise NetworkError("Say which DNS entry to remove by its address: ?ip=192.168.x.y.",
-                               fields={"ip": ["Not an IP address."]}) from exc
+            raise NetworkError(_("Say which DNS entry to remove by its address: ?ip=192.168.x.y."),
+                               fields={"ip": [_("Not an IP address.")]}) from exc
         found = [host for root in _roots(handle) for host in root.findall("dns/host")
                  if ipaddress.ip_address(host.get("ip")) == address]
         if not found:
-            raise NetworkError(f"Network '{row.name}' has no DNS host entry for {address}: see GET dns-hosts.",
-                               status=404, code="no_dns_host", fields={"ip": ["Not there."]})
+            raise NetworkError(format_lazy(_("Network '{name}' has no DNS host entry for {ip}: see GET dns-hosts."),
+                                           name=row.name, ip=address),
+                               status=404, code="no_dns_host", fields={"ip": [_("Not there.")]})
     except NetworkError as refusal:
         _refuse(user, row, action, params, refusal, source_address)
     _run(user, row, handle, action, params, "delete", "dns_host", etree.tostring(found[0], encoding="unicode"), -1,

@@ -7,6 +7,9 @@ netcf gives them, and for a libvirt network's own bridge from the network's defi
 
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.access import permissions
 from domains.definitions.xml.safe_xml import parse
 from domains.libvirt import host_interfaces as libvirt_interfaces
@@ -70,8 +73,8 @@ def bridge_owners(user, host):
 def host_interfaces(user, host, usable_for=None):
     """[interface facts] of host, sorted by name, each with usable_for; only those usable for usable_for if given."""
     if usable_for is not None and usable_for not in USES:
-        raise NetworkError(f"Unknown use '{usable_for}': give usable_for=bridge or usable_for=macvtap.",
-                           fields={"usable_for": ["Unknown."]})
+        raise NetworkError(format_lazy(_("Unknown use '{use}': give usable_for=bridge or usable_for=macvtap."),
+                                       use=usable_for), fields={"usable_for": [_("Unknown.")]})
     owners = bridge_owners(user, host)
     facts = []
     for _name, active, xml in libvirt_interfaces.list_interfaces(host):

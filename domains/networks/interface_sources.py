@@ -3,12 +3,17 @@ each libvirt network they name (type='network'), each host bridge (type='bridge'
 interface sits on (type='direct'). Asked through libvirt, so it holds for remote hosts too; checked before anything
 moves, since libvirt itself would say so only when the domain starts there."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.libvirt import networks as libvirt_networks
 from domains.networks.forward_checks import host_has_interface
 
 # (interface type, <source> attribute, what it names): the three a host must have under the same name.
 SOURCES = (("network", "network", "networks"), ("bridge", "bridge", "bridges"), ("direct", "dev", "devices"))
-WHAT = {"networks": "network", "bridges": "bridge", "devices": "network interface"}
+# What a host lacks, one kind each, as words a refusal is made of (names: the quoted names it lacks).
+LACKING = {"networks": _("no network {names}"), "bridges": _("no bridge {names}"),
+           "devices": _("no network interface {names}")}
 
 
 def missing_sources(host, root):
@@ -29,9 +34,14 @@ def missing_sources(host, root):
 
 
 def missing_words(host, missing):
-    """"Host 'h' has no network 'a' and no bridge 'br1'": the start of a refusal naming what missing lists."""
-    parts = [f"no {WHAT[key]} {', '.join(repr(name) for name in names)}" for key, names in missing.items()]
-    return f"Host '{host}' has {' and '.join(parts)}"
+    """"Host 'h' has no network 'a' and no bridge 'br1'", said in the reader's language: the start of a refusal
+    naming what missing lists."""
+    parts = [format_lazy(LACKING[key], names=", ".join(repr(name) for name in names))
+             for key, names in missing.items()]
+    lacking = parts[0]
+    for part in parts[1:]:
+        lacking = format_lazy(_("{these} and {that}"), these=lacking, that=part)
+    return format_lazy(_("Host '{host}' has {lacking}"), host=host, lacking=lacking)
 
 
 def missing_code(missing):

@@ -8,6 +8,8 @@ import functools
 from pathlib import Path
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit
@@ -29,12 +31,13 @@ def read_nwfilter_xml(xml_text):
     """(name, uuid or None) of untrusted filter XML: parsed safely, a <filter> with a usable name, schema-checked."""
     root = parse(xml_text).root
     if root.tag != "filter":
-        raise DefinitionError(f"This is a <{root.tag}> document, not a <filter> (nwfilter) definition.",
-                              line=root.sourceline)
+        raise DefinitionError(format_lazy(_("This is a <{tag}> document, not a <filter> (nwfilter) definition."),
+                                          tag=root.tag), line=root.sourceline)
     name = root.get("name") or ""
     if not NETWORK_NAME.match(name) or ".." in name:
-        raise NetworkError(f"'{name}' is not a usable filter name: use 1 to 100 letters, digits, '.', '_', '+' or "
-                           "'-', starting with a letter or digit.", fields={"xml": ["Invalid name."]})
+        raise NetworkError(format_lazy(_("'{name}' is not a usable filter name: use 1 to 100 letters, digits, '.', "
+                                         "'_', '+' or '-', starting with a letter or digit."), name=name),
+                           fields={"xml": [_("Invalid name.")]})
     validator = _validator()
     if not validator.validate(etree.fromstring(etree.tostring(root))):
         problems = [f"line {entry.line}: {entry.message}" for entry in validator.error_log]
@@ -73,8 +76,8 @@ def nwfilter_detail(host, name):
 def _find(host, name):
     handle = libvirt_nwfilters.find_nwfilter(host, name)
     if handle is None:
-        raise NetworkError(f"Host '{host}' has no network filter '{name}': see GET nwfilters for those it has.",
-                           status=404, code="no_nwfilter")
+        raise NetworkError(format_lazy(_("Host '{host}' has no network filter '{name}': see GET nwfilters for those "
+                                         "it has."), host=host, name=name), status=404, code="no_nwfilter")
     return handle
 
 
@@ -94,13 +97,15 @@ def do_define_nwfilter(user, host, xml_text, *, name=None, source_address=None):
         params["name"] = document_name
         existing = libvirt_nwfilters.find_nwfilter(host, document_name)
         if name is None and existing is not None:
-            raise NetworkError(f"Host '{host}' already has a network filter '{document_name}': pick another name, or "
-                               "change that filter instead (PUT).", status=409, code="nwfilter_exists",
-                               fields={"xml": ["Name taken."]})
+            raise NetworkError(format_lazy(_("Host '{host}' already has a network filter '{name}': pick another "
+                                             "name, or change that filter instead (PUT)."), host=host,
+                                           name=document_name),
+                               status=409, code="nwfilter_exists", fields={"xml": [_("Name taken.")]})
         if name is not None:
             if document_name != name:
-                raise NetworkError(f"The XML names the filter '{document_name}', but this is '{name}': a filter "
-                                   "cannot be renamed; define a new one instead.", fields={"xml": ["Name changed."]})
+                raise NetworkError(format_lazy(_("The XML names the filter '{named}', but this is '{name}': a "
+                                                 "filter cannot be renamed; define a new one instead."),
+                                               named=document_name, name=name), fields={"xml": [_("Name changed.")]})
             current_uuid = libvirt_nwfilters.nwfilter_uuid(_find(host, name))
             if document_uuid is None:
                 root = parse(xml_text).root
@@ -109,16 +114,19 @@ def do_define_nwfilter(user, host, xml_text, *, name=None, source_address=None):
                 root.insert(0, uuid_element)
                 xml_text = etree.tostring(root, encoding="unicode")
             elif document_uuid.replace("-", "").lower() != current_uuid.hex:
-                raise NetworkError(f"The XML gives the filter another UUID ({document_uuid}): keep {current_uuid}.",
-                                   fields={"xml": ["UUID changed."]})
+                raise NetworkError(format_lazy(_("The XML gives the filter another UUID ({given}): keep {uuid}."),
+                                               given=document_uuid, uuid=current_uuid),
+                                   fields={"xml": [_("UUID changed.")]})
     except (NetworkError, DefinitionError) as refusal:
-        audit.record(user, action, host, params, outcome=f"refused: {refusal}", source_address=source_address)
+        audit.record(user, action, host, params, outcome=format_lazy("refused: {}", refusal),
+                     source_address=source_address)
         raise
     audit.record(user, action, host, params, outcome="started", source_address=source_address)
     try:
         handle = libvirt_nwfilters.define_nwfilter(host, xml_text)
     except VirtError as exc:
-        audit.record(user, action, host, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, action, host, params, outcome=format_lazy("failed: {}", exc.message),
+                     source_address=source_address)
         raise
     audit.record(user, action, host, params, source_address=source_address)
     return nwfilter_detail(host, libvirt_nwfilters.nwfilter_name(handle))
@@ -135,22 +143,25 @@ def do_undefine_nwfilter(user, host, name, source_address=None):
         # libvirt lets a filter others include go, leaving them broken at their next use: refuse it here.
         referenced_by = next(fact for fact in nwfilter_list(host) if fact["name"] == name)["referenced_by"]
         if referenced_by:
-            raise NetworkError(f"Network filter '{name}' is included by {', '.join(referenced_by)}: remove it from "
-                               "them first, then delete it.", status=409, code="in_use",
-                               fields={"referenced_by": referenced_by, "bound_to": []})
+            raise NetworkError(format_lazy(_("Network filter '{name}' is included by {filters}: remove it from them "
+                                             "first, then delete it."), name=name, filters=", ".join(referenced_by)),
+                               status=409, code="in_use", fields={"referenced_by": referenced_by, "bound_to": []})
     except NetworkError as refusal:
-        audit.record(user, action, host, params, outcome=f"refused: {refusal}", source_address=source_address)
+        audit.record(user, action, host, params, outcome=format_lazy("refused: {}", refusal),
+                     source_address=source_address)
         raise
     audit.record(user, action, host, params, outcome="started", source_address=source_address)
     try:
         libvirt_nwfilters.undefine_nwfilter(handle)
     except VirtError as exc:
-        audit.record(user, action, host, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, action, host, params, outcome=format_lazy("failed: {}", exc.message),
+                     source_address=source_address)
         if exc.code != libvirt.VIR_ERR_OPERATION_INVALID:
             raise
         fact = next((fact for fact in nwfilter_list(host) if fact["name"] == name), {})
         users = {"referenced_by": fact.get("referenced_by", []), "bound_to": fact.get("bound_to", [])}
-        raise NetworkError(f"Network filter '{name}' is in use ({exc.message.strip()}): remove it from the filters "
-                           "and interfaces that use it first, then delete it.", status=409, code="in_use",
-                           fields=users) from exc
+        raise NetworkError(format_lazy(_("Network filter '{name}' is in use ({problem}): remove it from the filters "
+                                         "and interfaces that use it first, then delete it."),
+                                       name=name, problem=exc.message.strip()),
+                           status=409, code="in_use", fields=users) from exc
     audit.record(user, action, host, params, source_address=source_address)

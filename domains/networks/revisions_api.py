@@ -2,6 +2,8 @@
 diff, a rollback."""
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -79,8 +81,10 @@ class NetworkRevisionDiff(ApiView):
         for key in ("from", "to"):
             value = request.query_params.get(key, "")
             if not value.isdigit():
-                return error_response(400, "invalid", f"{key}={value!r} is not a revision number.",
-                                      {key: ["Give a revision number, e.g. 1."]})
+                return error_response(400, "invalid",
+                                      format_lazy(_("{key}={value} is not a revision number."), key=key,
+                                                  value=repr(value)),
+                                      {key: [_("Give a revision number, e.g. 1.")]})
             numbers[key] = int(value)
         old, new = _revision(row, numbers["from"]), _revision(row, numbers["to"])
         return Response(DiffSerializer({
@@ -118,8 +122,9 @@ class NetworkRevisionRollback(ApiView):
 
 def rollback_message(row, old, revision, running):
     """What a rollback did, for the API's answer and the page's notice."""
-    done = f"Network '{row.name}' rolled back to revision {old.number}: its definition is now revision " \
-           f"{revision.number}."
+    done = format_lazy(_("Network '{name}' rolled back to revision {old}: its definition is now revision {new}."),
+                       name=row.name, old=old.number, new=revision.number)
     if running:
-        return done + " It is running and keeps its live configuration until it is stopped and started again."
-    return done + " It takes this definition at its next start."
+        return format_lazy("{} {}", done, _("It is running and keeps its live configuration until it is stopped and "
+                                            "started again."))
+    return format_lazy("{} {}", done, _("It takes this definition at its next start."))

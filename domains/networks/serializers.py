@@ -1,5 +1,6 @@
 """API v1 shapes of networks: the network, the create and change requests, actions, DHCP leases."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -46,7 +47,7 @@ class NetworkCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("xml") and not attrs.get("name"):
-            raise serializers.ValidationError('Give "xml", or "name" (with "forward", "ipv4", ...).')
+            raise serializers.ValidationError(_('Give "xml", or "name" (with "forward", "ipv4", ...).'))
         return attrs
 
 
