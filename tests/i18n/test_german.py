@@ -59,3 +59,30 @@ def test_a_browser_asking_for_german_gets_german_pages_and_others_get_english(cl
     assert 'lang="de"' in german and "Übersicht" in german and "Abmelden" in german
     english = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
     assert 'lang="en"' in english and "Overview" in english and "Log out" in english
+
+
+@pytest.mark.django_db
+def test_a_refusal_is_said_in_the_readers_language_and_kept_in_the_consoles(
+        api_as, client, owner, make_test_host, german_compiled):
+    from domains.access.models import AuditEntry
+    from domains.lifecycle import inventory
+    from domains.lifecycle.models import Domain
+
+    host = make_test_host(domains=1)
+    inventory.sync_host(host)
+    domain = Domain.objects.get(host=host)
+    api = api_as(owner)
+
+    german = api.put(f"/api/v1/domains/{domain.uuid}/tags", {"tags": ["bad tag"]}, format="json",
+                     HTTP_ACCEPT_LANGUAGE="de")
+    assert german.status_code == 400
+    assert german.json()["message"].startswith("Kein Schlagwort: bad tag.")
+    english = api.put(f"/api/v1/domains/{domain.uuid}/tags", {"tags": ["bad tag"]}, format="json")
+    assert english.json()["message"].startswith("Not a tag: bad tag.")
+    # The audit log is read by every administrator: both refusals are kept in the console's own words.
+    kept = list(AuditEntry.objects.filter(action="domain.tags").values_list("outcome", flat=True))
+    assert len(kept) == 2 and all(outcome.startswith("refused: Not a tag: bad tag.") for outcome in kept)
+
+    client.force_login(owner)
+    page = client.post(f"/domains/{domain.uuid}/tags/", {"tags": "bad/tag"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert page.status_code == 400 and "Kein Schlagwort: bad/tag." in page.content.decode()
