@@ -59,12 +59,6 @@ def tags_by_domain(domains):
     return answer
 
 
-def tags_in_use(domains):
-    """The tags on any of domains (a queryset of rows, e.g. those a user may see), sorted: what a filter offers."""
-    return list(DomainTag.objects.filter(domain__in=domains).order_by("name").values_list("name", flat=True)
-                .distinct())
-
-
 def do_set_tags(user, domain, values, source_address=None):
     """Make values (a list of words) domain's tags; the tags now. Needs write on the domain, as libvirt's own
     metadata does. Audited with the tags before and after, in the change's transaction: both or neither stay."""
