@@ -147,9 +147,9 @@ def domain_bulk_action(request):
     try:
         outcome = do_bulk_domain_action(request.user, uuids, request.POST.get("action", ""), client_address(request))
         outcome.not_found += malformed
-        text, kind = outcome.summary(), outcome.kind
+        text, kind = str(outcome.summary()), outcome.kind
     except ActionError as exc:
-        text, kind = exc.message, "error"
+        text, kind = str(exc.message), "error"
     if request.headers.get("HX-Request"):
         answer = HttpResponse(status=204)
         answer["HX-Trigger"] = json.dumps({"vc-toast": {"text": text, "kind": kind}})
