@@ -4,6 +4,8 @@ import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, JsonResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def error_response(http_status, code, message, fields=None):
-    body = {"status": http_status, "code": code, "message": message}
+    # str: the message may be said lazily (domains.words), and some answers are JSON-encoded by hand (upload_app).
+    body = {"status": http_status, "code": code, "message": str(message)}
     if fields:
         body["fields"] = fields
     return Response(body, status=http_status)
@@ -28,7 +31,7 @@ def api_exception_handler(exc, context):
         return error_response(status.HTTP_403_FORBIDDEN, "permission_denied", str(exc), {"permission": exc.permission})
     if isinstance(exc, (Http404, exceptions.NotFound)):
         audit.record_not_found(context["request"], exc)
-        return error_response(status.HTTP_404_NOT_FOUND, "not_found", "No such object, or you may not see it.")
+        return error_response(status.HTTP_404_NOT_FOUND, "not_found", _("No such object, or you may not see it."))
     if isinstance(exc, ConsoleError):
         return error_response(*exc.as_api_error())
     response = exception_handler(exc, context)
@@ -37,11 +40,12 @@ def api_exception_handler(exc, context):
         log.error("API request %s failed", context["request"].path, exc_info=exc)
         set_rollback()
         return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "server_error",
-                              "The server failed on this request; the error is logged. Try again, "
-                              "and tell an administrator if it keeps failing.")
+                              _("The server failed on this request; the error is logged. Try again, "
+                                "and tell an administrator if it keeps failing."))
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return error_response(response.status_code, "invalid", "The request has invalid fields: see 'fields'.", fields)
+        return error_response(response.status_code, "invalid", _("The request has invalid fields: see 'fields'."),
+                              fields)
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
     return error_response(response.status_code, code if isinstance(code, str) else "error", str(detail))
@@ -51,5 +55,6 @@ def api_exception_handler(exc, context):
 @login_not_required
 def unknown_endpoint(request, *args, **kwargs):
     """Any path under /api/v1/ no route matches (e.g. a malformed UUID): the error shape, not an HTML page."""
-    message = f"There is no API v1 endpoint at {request.path}: the endpoints are listed at /api/v1/docs/."
-    return JsonResponse({"status": 404, "code": "not_found", "message": message}, status=404)
+    message = format_lazy(_("There is no API v1 endpoint at {path}: the endpoints are listed at /api/v1/docs/."),
+                          path=request.path)
+    return JsonResponse({"status": 404, "code": "not_found", "message": str(message)}, status=404)

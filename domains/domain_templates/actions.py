@@ -2,6 +2,8 @@
 each audited."""
 
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit
@@ -9,7 +11,7 @@ from domains.access.lookups import libvirt_domain
 from domains.domain_templates.models import Template
 from domains.errors import ConsoleError
 from domains.install import osinfo
-from domains.install.plan import DISK_FORMATS, InstallError, read_plan
+from domains.install.plan import DISK_FORMAT_REFUSED, DISK_FORMATS, InstallError, read_plan
 from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import storage as libvirt_storage
 from domains.quotas.limits import definition_use
@@ -28,17 +30,19 @@ class TemplateError(ConsoleError):
 def _check(template):
     """Refuse a template whose create body the install plan would refuse (its OS, install source, sizes...)."""
     if not template.name.strip():
-        raise TemplateError("A template needs a name.", fields={"name": ["Give the template a name."]})
+        raise TemplateError(_("A template needs a name."), fields={"name": [_("Give the template a name.")]})
     if template.cloud_init and "password" in template.cloud_init:
-        raise TemplateError("A template keeps no password (it would be readable by everyone who may create): give "
-                            "ssh_keys, or the password when creating from it.", fields={"cloud_init": ["password"]})
+        raise TemplateError(_("A template keeps no password (it would be readable by everyone who may create): "
+                              "give ssh_keys, or the password when creating from it."),
+                            fields={"cloud_init": ["password"]})
     if template.disk_format not in DISK_FORMATS:
-        raise TemplateError(f"Disk format {template.disk_format!r} is not offered: use qcow2 or raw.",
-                            fields={"disk_format": ["qcow2 or raw"]})
+        raise TemplateError(format_lazy(DISK_FORMAT_REFUSED, format=repr(template.disk_format)),
+                            fields={"disk_format": [_("qcow2 or raw")]})
     try:
         read_plan(template.create_body({"name": "template-check"}))
     except InstallError as exc:
-        raise TemplateError(f"Template '{template.name}': {exc.message}", fields={"template": [exc.message]}) from exc
+        raise TemplateError(format_lazy(_("Template '{name}': {problem}"), name=template.name, problem=exc.message),
+                            fields={"template": [exc.message]}) from exc
 
 
 def _save(template):
@@ -46,8 +50,9 @@ def _save(template):
         with transaction.atomic():
             template.save()
     except IntegrityError as exc:
-        raise TemplateError(f"A template named '{template.name}' exists already: pick another name.",
-                            code="name_taken", status=409, fields={"name": ["taken"]}) from exc
+        raise TemplateError(format_lazy(_("A template named '{name}' exists already: pick another name."),
+                                        name=template.name), code="name_taken", status=409,
+                            fields={"name": [_("taken")]}) from exc
 
 
 def do_create_template(actor, data, source_address=None):

@@ -1,6 +1,8 @@
 """API v1 of domain templates: anyone signed in lists and reads them; administrators make, change and delete them,
 and turn a domain into one. Creating from one is POST /hosts/{id}/domains with "template"."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -29,7 +31,8 @@ def find_template(template_id):
     them)."""
     template = Template.objects.filter(pk=template_id).first()
     if template is None:
-        raise ConsoleError(f"There is no template {template_id}: GET /api/v1/templates lists them.",
+        raise ConsoleError(format_lazy(_("There is no template {id}: GET /api/v1/templates lists them."),
+                                       id=template_id),
                            code="not_found", status=404)
     return template
 

@@ -5,6 +5,8 @@ import uuid
 
 import pycdlib
 import yaml
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from passlib.hash import sha512_crypt
 
 from domains.install.plan import InstallError
@@ -23,10 +25,10 @@ def _free_user_data(text):
     try:
         data = yaml.safe_load(text.removeprefix("#cloud-config"))
     except yaml.YAMLError as exc:
-        raise InstallError(f"cloud_init.user_data is not valid YAML: {exc}. Give cloud-config text such as "
-                           "'packages: [nginx]'.") from exc
+        raise InstallError(format_lazy(_("cloud_init.user_data is not valid YAML: {problem}. Give cloud-config text "
+                                         "such as 'packages: [nginx]'."), problem=exc)) from exc
     if not isinstance(data, dict):
-        raise InstallError("cloud_init.user_data is cloud-config: a YAML mapping, e.g. 'packages: [nginx]'.")
+        raise InstallError(_("cloud_init.user_data is cloud-config: a YAML mapping, e.g. 'packages: [nginx]'."))
     return data
 
 

@@ -3,6 +3,8 @@
 import copy
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit
@@ -31,14 +33,16 @@ class MediaError(ConsoleError):
 
 
 def _volume(user, domain, volume):
-    pool, _, name = (volume or "").partition("/")
+    pool, _slash, name = (volume or "").partition("/")
     if not pool or not name or "/" in name:
-        raise MediaError(f"volume {volume!r} does not name a volume: write it as 'pool/volume', or null to eject.")
+        raise MediaError(format_lazy(_("volume {volume} does not name a volume: write it as 'pool/volume', or null "
+                                       "to eject."), volume=repr(volume)))
     try:
         visible_volume(user, domain.host_id, pool, name, "storage_vol.data_read")
     except Http404 as exc:
-        raise MediaError(f"There is no volume '{volume}' you may read on host '{domain.host}': pick one from its "
-                         "ISO library.", code="no_volume", status=404) from exc
+        raise MediaError(format_lazy(_("There is no volume '{volume}' you may read on host '{host}': pick one from "
+                                       "its ISO library."), volume=volume, host=domain.host),
+                         code="no_volume", status=404) from exc
     return pool, name
 
 
@@ -85,11 +89,13 @@ def do_change_media(user, domain, device, volume, reason="", source=RevisionSour
             try:
                 disk = find_disk(document, device)
             except DefinitionError as exc:
-                raise MediaError(f"Domain '{domain.name}' has no drive '{device}': pick one of its CD-ROM or floppy "
-                                 "drives (e.g. hdc or sda).", code="no_drive", status=404) from exc
+                raise MediaError(format_lazy(_("Domain '{domain}' has no drive '{device}': pick one of its CD-ROM or "
+                                               "floppy drives (e.g. hdc or sda)."), domain=domain.name, device=device),
+                                 code="no_drive", status=404) from exc
             if disk.get("device", "disk") not in REMOVABLE:
-                raise MediaError(f"'{device}' of '{domain.name}' is a {disk.get('device', 'disk')}, not a removable "
-                                 "drive: media go into CD-ROM and floppy drives only.")
+                raise MediaError(format_lazy(_("'{device}' of '{domain}' is a {kind}, not a removable drive: media go "
+                                               "into CD-ROM and floppy drives only."), device=device,
+                                             domain=domain.name, kind=disk.get("device", "disk")))
             changed = _with_medium(disk, medium)
             disk.getparent().replace(disk, changed)
             # The same checks do_define makes, on what libvirt is about to hold.
@@ -102,7 +108,7 @@ def do_change_media(user, domain, device, volume, reason="", source=RevisionSour
             defined = record_device_change(user, domain, dom, reason or f"Media of {device}: {volume or 'ejected'}",
                                            source)
         except ConsoleError as exc:
-            outcome = f"{'failed' if isinstance(exc, VirtError) else 'refused'}: {exc.message}"
+            outcome = format_lazy("{}: {}", "failed" if isinstance(exc, VirtError) else "refused", exc.message)
             if intent is None:
                 audit.record(user, action, domain, params, outcome=outcome, source_address=source_address)
             else:

@@ -1,5 +1,6 @@
 """Serializers of the install API: OS variants, the structured create body, media changes."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -77,8 +78,8 @@ class HostDomainCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "xml" not in attrs and (("install" not in attrs and "template" not in attrs) or "name" not in attrs):
-            raise serializers.ValidationError("Give either xml (a definition) or name and install (a structured "
-                                              "create) or name and template.")
+            raise serializers.ValidationError(_("Give either xml (a definition) or name and install (a structured "
+                                                "create) or name and template."))
         return attrs
 
 

@@ -5,6 +5,8 @@ import threading
 from dataclasses import dataclass, field
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit, permissions
@@ -75,19 +77,23 @@ class Prepared:
 
 
 def _visible_volume(user, host, ref, permission, what):
+    """The volume ref names, which what (words for the refusal) needs permission on; InstallError if it is hidden."""
     try:
         return visible_volume(user, host.pk, ref.pool, ref.volume, permission)
     except Http404 as exc:
-        raise InstallError(f"There is no volume '{ref}' you may see on host '{host}' for the {what}: pick one from "
-                           "the host's pools (GET /api/v1/hosts/{id}/pools).", path="install.volume") from exc
+        raise InstallError(format_lazy(_("There is no volume '{volume}' you may see on host '{host}' for the {use}: "
+                                         "pick one from the host's pools (GET /api/v1/hosts/{{id}}/pools)."),
+                                       volume=ref, host=host, use=what), path="install.volume") from exc
 
 
 def _writable_pool(user, host, name, what):
+    """The pool name, where what (words for the refusal) is made; InstallError if it is hidden."""
     try:
         row, handle = visible_pool(user, host.pk, name, "storage_vol.create")
     except Http404 as exc:
-        raise InstallError(f"There is no active pool '{name}' you may see on host '{host}' for the {what}: pick one "
-                           "of the host's pools.") from exc
+        raise InstallError(format_lazy(_("There is no active pool '{pool}' you may see on host '{host}' for the "
+                                         "{use}: pick one of the host's pools."), pool=name, host=host,
+                                       use=what)) from exc
     permissions.require(user, "storage_vol.data_write", row)
     return row, handle
 
@@ -108,8 +114,9 @@ def _check_space(fresh):
     for pool, (handle, size) in needed.items():
         available = libvirt_storage.pool_space(handle, refresh=True)[3]
         if size > available:
-            raise InstallError(f"Pool '{pool}' has {available // (1024 * 1024)} MiB free, and this create needs "
-                               f"{size // (1024 * 1024)} MiB there: free space or pick another pool.")
+            raise InstallError(format_lazy(_("Pool '{pool}' has {free} MiB free, and this create needs {needed} MiB "
+                                             "there: free space or pick another pool."), pool=pool,
+                                           free=available // (1024 * 1024), needed=size // (1024 * 1024)))
 
 
 def prepare(user, host, plan):
@@ -120,25 +127,29 @@ def prepare(user, host, plan):
     domain_type = DEFAULT_DOMAIN_TYPE if DEFAULT_DOMAIN_TYPE in offer.domain_types else offer.domain_types[0]
     prepared = Prepared(plan, arch, machine, domain_type)
     if adapter.find_domain(adapter.connection_for(host).get(), name=plan.name) is not None:
-        raise InstallError(f"Host '{host}' has a domain called '{plan.name}' already: pick another name.", path="name")
+        raise InstallError(format_lazy(_("Host '{host}' has a domain called '{name}' already: pick another name."),
+                                       host=host, name=plan.name), path="name")
     firmwares = libvirt_install.firmware_offer(host, domain_type if domain_type != "test" else None)
     if plan.firmware not in firmwares:
-        raise InstallError(f"Host '{host}' does not offer {plan.firmware} firmware (its domain capabilities list "
-                           f"{', '.join(firmwares)}): pick one of those.", path="firmware")
+        raise InstallError(format_lazy(_("Host '{host}' does not offer {firmware} firmware (its domain capabilities "
+                                         "list {firmwares}): pick one of those."), host=host, firmware=plan.firmware,
+                                       firmwares=", ".join(firmwares)), path="firmware")
     needs_pools = plan.install_kind != "network" or plan.disks or plan.cloud_init
     if needs_pools and host.embedded:
-        raise InstallError(f"Host '{host}' runs libvirt embedded, without storage pools: install from pools on a "
-                           "libvirtd host.")
+        raise InstallError(format_lazy(_("Host '{host}' runs libvirt embedded, without storage pools: install from "
+                                         "pools on a libvirtd host."), host=host))
     kind = plan.install_kind
     if kind == "iso":
-        _row, _handle, vol = _visible_volume(user, host, plan.install_volume, "storage_vol.data_read", "install medium")
+        _row, _handle, vol = _visible_volume(user, host, plan.install_volume, "storage_vol.data_read",
+                                             _("install medium"))
         prepared.iso = (plan.install_volume.pool, plan.install_volume.volume)
     elif kind == "import":
-        _row, _handle, vol = _visible_volume(user, host, plan.install_volume, "storage_vol.data_write", "boot disk")
+        _row, _handle, vol = _visible_volume(user, host, plan.install_volume, "storage_vol.data_write", _("boot disk"))
         prepared.boot_volume = (plan.install_volume.pool, plan.install_volume.volume, _format_of(vol))
     elif kind == "cloud-image":
-        _row, _handle, image = _visible_volume(user, host, plan.install_volume, "storage_vol.data_read", "cloud image")
-        row, handle = _writable_pool(user, host, plan.image_pool, "cloud image's copy")
+        _row, _handle, image = _visible_volume(user, host, plan.install_volume, "storage_vol.data_read",
+                                               _("cloud image"))
+        row, handle = _writable_pool(user, host, plan.image_pool, _("cloud image's copy"))
         capacity = libvirt_storage.volume_facts(image)[1]
         image_format = _format_of(image)
         if plan.image_mode == "clone":
@@ -148,29 +159,31 @@ def prepare(user, host, plan):
             prepared.fresh.append(FreshVolume(row, handle, f"{plan.name}-root.qcow2", "overlay", capacity, "qcow2",
                                               {"pool": plan.install_volume.pool, "volume": plan.install_volume.volume}))
     for index, disk in enumerate(plan.disks):
-        row, handle = _writable_pool(user, host, disk.pool, "new disk")
+        row, handle = _writable_pool(user, host, disk.pool, _("new disk"))
         prepared.fresh.append(FreshVolume(row, handle, f"{plan.name}-disk{index}.{_suffix(disk.format)}", "new",
                                           disk.size_gib * GIB, disk.format))
     if plan.cloud_init is not None:
         pool = plan.cloud_init.pool or (plan.image_pool if kind == "cloud-image" else "") or \
             (plan.disks[0].pool if plan.disks else "") or (plan.install_volume.pool if plan.install_volume else "")
         if not pool:
-            raise InstallError("Say in which pool the cloud-init seed goes: cloud_init.pool.", path="cloud_init.pool")
-        row, handle = _writable_pool(user, host, pool, "cloud-init seed")
+            raise InstallError(_("Say in which pool the cloud-init seed goes: cloud_init.pool."),
+                               path="cloud_init.pool")
+        row, handle = _writable_pool(user, host, pool, _("cloud-init seed"))
         prepared.seed = seeds.seed_image(plan.cloud_init, plan.name)
         prepared.fresh.append(FreshVolume(row, handle, f"{plan.name}-cidata.iso", "seed", len(prepared.seed), "raw"))
     for volume in prepared.fresh:
         if libvirt_storage.find_volume(volume.handle, volume.name) is not None:
-            raise InstallError(f"Pool '{volume.row.name}' has a volume '{volume.name}' already (left from another "
-                               "domain of this name?): delete it or pick another domain name.", path="name")
+            raise InstallError(format_lazy(_("Pool '{pool}' has a volume '{name}' already (left from another domain "
+                                             "of this name?): delete it or pick another domain name."),
+                                           pool=volume.row.name, name=volume.name), path="name")
     for network in plan.networks:
         try:
             found = libvirt_networks.find_network(host, name=network)
         except VirtError:
             found = None
         if found is None:
-            raise InstallError(f"There is no network '{network}' on host '{host}': pick one of its networks.",
-                               path="interfaces")
+            raise InstallError(format_lazy(_("There is no network '{network}' on host '{host}': pick one of its "
+                                             "networks."), network=network, host=host), path="interfaces")
     _check_space(prepared.fresh)
     # The definition policy judges the existing references (install medium, boot volume, networks) now; the
     # volumes made below are covered by the storage_vol.create and data_write already required on their pools.
@@ -310,7 +323,7 @@ def carry_out(user, host, prepared, source_address=None, job=None):
         if plan.start:
             do_domain_action(user, change.domain, "start", source_address=source_address)
     except BaseException as exc:
-        audit.record(user, "domain.install", host, _params(plan), outcome=f"failed: {exc}",
+        audit.record(user, "domain.install", host, _params(plan), outcome=format_lazy("failed: {}", exc),
                      source_address=source_address)
         if change is not None:
             try:
@@ -353,7 +366,7 @@ def do_install_domain(user, host, body, source_address=None):
         prepared = prepare(user, host, plan)
         check_quota(user, quota_use(host, prepared))
     except (InstallError, QuotaExceeded) as exc:
-        audit.record(user, "domain.install", host, params, outcome=f"refused: {exc.message}",
+        audit.record(user, "domain.install", host, params, outcome=format_lazy("refused: {}", exc.message),
                      source_address=source_address)
         raise
     if not plan.copies_an_image:

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit
 from domains.access.models import AuditEntry
@@ -189,11 +190,11 @@ def do_cancel_job(user, job, source_address=None):
         audit.record_denied(user, "job.cancel", job, params, refusal, source_address)
         raise refusal
     if not job.active:
-        raise JobError(f"Job {job.pk} ({job.kind}) is over already ({job.state}): there is nothing to cancel.",
-                       code="job_ended")
+        raise JobError(format_lazy(_("Job {id} ({kind}) is over already ({state}): there is nothing to cancel."),
+                                   id=job.pk, kind=job.kind, state=job.state), code="job_ended")
     if not job.cancellable:
-        raise JobError(f"Job {job.pk} ({job.kind}) cannot be cancelled: what it does cannot be stopped midway. "
-                       "Wait for it to end.", code="not_cancellable")
+        raise JobError(format_lazy(_("Job {id} ({kind}) cannot be cancelled: what it does cannot be stopped midway. "
+                                     "Wait for it to end."), id=job.pk, kind=job.kind), code="not_cancellable")
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
     job.cancel_requested = True
     audit.record(user, "job.cancel", job, params, source_address=source_address)

@@ -1,5 +1,7 @@
 """API v1: the jobs a user may see, one job, and cancelling one."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -29,8 +31,11 @@ class JobList(GenericAPIView):
         state = request.query_params.get("state")
         if state:
             if state not in STATES:
-                raise ConsoleError(f"state={state!r} is not a job state: use one of {', '.join(STATES)}.",
-                                   code="invalid", fields={"state": [f"One of {', '.join(STATES)}."]})
+                choices = ", ".join(STATES)
+                raise ConsoleError(format_lazy(_("state={state} is not a job state: use one of {choices}."),
+                                               state=repr(state), choices=choices),
+                                   code="invalid", fields={"state": [format_lazy(_("One of {choices}."),
+                                                                                 choices=choices)]})
             jobs = jobs.filter(state=state)
         kind = request.query_params.get("kind")
         if kind:

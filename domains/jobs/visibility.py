@@ -3,6 +3,8 @@
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import permissions
 from domains.jobs.models import Job
@@ -59,7 +61,8 @@ def visible_job(user, job_id):
     """The job job_id if user may see it; Http404 (as for a missing one) if not."""
     job = visible_jobs(user).filter(pk=job_id).select_related("host").first()
     if job is None:
-        raise Http404("No such job, or you may not see it.")
+        # str: Django's 404 page shows a message only when it is one.
+        raise Http404(str(_("No such job, or you may not see it.")))
     return job
 
 
@@ -83,8 +86,8 @@ class CancelRefused(permissions.PermissionDenied):
 
     def __init__(self, job):
         super().__init__("cancel_job", job)
-        self.args = (f"Only the user who started job {job.pk}, an administrator, or someone with a grant on its "
-                     "host beyond viewing may cancel it. Ask one of them.",)
+        self.args = (format_lazy(_("Only the user who started job {id}, an administrator, or someone with a grant on "
+                                   "its host beyond viewing may cancel it. Ask one of them."), id=job.pk),)
 
     def __str__(self):
-        return self.args[0]
+        return str(self.args[0])

@@ -2,6 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -26,11 +28,19 @@ def usage_answer(user):
             "limits_from": source}
 
 
+# A holder not found: (the refusal, its field's words), whole sentences for each kind of holder.
+NOT_FOUND_WORDS = {
+    "user": (_("There is no user with id {id}: give the id of an existing user."), _("no user {id}")),
+    "group": (_("There is no group with id {id}: give the id of an existing group."), _("no group {id}")),
+}
+
+
 def _found(model, pk, what):
     found = model.objects.filter(pk=int(pk)).first() if str(pk).isdigit() else None
     if found is None:
-        raise ConsoleError(f"There is no {what} with id {pk}: give the id of an existing {what}.", code="no_such_holder",
-                           fields={what: [f"no {what} {pk}"]})
+        refusal, field_words = NOT_FOUND_WORDS[what]
+        raise ConsoleError(format_lazy(refusal, id=pk), code="no_such_holder",
+                           fields={what: [format_lazy(field_words, id=pk)]})
     return found
 
 

@@ -7,6 +7,9 @@ its disks (device 'disk', not CD-ROMs) that a storage pool holds; a file no pool
 
 from dataclasses import asdict, dataclass
 
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access.grants import OWNER_ROLE
@@ -19,9 +22,14 @@ from domains.quotas.models import Quota
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
-# (usage field, quota field, how the numbers are told)
-RESOURCES = (("domains", "max_domains", "domains"), ("vcpus", "max_vcpus", "vCPUs"),
-             ("memory_mib", "max_memory_mib", "MiB of memory"), ("disk_bytes", "max_disk_bytes", "of disk"))
+# (usage field, quota field, how a refusal tells what the create would use of it)
+RESOURCES = (("domains", "max_domains", _("this would use {value} of your {limit} domains")),
+             ("vcpus", "max_vcpus", _("this would use {value} of your {limit} vCPUs")),
+             ("memory_mib", "max_memory_mib", _("this would use {value} of your {limit} MiB of memory")),
+             ("disk_bytes", "max_disk_bytes", _("this would use {value} of your {limit} of disk")))
+# What a page calls each resource beside its usage and limit.
+RESOURCE_WORDS = {"domains": _("Domains"), "vcpus": _("vCPUs"), "memory_mib": _("Memory (MiB)"),
+                  "disk_bytes": _("Disk (GiB)")}
 
 
 class QuotaExceeded(ConsoleError):
@@ -129,6 +137,14 @@ def limits_of(user):
     return limits, "group"
 
 
+def _first_upper(text):
+    return text[:1].upper() + text[1:]
+
+
+# A sentence begun upper-case, whatever language it is said in when it is read.
+_capitalised = lazy(_first_upper, str)
+
+
 def _told(name, value, limit):
     """value as the message says it: disk in GiB, or in MiB under a limit below 1 GiB."""
     if name != "disk_bytes":
@@ -151,10 +167,11 @@ def check_quota(user, adding):
         if limit is not None and getattr(adding, name) > 0 and getattr(after, name) > limit:
             over.append((name, said, getattr(after, name), limit))
     if over:
-        told = "; ".join(f"this would use {_told(name, value, limit)} of your {_told(name, limit, limit)} {said}"
-                         for name, said, value, limit in over)
-        raise QuotaExceeded(f"{told[0].upper()}{told[1:]}: ask an administrator to raise your quota, or remove a "
-                            "domain you own.",
+        told = [format_lazy(said, value=_told(name, value, limit), limit=_told(name, limit, limit))
+                for name, said, value, limit in over]
+        uses = _capitalised(format_lazy("; ".join(["{}"] * len(told)), *told))
+        raise QuotaExceeded(format_lazy(_("{uses}: ask an administrator to raise your quota, or remove a domain you "
+                                          "own."), uses=uses),
                             fields={"exceeded": [{"resource": name, "would_use": value, "limit": limit}
                                                  for name, _said, value, limit in over],
                                     "used": used.as_dict(), "adding": adding.as_dict()})
@@ -164,11 +181,10 @@ def usage_rows(user):
     """[{"what", "used", "limit"}] of user's usage beside her limits, as a page shows them (limit None: unlimited)."""
     limits, _source = limits_of(user)
     used = usage_of(user)
-    words = {"domains": "Domains", "vcpus": "vCPUs", "memory_mib": "Memory (MiB)", "disk_bytes": "Disk (GiB)"}
     rows = []
     for name, _field, _said in RESOURCES:
         value, limit = getattr(used, name), limits[name]
         if name == "disk_bytes":
             value, limit = round(value / GIB, 1), None if limit is None else round(limit / GIB, 1)
-        rows.append({"what": words[name], "used": value, "limit": limit})
+        rows.append({"what": RESOURCE_WORDS[name], "used": value, "limit": limit})
     return rows

@@ -1,5 +1,6 @@
 """Serializers of the quotas API: a user's usage beside her limits, and a quota as administrators set it."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from domains.quotas.models import Quota
@@ -45,5 +46,5 @@ class QuotaChangeSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if ("user" in attrs) == ("group" in attrs):
-            raise serializers.ValidationError('Name exactly one holder: "user": <id> or "group": <id>.')
+            raise serializers.ValidationError(_('Name exactly one holder: "user": <id> or "group": <id>.'))
         return attrs

@@ -8,6 +8,8 @@ for the calls that format, delete or define host storage, outcome after).
 import logging
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.definitions.xml.safe_xml import parse
@@ -49,7 +51,7 @@ def _require_all(user, names, target):
 
 
 def _refuse(user, action, target, params, exc, source_address):
-    audit.record(user, action, target, params, outcome=f"refused: {exc}", source_address=source_address)
+    audit.record(user, action, target, params, outcome=format_lazy("refused: {}", exc), source_address=source_address)
 
 
 def ensure_first_revision(row, handle):
@@ -93,9 +95,9 @@ def do_define_pool(user, host, xml_text=None, *, fields=None, build=False, start
         definition = checked_definition(host, xml_text)
         params["name"] = definition.name
         if libvirt_storage.find_pool(host, name=definition.name) is not None:
-            raise PoolError(f"Host '{host}' already has a pool named '{definition.name}': pick another name, "
-                            "or change that pool instead.", status=409, code="pool_exists",
-                            fields={"name": ["Taken."]})
+            raise PoolError(format_lazy(_("Host '{host}' already has a pool named '{name}': pick another name, "
+                                          "or change that pool instead."), host=host, name=definition.name),
+                            status=409, code="pool_exists", fields={"name": [_("Taken.")]})
     except ConsoleError as exc:  # a bad definition, a name taken, libvirt unreachable
         _refuse(user, "pool.define", host, params, exc, source_address)
         raise
@@ -114,7 +116,8 @@ def do_define_pool(user, host, xml_text=None, *, fields=None, build=False, start
         if not keep_on_failure:
             _take_back(host, handle, known_before)
         kept = "kept as asked" if keep_on_failure else "undefined again"
-        audit.record(user, "pool.define", host, params, outcome=f"failed at {step}: {exc.message}; pool {kept}",
+        audit.record(user, "pool.define", host, params,
+                     outcome=format_lazy("failed at {}: {}; pool {}", step, exc.message, kept),
                      source_address=source_address)
         raise VirtError(f"Pool '{definition.name}' could not {step}: {exc.message}. The pool was {kept}"
                         + ("." if keep_on_failure else "; its storage was left as it is."), exc.code) from exc
@@ -141,8 +144,8 @@ def do_pool_action(user, row, handle, action, source_address=None):
     """Run action (start, stop, refresh, build, autostart, noautostart) on a pool; PoolError for an unknown one."""
     permission = ACTION_PERMISSIONS.get(action)
     if permission is None:
-        raise PoolError(f"Unknown pool action '{action}': use one of {', '.join(ACTION_PERMISSIONS)}.",
-                        fields={"action": ["Unknown."]})
+        raise PoolError(format_lazy(_("Unknown pool action '{action}': use one of {actions}."), action=action,
+                                    actions=", ".join(ACTION_PERMISSIONS)), fields={"action": [_("Unknown.")]})
     verb = f"pool.{action}"
     audit.require(user, permission, row, verb, {}, source_address)
     if action == "build":
@@ -160,7 +163,7 @@ def do_pool_action(user, row, handle, action, source_address=None):
         else:
             libvirt_storage.set_pool_autostart(handle, action == "autostart")
     except VirtError as exc:
-        audit.record(user, verb, row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, verb, row, {}, outcome=format_lazy("failed: {}", exc.message), source_address=source_address)
         raise
     audit.record(user, verb, row, {}, source_address=source_address)
 
@@ -174,22 +177,23 @@ def do_update_pool_xml(user, row, handle, xml_text, reason="", source_address=No
     document = parse(xml_text)
     definition = checked_definition(row.host, xml_text)
     if definition.name != row.name:
-        raise PoolError(f"The XML names the pool '{definition.name}', but this is '{row.name}': a pool cannot be "
-                        "renamed; define a new one instead.", fields={"xml": ["Name changed."]})
+        raise PoolError(format_lazy(_("The XML names the pool '{named}', but this is '{name}': a pool cannot be "
+                                      "renamed; define a new one instead."), named=definition.name, name=row.name),
+                        fields={"xml": [_("Name changed.")]})
     if definition.uuid is None:
         uuid_element = document.root.makeelement("uuid")
         uuid_element.text = str(row.uuid)
         document.root.find("name").addnext(uuid_element)
         xml_text = document.to_xml()
     elif definition.uuid.replace("-", "").lower() != row.uuid.hex:
-        raise PoolError(f"The XML gives the pool another UUID ({definition.uuid}): keep {row.uuid}.",
-                        fields={"xml": ["UUID changed."]})
+        raise PoolError(format_lazy(_("The XML gives the pool another UUID ({given}): keep {uuid}."),
+                                    given=definition.uuid, uuid=row.uuid), fields={"xml": [_("UUID changed.")]})
     ensure_first_revision(row, handle)
     audit.record(user, "pool.edit", row, {}, outcome="started", source_address=source_address)
     try:
         handle = libvirt_storage.define_pool(row.host, xml_text)
     except VirtError as exc:
-        audit.record(user, "pool.edit", row, {}, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, "pool.edit", row, {}, outcome=format_lazy("failed: {}", exc.message), source_address=source_address)
         raise
     revision = _record(row, handle, user, reason or "XML edited in the console.")
     audit.record(user, "pool.edit", row, {"revision": revision.number}, source_address=source_address)
@@ -213,7 +217,7 @@ def do_delete_pool(user, row, handle, purge=False, source_address=None):
         if live["persistent"]:
             libvirt_storage.undefine_pool(handle)
     except VirtError as exc:
-        audit.record(user, "pool.delete", row, params, outcome=f"failed: {exc.message}",
+        audit.record(user, "pool.delete", row, params, outcome=format_lazy("failed: {}", exc.message),
                      source_address=source_address)
         raise
     Pool.objects.filter(pk=row.pk).update(gone=True)

@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.libvirt import storage as libvirt_storage
@@ -27,13 +29,13 @@ TYPE_FIELDS = {
 }
 # What the form and API say each source field is.
 FIELD_HELP = {
-    "device": "Host block device(s), e.g. /dev/sdb or /dev/loop0 (under the host's pool paths).",
-    "host": "Name or address of the storage server.",
-    "dir": "Directory exported by the server (netfs) or path inside the volume (gluster).",
-    "name": "Name of the volume group, RBD pool, gluster volume or ZFS pool.",
-    "format": "Source format (file system type for fs/netfs, partition table for disk).",
-    "adapter": "SCSI host adapter name, e.g. host0.",
-    "initiator": "iSCSI initiator IQN.",
+    "device": _("Host block device(s), e.g. /dev/sdb or /dev/loop0 (under the host's pool paths)."),
+    "host": _("Name or address of the storage server."),
+    "dir": _("Directory exported by the server (netfs) or path inside the volume (gluster)."),
+    "name": _("Name of the volume group, RBD pool, gluster volume or ZFS pool."),
+    "format": _("Source format (file system type for fs/netfs, partition table for disk)."),
+    "adapter": _("SCSI host adapter name, e.g. host0."),
+    "initiator": _("iSCSI initiator IQN."),
 }
 
 
@@ -90,5 +92,6 @@ def check_type(host, pool_type):
     types = pool_types(host)
     supported = [t.type for t in types if t.supported]
     if pool_type not in supported:
-        raise PoolError(f"Host '{host}' does not support '{pool_type}' pools: it supports {', '.join(supported)}.",
-                        fields={"type": [f"Not supported on this host: {pool_type}."]})
+        raise PoolError(format_lazy(_("Host '{host}' does not support '{type}' pools: it supports {supported}."),
+                                    host=host, type=pool_type, supported=", ".join(supported)),
+                        fields={"type": [format_lazy(_("Not supported on this host: {type}."), type=pool_type)]})

@@ -4,6 +4,8 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.definitions.xml.errors import DefinitionError
@@ -36,14 +38,15 @@ def xml_from_fields(name, pool_type, target=None, source=None):
     """A <pool> definition from the create form's or API's fields (source: SOURCE_FIELDS, device a list or one)."""
     check_pool_name(name)
     if not isinstance(pool_type, str) or not pool_type:
-        raise PoolError("Give the pool's type (dir, fs, netfs, logical, ...).", fields={"type": ["Required."]})
+        raise PoolError(_("Give the pool's type (dir, fs, netfs, logical, ...)."), fields={"type": [_("Required.")]})
     root = etree.Element("pool", type=pool_type)
     etree.SubElement(root, "name").text = name
     source = dict(source or {})
     unknown = sorted(set(source) - set(SOURCE_FIELDS))
     if unknown:
-        raise PoolError(f"Unknown source field(s) {', '.join(unknown)}: the source takes {', '.join(SOURCE_FIELDS)}.",
-                        fields={"source": [f"Unknown: {', '.join(unknown)}."]})
+        raise PoolError(format_lazy(_("Unknown source field(s) {unknown}: the source takes {known}."),
+                                    unknown=", ".join(unknown), known=", ".join(SOURCE_FIELDS)),
+                        fields={"source": [format_lazy(_("Unknown: {unknown}."), unknown=", ".join(unknown))]})
     if any(value not in (None, "", []) for value in source.values()):
         element = etree.SubElement(root, "source")
         devices = source.get("device") or []
@@ -86,9 +89,11 @@ def read_definition(xml_text):
     document = parse(xml_text)
     root = document.root
     if root.tag != "pool":
-        raise DefinitionError(f"This is a <{root.tag}> document, not a <pool> definition.", line=root.sourceline)
+        raise DefinitionError(format_lazy(_("This is a <{tag}> document, not a <pool> definition."), tag=root.tag),
+                              line=root.sourceline)
     problems = schema_problems(etree.fromstring(etree.tostring(root)))
     if problems:
+        # Not said lazily (yet): a DefinitionError without a line hands its message to str() as it is.
         raise DefinitionError("The pool XML does not follow libvirt's storage pool schema (storagepool.rng): "
                               + "; ".join(problems[:3]) + ". Fix it and try again.")
     name = root.findtext("name") or ""

@@ -4,6 +4,9 @@ import os
 import posixpath
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.errors import ConsoleError
 
 # What a host allows when its administrator named nothing: libvirt's own default pool directory.
@@ -23,8 +26,9 @@ class PoolError(ConsoleError):
 def check_pool_name(name):
     """name if it is a usable pool name, else PoolError saying what a name may hold."""
     if not isinstance(name, str) or not POOL_NAME.match(name) or ".." in name:
-        raise PoolError(f"'{name}' is not a usable pool name: use 1 to 100 letters, digits, '.', '_', '+' or '-', "
-                        "starting with a letter or digit, without '/' or '..'.", fields={"name": ["Invalid name."]})
+        raise PoolError(format_lazy(_("'{name}' is not a usable pool name: use 1 to 100 letters, digits, '.', '_', "
+                                      "'+' or '-', starting with a letter or digit, without '/' or '..'."), name=name),
+                        fields={"name": [_("Invalid name.")]})
     return name
 
 
@@ -49,6 +53,10 @@ def _under(path, root):
     return root.startswith("/dev/") and not root.endswith("/") and path.startswith(root)
 
 
+# The paths a pool definition names, as a refusal calls them (what: the key of the field it points at).
+PATH_WORDS = {"target path": _("target path"), "source device": _("source device")}
+
+
 def check_pool_path(host, path, what="target path"):
     """The normalised path if host allows a pool to use it, else PoolError naming the allowed roots.
 
@@ -56,21 +64,28 @@ def check_pool_path(host, path, what="target path"):
     outside the allowed roots: libvirtd, as root, would follow them.
     """
     roots = allowed_roots(host)
-    field = {what: [f"Not under {', '.join(roots)}."]}
+    listed = ", ".join(roots)
+    said = PATH_WORDS.get(what, what)
+    field = {what: [format_lazy(_("Not under {roots}."), roots=listed)]}
     if not isinstance(path, str) or not path.startswith("/") or "\x00" in path:
-        raise PoolError(f"The {what} '{path}' is not an absolute path: give one under {', '.join(roots)}.",
-                        fields=field)
+        raise PoolError(format_lazy(_("The {what} '{path}' is not an absolute path: give one under {roots}."),
+                                    what=said, path=path, roots=listed), fields=field)
     if ".." in path.split("/"):
-        raise PoolError(f"The {what} '{path}' contains '..': give the path itself, under {', '.join(roots)}.",
-                        fields=field)
+        raise PoolError(format_lazy(_("The {what} '{path}' contains '..': give the path itself, under {roots}."),
+                                    what=said, path=path, roots=listed), fields=field)
     normal = posixpath.normpath(path)
     candidates = [normal]
     if _is_local(host):
         candidates.append(os.path.realpath(normal))
     for candidate in candidates:
         if not any(_under(candidate, root) for root in roots):
-            shown = f"'{path}'" + (f" (which leads to '{candidate}')" if candidate != normal else "")
-            raise PoolError(f"The {what} {shown} is outside where host '{host}' allows pools: "
-                            f"{', '.join(roots)}. Pick a path there, or ask the host's administrator to add "
-                            "one to its pool paths.", fields=field)
+            if candidate != normal:
+                message = _("The {what} '{path}' (which leads to '{candidate}') is outside where host '{host}' "
+                            "allows pools: {roots}. Pick a path there, or ask the host's administrator to add one "
+                            "to its pool paths.")
+            else:
+                message = _("The {what} '{path}' is outside where host '{host}' allows pools: {roots}. Pick a path "
+                            "there, or ask the host's administrator to add one to its pool paths.")
+            raise PoolError(format_lazy(message, what=said, path=path, candidate=candidate, host=host, roots=listed),
+                            fields=field)
     return normal

@@ -1,5 +1,7 @@
 """API v1 shapes of pools: the pool, the create and change requests, actions, pool types."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from domains.storage.pools.definition import SOURCE_FIELDS
@@ -21,7 +23,8 @@ class PoolSourceSerializer(serializers.Serializer):
             data = {**data, "device": [data["device"]]}
         unknown = sorted(set(data) - set(SOURCE_FIELDS)) if isinstance(data, dict) else []
         if unknown:
-            raise serializers.ValidationError(f"Unknown source field(s): {', '.join(unknown)}.")
+            raise serializers.ValidationError(format_lazy(_("Unknown source field(s): {unknown}."),
+                                                          unknown=", ".join(unknown)))
         return super().to_internal_value(data)
 
 
@@ -58,7 +61,7 @@ class PoolCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("xml") and not (attrs.get("name") and attrs.get("type")):
-            raise serializers.ValidationError('Give "xml", or "name" and "type" (with "target" and "source").')
+            raise serializers.ValidationError(_('Give "xml", or "name" and "type" (with "target" and "source").'))
         return attrs
 
 

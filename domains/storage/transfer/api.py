@@ -7,6 +7,8 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
@@ -74,8 +76,8 @@ class VolumeContent(APIView):
                                                     "body over one part (code part_too_large, fields.part_limit)")})
     def put(self, request, host_id, pool, volume):
         # Only reached when the server runs without UploadApp in front (console/asgi.py always routes it).
-        raise ConsoleError("Uploads are served by the streaming upload route, which this server was started "
-                           "without: serve console.asgi:application.", code="not_served", status=501)
+        raise ConsoleError(_("Uploads are served by the streaming upload route, which this server was started "
+                             "without: serve console.asgi:application."), code="not_served", status=501)
 
     @staticmethod
     def _apply_range(request, plan):
@@ -86,8 +88,9 @@ class VolumeContent(APIView):
         wanted = transfer.parse_range(header, plan.size)
         if wanted is None:
             response = error_response(416, "range_not_satisfiable",
-                                      f"Range '{header}' is outside the volume's {plan.size} bytes: ask for "
-                                      f"bytes=0-{max(plan.size - 1, 0)} or a part of it.",
+                                      format_lazy(_("Range '{header}' is outside the volume's {size} bytes: ask "
+                                                    "for bytes=0-{last} or a part of it."), header=header,
+                                                  size=plan.size, last=max(plan.size - 1, 0)),
                                       {"size": plan.size})
             response["Content-Range"] = f"bytes */{plan.size}"
             return response

@@ -7,6 +7,9 @@ reads byte ranges, and starts and ends downloads' jobs. Uploads (in parts) are i
 import re
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.errors import ConsoleError
 from domains.jobs.actions import (
     JobCancelled,
@@ -22,7 +25,7 @@ from domains.jobs.actions import (
 from domains.jobs.models import INTERRUPTED, Job
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.streams import VolumeDownload, volume_facts
-from domains.storage.lookups import visible_pool
+from domains.storage.lookups import no_volume, visible_pool
 
 UPLOAD = "volume.upload"
 DOWNLOAD = "volume.download"
@@ -42,11 +45,11 @@ def find_visible_volume(user, host_pk, pool_name, volume_name, permission):
     from django.http import Http404
 
     if "/" in volume_name or volume_name in (".", ".."):
-        raise Http404("A volume name has no '/' and is not '.' or '..'.")
+        raise Http404(str(_("A volume name has no '/' and is not '.' or '..'.")))
     pool, pool_handle = visible_pool(user, host_pk, pool_name, permission)
     volume = libvirt_storage.find_volume(pool_handle, volume_name)
     if volume is None:
-        raise Http404(f"No volume '{volume_name}' in pool '{pool_name}'.")
+        raise Http404(str(no_volume(volume_name, pool_name)))
     return pool, pool_handle, volume
 
 
@@ -60,12 +63,14 @@ def parse_content_range(header, content_length):
     """(start, total) from 'bytes N-M/T' of an upload; TransferError (400) when it does not add up."""
     matched = _CONTENT_RANGE.match(header.strip())
     if not matched:
-        raise TransferError(f"Content-Range '{header}' is not 'bytes N-M/T' (first byte, last byte, total): "
-                            "send it in that form, or leave it out to upload from the start.", code="invalid_range")
+        raise TransferError(format_lazy(_("Content-Range '{header}' is not 'bytes N-M/T' (first byte, last byte, "
+                                          "total): send it in that form, or leave it out to upload from the start."),
+                                        header=header), code="invalid_range")
     start, last, total = (int(group) for group in matched.groups())
     if last < start or last >= total or last - start + 1 != content_length:
-        raise TransferError(f"Content-Range 'bytes {start}-{last}/{total}' does not match the body of "
-                            f"{content_length} bytes: bytes N-M carry M-N+1 bytes, and M is below T.",
+        raise TransferError(format_lazy(_("Content-Range 'bytes {start}-{last}/{total}' does not match the body of "
+                                          "{length} bytes: bytes N-M carry M-N+1 bytes, and M is below T."),
+                                        start=start, last=last, total=total, length=content_length),
                             code="invalid_range")
     return start, total
 
@@ -131,7 +136,7 @@ class DownloadPlan:
 
 def plan_download(user, host_pk, pool_name, volume_name):
     """The volume and its content's size, checked for storage_vol.data_read."""
-    pool, _, volume = find_visible_volume(user, host_pk, pool_name, volume_name, "storage_vol.data_read")
+    pool, _handle, volume = find_visible_volume(user, host_pk, pool_name, volume_name, "storage_vol.data_read")
     facts = volume_facts(volume)
     # A file volume's content is the file (a qcow2's is smaller than its capacity); a block volume's its capacity.
     size = libvirt_storage.volume_content_size(volume) if facts["file_backed"] else facts["capacity"]

@@ -16,6 +16,9 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -35,9 +38,11 @@ IN_FLIGHT_LIMIT = 2 * BATCH + MESSAGE_LIMIT
 
 def parts_advice(size=None):
     """How to send a file of size bytes (or any file) as parts: said by every refusal of a too-large body."""
-    example = f"bytes 0-{uploads.PART_LIMIT - 1}/{size}" if size else "bytes 0-8388607/<file size>"
-    return (f"send the file as consecutive PUTs of at most {uploads.PART_LIMIT} bytes each, with Content-Range "
-            f"({example} first, then from where the last answer's 'received' says), as docs/api.md shows")
+    example = f"bytes 0-{uploads.PART_LIMIT - 1}/{size}" if size else format_lazy("bytes 0-8388607/{}",
+                                                                                   _("<file size>"))
+    return format_lazy(_("send the file as consecutive PUTs of at most {limit} bytes each, with Content-Range "
+                         "({example} first, then from where the last answer's 'received' says), as docs/api.md "
+                         "shows"), limit=uploads.PART_LIMIT, example=example)
 
 
 def _authenticate(scope):
@@ -55,23 +60,27 @@ def _check_host(drf_request):
         drf_request._request.get_host()
     except DisallowedHost:
         host = drf_request._request.META.get("HTTP_HOST", "")
-        raise TransferError(f"The Host header '{host[:100]}' is not a name this console answers to "
-                            "(ALLOWED_HOSTS): address the console by one of its own names.", code="bad_host") from None
+        raise TransferError(format_lazy(_("The Host header '{host}' is not a name this console answers to "
+                                          "(ALLOWED_HOSTS): address the console by one of its own names."),
+                                        host=host[:100]), code="bad_host") from None
 
 
 def _part_of(scope):
     """(first, length, total) from the headers; 411 without Content-Length, 413 beyond PART_LIMIT."""
     length = _header(scope, b"content-length")
     if length is None:
-        raise TransferError(f"An upload needs a Content-Length header (the body's size in bytes): {parts_advice()}.",
+        raise TransferError(format_lazy(_("An upload needs a Content-Length header (the body's size in bytes): "
+                                          "{advice}."), advice=parts_advice()),
                             code="length_required", status=411)
     if not length.isdigit():
-        raise TransferError(f"Content-Length '{length[:40]}' is not a number of bytes.", code="invalid")
+        raise TransferError(format_lazy(_("Content-Length '{length}' is not a number of bytes."), length=length[:40]),
+                            code="invalid")
     length = int(length)
     content_range = _header(scope, b"content-range")
     first, total = parse_content_range(content_range, length) if content_range else (0, length)
     if length > uploads.PART_LIMIT:
-        raise TransferError(f"A body of {length} bytes is more than one part: {parts_advice(total)}.",
+        raise TransferError(format_lazy(_("A body of {length} bytes is more than one part: {advice}."),
+                                        length=length, advice=parts_advice(total)),
                             code="part_too_large", status=413,
                             fields={"part_limit": uploads.PART_LIMIT, "size": length})
     return first, length, total
@@ -94,7 +103,8 @@ def _error_body(drf_request, exc):
     """(status, JSON bytes, extra headers) of exc in the API's one error shape (audited as the API does)."""
     response = api_exception_handler(exc, {"request": drf_request, "view": None})
     extra = [(b"www-authenticate", b"Token")] if response.status_code == 401 else []
-    return response.status_code, json.dumps(response.data).encode(), extra
+    # DjangoJSONEncoder: a refusal's fields may hold words said lazily (domains.words).
+    return response.status_code, json.dumps(response.data, cls=DjangoJSONEncoder).encode(), extra
 
 
 async def _answer(send, status, body, extra=()):

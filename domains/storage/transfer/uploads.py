@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import permissions
 from domains.errors import ConsoleError
@@ -117,7 +119,7 @@ def begin_part(user, host_pk, pool_name, volume_name, first, length, total, sour
     if held is not None:
         pool, volume = held.pool, held.volume
     else:
-        pool, _, volume = find_visible_volume(user, host_pk, pool_name, volume_name, "storage_vol.data_write")
+        pool, _handle, volume = find_visible_volume(user, host_pk, pool_name, volume_name, "storage_vol.data_write")
     key = (pool.pk, volume_name)
     while True:
         with _lock:
@@ -154,23 +156,27 @@ def _held_by(user, address):
 def _check_continues(upload, user, first, total):
     label = f"{upload.pool.name}/{upload.volume_name}"
     if upload.user_id != user.pk:
-        raise TransferError(f"Another upload into '{label}' is running: wait for it to end, or cancel it from "
-                            "its job.", code="upload_running", status=409)
+        raise TransferError(format_lazy(_("Another upload into '{volume}' is running: wait for it to end, or cancel "
+                                          "it from its job."), volume=label), code="upload_running", status=409)
     if upload.busy:
-        raise TransferError(f"A part of the upload into '{label}' is still being received: send the parts one "
-                            "after another, each once the one before was answered.", code="part_in_progress",
-                            status=409, fields={"offset": upload.done})
+        raise TransferError(format_lazy(_("A part of the upload into '{volume}' is still being received: send the "
+                                          "parts one after another, each once the one before was answered."),
+                                        volume=label), code="part_in_progress", status=409,
+                            fields={"offset": upload.done})
     if upload.cancelled:
         _wake.notify()
-        raise TransferError(f"The upload into '{label}' was cancelled after {upload.done} bytes: start it again "
-                            "from byte 0.", code="cancelled", status=409)
+        raise TransferError(format_lazy(_("The upload into '{volume}' was cancelled after {done} bytes: start it "
+                                          "again from byte 0."), volume=label, done=upload.done),
+                            code="cancelled", status=409)
     if total != upload.total:
-        raise TransferError(f"The upload into '{label}' is {upload.total} bytes, not {total}: send its next part "
-                            f"as bytes {upload.done}-M/{upload.total}, or cancel its job to upload another file.",
+        raise TransferError(format_lazy(_("The upload into '{volume}' is {total} bytes, not {given}: send its next "
+                                          "part as bytes {done}-M/{total}, or cancel its job to upload another "
+                                          "file."), volume=label, total=upload.total, given=total, done=upload.done),
                             code="resume_offset", status=409, fields={"offset": upload.done})
     if first != upload.done:
-        raise TransferError(f"The upload into '{label}' stands at byte {upload.done}, so a part starting at byte "
-                            f"{first} does not follow: send Content-Range: bytes {upload.done}-M/{upload.total}.",
+        raise TransferError(format_lazy(_("The upload into '{volume}' stands at byte {done}, so a part starting at "
+                                          "byte {first} does not follow: send Content-Range: bytes {done}-M/{total}."),
+                                        volume=label, done=upload.done, first=first, total=upload.total),
                             code="resume_offset", status=409, fields={"offset": upload.done})
 
 
@@ -179,22 +185,25 @@ def _open_upload(user, upload, source_address):
     pool, name, first, total = upload.pool, upload.volume_name, upload.start, upload.total
     facts = volume_facts(upload.volume)
     if total > facts["capacity"]:
-        raise TransferError(f"The upload is {total} bytes but volume '{name}' holds {facts['capacity']}: grow the "
-                            f"volume to at least {total} bytes, or upload into a larger one.", code="too_large",
+        raise TransferError(format_lazy(_("The upload is {total} bytes but volume '{name}' holds {capacity}: grow "
+                                          "the volume to at least {total} bytes, or upload into a larger one."),
+                                        total=total, name=name, capacity=facts["capacity"]), code="too_large",
                             status=413, fields={"size": total, "capacity": facts["capacity"]})
     if Job.objects.filter(kind=UPLOAD, target_type="storage_volume", target_id=f"{pool.pk}/{name}",
                           state__in=ACTIVE).exists():
-        raise TransferError(f"Another upload into '{pool.name}/{name}' is running (in another server process, if it "
-                            f"is yours: it closes after {settings.UPLOAD_IDLE_SECONDS} s without parts, then "
-                            "continue from the offset its job reports): wait for it to end, or cancel it from its "
-                            "job.", code="upload_running", status=409)
+        raise TransferError(format_lazy(_("Another upload into '{volume}' is running (in another server process, if "
+                                          "it is yours: it closes after {seconds} s without parts, then continue "
+                                          "from the offset its job reports): wait for it to end, or cancel it from "
+                                          "its job."), volume=f"{pool.name}/{name}",
+                                        seconds=settings.UPLOAD_IDLE_SECONDS), code="upload_running", status=409)
     if first:
         written = resumable_offset(pool, name)
         if first > written:
-            raise TransferError(f"The upload cannot resume at byte {first}: the last upload into this volume wrote "
-                                f"{written} bytes. Resume from byte {written} (Content-Range: bytes "
-                                f"{written}-M/{total}).", code="resume_offset", status=409,
-                                fields={"offset": written})
+            raise TransferError(format_lazy(_("The upload cannot resume at byte {first}: the last upload into this "
+                                              "volume wrote {written} bytes. Resume from byte {written} "
+                                              "(Content-Range: bytes {written}-M/{total})."),
+                                            first=first, written=written, total=total), code="resume_offset",
+                                status=409, fields={"offset": written})
     # A hole leaves the volume's old bytes in place (streams.VolumeUpload), so holes only into a volume that
     # holds nothing yet, by an upload that runs to its end (closing one early fills the rest with a hole).
     sparse = facts["file_backed"] and facts["allocation"] == 0 and first == 0 and total == facts["capacity"]
@@ -221,8 +230,9 @@ def _hash_volume_prefix(upload):
         while remaining:
             data = reader.read(min(READ_BACK, remaining, PACKET))
             if not data:
-                raise TransferError(f"The volume ended {remaining} bytes before byte {upload.start} while reading "
-                                    "back what the last upload wrote: upload it again from the start.",
+                raise TransferError(format_lazy(_("The volume ended {remaining} bytes before byte {start} while "
+                                                  "reading back what the last upload wrote: upload it again from "
+                                                  "the start."), remaining=remaining, start=upload.start),
                                     code="resume_offset", status=409, fields={"offset": 0})
             upload.hasher.update(data)
             remaining -= len(data)
@@ -244,8 +254,9 @@ def _cancel(upload):
 def check_chunk(part, data):
     """Refuse data beyond what the part's Content-Length announced, before any of it is hashed or sent."""
     if part.received + len(data) > part.length:
-        raise TransferError(f"The body carries more than the {part.length} bytes its Content-Length announced: "
-                            "send exactly Content-Length bytes.", code="invalid_length")
+        raise TransferError(format_lazy(_("The body carries more than the {length} bytes its Content-Length "
+                                          "announced: send exactly Content-Length bytes."), length=part.length),
+                            code="invalid_length")
 
 
 def hash_chunk(part, data):
@@ -288,8 +299,9 @@ def cut_short(part):
     upload = part.upload
     write_progress(upload.job)
     _rest(upload)
-    return TransferError(f"The body ended after {part.received} of the {part.length} bytes its Content-Length "
-                         f"announced: continue from byte {upload.done}.", code="incomplete",
+    return TransferError(format_lazy(_("The body ended after {received} of the {length} bytes its Content-Length "
+                                       "announced: continue from byte {done}."), received=part.received,
+                                     length=part.length, done=upload.done), code="incomplete",
                          fields={"offset": upload.done})
 
 
@@ -302,7 +314,8 @@ def stop_part(part, exc):
     report_progress_quietly(upload.job, upload.done)
     if isinstance(exc, JobCancelled) or upload.job.cancel_requested or upload.cancelled:
         do_mark_cancelled(upload.job)
-        return TransferError(f"The upload was cancelled after {upload.done} bytes.", code="cancelled", status=409)
+        return TransferError(format_lazy(_("The upload was cancelled after {done} bytes."), done=upload.done),
+                             code="cancelled", status=409)
     message = exc.message if isinstance(exc, ConsoleError) else str(exc)
     do_fail_job(upload.job, message)
     return exc if isinstance(exc, ConsoleError) else TransferError(message, status=502)
@@ -376,8 +389,9 @@ def close_upload(upload, why=None):
             written = getattr(exc, "written", None)
             if written is None:
                 report_progress_quietly(upload.job, upload.done)
-                do_fail_job(upload.job, f"{exc.message} How much of the upload the volume holds is not known: "
-                                        "upload the file again from the start.")
+                # Kept in the console's own language (the job's error): a plain template, said once kept.
+                do_fail_job(upload.job, format_lazy("{} How much of the upload the volume holds is not known: "
+                                                    "upload the file again from the start.", exc.message))
                 return
             upload.done = upload.start + written
         report_progress_quietly(upload.job, upload.done)

@@ -3,6 +3,9 @@
 import threading
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from lxml import etree
 
 from domains.access import audit, permissions
@@ -16,7 +19,7 @@ from domains.jobs.actions import (
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.lifecycle.models import Domain
-from domains.storage.lookups import visible_pool
+from domains.storage.lookups import no_volume, visible_pool
 from domains.storage.models import Pool
 from domains.storage.pools.capabilities import pool_types
 from domains.storage.pools.facts import pool_type_of
@@ -26,6 +29,10 @@ FORMATS = ("raw", "qcow2")
 FILE_POOL_TYPES = ("dir", "fs", "netfs", "gluster", "vstorage")
 WIPE_ALGORITHMS = tuple(libvirt_storage.WIPE_ALGORITHMS)
 CLONE_POLL_SECONDS = 0.2
+# The refusals said by more than one action.
+CAPACITY_WORDS = _("A volume's capacity is a positive number of bytes.")
+CAPACITY_FIELD_WORDS = _("A positive number of bytes.")
+VOLUME_TAKEN = _("Pool '{pool}' already has a volume '{name}': choose another name.")
 
 
 class VolumeError(ConsoleError):
@@ -35,16 +42,16 @@ class VolumeError(ConsoleError):
 def check_name(name, field="name"):
     """Refuse a volume name that could step out of its pool or is empty."""
     if not isinstance(name, str) or not name.strip():
-        raise VolumeError("A volume needs a name: give one such as 'disk1.qcow2'.", "invalid", 400,
-                          {field: ["Give a name."]})
+        raise VolumeError(_("A volume needs a name: give one such as 'disk1.qcow2'."), "invalid", 400,
+                          {field: [_("Give a name.")]})
     if "/" in name or ".." in name or name.startswith(".") or "\x00" in name or len(name) > 200:
-        raise VolumeError(f"'{name}' is not a volume name: use letters, digits, '-', '_' and '.', without '/' or "
-                          "'..', not starting with '.', at most 200 characters.", "invalid", 400,
-                          {field: ["No '/', no '..', no leading '.'."]})
+        raise VolumeError(format_lazy(_("'{name}' is not a volume name: use letters, digits, '-', '_' and '.', "
+                                        "without '/' or '..', not starting with '.', at most 200 characters."),
+                                      name=name), "invalid", 400, {field: [_("No '/', no '..', no leading '.'.")]})
 
 
 def _gib(size):
-    return f"{size} bytes ({size / 2**30:.2f} GiB)"
+    return format_lazy(_("{bytes} bytes ({gib} GiB)"), bytes=size, gib=f"{size / 2**30:.2f}")
 
 
 def visible_volume(user, host_pk, pool_name, volume_name, permission="storage_vol.getattr"):
@@ -52,7 +59,7 @@ def visible_volume(user, host_pk, pool_name, volume_name, permission="storage_vo
     row, handle = visible_pool(user, host_pk, pool_name, permission)
     vol = libvirt_storage.find_volume(handle, volume_name) if "/" not in volume_name else None
     if vol is None:
-        raise Http404(f"No volume '{volume_name}' in pool '{pool_name}'.")
+        raise Http404(str(no_volume(volume_name, pool_name)))
     return row, handle, vol
 
 
@@ -204,9 +211,10 @@ def volume_xml(name, capacity, fmt, allocation=None, backing=None, lazy_refcount
 def _check_space(handle, size, pool_label):
     _active, _capacity, _allocation, available = libvirt_storage.pool_space(handle, refresh=True)
     if size > available:
-        raise VolumeError(f"{_gib(size)} is more than pool '{pool_label}' has available: {_gib(available)}. "
-                          "Ask for less, or free space in the pool first.", "insufficient_space", 409,
-                          {"capacity": [f"At most {available} bytes."]})
+        raise VolumeError(format_lazy(_("{size} is more than pool '{pool}' has available: {available}. Ask for "
+                                        "less, or free space in the pool first."), size=_gib(size), pool=pool_label,
+                                      available=_gib(available)), "insufficient_space", 409,
+                          {"capacity": [format_lazy(_("At most {bytes} bytes."), bytes=available)]})
 
 
 def _remove_if_made(handle, name, existed_before):
@@ -221,16 +229,17 @@ def _remove_if_made(handle, name, existed_before):
 def _backing_volume(user, row, backing):
     """(path, format) of the backing volume named {"pool", "volume"}, which user must hold data_read on."""
     if not isinstance(backing, dict) or set(backing) - {"pool", "volume"} or not backing.get("volume"):
-        raise VolumeError('A backing store is given as {"pool": "<pool name>", "volume": "<volume name>"}, never '
-                          "as a path.", "invalid", 400, {"backing": ["Give pool and volume."]})
+        raise VolumeError(_('A backing store is given as {"pool": "<pool name>", "volume": "<volume name>"}, never '
+                            "as a path."), "invalid", 400, {"backing": [_("Give pool and volume.")]})
     pool_name = backing.get("pool") or row.name
     try:
         _brow, bhandle, bvol = visible_volume(user, row.host_id, pool_name, backing["volume"],
                                               "storage_vol.data_read")
     except Http404 as exc:
-        raise VolumeError(f"There is no volume '{backing['volume']}' in a pool '{pool_name}' you may see: "
-                          "choose a backing volume from a pool you hold a grant on.", "invalid", 400,
-                          {"backing": ["No such volume, or you may not see it."]}) from exc
+        raise VolumeError(format_lazy(_("There is no volume '{volume}' in a pool '{pool}' you may see: choose a "
+                                        "backing volume from a pool you hold a grant on."),
+                                      volume=backing["volume"], pool=pool_name), "invalid", 400,
+                          {"backing": [_("No such volume, or you may not see it.")]}) from exc
     root = etree.fromstring(libvirt_storage.volume_definition(bvol).encode())
     fmt = root.find("target/format")
     return libvirt_storage.volume_identity(bvol)[2], fmt.get("type") if fmt is not None else "raw"
@@ -257,9 +266,10 @@ def _check_format(row, handle, fmt):
     if fmt is None:
         return default
     if fmt not in allowed:
-        choices = ", ".join(allowed) or "none: leave the format out"
-        raise VolumeError(f"'{fmt}' is not a format for volumes of pool '{row.name}': use one of {choices}.",
-                          "invalid", 400, {"format": [f"One of {choices}."]})
+        choices = ", ".join(allowed) or _("none: leave the format out")
+        raise VolumeError(format_lazy(_("'{format}' is not a format for volumes of pool '{pool}': use one of "
+                                        "{choices}."), format=fmt, pool=row.name, choices=choices),
+                          "invalid", 400, {"format": [format_lazy(_("One of {choices}."), choices=choices)]})
     return fmt
 
 
@@ -272,28 +282,27 @@ def do_create_volume(user, row, handle, name, capacity, fmt=None, allocation=Non
     check_name(name)
     fmt = _check_format(row, handle, fmt)
     if not isinstance(capacity, int) or capacity <= 0:
-        raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
-                          {"capacity": ["A positive number of bytes."]})
+        raise VolumeError(CAPACITY_WORDS, "invalid", 400, {"capacity": [CAPACITY_FIELD_WORDS]})
     if allocation is not None and not 0 <= allocation <= capacity:
-        raise VolumeError("The allocation is between 0 and the capacity (bytes).", "invalid", 400,
-                          {"allocation": [f"Between 0 and {capacity}."]})
+        raise VolumeError(_("The allocation is between 0 and the capacity (bytes)."), "invalid", 400,
+                          {"allocation": [format_lazy(_("Between 0 and {capacity}."), capacity=capacity)]})
     if (lazy_refcounts or preallocation == "metadata" or backing) and fmt != "qcow2":
-        raise VolumeError("Lazy refcounts, metadata preallocation and backing stores need the qcow2 format.",
-                          "invalid", 400, {"format": ["Use qcow2."]})
+        raise VolumeError(_("Lazy refcounts, metadata preallocation and backing stores need the qcow2 format."),
+                          "invalid", 400, {"format": [_("Use qcow2.")]})
     if preallocation not in (None, "metadata"):
-        raise VolumeError("preallocation is 'metadata' or left out.", "invalid", 400,
-                          {"preallocation": ["'metadata' or null."]})
+        raise VolumeError(_("preallocation is 'metadata' or left out."), "invalid", 400,
+                          {"preallocation": [_("'metadata' or null.")]})
     backing_store = _backing_volume(user, row, backing) if backing else None
     if libvirt_storage.find_volume(handle, name) is not None:
-        raise VolumeError(f"Pool '{row.name}' already has a volume '{name}': choose another name.", "exists", 409,
-                          {"name": ["Taken."]})
+        raise VolumeError(format_lazy(VOLUME_TAKEN, pool=row.name, name=name), "exists", 409,
+                          {"name": [_("Taken.")]})
     _check_space(handle, capacity, row.name)
     xml = volume_xml(name, capacity, fmt, allocation, backing_store, lazy_refcounts)
     try:
         vol = libvirt_storage.create_volume(handle, xml, preallocate_metadata=preallocation == "metadata")
     except VirtError as exc:
         _remove_if_made(handle, name, existed_before=False)
-        _record(user, "volume.create", row, params, source_address, outcome=f"failed: {exc.message}")
+        _record(user, "volume.create", row, params, source_address, outcome=format_lazy("failed: {}", exc.message))
         raise
     _record(user, "volume.create", row, params, source_address)
     return vol
@@ -307,27 +316,38 @@ def do_resize_volume(user, row, handle, vol, capacity, shrink=False, source_addr
     params = {"volume": name, "capacity": capacity, "shrink": shrink}
     audit.require(user, "storage_vol.resize", row, "volume.resize", params, source_address)
     if not isinstance(capacity, int) or capacity <= 0:
-        raise VolumeError("A volume's capacity is a positive number of bytes.", "invalid", 400,
-                          {"capacity": ["A positive number of bytes."]})
+        raise VolumeError(CAPACITY_WORDS, "invalid", 400, {"capacity": [CAPACITY_FIELD_WORDS]})
     current = libvirt_storage.volume_facts(vol)[1]
     if capacity < current and not shrink:
-        raise VolumeError(f"{_gib(capacity)} is less than volume '{name}''s capacity of {_gib(current)}: shrinking "
-                          "cuts off the data beyond the new end. If that is what you want, ask again with "
-                          '"shrink": true.', "shrink_unconfirmed", 409, {"shrink": ["Confirm the shrink."]})
+        raise VolumeError(format_lazy(_("{size} is less than volume '{name}''s capacity of {capacity}: shrinking "
+                                        "cuts off the data beyond the new end. If that is what you want, ask again "
+                                        'with "shrink": true.'), size=_gib(capacity), name=name,
+                                      capacity=_gib(current)), "shrink_unconfirmed", 409,
+                          {"shrink": [_("Confirm the shrink.")]})
     try:
         libvirt_storage.resize_volume(vol, capacity, shrink=capacity < current)
     except VirtError as exc:
-        _record(user, "volume.resize", row, params, source_address, outcome=f"failed: {exc.message}")
+        _record(user, "volume.resize", row, params, source_address, outcome=format_lazy("failed: {}", exc.message))
         raise
     _record(user, "volume.resize", row, params, source_address)
 
 
 def _naming(names, hidden, kind):
-    """'a', 'b' and 2 <kind> you may not see: what a refusal names, never what the caller may not see."""
+    """'a', 'b' and 2 <kind>(s) you may not see: what a refusal names, never what the caller may not see.
+
+    kind: "domain" or "volume". English says "(s)" whatever the count; a translation may choose its forms."""
     named = ", ".join(f"'{name}'" for name in names)
     if not hidden:
         return named
-    return f"{named} and {hidden} {kind} you may not see" if named else f"{hidden} {kind} you may not see"
+    if kind == "domain":
+        said = ngettext_lazy("{named} and {count} domain(s) you may not see",
+                             "{named} and {count} domain(s) you may not see", hidden) if named else \
+            ngettext_lazy("{count} domain(s) you may not see", "{count} domain(s) you may not see", hidden)
+    else:
+        said = ngettext_lazy("{named} and {count} volume(s) you may not see",
+                             "{named} and {count} volume(s) you may not see", hidden) if named else \
+            ngettext_lazy("{count} volume(s) you may not see", "{count} volume(s) you may not see", hidden)
+    return format_lazy(said, named=named, count=hidden)
 
 
 def do_delete_volume(user, row, handle, vol, source_address=None):
@@ -340,21 +360,23 @@ def do_delete_volume(user, row, handle, vol, source_address=None):
     users = usage.domains_using(row.name, name, path, overlays)
     if users:
         shown, hidden = split_visible(user, row.host, users)
-        named = _naming([u["name"] for u in shown], hidden, "domain(s)")
+        named = _naming([u["name"] for u in shown], hidden, "domain")
         _record(user, "volume.delete", row, params, source_address, outcome="refused: in use")
-        raise VolumeError(f"Volume '{name}' is in use by {named}: remove it from their definitions first, then "
-                          "delete it.", "in_use", 409, {"used_by": shown})
+        raise VolumeError(format_lazy(_("Volume '{name}' is in use by {named}: remove it from their definitions "
+                                        "first, then delete it."), name=name, named=named), "in_use", 409,
+                          {"used_by": shown})
     if overlays:
         shown, hidden = split_visible_overlays(user, row.host, overlays)
-        named = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume(s)")
+        named = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume")
         _record(user, "volume.delete", row, params, source_address, outcome="refused: backing file")
-        raise VolumeError(f"Volume '{name}' is the backing file of {named}: their data lives partly in it. Delete "
-                          "those volumes first (or clone them into volumes of their own), then delete this one.",
+        raise VolumeError(format_lazy(_("Volume '{name}' is the backing file of {named}: their data lives partly "
+                                        "in it. Delete those volumes first (or clone them into volumes of their "
+                                        "own), then delete this one."), name=name, named=named),
                           "in_use", 409, {"backing_of": shown})
     try:
         libvirt_storage.delete_volume(vol)
     except VirtError as exc:
-        _record(user, "volume.delete", row, params, source_address, outcome=f"failed: {exc.message}")
+        _record(user, "volume.delete", row, params, source_address, outcome=format_lazy("failed: {}", exc.message))
         raise
     _record(user, "volume.delete", row, params, source_address)
 
@@ -372,8 +394,10 @@ def do_wipe_volume(user, row, handle, vol, algorithm, source_address=None):
     params = {"volume": name, "algorithm": algorithm}
     audit.require(user, "storage_vol.format", row, "volume.wipe", params, source_address)
     if algorithm not in WIPE_ALGORITHMS:
-        raise VolumeError(f"'{algorithm}' is not a wipe algorithm: use one of {', '.join(WIPE_ALGORITHMS)}.",
-                          "invalid", 400, {"algorithm": [f"One of {', '.join(WIPE_ALGORITHMS)}."]})
+        choices = ", ".join(WIPE_ALGORITHMS)
+        raise VolumeError(format_lazy(_("'{algorithm}' is not a wipe algorithm: use one of {choices}."),
+                                      algorithm=algorithm, choices=choices),
+                          "invalid", 400, {"algorithm": [format_lazy(_("One of {choices}."), choices=choices)]})
     capacity = libvirt_storage.volume_facts(vol)[1]
     job = do_start_job(user, "volume.wipe", _job_target(row, vol), total=capacity, params=params,
                        source_address=source_address)
@@ -407,8 +431,8 @@ def do_clone_volume(user, row, handle, vol, new_name, target_pool=None, fmt=None
         fmt = source_format  # a copy keeps its format where the target pool can hold it
     fmt = _check_format(target_row, target_handle, fmt)
     if libvirt_storage.find_volume(target_handle, new_name) is not None:
-        raise VolumeError(f"Pool '{target_row.name}' already has a volume '{new_name}': choose another name.",
-                          "exists", 409, {"name": ["Taken."]})
+        raise VolumeError(format_lazy(VOLUME_TAKEN, pool=target_row.name, name=new_name), "exists", 409,
+                          {"name": [_("Taken.")]})
     _kind, capacity, allocation, _physical = libvirt_storage.volume_facts(vol)
     _check_space(target_handle, allocation, target_row.name)
     xml = volume_xml(new_name, capacity, fmt)

@@ -1,5 +1,6 @@
 """API v1: a pool's volumes: list, create, show, resize, delete, and the wipe and clone jobs."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -82,9 +83,9 @@ class VolumeActionSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["action"] not in ("wipe", "clone"):
-            raise serializers.ValidationError({"action": ["wipe or clone."]})
+            raise serializers.ValidationError({"action": [_("wipe or clone.")]})
         if attrs["action"] == "clone" and not attrs.get("name"):
-            raise serializers.ValidationError({"name": ["A clone needs the new volume's name."]})
+            raise serializers.ValidationError({"name": [_("A clone needs the new volume's name.")]})
         return attrs
 
 

@@ -5,6 +5,8 @@ deletion and the start of a domain all ask here first. Files outside every pool 
 files of pool volumes only); the pools are refreshed first so overlays libvirt made behind them are seen too.
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.libvirt import storage as libvirt_storage
@@ -53,8 +55,9 @@ def dependents_words(user, usage, overlays, own_uuid):
     """'pool/volume (used by domain 'x')' words for a refusal, naming only what user may see."""
     shown, hidden = split_visible_overlays(user, usage.host, overlays)
     using = usage.domains_using(*overlays[0], overlays) if overlays else []
-    users, _ = split_visible(user, usage.host, [u for u in using if u[0] != str(own_uuid)])
-    words = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume(s)")
+    users, _hidden = split_visible(user, usage.host, [u for u in using if u[0] != str(own_uuid)])
+    words = _naming([f"{o['pool']}/{o['volume']}" for o in shown], hidden, "volume")
     if users:
-        words += f" (used by {', '.join(repr(u['name']) for u in users)})"
+        words = format_lazy(_("{volumes} (used by {domains})"), volumes=words,
+                            domains=", ".join(repr(u["name"]) for u in users))
     return words, shown, users

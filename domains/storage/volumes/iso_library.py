@@ -1,11 +1,13 @@
 """The ISO library of a host: the volumes holding install media in the pools a user may see, and new ones."""
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import permissions
 from domains.hosts.models import Host
 from domains.libvirt import storage as libvirt_storage
-from domains.storage.lookups import pool_row, visible_pool
+from domains.storage.lookups import NO_HOST, pool_row, visible_pool
 from domains.storage.transfer.content import TransferError
 from domains.storage.volumes.actions import do_create_volume
 
@@ -17,7 +19,7 @@ def is_install_medium(name, volume_format):
 def host_for(user, host_pk):
     host = Host.objects.filter(pk=host_pk).first()
     if host is None or not permissions.has_perm(user, "getattr", host):
-        raise Http404("No such host, or you may not see it.")
+        raise Http404(str(NO_HOST))
     return host
 
 
@@ -44,15 +46,16 @@ def library(user, host):
 def do_create_medium_volume(user, host, pool_name, name, size, source_address=None):
     """An empty raw volume of size bytes for an ISO to be uploaded into; its name ends in .iso."""
     if not name or "/" in name or name in (".", "..") or not name.lower().endswith(".iso"):
-        raise TransferError(f"'{name}' cannot name install media: use a file name without '/' ending in .iso.",
-                            code="invalid", fields={"name": ["A file name ending in .iso."]})
+        raise TransferError(format_lazy(_("'{name}' cannot name install media: use a file name without '/' ending "
+                                          "in .iso."), name=name),
+                            code="invalid", fields={"name": [_("A file name ending in .iso.")]})
     if size <= 0:
-        raise TransferError("The file is empty: choose an ISO image.", code="invalid", fields={"size": ["> 0"]})
+        raise TransferError(_("The file is empty: choose an ISO image."), code="invalid", fields={"size": ["> 0"]})
     row, handle = visible_pool(user, host.pk, pool_name, "storage_vol.create")
     permissions.require(user, "storage_vol.data_write", row)
     if libvirt_storage.find_volume(handle, name) is not None:
-        raise TransferError(f"Pool '{pool_name}' has a volume '{name}' already: rename the file, or delete that "
-                            "volume first.", code="exists", status=409)
+        raise TransferError(format_lazy(_("Pool '{pool}' has a volume '{name}' already: rename the file, or delete "
+                                          "that volume first."), pool=pool_name, name=name), code="exists", status=409)
     # Nothing allocated: the upload writes every byte, and a sparse ISO stays sparse.
     do_create_volume(user, row, handle, name, size, fmt="raw", allocation=0, source_address=source_address)
     return row
