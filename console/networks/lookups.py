@@ -12,4 +12,4 @@ def network_for_page(request, host_id, name, permission="network.getattr"):
     try:
         return visible_network(request.user, host_id, name, permission)
     except ConsoleError as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(str(exc.message)) from exc

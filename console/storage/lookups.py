@@ -13,7 +13,7 @@ def pool_for_page(request, host_id, name, permission="storage_pool.getattr"):
     try:
         return visible_pool(request.user, host_id, name, permission)
     except ConsoleError as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(str(exc.message)) from exc
 
 
 def volume_for_page(request, host_id, name, volume):
@@ -21,4 +21,4 @@ def volume_for_page(request, host_id, name, volume):
     try:
         return visible_volume(request.user, host_id, name, volume)
     except ConsoleError as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(str(exc.message)) from exc
