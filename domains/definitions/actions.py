@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import libvirt
 from django.db import OperationalError, transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from domains.access import audit
 from domains.definitions.models import DefinitionRevision, RevisionSource
@@ -72,9 +75,11 @@ def checked_document(xml_text) -> DomainDocument:
     document = parse(xml_text)
     issues = validate_document(document)
     if issues:
-        raise DefinitionError.from_issues(
-            issues, f"The definition does not match libvirt's domain schema ({len(issues)} problem"
-                    f"{'s' if len(issues) != 1 else ''}); fix the marked lines and try again.")
+        raise DefinitionError.from_issues(issues, format_lazy(ngettext_lazy(
+            "The definition does not match libvirt's domain schema ({count} problem); fix the marked lines and "
+            "try again.",
+            "The definition does not match libvirt's domain schema ({count} problems); fix the marked lines and "
+            "try again.", len(issues)), count=len(issues)))
     return document
 
 
@@ -157,25 +162,29 @@ def _identify(document, host, domain):
     try:
         given = uuidlib.UUID(facts["uuid"])
     except ValueError as exc:
-        raise DefinitionError(f"{facts['uuid']!r} is not a UUID.", path="/domain/uuid") from exc
+        raise DefinitionError(format_lazy(_("{value} is not a UUID."), value=repr(facts["uuid"])),
+                              path="/domain/uuid") from exc
     if domain is not None and given != domain.uuid:
-        raise DefinitionError(
-            f"The definition's UUID {given} is not this domain's ({domain.uuid}). Keep the UUID to change this "
-            "domain, or import the XML on the host's page to create another one.", path="/domain/uuid")
+        raise DefinitionError(format_lazy(
+            _("The definition's UUID {given} is not this domain's ({uuid}). Keep the UUID to change this domain, "
+              "or import the XML on the host's page to create another one."), given=given, uuid=domain.uuid),
+            path="/domain/uuid")
     return name, given
 
 
 def _refuse_duplicates(conn, host, name, domain_uuid, domain):
     named = adapter.find_domain(conn, name=name)
     if named is not None and uuidlib.UUID(bytes=named.UUID()) != domain_uuid:
-        raise DefinitionError(f"A domain named '{name}' already exists on host '{host}'; pick another name "
-                              "or edit that domain instead.", path="/domain/name")
+        raise DefinitionError(format_lazy(_("A domain named '{name}' already exists on host '{host}'; pick another "
+                                            "name or edit that domain instead."), name=name, host=host),
+                              path="/domain/name")
     if domain is None:
         same = adapter.find_domain(conn, uuid=domain_uuid)
         if same is not None:
-            raise DefinitionError(
-                f"A domain with UUID {domain_uuid} already exists on host '{host}' (named '{same.name()}'); "
-                "remove the <uuid> element to get a new one, or edit that domain instead.", path="/domain/uuid")
+            raise DefinitionError(format_lazy(
+                _("A domain with UUID {uuid} already exists on host '{host}' (named '{name}'); remove the <uuid> "
+                  "element to get a new one, or edit that domain instead."), uuid=domain_uuid, host=host,
+                name=same.name()), path="/domain/uuid")
 
 
 def _define(conn, xml):
@@ -185,7 +194,7 @@ def _define(conn, xml):
     except VirtError as exc:
         if exc.code in _HOST_TROUBLE:
             raise
-        raise DefinitionError(f"libvirt refused the definition: {exc.message}") from exc
+        raise DefinitionError(format_lazy(_("libvirt refused the definition: {error}"), error=exc.message)) from exc
 
 
 def _restore(conn, dom, previous_xml, label):
@@ -227,7 +236,8 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
         document = checked_document(xml_text)
         name, domain_uuid = _identify(document, host, domain)
     except DefinitionError as exc:
-        audit.record(user, action, target, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        audit.record(user, action, target, params, outcome=format_lazy("refused: {}", exc.message),
+                     source_address=source_address)
         raise
     conn = adapter.connection_for(host).get()
     with domain_lock(host.pk, domain_uuid):
@@ -235,8 +245,9 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
             _refuse_duplicates(conn, host, name, domain_uuid, domain)
             previous = adapter.find_domain(conn, uuid=domain_uuid) if domain is not None else None
             if domain is not None and previous is None:
-                raise DefinitionError(f"Domain '{domain.name}' no longer exists on host '{host}': it was undefined "
-                                      "outside the console. Import the XML on the host's page to define it again.")
+                raise DefinitionError(format_lazy(
+                    _("Domain '{name}' no longer exists on host '{host}': it was undefined outside the console. "
+                      "Import the XML on the host's page to define it again."), name=domain.name, host=host))
             previous_xml = None
             if previous is not None:
                 with translated_errors():
@@ -256,7 +267,7 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
             # libvirt's internal errors too (e.g. an emulator it could not probe): a refused define is
             # audited with its reason, whatever refused it.
             outcome = "refused" if isinstance(exc, DefinitionError) else "failed"
-            audit.record(user, action, target, params, outcome=f"{outcome}: {exc.message}",
+            audit.record(user, action, target, params, outcome=format_lazy("{}: {}", outcome, exc.message),
                          source_address=source_address)
             raise
         with translated_errors():
@@ -270,13 +281,14 @@ def do_define(user, target, xml_text, reason="", source=RevisionSource.CONSOLE, 
                          outcome=f"failed: not stored ({exc}); " + (f"restore failed: {problem}" if problem
                                                                      else "previous definition restored"))
             if problem:
-                raise DefinitionNotStored(
-                    f"libvirt accepted the definition of '{name}' but the console could not record it ({exc}), "
-                    f"and putting the previous definition back failed too ({problem}). Check the domain in "
-                    "libvirt before changing it again.") from exc
-            raise DefinitionNotStored(
-                f"The console could not record the new definition of '{name}' ({exc}), so libvirt was put back "
-                "to the previous one: nothing changed. Try again; if it keeps failing, check the database.") from exc
+                raise DefinitionNotStored(format_lazy(
+                    _("libvirt accepted the definition of '{name}' but the console could not record it ({error}), "
+                      "and putting the previous definition back failed too ({problem}). Check the domain in "
+                      "libvirt before changing it again."), name=name, error=str(exc), problem=problem)) from exc
+            raise DefinitionNotStored(format_lazy(
+                _("The console could not record the new definition of '{name}' ({error}), so libvirt was put back "
+                  "to the previous one: nothing changed. Try again; if it keeps failing, check the database."),
+                name=name, error=str(exc))) from exc
     audit.record(user, action, revision.domain, {**params, "revision": revision.number, "changed": changed},
                  source_address=source_address)
     return DefinitionChange(revision, changed)
@@ -315,8 +327,9 @@ def do_edit(user, domain, edit, reason="", source=RevisionSource.CONSOLE, source
     with domain_lock(domain.host_id, domain.uuid):
         dom = adapter.find_domain(adapter.connection_for(domain.host).get(), uuid=domain.uuid)
         if dom is None:
-            raise DefinitionError(f"Domain '{domain.name}' no longer exists on host '{domain.host}': it was "
-                                  "undefined outside the console.")
+            raise DefinitionError(format_lazy(
+                _("Domain '{name}' no longer exists on host '{host}': it was undefined outside the console."),
+                name=domain.name, host=domain.host))
         with translated_errors():
             secure_xml = dom.XMLDesc(INACTIVE_SECURE)
         document = parse(secure_xml)

@@ -1,6 +1,8 @@
 """API v1: a domain's XML, validation, revisions (list, diff, rollback), create from XML, structured PATCH."""
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -117,7 +119,8 @@ class DomainXml(DomainScopedView):
         domain = self.get_object("read")
         latest = ensure_first_revision(domain) if not domain.gone else latest_revision(domain)
         if latest is None:
-            return error_response(404, "not_found", f"Domain '{domain.name}' has no stored definition.")
+            return error_response(404, "not_found", format_lazy(_("Domain '{name}' has no stored definition."),
+                                                                name=domain.name))
         return Response(DomainXmlSerializer({"uuid": domain.uuid, "revision": latest.number, "xml": latest.xml}).data)
 
     @extend_schema(request=XmlDefinitionSerializer, responses=DefinitionResultSerializer)
@@ -173,8 +176,9 @@ class RevisionDiff(DomainScopedView):
         for key in ("from", "to"):
             value = request.query_params.get(key, "")
             if not value.isdigit():
-                return error_response(400, "invalid", f"{key}={value!r} is not a revision number.",
-                                      {key: ["Give a revision number, e.g. 1."]})
+                return error_response(400, "invalid", format_lazy(_("{key}={value} is not a revision number."),
+                                                                  key=key, value=repr(value)),
+                                      {key: [_("Give a revision number, e.g. 1.")]})
             numbers[key] = int(value)
         old, new = _revision(domain, numbers["from"]), _revision(domain, numbers["to"])
         return Response(DiffSerializer({

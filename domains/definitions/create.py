@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit
@@ -113,31 +115,38 @@ class NewDomain:
 
 def _check(spec, offer):
     if not _NAME_RE.match(spec.name or ""):
-        raise DefinitionError(f"{spec.name!r} is not a usable domain name: use letters, digits, '.', '_' or '-' "
-                              "(up to 63), starting with a letter or digit.", path="/domain/name")
+        raise DefinitionError(format_lazy(_("{name} is not a usable domain name: use letters, digits, '.', '_' or "
+                                            "'-' (up to 63), starting with a letter or digit."), name=repr(spec.name)),
+                              path="/domain/name")
     if spec.arch not in offer.arches:
-        raise DefinitionError(f"This host cannot run {spec.arch!r} guests; pick one of {', '.join(offer.arches)}.")
+        raise DefinitionError(format_lazy(_("This host cannot run {arch} guests; pick one of {arches}."),
+                                          arch=repr(spec.arch), arches=", ".join(offer.arches)))
     if offer.machines.get(spec.arch) and spec.machine not in offer.machines[spec.arch]:
-        raise DefinitionError(f"Machine type {spec.machine!r} is not offered for {spec.arch}; pick one from the list.")
+        raise DefinitionError(format_lazy(_("Machine type {machine} is not offered for {arch}; pick one from the "
+                                            "list."), machine=repr(spec.machine), arch=spec.arch))
     if spec.domain_type not in offer.domain_types:
-        raise DefinitionError(f"Virtualization type {spec.domain_type!r} is not offered; use "
-                              f"{' or '.join(offer.domain_types)}.")
+        raise DefinitionError(format_lazy(_("Virtualization type {type} is not offered; use one of {types}."),
+                                          type=repr(spec.domain_type), types=", ".join(offer.domain_types)))
     if spec.firmware not in offer.firmwares:
-        raise DefinitionError(f"Firmware {spec.firmware!r} is not offered; use {' or '.join(offer.firmwares)}.")
+        raise DefinitionError(format_lazy(_("Firmware {firmware} is not offered; use one of {firmwares}."),
+                                          firmware=repr(spec.firmware), firmwares=", ".join(offer.firmwares)))
     if not (1 <= spec.vcpus <= 4096 and 1 <= spec.memory_mib <= 16 * 1024 * 1024):
-        raise DefinitionError("Give at least 1 vCPU and at least 1 MiB of memory.")
+        raise DefinitionError(_("Give at least 1 vCPU and at least 1 MiB of memory."))
     if spec.disk == "volume" and spec.volume not in offer.pools:
-        raise DefinitionError(f"There is no storage volume {spec.volume!r} on this host; pick one from the list.")
+        raise DefinitionError(format_lazy(_("There is no storage volume {volume} on this host; pick one from the "
+                                            "list."), volume=repr(spec.volume)))
     if spec.disk == "new":
         directory = Path(spec.disk_dir or "")
         if not directory.is_absolute() or not directory.is_dir():
-            raise DefinitionError(f"The disk directory {spec.disk_dir!r} is not an existing absolute directory on "
-                                  "the console's host; create it first or pick another.")
+            raise DefinitionError(format_lazy(_("The disk directory {directory} is not an existing absolute directory "
+                                                "on the console's host; create it first or pick another."),
+                                              directory=repr(spec.disk_dir)))
         if (directory / f"{spec.name}.qcow2").exists():
-            raise DefinitionError(f"{directory / (spec.name + '.qcow2')} already exists; pick another name or "
-                                  "directory, or attach the file as a disk after creating the domain.")
+            raise DefinitionError(format_lazy(_("{path} already exists; pick another name or directory, or attach the "
+                                                "file as a disk after creating the domain."),
+                                              path=directory / (spec.name + ".qcow2")))
         if not 1 <= spec.disk_gib <= 65536:
-            raise DefinitionError("The new disk's size must be 1 to 65536 GiB.")
+            raise DefinitionError(_("The new disk's size must be 1 to 65536 GiB."))
 
 
 def new_domain_xml(spec, offer, disk_path=None):
@@ -164,7 +173,7 @@ def new_domain_xml(spec, offer, disk_path=None):
     if disk_path:
         add_file_disk(document, disk_path, "vda")
     elif spec.disk == "volume":
-        pool, _, volume = spec.volume.partition("/")
+        pool, _slash, volume = spec.volume.partition("/")
         add_volume_disk(document, pool, volume, "vda", fmt=None)
     kind, _, source = spec.network.partition(":")
     if kind in ("network", "bridge", "user"):
@@ -193,9 +202,11 @@ def _create_image(path, size_gib):
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), f"{size_gib}G"], check=True,
                        capture_output=True, text=True, timeout=60)
     except FileNotFoundError as exc:
-        raise DefinitionError("qemu-img is not installed on the console's host (Debian package qemu-utils).") from exc
+        raise DefinitionError(
+            _("qemu-img is not installed on the console's host (Debian package qemu-utils).")) from exc
     except subprocess.CalledProcessError as exc:
-        raise DefinitionError(f"qemu-img could not create {path}: {exc.stderr.strip()}") from exc
+        raise DefinitionError(format_lazy(_("qemu-img could not create {path}: {error}"), path=path,
+                                          error=exc.stderr.strip())) from exc
 
 
 def do_create_domain(user, host, spec, source_address=None):

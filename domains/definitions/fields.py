@@ -1,5 +1,8 @@
 """Structured definition fields (title, vCPUs, memory, boot, autostart) as one lossless edit, for forms and PATCH."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.definitions.actions import do_edit
 from domains.definitions.models import RevisionSource
 from domains.definitions.xml import (
@@ -31,7 +34,8 @@ def fields_edit(fields):
     """An edit(document) that sets the given fields (absent keys stay as they are) and touches nothing else."""
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise DefinitionError(f"Unknown field(s) {', '.join(unknown)}; the structured fields are {', '.join(FIELDS)}.")
+        raise DefinitionError(format_lazy(_("Unknown field(s) {unknown}; the structured fields are {fields}."),
+                                          unknown=", ".join(unknown), fields=", ".join(FIELDS)))
 
     def edit(document):
         facts = summary(document)

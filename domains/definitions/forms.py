@@ -1,5 +1,8 @@
 """The definition page's forms: each turns its POSTed fields into one lossless library edit."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.definitions.fields import fields_edit
 from domains.definitions.xml import (
     DefinitionError,
@@ -24,6 +27,10 @@ from domains.definitions.xml import (
 )
 from domains.definitions.xml.device_edits import _BUS_PREFIXES, _free_target
 
+# What a number field is called in its refusal ("The port must be a whole number, …").
+_THE_INTERFACE = _("The interface")
+_THE_PORT = _("The port")
+
 
 def _text(post, name):
     return (post.get(name) or "").strip()
@@ -34,7 +41,8 @@ def _number(post, name, what, optional=False):
     if not value and optional:
         return None
     if not value.isdigit():
-        raise DefinitionError(f"{what} must be a whole number, not {value!r}.")
+        raise DefinitionError(format_lazy(_("{what} must be a whole number, not {value}."), what=what,
+                                          value=repr(value)))
     return int(value)
 
 
@@ -43,20 +51,20 @@ def _general(post):
 
 
 def _cpu(post):
-    return fields_edit({"max_vcpus": _number(post, "max_vcpus", "Maximum vCPUs"),
-                        "vcpus": _number(post, "vcpus", "vCPUs online")})
+    return fields_edit({"max_vcpus": _number(post, "max_vcpus", _("Maximum vCPUs")),
+                        "vcpus": _number(post, "vcpus", _("vCPUs online"))})
 
 
 def _memory(post):
-    return fields_edit({"max_memory_kib": _number(post, "max_memory_mib", "Maximum memory (MiB)") * 1024,
-                        "memory_kib": _number(post, "memory_mib", "Current memory (MiB)") * 1024})
+    return fields_edit({"max_memory_kib": _number(post, "max_memory_mib", _("Maximum memory (MiB)")) * 1024,
+                        "memory_kib": _number(post, "memory_mib", _("Current memory (MiB)")) * 1024})
 
 
 def _boot(post):
     order = [device for device in post.getlist("boot_order") if device]
     menu = post.get("boot_menu") == "on"
     return fields_edit({"boot_order": order, "boot_menu": menu,
-                        "boot_menu_timeout_ms": _number(post, "boot_menu_timeout_ms", "The boot menu timeout",
+                        "boot_menu_timeout_ms": _number(post, "boot_menu_timeout_ms", _("The boot menu timeout"),
                                                         optional=True) if menu else None})
 
 
@@ -69,7 +77,7 @@ def _disk_add(post):
         target = _text(post, "target") or _free_target(document, "hd" if device == "cdrom" and bus == "ide"
                                                         else _BUS_PREFIXES.get(bus, "vd"))
         if _text(post, "source_kind") == "volume":
-            pool, _, volume = _text(post, "volume").partition("/")
+            pool, _slash, volume = _text(post, "volume").partition("/")
             add_volume_disk(document, pool, volume, target, fmt=_text(post, "format") or None, **options)
         else:
             add_file_disk(document, _text(post, "path"), target, fmt=_text(post, "format") or "qcow2", **options)
@@ -95,7 +103,7 @@ def _nic_add(post):
 
 
 def _nic_change(post):
-    ref = _number(post, "index", "The interface")
+    ref = _number(post, "index", _THE_INTERFACE)
 
     def edit(document):
         if _text(post, "kind"):
@@ -126,7 +134,7 @@ def _serial_add(post):
 
 
 def _serial_remove(post):
-    port = _number(post, "port", "The port")
+    port = _number(post, "port", _THE_PORT)
 
     def edit(document):
         remove_serial(document, port)
@@ -142,13 +150,13 @@ def _serial_remove(post):
 
 def _console_remove(post):
     target_type = _text(post, "target_type") or "serial"
-    port = _number(post, "port", "The port", optional=True) or 0
+    port = _number(post, "port", _THE_PORT, optional=True) or 0
 
     def edit(document):
         if target_type == "serial" and port == 0 and document.root.find("devices/serial") is not None:
-            raise DefinitionError("libvirt always shows the first serial port as the serial console, so this "
-                                  "console cannot go on its own: remove serial port 0 instead (its console goes "
-                                  "with it).", path="/domain/devices/console")
+            raise DefinitionError(_("libvirt always shows the first serial port as the serial console, so this "
+                                    "console cannot go on its own: remove serial port 0 instead (its console goes "
+                                    "with it)."), path="/domain/devices/console")
         remove_console(document, target_type, port)
 
     return edit
@@ -156,35 +164,36 @@ def _console_remove(post):
 
 # form name -> (builder of the edit from the POST data, what the success message says)
 FORMS = {
-    "general": (_general, "Title and description saved"),
-    "cpu": (_cpu, "vCPUs saved"),
-    "memory": (_memory, "Memory saved"),
-    "boot": (_boot, "Boot order saved"),
-    "disk-add": (_disk_add, "Disk added"),
-    "disk-change": (_disk_change, "Disk changed"),
-    "disk-remove": (lambda post: lambda document: remove_disk(document, _text(post, "target")), "Disk removed"),
-    "nic-add": (_nic_add, "Network interface added"),
-    "nic-change": (_nic_change, "Network interface changed"),
-    "nic-remove": (lambda post: lambda document: remove_interface(document, _number(post, "index", "The interface")),
-                   "Network interface removed"),
-    "graphics": (_graphics, "Display saved"),
-    "graphics-remove": (lambda post: lambda document: remove_graphics(document, _text(post, "kind")), "Display removed"),
-    "serial-add": (_serial_add, "Serial port added"),
-    "serial-remove": (_serial_remove, "Serial port removed"),
+    "general": (_general, _("Title and description saved")),
+    "cpu": (_cpu, _("vCPUs saved")),
+    "memory": (_memory, _("Memory saved")),
+    "boot": (_boot, _("Boot order saved")),
+    "disk-add": (_disk_add, _("Disk added")),
+    "disk-change": (_disk_change, _("Disk changed")),
+    "disk-remove": (lambda post: lambda document: remove_disk(document, _text(post, "target")), _("Disk removed")),
+    "nic-add": (_nic_add, _("Network interface added")),
+    "nic-change": (_nic_change, _("Network interface changed")),
+    "nic-remove": (lambda post: lambda document: remove_interface(document, _number(post, "index", _THE_INTERFACE)),
+                   _("Network interface removed")),
+    "graphics": (_graphics, _("Display saved")),
+    "graphics-remove": (lambda post: lambda document: remove_graphics(document, _text(post, "kind")),
+                        _("Display removed")),
+    "serial-add": (_serial_add, _("Serial port added")),
+    "serial-remove": (_serial_remove, _("Serial port removed")),
     "console-add": (lambda post: lambda document: add_console(document, _text(post, "kind") or "pty",
                                                               _text(post, "target_type") or "serial",
-                                                              _number(post, "port", "The port", optional=True) or 0),
-                    "Console added"),
-    "console-remove": (_console_remove, "Console removed"),
-    "metadata": (_metadata, "Metadata saved"),
+                                                              _number(post, "port", _THE_PORT, optional=True) or 0),
+                    _("Console added")),
+    "console-remove": (_console_remove, _("Console removed")),
+    "metadata": (_metadata, _("Metadata saved")),
     "metadata-remove": (lambda post: lambda document: remove_metadata(document, _text(post, "namespace")),
-                        "Metadata removed"),
+                        _("Metadata removed")),
 }
 
 
 def form_edit(name, post):
     """(edit, success message) for the form called name; DefinitionError for an unknown form or bad field."""
     if name not in FORMS:
-        raise DefinitionError(f"There is no definition form called {name!r}.")
+        raise DefinitionError(format_lazy(_("There is no definition form called {name}."), name=repr(name)))
     build, done = FORMS[name]
     return build(post), done

@@ -1,6 +1,7 @@
 """DefinitionRevision: one row per change of a domain's libvirt XML, with summary columns read from it."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from domains.lifecycle.models import Domain
 from domains.revisions.models import Revision, RevisionSource
@@ -10,7 +11,7 @@ class DefinitionRevision(Revision):
     """The inactive definition as libvirt held it after a change (XML without secrets), and who made it."""
 
     subject_field = "domain"
-    nobody = "libvirt (outside the console)"
+    nobody = _("libvirt (outside the console)")
 
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(help_text="1, 2, 3, … per domain.")  # its subject named, in API docs too

@@ -20,6 +20,9 @@ the definition policy and needs host_resources (policy.py).
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.access import permissions
 from domains.libvirt import networks as libvirt_networks
 from domains.libvirt.adapter import VirtError
@@ -42,8 +45,9 @@ class NetworkUse:
     plain: bool
 
     def describe(self):
-        where = f" at line {self.line}" if self.line else ""
-        return f"<interface type='network'>{where}"
+        if self.line:
+            return format_lazy(_("<interface type='network'> at line {line}"), line=self.line)
+        return "<interface type='network'>"
 
 
 def network_uses(document):
@@ -95,21 +99,24 @@ def refused_network_uses(user, host, old_document, new_document):
     refused = []
     for use in added_network_uses(old_document, new_document):
         if not use.plain:
-            refused.append((use, "names more than a network and its port group in <source> (or no network at all)",
-                            "host_resources"))
+            refused.append((use, _("names more than a network and its port group in <source> (or no network at "
+                                   "all)"), "host_resources"))
             continue
         row = _network_seen(user, host, use.network)
         if row is None:
-            refused.append((use, f"there is no network '{use.network}' on host '{host}' that you may see", PLUG))
+            refused.append((use, format_lazy(_("there is no network '{network}' on host '{host}' that you may see"),
+                                             network=use.network, host=host), PLUG))
         elif not permissions.has_perm(user, PLUG, row):
-            refused.append((use, f"plugging into network '{use.network}' needs the permission '{PLUG}' on it "
-                                 "(a grant such as 'Network user' on that network)", PLUG))
+            refused.append((use, format_lazy(_("plugging into network '{network}' needs the permission "
+                                               "'{permission}' on it (a grant such as 'Network user' on that "
+                                               "network)"), network=use.network, permission=PLUG), PLUG))
     return refused
 
 
 def describe(refused):
     """One line per refused use, for the refusal message."""
-    return "; ".join(f"{use.describe()}: {why}" for use, why, _permission in refused)
+    lines = [format_lazy("{}: {}", use.describe(), why) for use, why, _permission in refused]
+    return format_lazy("; ".join(["{}"] * len(lines)), *lines)
 
 
 __all__ = ["PLUG", "NetworkUse", "added_network_uses", "describe", "network_uses", "refused_network_uses"]

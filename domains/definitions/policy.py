@@ -15,12 +15,15 @@ instead (network_interfaces.py says why that permission).
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import permissions
 from domains.definitions import network_interfaces
 from domains.definitions.volume_disks import is_readonly, volume_grant_allows
 from domains.definitions.xml import DefinitionError, ValidationIssue, parse
+from domains.words import kept
 
 HOST_RESOURCES = "host_resources"
 
@@ -66,9 +69,11 @@ class HostReference:
     names: str
 
     def describe(self):
-        where = f" at line {self.line}" if self.line else ""
-        named = f" ({self.names})" if self.names else ""
-        return f"<{self.element}>{where}: {self.kind}{named}"
+        element = (format_lazy(_("<{element}> at line {line}"), element=self.element, line=self.line) if self.line
+                   else f"<{self.element}>")
+        if self.names:
+            return format_lazy("{}: {} ({})", element, self.kind, self.names)
+        return format_lazy("{}: {}", element, self.kind)
 
 
 class DefinitionPolicyRefusal(DefinitionError):
@@ -80,7 +85,7 @@ class DefinitionPolicyRefusal(DefinitionError):
 
     def as_api_error(self):
         # Each offending element with its line, and the permission that would allow it.
-        return self.status, self.code, self.message, {"xml": self.as_dicts(), "permission": self.permission}
+        return self.status, self.code, str(self.message), {"xml": self.as_dicts(), "permission": self.permission}
 
 
 def _local(element):
@@ -145,7 +150,9 @@ class _Collector:
         position = self.document.position(element)
         line = position[0] if position else element.sourceline
         self.references.append(HostReference(
-            kind=kind, identity=f"{kind}|{_canonical(element, drop_children)}", element=etree.QName(element).localname,
+            # The kind is said in the reader's language; what identifies the reference must not depend on it.
+            kind=kind, identity=f"{kept(kind)}|{_canonical(element, drop_children)}",
+            element=etree.QName(element).localname,
             line=line, path=self.tree.getpath(element), names=_names(element)))
 
     def plain_unless_path(self, kind, element):
@@ -161,11 +168,11 @@ def host_references(document):
             continue
         name = _local(child)
         if etree.QName(child).namespace:
-            collector.add("passthrough to the hypervisor (a namespaced element such as qemu:commandline)", child)
+            collector.add(_("passthrough to the hypervisor (a namespaced element such as qemu:commandline)"), child)
         elif name in _FREE_TEXT:
             continue
         elif name in _PLAIN_TOP:
-            collector.plain_unless_path(f"a host path in <{name}>", child)
+            collector.plain_unless_path(_host_path_in(name), child)
         elif name == "os":
             _os(collector, child)
         elif name == "devices":
@@ -173,10 +180,14 @@ def host_references(document):
                 if _is_element(device):
                     _device(collector, device)
         elif name == "seclabel":
-            collector.add("a security label (host confinement)", child)
+            collector.add(_("a security label (host confinement)"), child)
         else:
-            collector.add("an element the definition policy does not know", child)
+            collector.add(_("an element the definition policy does not know"), child)
     return collector.references
+
+
+def _host_path_in(element_name):
+    return format_lazy(_("a host path in <{element}>"), element=element_name)
 
 
 def _os(collector, os_element):
@@ -186,15 +197,15 @@ def _os(collector, os_element):
         name = _local(child)
         if name in _PLAIN_OS and not etree.QName(child).namespace:
             if name != "cmdline":  # the guest kernel's command line: guest text, not a host path
-                collector.plain_unless_path(f"a host path in <os><{name}>", child)
+                collector.plain_unless_path(format_lazy(_("a host path in <os><{element}>"), element=name), child)
         elif name == "loader" and not (child.text or "").strip():
-            collector.plain_unless_path("a firmware path", child)  # libvirt picks the firmware itself
+            collector.plain_unless_path(_("a firmware path"), child)  # libvirt picks the firmware itself
         elif name == "nvram" and not (child.text or "").strip() and not len(child) and not child.attrib:
             continue
         elif name in ("kernel", "initrd", "dtb", "loader", "nvram"):
-            collector.add(f"a host file for the {name}", child)
+            collector.add(format_lazy(_("a host file for the {element}"), element=name), child)
         else:
-            collector.add(f"<os><{name}> names something on the host", child)
+            collector.add(format_lazy(_("<os><{element}> names something on the host"), element=name), child)
 
 
 def _loopback_graphics(graphics):
@@ -222,59 +233,63 @@ def _device(collector, device):
     name = _local(device)
     kind = device.get("type")
     if etree.QName(device).namespace:
-        collector.add("passthrough to the hypervisor (a namespaced device)", device)
+        collector.add(_("passthrough to the hypervisor (a namespaced device)"), device)
     elif name == "emulator":
-        collector.add("the emulator program libvirt runs as root", device)
+        collector.add(_("the emulator program libvirt runs as root"), device)
     elif name == "disk":
         if device.find("source") is None and device.find("backingStore/source") is None and \
                 kind not in ("network", "volume", "nvme", "vhostuser", "vhostvdpa"):
-            collector.plain_unless_path("a disk's host path", device)  # an empty CD-ROM or floppy drive
+            collector.plain_unless_path(_("a disk's host path"), device)  # an empty CD-ROM or floppy drive
         else:
-            label = "another host's storage" if kind == "network" else f"a host {kind or 'file'} as a disk"
+            label = (_("another host's storage") if kind == "network"
+                     else format_lazy(_("a host {type} as a disk"), type=kind or "file"))
             collector.add(label, device, _DISK_PLAIN_CHILDREN)
     elif name == "interface":
         named = {_local(c) for c in device if _is_element(c)} - _INTERFACE_PLAIN_CHILDREN
         if kind in ("user", "network") and not named and not _path_like(device):
             return
-        collector.add(f"a host network device ({kind} interface)" if kind not in ("user", "network")
-                      else "a host tap device, script or backend", device, _DEVICE_PLAIN_CHILDREN)
+        collector.add(format_lazy(_("a host network device ({type} interface)"), type=kind)
+                      if kind not in ("user", "network") else _("a host tap device, script or backend"),
+                      device, _DEVICE_PLAIN_CHILDREN)
     elif name in _CHARDEVS:
         source = device.find("source")
         managed_unix = kind == "unix" and (source is None or not source.get("path"))
         if (kind in _PLAIN_CHARDEV_TYPES or managed_unix or kind is None) and not _path_like(device):
             return
-        collector.add(f"a {kind} character device backend on the host", device, _DEVICE_PLAIN_CHILDREN)
+        collector.add(format_lazy(_("a {type} character device backend on the host"), type=kind), device,
+                      _DEVICE_PLAIN_CHILDREN)
     elif name == "graphics":
         if not _loopback_graphics(device):
-            collector.add("a display listening beyond the host's loopback, or on a host socket", device)
+            collector.add(_("a display listening beyond the host's loopback, or on a host socket"), device)
     elif name == "input":
         if kind in ("passthrough", "evdev") or _path_like(device):
-            collector.add("a host input device", device, _DEVICE_PLAIN_CHILDREN)
+            collector.add(_("a host input device"), device, _DEVICE_PLAIN_CHILDREN)
     elif name == "audio":
         if kind not in ("none", "spice") or _path_like(device):
-            collector.add("a host audio backend", device)
+            collector.add(_("a host audio backend"), device)
     elif name == "rng":
         backend = device.find("backend")
         model = backend.get("model") if backend is not None else None
         source = (backend.text or "").strip() if backend is not None else ""
         if not (model == "builtin" or (model == "random" and source in ("", "/dev/random", "/dev/urandom"))):
-            collector.add("a host entropy source", device, _DEVICE_PLAIN_CHILDREN)
+            collector.add(_("a host entropy source"), device, _DEVICE_PLAIN_CHILDREN)
     elif name == "redirdev":
         if kind != "spicevmc" or _path_like(device):
-            collector.add("a USB redirection from a host socket", device, _DEVICE_PLAIN_CHILDREN)
+            collector.add(_("a USB redirection from a host socket"), device, _DEVICE_PLAIN_CHILDREN)
     elif name == "smartcard":
         if device.get("mode") != "passthrough" or kind != "spicevmc" or _path_like(device):
-            collector.add("a host smartcard", device, _DEVICE_PLAIN_CHILDREN)
+            collector.add(_("a host smartcard"), device, _DEVICE_PLAIN_CHILDREN)
     elif name == "tpm":
         backend = device.find("backend")
         if backend is None or backend.get("type") != "emulator" or _path_like(device):
-            collector.add("a host TPM", device, _DEVICE_PLAIN_CHILDREN)
+            collector.add(_("a host TPM"), device, _DEVICE_PLAIN_CHILDREN)
     elif name in ("hostdev", "filesystem", "shmem", "lease", "seclabel"):
-        collector.add(f"a host {name} (passthrough of the host's own resource)", device, _DEVICE_PLAIN_CHILDREN)
+        collector.add(format_lazy(_("a host {element} (passthrough of the host's own resource)"), element=name),
+                      device, _DEVICE_PLAIN_CHILDREN)
     elif name in _PLAIN_DEVICES:
-        collector.plain_unless_path(f"a host path in <{name}>", device)
+        collector.plain_unless_path(_host_path_in(name), device)
     else:
-        collector.add("a device the definition policy does not know", device)
+        collector.add(_("a device the definition policy does not know"), device)
 
 
 def new_references(old_document, new_document):
@@ -326,6 +341,14 @@ def _allowed_by_pool_grant(user, host, document, reference):
     return volume_grant_allows(user, host, disk)
 
 
+def _needs_host_resources(reference, hint):
+    if hint:
+        return format_lazy(_("{reference} needs the host-level permission '{permission}' {alternative}."),
+                           reference=reference.describe(), permission=HOST_RESOURCES, alternative=hint)
+    return format_lazy(_("{reference} needs the host-level permission '{permission}'."),
+                       reference=reference.describe(), permission=HOST_RESOURCES)
+
+
 def check_change(user, target, old_xml, new_document):
     """Raise DefinitionPolicyRefusal if new_document adds or re-points host references user may not name.
 
@@ -346,20 +369,22 @@ def check_change(user, target, old_xml, new_document):
     unplugged = network_interfaces.refused_network_uses(user, host, old_document, new_document)
     if not refused and not unplugged:
         return
-    issues = [ValidationIssue(f"{r.describe()} needs the host-level permission '{HOST_RESOURCES}'"
-                              f"{' ' + hint if hint else ''}.", r.line, None, r.path) for r, hint in refused]
-    issues += [ValidationIssue(f"{use.describe()}: {why}.", use.line, None, use.path) for use, why, _ in unplugged]
+    issues = [ValidationIssue(_needs_host_resources(r, hint), r.line, None, r.path) for r, hint in refused]
+    issues += [ValidationIssue(format_lazy("{}: {}.", use.describe(), why), use.line, None, use.path)
+               for use, why, _permission in unplugged]
     parts = []
     if refused:
-        listed = "; ".join(r.describe() + (f" ({hint})" if hint else "") for r, hint in refused)
-        parts.append(f"This change names host resources, which needs the host-level permission '{HOST_RESOURCES}' "
-                     f"(libvirt opens them as root): {listed}.")
+        listed = [format_lazy("{} ({})", r.describe(), hint) if hint else r.describe() for r, hint in refused]
+        parts.append(format_lazy(_("This change names host resources, which needs the host-level permission "
+                                   "'{permission}' (libvirt opens them as root): {references}."),
+                                 permission=HOST_RESOURCES, references=format_lazy("; ".join(["{}"] * len(listed)),
+                                                                                   *listed)))
     if unplugged:
-        parts.append(f"This change plugs interfaces into networks you may not use: "
-                     f"{network_interfaces.describe(unplugged)}.")
-    refusal = DefinitionPolicyRefusal(
-        " ".join(parts) + " Nothing was changed. Keep these elements as they were, or ask an administrator of the "
-        "host (or of the network) to make this change.")
+        parts.append(format_lazy(_("This change plugs interfaces into networks you may not use: {interfaces}."),
+                                 interfaces=network_interfaces.describe(unplugged)))
+    parts.append(_("Nothing was changed. Keep these elements as they were, or ask an administrator of the host (or "
+                   "of the network) to make this change."))
+    refusal = DefinitionPolicyRefusal(format_lazy(" ".join(["{}"] * len(parts)), *parts))
     refusal.issues = issues
     if not refused:
         refusal.permission = unplugged[0][2]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access.lookups import libvirt_domain
@@ -11,16 +12,17 @@ from domains.libvirt.adapter import translated_errors
 
 # Facts that differ between the running domain and its definition only when a change waits for a restart;
 # runtime details libvirt adds (ports, aliases, pty paths, expanded machine names) are left out.
-_COMPARED = {
-    "vCPUs": lambda f: (f["vcpus"], f["max_vcpus"]),
-    "maximum memory": lambda f: f["max_memory_kib"],
-    "title": lambda f: f["title"],
-    "disks": lambda f: sorted((d["target"], d["bus"], d["source"] or "", d["device"]) for d in f["disks"]),
-    "network interfaces": lambda f: sorted((n["type"], n["source"] or "", n["model"] or "", n["mac"] or "")
-                                           for n in f["nics"]),
-    "displays": lambda f: sorted((g["type"], g["listen"] or "") for g in f["graphics"]),
-    "boot order": lambda f: f["boot"],
-}
+# (label in words, how to read it from a summary): pairs, not a dict, as a lazy label is no key.
+_COMPARED = (
+    (_("vCPUs"), lambda f: (f["vcpus"], f["max_vcpus"])),
+    (_("maximum memory"), lambda f: f["max_memory_kib"]),
+    (_("title"), lambda f: f["title"]),
+    (_("disks"), lambda f: sorted((d["target"], d["bus"], d["source"] or "", d["device"]) for d in f["disks"])),
+    (_("network interfaces"), lambda f: sorted((n["type"], n["source"] or "", n["model"] or "", n["mac"] or "")
+                                               for n in f["nics"])),
+    (_("displays"), lambda f: sorted((g["type"], g["listen"] or "") for g in f["graphics"])),
+    (_("boot order"), lambda f: f["boot"]),
+)
 
 
 @dataclass
@@ -48,7 +50,7 @@ class DefinitionState:
 
 
 def pending_changes(live_facts, persistent_facts):
-    return [label for label, read in _COMPARED.items() if read(live_facts) != read(persistent_facts)]
+    return [label for label, read in _COMPARED if read(live_facts) != read(persistent_facts)]
 
 
 def definition_state(domain):

@@ -7,6 +7,8 @@ other parts must name nothing else on the host (no backing store, no seclabel, n
 anything else stays host_resources.
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import permissions
@@ -80,4 +82,5 @@ def volume_grant_allows(user, host, disk):
     permission = "storage_vol.data_read" if is_readonly(disk) else "storage_vol.data_write"
     if permissions.has_perm(user, permission, row):
         return True, ""
-    return False, f"or '{permission}' on pool '{row.name}' for volume '{name}'"
+    return False, format_lazy(_("or '{permission}' on pool '{pool}' for volume '{volume}'"), permission=permission,
+                              pool=row.name, volume=name)

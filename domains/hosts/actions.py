@@ -5,6 +5,8 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.access.redaction import redact_url_passwords
@@ -26,28 +28,37 @@ class HostError(ConsoleError):
         self.field = field
 
 
+_NAME_NEEDED = _("A host needs a name.")
+
+
+def _name_taken(name):
+    return HostError(format_lazy(_("A host named '{name}' exists already: pick another name."), name=name),
+                     field="name")
+
+
 def check_uri(uri):
     """Refuse what cannot be a libvirt URI we support, saying what would be."""
     uri = (uri or "").strip()
     if not URI_PATTERN.match(uri):
         raise HostError(
-            f"'{redact_url_passwords(uri)}' is not a libvirt URI this console can use. Examples: qemu:///system, "
-            "qemu+ssh://root@host.example/system, qemu+tls://host.example/system, test:///default.",
+            format_lazy(_("'{uri}' is not a libvirt URI this console can use. Examples: qemu:///system, "
+                          "qemu+ssh://root@host.example/system, qemu+tls://host.example/system, test:///default."),
+                        uri=redact_url_passwords(uri)),
             field="uri",
         )
     if uri.startswith("qemu:///embed"):
         raise HostError(
-            "An embedded QEMU driver belongs to one process: the console runs its own "
-            "('embedded' host). Add hosts that run libvirtd or virtqemud instead.",
+            _("An embedded QEMU driver belongs to one process: the console runs its own "
+              "('embedded' host). Add hosts that run libvirtd or virtqemud instead."),
             field="uri",
         )
     if urlsplit(uri).password is not None:
-        raise HostError("Put no password in a host URI: it would be stored and shown in clear. libvirt takes "
-                        "credentials from SSH keys, TLS certificates or its auth.conf instead.", field="uri")
+        raise HostError(_("Put no password in a host URI: it would be stored and shown in clear. libvirt takes "
+                          "credentials from SSH keys, TLS certificates or its auth.conf instead."), field="uri")
     try:
         uris.check_host_file_access(uri)
     except uris.UriRefused as exc:
-        raise HostError(str(exc), field="uri") from None
+        raise HostError(exc.message, field="uri") from None
     return uri
 
 
@@ -57,7 +68,8 @@ def _probe(uri):
     try:
         probe.get()
     except VirtError as exc:
-        raise HostError(f"Could not reach {redact_url_passwords(uri)}: {exc.message}", field="uri") from exc
+        raise HostError(format_lazy(_("Could not reach {uri}: {error}"), uri=redact_url_passwords(uri),
+                                    error=exc.message), field="uri") from exc
     finally:
         probe.close()
 
@@ -72,7 +84,8 @@ def _audit_host_errors(action):
                 return function(user, *args, source_address=source_address, **kwargs)
             except HostError as exc:
                 host = args[0] if args and isinstance(args[0], Host) else None
-                audit.record(user, action, host, _requested(args, kwargs), outcome=f"refused: {exc.message}",
+                audit.record(user, action, host, _requested(args, kwargs),
+                             outcome=format_lazy("refused: {}", exc.message),
                              source_address=source_address)
                 raise
 
@@ -94,8 +107,8 @@ def _require_global_for_uri(user, host, changes, source_address):
     if permissions.has_perm(user, "manage_hosts"):
         return
     refusal = permissions.PermissionDenied("manage_hosts")
-    refusal.args = ("Setting or changing a host's URI needs 'manage_hosts' on everything (a global grant): the "
-                    "URI names what the console process opens. Ask a global administrator to change it.",)
+    refusal.args = (_("Setting or changing a host's URI needs 'manage_hosts' on everything (a global grant): the "
+                      "URI names what the console process opens. Ask a global administrator to change it."),)
     audit.record_denied(user, "host.update", host, {**changes, "scope": "global"}, refusal, source_address)
     raise refusal
 
@@ -106,7 +119,7 @@ def do_add_host(user, name, uri, enabled=True, source_address=None):
     permissions.require(user, "manage_hosts")
     name = (name or "").strip()
     if not name:
-        raise HostError("A host needs a name.", field="name")
+        raise HostError(_NAME_NEEDED, field="name")
     uri = check_uri(uri)
     if enabled:
         _probe(uri)
@@ -114,7 +127,7 @@ def do_add_host(user, name, uri, enabled=True, source_address=None):
         with transaction.atomic():
             host = Host.objects.create(name=name, uri=uri, enabled=enabled)
     except IntegrityError as exc:
-        raise HostError(f"A host named '{name}' exists already: pick another name.", field="name") from exc
+        raise _name_taken(name) from exc
     audit.record(user, "host.add", host, {"uri": uri, "enabled": enabled}, source_address=source_address)
     return host
 
@@ -130,12 +143,12 @@ def do_update_host(user, host, name=None, uri=None, enabled=None, source_address
     changes = {}
     if name is not None and name.strip() != host.name:
         if not name.strip():
-            raise HostError("A host needs a name.", field="name")
+            raise HostError(_NAME_NEEDED, field="name")
         changes["name"] = name.strip()
     if uri is not None and uri.strip() != host.uri:
         _require_global_for_uri(user, host, asked, source_address)
         if host.embedded:
-            raise HostError("The embedded host's URI is managed by the console.", field="uri")
+            raise HostError(_("The embedded host's URI is managed by the console."), field="uri")
         changes["uri"] = check_uri(uri)
     if enabled is not None and enabled != host.enabled:
         changes["enabled"] = enabled
@@ -147,7 +160,7 @@ def do_update_host(user, host, name=None, uri=None, enabled=None, source_address
         with transaction.atomic():
             host.save()
     except IntegrityError as exc:
-        raise HostError(f"A host named '{host.name}' exists already: pick another name.", field="name") from exc
+        raise _name_taken(host.name) from exc
     if "uri" in changes or changes.get("enabled") is False:
         adapter.forget_host(host.pk)
     audit.record(user, "host.update", host, changes, source_address=source_address)
@@ -158,7 +171,7 @@ def do_update_host(user, host, name=None, uri=None, enabled=None, source_address
 def do_remove_host(user, host, source_address=None):
     audit.require(user, "manage_hosts", host, "host.remove", {"uri": host.uri}, source_address)
     if host.embedded:
-        raise HostError("The embedded host cannot be removed; disable it instead.")
+        raise HostError(_("The embedded host cannot be removed; disable it instead."))
     adapter.forget_host(host.pk)
     audit.record(user, "host.remove", host, {"uri": host.uri}, source_address=source_address)
     host.delete()

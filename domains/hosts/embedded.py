@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.hosts.models import Host
 from domains.libvirt import adapter
@@ -118,7 +120,8 @@ def ensure_demo_domain(host, guest_dir=None, name=DEMO_DOMAIN_NAME):
     """Define the demo guest on host unless a domain of that name exists; returns the virDomain."""
     guest_dir = Path(guest_dir or settings.DEMO_GUEST_DIR)
     if not (guest_dir / "vmlinuz").exists():
-        raise VirtError(f"The demo guest is not built in {guest_dir}: run scripts/build-demo-guest.sh.")
+        raise VirtError(format_lazy(_("The demo guest is not built in {directory}: run scripts/build-demo-guest.sh."),
+                                    directory=guest_dir))
     conn = adapter.connection_for(host).get()
     existing = adapter.find_domain(conn, name=name)
     if existing is not None:

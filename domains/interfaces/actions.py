@@ -11,6 +11,9 @@ guest has not finished yet is left pending until libvirt's DEVICE_REMOVED event 
 import secrets
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.access import audit, permissions
 from domains.access.lookups import libvirt_domain
 from domains.definitions.actions import (
@@ -22,8 +25,17 @@ from domains.definitions.actions import (
 )
 from domains.definitions.models import RevisionSource
 from domains.definitions.policy import check_change
-from domains.definitions.xml import DefinitionError, add_interface, find_interface, parse, remove_interface
-from domains.definitions.xml.device_edits import set_interface_model, set_interface_source
+from domains.definitions.xml import (
+    DefinitionError,
+    add_interface,
+    find_interface,
+    parse,
+    remove_interface,
+)
+from domains.definitions.xml.device_edits import (
+    set_interface_model,
+    set_interface_source,
+)
 from domains.definitions.xml.interface_edits import (
     device_xml,
     interface_facts,
@@ -80,28 +92,34 @@ def _refuse_taken(user, domain, mac, taken):
     if owner is None:
         return
     if owner["uuid"] == str(domain.uuid):
-        raise InterfaceError(f"Domain '{domain.name}' already has an interface with MAC {mac}: pick another MAC "
-                             "or leave it out to get a new one.", status=409, code="mac_in_use",
-                             fields={"mac": ["In use on this domain."]})
+        raise InterfaceError(format_lazy(_("Domain '{name}' already has an interface with MAC {mac}: pick another "
+                                           "MAC or leave it out to get a new one."), name=domain.name, mac=mac),
+                             status=409, code="mac_in_use", fields={"mac": [_("In use on this domain.")]})
     row = Domain.objects.filter(host=domain.host, uuid=owner["uuid"]).first()
-    named = f"domain '{owner['name']}'" if row is not None and permissions.has_perm(user, "getattr", row) \
-        else "another domain"
-    raise InterfaceError(f"MAC {mac} is already used by {named} on host '{domain.host}': two interfaces with one "
-                         "MAC on a host confuse the network. Pick another MAC or leave it out to get a new one.",
-                         status=409, code="mac_in_use", fields={"mac": ["In use on the host."]})
+    if row is not None and permissions.has_perm(user, "getattr", row):
+        message = format_lazy(_("MAC {mac} is already used by domain '{name}' on host '{host}': two interfaces with "
+                                "one MAC on a host confuse the network. Pick another MAC or leave it out to get a new "
+                                "one."), mac=mac, name=owner["name"], host=domain.host)
+    else:
+        message = format_lazy(_("MAC {mac} is already used by another domain on host '{host}': two interfaces with "
+                                "one MAC on a host confuse the network. Pick another MAC or leave it out to get a new "
+                                "one."), mac=mac, host=domain.host)
+    raise InterfaceError(message, status=409, code="mac_in_use", fields={"mac": [_("In use on the host.")]})
 
 
 def _check_source(domain, kind, source):
     if kind not in INTERFACE_TYPES:
-        raise InterfaceError(f"Unknown interface type {kind!r}; use network, bridge or direct.",
-                             fields={"type": ["Unknown."]})
+        raise InterfaceError(format_lazy(_("Unknown interface type {kind}; use network, bridge or direct."),
+                                         kind=repr(kind)), fields={"type": [_("Unknown.")]})
     if not source and kind != "network":
-        raise InterfaceError(f"A {kind} interface needs a source: the host's {'bridge' if kind == 'bridge' else 'network device'} "
-                             "by name.", fields={"source": ["Required."]})
+        message = (_("A bridge interface needs a source: the host's bridge by name.") if kind == "bridge" else
+                   format_lazy(_("A {kind} interface needs a source: the host's network device by name."), kind=kind))
+        raise InterfaceError(message, fields={"source": [_("Required.")]})
     if kind == "network" and libvirt_networks.find_network(domain.host, name=source or "default") is None:
-        raise InterfaceError(f"Host '{domain.host}' has no network called '{source or 'default'}': pick one of the "
-                             "host's networks, or define it first.", code="unknown_network",
-                             fields={"source": ["No such network."]})
+        raise InterfaceError(format_lazy(_("Host '{host}' has no network called '{network}': pick one of the host's "
+                                           "networks, or define it first."), host=domain.host,
+                                         network=source or "default"), code="unknown_network",
+                             fields={"source": [_("No such network.")]})
 
 
 def _check_filter(domain, spec):
@@ -113,9 +131,10 @@ def _check_filter(domain, spec):
     except (libvirt_nwfilters.NoNwfilterDriver, libvirt_networks.NoNetworkDriver):
         return  # a host without network filters (test driver, embedded): libvirt judges the name at start
     if found is None:
-        raise InterfaceError(f"Host '{domain.host}' has no network filter called '{wanted['name']}': pick one of "
-                             "the host's filters (GET /hosts/{id}/nwfilters), or define it first.",
-                             code="unknown_filter", fields={"filter": ["No such filter."]})
+        raise InterfaceError(format_lazy(_("Host '{host}' has no network filter called '{filter}': pick one of the "
+                                           "host's filters (GET /hosts/{{id}}/nwfilters), or define it first."),
+                                         host=domain.host, filter=wanted["name"]),
+                             code="unknown_filter", fields={"filter": [_("No such filter.")]})
 
 
 def _settings(interface, spec):
@@ -151,9 +170,10 @@ def _not_live(exc):
     """A libvirt refusal of a live change, said as what to do about it; other failures stay libvirt's own."""
     if exc.code not in libvirt_interfaces.NOT_LIVE_CODES:
         return exc
-    return InterfaceError(f"libvirt refused to make this change on the running domain: {exc.message.strip()}. "
-                          "Nothing was changed: fix what libvirt names (e.g. start the network), or shut the domain "
-                          "down and change its definition then.", status=409, code="not_changeable_live")
+    return InterfaceError(format_lazy(_("libvirt refused to make this change on the running domain: {error}. Nothing "
+                                        "was changed: fix what libvirt names (e.g. start the network), or shut the "
+                                        "domain down and change its definition then."), error=exc.message.strip()),
+                          status=409, code="not_changeable_live")
 
 
 def _run(user, domain, action, params, change, reason, source, source_address):
@@ -189,7 +209,7 @@ def _run(user, domain, action, params, change, reason, source, source_address):
                 defined = record_device_change(user, domain, dom, reason, source)
                 result.revision = defined.revision if defined.changed else None
         except ConsoleError as exc:
-            outcome = f"{'failed' if isinstance(exc, VirtError) else 'refused'}: {exc.message}"
+            outcome = format_lazy("{}: {}", "failed" if isinstance(exc, VirtError) else "refused", exc.message)
             if intent is None:
                 audit.record(user, action, domain, params, outcome=outcome, source_address=source_address)
             else:
@@ -237,8 +257,8 @@ def _found(document, mac, live_interface):
         return find_interface(document, mac)
     except DefinitionError:
         if live_interface is None:
-            raise InterfaceNotFound(f"Domain has no interface with MAC {mac}: pick one of those GET "
-                                    ".../interfaces lists.") from None
+            raise InterfaceNotFound(format_lazy(_("Domain has no interface with MAC {mac}: pick one of those GET "
+                                                  ".../interfaces lists."), mac=mac)) from None
         return None
 
 

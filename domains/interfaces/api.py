@@ -1,5 +1,7 @@
 """API v1: a domain's network interfaces: list with the guest's addresses, add, change, remove (live when running)."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -27,7 +29,8 @@ _CHANGE = ("write", "save")
 def _shown(domain, mac):
     facts = interface_of(domain, mac)
     if facts is None:
-        raise InterfaceNotFound(f"Domain '{domain.name}' has no interface with MAC {mac} any more.")
+        raise InterfaceNotFound(format_lazy(_("Domain '{name}' has no interface with MAC {mac} any more."),
+                                            name=domain.name, mac=mac))
     return InterfaceSerializer(facts).data
 
 
@@ -75,6 +78,7 @@ class DomainInterface(DomainScopedView):
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(InterfaceRemovalSerializer({
             "mac": change.mac, "pending": "detach", "alias": change.device,
-            "message": "Removed from the definition; the guest has not released the device yet. GET "
-                       ".../interfaces shows it pending until it does (domain.device_removed on the events socket)."
+            "message": _("Removed from the definition; the guest has not released the device yet. GET "
+                         ".../interfaces shows it pending until it does (domain.device_removed on the events "
+                         "socket)."),
         }).data, status=status.HTTP_202_ACCEPTED)

@@ -8,10 +8,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.errors import ConsoleError
 from domains.libvirt import events as libvirt_events
 from domains.libvirt import uris
+from domains.words import kept
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +29,14 @@ class VirtError(ConsoleError):
         self.code = code
 
     def as_api_error(self):
-        return self.status, "libvirt_error", self.message, None
+        return self.status, "libvirt_error", str(self.message), None
 
     @classmethod
     def from_libvirt(cls, exc):
         return cls(exc.get_error_message() or str(exc), exc.get_error_code())
 
     def __str__(self):
-        return self.message
+        return str(self.message)
 
 
 @contextmanager
@@ -111,10 +114,8 @@ class HostConnection:
                 return self._conn
             now = time.monotonic()
             if now < self._next_attempt:
-                raise VirtError(
-                    f"Host is unreachable: {self.health.message} "
-                    f"(next retry in {self._next_attempt - now:.0f} s)"
-                )
+                raise VirtError(format_lazy(_("Host is unreachable: {problem} (next retry in {seconds} s)"),
+                                            problem=self.health.message, seconds=f"{self._next_attempt - now:.0f}"))
             return self._open()
 
     def _refuse(self, error):
@@ -129,7 +130,7 @@ class HostConnection:
         try:
             uris.check_host_file_access(self.uri)
         except uris.UriRefused as exc:
-            raise self._refuse(VirtError(str(exc))) from None
+            raise self._refuse(VirtError(exc.message)) from None
         libvirt_events.ensure_event_loop()
         try:
             conn = libvirt.open(daemon_uri(self.uri))
@@ -138,7 +139,8 @@ class HostConnection:
             test_file = uris.test_driver_file(self.uri)
             if test_file is not None:
                 # from None: the chained libvirt error would carry the file's line into logs.
-                raise self._refuse(VirtError(uris.TEST_FILE_WITHHELD.format(path=test_file), error.code)) from None
+                withheld = format_lazy(uris.TEST_FILE_WITHHELD, path=test_file)
+                raise self._refuse(VirtError(withheld, error.code)) from None
             raise self._refuse(error) from exc
         if "://" in self.uri and not self.uri.split("://", 1)[1].startswith("/"):
             with translated_errors():
@@ -184,6 +186,8 @@ class HostConnection:
                 self._schedule_reconnect(min(delay * 2, BACKOFF_MAX))
 
     def _set_health(self, state, message):
+        # Health is shared by every reader and published on the events socket: kept, as a str.
+        message = kept(message)
         self.health = HostHealth(state, message)
         libvirt_events.publish_host_health(self.host_id, state, message)
 
@@ -240,8 +244,8 @@ def lookup_domain(host, uuid, name):
     """The virDomain with uuid on host; VirtError if the host or the domain (called name here) is not there."""
     dom = find_domain(connection_for(host).get(), uuid=uuid)
     if dom is None:
-        raise VirtError(f"Domain '{name}' no longer exists on host '{host}': it was undefined outside the console.",
-                        libvirt.VIR_ERR_NO_DOMAIN)
+        raise VirtError(format_lazy(_("Domain '{name}' no longer exists on host '{host}': it was undefined outside "
+                                      "the console."), name=name, host=host), libvirt.VIR_ERR_NO_DOMAIN)
     return dom
 
 

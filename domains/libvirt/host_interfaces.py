@@ -2,9 +2,13 @@
 them (so it works on remote hosts too), read only."""
 
 import libvirt
+from django.utils.translation import gettext_lazy as _
 
 from domains.libvirt.adapter import VirtError, translated_errors
 from domains.libvirt.networks import network_connection
+
+# What needs a network driver, in the refusal of a host without one.
+_HOST_INTERFACES = _("the host's interfaces")
 
 
 def list_interfaces(host):
@@ -13,7 +17,7 @@ def list_interfaces(host):
     Debian's libvirt builds the driver on udev: it reports type, MAC, MTU, link state and a bridge's members, but
     no addresses, and lists a bridge's members only inside the bridge.
     """
-    conn = network_connection(host, "the host's interfaces")
+    conn = network_connection(host, _HOST_INTERFACES)
     with translated_errors():
         handles = conn.listAllInterfaces(0)
     found = []
@@ -29,7 +33,7 @@ def list_interfaces(host):
 
 def interface_exists(host, name):
     """Whether the host has a network interface called name (a bridge's member included)."""
-    conn = network_connection(host, "the host's interfaces")
+    conn = network_connection(host, _HOST_INTERFACES)
     try:
         with translated_errors():
             conn.interfaceLookupByName(name)

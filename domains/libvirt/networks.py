@@ -4,14 +4,16 @@ import logging
 import uuid as uuidlib
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.libvirt.adapter import VirtError, connection_for, translated_errors
 
 log = logging.getLogger(__name__)
 
-NO_NETWORK_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no network driver: {what} "
-                     "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
+NO_NETWORK_DRIVER = _("Host '{host}' is the embedded QEMU driver, which has no network driver: {what} "
+                      "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
 
 
 class NoNetworkDriver(VirtError):
@@ -20,14 +22,14 @@ class NoNetworkDriver(VirtError):
     status = 409
 
     def as_api_error(self):
-        return self.status, "no_network_driver", self.message, None
+        return self.status, "no_network_driver", str(self.message), None
 
 
-def network_connection(host, what="virtual networks"):
+def network_connection(host, what=_("virtual networks")):
     """The host's virConnect for network calls; NoNetworkDriver saying what to use on the embedded host (what:
     the thing asked for, e.g. "network filters")."""
     if host.embedded:
-        raise NoNetworkDriver(NO_NETWORK_DRIVER.format(host=host, what=what), libvirt.VIR_ERR_NO_SUPPORT)
+        raise NoNetworkDriver(format_lazy(NO_NETWORK_DRIVER, host=host, what=what), libvirt.VIR_ERR_NO_SUPPORT)
     return connection_for(host).get()
 
 

@@ -4,9 +4,14 @@ import uuid as uuidlib
 from contextlib import contextmanager
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.libvirt.adapter import VirtError, translated_errors
 from domains.libvirt.networks import network_connection
+
+# What needs a network driver, in the refusal of a host without one.
+_NETWORK_FILTERS = _("network filters")
 
 
 class NoNwfilterDriver(VirtError):
@@ -15,7 +20,7 @@ class NoNwfilterDriver(VirtError):
     status = 409
 
     def as_api_error(self):
-        return self.status, "no_nwfilter_driver", self.message, None
+        return self.status, "no_nwfilter_driver", str(self.message), None
 
 
 @contextmanager
@@ -26,22 +31,23 @@ def _nwfilter_errors(host):
             yield
     except VirtError as exc:
         if exc.code == libvirt.VIR_ERR_NO_SUPPORT:
-            raise NoNwfilterDriver(f"Host '{host}' has no network filter driver ({exc.message.strip()}): network "
-                                   "filters need a libvirtd host such as qemu:///system.", exc.code) from exc
+            raise NoNwfilterDriver(format_lazy(_("Host '{host}' has no network filter driver ({error}): network "
+                                                 "filters need a libvirtd host such as qemu:///system."),
+                                               host=host, error=exc.message.strip()), exc.code) from exc
         raise
 
 
 def list_nwfilters(host):
     """Every virNWFilter of host."""
     with _nwfilter_errors(host):
-        return network_connection(host, "network filters").listAllNWFilters(0)
+        return network_connection(host, _NETWORK_FILTERS).listAllNWFilters(0)
 
 
 def find_nwfilter(host, name):
     """The virNWFilter called name on host, or None."""
     try:
         with _nwfilter_errors(host):
-            return network_connection(host, "network filters").nwfilterLookupByName(name)
+            return network_connection(host, _NETWORK_FILTERS).nwfilterLookupByName(name)
     except VirtError as exc:
         if exc.code == libvirt.VIR_ERR_NO_NWFILTER:
             return None
@@ -66,7 +72,7 @@ def nwfilter_xml(handle):
 def define_nwfilter(host, xml):
     """Define (or redefine, same name and UUID) a filter from xml; the virNWFilter. libvirt validates it
     (VIR_NWFILTER_DEFINE_VALIDATE) against its schema first."""
-    conn = network_connection(host, "network filters")
+    conn = network_connection(host, _NETWORK_FILTERS)
     with _nwfilter_errors(host):
         return conn.nwfilterDefineXMLFlags(xml, libvirt.VIR_NWFILTER_DEFINE_VALIDATE)
 
@@ -80,7 +86,7 @@ def undefine_nwfilter(handle):
 def nwfilter_bindings(host):
     """{filter name: [port devices]} of the filters bound to running domains' interfaces now."""
     with _nwfilter_errors(host):
-        bindings = network_connection(host, "network filters").listAllNWFilterBindings(0)
+        bindings = network_connection(host, _NETWORK_FILTERS).listAllNWFilterBindings(0)
         used = {}
         for binding in bindings:
             used.setdefault(binding.filterName(), []).append(binding.portDev())

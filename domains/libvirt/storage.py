@@ -5,14 +5,16 @@ import os
 import uuid as uuidlib
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.libvirt.adapter import VirtError, connection_for, translated_errors
 
 log = logging.getLogger(__name__)
 
 # What the embedded driver answers for every storage call, said in the user's terms.
-NO_STORAGE_DRIVER = ("Host '{host}' is the embedded QEMU driver, which has no storage driver: pools and volumes "
-                     "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
+NO_STORAGE_DRIVER = _("Host '{host}' is the embedded QEMU driver, which has no storage driver: pools and volumes "
+                      "need a libvirtd host (add one under Hosts, e.g. qemu:///system).")
 
 
 class NoStorageDriver(VirtError):
@@ -24,13 +26,13 @@ class NoStorageDriver(VirtError):
     status = 409
 
     def as_api_error(self):
-        return self.status, "no_storage_driver", self.message, None
+        return self.status, "no_storage_driver", str(self.message), None
 
 
 def storage_connection(host):
     """The host's virConnect for storage calls; NoStorageDriver (a VirtError) saying what to use on the embedded host."""
     if host.embedded:
-        raise NoStorageDriver(NO_STORAGE_DRIVER.format(host=host), libvirt.VIR_ERR_NO_SUPPORT)
+        raise NoStorageDriver(format_lazy(NO_STORAGE_DRIVER, host=host), libvirt.VIR_ERR_NO_SUPPORT)
     return connection_for(host).get()
 
 

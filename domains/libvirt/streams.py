@@ -19,10 +19,21 @@ import threading
 from pathlib import Path
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.libvirt import uris
 from domains.libvirt.adapter import VirtError, daemon_uri, translated_errors
-from domains.libvirt.stream_pump import DATA, END, ERROR, FINISH, FRAME, HOLE, PACKET, READY
+from domains.libvirt.stream_pump import (
+    DATA,
+    END,
+    ERROR,
+    FINISH,
+    FRAME,
+    HOLE,
+    PACKET,
+    READY,
+)
 
 __all__ = ["PACKET", "VolumeDownload", "VolumeUpload", "volume_facts"]
 
@@ -82,7 +93,7 @@ class _Pump:
         # Writes wait in _until_ready, under the silence limit, instead of inside os.write.
         os.set_blocking(self._in, False)
         self._host_name = str(host)
-        self._step = "opening the stream"
+        self._step = _("opening the stream")
         for fd in (self._in, self._out):
             try:
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
@@ -93,14 +104,15 @@ class _Pump:
         with self._io:
             try:
                 self._write(json.dumps(orders).encode() + b"\n")
-                kind, _ = self._frame()
+                kind, _count = self._frame()
             except BaseException:
                 self._kill()
                 raise
         if kind != READY:
             self._kill()
-            raise VirtError(f"The transfer's helper process answered {kind!r} instead of being ready: try again.")
-        self._step = "moving the volume's bytes"
+            raise VirtError(format_lazy(_("The transfer's helper process answered {answer} instead of being ready: "
+                                          "try again."), answer=repr(kind)))
+        self._step = _("moving the volume's bytes")
 
     @property
     def pid(self):
@@ -115,9 +127,10 @@ class _Pump:
         waiting.register(fd, event)
         if not waiting.poll(SILENCE_LIMIT * 1000):
             self._kill()
-            raise VirtError(f"libvirt on host '{self._host_name}' answered nothing for {SILENCE_LIMIT:g} s while "
-                            f"{self._step}, so the transfer was stopped. Check that host's libvirtd (is it "
-                            "running, is its storage reachable?), then start the transfer again.")
+            raise VirtError(format_lazy(_("libvirt on host '{host}' answered nothing for {seconds} s while {step}, so "
+                                          "the transfer was stopped. Check that host's libvirtd (is it running, is "
+                                          "its storage reachable?), then start the transfer again."),
+                                        host=self._host_name, seconds=f"{SILENCE_LIMIT:g}", step=self._step))
 
     def _write(self, *pieces):
         if self._reaped:
@@ -173,13 +186,14 @@ class _Pump:
                 return _reported(json.loads(rest[FRAME.size:]))
         self._reap()
         if self.stopped:
-            return VirtError("The transfer was stopped (cancelled, or its connection closed).")
+            return VirtError(_("The transfer was stopped (cancelled, or its connection closed)."))
         status = self.process.returncode
-        how = f"killed by signal {-status}" if status is not None and status < 0 else f"exit status {status}"
+        how = (format_lazy(_("killed by signal {signal}"), signal=-status) if status is not None and status < 0
+               else format_lazy(_("exit status {status}"), status=status))
         detail = self._stderr_tail
-        return VirtError(f"The transfer's helper process ended unexpectedly ({how}{': ' + detail if detail else ''})"
-                         ": the transfer failed; start it again (an upload from the start, or from the offset "
-                         "its job reports).")
+        return VirtError(format_lazy(_("The transfer's helper process ended unexpectedly ({how}): the transfer "
+                                       "failed; start it again (an upload from the start, or from the offset its job "
+                                       "reports)."), how=format_lazy("{}: {}", how, detail) if detail else how))
 
     def _last_words(self):
         """The last line the (ended) child wrote on stderr: a Python traceback's error, if it died of one."""
@@ -259,13 +273,13 @@ class VolumeUpload(_Pump):
         """Commit what was sent. fill_to_end (sparse only): a hole to the upload's end, so an upload cut short
         does not leave the file truncated where its last hole put it."""
         with self._io:
-            self._step = "finishing the upload"
+            self._step = _("finishing the upload")
             self._write(FRAME.pack(FINISH, int(fill_to_end)))
             kind, count = self._frame()
             self._reap()
         if kind != END:
-            raise VirtError(f"The transfer's helper process answered {kind!r} to the end of the upload: "
-                            "upload it again.")
+            raise VirtError(format_lazy(_("The transfer's helper process answered {answer} to the end of the "
+                                          "upload: upload it again."), answer=repr(kind)))
         self.written = count
 
 

@@ -4,22 +4,28 @@ import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 TEST_DEFAULT_PATH = "/default"
 # libvirt's test driver quotes the file it could not parse, first line included:
 # the console never passes that on.
-TEST_FILE_WITHHELD = ("libvirt's test driver could not load {path} as a node description "
-                      "(its own message is withheld: it quotes the file). Check the file is a <node> document.")
+TEST_FILE_WITHHELD = _("libvirt's test driver could not load {path} as a node description "
+                       "(its own message is withheld: it quotes the file). Check the file is a <node> document.")
 
 
 class UriRefused(ValueError):
     """A URI the console will not open; the message says why and what would be accepted."""
 
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
 
 def scheme_parts(uri):
     """(driver, transport or "") of a URI such as qemu+ssh://host/system."""
     scheme = urlsplit(uri).scheme
-    driver, _, transport = scheme.partition("+")
+    driver, _plus, transport = scheme.partition("+")
     return driver, transport
 
 
@@ -52,10 +58,10 @@ def check_host_file_access(uri):
     allowed = allowed_test_dir()
     if transport or urlsplit(uri).netloc or not allowed:
         raise UriRefused(
-            "A test driver URI may only be test:///default here"
-            + ("" if allowed or transport else ": this console allows no test driver files "
-               "(VIRTCONSOLE_TEST_URI_DIR is not set)") + ".")
+            _("A test driver URI may only be test:///default here.") if allowed or transport
+            else _("A test driver URI may only be test:///default here: this console allows no test driver files "
+                   "(VIRTCONSOLE_TEST_URI_DIR is not set)."))
     real = os.path.realpath(path)
     if os.path.commonpath([real, allowed]) != allowed:
-        raise UriRefused(f"A test driver URI may only name files under {allowed} "
-                         "(VIRTCONSOLE_TEST_URI_DIR), or be test:///default.")
+        raise UriRefused(format_lazy(_("A test driver URI may only name files under {directory} "
+                                       "(VIRTCONSOLE_TEST_URI_DIR), or be test:///default."), directory=allowed))

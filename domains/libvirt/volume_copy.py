@@ -2,6 +2,8 @@
 
 import threading
 
+from django.utils.translation import gettext_lazy as _
+
 from domains.libvirt.adapter import VirtError
 from domains.libvirt.streams import PACKET, VolumeDownload, VolumeUpload, volume_facts
 
@@ -33,7 +35,7 @@ class HostToHostCopy:
             aborted = self._aborted
         if aborted:
             stream.abort()
-            raise VirtError("The copy was stopped (cancelled).")
+            raise VirtError(_("The copy was stopped (cancelled)."))
         return stream
 
     def run(self, progress):

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 def do_record_revision(model, subject, *, user=None, **fields):
@@ -29,5 +31,6 @@ def do_rollback(revision, subject, restore, reason="", refusal=ValueError):
     A revision of another subject is refused with refusal(message).
     """
     if revision.subject_id != subject.pk:
-        raise refusal(f"Revision {revision.number} belongs to another {subject._meta.verbose_name}.")
+        raise refusal(format_lazy(_("Revision {number} belongs to another {subject}."), number=revision.number,
+                                  subject=subject._meta.verbose_name))
     return restore(revision, reason or f"Rollback to revision {revision.number}.")

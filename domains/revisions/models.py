@@ -11,6 +11,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from domains.revisions.diff import diff_lines, unified_diff
 
@@ -23,12 +25,12 @@ def digest_of(text):
 class RevisionSource(models.TextChoices):
     """How a revision came about; every history uses these words."""
 
-    CONSOLE = "console", "console"
-    API = "api", "API"
-    EXTERNAL = "external", "outside the console"
-    ROLLBACK = "rollback", "rollback"
-    CREATE = "create", "created"
-    IMPORT = "import", "imported"
+    CONSOLE = "console", pgettext_lazy("revision source", "console")
+    API = "api", pgettext_lazy("revision source", "API")
+    EXTERNAL = "external", pgettext_lazy("revision source", "outside the console")
+    ROLLBACK = "rollback", pgettext_lazy("revision source", "rollback")
+    CREATE = "create", pgettext_lazy("revision source", "created")
+    IMPORT = "import", pgettext_lazy("revision source", "imported")
 
 
 class RevisionQuerySet(models.QuerySet):
@@ -51,7 +53,7 @@ class Revision(models.Model):
     """One stored change: its number (1, 2, 3, … per subject), author, time and what it rolled back to."""
 
     subject_field = None  # the ForeignKey naming what this is a revision of
-    nobody = "the console"  # who made a revision that has no author
+    nobody = _("the console")  # who made a revision that has no author
 
     number = models.PositiveIntegerField(help_text="1, 2, 3, … per subject.")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

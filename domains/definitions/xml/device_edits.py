@@ -7,6 +7,8 @@ import ipaddress
 import re
 from typing import Callable
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from .edits import domain_root
@@ -35,7 +37,8 @@ _DNS_NAME_RE = re.compile(r"[a-zA-Z0-9.-]+\Z")
 
 def _name(value: str | None, pattern: re.Pattern, what: str, hint: str) -> str:
     if not value or not pattern.match(value):
-        raise DefinitionError(f"{value!r} is not a valid {what}; {hint}.")
+        raise DefinitionError(format_lazy(_("{value} is not a valid {what}; {hint}."), value=repr(value), what=what,
+                                          hint=hint))
     return value
 
 
@@ -43,7 +46,7 @@ def _listen_address(value: str) -> str:
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        return _name(value, _DNS_NAME_RE, "listen address", "use an IP address such as 127.0.0.1 or a host name")
+        return _name(value, _DNS_NAME_RE, _("listen address"), _("use an IP address such as 127.0.0.1 or a host name"))
 
 
 def _checked(element: etree._Element, change: Callable[[etree._Element], None], what: str) -> None:
@@ -52,8 +55,9 @@ def _checked(element: etree._Element, change: Callable[[etree._Element], None], 
     change(trial)
     problems = element_problems(trial)
     if problems:
-        raise DefinitionError(f"{what} would make this device invalid ({'; '.join(problems)}); make this change "
-                              "in the raw editor, where the device's other settings can be adjusted too.",
+        raise DefinitionError(format_lazy(_("{change} would make this device invalid ({problems}); make this change "
+                                            "in the raw editor, where the device's other settings can be adjusted "
+                                            "too."), change=what, problems="; ".join(problems)),
                               path=_path(element))
     change(element)
 
@@ -81,7 +85,8 @@ def find_disk(document, target_dev: str) -> etree._Element:
     for disk in _listed(document, "disk"):
         if disk.find("target") is not None and disk.find("target").get("dev") == target_dev:
             return disk
-    raise DefinitionError(f"There is no disk with target {target_dev!r}; pick one of the disks listed.",
+    raise DefinitionError(format_lazy(_("There is no disk with target {target}; pick one of the disks listed."),
+                                      target=repr(target_dev)),
                           path="/domain/devices")
 
 
@@ -99,28 +104,38 @@ def _free_target(document, prefix: str) -> str:
 
 def _check_bus(device: str, bus: str, target_dev: str) -> None:
     if bus not in DISK_BUSES:
-        raise DefinitionError(f"Unknown disk bus {bus!r}; use one of {', '.join(DISK_BUSES)}.")
+        raise DefinitionError(format_lazy(_("Unknown disk bus {bus}; use one of {buses}."), bus=repr(bus),
+                                          buses=", ".join(DISK_BUSES)))
     if device not in DISK_DEVICES:
-        raise DefinitionError(f"Unknown disk device {device!r}; use one of {', '.join(DISK_DEVICES)}.")
+        raise DefinitionError(format_lazy(_("Unknown disk device {device}; use one of {devices}."), device=repr(device),
+                                          devices=", ".join(DISK_DEVICES)))
     if device == "cdrom" and bus == "virtio":
-        raise DefinitionError("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide.")
+        raise DefinitionError(_("A CD-ROM cannot sit on the virtio bus; use sata, scsi or ide."))
     if (device == "floppy") != (bus == "fdc") or (device == "floppy") != target_dev.startswith("fd"):
-        raise DefinitionError("A floppy drive goes on the fdc bus with a target named fda or fdb, and only a "
-                              "floppy does; pick a matching device, bus and target name.")
+        raise DefinitionError(_("A floppy drive goes on the fdc bus with a target named fda or fdb, and only a "
+                                "floppy does; pick a matching device, bus and target name."))
 
 
 def _check_disk(document, target_dev: str, bus: str, device: str, fmt: str | None, cache: str | None) -> None:
     if not _TARGET_DEV_RE.match(target_dev or ""):
-        raise DefinitionError(f"{target_dev!r} is not a disk target name; use e.g. vda, sdb or hdc.")
+        raise DefinitionError(format_lazy(_("{target} is not a disk target name; use e.g. vda, sdb or hdc."),
+                                          target=repr(target_dev)))
     _check_bus(device, bus, target_dev)
     if fmt is not None and fmt not in DISK_FORMATS:
-        raise DefinitionError(f"Unknown disk format {fmt!r}; use one of {', '.join(DISK_FORMATS)}.")
+        raise DefinitionError(format_lazy(_("Unknown disk format {format}; use one of {formats}."), format=repr(fmt),
+                                          formats=", ".join(DISK_FORMATS)))
     if cache is not None and cache not in DISK_CACHES:
-        raise DefinitionError(f"Unknown cache mode {cache!r}; use one of {', '.join(DISK_CACHES)}.")
+        raise _unknown_cache(cache)
     for disk in _listed(document, "disk"):
         if disk.find("target") is not None and disk.find("target").get("dev") == target_dev:
-            raise DefinitionError(f"Another disk already uses target {target_dev!r}; pick a free name.",
+            raise DefinitionError(format_lazy(_("Another disk already uses target {target}; pick a free name."),
+                                              target=repr(target_dev)),
                                   path=_path(disk))
+
+
+def _unknown_cache(cache: str) -> DefinitionError:
+    return DefinitionError(format_lazy(_("Unknown cache mode {mode}; use one of {modes}."), mode=repr(cache),
+                                       modes=", ".join(DISK_CACHES)))
 
 
 def _add_disk(document, kind: str, source: dict, target_dev: str, bus: str, device: str,
@@ -138,7 +153,8 @@ def add_file_disk(document, path: str, target_dev: str, *, bus: str = "virtio", 
                   device: str = "disk", cache: str | None = None, readonly: bool = False) -> etree._Element:
     """A disk backed by a file on the host."""
     if not re.match(r"/[^\n\r]+\Z", path or ""):
-        raise DefinitionError(f"The disk path {path!r} must be an absolute file path (start with /, one line).")
+        raise DefinitionError(format_lazy(_("The disk path {path} must be an absolute file path (start with /, one "
+                                            "line)."), path=repr(path)))
     return _add_disk(document, "file", {"file": path}, target_dev, bus, device, fmt, cache, readonly)
 
 
@@ -146,8 +162,8 @@ def add_volume_disk(document, pool: str, volume: str, target_dev: str, *, bus: s
                     fmt: str | None = "qcow2", device: str = "disk", cache: str | None = None,
                     readonly: bool = False) -> etree._Element:
     """A disk backed by a volume of a libvirt storage pool."""
-    _name(pool, _OBJECT_NAME_RE, "storage pool name", "a pool name has no '/' and no line break")
-    _name(volume, _VOLUME_NAME_RE, "volume name", "a volume name has no '/' and is not '.' or '..'")
+    _name(pool, _OBJECT_NAME_RE, _("storage pool name"), _("a pool name has no '/' and no line break"))
+    _name(volume, _VOLUME_NAME_RE, _("volume name"), _("a volume name has no '/' and is not '.' or '..'"))
     return _add_disk(document, "volume", {"pool": pool, "volume": volume}, target_dev, bus, device, fmt,
                      cache, readonly)
 
@@ -174,8 +190,9 @@ def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None
     driver = child(disk, "driver")
     virtio_only = [k for k in _VIRTIO_DRIVER_OPTIONS if driver is not None and driver.get(k) is not None]
     if bus != "virtio" and virtio_only:
-        raise DefinitionError(f"This disk's driver sets {' and '.join(virtio_only)}, which only virtio disks have; "
-                              "remove them in the raw editor before moving the disk to another bus.",
+        raise DefinitionError(format_lazy(_("This disk's driver sets {options}, which only virtio disks have; remove "
+                                            "them in the raw editor before moving the disk to another bus."),
+                                          options=", ".join(virtio_only)),
                               path=_path(driver))
 
     def change(element: etree._Element) -> None:
@@ -188,13 +205,13 @@ def set_disk_bus(document, target_dev: str, bus: str, new_target_dev: str | None
             if address is not None:
                 remove(address)
 
-    _checked(disk, change, f"Moving the disk to the {bus} bus")
+    _checked(disk, change, format_lazy(_("Moving the disk to the {bus} bus"), bus=bus))
 
 
 def set_disk_cache(document, target_dev: str, cache: str | None) -> None:
     """The host cache mode (None: libvirt's default)."""
     if cache is not None and cache not in DISK_CACHES:
-        raise DefinitionError(f"Unknown cache mode {cache!r}; use one of {', '.join(DISK_CACHES)}.")
+        raise _unknown_cache(cache)
     disk = find_disk(document, target_dev)
     driver = child(disk, "driver")
     if cache is None:
@@ -216,9 +233,11 @@ def remove_disk(document, target_dev: str) -> None:
 def _normal_mac(mac: str) -> str:
     mac = mac.strip().lower()
     if not _MAC_RE.match(mac):
-        raise DefinitionError(f"{mac!r} is not a MAC address; write six hex pairs like 52:54:00:12:34:56.")
+        raise DefinitionError(format_lazy(_("{mac} is not a MAC address; write six hex pairs like "
+                                            "52:54:00:12:34:56."), mac=repr(mac)))
     if int(mac[:2], 16) & 1:
-        raise DefinitionError(f"{mac} is a multicast address; a NIC needs a unicast MAC (even first byte).")
+        raise DefinitionError(format_lazy(_("{mac} is a multicast address; a NIC needs a unicast MAC (even first "
+                                            "byte)."), mac=mac))
     return mac
 
 
@@ -237,24 +256,26 @@ def find_interface(document, ref: str | int) -> etree._Element:
         for interface in interfaces:
             if _mac_of(interface) == ref.strip().lower():
                 return interface
-    raise DefinitionError(f"There is no network interface {ref!r}; pick one of the interfaces listed.",
+    raise DefinitionError(format_lazy(_("There is no network interface {interface}; pick one of the interfaces "
+                                        "listed."), interface=repr(ref)),
                           path="/domain/devices")
 
 
 def _source_for(kind: str, source: str | None) -> dict | None:
-    xml_safe(source, "interface source")
+    xml_safe(source, _("interface source"))
     if kind == "network":
-        return {"network": _name(source or "default", _OBJECT_NAME_RE, "network name",
-                                 "a network name has no '/' and no line break")}
+        return {"network": _name(source or "default", _OBJECT_NAME_RE, _("network name"),
+                                 _("a network name has no '/' and no line break"))}
     if kind == "bridge":
-        return {"bridge": _name(source, _HOST_DEVICE_RE, "host bridge name",
-                                "give the bridge's name as the host shows it, e.g. br0")}
+        return {"bridge": _name(source, _HOST_DEVICE_RE, _("host bridge name"),
+                                _("give the bridge's name as the host shows it, e.g. br0"))}
     if kind == "direct":
-        return {"dev": _name(source, _HOST_DEVICE_RE, "host network device",
-                             "give the device's name as the host shows it, e.g. eth0"), "mode": "bridge"}
+        return {"dev": _name(source, _HOST_DEVICE_RE, _("host network device"),
+                             _("give the device's name as the host shows it, e.g. eth0")), "mode": "bridge"}
     if kind == "user":
         return None
-    raise DefinitionError(f"Unknown interface type {kind!r}; use network, bridge, direct or user.")
+    raise DefinitionError(format_lazy(_("Unknown interface type {kind}; use network, bridge, direct or user."),
+                                      kind=repr(kind)))
 
 
 def add_interface(document, kind: str = "network", source: str | None = None, *, model: str | None = "virtio",
@@ -265,15 +286,21 @@ def add_interface(document, kind: str = "network", source: str | None = None, *,
     if mac:
         mac = _normal_mac(mac)
         if any(_mac_of(i) == mac for i in _listed(document, "interface")):
-            raise DefinitionError(f"Another interface already uses MAC {mac}; pick another or leave it empty.")
+            raise DefinitionError(format_lazy(_("Another interface already uses MAC {mac}; pick another or leave it "
+                                                "empty."), mac=mac))
         kids.append(build("mac", {"address": mac}))
     if source_attrs:
         kids.append(build("source", source_attrs))
     if model:
         if model not in NIC_MODELS:
-            raise DefinitionError(f"Unknown NIC model {model!r}; use one of {', '.join(NIC_MODELS)}.")
+            raise _unknown_model(model)
         kids.append(build("model", {"type": model}))
     return insert(_devices(document), build("interface", {"type": kind}, None, *kids))
+
+
+def _unknown_model(model: str) -> DefinitionError:
+    return DefinitionError(format_lazy(_("Unknown NIC model {model}; use one of {models}."), model=repr(model),
+                                       models=", ".join(NIC_MODELS)))
 
 
 def remove_interface(document, ref: str | int) -> None:
@@ -282,10 +309,10 @@ def remove_interface(document, ref: str | int) -> None:
 
 def set_interface_model(document, ref: str | int, model: str) -> None:
     if model not in NIC_MODELS:
-        raise DefinitionError(f"Unknown NIC model {model!r}; use one of {', '.join(NIC_MODELS)}.")
+        raise _unknown_model(model)
     interface = find_interface(document, ref)
     if interface.get("type") == "vhostuser" and not model.startswith("virtio"):
-        raise DefinitionError("A vhost-user interface needs a virtio model; pick virtio.", path=_path(interface))
+        raise DefinitionError(_("A vhost-user interface needs a virtio model; pick virtio."), path=_path(interface))
     element = ensure(interface, "model")
     if element.get("type") != model:
         element.set("type", model)
@@ -296,11 +323,12 @@ def set_interface_source(document, ref: str | int, kind: str, source: str | None
     interface = find_interface(document, ref)
     attrs = _source_for(kind, source)
     if kind != "network" and interface.find("bandwidth/inbound[@floor]") is not None:
-        raise DefinitionError("This interface reserves inbound bandwidth (floor), which only works on a libvirt "
-                              "network; remove the floor in the raw editor first.", path=_path(interface))
+        raise DefinitionError(_("This interface reserves inbound bandwidth (floor), which only works on a libvirt "
+                                "network; remove the floor in the raw editor first."), path=_path(interface))
     if kind != interface.get("type") and interface.find("target[@managed='no']") is not None:
-        raise DefinitionError("This interface uses a tap device created outside libvirt (<target managed='no'>), "
-                              f"which a {kind} interface cannot; change it in the raw editor.", path=_path(interface))
+        raise DefinitionError(format_lazy(_("This interface uses a tap device created outside libvirt (<target "
+                                            "managed='no'>), which a {kind} interface cannot; change it in the raw "
+                                            "editor."), kind=kind), path=_path(interface))
 
     def change(element: etree._Element) -> None:
         if element.get("type") != kind:
@@ -320,7 +348,8 @@ def set_interface_source(document, ref: str | int, kind: str, source: str | None
                 if existing.get(key) != value:
                     existing.set(key, value)
 
-    _checked(interface, change, f"Connecting the interface to {kind} {source or ''}".rstrip())
+    _checked(interface, change, format_lazy(_("Connecting the interface to {kind} {source}"), kind=kind, source=source)
+             if source else format_lazy(_("Connecting the interface to {kind}"), kind=kind))
 
 
 def set_interface_mac(document, ref: str | int, mac: str) -> None:
@@ -328,7 +357,8 @@ def set_interface_mac(document, ref: str | int, mac: str) -> None:
     mac = _normal_mac(mac)
     for other in _listed(document, "interface"):
         if other is not interface and _mac_of(other) == mac:
-            raise DefinitionError(f"Another interface already uses MAC {mac}; pick another.", path=_path(other))
+            raise DefinitionError(format_lazy(_("Another interface already uses MAC {mac}; pick another."), mac=mac),
+                                  path=_path(other))
     element = ensure(interface, "mac")
     if element.get("address", "").lower() != mac:
         element.set("address", mac)
@@ -339,7 +369,7 @@ def set_interface_mac(document, ref: str | int, mac: str) -> None:
 def set_graphics(document, kind: str, listen: str | None = None) -> etree._Element:
     """Add a VNC or SPICE display (automatic port) or change its listen address."""
     if kind not in ("vnc", "spice"):
-        raise DefinitionError(f"Unknown graphics type {kind!r}; use vnc or spice.")
+        raise DefinitionError(format_lazy(_("Unknown graphics type {kind}; use vnc or spice."), kind=repr(kind)))
     if listen is not None:
         listen = _listen_address(listen)
     devices = _devices(document)
@@ -359,8 +389,8 @@ def set_graphics(document, kind: str, listen: str | None = None) -> etree._Eleme
             element.set("address", listen)
     if not address_listens and graphics.get("listen") is None:
         if children(graphics, "listen"):
-            raise DefinitionError("This display listens on a network or socket (<listen type=…>); change that "
-                                  "in the raw editor.", path=_path(graphics))
+            raise DefinitionError(_("This display listens on a network or socket (<listen type=…>); change that "
+                                    "in the raw editor."), path=_path(graphics))
         graphics.set("listen", listen)
         insert(graphics, build("listen", {"type": "address", "address": listen}))
     return graphics
@@ -371,14 +401,15 @@ def remove_graphics(document, kind: str) -> None:
         if graphics.get("type") == kind:
             remove(graphics)
             return
-    raise DefinitionError(f"There is no {kind} display to remove.", path="/domain/devices")
+    raise DefinitionError(format_lazy(_("There is no {kind} display to remove."), kind=kind), path="/domain/devices")
 
 
 # Serial ports and consoles ---------------------------------------------------------------
 
 def _char_kind(kind: str) -> str:
     if kind not in _CHAR_TYPES:
-        raise DefinitionError(f"Unknown character device type {kind!r}; use one of {', '.join(_CHAR_TYPES)}.")
+        raise DefinitionError(format_lazy(_("Unknown character device type {kind}; use one of {kinds}."),
+                                          kind=repr(kind), kinds=", ".join(_CHAR_TYPES)))
     return kind
 
 
@@ -388,9 +419,10 @@ def add_serial(document, kind: str = "pty", port: int | None = None) -> etree._E
             if s.find("target") is not None and (s.find("target").get("port") or "").isdigit()}
     port = port if port is not None else next(p for p in range(len(used) + 1) if p not in used)
     if port in used:
-        raise DefinitionError(f"Serial port {port} is already defined; pick another port number.")
+        raise DefinitionError(format_lazy(_("Serial port {port} is already defined; pick another port number."),
+                                          port=port))
     if not isinstance(port, int) or port < 0:
-        raise DefinitionError(f"A serial port number is 0 or more, not {port!r}.")
+        raise DefinitionError(format_lazy(_("A serial port number is 0 or more, not {port}."), port=repr(port)))
     return insert(_devices(document), build("serial", {"type": kind}, None, build("target", {"port": port})))
 
 
@@ -400,22 +432,25 @@ def remove_serial(document, port: int) -> None:
         if target is not None and target.get("port", "0") == str(port):
             remove(serial)
             return
-    raise DefinitionError(f"There is no serial port {port} to remove.", path="/domain/devices")
+    raise DefinitionError(format_lazy(_("There is no serial port {port} to remove."), port=port),
+                          path="/domain/devices")
 
 
 def add_console(document, kind: str = "pty", target_type: str = "serial", port: int = 0) -> etree._Element:
     _char_kind(kind)
     if target_type not in CONSOLE_TARGETS:
-        raise DefinitionError(f"Unknown console target {target_type!r}; use one of {', '.join(CONSOLE_TARGETS)}.")
+        raise DefinitionError(format_lazy(_("Unknown console target {target}; use one of {targets}."),
+                                          target=repr(target_type), targets=", ".join(CONSOLE_TARGETS)))
     consoles = _listed(document, "console")
     for console in consoles:
         target = console.find("target")
         if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
-            raise DefinitionError(f"A {target_type} console on port {port} already exists.", path=_path(console))
+            raise DefinitionError(format_lazy(_("A {target} console on port {port} already exists."),
+                                              target=target_type, port=port), path=_path(console))
     if target_type == "serial" and consoles:
         # libvirt: "Only the first console can be a serial port"; a new console goes last.
-        raise DefinitionError("Only the first console can be a serial console and this domain has one already; "
-                              "add a virtio console instead.", path=_path(consoles[0]))
+        raise DefinitionError(_("Only the first console can be a serial console and this domain has one already; "
+                                "add a virtio console instead."), path=_path(consoles[0]))
     return insert(_devices(document), build("console", {"type": kind}, None,
                                  build("target", {"type": target_type, "port": port})))
 
@@ -426,4 +461,5 @@ def remove_console(document, target_type: str = "serial", port: int = 0) -> None
         if target is not None and target.get("type", "serial") == target_type and target.get("port", "0") == str(port):
             remove(console)
             return
-    raise DefinitionError(f"There is no {target_type} console on port {port} to remove.", path="/domain/devices")
+    raise DefinitionError(format_lazy(_("There is no {target} console on port {port} to remove."),
+                                      target=target_type, port=port), path="/domain/devices")

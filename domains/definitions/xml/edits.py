@@ -7,6 +7,8 @@ what to change instead.
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from .errors import DefinitionError
@@ -54,7 +56,7 @@ def _set_text(parent: etree._Element, name: str, value: str | None) -> None:
 def set_title(document, title: str | None) -> None:
     """Set (or with None/"" remove) the one-line title."""
     if title and ("\n" in title or "\r" in title):
-        raise DefinitionError("The title must be a single line; put longer text in the description.",
+        raise DefinitionError(_("The title must be a single line; put longer text in the description."),
                               path="/domain/title")
     _set_text(domain_root(document), "title", title)
 
@@ -65,7 +67,8 @@ def set_description(document, description: str | None) -> None:
 
 def _positive(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DefinitionError(f"{what} must be a whole number of at least 1, not {value!r}.")
+        raise DefinitionError(format_lazy(_("{what} must be a whole number of at least 1, not {value}."),
+                                          what=what, value=repr(value)))
     return value
 
 
@@ -77,7 +80,7 @@ def _cpu_ids(text: str) -> set[int]:
         if not part:
             continue
         negate = part.startswith("^")
-        low, _, high = part.lstrip("^").partition("-")
+        low, _dash, high = part.lstrip("^").partition("-")
         span = set(range(int(low), int(high or low) + 1))
         ids = ids - span if negate else ids | span
     return ids
@@ -86,30 +89,33 @@ def _cpu_ids(text: str) -> set[int]:
 def set_vcpus(document, maximum: int, current: int | None = None) -> None:
     """<vcpu current=…>maximum</vcpu>; current None means all vCPUs online."""
     root = domain_root(document)
-    _positive(maximum, "The maximum number of vCPUs")
-    if current is not None and not 1 <= _positive(current, "The number of online vCPUs") <= maximum:
-        raise DefinitionError(f"{current} online vCPUs exceed the maximum of {maximum}; raise the maximum "
-                              "or lower the online count.", path="/domain/vcpu")
+    _positive(maximum, _("The maximum number of vCPUs"))
+    if current is not None and not 1 <= _positive(current, _("The number of online vCPUs")) <= maximum:
+        raise DefinitionError(format_lazy(_("{current} online vCPUs exceed the maximum of {maximum}; raise the "
+                                            "maximum or lower the online count."), current=current, maximum=maximum),
+                              path="/domain/vcpu")
     topology = root.find("cpu/topology")
     if topology is not None:
         product = 1
         for name in ("sockets", "dies", "cores", "threads"):
             product *= int(topology.get(name, "1"))
         if product != maximum:
-            raise DefinitionError(
-                f"The CPU topology (<cpu><topology>) gives {product} vCPUs, so the maximum must be {product}, "
-                f"not {maximum}; change the topology in the raw editor first.", path="/domain/cpu/topology")
+            raise DefinitionError(format_lazy(
+                _("The CPU topology (<cpu><topology>) gives {product} vCPUs, so the maximum must be {product}, "
+                  "not {maximum}; change the topology in the raw editor first."), product=product, maximum=maximum),
+                path="/domain/cpu/topology")
     for cell in root.iterfind("cpu/numa/cell"):
         beyond = [i for i in _cpu_ids(cell.get("cpus", "")) if i >= maximum]
         if beyond:
-            raise DefinitionError(
-                f"NUMA cell {cell.get('id')} uses vCPU {beyond[0]}, which would not exist with a maximum of "
-                f"{maximum}; change the NUMA cells in the raw editor first.", path="/domain/cpu/numa")
+            raise DefinitionError(format_lazy(
+                _("NUMA cell {cell} uses vCPU {vcpu}, which would not exist with a maximum of {maximum}; change "
+                  "the NUMA cells in the raw editor first."), cell=cell.get("id"), vcpu=beyond[0], maximum=maximum),
+                path="/domain/cpu/numa")
     listed = root.find("vcpus")
     if listed is not None and len(children(listed, "vcpu")) != maximum:
-        raise DefinitionError(
-            f"<vcpus> lists {len(children(listed, 'vcpu'))} vCPUs; edit that list in the raw editor to change "
-            "the maximum.", path="/domain/vcpus")
+        raise DefinitionError(format_lazy(
+            _("<vcpus> lists {count} vCPUs; edit that list in the raw editor to change the maximum."),
+            count=len(children(listed, "vcpu"))), path="/domain/vcpus")
     vcpu = child(root, "vcpu")
     if vcpu is None:
         vcpu = insert(root, build("vcpu", {"placement": "static"}))
@@ -123,7 +129,8 @@ def set_vcpus(document, maximum: int, current: int | None = None) -> None:
 
 def memory_kib(value: int, unit: str = "KiB") -> int:
     if unit not in MEMORY_UNITS:
-        raise DefinitionError(f"Unknown memory unit {unit!r}; use one of {', '.join(MEMORY_UNITS)}.")
+        raise DefinitionError(format_lazy(_("Unknown memory unit {unit}; use one of {units}."), unit=repr(unit),
+                                          units=", ".join(MEMORY_UNITS)))
     return value * MEMORY_UNITS[unit] // 1024
 
 
@@ -147,17 +154,19 @@ def _set_size(root: etree._Element, name: str, value: int, unit: str) -> None:
 def set_memory(document, memory: int, unit: str = "KiB", current: int | None = None) -> None:
     """Maximum (<memory>) and current (<currentMemory>, None: same as maximum) memory, in `unit`."""
     root = domain_root(document)
-    kib = memory_kib(_positive(memory, "The memory size"), unit)
-    if current is not None and memory_kib(_positive(current, "The current memory size"), unit) > kib:
-        raise DefinitionError(f"The current memory ({current} {unit}) exceeds the maximum ({memory} {unit}); "
-                              "lower it or raise the maximum.", path="/domain/currentMemory")
+    kib = memory_kib(_positive(memory, _("The memory size")), unit)
+    if current is not None and memory_kib(_positive(current, _("The current memory size")), unit) > kib:
+        raise DefinitionError(format_lazy(_("The current memory ({current} {unit}) exceeds the maximum ({maximum} "
+                                            "{unit}); lower it or raise the maximum."),
+                                          current=current, maximum=memory, unit=unit), path="/domain/currentMemory")
     if root.find("cpu/numa/cell") is not None:
-        raise DefinitionError("This domain's memory is the sum of its NUMA cells (<cpu><numa>); change the "
-                              "cells' memory in the raw editor instead.", path="/domain/cpu/numa")
+        raise DefinitionError(_("This domain's memory is the sum of its NUMA cells (<cpu><numa>); change the "
+                                "cells' memory in the raw editor instead."), path="/domain/cpu/numa")
     hotplug = element_kib(child(root, "maxMemory"))
     if hotplug is not None and kib > hotplug:
-        raise DefinitionError(f"{memory} {unit} exceeds the memory hotplug limit <maxMemory> "
-                              f"({hotplug} KiB); raise <maxMemory> in the raw editor first.", path="/domain/maxMemory")
+        raise DefinitionError(format_lazy(_("{memory} {unit} exceeds the memory hotplug limit <maxMemory> "
+                                            "({limit} KiB); raise <maxMemory> in the raw editor first."),
+                                          memory=memory, unit=unit, limit=hotplug), path="/domain/maxMemory")
     _set_size(root, "memory", memory, unit)
     current_element = child(root, "currentMemory")
     if current is not None:
@@ -171,19 +180,20 @@ def set_boot_order(document, devices: list[str]) -> None:
     root = domain_root(document)
     unknown = [d for d in devices if d not in BOOT_DEVICES]
     if unknown:
-        raise DefinitionError(f"Unknown boot device {unknown[0]!r}; use {', '.join(BOOT_DEVICES)}.",
+        raise DefinitionError(format_lazy(_("Unknown boot device {device}; use {devices}."), device=repr(unknown[0]),
+                                          devices=", ".join(BOOT_DEVICES)),
                               path="/domain/os/boot")
     if len(set(devices)) != len(devices):
-        raise DefinitionError("Each boot device may appear once in the boot order.", path="/domain/os/boot")
+        raise DefinitionError(_("Each boot device may appear once in the boot order."), path="/domain/os/boot")
     per_device = root.find("devices/*/boot")
     if devices and per_device is not None:
         raise DefinitionError(
-            "This domain sets the boot order per device (<boot order=…/> inside a disk or interface); libvirt "
-            "does not allow both. Remove those first or change them in the raw editor.",
+            _("This domain sets the boot order per device (<boot order=…/> inside a disk or interface); libvirt "
+              "does not allow both. Remove those first or change them in the raw editor."),
             path=root.getroottree().getpath(per_device))
     os_element = child(root, "os")
     if os_element is None:
-        raise DefinitionError("The definition has no <os> element; add one with the raw editor.", path="/domain")
+        raise DefinitionError(_("The definition has no <os> element; add one with the raw editor."), path="/domain")
     existing = children(os_element, "boot")
     for element, device in zip(existing, devices):
         if element.get("dev") != device:
@@ -197,11 +207,12 @@ def set_boot_order(document, devices: list[str]) -> None:
 def set_boot_menu(document, enabled: bool, timeout_ms: int | None = None) -> None:
     """<os><bootmenu enable='yes|no' timeout=…/>."""
     if timeout_ms is not None and not (isinstance(timeout_ms, int) and 0 <= timeout_ms <= 65535):
-        raise DefinitionError(f"The boot menu timeout must be 0 to 65535 ms, not {timeout_ms!r}.",
+        raise DefinitionError(format_lazy(_("The boot menu timeout must be 0 to 65535 ms, not {value}."),
+                                          value=repr(timeout_ms)),
                               path="/domain/os/bootmenu")
     os_element = child(domain_root(document), "os")
     if os_element is None:
-        raise DefinitionError("The definition has no <os> element; add one with the raw editor.", path="/domain")
+        raise DefinitionError(_("The definition has no <os> element; add one with the raw editor."), path="/domain")
     menu = ensure(os_element, "bootmenu")
     wanted = "yes" if enabled else "no"
     if menu.get("enable") != wanted:
@@ -220,8 +231,9 @@ def _metadata_element(xml) -> etree._Element:
         element = parse(xml).root
     namespace = etree.QName(element).namespace
     if not namespace:
-        raise DefinitionError("A metadata element needs its own XML namespace, e.g. "
-                              "<app:info xmlns:app='https://example.org/app'>…</app:info>.", path="/domain/metadata")
+        raise DefinitionError(_("A metadata element needs its own XML namespace, e.g. "
+                                "<app:info xmlns:app='https://example.org/app'>…</app:info>."),
+                              path="/domain/metadata")
     return element
 
 

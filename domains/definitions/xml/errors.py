@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.errors import ConsoleError
 
 
@@ -17,15 +20,17 @@ class ValidationIssue:
     path: str | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # The message in the reader's language, as str: what is answered as JSON.
+        return {**asdict(self), "message": str(self.message)}
 
     def __str__(self) -> str:
         where = []
         if self.line:
-            where.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+            where.append(str(format_lazy(_("line {line}, column {column}"), line=self.line, column=self.column)
+                             if self.column else format_lazy(_("line {line}"), line=self.line)))
         if self.path:
             where.append(self.path)
-        return f"{self.message} ({'; '.join(where)})" if where else self.message
+        return f"{self.message} ({'; '.join(where)})" if where else str(self.message)
 
 
 class DefinitionError(ConsoleError):
@@ -59,7 +64,7 @@ class DefinitionError(ConsoleError):
 
     def as_api_error(self):
         # Each problem with its line, column and element path, as POST /api/v1/domain-xml/validate lists them.
-        return self.status, self.code, self.message, {"xml": self.as_dicts()}
+        return self.status, self.code, str(self.message), {"xml": self.as_dicts()}
 
     def __str__(self) -> str:
         if len(self.issues) == 1:

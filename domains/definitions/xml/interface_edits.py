@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from .device_edits import _normal_mac
@@ -33,10 +35,12 @@ def _path(element: etree._Element) -> str:
 def set_direct_mode(interface: etree._Element, mode: str) -> None:
     """The macvtap mode of a direct interface."""
     if mode not in DIRECT_MODES:
-        raise DefinitionError(f"Unknown direct mode {mode!r}; use one of {', '.join(DIRECT_MODES)}.")
+        raise DefinitionError(format_lazy(_("Unknown direct mode {mode}; use one of {modes}."), mode=repr(mode),
+                                          modes=", ".join(DIRECT_MODES)))
     source = child(interface, "source")
     if interface.get("type") != "direct" or source is None:
-        raise DefinitionError("Only a direct (macvtap) interface has a mode; give type direct with a source device.",
+        raise DefinitionError(_("Only a direct (macvtap) interface has a mode; give type direct with a source "
+                                "device."),
                               path=_path(interface))
     if source.get("mode") != mode:
         source.set("mode", mode)
@@ -45,7 +49,7 @@ def set_direct_mode(interface: etree._Element, mode: str) -> None:
 def set_link(interface: etree._Element, state: str) -> None:
     """Link up or down, as if the cable were plugged in or pulled out."""
     if state not in LINK_STATES:
-        raise DefinitionError(f"Unknown link state {state!r}; use up or down.")
+        raise DefinitionError(format_lazy(_("Unknown link state {state}; use up or down."), state=repr(state)))
     link = child(interface, "link")
     if link is None:
         if state == "up":
@@ -63,15 +67,17 @@ def set_filter(interface: etree._Element, name: str | None, parameters: dict | N
             remove(existing)
         return
     if not _FILTER_NAME_RE.match(name):
-        raise DefinitionError(f"{name!r} is not an nwfilter name; use letters, digits, '_', '.', ':' or '-'.")
+        raise DefinitionError(format_lazy(_("{name} is not an nwfilter name; use letters, digits, '_', '.', ':' or "
+                                            "'-'."), name=repr(name)))
     kids = []
     for key, value in (parameters or {}).items():
         if not _PARAMETER_NAME_RE.match(str(key)):
-            raise DefinitionError(f"{key!r} is not a filter parameter name; use letters, digits and '_' "
-                                  "(e.g. IP or CTRL_IP_LEARNING).")
+            raise DefinitionError(format_lazy(_("{key} is not a filter parameter name; use letters, digits and '_' "
+                                                "(e.g. IP or CTRL_IP_LEARNING)."), key=repr(key)))
         if not _PARAMETER_VALUE_RE.match(str(value)):
-            raise DefinitionError(f"The value {value!r} of filter parameter {key} is not one libvirt takes; use "
-                                  "letters, digits and '.', ':', '/', '_' or '-' (e.g. 192.168.1.10).")
+            raise DefinitionError(format_lazy(_("The value {value} of filter parameter {key} is not one libvirt "
+                                                "takes; use letters, digits and '.', ':', '/', '_' or '-' (e.g. "
+                                                "192.168.1.10)."), value=repr(value), key=key))
         kids.append(build("parameter", {"name": str(key), "value": str(value)}))
     element = build("filterref", {"filter": name}, None, *kids)
     if existing is None:
@@ -86,19 +92,21 @@ def set_filter(interface: etree._Element, name: str | None, parameters: dict | N
 def _bandwidth_values(direction: str, values: dict) -> dict:
     unknown = sorted(set(values) - set(BANDWIDTH_KEYS))
     if unknown:
-        raise DefinitionError(f"Unknown {direction} bandwidth setting(s) {', '.join(unknown)}; use average, peak "
-                              "and burst.")
+        raise DefinitionError(format_lazy(_("Unknown {direction} bandwidth setting(s) {settings}; use average, peak "
+                                            "and burst."), direction=direction, settings=", ".join(unknown)))
     checked = {}
     for key in BANDWIDTH_KEYS:
         value = values.get(key)
         if value is None:
             continue
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise DefinitionError(f"The {direction} {key} must be a whole number above 0 (KiB/s; burst in KiB), "
-                                  f"not {value!r}.")
+            raise DefinitionError(format_lazy(_("The {direction} {key} must be a whole number above 0 (KiB/s; burst "
+                                                "in KiB), not {value}."), direction=direction, key=key,
+                                              value=repr(value)))
         checked[key] = value
     if checked and "average" not in checked:
-        raise DefinitionError(f"An {direction} limit needs an average (KiB/s); peak and burst only refine it.")
+        raise DefinitionError(format_lazy(_("An {direction} limit needs an average (KiB/s); peak and burst only "
+                                            "refine it."), direction=direction))
     return checked
 
 
@@ -110,7 +118,8 @@ def set_bandwidth(interface: etree._Element, bandwidth: dict | None) -> None:
     bandwidth = bandwidth or {}
     unknown = sorted(set(bandwidth) - set(BANDWIDTH_DIRECTIONS))
     if unknown:
-        raise DefinitionError(f"Unknown bandwidth direction(s) {', '.join(unknown)}; use inbound and outbound.")
+        raise DefinitionError(format_lazy(_("Unknown bandwidth direction(s) {directions}; use inbound and outbound."),
+                                          directions=", ".join(unknown)))
     wanted = {d: _bandwidth_values(d, bandwidth.get(d) or {}) for d in BANDWIDTH_DIRECTIONS}
     element = child(interface, "bandwidth")
     if element is None and not any(wanted.values()):

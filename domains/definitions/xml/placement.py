@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from .errors import DefinitionError
@@ -179,7 +181,8 @@ _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 def xml_safe(value: str | None, what: str) -> str | None:
     """value, or a DefinitionError if XML cannot hold it (control characters)."""
     if value is not None and _NOT_XML_RE.search(value):
-        raise DefinitionError(f"The {what} contains a control character that XML cannot hold; remove it and try again.")
+        raise DefinitionError(format_lazy(_("The {what} contains a control character that XML cannot hold; remove it "
+                                            "and try again."), what=what))
     return value
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from .errors import DefinitionError, ValidationIssue
@@ -65,7 +67,8 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
     except (LookupError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"The XML is not valid {encoding} text ({exc}); save it as UTF-8 and try again.") from exc
+        raise DefinitionError(format_lazy(_("The XML is not valid {encoding} text ({error}); save it as UTF-8 and "
+                                            "try again."), encoding=encoding, error=str(exc))) from exc
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -80,9 +83,9 @@ def _refuse_doctype(text: str) -> None:
     if match:
         line, column = _line_column(text, match.start())
         raise DefinitionError(
-            "The XML contains a <!DOCTYPE> declaration. Domain definitions never need one, and a DOCTYPE "
-            "can declare entities (XML bombs, external-entity file or network reads), so it is refused; "
-            "remove the <!DOCTYPE ...> declaration and try again.",
+            _("The XML contains a <!DOCTYPE> declaration. Domain definitions never need one, and a DOCTYPE "
+              "can declare entities (XML bombs, external-entity file or network reads), so it is refused; "
+              "remove the <!DOCTYPE ...> declaration and try again."),
             line=line, column=column)
 
 
@@ -92,9 +95,9 @@ def _check_depth(root: etree._Element) -> None:
         element, depth = stack.pop()
         if depth > MAX_DEPTH:
             path = element.getroottree().getpath(element)
-            raise DefinitionError(
-                f"The XML nests elements {depth} levels deep; definitions are limited to {MAX_DEPTH} levels. "
-                "Flatten the deeply nested element and try again.",
+            raise DefinitionError(format_lazy(
+                _("The XML nests elements {depth} levels deep; definitions are limited to {limit} levels. "
+                  "Flatten the deeply nested element and try again."), depth=depth, limit=MAX_DEPTH),
                 line=element.sourceline, path=path[:200])
         stack.extend((child, depth + 1) for child in element)
 
@@ -117,7 +120,7 @@ def parse(xml: str | bytes) -> DomainDocument:
     if len(data) > MAX_BYTES:
         raise _too_large(len(data))
     if not xml.strip():
-        raise DefinitionError("The XML is empty; paste or upload a <domain> definition.")
+        raise DefinitionError(_("The XML is empty; paste or upload a <domain> definition."))
     _refuse_doctype(xml)
     parser = _parser()
     try:
@@ -139,9 +142,10 @@ def serialize(document: DomainDocument) -> str:
 
 
 def _too_large(size: int) -> DefinitionError:
-    return DefinitionError(
-        f"The XML is {size / 1024 / 1024:.1f} MiB; definitions are limited to {MAX_BYTES // 1024 // 1024} MiB. "
-        "Remove the oversized content (large embedded data belongs in a file or volume) and try again.")
+    return DefinitionError(format_lazy(
+        _("The XML is {size} MiB; definitions are limited to {limit} MiB. Remove the oversized content (large "
+          "embedded data belongs in a file or volume) and try again."),
+        size=f"{size / 1024 / 1024:.1f}", limit=MAX_BYTES // 1024 // 1024))
 
 
 def _syntax_error(exc: etree.XMLSyntaxError, error_log) -> DefinitionError:
@@ -149,11 +153,13 @@ def _syntax_error(exc: etree.XMLSyntaxError, error_log) -> DefinitionError:
     for entry in error_log:
         if entry.level < etree.ErrorLevels.ERROR:
             continue
-        message = f"Malformed XML: {entry.message.strip()}"
-        if "Excessive depth" in message or "MaxDepth" in message:
-            message = (f"The XML nests elements too deeply; definitions are limited to {MAX_DEPTH} levels. "
-                       "Flatten the deeply nested element and try again.")
+        problem = entry.message.strip()
+        message = format_lazy(_("Malformed XML: {problem}"), problem=problem)
+        if "Excessive depth" in problem or "MaxDepth" in problem:
+            message = format_lazy(_("The XML nests elements too deeply; definitions are limited to {limit} levels. "
+                                    "Flatten the deeply nested element and try again."), limit=MAX_DEPTH)
         issues.append(ValidationIssue(message, entry.line or None, entry.column or None))
     if not issues:
-        issues.append(ValidationIssue(f"Malformed XML: {exc}", getattr(exc, "lineno", None)))
+        issues.append(ValidationIssue(format_lazy(_("Malformed XML: {problem}"), problem=str(exc)),
+                                      getattr(exc, "lineno", None)))
     return DefinitionError.from_issues(issues, summary=issues[0].message)

@@ -7,6 +7,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from .errors import DefinitionError, ValidationIssue
@@ -52,14 +54,16 @@ def _validator(define: str = "domain") -> etree.RelaxNG:
     """Compiled once per process: includes resolve from the schema directory."""
     path = SCHEMA_DIR / "domain.rng"
     if not path.exists():
-        raise DefinitionError(f"libvirt's domain schema {path} is missing; install the libvirt packages "
-                              "that ship /usr/share/libvirt/schemas (libvirt-daemon or libvirt-clients).")
+        raise DefinitionError(format_lazy(_("libvirt's domain schema {path} is missing; install the libvirt packages "
+                                            "that ship /usr/share/libvirt/schemas (libvirt-daemon or "
+                                            "libvirt-clients)."), path=path))
     try:
         if define == "domain":
             return etree.RelaxNG(etree.parse(str(path)))
         return etree.RelaxNG(_grammar_for(define))
     except (etree.RelaxNGParseError, etree.XMLSyntaxError) as exc:
-        raise DefinitionError(f"libvirt's domain schema under {SCHEMA_DIR} cannot be loaded: {exc}") from exc
+        raise DefinitionError(format_lazy(_("libvirt's domain schema under {directory} cannot be loaded: {error}"),
+                                          directory=SCHEMA_DIR, error=str(exc))) from exc
 
 
 def _errors(element: etree._Element, define: str) -> list:
@@ -120,7 +124,8 @@ class _Checker:
         position = self.document.position(element)
         line, column = position if position else (element.sourceline, None)
         name = etree.QName(element).localname
-        return ValidationIssue(f"<{name}> does not match libvirt's domain schema: {message}",
+        return ValidationIssue(format_lazy(_("<{element}> does not match libvirt's domain schema: {problem}"),
+                                           element=name, problem=message),
                                line, column, self.tree.getpath(element))
 
     def check(self, element: etree._Element, define: str) -> list[tuple[etree._Element, ValidationIssue]]:
@@ -164,8 +169,9 @@ def validate_document(document: DomainDocument) -> list[ValidationIssue]:
     root = document.root
     if root.tag != "domain":
         line, column = document.position(root) or (1, 1)
-        return [ValidationIssue(f"The root element is <{root.tag}>, not <domain>; paste a domain definition "
-                                "(as `virsh dumpxml` prints it).", line, column, "/" + str(root.tag))]
+        return [ValidationIssue(format_lazy(_("The root element is <{element}>, not <domain>; paste a domain "
+                                              "definition (as `virsh dumpxml` prints it)."), element=root.tag),
+                                line, column, "/" + str(root.tag))]
     return [issue for _, issue in _Checker(document).check(root, "domain")]
 
 
