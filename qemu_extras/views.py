@@ -85,8 +85,8 @@ def namespace_from_form(post):
     for line in _lines(post.get("overrides")):
         parts = line.split(None, 3)
         if len(parts) < 3:
-            raise DefinitionError(f"Override line '{line}' needs: alias property type [value], "
-                                  "e.g. 'ua-net0 romfile string '.")
+            raise DefinitionError(_("Override line '%(line)s' needs: alias property type [value], e.g. "
+                                    "'ua-net0 romfile string '.") % {"line": line})
         overrides.append(OverrideProperty(parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else
                                           ("" if parts[2] == "string" else None)))
     return QemuNamespace(
