@@ -11,9 +11,11 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from domains.access.permission_names import BUILTIN_ROLES, PERMISSIONS
 from domains.domain_templates.models import Template
+from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
@@ -131,6 +133,11 @@ def tour(make_test_host, owner, make_user, make_group, grant):
     group.user_set.add(person)
     grant("Viewer", to=person, domain=running)
     Template.objects.create(name="muster", memory_mib=256, install={"kind": "network"})
+    # Jobs under way on the running domain, as its snapshot and backup cards and the jobs page show them.
+    for kind, params, unit, total in (("domain.snapshot_create", {"snapshot": "stand"}, "items", 1),
+                                      ("domain.backup_create", {"kind": "full"}, "percent", 100)):
+        Job.objects.create(kind=kind, params=params, unit=unit, total=total, host=host, target_type="domain",
+                           target_id=str(running.pk), target_label=running.name, user=owner, heartbeat=timezone.now())
     return {"host": host, "running": running, "stopped": stopped, "person": person, "group": group}
 
 
@@ -176,11 +183,17 @@ def test_the_check_finds_english_where_there_is_some():
 @pytest.mark.django_db
 def test_a_german_reader_finds_no_english_on_the_main_pages(client, owner, tour, german_compiled):
     client.force_login(owner)
-    seen = {}
+    seen, shown = {}, {}
     for url in pages(tour):
-        for context, where in english_on(client.get(url, HTTP_ACCEPT_LANGUAGE="de"), url).items():
+        answer = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+        shown[url] = answer.content.decode()
+        for context, where in english_on(answer, url).items():
             seen.setdefault(context, where)
     assert not seen, said(seen)
+    # The jobs were there to read: their units on the jobs page, what they do on the domain page's cards.
+    assert "Elemente" in shown["/jobs/"] and "Prozent" in shown["/jobs/"]
+    snapshots = shown[f"/domains/{tour['running'].uuid}/snapshots/"]
+    assert "erstellen von stand" in snapshots and "erstellen (vollständig)" in snapshots
 
 
 @pytest.mark.django_db
