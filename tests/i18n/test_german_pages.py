@@ -36,9 +36,11 @@ ENGLISH = re.compile(r"(?<![\w.:/@-])(" + "|".join(ENGLISH_WORDS) + r")(?![\w/@-
 ALLOWED = [
 ]
 
-# libvirt's own words, which pages quote as they are (libvirt speaks English): left out like any data.
+# libvirt's own words, which pages quote as they are (libvirt speaks English), and words people gave the things
+# shown: left out like any data.
 LIBVIRTS_OWN_WORDS = [
     "this function is not supported by the connection driver",  # what the test:/// driver cannot do
+    "Debian cloud kernel and a busybox shell on the serial port.",  # the demo guest's <description>
 ]
 
 # ---- KNOWN, TO BE EMPTIED: words of the domain layer, which other helpers are putting through gettext now. -----
@@ -58,6 +60,15 @@ DOMAINS_NOT_YET_GERMAN = [
     # (domains/libvirt/nwfilters.py): the refusals around libvirt's own words.
     "is not served by a libvirt daemon, so it has no daemon settings",
     "has no network filter driver (", "): network filters need a libvirtd host such as qemu:///system.",
+    # Where a domain's graphics listen when nowhere (domains/lifecycle/facts.py).
+    "nowhere: only through",
+    # The embedded host's refusals of what it has no driver for (domains/libvirt/*), as the snapshots, networks
+    # and network filters pages show them, and a diskless guest's snapshot refusals (domains/snapshots/checks.py).
+    "is the embedded QEMU driver, which has no storage driver: pools and volumes need a libvirtd host",
+    "is the embedded QEMU driver, which has no network driver: virtual networks need a libvirtd host",
+    "is the embedded QEMU driver, which has no network driver: network filters need a libvirtd host",
+    "has no writable disk: an internal snapshot is stored inside a qcow2 disk. Add a qcow2 disk first.",
+    "has no writable disk: an external disk-only snapshot would hold nothing.",
 ]
 # ---- end of KNOWN, TO BE EMPTIED ---------------------------------------------------------------------------------
 
@@ -72,7 +83,7 @@ class ReadText(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.pieces, self.skipping = [], []
+        self.pieces, self.skipping, self.option_value = [], [], None
 
     def handle_starttag(self, tag, attrs):
         if tag in SKIPPED:
@@ -80,6 +91,8 @@ class ReadText(HTMLParser):
         if self.skipping:
             return
         attributes = dict(attrs)
+        if tag == "option":
+            self.option_value = attributes.get("value")
         self.pieces += [attributes[name] for name in READ_ATTRIBUTES if attributes.get(name)]
         if tag == "input" and attributes.get("type") in ("submit", "button") and attributes.get("value"):
             self.pieces.append(attributes["value"])
@@ -87,9 +100,12 @@ class ReadText(HTMLParser):
     def handle_endtag(self, tag):
         if self.skipping and self.skipping[-1] == tag:
             self.skipping.pop()
+        if tag == "option":
+            self.option_value = None
 
     def handle_data(self, data):
-        if not self.skipping and data.strip():
+        # An option that shows its own value offers a value of libvirt's or QEMU's to pick ("none", "omit"), no prose.
+        if not self.skipping and data.strip() and data.strip() != self.option_value:
             self.pieces.append(" ".join(data.split()))
 
 
@@ -176,8 +192,9 @@ def said(seen):
 def test_the_check_finds_english_where_there_is_some():
     page = ('<html lang="de"><body><p title="Start the domain">Starten</p><script>if (x) return "and the";</script>'
             '<button aria-label="Schließen">×</button><p>Domain <code>is not</code> gestartet: the disk is full.</p>'
-            '<input type="submit" value="Apply the changes"></body></html>')
-    assert [word for word, _context in english_left(page)] == ["the", "the", "is", "the"]
+            '<input type="submit" value="Apply the changes"><select><option value="none">none</option>'
+            '<option value="">none of these</option></select></body></html>')
+    assert [word for word, _context in english_left(page)] == ["the", "the", "is", "the", "none", "of", "these"]
 
 
 @pytest.mark.django_db
@@ -228,3 +245,19 @@ def test_what_the_pages_say_after_a_german_readers_actions_is_german_too(client,
                     "Volume „platte.img“ wurde nicht gelöscht", "Volume „platte.img“ gelöscht.",
                     "Es gibt keine Revision 9 der Daemon-Einstellungen", "bald"):
         assert any(message in page for page in shown), message
+
+
+def test_a_german_reader_finds_no_english_on_a_qemu_domains_pages(client, owner, live_host, german_compiled):
+    # The embedded QEMU host's demo guest, shut off: the pages and cards only a QEMU domain has (the QEMU tab's
+    # monitor and passthrough pages, backups, internal snapshots) and the embedded host's own pages.
+    client.force_login(owner)
+    demo = Domain.objects.get(host=live_host, name="demo").uuid
+    host = live_host.pk
+    seen = {}
+    for url in (f"/domains/{demo}/", f"/domains/{demo}/snapshots/", f"/domains/{demo}/definition/",
+                f"/qemu/domains/{demo}/monitor/", f"/qemu/domains/{demo}/commandline/", f"/hosts/{host}/pools/",
+                f"/hosts/{host}/networks/", f"/hosts/{host}/nwfilters/", f"/hosts/{host}/daemon/",
+                f"/hosts/{host}/isos/", f"/install/?host={host}", "/"):
+        for context, where in english_on(client.get(url, HTTP_ACCEPT_LANGUAGE="de"), url).items():
+            seen.setdefault(context, where)
+    assert not seen, said(seen)
