@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from domains.access.models import AuditEntry
 from domains.access.permission_names import BUILTIN_ROLES, PERMISSIONS
 from domains.domain_templates.models import Template
 from domains.jobs.models import Job
@@ -261,3 +262,14 @@ def test_a_german_reader_finds_no_english_on_a_qemu_domains_pages(client, owner,
         for context, where in english_on(client.get(url, HTTP_ACCEPT_LANGUAGE="de"), url).items():
             seen.setdefault(context, where)
     assert not seen, said(seen)
+
+
+@pytest.mark.django_db
+def test_a_refused_password_change_is_said_in_german_and_audited_in_english(client, owner, german_compiled):
+    client.force_login(owner)
+    answer = client.post("/account/", {"old_password": "falsch", "new_password1": "kurz", "new_password2": "kurz"},
+                         HTTP_ACCEPT_LANGUAGE="de")
+
+    assert answer.status_code == 400 and "Das alte Passwort war falsch." in answer.content.decode()
+    outcome = AuditEntry.objects.filter(action="password.change").latest("pk").outcome
+    assert outcome.startswith("refused: Your old password was entered incorrectly.") and "Passwort" not in outcome
