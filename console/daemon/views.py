@@ -46,8 +46,7 @@ def _count(post, name):
         return None
     if not text.isdigit():
         raise FormProblem(gettext("%(field)s: %(value)s is not a whole number; leave it blank to let the daemon keep "
-                                  "its own value.") % {"field": LABELS[name],
-                                                       "value": repr(text)})
+                                  "its own value.") % {"field": LABELS[name], "value": repr(text)})
     return int(text)
 
 
@@ -146,8 +145,10 @@ def host_daemon_apply(request, host_id):
         # The form again, with what was typed and the checker's or libvirt's words.
         return _page(request, host, status=getattr(exc, "status", 400), form_error=getattr(exc, "message", str(exc)),
                      form=request.POST)
-    tell(request, Unchanged(gettext("The desired settings were already like this: nothing changed.")) if revision is None
-         else gettext("Applied to the daemon and stored as revision %(number)s.") % {"number": revision.number})
+    if revision is None:
+        tell(request, Unchanged(gettext("The desired settings were already like this: nothing changed.")))
+    else:
+        tell(request, gettext("Applied to the daemon and stored as revision %(number)s.") % {"number": revision.number})
     return redirect("host-daemon", host_id=host.pk)
 
 

@@ -48,5 +48,6 @@ def network_rollback(request, host_id, name, number):
                                                    source_address=client_address(request))
         return rollback_message(row, old, revision, running)
 
-    perform(request, rollback, lambda message: message, failed=gettext("Rollback to revision %(number)s refused: ") % {"number": number})
+    perform(request, rollback, lambda message: message,
+            failed=gettext("Rollback to revision %(number)s refused: ") % {"number": number})
     return redirect(reverse("network-detail", args=[host_id, name]) + "#history")

@@ -15,7 +15,8 @@ JOB_ACTIONS = {
     "domain.backup_delete": pgettext_lazy("job action", "delete"),
     "domain.backup_restore": pgettext_lazy("job action", "restore"),
 }
-BACKUP_KINDS = {"full": pgettext_lazy("backup kind", "full"), "incremental": pgettext_lazy("backup kind", "incremental")}
+BACKUP_KINDS = {"full": pgettext_lazy("backup kind", "full"),
+                "incremental": pgettext_lazy("backup kind", "incremental")}
 
 
 @register.filter

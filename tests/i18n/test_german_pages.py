@@ -132,7 +132,8 @@ def german_compiled():
 
 @pytest.fixture
 def tour(make_test_host, owner, make_user, make_group, grant):
-    """A test:/// host "rechner" with domains (one running), a pool with a volume, a network, a grant, a group and a template."""
+    """A test:/// host "rechner" with domains (one running), a pool with a volume, a network, a grant, a group, a
+    template and jobs under way."""
     host = make_test_host("rechner", domains=2, running=(0,))
     inventory.sync_host(host)
     connection = adapter.connection_for(host).get()
