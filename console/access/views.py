@@ -1,6 +1,7 @@
 """Pages for grants (a domain's, a host's, a pool's, a network's, everything's), roles, the audit log and one's own
 account (password and API token). People and groups: people_views.py."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
@@ -8,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
@@ -243,8 +245,12 @@ def _change_password(request):
     """The password form of the account page: (status, form); on success the session stays signed in."""
     form = PasswordChangeForm(request.user, request.POST)
     if not form.is_valid():
-        audit.record(request.user, "password.change", request.user, {},
-                     outcome=f"refused: {' '.join(m for errors in form.errors.values() for m in errors)}",
+        # The form shows its refusals in the reader's language; the audit keeps them in the console's own, so the
+        # form is checked again in it (Django's password validators say their words at once, not lazily).
+        with translation.override(settings.LANGUAGE_CODE):
+            refusals = " ".join(m for errors in PasswordChangeForm(request.user, request.POST).errors.values()
+                                for m in errors)
+        audit.record(request.user, "password.change", request.user, {}, outcome=f"refused: {refusals}",
                      source_address=client_address(request))
         return 400, form
     form.save()

@@ -47,8 +47,9 @@ class SerialConsoleSocket(ConsoleSocket):
         others = [s for s in holders if s.user.pk != self.user.pk]
         wants = self.query("takeover") in ("1", "true", "yes")
         if others and not wants:
-            await self.refuse(CLOSE_BUSY, "console_busy",
-                              f"{others[0].user.get_username()} is using this console. Take it over if you may.")
+            holder = others[0].user.get_username()
+            await self.refuse(CLOSE_BUSY, "console_busy", f"{holder} is using this console. Take it over if you may.",
+                              holder=holder)
             return
         if others and not await check_perm(self.user, "console_takeover", domain):
             await self.refuse(CLOSE_REFUSED, "permission_denied",

@@ -53,6 +53,7 @@ def _words(domain, kind, may_start):
                             _("'%(name)s' is not running; its serial console opens here once it is started.")
                             ) % {"name": domain.name},
             "taken_over": _("connected (taken over)"),
+            "busy": _("{holder} is using this console. Take it over if you may."),
             # Why the server ended the session (console.closed's reason): the server's own words otherwise.
             "closed_domain_stopped": _("disconnected: the domain stopped."),
             "closed_taken_over": _("disconnected: someone else took over this console. Reconnect to take it back."),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from console.page_actions import Unchanged, perform, tell
@@ -31,7 +31,8 @@ COUNT_GROUPS = {
 }
 LOG_FIELDS = {"log_filters": "filters", "log_outputs": "outputs"}
 LABELS = {"min_workers": _("min workers"), "max_workers": _("max workers"), "prio_workers": _("priority workers"),
-          "max_clients": _("max clients"), "max_unauth_clients": _("max unauthenticated clients")}
+          "max_clients": _("max clients"), "max_unauth_clients": _("max unauthenticated clients"),
+          "daemon_timeout": _("daemon timeout")}
 
 
 class FormProblem(ValueError):
@@ -44,8 +45,8 @@ def _count(post, name):
     if not text:
         return None
     if not text.isdigit():
-        raise FormProblem(f"{name.replace('_', ' ')}: {text!r} is not a whole number; leave it blank to let the "
-                          "daemon keep its own value.")
+        raise FormProblem(gettext("%(field)s: %(value)s is not a whole number; leave it blank to let the daemon keep "
+                                  "its own value.") % {"field": LABELS[name], "value": repr(text)})
     return int(text)
 
 
@@ -62,7 +63,7 @@ def patch_from_form(post):
         return {}  # the stored settings as they are: puts a drifted daemon back on them
     if group == "daemon_timeout":
         return {"daemon_timeout": _count(post, "daemon_timeout")}
-    raise FormProblem(f"Unknown settings group {group!r}: use the page's forms.")
+    raise FormProblem(gettext("Unknown settings group %(group)s: use the page's forms.") % {"group": repr(group)})
 
 
 def _typed(form, group, server, field, desired):
@@ -144,8 +145,10 @@ def host_daemon_apply(request, host_id):
         # The form again, with what was typed and the checker's or libvirt's words.
         return _page(request, host, status=getattr(exc, "status", 400), form_error=getattr(exc, "message", str(exc)),
                      form=request.POST)
-    tell(request, Unchanged("The desired settings were already like this: nothing changed.") if revision is None
-         else f"Applied to the daemon and stored as revision {revision.number}.")
+    if revision is None:
+        tell(request, Unchanged(gettext("The desired settings were already like this: nothing changed.")))
+    else:
+        tell(request, gettext("Applied to the daemon and stored as revision %(number)s.") % {"number": revision.number})
     return redirect("host-daemon", host_id=host.pk)
 
 
@@ -155,12 +158,15 @@ def host_daemon_rollback(request, host_id, number):
     host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     revision = DaemonSettingsRevision.objects.filter(settings__host=host).numbered(number)
     if revision is None:
-        messages.error(request, f"There is no revision {number} of the daemon settings of '{host}'.")
+        messages.error(request, gettext("There is no revision %(number)s of the daemon settings of '%(host)s'.")
+                       % {"number": number, "host": host})
         return redirect("host-daemon", host_id=host.pk)
     perform(request, lambda: do_rollback_daemon_settings(request.user, host, revision, client_address(request)),
-            lambda rolled: Unchanged(f"The daemon and the desired settings were already as in revision {number}.")
-            if rolled is None else f"Rolled back to revision {number}: stored as revision {rolled.number}.",
-            failed=f"Rollback to revision {number} failed: ")
+            lambda rolled: Unchanged(gettext("The daemon and the desired settings were already as in revision "
+                                             "%(number)s.") % {"number": number})
+            if rolled is None else gettext("Rolled back to revision %(number)s: stored as revision %(stored)s.")
+            % {"number": number, "stored": rolled.number},
+            failed=gettext("Rollback to revision %(number)s failed: ") % {"number": number})
     return redirect("host-daemon", host_id=host.pk)
 
 
@@ -170,7 +176,7 @@ def host_daemon_disconnect(request, host_id, client_id):
     host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
     perform(request, lambda: do_disconnect_client(request.user, host, server, client_id, client_address(request)),
-            f"Client {client_id} of {server} was disconnected.")
+            gettext("Client %(client)s of %(server)s was disconnected.") % {"client": client_id, "server": server})
     return redirect("host-daemon", host_id=host.pk)
 
 
@@ -180,5 +186,5 @@ def host_daemon_tls_reload(request, host_id):
     host = visible(request.user, Host, host_id, "daemon_write", DAEMON_SEEN_THROUGH)
     server = request.POST.get("server") or DEFAULT_SERVER
     perform(request, lambda: do_reload_tls(request.user, host, server, client_address(request)),
-            f"{server} re-read its TLS certificates and CRL.")
+            gettext("%(server)s re-read its TLS certificates and CRL.") % {"server": server})
     return redirect("host-daemon", host_id=host.pk)

@@ -3,6 +3,7 @@ administrators also make and delete them."""
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.page_actions import perform
@@ -60,7 +61,7 @@ def _fields(post):
 def template_add(request):
     permissions.require(request.user, PERMISSION)
     perform(request, lambda: do_create_template(request.user, _fields(request.POST), client_address(request)),
-            lambda template: f"Template '{template.name}' made.", failed="No template made: ")
+            lambda template: _("Template '%(name)s' made.") % {"name": template.name}, failed=_("No template made: "))
     return redirect("templates")
 
 
@@ -70,7 +71,7 @@ def template_delete(request, template_id):
     permissions.require(request.user, PERMISSION)
     template = _template(template_id)
     perform(request, lambda: do_delete_template(request.user, template, client_address(request)),
-            f"Template '{template.name}' deleted; the domains made from it stay.")
+            _("Template '%(name)s' deleted; the domains made from it stay.") % {"name": template.name})
     return redirect("templates")
 
 
@@ -89,10 +90,13 @@ def template_use(request, template_id):
         outcome["result"], outcome["job"] = do_install_domain(request.user, host, body, client_address(request))
         return outcome
 
-    made = perform(request, create, lambda _done: (f"Copying the image for '{body['name']}': the domain appears when "
-                                                   "the job ends." if outcome["job"] is not None else
-                                                   f"Domain '{body['name']}' created from template "
-                                                   f"'{template.name}'."), failed="Nothing was created: ")
+    def done(_outcome):
+        if outcome["job"] is not None:
+            return _("Copying the image for '%(name)s': the domain appears when the job ends.") % {"name": body["name"]}
+        return _("Domain '%(name)s' created from template '%(template)s'.") % {"name": body["name"],
+                                                                               "template": template.name}
+
+    made = perform(request, create, done, failed=_("Nothing was created: "))
     if made and outcome["job"] is not None:
         return redirect("job-list")
     if made:

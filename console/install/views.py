@@ -77,11 +77,12 @@ def install_page(request):
             status, errors = 400, form_errors(exc)
         else:
             if job is not None:
-                messages.success(request, f"Copying the image for '{job.target_label}': the domain appears when "
-                                          "the job ends.")
+                messages.success(request, gettext("Copying the image for '%(name)s': the domain appears when the job "
+                                                  "ends.") % {"name": job.target_label})
                 return redirect("job-list")
-            messages.success(request, f"Domain '{result['name']}' created" + (" and started." if result["started"]
-                                                                               else "."))
+            created = (gettext("Domain '%(name)s' created and started.") if result["started"]
+                       else gettext("Domain '%(name)s' created."))
+            messages.success(request, created % {"name": result["name"]})
             return redirect("domain-detail", uuid=result["uuid"])
     offer, error = None, ""
     if host is not None:

@@ -75,7 +75,8 @@ def _shown(domain, running, facts, networks):
                  for address in facts["addresses"]]
     return {**facts, "addresses": addresses, "network": network, **_removal_question(domain, facts, running),
             "bandwidth_rows": bandwidth_rows(_bandwidth_fields(facts["bandwidth"])),
-            "bandwidth_words": ", ".join(f"{direction} {limit['average']} KiB/s"
+            "bandwidth_words": ", ".join((_("inbound %(average)s KiB/s") if direction == "inbound"
+                                          else _("outbound %(average)s KiB/s")) % {"average": limit["average"]}
                                          for direction, limit in (facts["bandwidth"] or {}).items()
                                          if limit and limit.get("average"))}
 

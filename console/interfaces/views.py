@@ -44,6 +44,13 @@ def _changeable(request, uuid):
     return domain
 
 
+def _limit_words(direction, key):
+    """A bandwidth limit's name in a sentence: "inbound average", "outbound burst"."""
+    return {("inbound", "average"): _("inbound average"), ("inbound", "peak"): _("inbound peak"),
+            ("inbound", "burst"): _("inbound burst"), ("outbound", "average"): _("outbound average"),
+            ("outbound", "peak"): _("outbound peak"), ("outbound", "burst"): _("outbound burst")}[direction, key]
+
+
 def bandwidth_from_form(form):
     """{"inbound": {"average": ...}, ...} from the form's number fields; a direction left empty has no limit."""
     bandwidth = {}
@@ -56,12 +63,17 @@ def bandwidth_from_form(form):
                 continue
             if not text.isdigit() or int(text) < 1:
                 unit = "KiB" if key == "burst" else "KiB/s"
-                raise InterfaceError(f"The {direction} {key} limit must be a whole number above 0 ({unit}), not "
-                                     f"'{text}'; leave it empty for no limit.", fields={field: ["A whole number."]})
+                raise InterfaceError(_("The %(limit)s limit must be a whole number above 0 (%(unit)s), not "
+                                       "'%(text)s'; leave it empty for no limit.")
+                                     % {"limit": _limit_words(direction, key), "unit": unit, "text": text},
+                                     fields={field: [_("A whole number.")]})
             limit[key] = int(text)
         if limit and "average" not in limit:
-            raise InterfaceError(f"An {direction} limit needs its average rate: give the average, or leave the "
-                                 f"{direction} peak and burst empty.", fields={f"{direction}_average": ["Required."]})
+            needs = (_("An inbound limit needs its average rate: give the average, or leave the inbound peak and "
+                       "burst empty.") if direction == "inbound" else
+                     _("An outbound limit needs its average rate: give the average, or leave the outbound peak and "
+                       "burst empty."))
+            raise InterfaceError(needs, fields={f"{direction}_average": [_("Required.")]})
         if limit:
             bandwidth[direction] = limit
     return bandwidth
@@ -131,8 +143,9 @@ def interface_change(request, uuid, mac):
     def change():
         current = interface_of(domain, mac)
         if current is None:
-            raise InterfaceError(f"Domain '{domain.name}' has no interface with MAC {mac} any more: it was removed "
-                                 "meanwhile. Look at the list again.", status=404, code="not_found")
+            raise InterfaceError(_("Domain '%(name)s' has no interface with MAC %(mac)s any more: it was removed "
+                                   "meanwhile. Look at the list again.") % {"name": domain.name, "mac": mac},
+                                 status=404, code="not_found")
         if request.POST.get("link") in ("up", "down"):
             spec = {"link": request.POST["link"]} if request.POST["link"] != current["link"] else {}
         else:

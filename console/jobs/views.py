@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access.lookups import client_address
@@ -36,5 +37,6 @@ def job_cancel(request, job_id):
     except ConsoleError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Asked job {job.pk} ({job.kind}) to stop; it ends as soon as its work notices.")
+        messages.success(request, _("Asked job %(number)s (%(kind)s) to stop; it ends as soon as its work notices.")
+                         % {"number": job.pk, "kind": job.kind})
     return redirect("job-list")

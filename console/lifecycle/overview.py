@@ -152,7 +152,8 @@ def domain_bulk_action(request):
         text, kind = str(exc.message), "error"
     if request.headers.get("HX-Request"):
         answer = HttpResponse(status=204)
-        answer["HX-Trigger"] = json.dumps({"vc-toast": {"text": text, "kind": kind}})
+        # str(): the words may be lazy (said in the reader's language), which json cannot write.
+        answer["HX-Trigger"] = json.dumps({"vc-toast": {"text": str(text), "kind": kind}})
         return answer
     messages.add_message(request, TOAST_LEVELS[kind], text)
     back = request.POST.get("list_query", "")

@@ -1,6 +1,7 @@
 """A network page's static DHCP hosts and DNS host entries: the forms that add and remove them, live."""
 
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console.networks.lookups import network_for_page
@@ -35,7 +36,8 @@ def dhcp_host_add(request, host_id, name):
     return _entry_change(request, host_id, name, lambda row, handle, form: do_add_dhcp_host(
         request.user, row, handle, ip=form.get("ip", "").strip(), mac=_text(form, "mac"), name=_text(form, "name"),
         source_address=client_address(request)),
-        lambda row: f"Static DHCP host {request.POST.get('ip', '').strip()} added to '{row.name}'.")
+        lambda row: _("Static DHCP host %(ip)s added to '%(name)s'.") % {"ip": request.POST.get("ip", "").strip(),
+                                                                          "name": row.name})
 
 
 @route_permission(UPDATE_PERMISSIONS, note=NOTE)
@@ -44,7 +46,7 @@ def dhcp_host_remove(request, host_id, name):
     return _entry_change(request, host_id, name, lambda row, handle, form: do_remove_dhcp_host(
         request.user, row, handle, mac=_text(form, "mac"), name=_text(form, "name"),
         source_address=client_address(request)),
-        lambda row: f"Static DHCP host removed from '{row.name}'.")
+        lambda row: _("Static DHCP host removed from '%(name)s'.") % {"name": row.name})
 
 
 @route_permission(UPDATE_PERMISSIONS, note=NOTE)
@@ -54,7 +56,8 @@ def dns_host_add(request, host_id, name):
         request.user, row, handle, ip=form.get("ip", "").strip(),
         hostnames=[word for word in form.get("hostnames", "").replace(",", " ").split() if word],
         source_address=client_address(request)),
-        lambda row: f"DNS entry for {request.POST.get('ip', '').strip()} added to '{row.name}'.")
+        lambda row: _("DNS entry for %(ip)s added to '%(name)s'.") % {"ip": request.POST.get("ip", "").strip(),
+                                                                       "name": row.name})
 
 
 @route_permission(UPDATE_PERMISSIONS, note=NOTE)
@@ -62,4 +65,5 @@ def dns_host_add(request, host_id, name):
 def dns_host_remove(request, host_id, name):
     return _entry_change(request, host_id, name, lambda row, handle, form: do_remove_dns_host(
         request.user, row, handle, ip=form.get("ip", "").strip(), source_address=client_address(request)),
-        lambda row: f"DNS entry for {request.POST.get('ip', '').strip()} removed from '{row.name}'.")
+        lambda row: _("DNS entry for %(ip)s removed from '%(name)s'.") % {"ip": request.POST.get("ip", "").strip(),
+                                                                         "name": row.name})

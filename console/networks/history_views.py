@@ -2,6 +2,7 @@
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from console.networks.lookups import network_for_page
@@ -41,10 +42,12 @@ def network_rollback(request, host_id, name, number):
         ensure_first_revision(row, handle)
         old = row.revisions.numbered(number)
         if old is None:
-            raise NetworkError(f"Network '{row.name}' has no revision {number}: pick one from its history.")
+            raise NetworkError(gettext("Network '%(name)s' has no revision %(number)s: pick one from its history.")
+                               % {"name": row.name, "number": number})
         _, revision, running = do_rollback_network(request.user, row, handle, old, request.POST.get("reason", ""),
                                                    source_address=client_address(request))
         return rollback_message(row, old, revision, running)
 
-    perform(request, rollback, lambda message: message, failed=f"Rollback to revision {number} refused: ")
+    perform(request, rollback, lambda message: message,
+            failed=gettext("Rollback to revision %(number)s refused: ") % {"number": number})
     return redirect(reverse("network-detail", args=[host_id, name]) + "#history")

@@ -1,6 +1,7 @@
 """Network filter pages of a host: the list, one filter's XML, and defining a new filter from XML."""
 
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.page_actions import tell
@@ -56,7 +57,7 @@ def nwfilter_create(request, host_id):
         except ConsoleError as exc:
             problem = exc.message
         else:
-            tell(request, f"Network filter '{made['name']}' defined.")
+            tell(request, _("Network filter '%(name)s' defined.") % {"name": made["name"]})
             return redirect("nwfilter-detail", host.pk, made["name"])
     return render(request, "networks/nwfilter_create.html", {"host": host, "xml": xml, "problem": problem},
                   status=400 if problem else 200)  # a refused form comes back with what the user typed

@@ -134,10 +134,12 @@ def network_detail(request, host_id, name):
 @require_POST
 def network_action(request, host_id, name, action):
     row, handle = network_for_page(request, host_id, name, ACTION_PERMISSIONS.get(action, "network.getattr"))
-    words = {"start": "started", "stop": "stopped", "autostart": "set to start with the host",
-             "noautostart": "no longer starts with the host"}
+    words = {"start": gettext("Network '%(name)s' started."), "stop": gettext("Network '%(name)s' stopped."),
+             "autostart": gettext("Network '%(name)s' set to start with the host."),
+             "noautostart": gettext("Network '%(name)s' no longer starts with the host.")}
+    done = words.get(action) or gettext("Network '%(name)s': %(action)s done.")
     perform(request, lambda: do_network_action(request.user, row, handle, action, client_address(request)),
-            f"Network '{row.name}' {words.get(action, action)}.")
+            done % {"name": row.name, "action": action})
     return redirect("network-detail", host_id, name)
 
 
@@ -146,7 +148,7 @@ def network_action(request, host_id, name, action):
 def network_delete(request, host_id, name):
     row, handle = network_for_page(request, host_id, name, "network.delete")
     if perform(request, lambda: do_delete_network(request.user, row, handle, source_address=client_address(request)),
-               f"Network '{row.name}' stopped and undefined."):
+               gettext("Network '%(name)s' stopped and undefined.") % {"name": row.name}):
         return redirect("network-list", host_id)
     return redirect("network-detail", host_id, name)
 
@@ -184,7 +186,7 @@ def network_create(request, host_id):
             defined.append(row)
             return row
 
-        if perform(request, define, lambda row: f"Network '{row.name}' defined."):
+        if perform(request, define, lambda row: gettext("Network '%(name)s' defined.") % {"name": row.name}):
             return redirect("network-detail", host.pk, defined[0].name)
     return render(request, "networks/network_create.html", {
         "host": host, "form": form, "errors": errors, "forward_choices": FORWARD_CHOICES,
@@ -208,8 +210,9 @@ def network_xml(request, host_id, name):
         try:
             do_update_network_xml(request.user, row, handle, xml, source_address=client_address(request))
             running = libvirt_networks.network_live(handle)["active"]
-            tell(request, f"Network '{row.name}' redefined." + (" It runs on its old definition until it is stopped "
-                                                               "and started again." if running else ""))
+            redefined = (gettext("Network '%(name)s' redefined. It runs on its old definition until it is stopped "
+                                 "and started again.") if running else gettext("Network '%(name)s' redefined."))
+            tell(request, redefined % {"name": row.name})
             return redirect("network-detail", host_id, name)
         except ConsoleError as exc:
             problem = exc.message

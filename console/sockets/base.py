@@ -130,16 +130,17 @@ class LiveSocket(AsyncWebsocketConsumer):
             return None
         return message
 
-    async def refuse(self, code, error_code, message, audit=None, target=None, permission=None):
+    async def refuse(self, code, error_code, message, audit=None, target=None, permission=None, **values):
         """Tell the client why (on a JSON socket) and close with an application close code.
 
         audit: the refusals reason when this is an access refusal (a ticket, a missing permission),
-        recorded once, about target, naming the permission it lacked.
+        recorded once, about target, naming the permission it lacked. values go with the message, for a page
+        that says the refusal in its own (translated) words, e.g. who holds a busy console.
         """
         if audit is not None:
             await refusals.record(self.scope, audit, target=target, user=self.user, permission=permission)
         if self.speaks_json:
-            await self.send_json({"type": "error", "code": error_code, "message": message})
+            await self.send_json({"type": "error", "code": error_code, "message": message, **values})
         self.ended = True
         await self.close(code)
 

@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from domains.access.lookups import client_address
@@ -44,7 +45,7 @@ def iso_create(request, host_id):
     try:
         size = int(request.POST.get("size", ""))
     except ValueError:
-        return JsonResponse({"message": "The file's size is not a number of bytes."}, status=400)
+        return JsonResponse({"message": _("The file's size is not a number of bytes.")}, status=400)
     try:
         do_create_medium_volume(request.user, host, request.POST.get("pool", ""), request.POST.get("name", ""),
                                 size, client_address(request))

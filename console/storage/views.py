@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.page_actions import perform, tell
@@ -69,13 +70,22 @@ def pool_detail(request, host_id, name):
         **volume_section_context(request, row, handle)})
 
 
+def _action_done(action, name):
+    """The success words of a pool action on the pool called name."""
+    words = {"start": _("Pool '%(name)s' started."), "stop": _("Pool '%(name)s' stopped."),
+             "refresh": _("Pool '%(name)s' refreshed."), "build": _("Pool '%(name)s' built."),
+             "autostart": _("Pool '%(name)s' now starts with its host."),
+             "noautostart": _("Pool '%(name)s' no longer starts with its host.")}
+    return (words.get(action) or _("Pool '%(name)s': %(action)s done.")) % {"name": name, "action": action}
+
+
 @route_permission(tuple(sorted(set(ACTION_PERMISSIONS.values()))),
                   note="the action in the URL decides")
 @require_POST
 def pool_action(request, host_id, name, action):
     row, handle = pool_for_page(request, host_id, name)
     perform(request, lambda: do_pool_action(request.user, row, handle, action, client_address(request)),
-            f"Pool '{row.name}': {action} done.")
+            _action_done(action, row.name))
     return redirect("pool-detail", host_id, name)
 
 
@@ -85,7 +95,7 @@ def pool_delete(request, host_id, name):
     row, handle = pool_for_page(request, host_id, name)
     if perform(request, lambda: do_delete_pool(request.user, row, handle, purge=request.POST.get("purge") == "on",
                                                source_address=client_address(request)),
-               f"Pool '{row.name}' undefined."):
+               _("Pool '%(name)s' undefined.") % {"name": row.name}):
         return redirect("pool-list", host_id)
     return redirect("pool-detail", host_id, name)
 
@@ -118,7 +128,7 @@ def pool_create(request, host_id):
 
         def define():
             try:
-                row, _ = define_from_form()
+                row, _handle = define_from_form()
             except ConsoleError as exc:
                 errors.update({"xml": exc.message} if form.get("xml") else form_errors(exc))
                 raise
@@ -134,7 +144,7 @@ def pool_create(request, host_id):
                 autostart=form.get("autostart") == "on", keep_on_failure=form.get("keep_on_failure") == "on",
                 source_address=client_address(request))
 
-        if perform(request, define, lambda row: f"Pool '{row.name}' defined."):
+        if perform(request, define, lambda row: _("Pool '%(name)s' defined.") % {"name": row.name}):
             return redirect("pool-detail", host.pk, defined[0].name)
     try:
         types = pool_types(host)
@@ -159,8 +169,8 @@ def pool_xml(request, host_id, name):
         try:
             revision = do_update_pool_xml(request.user, row, handle, xml, request.POST.get("reason", ""),
                                           source_address=client_address(request))
-            tell(request, f"Pool '{row.name}' redefined (revision {revision.number}); a running pool "
-                          "takes the new definition at its next start.")
+            tell(request, _("Pool '%(name)s' redefined (revision %(number)s); a running pool takes the new "
+                            "definition at its next start.") % {"name": row.name, "number": revision.number})
             return redirect("pool-detail", host_id, name)
         except ConsoleError as exc:
             problem = exc.message
@@ -170,7 +180,7 @@ def pool_xml(request, host_id, name):
 @route_permission("storage_pool.read", note="on the pool")
 @require_GET
 def pool_revision(request, host_id, name, number):
-    row, _ = pool_for_page(request, host_id, name, "storage_pool.read")
+    row, _handle = pool_for_page(request, host_id, name, "storage_pool.read")
     revision = PoolRevision.objects.of(row).numbered(number)
     if revision is None:
         raise Http404(f"Pool '{name}' has no revision {number}.")

@@ -138,7 +138,7 @@ def volume_wipe(request, host_id, name, volume):
     row, handle, vol = volume_for_page(request, host_id, name, volume)
     perform(request, lambda: volumes.do_wipe_volume(request.user, row, handle, vol,
                                                     request.POST.get("algorithm", "zero"), client_address(request)),
-            lambda job: f"Wiping volume '{volume}': job {job.pk} (see Jobs).")
+            lambda job: _("Wiping volume '%(volume)s': job %(job)s (see Jobs).") % {"volume": volume, "job": job.pk})
     return _back(host_id, name)
 
 
@@ -155,7 +155,7 @@ def volume_clone(request, host_id, name, volume):
         except Http404 as exc:  # the target pool is missing or hidden
             raise ConsoleError(_("There is no pool '%(pool)s' you may create volumes in.")
                                % {"pool": request.POST.get("pool")}, "not_found", 404,
-                               {"pool": ["No such pool, or you may not create volumes there."]}) from exc
+                               {"pool": [_("No such pool, or you may not create volumes there.")]}) from exc
 
     return performed_or_shown_again(
         request, row, handle, "clone", clone,
@@ -168,10 +168,11 @@ def volume_clone(request, host_id, name, volume):
 def volume_delete(request, host_id, name, volume):
     row, handle, vol = volume_for_page(request, host_id, name, volume)
     if request.POST.get("confirm") != "on":
-        messages.error(request, f"Volume '{volume}' was not deleted: tick the confirmation box to delete it.")
+        messages.error(request, _("Volume '%(volume)s' was not deleted: tick the confirmation box to delete it.")
+                       % {"volume": volume})
         return _back(host_id, name)
     perform(request, lambda: volumes.do_delete_volume(request.user, row, handle, vol, client_address(request)),
-            f"Volume '{volume}' deleted.")
+            _("Volume '%(volume)s' deleted.") % {"volume": volume})
     return _back(host_id, name)
 
 

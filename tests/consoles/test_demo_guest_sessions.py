@@ -87,6 +87,7 @@ async def test_a_second_user_needs_to_take_over_a_held_serial_console(connect, o
     await refused.receive_json_from()
     answer = await refused.receive_json_from()
     assert answer.get("code") == "console_busy", (answer, await first.receive_output(timeout=1))
+    assert answer["holder"] == owner.username  # the page says who, in its own words
     url, _ = await database_sync_to_async(ticket_url)(teammate, demo, "serial")
     second, _, _ = await connect(url + "&takeover=1", teammate)
     await second.receive_json_from()

@@ -95,7 +95,8 @@ function onControl(message) {
       setStatus(root, `${word("connected")}: ${message.message}`, "bad");
       return;
     }
-    sessionEnded(message.message);
+    // A console someone holds is said in the page's words, with who; other refusals in the server's.
+    sessionEnded(message.holder ? word("busy", { holder: message.holder }) : message.message);
     if (takeover) takeover.hidden = message.code !== "console_busy";
   }
 }

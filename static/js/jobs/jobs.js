@@ -19,7 +19,7 @@ function formatAmount(value, unit) {
 
 function progressText(job) {
   const { done, total, unit } = job.progress;
-  const amount = unit === "bytes" ? "" : ` ${unit}`;
+  const amount = unit === "bytes" ? "" : ` ${unitWord(unit)}`;
   let text = total == null ? formatAmount(done, unit) : `${formatAmount(done, unit)} / ${formatAmount(total, unit)}`;
   text += amount;
   if (job.rate != null && ACTIVE.has(job.state)) text += ` · ${formatAmount(Math.round(job.rate), unit)}/s`;
@@ -31,6 +31,10 @@ const stateWords = document.querySelector("template[data-job-states]")?.content;
 
 function stateWord(state) {
   return stateWords?.querySelector(`[data-state="${state}"]`)?.textContent.trim() || state;
+}
+
+function unitWord(unit) {
+  return stateWords?.querySelector(`[data-unit="${unit}"]`)?.textContent.trim() || unit;
 }
 
 // A Bootstrap progress bar: done of total; striped while the amount of work is unknown; coloured once ended.
