@@ -3,6 +3,8 @@
 from dataclasses import asdict
 from pathlib import Path
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,7 +40,8 @@ MONITOR_NOTE = ("monitor_read, monitor_write, monitor_admin or the host-level mo
 def _text(data, name):
     value = data.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise PassthroughError(f'Give "{name}" as a non-empty string.', "invalid", fields={name: ["required"]})
+        raise PassthroughError(format_lazy(_('Give "{name}" as a non-empty string.'), name=name), "invalid",
+                               fields={name: [_("required")]})
     return value
 
 
@@ -57,8 +60,8 @@ class AgentCommand(DomainScopedView):
         domain = self.get_object()
         timeout = request.data.get("timeout", 5)
         if not isinstance(timeout, int) or isinstance(timeout, bool):
-            raise PassthroughError('"timeout" is a whole number of seconds (0 to 60).', "invalid",
-                                   fields={"timeout": ["a whole number"]})
+            raise PassthroughError(_('"timeout" is a whole number of seconds (0 to 60).'), "invalid",
+                                   fields={"timeout": [_("a whole number")]})
         result = do_agent_command(request.user, domain, _text(request.data, "command"), timeout,
                                   self.source_address)
         return Response(result.as_dict())
@@ -99,8 +102,8 @@ class Rewrites(DomainScopedView):
         domain = self.get_object("write")
         index = request.data.get("index")
         if not isinstance(index, int) or isinstance(index, bool):
-            return error_response(400, "invalid", 'Give "index": the number of the rewrite from GET …/extras.',
-                                  {"index": ["a whole number"]})
+            return error_response(400, "invalid", _('Give "index": the number of the rewrite from GET …/extras.'),
+                                  {"index": [_("a whole number")]})
         change = definition_changes.do_apply_rewrite(request.user, domain, index, self.source_address,
                                                      request.data.get("digest") or None, RevisionSource.API)
         return Response({"applied": change.description, "diff": change.diff_text})
@@ -109,7 +112,7 @@ class Rewrites(DomainScopedView):
 def _strings(data, name):
     value = data.get(name, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise DefinitionError(f'"{name}" must be a list of strings.')
+        raise DefinitionError(format_lazy(_('"{name}" must be a list of strings.'), name=name))
     return value
 
 
@@ -119,13 +122,14 @@ def namespace_from(data):
     if not isinstance(env, list) or not all(
             isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
             and (pair[1] is None or isinstance(pair[1], str)) for pair in env):
-        raise DefinitionError('"env" must be a list of [name, value] pairs.')
+        raise DefinitionError(_('"env" must be a list of [name, value] pairs.'))
     overrides = data.get("overrides", [])
     if not isinstance(overrides, list) or not all(isinstance(o, dict) for o in overrides):
-        raise DefinitionError('"overrides" must be a list of {alias, name, type, value} objects.')
+        raise DefinitionError(_('"overrides" must be a list of {alias, name, type, value} objects.'))
     deprecation = data.get("deprecation", "") or ""
     if not isinstance(deprecation, str):
-        raise DefinitionError('"deprecation" must be a string.')
+        raise DefinitionError(_('"deprecation" must be a string.'))
+
     return QemuNamespace(
         args=_strings(data, "args"), env=[tuple(pair) for pair in env],
         capabilities_add=_strings(data, "capabilities_add"), capabilities_del=_strings(data, "capabilities_del"),

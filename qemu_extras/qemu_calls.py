@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import libvirt
 import libvirt_qemu
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.libvirt import adapter as libvirt_adapter
 from domains.libvirt import events as libvirt_events
@@ -20,15 +22,20 @@ AGENT_TIMEOUT_MAX = 60
 
 # libvirt reports a missing or silent agent with these codes (the second is newer than some bindings).
 _AGENT_DOWN = {libvirt.VIR_ERR_AGENT_UNRESPONSIVE, getattr(libvirt, "VIR_ERR_AGENT_COMMAND_TIMEOUT", 107)}
-AGENT_NOT_CONNECTED = (
+AGENT_NOT_CONNECTED = _(
     "The guest agent of '{name}' is not connected: no qemu-ga answers inside the guest. "
     "Install and start qemu-guest-agent in the guest (the domain needs an "
-    "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>), then try again."
+    "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>), then try again. "
+    "(libvirt: {error})"
 )
 
 
 class AgentUnavailable(VirtError):
     """The guest agent is not there or did not answer in time: a state, not a failure of the console."""
+
+    def __str__(self):
+        return str(self.message)  # lazy: said in the reader's language
+
 
 
 def monitor_command(dom, text, hmp):
@@ -45,8 +52,9 @@ def agent_command(dom, text, timeout=AGENT_TIMEOUT_DEFAULT):
             return libvirt_qemu.qemuAgentCommand(dom, text, timeout, 0)
     except VirtError as exc:
         if exc.code in _AGENT_DOWN:
-            raise AgentUnavailable(AGENT_NOT_CONNECTED.format(name=dom.name()) + f" (libvirt: {exc.message})",
+            raise AgentUnavailable(format_lazy(AGENT_NOT_CONNECTED, name=dom.name(), error=exc.message),
                                    exc.code) from exc
+
         raise
 
 

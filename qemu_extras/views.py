@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.page_actions import perform
@@ -26,17 +26,15 @@ from qemu_extras.version import EXTRAS_API_VERSION, EXTRAS_WS_SUBPROTOCOL
 
 # What each level of the command policy lets a user send, in the words the monitor page shows.
 LEVEL_WORDS = {
-    command_policy.MONITOR_READ: gettext_lazy(
-        "queries: commands that report state without changing it (query-*, info …)"),
-    command_policy.MONITOR_WRITE: gettext_lazy(
-        "commands that act on the running guest like its buttons, keyboard or cables (stop, cont, system_reset, "
-        "send-key, eject …) and change tunables or jobs"),
-    command_policy.MONITOR_ADMIN: gettext_lazy(
-        "commands that change the guest's hardware or the QEMU process behind libvirt's back (device_del, quit, "
-        "migrate-set-parameters, savevm …), and any HMP text through human-monitor-command"),
-    command_policy.MONITOR_HOST: gettext_lazy(
-        "commands that reach the host: files, descriptors, sockets, devices (device_add, blockdev-add, migrate, "
-        "screendump …), and commands the reviewed table does not know"),
+    command_policy.MONITOR_READ: _("queries: commands that report state without changing it (query-*, info …)"),
+    command_policy.MONITOR_WRITE: _("commands that act on the running guest like its buttons, keyboard or cables "
+                                    "(stop, cont, system_reset, send-key, eject …) and change tunables or jobs"),
+    command_policy.MONITOR_ADMIN: _("commands that change the guest's hardware or the QEMU process behind "
+                                    "libvirt's back (device_del, quit, migrate-set-parameters, savevm …), and "
+                                    "any HMP text through human-monitor-command"),
+    command_policy.MONITOR_HOST: _("commands that reach the host: files, descriptors, sockets, devices "
+                                   "(device_add, blockdev-add, migrate, screendump …), and commands the reviewed "
+                                   "table does not know"),
 }
 
 
@@ -87,8 +85,8 @@ def namespace_from_form(post):
     for line in _lines(post.get("overrides")):
         parts = line.split(None, 3)
         if len(parts) < 3:
-            raise DefinitionError(_("Override line '%(line)s' needs: alias property type [value], e.g. "
-                                    "'ua-net0 romfile string '.") % {"line": line})
+            raise DefinitionError(format_lazy(_("Override line '{line}' needs: alias property type [value], e.g. "
+                                                "'ua-net0 romfile string '."), line=line))
         overrides.append(OverrideProperty(parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else
                                           ("" if parts[2] == "string" else None)))
     return QemuNamespace(
@@ -153,7 +151,7 @@ def rewrite_page(request, uuid, index):
         perform(request, lambda: definition_changes.do_apply_rewrite(request.user, domain, index,
                                                                      client_address(request),
                                                                      request.POST.get("digest") or None),
-                lambda change: _("Applied: %(what)s") % {"what": change.description})
+                lambda change: format_lazy(_("Applied: {what}"), what=change.description))
         return redirect("domain-detail", uuid=domain.uuid)
     try:
         rewrites = definition_changes.propose_rewrites(domain)

@@ -11,13 +11,15 @@ from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit_anchor, permissions
 from domains.access.models import GENESIS_HASH, AuditEntry
 from domains.access.redaction import redact
 from domains.errors import ConsoleError
-from domains.words import kept
 from domains.lifecycle.models import Domain
+from domains.words import kept
 
 log = logging.getLogger("virtconsole.audit")
 
@@ -283,13 +285,15 @@ def filter_entries(rows, params):
         try:
             wanted = uuid_module.UUID(str(params["domain"]))
         except ValueError:
-            raise AuditFilterError(f"domain={params['domain']!r} is not a domain UUID.", "domain") from None
+            raise AuditFilterError(format_lazy(_("domain={value} is not a domain UUID."),
+                                               value=repr(params["domain"])), "domain") from None
         ids = [str(pk) for pk in Domain.objects.filter(uuid=wanted).values_list("pk", flat=True)]
         rows = rows.filter(target_type="domain", target_id__in=ids)
     if params.get("host"):
         host = str(params["host"])
         if not (host.isascii() and host.isdigit()):
-            raise AuditFilterError(f"host={host!r} is not a host id (a whole number).", "host")
+            raise AuditFilterError(format_lazy(_("host={host} is not a host id (a whole number)."), host=repr(host)),
+                                   "host")
         ids = []
         if int(host) < 2**63:  # past the largest id no host has it, and SQLite cannot even compare it (a 500)
             ids = [str(pk) for pk in Domain.objects.filter(host_id=int(host)).values_list("pk", flat=True)]
@@ -298,7 +302,8 @@ def filter_entries(rows, params):
         if params.get(name):
             when = parse_datetime(str(params[name]))
             if when is None:
-                raise AuditFilterError(f"{name}={params[name]!r} is not a date and time: use ISO 8601, "
-                                       "e.g. 2026-11-25T18:00:00Z.", name)
+                raise AuditFilterError(format_lazy(_("{name}={value} is not a date and time: use ISO 8601, e.g. "
+                                                     "2026-11-25T18:00:00Z."), name=name, value=repr(params[name])),
+                                       name)
             rows = rows.filter(**{lookup: when})
     return rows

@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.access.models import Grant, Role
@@ -34,7 +36,8 @@ def _role(role):
     found = Role.objects.filter(name=role).first()
     if found is None:
         names = ", ".join(Role.objects.values_list("name", flat=True))
-        raise GrantError(f"There is no role named '{role}'. Roles: {names}.", field="role")
+        raise GrantError(format_lazy(_("There is no role named '{role}'. Roles: {names}."), role=role, names=names),
+                         field="role")
     return found
 
 
@@ -66,18 +69,25 @@ def _check_may_manage(user, role, target, action, params, source_address):
 
 def _check_role_applies(role, domain, pool, network=None):
     """GrantError for a role none of whose permissions mean anything on one domain, pool or network."""
+    # The role names are the built-in roles' own (data, never translated).
     if domain is not None:
-        applies, kind, hint = PER_DOMAIN, "domain", "'Viewer', 'Console user', 'Operator' or 'Power user'"
+        applies = PER_DOMAIN
+        message = _("The role '{role}' gives nothing on a domain: none of its permissions ({permissions}) apply to "
+                    "one domain. Give a role such as 'Viewer', 'Console user', 'Operator' or 'Power user', or grant "
+                    "it on the host.")
     elif pool is not None:
-        applies, kind, hint = PER_POOL | {"manage_grants"}, "pool", "'Pool viewer' or 'Pool user'"
+        applies = PER_POOL | {"manage_grants"}
+        message = _("The role '{role}' gives nothing on a pool: none of its permissions ({permissions}) apply to one "
+                    "pool. Give a role such as 'Pool viewer' or 'Pool user', or grant it on the host.")
     elif network is not None:
-        applies, kind, hint = PER_NETWORK | {"manage_grants"}, "network", "'Network user'"
+        applies = PER_NETWORK | {"manage_grants"}
+        message = _("The role '{role}' gives nothing on a network: none of its permissions ({permissions}) apply to "
+                    "one network. Give a role such as 'Network user', or grant it on the host.")
     else:
         return  # a host or global grant reaches domains, pools and the host itself
     if not set(role.permissions) & applies:
-        raise GrantError(f"The role '{role.name}' gives nothing on a {kind}: none of its permissions "
-                         f"({', '.join(sorted(role.permissions)) or 'none'}) apply to one {kind}. Give a role such "
-                         f"as {hint}, or grant it on the host.", field="role")
+        raise GrantError(format_lazy(message, role=role.name,
+                                     permissions=", ".join(sorted(role.permissions)) or _("none")), field="role")
 
 
 def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, source_address=None, pool=None,
@@ -85,10 +95,10 @@ def do_grant(user, role, to_user=None, to_group=None, domain=None, host=None, so
     """Give role to to_user or to_group on domain, pool, network, everything of host, or everything; returns
     (Grant, created)."""
     if (to_user is None) == (to_group is None):
-        raise GrantError("Name exactly one holder: a user or a group.", field="user")
+        raise GrantError(_("Name exactly one holder: a user or a group."), field="user")
     if sum(scope is not None for scope in (domain, pool, network, host)) > 1:
-        raise GrantError("A grant is on one domain, one pool, one network, one host, or everything: give only one "
-                         "of them.", field="host")
+        raise GrantError(_("A grant is on one domain, one pool, one network, one host, or everything: give only one "
+                           "of them."), field="host")
     role = _role(role)
     target = domain or pool or network or host
     _check_role_applies(role, domain, pool, network)
@@ -169,15 +179,15 @@ def visible_grants(user):
 def find_holder(username=None, group=None):
     """The user or group a grant request names, or GrantError naming what was not found."""
     if (username is None) == (group is None):
-        raise GrantError('Name exactly one holder: "user": "<username>" or "group": "<name>".', field="user")
+        raise GrantError(_('Name exactly one holder: "user": "<username>" or "group": "<name>".'), field="user")
     if username is not None:
         found = get_user_model().objects.filter(username=username).first()
         if found is None:
-            raise GrantError(f"There is no user named '{username}'.", field="user")
+            raise GrantError(format_lazy(_("There is no user named '{username}'."), username=username), field="user")
         return found, None
     found = Group.objects.filter(name=group).first()
     if found is None:
-        raise GrantError(f"There is no group named '{group}'.", field="group")
+        raise GrantError(format_lazy(_("There is no group named '{group}'."), group=group), field="group")
     return None, found
 
 
@@ -186,9 +196,11 @@ def do_define_role(user, name, permission_names, description="", source_address=
     role = Role(name=(name or "").strip(), permissions=sorted(set(permission_names or [])),
                 description=description or "")
     if not role.name:
-        raise GrantError("A role needs a name.", field="name")
+        raise GrantError(_("A role needs a name."), field="name")
     if Role.objects.filter(name=role.name).exists():
-        raise GrantError(f"A role named '{role.name}' exists already: pick another name.", field="name")
+        raise GrantError(format_lazy(_("A role named '{name}' exists already: pick another name."), name=role.name),
+                         field="name")
+
     try:
         role.clean()
     except ValidationError as exc:

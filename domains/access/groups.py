@@ -3,7 +3,8 @@ every change audited; a member who leaves (or a group deleted) loses what the gr
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit
 from domains.access.grants import closing_what_is_lost
@@ -31,11 +32,12 @@ def _checked_name(actor, action, target, params, name, source_address, keep=None
         raise GroupError(_("A group needs a name."), field="name")
     if len(name) > NAME_LENGTH:
         refuse(actor, action, target, params, GroupError(
-            _("A group's name has at most %(count)d characters.") % {"count": NAME_LENGTH}, field="name"),
+            format_lazy(_("A group's name has at most {count} characters."), count=NAME_LENGTH), field="name"),
+
             source_address)
     if Group.objects.filter(name=name).exclude(pk=getattr(keep, "pk", None)).exists():
         refuse(actor, action, target, params, GroupError(
-            _("A group named '%(name)s' exists already: pick another name.") % {"name": name}, field="name"),
+            format_lazy(_("A group named '{name}' exists already: pick another name."), name=name), field="name"),
             source_address)
     return name
 
@@ -50,7 +52,7 @@ def do_create_group(actor, name, source_address=None):
             group = Group.objects.create(name=name)
     except IntegrityError:  # made by someone else since the check
         refuse(actor, "group.create", None, params, GroupError(
-            _("A group named '%(name)s' exists already: pick another name.") % {"name": name}, field="name"),
+            format_lazy(_("A group named '{name}' exists already: pick another name."), name=name), field="name"),
             source_address)
     audit.record(actor, "group.create", group, params, source_address=source_address)
     return group
@@ -69,7 +71,7 @@ def do_rename_group(actor, group, name, source_address=None):
             group.save(update_fields=["name"])
     except IntegrityError:
         refuse(actor, "group.rename", group, params, GroupError(
-            _("A group named '%(name)s' exists already: pick another name.") % {"name": name}, field="name"),
+            format_lazy(_("A group named '{name}' exists already: pick another name."), name=name), field="name"),
             source_address)
     audit.record(actor, "group.rename", group, params, source_address=source_address)
     return group

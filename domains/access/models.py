@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.signals import post_migrate
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access.permission_names import (
     BUILTIN_ROLES,
@@ -42,22 +44,23 @@ class Role(models.Model):
 
     def clean(self):
         if not isinstance(self.permissions, list) or not all(isinstance(p, str) for p in self.permissions):
-            raise ValidationError({"permissions": "Give a list of permission names."})
+            raise ValidationError({"permissions": _("Give a list of permission names.")})
         unknown = unknown_permissions(self.permissions)
         if unknown:
-            raise ValidationError({"permissions": f"Unknown permission(s): {', '.join(unknown)}. "
-                                                  "docs/permissions.md lists the names."})
+            raise ValidationError({"permissions": format_lazy(_("Unknown permission(s): {names}. docs/permissions.md "
+                                                                "lists the names."), names=", ".join(unknown))})
         # Without getattr the domains stay invisible, so any other per-domain
         # permission would be granted in vain: say so instead.
         if set(self.permissions) & PER_DOMAIN and "getattr" not in self.permissions:
-            raise ValidationError({"permissions": "A role with domain permissions needs 'getattr' too, "
-                                                  "or its holders cannot see the domains."})
+            raise ValidationError({"permissions": _("A role with domain permissions needs 'getattr' too, "
+                                                    "or its holders cannot see the domains.")})
         if set(self.permissions) & PER_POOL and "storage_pool.getattr" not in self.permissions:
-            raise ValidationError({"permissions": "A role with storage permissions needs 'storage_pool.getattr' too, "
-                                                  "or its holders cannot see the pools."})
+            raise ValidationError({"permissions": _("A role with storage permissions needs 'storage_pool.getattr' "
+                                                    "too, or its holders cannot see the pools.")})
         if set(self.permissions) & PER_NETWORK and "network.getattr" not in self.permissions:
-            raise ValidationError({"permissions": "A role with network permissions needs 'network.getattr' too, "
-                                                  "or its holders cannot see the networks."})
+            raise ValidationError({"permissions": _("A role with network permissions needs 'network.getattr' too, "
+                                                    "or its holders cannot see the networks.")})
+
 
 
 class Grant(models.Model):

@@ -1,141 +1,143 @@
 """The permission vocabulary (libvirt's domain ACL names, the console's own, host-level ones) and the built-in roles."""
 
+from django.utils.translation import gettext_lazy as _
+
 # libvirt's own names for domain ACL checks (org.libvirt.api.domain.<name>),
 # so an operator who knows polkit rules knows these.
 DOMAIN_PERMISSIONS = {
-    "getattr": "See that the domain exists: its name, UUID, host and state.",
-    "read": "Read the domain's configuration (its XML without secrets) and statistics.",
-    "read_secure": "Read the configuration including secrets such as graphics passwords.",
-    "write": "Change the configuration: edit the definition, autostart, metadata.",
-    "start": "Start the domain.",
-    "stop": "Force the domain off (destroy).",
-    "reset": "Reset the domain like a hardware reset button.",
-    "save": "Save the domain's memory to a file, or discard a saved image.",
-    "delete": "Undefine the domain.",
-    "migrate": "Migrate the domain to another host.",
-    "snapshot": "Create, revert to and delete snapshots.",
-    "checkpoint": "Create and delete checkpoints: take (with block_read) and delete backups.",
-    "suspend": "Pause and resume the domain's CPUs.",
-    "hibernate": "Save the domain to disk and stop it (managed save).",
-    "core_dump": "Dump the domain's memory to a core file.",
-    "pm_control": "Use guest power management (suspend to RAM or disk, wake up).",
-    "init_control": "Ask the guest to shut down or reboot (ACPI or agent).",
-    "inject_nmi": "Inject a non-maskable interrupt into the guest.",
-    "send_input": "Send keys and pointer input to the guest.",
-    "send_signal": "Send a signal to a process inside the guest's container.",
-    "fs_trim": "Ask the guest to trim its filesystems.",
-    "fs_freeze": "Freeze and thaw the guest's filesystems.",
-    "block_read": "Read block device data and statistics directly.",
-    "block_write": "Resize, copy, commit and rebase block devices.",
-    "mem_read": "Peek at the guest's memory.",
-    "open_graphics": "Open the graphical console (VNC or SPICE).",
-    "open_device": "Open the serial console or a character device.",
-    "screenshot": "Take a screenshot of the graphical console.",
-    "open_namespace": "Enter the domain's namespaces (containers).",
-    "set_time": "Set the guest's clock.",
-    "set_password": "Set a password for a user inside the guest.",
+    "getattr": _("See that the domain exists: its name, UUID, host and state."),
+    "read": _("Read the domain's configuration (its XML without secrets) and statistics."),
+    "read_secure": _("Read the configuration including secrets such as graphics passwords."),
+    "write": _("Change the configuration: edit the definition, autostart, metadata."),
+    "start": _("Start the domain."),
+    "stop": _("Force the domain off (destroy)."),
+    "reset": _("Reset the domain like a hardware reset button."),
+    "save": _("Save the domain's memory to a file, or discard a saved image."),
+    "delete": _("Undefine the domain."),
+    "migrate": _("Migrate the domain to another host."),
+    "snapshot": _("Create, revert to and delete snapshots."),
+    "checkpoint": _("Create and delete checkpoints: take (with block_read) and delete backups."),
+    "suspend": _("Pause and resume the domain's CPUs."),
+    "hibernate": _("Save the domain to disk and stop it (managed save)."),
+    "core_dump": _("Dump the domain's memory to a core file."),
+    "pm_control": _("Use guest power management (suspend to RAM or disk, wake up)."),
+    "init_control": _("Ask the guest to shut down or reboot (ACPI or agent)."),
+    "inject_nmi": _("Inject a non-maskable interrupt into the guest."),
+    "send_input": _("Send keys and pointer input to the guest."),
+    "send_signal": _("Send a signal to a process inside the guest's container."),
+    "fs_trim": _("Ask the guest to trim its filesystems."),
+    "fs_freeze": _("Freeze and thaw the guest's filesystems."),
+    "block_read": _("Read block device data and statistics directly."),
+    "block_write": _("Resize, copy, commit and rebase block devices."),
+    "mem_read": _("Peek at the guest's memory."),
+    "open_graphics": _("Open the graphical console (VNC or SPICE)."),
+    "open_device": _("Open the serial console or a character device."),
+    "screenshot": _("Take a screenshot of the graphical console."),
+    "open_namespace": _("Enter the domain's namespaces (containers)."),
+    "set_time": _("Set the guest's clock."),
+    "set_password": _("Set a password for a user inside the guest."),
 }
 
 # The console's own domain-level permissions: things libvirt has no ACL name for.
 CONSOLE_PERMISSIONS = {
-    "console_takeover": "Take over a console another user has open.",
-    "monitor_read": "Run QEMU monitor commands that only display state.",
-    "monitor_write": "Run QEMU monitor commands that change the running VM.",
-    "monitor_admin": "Run QEMU monitor commands that change the VM's hardware or its QEMU process; "
-                     "not those that name host files, descriptors, processes or network endpoints (monitor_host).",
-    "agent": "Run commands through the QEMU guest agent.",
-    "manage_grants": "Give and take grants on this scope (never more than one holds).",
+    "console_takeover": _("Take over a console another user has open."),
+    "monitor_read": _("Run QEMU monitor commands that only display state."),
+    "monitor_write": _("Run QEMU monitor commands that change the running VM."),
+    "monitor_admin": _("Run QEMU monitor commands that change the VM's hardware or its QEMU process; "
+                       "not those that name host files, descriptors, processes or network endpoints (monitor_host)."),
+    "agent": _("Run commands through the QEMU guest agent."),
+    "manage_grants": _("Give and take grants on this scope (never more than one holds)."),
 }
 
 # Permissions about a host as a whole: held through a host or a global grant only.
 HOST_PERMISSIONS = {
-    "define_domains": "Define new domains on the host.",
-    "daemon_read": "Read the libvirt daemon's settings, clients and logging.",
-    "daemon_write": "Change the libvirt daemon's settings on the fly.",
-    "manage_hosts": "Add, change and remove hosts; setting or changing a host's URI needs a global grant.",
-    "monitor_host": "Run QEMU monitor commands that name host files, file descriptors, processes or network "
-                    "endpoints (dump-guest-memory, migrate, screendump, chardev-add, ...): QEMU opens them as root.",
+    "define_domains": _("Define new domains on the host."),
+    "daemon_read": _("Read the libvirt daemon's settings, clients and logging."),
+    "daemon_write": _("Change the libvirt daemon's settings on the fly."),
+    "manage_hosts": _("Add, change and remove hosts; setting or changing a host's URI needs a global grant."),
+    "monitor_host": _("Run QEMU monitor commands that name host files, file descriptors, processes or network "
+                      "endpoints (dump-guest-memory, migrate, screendump, chardev-add, ...): QEMU opens them as root."),
     # Host-equivalent: libvirtd and QEMU open whatever a definition names as root.
-    "host_resources": "Name host resources in a definition: host files and block devices, emulator, firmware, "
-                      "kernel and NVRAM paths, character devices on host paths or sockets, host devices, "
-                      "filesystem passthrough, qemu: elements, other hosts' storage, displays beyond loopback.",
+    "host_resources": _("Name host resources in a definition: host files and block devices, emulator, firmware, "
+                        "kernel and NVRAM paths, character devices on host paths or sockets, host devices, "
+                        "filesystem passthrough, qemu: elements, other hosts' storage, displays beyond loopback."),
     # Console-wide: held through a global grant (administrators).
-    "manage_quotas": "Set users' and groups' quotas and read anyone's usage (a global grant).",
-    "manage_templates": "Create, change and delete domain templates, and turn a domain into one (a global grant).",
+    "manage_quotas": _("Set users' and groups' quotas and read anyone's usage (a global grant)."),
+    "manage_templates": _("Create, change and delete domain templates, and turn a domain into one (a global grant)."),
 }
 
 # libvirt's ACL names for storage pools and their volumes (org.libvirt.api.storage-pool.<name> and
 # storage-vol.<name>), prefixed with the object so they never mix with a domain's "read" or "delete".
 # Held through a pool grant, a host grant or a global grant.
 STORAGE_POOL_PERMISSIONS = {
-    "storage_pool.getattr": "See that the pool exists: its name, UUID, host, state and space.",
-    "storage_pool.read": "Read the pool's definition.",
-    "storage_pool.start": "Start (activate) the pool.",
-    "storage_pool.stop": "Stop (deactivate) the pool.",
-    "storage_pool.refresh": "Rescan the pool's volumes.",
-    "storage_pool.search_storage_vols": "List the pool's volumes.",
-    "storage_pool.autostart": "Start the pool with the daemon, or not.",
+    "storage_pool.getattr": _("See that the pool exists: its name, UUID, host, state and space."),
+    "storage_pool.read": _("Read the pool's definition."),
+    "storage_pool.start": _("Start (activate) the pool."),
+    "storage_pool.stop": _("Stop (deactivate) the pool."),
+    "storage_pool.refresh": _("Rescan the pool's volumes."),
+    "storage_pool.search_storage_vols": _("List the pool's volumes."),
+    "storage_pool.autostart": _("Start the pool with the daemon, or not."),
 }
 STORAGE_VOL_PERMISSIONS = {
-    "storage_vol.getattr": "See a volume of the pool: its name, path, format and sizes.",
-    "storage_vol.read": "Read a volume's definition.",
-    "storage_vol.create": "Create and clone volumes in the pool.",
-    "storage_vol.delete": "Delete volumes of the pool.",
-    "storage_vol.resize": "Grow or shrink volumes of the pool.",
-    "storage_vol.format": "Wipe volumes of the pool.",
-    "storage_vol.data_read": "Read a volume's data: download it, clone from it, use it as a backing file or a "
-                             "read-only disk.",
-    "storage_vol.data_write": "Write a volume's data: upload into it, attach it as a writable disk.",
+    "storage_vol.getattr": _("See a volume of the pool: its name, path, format and sizes."),
+    "storage_vol.read": _("Read a volume's definition."),
+    "storage_vol.create": _("Create and clone volumes in the pool."),
+    "storage_vol.delete": _("Delete volumes of the pool."),
+    "storage_vol.resize": _("Grow or shrink volumes of the pool."),
+    "storage_vol.format": _("Wipe volumes of the pool."),
+    "storage_vol.data_read": _("Read a volume's data: download it, clone from it, use it as a backing file or a "
+                               "read-only disk."),
+    "storage_vol.data_write": _("Write a volume's data: upload into it, attach it as a writable disk."),
 }
 # Defining, building (formatting devices) and deleting a pool name host paths and devices that
 # libvirtd opens as root: host-level, like host_resources.
 STORAGE_HOST_PERMISSIONS = {
-    "storage_pool.write": "Define pools and change their definitions (they name host directories and devices).",
-    "storage_pool.format": "Build a pool: create its directory, format its disk or file system.",
-    "storage_pool.delete": "Undefine pools and delete their storage on the host.",
+    "storage_pool.write": _("Define pools and change their definitions (they name host directories and devices)."),
+    "storage_pool.format": _("Build a pool: create its directory, format its disk or file system."),
+    "storage_pool.delete": _("Undefine pools and delete their storage on the host."),
 }
 
 # libvirt's ACL names for virtual networks (org.libvirt.api.network.<name>) and their ports
 # (org.libvirt.api.network-port.<name>; libvirt's src/access/viraccessperm.c), prefixed like the storage ones.
 # Held through a network grant, a host grant or a global grant.
 NETWORK_PERMISSIONS = {
-    "network.getattr": "See that the network exists: its name, UUID, host, state and addresses.",
-    "network.read": "Read the network's definition, its revisions and its DHCP leases.",
-    "network.delete": "Undefine the network (its row, grants and history stay, marked gone).",
-    "network.start": "Start the network: its bridge, DHCP and DNS server and firewall rules on the host.",
-    "network.stop": "Stop the network, cutting off the guests plugged into it.",
-    "network.search_ports": "List the ports (plugged-in interfaces) of the network.",
+    "network.getattr": _("See that the network exists: its name, UUID, host, state and addresses."),
+    "network.read": _("Read the network's definition, its revisions and its DHCP leases."),
+    "network.delete": _("Undefine the network (its row, grants and history stay, marked gone)."),
+    "network.start": _("Start the network: its bridge, DHCP and DNS server and firewall rules on the host."),
+    "network.stop": _("Stop the network, cutting off the guests plugged into it."),
+    "network.search_ports": _("List the ports (plugged-in interfaces) of the network."),
 }
 # A port is one guest interface plugged into the network: libvirt checks network_port.create on the network
 # whenever a domain's <interface type='network'> is plugged in (virNetworkPortCreateXML).
 NETWORK_PORT_PERMISSIONS = {
-    "network_port.getattr": "See the network's ports: which interface is plugged in.",
-    "network_port.read": "Read a port's definition (its MAC, bandwidth, the domain it belongs to).",
-    "network_port.write": "Change a port's parameters (bandwidth) while it is plugged in.",
-    "network_port.create": "Plug interfaces into the network: put <interface type='network'> on it in the "
-                           "definition of a domain the user may change.",
-    "network_port.delete": "Unplug interfaces from the network.",
+    "network_port.getattr": _("See the network's ports: which interface is plugged in."),
+    "network_port.read": _("Read a port's definition (its MAC, bandwidth, the domain it belongs to)."),
+    "network_port.write": _("Change a port's parameters (bandwidth) while it is plugged in."),
+    "network_port.create": _("Plug interfaces into the network: put <interface type='network'> on it in the "
+                             "definition of a domain the user may change."),
+    "network_port.delete": _("Unplug interfaces from the network."),
 }
 # A network definition names host bridges and interfaces (forward dev=eth0), a hostdev pool and dnsmasq
 # options that libvirtd hands to processes it runs as root: defining and changing one is host-level.
 NETWORK_HOST_PERMISSIONS = {
-    "network.write": "Define networks, change their definitions and autostart (they name host bridges, host "
-                     "interfaces and DNS/DHCP options).",
-    "network.save": "Keep a network's definition on the host (a persistent network).",
+    "network.write": _("Define networks, change their definitions and autostart (they name host bridges, host "
+                       "interfaces and DNS/DHCP options)."),
+    "network.save": _("Keep a network's definition on the host (a persistent network)."),
 }
 
 # libvirt's ACL names for the host's own interfaces (org.libvirt.api.interface.<name>) and network filters
 # (org.libvirt.api.nwfilter.<name>): host-wide objects, so host-level.
 HOST_INTERFACE_PERMISSIONS = {
-    "interface.getattr": "See the host's network interfaces and bridges: names and state.",
-    "interface.read": "Read the host's network interfaces and bridges: MAC, kind, members, addresses.",
+    "interface.getattr": _("See the host's network interfaces and bridges: names and state."),
+    "interface.read": _("Read the host's network interfaces and bridges: MAC, kind, members, addresses."),
 }
 NWFILTER_PERMISSIONS = {
-    "nwfilter.getattr": "See the host's network filters: names, chains, priorities, what uses them.",
-    "nwfilter.read": "Read a network filter's rules (its XML).",
-    "nwfilter.write": "Define network filters and change their rules (applied at once to bound interfaces).",
-    "nwfilter.save": "Keep a network filter's definition on the host.",
-    "nwfilter.delete": "Undefine network filters.",
+    "nwfilter.getattr": _("See the host's network filters: names, chains, priorities, what uses them."),
+    "nwfilter.read": _("Read a network filter's rules (its XML)."),
+    "nwfilter.write": _("Define network filters and change their rules (applied at once to bound interfaces)."),
+    "nwfilter.save": _("Keep a network filter's definition on the host."),
+    "nwfilter.delete": _("Undefine network filters."),
 }
 
 PERMISSIONS = {**DOMAIN_PERMISSIONS, **CONSOLE_PERMISSIONS, **HOST_PERMISSIONS, **STORAGE_POOL_PERMISSIONS,

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access.models import Grant
 from domains.access.permission_names import (
@@ -38,8 +40,14 @@ class PermissionDenied(Exception):
     def __init__(self, permission, target=None):
         self.permission = permission
         self.target = target
-        where = f" on {target}" if target is not None else ""
-        super().__init__(f"You lack the permission '{permission}'{where}. Ask an administrator for a grant.")
+        if target is None:
+            message = format_lazy(_("You lack the permission '{permission}'. Ask an administrator for a grant."),
+                                  permission=permission)
+        else:
+            message = format_lazy(_("You lack the permission '{permission}' on {target}. Ask an administrator for a "
+                                    "grant."), permission=permission, target=target)
+        super().__init__(message)  # lazy: str() of the refusal says it in the reader's language
+
 
 
 class Held:

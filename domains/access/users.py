@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.errors import ConsoleError
@@ -41,17 +43,29 @@ def require_account_administrator(actor, action, target, params, source_address)
 
 def refuse(actor, action, target, params, refusal, source_address):
     """Audit refusal (a UserError or a GroupError) as action's outcome, then raise it."""
-    audit.record(actor, action, target, params, outcome=f"refused: {refusal.message}", source_address=source_address)
+    audit.record(actor, action, target, params, outcome=format_lazy("refused: {}", refusal.message),
+                 source_address=source_address)
     raise refusal
+
+
+def _complaints(validate, *args):
+    """A Django validator's complaints about args as one sentence ('' when it has none): Django's own words."""
+    try:
+        validate(*args)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+# The complaints said again whenever they are read: in the reader's language, and in the console's when audited.
+_said_complaints = lazy(_complaints, str)
 
 
 def _password_problems(password, user):
     """Django's password validators' complaints about password for user, as one sentence (or None)."""
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        return " ".join(exc.messages)
-    return None
+    if not _complaints(password_validation.validate_password, password, user):
+        return None
+    return _said_complaints(password_validation.validate_password, password, user)
 
 
 def do_create_user(actor, username, password, email="", is_superuser=False, source_address=None):
@@ -65,16 +79,15 @@ def do_create_user(actor, username, password, email="", is_superuser=False, sour
     users = get_user_model()
     if not username:
         raise UserError(_("A user needs a username."), field="username")
-    try:
-        users.username_validator(username)
-    except ValidationError as exc:
-        refuse(actor, "user.create", None, params, UserError(" ".join(exc.messages), field="username"), source_address)
+    if _complaints(users.username_validator, username):
+        refuse(actor, "user.create", None, params,
+               UserError(_said_complaints(users.username_validator, username), field="username"), source_address)
     if email:
         try:
             validate_email(email)
         except ValidationError:
             refuse(actor, "user.create", None, params,
-                   UserError(_("'%(email)s' is not an email address.") % {"email": email}, field="email"),
+                   UserError(format_lazy(_("'{email}' is not an email address."), email=email), field="email"),
                    source_address)
     if password is not None:
         problems = _password_problems(password, users(username=username, email=email))
@@ -86,8 +99,9 @@ def do_create_user(actor, username, password, email="", is_superuser=False, sour
             user = make(username, email, password)
     except IntegrityError:
         refuse(actor, "user.create", None, params,
-               UserError(_("A user named '%(username)s' exists already: pick another username, or change that "
-                           "user's password instead.") % {"username": username}, field="username"),
+               UserError(format_lazy(_("A user named '{username}' exists already: pick another username, or change "
+                                       "that user's password instead."), username=username), field="username"),
+
                source_address)
     audit.record(actor, "user.create", user, params, source_address=source_address)
     return user

@@ -7,6 +7,8 @@ volumes, its checkpoint, its row): nothing is half-applied.
 import time
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit, permissions
@@ -43,7 +45,8 @@ POLL_SECONDS = 0.2
 
 def refused(user, action, domain, params, source_address, exc):
     """Audit a refusal made before any change, then raise it."""
-    audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+    audit.record(user, action, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                 source_address=source_address)
     raise exc
 
 
@@ -55,7 +58,8 @@ def backups_of(domain):
 def backup_of(domain, backup_id):
     found = Backup.objects.filter(domain=domain, pk=backup_id).select_related("parent").first()
     if found is None:
-        raise BackupError(f"Domain '{domain.name}' has no backup {backup_id}: pick one of those GET .../backups lists.",
+        raise BackupError(format_lazy(_("Domain '{domain}' has no backup {backup}: pick one of those GET .../backups "
+                                        "lists."), domain=domain.name, backup=backup_id),
                           code="no_backup", status=404)
     return found
 
@@ -63,7 +67,7 @@ def backup_of(domain, backup_id):
 def target_pool(user, domain, pool_name, permission="storage_vol.create"):
     """(Pool row, handle) of the pool called pool_name on the domain's host, checked for permission and kind."""
     if not pool_name:
-        raise BackupError("Pick the pool the backup goes into.", fields={"pool": ["Required."]})
+        raise BackupError(_("Pick the pool the backup goes into."), fields={"pool": [_("Required.")]})
     row, handle = visible_pool(user, domain.host_id, pool_name, permission)
     check_file_pool(handle, pool_name)
     return row, handle
@@ -144,8 +148,9 @@ def do_create_backup(user, domain, kind=FULL, pool_name="", source_address=None)
         audit.require(user, permission, domain, action, params, source_address)
     try:
         if kind not in KINDS:
-            raise BackupError(f"'{kind}' is not a kind of backup: use {' or '.join(KINDS)}.",
-                              fields={"kind": [f"One of {', '.join(KINDS)}."]})
+            raise BackupError(format_lazy(_("'{kind}' is not a kind of backup: use {kinds}."), kind=kind,
+                                          kinds=", ".join(KINDS)),
+                              fields={"kind": [format_lazy(_("One of {choices}."), choices=", ".join(KINDS))]})
         try:
             pool, handle = target_pool(user, domain, pool_name)
         except permissions.PermissionDenied as refusal:
@@ -153,19 +158,22 @@ def do_create_backup(user, domain, kind=FULL, pool_name="", source_address=None)
             raise
         dom = libvirt_domain(domain)
         if not adapter.is_running(dom):
-            raise BackupError(f"'{domain.name}' is shut off: libvirt's push backup is a job of the running QEMU. "
-                              "Start it (paused is enough) and back up again.", code="domain_not_running",
-                              status=409)
+            raise BackupError(format_lazy(_("'{domain}' is shut off: libvirt's push backup is a job of the running "
+                                            "QEMU. Start it (paused is enough) and back up again."),
+                                          domain=domain.name),
+                              code="domain_not_running", status=409)
         disks = backed_disks(domain, dom)
         parent = None
         if kind == INCREMENTAL:
             parent = Backup.objects.filter(domain=domain, state=COMPLETE).order_by("-created", "-pk").first()
             if parent is None:
-                raise BackupError(f"'{domain.name}' has no backup yet: an incremental one needs a full one first.",
-                                  code="no_full_backup", status=409, fields={"kind": ["Take a full backup."]})
+                raise BackupError(format_lazy(_("'{domain}' has no backup yet: an incremental one needs a full one "
+                                                "first."), domain=domain.name),
+                                  code="no_full_backup", status=409, fields={"kind": [_("Take a full backup.")]})
             check_checkpoint_present(domain, dom, parent)
         if libvirt_backups.job_stats(dom).get("type", libvirt_backups.JOB_NONE) != libvirt_backups.JOB_NONE:
-            raise BackupError(f"'{domain.name}' runs another job (a backup, a migration, ...): wait for it to end.",
+            raise BackupError(format_lazy(_("'{domain}' runs another job (a backup, a migration, ...): wait for it "
+                                            "to end."), domain=domain.name),
                               code="domain_busy", status=409)
         with transaction.atomic():
             backup = Backup.objects.create(domain=domain, kind=kind, parent=parent, checkpoint="",
@@ -203,8 +211,9 @@ def do_create_backup(user, domain, kind=FULL, pool_name="", source_address=None)
                 _abort(dom)
                 raise
             if not stats.get("success", False):
-                raise BackupError(f"libvirt's backup job failed: {stats.get('errmsg') or 'no reason given'}. "
-                                  "Nothing was kept; look at the host's libvirt log and try again.",
+                raise BackupError(format_lazy(_("libvirt's backup job failed: {reason}. Nothing was kept; look at the "
+                                                "host's libvirt log and try again."),
+                                              reason=stats.get("errmsg") or _("no reason given")),
                                   code="backup_failed", status=502)
             report_progress(job, job.done)  # a cancel that came as it ended still undoes it: nothing half-kept
         except Exception:  # a cancel too: JobCancelled is one
@@ -236,8 +245,9 @@ def _doomed(backup, chain):
         stack.extend(current.children.all())
     if len(doomed) > 1 and not chain:
         later = ", ".join(str(child.pk) for child in doomed[1:])
-        raise BackupError(f"Backup {backup.pk} is the base of the later incremental backup(s) {later}: they cannot be "
-                          "restored without it. Delete those first, or delete the whole chain (chain=true).",
+        raise BackupError(format_lazy(_("Backup {backup} is the base of the later incremental backup(s) {later}: they "
+                                        "cannot be restored without it. Delete those first, or delete the whole chain "
+                                        "(chain=true)."), backup=backup.pk, later=later),
                           code="backup_has_dependents", status=409)
     return sorted(doomed, key=lambda one: (one.created, one.pk), reverse=True)
 
@@ -292,7 +302,9 @@ def do_delete_backup(user, domain, backup_id, chain=False, source_address=None):
             deleted.append(one.pk)
             one.delete()
     except ConsoleError as exc:
-        audit.record_outcome(intent, user, domain, f"failed: {exc.message}", {"deleted": deleted}, source_address)
+        audit.record_outcome(intent, user, domain, format_lazy("failed: {}", exc.message), {"deleted": deleted},
+                             source_address)
+
         raise
     audit.record_outcome(intent, user, domain, "ok", {"deleted": deleted}, source_address)
     return deleted

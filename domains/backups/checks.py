@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.errors import ConsoleError
@@ -38,27 +40,33 @@ def backed_disks(domain, dom):
     disks = []
     for disk in disks_of(dom):
         if disk.type != "file" or not disk.source:
-            raise BackupError(f"Disk {disk.target} of '{domain.name}' is a {disk.type} disk: backups with checkpoints "
-                              "need qcow2 files. Move it to a file volume, or detach it.", code="disk_unsupported",
-                              status=409)
+            raise BackupError(format_lazy(_("Disk {disk} of '{domain}' is a {type} disk: backups with checkpoints "
+                                            "need qcow2 files. Move it to a file volume, or detach it."),
+                                          disk=disk.target, domain=domain.name, type=disk.type),
+                              code="disk_unsupported", status=409)
         if disk.format != "qcow2":
-            raise BackupError(f"Disk {disk.target} of '{domain.name}' is {disk.format or 'raw'}: a checkpoint is a "
-                              "bitmap inside a qcow2 file, so backups need qcow2 disks. Convert it (qemu-img convert "
-                              "-O qcow2 -o compat=1.1) while the domain is shut off.", code="disk_unsupported",
-                              status=409)
+            raise BackupError(format_lazy(_("Disk {disk} of '{domain}' is {format}: a checkpoint is a bitmap inside a "
+                                            "qcow2 file, so backups need qcow2 disks. Convert it (qemu-img convert -O "
+                                            "qcow2 -o compat=1.1) while the domain is shut off."),
+                                          disk=disk.target, domain=domain.name, format=disk.format or "raw"),
+                              code="disk_unsupported", status=409)
         found = libvirt_storage.volume_by_path(domain.host, disk.source)
         if found is None:
-            raise BackupError(f"Disk {disk.target} of '{domain.name}' ({disk.source}) is in no storage pool: define a "
-                              "pool on its directory so the console can see its format and size.",
+            raise BackupError(format_lazy(_("Disk {disk} of '{domain}' ({source}) is in no storage pool: define a "
+                                            "pool on its directory so the console can see its format and size."),
+                                          disk=disk.target, domain=domain.name, source=disk.source),
                               code="disk_unsupported", status=409)
         vol = found[1]
         if _compat(vol) in (None, "0.10"):
-            raise BackupError(f"Disk {disk.target} of '{domain.name}' is a qcow2 v2 file (compat 0.10), which cannot "
-                              "hold the bitmaps of a checkpoint. Shut the domain off and run 'qemu-img amend -o "
-                              f"compat=1.1 {disk.source}', then back up again.", code="disk_unsupported", status=409)
+            raise BackupError(format_lazy(_("Disk {disk} of '{domain}' is a qcow2 v2 file (compat 0.10), which cannot "
+                                            "hold the bitmaps of a checkpoint. Shut the domain off and run 'qemu-img "
+                                            "amend -o compat=1.1 {source}', then back up again."),
+                                          disk=disk.target, domain=domain.name, source=disk.source),
+                              code="disk_unsupported", status=409)
         disks.append(BackedDisk(disk.target, disk.source, libvirt_storage.volume_facts(vol)[1]))
     if not disks:
-        raise BackupError(f"'{domain.name}' has no writable disk to back up.", code="disk_unsupported", status=409)
+        raise BackupError(format_lazy(_("'{domain}' has no writable disk to back up."), domain=domain.name),
+                          code="disk_unsupported", status=409)
     return disks
 
 
@@ -66,12 +74,13 @@ def check_file_pool(handle, name):
     """Refuse a pool whose volumes are not files (backups are qcow2 files) or that is not running."""
     root = etree.fromstring(libvirt_storage.pool_xml(handle, inactive=False).encode())
     if root.get("type") not in FILE_POOLS:
-        raise BackupError(f"Pool '{name}' is a {root.get('type')} pool: backups are qcow2 files, so pick a pool of "
-                          f"type {', '.join(FILE_POOLS)}.", code="pool_unsupported", status=409,
-                          fields={"pool": ["Not a directory pool."]})
+        raise BackupError(format_lazy(_("Pool '{name}' is a {type} pool: backups are qcow2 files, so pick a pool of "
+                                        "type {types}."), name=name, type=root.get("type"),
+                                      types=", ".join(FILE_POOLS)),
+                          code="pool_unsupported", status=409, fields={"pool": [_("Not a directory pool.")]})
     if not libvirt_storage.pool_live(handle).get("active", True):
-        raise BackupError(f"Pool '{name}' is not running: start it first.", code="pool_inactive", status=409,
-                          fields={"pool": ["Not running."]})
+        raise BackupError(format_lazy(_("Pool '{name}' is not running: start it first."), name=name),
+                          code="pool_inactive", status=409, fields={"pool": [_("Not running.")]})
 
 
 def refuse_taken(host, handle, pool_name, names):
@@ -79,16 +88,20 @@ def refuse_taken(host, handle, pool_name, names):
     libvirt_storage.refresh_pool(handle)
     for name in names:
         if libvirt_storage.find_volume(handle, name) is not None:
-            raise BackupError(f"Pool '{pool_name}' already has a volume '{name}': delete it or pick another pool.",
+            raise BackupError(format_lazy(_("Pool '{pool}' already has a volume '{name}': delete it or pick another "
+                                            "pool."), pool=pool_name, name=name),
                               code="volume_exists", status=409)
 
 
 def check_checkpoint_present(domain, dom, parent):
     """An incremental backup starts at its parent's checkpoint: refuse if libvirt no longer has it."""
     if parent.checkpoint not in libvirt_backups.checkpoint_names(dom):
-        raise BackupError(f"The checkpoint '{parent.checkpoint}' of backup {parent.pk} is gone from '{domain.name}' "
-                          "(a restore over the domain, or a change outside the console, removed it): take a full "
-                          "backup.", code="checkpoint_missing", status=409, fields={"kind": ["Take a full backup."]})
+        raise BackupError(format_lazy(_("The checkpoint '{checkpoint}' of backup {backup} is gone from '{domain}' (a "
+                                        "restore over the domain, or a change outside the console, removed it): take "
+                                        "a full backup."), checkpoint=parent.checkpoint, backup=parent.pk,
+                                      domain=domain.name),
+                          code="checkpoint_missing", status=409, fields={"kind": [_("Take a full backup.")]})
+
 
 
 def volume_name(domain_name, target, backup_id, suffix="backup"):

@@ -9,9 +9,14 @@ import re
 import subprocess
 from urllib.parse import urlparse
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.errors import ConsoleError
 
 PROGRESS = re.compile(rb"\((\d+(?:\.\d+)?)/100%\)")
+NO_QEMU_IMG = _("qemu-img is not installed on the console's machine (Debian package qemu-utils).")
+
 
 
 class ImageError(ConsoleError):
@@ -30,9 +35,10 @@ def _run(args, timeout=120):
     try:
         return subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout).stdout
     except FileNotFoundError as exc:
-        raise ImageError("qemu-img is not installed on the console's machine (Debian package qemu-utils).") from exc
+        raise ImageError(NO_QEMU_IMG) from exc
     except subprocess.CalledProcessError as exc:
-        raise ImageError(f"qemu-img {args[1]} failed: {exc.stderr.strip()}") from exc
+        raise ImageError(format_lazy(_("qemu-img {command} failed: {error}"), command=args[1],
+                                     error=exc.stderr.strip())) from exc
 
 
 def chain_spec(paths):
@@ -62,7 +68,7 @@ def convert_chain(paths, target, on_progress, on_process=None):
     try:
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError as exc:
-        raise ImageError("qemu-img is not installed on the console's machine (Debian package qemu-utils).") from exc
+        raise ImageError(NO_QEMU_IMG) from exc
     if on_process is not None:
         on_process(process)
     buffer = b""
@@ -81,7 +87,7 @@ def convert_chain(paths, target, on_progress, on_process=None):
         raise
     errors = process.stderr.read().decode(errors="replace").strip()
     if process.wait() != 0:
-        raise ImageError(f"qemu-img convert failed: {errors or 'it was stopped'}.")
+        raise ImageError(format_lazy(_("qemu-img convert failed: {error}."), error=errors or _("it was stopped")))
 
 
 def remove_bitmap(path, name):

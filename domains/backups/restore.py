@@ -6,6 +6,8 @@ old disks' places in its definition (the old volumes are kept, named in the job'
 its disks no longer hold their bitmaps, so the next backup must be full.
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit, permissions
@@ -68,12 +70,13 @@ def restored_xml(xml, paths, name=None):
 
 def _check_new_name(domain, name):
     if not isinstance(name, str) or not name.strip() or "/" in name or not name.isprintable() or len(name) > 100:
-        raise BackupError("A restore into a new domain needs the new domain's name: printable, no '/', at most 100 "
-                          "characters.", fields={"name": ["Give a new name."]})
+        raise BackupError(_("A restore into a new domain needs the new domain's name: printable, no '/', at most 100 "
+                            "characters."), fields={"name": [_("Give a new name.")]})
     conn = adapter.connection_for(domain.host).get()
     if adapter.find_domain(conn, name=name) is not None:
-        raise BackupError(f"Host '{domain.host}' already has a domain called '{name}': pick another name.",
-                          code="domain_exists", status=409, fields={"name": ["Taken."]})
+        raise BackupError(format_lazy(_("Host '{host}' already has a domain called '{name}': pick another name."),
+                                      host=domain.host, name=name),
+                          code="domain_exists", status=409, fields={"name": [_("Taken.")]})
 
 
 def do_restore_backup(user, domain, backup_id, mode=NEW, pool_name="", name="", source_address=None):
@@ -91,15 +94,18 @@ def do_restore_backup(user, domain, backup_id, mode=NEW, pool_name="", name="", 
         audit.require(user, "define_domains", domain.host, action, params, source_address)
     try:
         if mode not in MODES:
-            raise BackupError(f"'{mode}' is not a way to restore: use new (a new domain) or over (this domain).",
-                              fields={"mode": ["new or over."]})
+            raise BackupError(format_lazy(_("'{mode}' is not a way to restore: use new (a new domain) or over (this "
+                                            "domain)."), mode=mode),
+                              fields={"mode": [_("new or over.")]})
         backup = backup_of(domain, backup_id)
         if backup.state != COMPLETE:
-            raise BackupError(f"Backup {backup.pk} is still being taken: wait for its job to end.",
+            raise BackupError(format_lazy(_("Backup {backup} is still being taken: wait for its job to end."),
+                                          backup=backup.pk),
                               code="backup_running", status=409)
         if not images.is_local(domain.host.uri):
-            raise BackupError(f"Host '{domain.host}' is not this machine: a restore reads the backup's images with "
-                              "qemu-img here. Restore from a console running on that host.",
+            raise BackupError(format_lazy(_("Host '{host}' is not this machine: a restore reads the backup's images "
+                                            "with qemu-img here. Restore from a console running on that host."),
+                                          host=domain.host),
                               code="host_not_local", status=409)
         try:
             pool, handle = target_pool(user, domain, pool_name)
@@ -109,12 +115,14 @@ def do_restore_backup(user, domain, backup_id, mode=NEW, pool_name="", name="", 
         dom = libvirt_domain(domain)
         if mode == OVER:
             if adapter.is_running(dom):
-                raise BackupError(f"'{domain.name}' is running: a restore over it needs it shut off. Shut it down "
-                                  "and restore again; nothing was changed.", code="domain_running", status=409)
+                raise BackupError(format_lazy(_("'{domain}' is running: a restore over it needs it shut off. Shut it "
+                                                "down and restore again; nothing was changed."), domain=domain.name),
+                                  code="domain_running", status=409)
             if libvirt_snapshots.list_snapshots(dom):
-                raise BackupError(f"'{domain.name}' has snapshots, which stand on its current disks: delete them "
-                                  "before restoring over it, or restore into a new domain.", code="has_snapshots",
-                                  status=409)
+                raise BackupError(format_lazy(_("'{domain}' has snapshots, which stand on its current disks: delete "
+                                                "them before restoring over it, or restore into a new domain."),
+                                              domain=domain.name),
+                                  code="has_snapshots", status=409)
             base_xml = libvirt_snapshots.domain_xml(dom, inactive=True)
             names = {disk["disk"]: f"{domain.name}-{disk['disk']}-restored-{backup.pk}.qcow2" for disk in backup.disks}
         else:
@@ -171,8 +179,10 @@ def _layer_path(backup, target):
     for disk in backup.disks:
         if disk["disk"] == target:
             return disk["path"]
-    raise BackupError(f"Backup {backup.pk} has no image of disk {target}: its chain is broken. Restore from a full "
-                      "backup.", code="chain_broken", status=409)
+    raise BackupError(format_lazy(_("Backup {backup} has no image of disk {disk}: its chain is broken. Restore from a "
+                                    "full backup."), backup=backup.pk, disk=target),
+                      code="chain_broken", status=409)
+
 
 
 def _old_disks(xml, paths):

@@ -9,6 +9,8 @@ kind (destination.py plans it, transfer.py moves the data by storage streams) a 
 
 import threading
 
+from django.utils.text import format_lazy
+
 from domains.access import audit, permissions
 from domains.access.grants import do_give_ownership
 from domains.access.lookups import libvirt_domain
@@ -190,7 +192,8 @@ def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, s
     try:
         dest = find_destination(user, domain.host, host)
     except CloneError as exc:
-        audit.record(user, ACTION, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        audit.record(user, ACTION, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                     source_address=source_address)
         raise
     audit.require(user, HOST_PERMISSION, dest, ACTION, params, source_address)
     try:
@@ -205,7 +208,9 @@ def do_clone_domain(user, domain, name, disks=None, source=RevisionSource.API, s
         audit.record_denied(user, ACTION, domain, params, refusal, source_address)
         raise
     except (ConsoleError, DefinitionError) as exc:
-        audit.record(user, ACTION, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        audit.record(user, ACTION, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                     source_address=source_address)
+
         raise
     job = do_start_job(user, ACTION, domain, total=plan.total_bytes or None, unit="bytes", cancellable=True,
                        params={**params, "disks": [{"target": d.target, "mode": d.mode, "pool": d.pool_name,

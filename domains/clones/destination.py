@@ -7,6 +7,8 @@ A refused plan changes nothing: the job starts only from a plan that passed ever
 
 import os
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import lookups, permissions
@@ -21,6 +23,7 @@ from domains.clones.plan import (
     name_volumes,
     source_volume,
     target_pool,
+    unknown_disks,
 )
 from domains.hosts.models import Host
 from domains.libvirt import adapter, uris
@@ -28,7 +31,11 @@ from domains.libvirt import clones as libvirt_clones
 from domains.libvirt import migration as libvirt_migration
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
-from domains.networks.interface_sources import missing_code, missing_sources, missing_words
+from domains.networks.interface_sources import (
+    missing_code,
+    missing_sources,
+    missing_words,
+)
 from domains.storage.lookups import pool_row
 from domains.storage.volumes.actions import volume_formats
 
@@ -57,9 +64,10 @@ def find_destination(user, source_host, host_id):
     found = lookups.seen_by(user, Host, ("getattr", HOST_PERMISSION)).filter(pk=host_id).first() \
         if isinstance(host_id, int) else None
     if found is None:
-        raise CloneError(f"There is no host {host_id!r} that you may see: choose one of the hosts the Clone page "
-                         "lists, or leave the host out to clone on the domain's own host.", code="no_host",
-                         fields={"host": ["No such host."]})
+        raise CloneError(format_lazy(_("There is no host {host} that you may see: choose one of the hosts the Clone "
+                                       "page lists, or leave the host out to clone on the domain's own host."),
+                                     host=repr(host_id)),
+                         code="no_host", fields={"host": [_("No such host.")]})
     return found
 
 
@@ -67,21 +75,30 @@ def check_kind(source_host, dest):
     """Refuse a destination of another kind than source_host (by URI, then by libvirt's driver), the embedded host
     on either side, and one that does not answer."""
     if dest.embedded or source_host.embedded or kind_of(dest) != kind_of(source_host):
-        which = "is the embedded QEMU driver of this server" if dest.embedded else f"runs {kind_of(dest)} domains"
         if source_host.embedded:
-            which = f"cannot receive a domain of the embedded host '{source_host}' (it has no storage pools)"
-        raise CloneError(f"Host '{dest}' {which}, and '{source_host}' runs {kind_of(source_host)} domains: a clone "
-                         "goes to a host of the same kind only. Choose another host.", code="destination_other_kind",
-                         status=409, fields={"host": ["Another kind of host."]})
+            message = _("Host '{dest}' cannot receive a domain of the embedded host '{source}' (it has no storage "
+                        "pools), and '{source}' runs {source_kind} domains: a clone goes to a host of the same kind "
+                        "only. Choose another host.")
+        elif dest.embedded:
+            message = _("Host '{dest}' is the embedded QEMU driver of this server, and '{source}' runs {source_kind} "
+                        "domains: a clone goes to a host of the same kind only. Choose another host.")
+        else:
+            message = _("Host '{dest}' runs {dest_kind} domains, and '{source}' runs {source_kind} domains: a clone "
+                        "goes to a host of the same kind only. Choose another host.")
+        raise CloneError(format_lazy(message, dest=dest, source=source_host, dest_kind=kind_of(dest),
+                                     source_kind=kind_of(source_host)),
+                         code="destination_other_kind", status=409, fields={"host": [_("Another kind of host.")]})
     try:
         kinds = [libvirt_migration.driver_type(adapter.connection_for(host).get()) for host in (source_host, dest)]
     except VirtError as exc:
-        raise CloneError(f"Host '{dest}' cannot be reached ({exc.message}): check that its libvirtd runs and "
-                         "answers, then try again.", code="destination_unreachable", status=409) from None
+        raise CloneError(format_lazy(_("Host '{host}' cannot be reached ({error}): check that its libvirtd runs and "
+                                       "answers, then try again."), host=dest, error=exc.message),
+                         code="destination_unreachable", status=409) from None
     if kinds[0] != kinds[1]:
-        raise CloneError(f"Host '{dest}' runs {kinds[1]} domains and '{source_host}' runs {kinds[0]}: a clone goes "
-                         "to a host of the same kind only. Choose another host.", code="destination_other_kind",
-                         status=409, fields={"host": ["Another kind of host."]})
+        raise CloneError(format_lazy(_("Host '{dest}' runs {dest_kind} domains and '{source}' runs {source_kind}: a "
+                                       "clone goes to a host of the same kind only. Choose another host."),
+                                     dest=dest, dest_kind=kinds[1], source=source_host, source_kind=kinds[0]),
+                         code="destination_other_kind", status=409, fields={"host": [_("Another kind of host.")]})
 
 
 def _volume_at(host, pool_name, volume_name):
@@ -98,20 +115,30 @@ def _share(domain, dest, plan, found):
     if plan.source_path is None:
         return plan  # an empty drive: nothing to find there
     if not (plan.readonly or plan.device == "cdrom"):
-        raise CloneError(f"Disk {plan.target} of '{domain.name}' is writable: on host '{dest}' the clone cannot share "
-                         "its image (two domains writing one image corrupt it, and this one is on another host). Copy "
-                         "it.", code="share_refused", status=409, fields={"disks": [f"{plan.target}: copy it."]})
+        raise CloneError(format_lazy(_("Disk {disk} of '{domain}' is writable: on host '{host}' the clone cannot share "
+                                       "its image (two domains writing one image corrupt it, and this one is on "
+                                       "another host). Copy it."), disk=plan.target, domain=domain.name, host=dest),
+                         code="share_refused", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: copy it."), disk=plan.target)]})
     if plan.source_path is None:
         return plan  # an empty drive: nothing to find there
     pool_name, volume_name = (libvirt_storage.pool_name_of(found[0]), libvirt_storage.volume_identity(found[1])[0]) \
         if found is not None else (None, os.path.basename(plan.source_path))
     there = _volume_at(dest, pool_name, volume_name) if pool_name is not None else None
     if there is None:
-        where = f"pool '{pool_name}'" if pool_name else "a pool (the source's image is in none)"
-        raise CloneError(f"Disk {plan.target} of '{domain.name}' cannot be shared on host '{dest}': it has no volume "
-                         f"'{volume_name}' in {where}. Put the same image there under that pool and name, or copy the "
-                         "disk.", code="share_refused", status=409,
-                         fields={"disks": [f"{plan.target}: not on host '{dest}'."]})
+        if pool_name:
+            message = format_lazy(_("Disk {disk} of '{domain}' cannot be shared on host '{host}': it has no volume "
+                                    "'{volume}' in pool '{pool}'. Put the same image there under that pool and name, "
+                                    "or copy the disk."), disk=plan.target, domain=domain.name, host=dest,
+                                  volume=volume_name, pool=pool_name)
+        else:
+            message = format_lazy(_("Disk {disk} of '{domain}' cannot be shared on host '{host}': it has no volume "
+                                    "'{volume}' in a pool (the source's image is in none). Put the same image there "
+                                    "under that pool and name, or copy the disk."), disk=plan.target,
+                                  domain=domain.name, host=dest, volume=volume_name)
+        raise CloneError(message, code="share_refused", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: not on host '{host}'."), disk=plan.target,
+                                                       host=dest)]})
     plan.pool_name, plan.volume_name = pool_name, volume_name
     plan.dest_path = libvirt_storage.volume_identity(there)[2]
     plan.format = libvirt_clones.volume_format(there) or "raw"
@@ -124,13 +151,16 @@ def _copy(user, domain, dest, running, plan, found, choice):
     format asked for."""
     target = plan.target
     if running and not plan.readonly:
-        raise CloneError(f"'{domain.name}' is running: its disk {target} changes while it is copied. Shut down "
-                         f"{domain.name} first, then clone it.", code="source_running", status=409)
+        raise CloneError(format_lazy(_("'{domain}' is running: its disk {disk} changes while it is copied. Shut down "
+                                       "{domain} first, then clone it."), domain=domain.name, disk=target),
+                         code="source_running", status=409)
     if found is None:
-        raise CloneError(f"Disk {target} of '{domain.name}' ({plan.source_path}) is in no storage pool of host "
-                         f"'{domain.host}': the console copies disks to another host through libvirt's pools. Define "
-                         "a pool on its directory, or share the disk if it is read-only.", code="not_in_pool",
-                         status=409, fields={"disks": [f"{target}: in no pool."]})
+        raise CloneError(format_lazy(_("Disk {disk} of '{domain}' ({path}) is in no storage pool of host '{host}': the "
+                                       "console copies disks to another host through libvirt's pools. Define a pool "
+                                       "on its directory, or share the disk if it is read-only."),
+                                     disk=target, domain=domain.name, path=plan.source_path, host=domain.host),
+                         code="not_in_pool", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: in no pool."), disk=target)]})
     source_handle, plan.source_vol = found
     source_row = pool_row(domain.host, source_handle)
     if not permissions.has_perm(user, "storage_vol.data_read", source_row):
@@ -138,23 +168,31 @@ def _copy(user, domain, dest, running, plan, found, choice):
     backing = etree.fromstring(libvirt_storage.volume_definition(plan.source_vol).encode()).findtext(
         "backingStore/path")
     if backing:
-        raise CloneError(f"Disk {target} of '{domain.name}' is an overlay on {backing}: a copy to another host moves "
-                         "one image, not the chain under it. Clone it on its own host first (a copy there holds the "
-                         "whole chain), then clone that copy.", code="backing_chain", status=409,
-                         fields={"disks": [f"{target}: an overlay."]})
+        raise CloneError(format_lazy(_("Disk {disk} of '{domain}' is an overlay on {backing}: a copy to another host "
+                                       "moves one image, not the chain under it. Clone it on its own host first (a "
+                                       "copy there holds the whole chain), then clone that copy."),
+                                     disk=target, domain=domain.name, backing=backing),
+                         code="backing_chain", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: an overlay."), disk=target)]})
     plan.source_format = libvirt_clones.volume_format(plan.source_vol) or "raw"
     plan.pool_name = choice.get("pool") or libvirt_storage.pool_name_of(source_handle)
     plan.pool, plan.pool_row = target_pool(user, dest, plan.pool_name, target)
     allowed, _default = volume_formats(plan.pool_row, plan.pool)
     if (plan.source_format not in allowed) if allowed else plan.source_format != "raw":
-        raise CloneError(f"Disk {target} is {plan.source_format}, which pool '{plan.pool_name}' of host '{dest}' "
-                         "cannot hold: a copy to another host moves the image as it is before converting it. Choose a "
-                         "directory pool.", code="format_refused", fields={"disks": [f"{target}: another pool."]})
+        raise CloneError(format_lazy(_("Disk {disk} is {format}, which pool '{pool}' of host '{host}' cannot hold: a "
+                                       "copy to another host moves the image as it is before converting it. Choose a "
+                                       "directory pool."), disk=target, format=plan.source_format,
+                                     pool=plan.pool_name, host=dest),
+                         code="format_refused",
+                         fields={"disks": [format_lazy(_("{disk}: another pool."), disk=target)]})
     wanted = choice.get("format") or plan.source_format
     if allowed and wanted not in allowed:
-        raise CloneError(f"'{wanted}' is not a format for volumes of pool '{plan.pool_name}' (disk {target}): use "
-                         f"one of {', '.join(allowed)}.", code="format_refused",
-                         fields={"disks": [f"{target}: one of {', '.join(allowed)}."]})
+        raise CloneError(format_lazy(_("'{format}' is not a format for volumes of pool '{pool}' (disk {disk}): use "
+                                       "one of {formats}."), format=wanted, pool=plan.pool_name, disk=target,
+                                     formats=", ".join(allowed)),
+                         code="format_refused",
+                         fields={"disks": [format_lazy(_("{disk}: one of {choices}."), disk=target,
+                                                       choices=", ".join(allowed))]})
     plan.format = wanted if allowed else None
     _kind, plan.capacity, plan.allocation, physical = libvirt_storage.volume_facts(plan.source_vol)
     plan.moved = physical if physical is not None else plan.capacity
@@ -168,9 +206,11 @@ def _plan_disk(user, domain, dest, running, disk, path, choice):
                     disk.find("shareable") is not None)
     mode = choice.get("mode")
     if mode == "linked":
-        raise CloneError(f"A linked clone of disk {target} is an overlay on '{domain.name}''s image, which is on host "
-                         f"'{domain.host}': on host '{dest}' the clone could not read it. Copy the disk.",
-                         code="linked_refused", status=409, fields={"disks": [f"{target}: copy it."]})
+        raise CloneError(format_lazy(_("A linked clone of disk {disk} is an overlay on '{domain}''s image, which is "
+                                       "on host '{source}': on host '{dest}' the clone could not read it. Copy the "
+                                       "disk."), disk=target, domain=domain.name, source=domain.host, dest=dest),
+                         code="linked_refused", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: copy it."), disk=target)]})
     found = None
     if path is not None:
         try:
@@ -188,8 +228,9 @@ def _plan_disk(user, domain, dest, running, disk, path, choice):
     if plan.mode == "share":
         return _share(domain, dest, plan, found)
     if path is None:
-        raise CloneError(f"Disk {target} of '{domain.name}' has no medium: there is nothing to copy. Leave it out, or "
-                         "choose share.", fields={"disks": [f"{target}: empty."]})
+        raise CloneError(format_lazy(_("Disk {disk} of '{domain}' has no medium: there is nothing to {mode}. Leave "
+                                       "it out, or choose share."), disk=target, domain=domain.name, mode="copy"),
+                         fields={"disks": [format_lazy(_("{disk}: empty."), disk=target)]})
     return _copy(user, domain, dest, running, plan, found, choice)
 
 
@@ -203,17 +244,19 @@ def _space(plan, dest):
     for name, (pool, size) in needed.items():
         available = libvirt_storage.pool_space(pool, refresh=False)[3]
         if size > available:
-            raise CloneError(f"The copies need {size} bytes in pool '{name}' of host '{dest}', which has {available} "
-                             "available: free space there, or copy into another pool.", code="insufficient_space",
-                             status=409)
+            raise CloneError(format_lazy(_("The copies need {size} bytes in pool '{name}' of host '{host}', which has "
+                                           "{available} available: free space there, or copy into another pool."),
+                                         size=size, name=name, host=dest, available=available),
+                             code="insufficient_space", status=409)
 
 
 def _interface_sources(root, dest):
     missing = missing_sources(dest, root)
     if missing:
-        raise CloneError(f"{missing_words(dest, missing)}, which the clone's interfaces use: create them there under "
-                         "the same names first, or clone onto another host.", code=missing_code(missing), status=409,
-                         fields=missing)
+        raise CloneError(format_lazy(_("{missing}, which the clone's interfaces use: create them there under the same "
+                                       "names first, or clone onto another host."),
+                                     missing=missing_words(dest, missing)),
+                         code=missing_code(missing), status=409, fields=missing)
 
 
 def _nvram(user, domain, dest, plan, root):
@@ -235,18 +278,21 @@ def _nvram(user, domain, dest, plan, root):
     try:
         dest_handle, dest_row = target_pool(user, dest, pool_name, "NVRAM")
     except CloneError:
-        raise CloneError(f"Host '{dest}' has no pool '{pool_name}' that you may write, where the clone's NVRAM would "
-                         f"be copied (the source's is in pool '{pool_name}'): create that pool there, or ask for "
-                         "storage_vol.create and data_write on it.", code="no_pool", status=400,
-                         fields={"nvram": [f"No pool '{pool_name}'."]}) from None
+        raise CloneError(format_lazy(_("Host '{host}' has no pool '{pool}' that you may write, where the clone's NVRAM "
+                                       "would be copied (the source's is in pool '{pool}'): create that pool there, "
+                                       "or ask for storage_vol.create and data_write on it."),
+                                     host=dest, pool=pool_name),
+                         code="no_pool", status=400,
+                         fields={"nvram": [format_lazy(_("No pool '{pool}'."), pool=pool_name)]}) from None
     plan.nvram_source = (dest_handle, dest_row, vol)
     plan.nvram_volume = os.path.basename(path).replace(domain.name, plan.name) if domain.name in path \
         else f"{plan.name}_VARS.fd"
     libvirt_storage.refresh_pool(dest_handle)
     if libvirt_storage.find_volume(dest_handle, plan.nvram_volume) is not None:
-        raise CloneError(f"Pool '{pool_name}' of host '{dest}' already has a volume '{plan.nvram_volume}', which the "
-                         "clone's NVRAM would be: choose another name for the clone.", code="volume_exists",
-                         status=409, fields={"name": ["Its NVRAM's volume exists."]})
+        raise CloneError(format_lazy(_("Pool '{pool}' of host '{host}' already has a volume '{name}', which the "
+                                       "clone's NVRAM would be: choose another name for the clone."),
+                                     pool=pool_name, host=dest, name=plan.nvram_volume),
+                         code="volume_exists", status=409, fields={"name": [_("Its NVRAM's volume exists.")]})
 
 
 def make_remote_plan(user, domain, dom, dest, name, disks):
@@ -268,8 +314,9 @@ def make_remote_plan(user, domain, dom, dest, name, disks):
         plan.disks.append(_plan_disk(user, domain, dest, running, disk, path, chosen.get(target, {})))
     unknown = sorted(set(chosen) - known)
     if unknown:
-        raise CloneError(f"'{domain.name}' has no disk {', '.join(unknown)}: its disks are "
-                         f"{', '.join(sorted(known)) or 'none'}.", fields={"disks": [f"No disk {unknown[0]}."]})
+        raise CloneError(unknown_disks(domain, unknown, known),
+                         fields={"disks": [format_lazy(_("No disk {disk}."), disk=unknown[0])]})
+
     name_volumes(plan, dest)
     _space(plan, dest)
     _nvram(user, domain, dest, plan, root)

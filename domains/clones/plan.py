@@ -8,6 +8,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import permissions
@@ -90,11 +92,13 @@ class ClonePlan:
 def check_name(host, name):
     """Refuse a clone name that is no domain name, or is taken on the host."""
     if not isinstance(name, str) or not NAME_RULE.match(name):
-        raise CloneError(f"{name!r} is not a usable domain name: use letters, digits, '.', '_' or '-' (up to 63), "
-                         "starting with a letter or digit.", fields={"name": ["Letters, digits, '.', '_', '-'."]})
+        raise CloneError(format_lazy(_("{name} is not a usable domain name: use letters, digits, '.', '_' or '-' (up "
+                                       "to 63), starting with a letter or digit."), name=repr(name)),
+                         fields={"name": [_("Letters, digits, '.', '_', '-'.")]})
     if adapter.find_domain(adapter.connection_for(host).get(), name=name) is not None:
-        raise CloneError(f"Host '{host}' already has a domain called '{name}': choose another name for the clone.",
-                         code="name_taken", status=409, fields={"name": ["Taken on this host."]})
+        raise CloneError(format_lazy(_("Host '{host}' already has a domain called '{name}': choose another name for the "
+                                       "clone."), host=host, name=name),
+                         code="name_taken", status=409, fields={"name": [_("Taken on this host.")]})
 
 
 def disks_of(source_xml):
@@ -124,14 +128,18 @@ def target_pool(user, host, name, target):
     handle = libvirt_storage.find_pool(host, name=name) if isinstance(name, str) and name else None
     row = pool_row(host, handle) if handle is not None else None
     if row is None or not permissions.has_perm(user, "storage_pool.getattr", row):
-        raise CloneError(f"There is no pool '{name}' on host '{host}' that you may see (disk {target}): choose one of "
-                         "the host's pools.", code="no_pool", status=400, fields={"disks": [f"{target}: no pool."]})
+        raise CloneError(format_lazy(_("There is no pool '{name}' on host '{host}' that you may see (disk {disk}): "
+                                       "choose one of the host's pools."), name=name, host=host, disk=target),
+                         code="no_pool", status=400,
+                         fields={"disks": [format_lazy(_("{disk}: no pool."), disk=target)]})
     for needed in ("storage_vol.create", "storage_vol.data_write"):
         if not permissions.has_perm(user, needed, row):
             raise permissions.PermissionDenied(needed, row)
     if not libvirt_storage.pool_space(handle)[0]:
-        raise CloneError(f"Pool '{name}' is not active (disk {target}): start it, or choose another pool.",
-                         code="pool_inactive", status=409, fields={"disks": [f"{target}: pool inactive."]})
+        raise CloneError(format_lazy(_("Pool '{name}' is not active (disk {disk}): start it, or choose another pool."),
+                                     name=name, disk=target),
+                         code="pool_inactive", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: pool inactive."), disk=target)]})
     return handle, row
 
 
@@ -140,11 +148,13 @@ def choices(disks):
     chosen = {}
     for choice in disks or []:
         if not isinstance(choice, dict) or not choice.get("target"):
-            raise CloneError('Each disk choice is {"target": "vda", "mode": "copy"|"linked"|"share", "pool": ..., '
-                             '"format": ...}.', fields={"disks": ["Give each disk's target."]})
+            raise CloneError(_('Each disk choice is {"target": "vda", "mode": "copy"|"linked"|"share", "pool": ..., '
+                               '"format": ...}.'), fields={"disks": [_("Give each disk's target.")]})
         if choice.get("mode", "copy") not in MODES:
-            raise CloneError(f"'{choice.get('mode')}' is not a way to clone a disk: use {', '.join(MODES)}.",
-                             fields={"disks": [f"{choice['target']}: one of {', '.join(MODES)}."]})
+            raise CloneError(format_lazy(_("'{mode}' is not a way to clone a disk: use {modes}."),
+                                         mode=choice.get("mode"), modes=", ".join(MODES)),
+                             fields={"disks": [format_lazy(_("{disk}: one of {choices}."), disk=choice["target"],
+                                                           choices=", ".join(MODES))]})
         chosen[choice["target"]] = choice
     return chosen
 
@@ -159,29 +169,38 @@ def _plan_disk(user, domain, running, disk, path, choice):
     plan.mode = choice.get("mode") or ("share" if may_share or path is None else "copy")
     if path is None:
         if plan.mode != "share":
-            raise CloneError(f"Disk {target} of '{domain.name}' has no medium: there is nothing to {plan.mode}. "
-                             "Leave it out, or choose share.", fields={"disks": [f"{target}: empty."]})
+            raise CloneError(format_lazy(_("Disk {disk} of '{domain}' has no medium: there is nothing to {mode}. Leave "
+                                           "it out, or choose share."), disk=target, domain=domain.name,
+                                         mode=plan.mode),
+                             fields={"disks": [format_lazy(_("{disk}: empty."), disk=target)]})
         return plan
     if plan.mode == "share":
         if not may_share:
-            raise CloneError(f"Disk {target} of '{domain.name}' is writable and not shareable: two domains writing "
-                             "one image corrupt it. Copy it, or make a linked clone of it.", code="share_refused",
-                             status=409, fields={"disks": [f"{target}: writable, cannot be shared."]})
+            raise CloneError(format_lazy(_("Disk {disk} of '{domain}' is writable and not shareable: two domains "
+                                           "writing one image corrupt it. Copy it, or make a linked clone of it."),
+                                         disk=target, domain=domain.name),
+                             code="share_refused", status=409,
+                             fields={"disks": [format_lazy(_("{disk}: writable, cannot be shared."), disk=target)]})
         return plan
     if running and not plan.readonly:
-        raise CloneError(f"'{domain.name}' is running: its disk {target} changes while it is copied. Shut down "
-                         f"{domain.name} first, then clone it.", code="source_running", status=409)
+        raise CloneError(format_lazy(_("'{domain}' is running: its disk {disk} changes while it is copied. Shut down "
+                                       "{domain} first, then clone it."), domain=domain.name, disk=target),
+                         code="source_running", status=409)
     if host.embedded:
-        raise CloneError(f"Host '{host}' is the embedded QEMU driver, which has no storage pools: copying or linking "
-                         f"disk {target} needs a libvirtd host (its pools). Only read-only disks and CD-ROMs of "
-                         "this host's domains can be cloned, shared.", code="not_in_pool", status=409,
-                         fields={"disks": [f"{target}: no pools on this host."]})
+        raise CloneError(format_lazy(_("Host '{host}' is the embedded QEMU driver, which has no storage pools: copying "
+                                       "or linking disk {disk} needs a libvirtd host (its pools). Only read-only "
+                                       "disks and CD-ROMs of this host's domains can be cloned, shared."),
+                                     host=host, disk=target),
+                         code="not_in_pool", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: no pools on this host."), disk=target)]})
     found = source_volume(host, disk, path)
     if found is None:
-        raise CloneError(f"Disk {target} of '{domain.name}' ({path}) is in no storage pool of host '{host}': the "
-                         "console copies disks through libvirt's pools. Define a pool on its directory, or share the "
-                         "disk if it is read-only.", code="not_in_pool", status=409,
-                         fields={"disks": [f"{target}: in no pool."]})
+        raise CloneError(format_lazy(_("Disk {disk} of '{domain}' ({path}) is in no storage pool of host '{host}': the "
+                                       "console copies disks through libvirt's pools. Define a pool on its "
+                                       "directory, or share the disk if it is read-only."),
+                                     disk=target, domain=domain.name, path=path, host=host),
+                         code="not_in_pool", status=409,
+                         fields={"disks": [format_lazy(_("{disk}: in no pool."), disk=target)]})
     source_handle, plan.source_vol = found
     source_row = pool_row(host, source_handle)
     if not permissions.has_perm(user, "storage_vol.data_read", source_row):
@@ -193,17 +212,22 @@ def _plan_disk(user, domain, running, disk, path, choice):
     wanted = choice.get("format")
     if plan.mode == "linked":
         if "qcow2" not in allowed or wanted not in (None, "qcow2"):
-            raise CloneError(f"A linked clone of disk {target} is a qcow2 overlay, which pool '{plan.pool_name}' "
-                             "cannot hold: choose a directory pool, or copy the disk.", code="format_refused",
-                             fields={"disks": [f"{target}: qcow2 only."]})
+            raise CloneError(format_lazy(_("A linked clone of disk {disk} is a qcow2 overlay, which pool '{pool}' "
+                                           "cannot hold: choose a directory pool, or copy the disk."),
+                                         disk=target, pool=plan.pool_name),
+                             code="format_refused",
+                             fields={"disks": [format_lazy(_("{disk}: qcow2 only."), disk=target)]})
         plan.format = "qcow2"
     else:
         if wanted is None:
             wanted = plan.source_format if plan.source_format in allowed else default
         if allowed and wanted not in allowed:
-            raise CloneError(f"'{wanted}' is not a format for volumes of pool '{plan.pool_name}' (disk {target}): "
-                             f"use one of {', '.join(allowed)}.", code="format_refused",
-                             fields={"disks": [f"{target}: one of {', '.join(allowed)}."]})
+            raise CloneError(format_lazy(_("'{format}' is not a format for volumes of pool '{pool}' (disk {disk}): use "
+                                           "one of {formats}."), format=wanted, pool=plan.pool_name, disk=target,
+                                         formats=", ".join(allowed)),
+                             code="format_refused",
+                             fields={"disks": [format_lazy(_("{disk}: one of {choices}."), disk=target,
+                                                           choices=", ".join(allowed))]})
         plan.format = wanted
     _kind, plan.capacity, plan.allocation, _physical = libvirt_storage.volume_facts(plan.source_vol)
     return plan
@@ -220,12 +244,19 @@ def name_volumes(plan, dest=None):
         disk.volume_name = f"{plan.name}-{disk.target}.{EXTENSIONS.get(disk.format, disk.format or 'img')}"
         if dest is not None and disk.format != disk.source_format and disk.format is not None:
             disk.staged_name = f"{plan.name}-{disk.target}.part"
-        pool_words = f"Pool '{disk.pool_name}'" + (f" of host '{dest}'" if dest is not None else "")
         for name in filter(None, (disk.volume_name, disk.staged_name)):
-            if libvirt_storage.find_volume(disk.pool, name) is not None:
-                raise CloneError(f"{pool_words} already has a volume '{name}', which the clone's disk {disk.target} "
-                                 "would be: choose another name for the clone, or delete that volume.",
-                                 code="volume_exists", status=409, fields={"name": ["Its disk's volume exists."]})
+            if libvirt_storage.find_volume(disk.pool, name) is None:
+                continue
+            if dest is None:
+                message = format_lazy(_("Pool '{pool}' already has a volume '{name}', which the clone's disk {disk} "
+                                        "would be: choose another name for the clone, or delete that volume."),
+                                      pool=disk.pool_name, name=name, disk=disk.target)
+            else:
+                message = format_lazy(_("Pool '{pool}' of host '{host}' already has a volume '{name}', which the "
+                                        "clone's disk {disk} would be: choose another name for the clone, or delete "
+                                        "that volume."), pool=disk.pool_name, host=dest, name=name, disk=disk.target)
+            raise CloneError(message, code="volume_exists", status=409,
+                             fields={"name": [_("Its disk's volume exists.")]})
 
 
 def _space(plan):
@@ -236,8 +267,10 @@ def _space(plan):
     for name, (pool, size) in needed.items():
         available = libvirt_storage.pool_space(pool, refresh=False)[3]
         if size > available:
-            raise CloneError(f"The copies need {size} bytes in pool '{name}', which has {available} available: free "
-                             "space there, or copy into another pool.", code="insufficient_space", status=409)
+            raise CloneError(format_lazy(_("The copies need {size} bytes in pool '{name}', which has {available} "
+                                           "available: free space there, or copy into another pool."),
+                                         size=size, name=name, available=available),
+                             code="insufficient_space", status=409)
 
 
 def _nvram(user, domain, plan, root):
@@ -259,12 +292,22 @@ def _nvram(user, domain, plan, root):
     plan.nvram_volume = os.path.basename(path).replace(domain.name, plan.name) if domain.name in path \
         else f"{plan.name}_VARS.fd"
     if libvirt_storage.find_volume(handle, plan.nvram_volume) is not None:
-        raise CloneError(f"Pool '{row.name}' already has a volume '{plan.nvram_volume}', which the clone's NVRAM would "
-                         "be: choose another name for the clone.", code="volume_exists", status=409,
-                         fields={"name": ["Its NVRAM's volume exists."]})
+        raise CloneError(format_lazy(_("Pool '{pool}' already has a volume '{name}', which the clone's NVRAM would be: "
+                                       "choose another name for the clone."), pool=row.name, name=plan.nvram_volume),
+                         code="volume_exists", status=409, fields={"name": [_("Its NVRAM's volume exists.")]})
+
+
+def unknown_disks(domain, unknown, known):
+    """The refusal of disk choices naming disks the domain does not have."""
+    if not known:
+        return format_lazy(_("'{domain}' has no disk {unknown}: it has no disks."), domain=domain.name,
+                           unknown=", ".join(unknown))
+    return format_lazy(_("'{domain}' has no disk {unknown}: its disks are {known}."), domain=domain.name,
+                       unknown=", ".join(unknown), known=", ".join(sorted(known)))
 
 
 def make_plan(user, domain, dom, name, disks):
+
     """The checked ClonePlan of cloning domain (its virDomain dom) as name with the disk choices disks."""
     check_name(domain.host, name)
     chosen = choices(disks)
@@ -278,14 +321,16 @@ def make_plan(user, domain, dom, name, disks):
         known.add(target)
         plan.disks.append(_plan_disk(user, domain, running, disk, path, chosen.get(target, {})))
     if any(disk.mode == "linked" for disk in plan.disks) and libvirt_snapshots.list_snapshots(dom):
-        raise CloneError(f"'{domain.name}' has snapshots: reverting to or deleting one changes the image a linked "
-                         "clone would stand on, and the clone would lose its data (virt-manager bug #811). Copy the "
-                         "disks instead, or delete the snapshots first.", code="linked_refused", status=409,
-                         fields={"disks": ["No linked clone of a domain with snapshots."]})
+        raise CloneError(format_lazy(_("'{domain}' has snapshots: reverting to or deleting one changes the image a "
+                                       "linked clone would stand on, and the clone would lose its data (virt-manager "
+                                       "bug #811). Copy the disks instead, or delete the snapshots first."),
+                                     domain=domain.name),
+                         code="linked_refused", status=409,
+                         fields={"disks": [_("No linked clone of a domain with snapshots.")]})
     unknown = sorted(set(chosen) - known)
     if unknown:
-        raise CloneError(f"'{domain.name}' has no disk {', '.join(unknown)}: its disks are "
-                         f"{', '.join(sorted(known)) or 'none'}.", fields={"disks": [f"No disk {unknown[0]}."]})
+        raise CloneError(unknown_disks(domain, unknown, known),
+                         fields={"disks": [format_lazy(_("No disk {disk}."), disk=unknown[0])]})
     name_volumes(plan)
     _space(plan)
     _nvram(user, domain, plan, etree.fromstring(source_xml.encode()))

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.access import audit
 from domains.access.lookups import libvirt_domain
 from domains.libvirt.adapter import VirtError, translated_errors
@@ -15,10 +18,11 @@ __all__ = ["ACTIONS", "ActionError", "LifecycleAction", "do_domain_action"]
 @dataclass(frozen=True)
 class LifecycleAction:
     name: str
-    label: str
+    label: str  # the API's English; pages translate it where they show it
     permission: str  # libvirt's ACL name for the call
-    done: str
+    done: str  # the sentence saying it was done, with {name}
     offered: object = None  # facts -> bool: whether the page offers it in the current state
+    failed: str = ""  # the sentence saying it could not be done, with {name} and libvirt's {error}
 
     def call(self, dom, options):
         return _CALLS[self.name](dom, options)
@@ -43,22 +47,31 @@ ACTIVE = {"running", "blocked", "paused", "shutdown", "pmsuspended"}
 ACTIONS = {
     action.name: action
     for action in [
-        LifecycleAction("start", "Start", "start", "started", lambda f: f.state in {"shutoff", "crashed"}),
-        LifecycleAction("shutdown", "Shut down", "init_control", "asked to shut down (ACPI)", lambda f: f.state in RUNNING),
-        LifecycleAction("reboot", "Reboot", "init_control", "asked to reboot", lambda f: f.state in RUNNING),
-        LifecycleAction("destroy", "Force off", "stop", "forced off", lambda f: f.state in ACTIVE),
-        LifecycleAction("reset", "Reset", "reset", "reset", lambda f: f.state in RUNNING),
-        LifecycleAction("suspend", "Pause", "suspend", "paused", lambda f: f.state in RUNNING),
-        LifecycleAction("resume", "Resume", "suspend", "resumed", lambda f: f.state == "paused"),
-        LifecycleAction("managed_save", "Save and stop", "hibernate", "saved to disk and stopped",
-                        lambda f: f.persistent and f.state in RUNNING | {"paused"}),
-        LifecycleAction("managed_save_remove", "Discard saved state", "save", "saved state discarded",
-                        lambda f: f.managed_save),
-        LifecycleAction("autostart_on", "Autostart on", "write", "set to start with its host",
-                        lambda f: f.persistent and not f.autostart),
-        LifecycleAction("autostart_off", "Autostart off", "write", "no longer starting with its host",
-                        lambda f: f.autostart),
-        LifecycleAction("undefine", "Undefine", "delete", "undefined", lambda f: f.persistent),
+        LifecycleAction("start", "Start", "start", _("'{name}' started."), lambda f: f.state in {"shutoff", "crashed"},
+                        _("Could not start '{name}': {error}")),
+        LifecycleAction("shutdown", "Shut down", "init_control", _("'{name}' asked to shut down (ACPI)."),
+                        lambda f: f.state in RUNNING, _("Could not shut down '{name}': {error}")),
+        LifecycleAction("reboot", "Reboot", "init_control", _("'{name}' asked to reboot."),
+                        lambda f: f.state in RUNNING, _("Could not reboot '{name}': {error}")),
+        LifecycleAction("destroy", "Force off", "stop", _("'{name}' forced off."), lambda f: f.state in ACTIVE,
+                        _("Could not force off '{name}': {error}")),
+        LifecycleAction("reset", "Reset", "reset", _("'{name}' reset."), lambda f: f.state in RUNNING,
+                        _("Could not reset '{name}': {error}")),
+        LifecycleAction("suspend", "Pause", "suspend", _("'{name}' paused."), lambda f: f.state in RUNNING,
+                        _("Could not pause '{name}': {error}")),
+        LifecycleAction("resume", "Resume", "suspend", _("'{name}' resumed."), lambda f: f.state == "paused",
+                        _("Could not resume '{name}': {error}")),
+        LifecycleAction("managed_save", "Save and stop", "hibernate", _("'{name}' saved to disk and stopped."),
+                        lambda f: f.persistent and f.state in RUNNING | {"paused"},
+                        _("Could not save and stop '{name}': {error}")),
+        LifecycleAction("managed_save_remove", "Discard saved state", "save", _("'{name}' saved state discarded."),
+                        lambda f: f.managed_save, _("Could not discard saved state '{name}': {error}")),
+        LifecycleAction("autostart_on", "Autostart on", "write", _("'{name}' set to start with its host."),
+                        lambda f: f.persistent and not f.autostart, _("Could not autostart on '{name}': {error}")),
+        LifecycleAction("autostart_off", "Autostart off", "write", _("'{name}' no longer starting with its host."),
+                        lambda f: f.autostart, _("Could not autostart off '{name}': {error}")),
+        LifecycleAction("undefine", "Undefine", "delete", _("'{name}' undefined."), lambda f: f.persistent,
+                        _("Could not undefine '{name}': {error}")),
     ]
 }
 
@@ -67,9 +80,8 @@ def do_domain_action(user, domain, action_name, options=None, source_address=Non
     """Run one lifecycle action on domain as user; returns a message for the user, or raises ActionError."""
     action = ACTIONS.get(action_name)
     if action is None:
-        raise ActionError(
-            f"Unknown action '{action_name}'. Use one of: {', '.join(ACTIONS)}.", code="unknown_action"
-        )
+        raise ActionError(format_lazy(_("Unknown action '{action}'. Use one of: {actions}."), action=action_name,
+                                      actions=", ".join(ACTIONS)), code="unknown_action")
     options = options or {}
     if action.name == "undefine":  # its own module: the storage it may delete with the domain
         return do_undefine_domain(user, domain, options, source_address).message
@@ -79,14 +91,15 @@ def do_domain_action(user, domain, action_name, options=None, source_address=Non
         if action.name == "start":
             refusal = start_refusal(user, domain, dom)
             if refusal:
-                audit.record(user, "domain.start", domain, options, outcome=f"refused: {refusal}",
+                audit.record(user, "domain.start", domain, options, outcome=format_lazy("refused: {}", refusal),
                              source_address=source_address)
                 raise ActionError(refusal, code="base_of_linked_clone", status=409)
         with translated_errors():
             action.call(dom, options)
     except VirtError as exc:
-        audit.record(user, f"domain.{action.name}", domain, options, outcome=f"failed: {exc.message}",
+        audit.record(user, f"domain.{action.name}", domain, options, outcome=format_lazy("failed: {}", exc.message),
                      source_address=source_address)
-        raise ActionError(f"Could not {action.label.lower()} '{domain.name}': {exc.message}") from exc
+        raise ActionError(format_lazy(action.failed, name=domain.name, error=exc.message)) from exc
     audit.record(user, f"domain.{action.name}", domain, options, source_address=source_address)
-    return f"'{domain.name}' {action.done}."
+    return format_lazy(action.done, name=domain.name)
+

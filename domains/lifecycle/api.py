@@ -2,6 +2,8 @@
 
 from dataclasses import asdict
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -31,8 +33,10 @@ class DomainList(ApiView):
     def get(self, request):
         host = request.query_params.get("host")
         if host is not None and not host.isdigit():
-            return error_response(400, "invalid", f"host={host!r} is not a host id (a whole number).",
-                                  {"host": ["Give a host id."]})
+            return error_response(400, "invalid", format_lazy(_("host={host} is not a host id (a whole number)."),
+                                                              host=repr(host)),
+                                  {"host": [_("Give a host id.")]})
+
         # Ordered, filtered and counted in the database; libvirt is asked about the page's domains only.
         pages = DomainPages(request.user, host=int(host) if host else None,
                             state=request.query_params.get("state") or None,

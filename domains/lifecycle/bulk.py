@@ -84,7 +84,8 @@ def do_bulk_domain_action(user, uuids, action_name, source_address=None):
         except PermissionDenied:
             outcome.refused.append(domain.name)
         except ActionError as exc:
-            outcome.failed.append(exc.message)
+            outcome.failed.append(str(exc))  # said now: the summary is made for this request
+
         else:
             outcome.done.append(domain.name)
     return outcome

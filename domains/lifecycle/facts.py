@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import libvirt
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access.lookups import libvirt_domain
@@ -77,7 +78,8 @@ def _listen(graphics):
     """Where a display listens, in words: an address, a socket, or nowhere (reached only through the console)."""
     listen = graphics.find("listen")
     if listen is not None and listen.get("type") == "none":
-        return "nowhere: only through the console"
+        return _("nowhere: only through the console")
+
     if listen is not None:
         return listen.get("address") or listen.get("socket") or listen.get("network") or graphics.get("listen", "")
     return graphics.get("listen", "")

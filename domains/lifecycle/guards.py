@@ -5,6 +5,8 @@ Refused rather than warned: the damage is done by the first write of the boot, b
 cannot be undone. The way out is named: delete the clones, or give them disks of their own (clone them with copy).
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.libvirt import snapshots as libvirt_snapshots
@@ -52,10 +54,12 @@ def start_refusal(user, domain, dom):
             overlays = standing_on(usage, path, mine)
             if overlays:
                 words, _shown, _users = dependents_words(user, usage, overlays, domain.uuid)
-                return (f"'{domain.name}' was not started: its disk {target} ({path}) is the backing file of "
-                        f"{words}, a linked clone or overlay built on it. Starting would write into it and corrupt "
-                        "what stands on it. Delete those volumes (or their domains), or clone them with their disks "
-                        f"copied into volumes of their own, then start '{domain.name}'.")
+                return format_lazy(_("'{name}' was not started: its disk {disk} ({path}) is the backing file of "
+                                     "{dependents}, a linked clone or overlay built on it. Starting would write into "
+                                     "it and corrupt what stands on it. Delete those volumes (or their domains), or "
+                                     "clone them with their disks copied into volumes of their own, then start "
+                                     "'{name}'."), name=domain.name, disk=target, path=path, dependents=words)
+
     except NoStorageDriver:
         return None
     return None

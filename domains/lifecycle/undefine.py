@@ -11,8 +11,12 @@ says which volumes went and which are left. Backups are not the domain's storage
 from dataclasses import dataclass, field
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from lxml import etree
 
+from domains import words
 from domains.access import audit, permissions
 from domains.access.lookups import libvirt_domain
 from domains.libvirt import backups as libvirt_backups
@@ -30,7 +34,7 @@ from domains.storage.volumes.dependents import (
     standing_on,
 )
 
-BACKUPS_KEPT = "Its backups are kept: delete them from the backups list if you no longer need them."
+BACKUPS_KEPT = _("Its backups are kept: delete them from the backups list if you no longer need them.")
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Doomed:
 
 @dataclass
 class UndefineOutcome:
-    message: str
+    message: str  # lazy: said in the reader's language
     storage: dict = field(default_factory=lambda: {"deleted": [], "kept": [], "left": []})
 
 
@@ -109,14 +113,23 @@ def plan_storage(user, domain, dom):
     for path in candidates:
         hit = libvirt_storage.volume_by_path(domain.host, path)
         if hit is None:
-            kept[path] = "not a volume of any pool: delete the file by hand if nothing needs it"
+            kept[path] = _("not a volume of any pool: delete the file by hand if nothing needs it")
             continue
         found[path] = hit
         users = other_users(usage, path, domain.uuid)
         if users:
             shown, hidden = split_visible(user, domain.host, users)
-            names = ", ".join(repr(u["name"]) for u in shown) + (f" and {hidden} you may not see" if hidden else "")
-            kept[path] = f"used by domain {names}"
+            names = ", ".join(repr(u["name"]) for u in shown)
+            if not hidden:
+                kept[path] = format_lazy(_("used by domain {names}"), names=names)
+            elif names:
+                kept[path] = format_lazy(ngettext_lazy("used by domain {names} and {count} you may not see",
+                                                       "used by domain {names} and {count} you may not see", hidden),
+                                         names=names, count=hidden)
+            else:
+                kept[path] = format_lazy(ngettext_lazy("used by {count} domain you may not see",
+                                                       "used by {count} domains you may not see", hidden),
+                                         count=hidden)
     changed = True
     while changed:  # a kept volume keeps what it stands on: repeat until nothing more is kept
         changed = False
@@ -125,8 +138,8 @@ def plan_storage(user, domain, dom):
                 continue
             outside = [o for o in standing_on(usage, path) if o[2] not in candidates or o[2] in kept]
             if outside:
-                words, _shown, _users = dependents_words(user, usage, outside, domain.uuid)
-                kept[path] = f"the backing file of {words}"
+                dependents, _shown, _users = dependents_words(user, usage, outside, domain.uuid)
+                kept[path] = format_lazy(_("the backing file of {dependents}"), dependents=dependents)
                 changed = True
 
     def depth(path):
@@ -150,18 +163,30 @@ def plan_storage(user, domain, dom):
 
 
 def _refuse(user, domain, params, source_address, message, code, status=409):
-    audit.record(user, "domain.undefine", domain, params, outcome=f"refused: {message}", source_address=source_address)
+    audit.record(user, "domain.undefine", domain, params, outcome=format_lazy("refused: {}", message),
+                 source_address=source_address)
     raise ActionError(message, code=code, status=status)
+
+
+def _sentences(parts):
+    """The sentences of parts (lazy or not) one after another, each said in the reader's language."""
+    return format_lazy(" ".join(["{}"] * len(parts)), *parts)
 
 
 def _words(storage):
     parts = []
     if storage["deleted"]:
-        parts.append("Deleted " + ", ".join(f"{v['pool']}/{v['volume']}" for v in storage["deleted"]) + ".")
+        parts.append(format_lazy(_("Deleted {volumes}."),
+                                 volumes=", ".join(f"{v['pool']}/{v['volume']}" for v in storage["deleted"])))
     for row in storage["kept"]:
         name = f"{row['pool']}/{row['volume']}" if row["pool"] else row["path"]
-        parts.append(f"Kept {name}: {row['reason']}.")
-    return " ".join(parts)
+        parts.append(format_lazy(_("Kept {volume}: {reason}."), volume=name, reason=row["reason"]))
+    return parts
+
+
+def _kept_words(storage):
+    """storage as the audit keeps it: its reasons in the console's own language."""
+    return {**storage, "kept": [{**row, "reason": words.kept(row["reason"])} for row in storage["kept"]]}
 
 
 def do_undefine_domain(user, domain, options, source_address=None):
@@ -171,32 +196,40 @@ def do_undefine_domain(user, domain, options, source_address=None):
     params = {"keep_nvram": bool(options.get("keep_nvram")), "remove_storage": remove_storage}
     audit.require(user, "delete", domain, "domain.undefine", params, source_address)
     if options.get("confirm_name") != domain.name:
-        raise ActionError(f"To undefine '{domain.name}', type its name to confirm.", code="confirmation_required")
+        raise ActionError(format_lazy(_("To undefine '{name}', type its name to confirm."), name=domain.name),
+                          code="confirmation_required")
     try:
         dom = libvirt_domain(domain)
         doomed, kept = [], []
         if remove_storage:
             if is_running(dom):
                 _refuse(user, domain, params, source_address,
-                        f"'{domain.name}' is running: its disks are in use, so its storage cannot be deleted. Shut it "
-                        "down (or force it off), then undefine it again; nothing was changed.", "domain_running")
+                        format_lazy(_("'{name}' is running: its disks are in use, so its storage cannot be deleted. "
+                                      "Shut it down (or force it off), then undefine it again; nothing was changed."),
+                                    name=domain.name), "domain_running")
             doomed, kept = plan_storage(user, domain, dom)
             for pool in {item.pool: item for item in doomed}.values():
                 row = pool_row(domain.host, pool.pool_handle)
                 if not permissions.has_perm(user, "storage_vol.delete", row):
-                    named = f"pool '{row.name}'" if permissions.has_perm(user, "storage_pool.getattr", row) \
-                        else "a pool you may not see"
-                    _refuse(user, domain, params, source_address,
-                            f"You may not delete volumes in {named}, which holds storage of '{domain.name}' "
-                            "(storage_vol.delete): undefine it without deleting its storage, or ask for a grant on "
-                            "the pool; nothing was changed.", "permission_denied", status=403)
+                    if permissions.has_perm(user, "storage_pool.getattr", row):
+                        message = format_lazy(_("You may not delete volumes in pool '{pool}', which holds storage of "
+                                                "'{name}' (storage_vol.delete): undefine it without deleting its "
+                                                "storage, or ask for a grant on the pool; nothing was changed."),
+                                              pool=row.name, name=domain.name)
+                    else:
+                        message = format_lazy(_("You may not delete volumes in a pool you may not see, which holds "
+                                                "storage of '{name}' (storage_vol.delete): undefine it without "
+                                                "deleting its storage, or ask for a grant on the pool; nothing was "
+                                                "changed."), name=domain.name)
+                    _refuse(user, domain, params, source_address, message, "permission_denied", status=403)
         flags = undefine_flags(dom, options)
         with translated_errors():
             dom.undefineFlags(flags)
     except VirtError as exc:
-        audit.record(user, "domain.undefine", domain, params, outcome=f"failed: {exc.message}",
+        audit.record(user, "domain.undefine", domain, params, outcome=format_lazy("failed: {}", exc.message),
                      source_address=source_address)
-        raise ActionError(f"Could not undefine '{domain.name}': {exc.message}") from exc
+        raise ActionError(format_lazy(_("Could not undefine '{name}': {error}"), name=domain.name,
+                                      error=exc.message)) from exc
     storage = {"deleted": [], "kept": kept, "left": []}
     failure = None
     for index, item in enumerate(doomed):
@@ -207,15 +240,19 @@ def do_undefine_domain(user, domain, options, source_address=None):
             storage["left"] = [{"pool": d.pool, "volume": d.volume, "path": d.path} for d in doomed[index:]]
             break
         storage["deleted"].append({"pool": item.pool, "volume": item.volume, "path": item.path})
-    message = f"'{domain.name}' undefined."
+    parts = [format_lazy(_("'{name}' undefined."), name=domain.name)]
     if remove_storage:
-        message += " " + (_words(storage) or "It had no volume to delete.")
+        parts += _words(storage) or [_("It had no volume to delete.")]
         if failure is not None:
-            message += (f" Deleting {storage['left'][0]['pool']}/{storage['left'][0]['volume']} failed: "
-                        f"{failure.message}. Left in their pools (nothing stands on them now; delete them from the "
-                        "pool's page): " + ", ".join(f"{v['pool']}/{v['volume']}" for v in storage["left"]) + ".")
-        message += " " + BACKUPS_KEPT
+            parts.append(format_lazy(_("Deleting {volume} failed: {error}. Left in their pools (nothing stands on them "
+                                       "now; delete them from the pool's page): {left}."),
+                                     volume=f"{storage['left'][0]['pool']}/{storage['left'][0]['volume']}",
+                                     error=failure.message,
+                                     left=", ".join(f"{v['pool']}/{v['volume']}" for v in storage["left"])))
+        parts.append(BACKUPS_KEPT)
     outcome = "ok" if failure is None else f"undefined; storage partly deleted: {failure.message}"
-    audit.record(user, "domain.undefine", domain, {**params, "storage": storage} if remove_storage else params,
+    audit.record(user, "domain.undefine", domain,
+                 {**params, "storage": _kept_words(storage)} if remove_storage else params,
                  outcome=outcome, source_address=source_address)
-    return UndefineOutcome(message.strip(), storage)
+    return UndefineOutcome(_sentences(parts), storage)
+

@@ -7,6 +7,8 @@ it records and the DEFINED event libvirt sends meanwhile do not race.
 
 import os
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access import audit
@@ -61,15 +63,17 @@ REVERT_STATES = {"snapshot": 0, "running": libvirt_snapshots.REVERT_RUNNING,
 
 def _refused(user, action, domain, params, source_address, exc):
     """Audit a refusal made before any libvirt change, then raise it."""
-    audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+    audit.record(user, action, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                 source_address=source_address)
     raise exc
 
 
 def _snapshot(dom, domain, name):
     snap = libvirt_snapshots.find_snapshot(dom, name) if isinstance(name, str) and "/" not in name else None
     if snap is None:
-        raise SnapshotError(f"Domain '{domain.name}' has no snapshot called '{name}': pick one of those GET "
-                            ".../snapshots lists.", code="no_snapshot", status=404)
+        raise SnapshotError(format_lazy(_("Domain '{domain}' has no snapshot called '{name}': pick one of those GET "
+                                          ".../snapshots lists."), domain=domain.name, name=name),
+                            code="no_snapshot", status=404)
     return snap
 
 
@@ -121,9 +125,11 @@ def _snapshot_xml(name, description, disks=None, memory=None):
 
 def _refuse_taken(domain, pool, path, what):
     if libvirt_storage.volume_by_path(domain.host, path) is not None:
-        raise SnapshotError(f"Pool '{libvirt_storage.pool_name_of(pool)}' already has a volume "
-                            f"'{os.path.basename(path)}', {what}: choose another snapshot name, or delete that "
-                            "volume.", code="overlay_exists", status=409, fields={"name": ["Its file exists."]})
+        raise SnapshotError(format_lazy(_("Pool '{pool}' already has a volume '{volume}', {what}: choose another "
+                                          "snapshot name, or delete that volume."),
+                                        pool=libvirt_storage.pool_name_of(pool), volume=os.path.basename(path),
+                                        what=what),
+                            code="overlay_exists", status=409, fields={"name": [_("Its file exists.")]})
 
 
 def _files_planned(domain, dom, name, with_memory):
@@ -134,12 +140,13 @@ def _files_planned(domain, dom, name, with_memory):
         pool, _vol = libvirt_storage.volume_by_path(domain.host, disk.source)
         libvirt_storage.refresh_pool(pool)
         path = os.path.join(os.path.dirname(disk.source), overlay_name(domain.name, disk, name))
-        _refuse_taken(domain, pool, path, f"the overlay this snapshot would make for disk {disk.target}")
+        _refuse_taken(domain, pool, path, format_lazy(_("the overlay this snapshot would make for disk {disk}"),
+                                                      disk=disk.target))
         planned.append((disk.target, path, pool))
     if with_memory:
         _target, first, pool = planned[0]
         path = os.path.join(os.path.dirname(first), memory_name(domain.name, name))
-        _refuse_taken(domain, pool, path, "the file this snapshot would save the memory state in")
+        _refuse_taken(domain, pool, path, _("the file this snapshot would save the memory state in"))
         planned.append((None, path, pool))
     return planned
 
@@ -165,9 +172,9 @@ def do_create_snapshot(user, domain, name, kind=INTERNAL, description="", source
     audit.require(user, PERMISSION, domain, action, params, source_address)
     try:
         if kind not in CREATE_KINDS:
-            raise SnapshotError(f"'{kind}' is not a kind of snapshot the console takes: use "
-                                f"{' or '.join(CREATE_KINDS)}.",
-                                fields={"kind": [f"One of {', '.join(CREATE_KINDS)}."]})
+            raise SnapshotError(format_lazy(_("'{kind}' is not a kind of snapshot the console takes: use one of "
+                                              "{kinds}."), kind=kind, kinds=", ".join(CREATE_KINDS)),
+                                fields={"kind": [format_lazy(_("One of {choices}."), choices=", ".join(CREATE_KINDS))]})
         check_description(description or "")
         dom = libvirt_domain(domain)
         with domain_lock(domain.host_id, domain.uuid):
@@ -188,8 +195,8 @@ def do_create_snapshot(user, domain, name, kind=INTERNAL, description="", source
             if planned is None:
                 libvirt_snapshots.create_snapshot(dom, _snapshot_xml(name, description))
             else:
-                disks = [(target, path) for target, path, _ in planned if target is not None]
-                memory = next((path for target, path, _ in planned if target is None), None)
+                disks = [(target, path) for target, path, _pool in planned if target is not None]
+                memory = next((path for target, path, _pool in planned if target is None), None)
                 flags = libvirt_snapshots.CREATE_ATOMIC | (libvirt_snapshots.CREATE_DISK_ONLY if memory is None else 0)
                 try:
                     libvirt_snapshots.create_snapshot(dom, _snapshot_xml(name, description, disks, memory), flags)
@@ -215,8 +222,10 @@ def do_revert_snapshot(user, domain, name, state="snapshot", source=RevisionSour
     audit.require(user, PERMISSION, domain, action, params, source_address)
     try:
         if state not in REVERT_STATES:
-            raise SnapshotError(f"'{state}' is not a state to revert into: use {', '.join(REVERT_STATES)}.",
-                                fields={"state": [f"One of {', '.join(REVERT_STATES)}."]})
+            raise SnapshotError(format_lazy(_("'{state}' is not a state to revert into: use {states}."), state=state,
+                                            states=", ".join(REVERT_STATES)),
+                                fields={"state": [format_lazy(_("One of {choices}."),
+                                                              choices=", ".join(REVERT_STATES))]})
         dom = libvirt_domain(domain)
         snap = _snapshot(dom, domain, name)
         facts = snapshot_list(domain.host, dom)
@@ -226,9 +235,10 @@ def do_revert_snapshot(user, domain, name, state="snapshot", source=RevisionSour
             if refusal:
                 raise SnapshotError(refusal, code="external_revert_unsupported", status=409)
         elif any(fact["kind"] != INTERNAL for fact in facts):
-            raise SnapshotError(f"'{domain.name}' also has external snapshots: reverting to the internal snapshot "
-                                f"'{name}' would change the image their overlays stand on and lose their data "
-                                "(virt-manager bug #811). Delete the external snapshots first.",
+            raise SnapshotError(format_lazy(_("'{domain}' also has external snapshots: reverting to the internal "
+                                              "snapshot '{name}' would change the image their overlays stand on and "
+                                              "lose their data (virt-manager bug #811). Delete the external snapshots "
+                                              "first."), domain=domain.name, name=name),
                                 code="mixed_chain", status=409)
     except ConsoleError as exc:
         _refused(user, action, domain, params, source_address, exc)
@@ -302,18 +312,29 @@ def _refuse_overlays_in_use(user, domain, dom, doomed):
             under = standing_on(usage, base, mine | {disk["source"]}) if base else []
             if under and not (overlays or users):
                 words = dependents_words(user, usage, under, domain.uuid)[0]
-                raise SnapshotError(f"Deleting snapshot '{doomed_name}' commits the overlay of disk {disk['name']} "
-                                    f"down into {base}, which is the backing file of {words}: writing into it "
-                                    "would corrupt them. Delete those volumes or domains first (or clone them with "
-                                    "copied disks); nothing was changed.", code="base_in_use", status=409)
+                raise SnapshotError(format_lazy(_("Deleting snapshot '{snapshot}' commits the overlay of disk {disk} "
+                                                  "down into {base}, which is the backing file of {dependents}: "
+                                                  "writing into it would corrupt them. Delete those volumes or "
+                                                  "domains first (or clone them with copied disks); nothing was "
+                                                  "changed."), snapshot=doomed_name, disk=disk["name"], base=base,
+                                                dependents=words),
+                                    code="base_in_use", status=409)
             if overlays or users:
                 words = dependents_words(user, usage, overlays, domain.uuid)[0] if overlays else ""
                 names = ", ".join(repr(u["name"]) for u in split_visible(user, domain.host, users)[0])
-                what = f"the backing file of {words}" if overlays else f"used by domain {names or 'you may not see'}"
-                raise SnapshotError(f"The overlay {disk['source']} of snapshot '{doomed_name}' (disk {disk['name']}) "
-                                    f"is {what}: deleting the snapshot commits and deletes that file, which would "
-                                    "take their data. Delete those volumes or domains first (or clone them with "
-                                    "copied disks); nothing was changed.", code="overlay_in_use", status=409)
+                if overlays:
+                    what = format_lazy(_("the backing file of {dependents}"), dependents=words)
+                elif names:
+                    what = format_lazy(_("used by domain {names}"), names=names)
+                else:
+                    what = _("used by a domain you may not see")
+                raise SnapshotError(format_lazy(_("The overlay {overlay} of snapshot '{snapshot}' (disk {disk}) is "
+                                                  "{what}: deleting the snapshot commits and deletes that file, which "
+                                                  "would take their data. Delete those volumes or domains first (or "
+                                                  "clone them with copied disks); nothing was changed."),
+                                                overlay=disk["source"], snapshot=doomed_name, disk=disk["name"],
+                                                what=what),
+                                    code="overlay_in_use", status=409)
 
 
 def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource.API, source_address=None):
@@ -334,16 +355,20 @@ def do_delete_snapshot(user, domain, name, children=False, source=RevisionSource
         kinds = {fact["kind"] for fact in facts if fact["name"] in doomed}
         external = kinds - {INTERNAL}
         if external and INTERNAL in kinds:
-            raise SnapshotError(f"Snapshot '{name}' and the ones under it mix internal and external snapshots: "
-                                "deleting them together could lose data (virt-manager bug #862). Delete the "
-                                "snapshots one at a time, the newest first.", code="mixed_chain", status=409)
+            raise SnapshotError(format_lazy(_("Snapshot '{name}' and the ones under it mix internal and external "
+                                              "snapshots: deleting them together could lose data (virt-manager bug "
+                                              "#862). Delete the snapshots one at a time, the newest first."),
+                                            name=name),
+                                code="mixed_chain", status=409)
         if external:  # before the running check: a file others need is the reason that outlasts a start
             _refuse_overlays_in_use(user, domain, dom, doomed)
         if external and not adapter.is_running(dom):
-            raise SnapshotError(f"'{domain.name}' is shut off, and libvirt cannot commit a shut-off domain's "
-                                f"overlays: deleting the external snapshot '{name}' needs the domain running. "
-                                "Start it (paused is enough) and delete again; nothing was changed.",
+            raise SnapshotError(format_lazy(_("'{domain}' is shut off, and libvirt cannot commit a shut-off domain's "
+                                              "overlays: deleting the external snapshot '{name}' needs the domain "
+                                              "running. Start it (paused is enough) and delete again; nothing was "
+                                              "changed."), domain=domain.name, name=name),
                                 code="domain_not_running", status=409)
+
         if external:
             for doomed_name in doomed[:1]:  # the first one commits first: its overlays must be in the chain now
                 doomed_snap = _snapshot(dom, domain, doomed_name)

@@ -10,6 +10,8 @@ middle is committed plainly, and the layers above it then stand on its backing f
 import time
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.jobs.actions import JobCancelled, report_progress
@@ -51,10 +53,12 @@ def planned_commits(domain, dom, snap_xml):
             continue
         chain = chain_of(dom, disk["name"])
         if disk["source"] not in chain or chain.index(disk["source"]) + 1 >= len(chain):
-            raise SnapshotError(f"The overlay {disk['source']} of disk {disk['name']} is no longer in the disk's "
-                                f"backing chain of '{domain.name}' (it was changed outside the console): nothing "
-                                "was changed. Look at the disk's chain (virsh domblklist, qemu-img info "
-                                "--backing-chain) and fix it by hand.", code="chain_changed", status=409)
+            raise SnapshotError(format_lazy(_("The overlay {overlay} of disk {disk} is no longer in the disk's backing "
+                                              "chain of '{domain}' (it was changed outside the console): nothing was "
+                                              "changed. Look at the disk's chain (virsh domblklist, qemu-img info "
+                                              "--backing-chain) and fix it by hand."),
+                                            overlay=disk["source"], disk=disk["name"], domain=domain.name),
+                                code="chain_changed", status=409)
         index = chain.index(disk["source"])
         plans.append((disk["name"], disk["source"], chain[index + 1], index == 0))
     return plans
@@ -85,9 +89,10 @@ def _wait(job, dom, target, active, done_before, may_cancel):
         info = libvirt_snapshots.block_job(dom, target)
         if info is None:
             if active:
-                raise SnapshotError(f"The active commit of disk {target} ended before it could pivot: the domain "
-                                    "still runs on the overlay, nothing was lost. Look at the host's libvirt log "
-                                    "and delete again.", code="commit_failed", status=502)
+                raise SnapshotError(format_lazy(_("The active commit of disk {disk} ended before it could pivot: the "
+                                                  "domain still runs on the overlay, nothing was lost. Look at the "
+                                                  "host's libvirt log and delete again."), disk=target),
+                                    code="commit_failed", status=502)
             return
         end, cur = info.get("end", 0), info.get("cur", 0)
         try:
@@ -115,13 +120,17 @@ def commit_overlays(job, domain, dom, plans):
         _follow(job, dom, target, overlay, active, done, may_cancel=index == 0)
         chain = chain_of(dom, target)
         if overlay in chain or backing not in chain:
-            raise SnapshotError(f"After the commit, disk {target} of '{domain.name}' still names {overlay} (or lost "
-                                f"{backing}): the pivot did not happen. The overlay is kept; look at the disk "
-                                "(virsh domblklist) before trying again.", code="pivot_unverified", status=502)
-        if active and chain[0] != backing:
-            raise SnapshotError(f"After the pivot, disk {target} of '{domain.name}' runs on {chain[0]}, not on "
-                                f"{backing}. The overlay is kept; look at the disk before trying again.",
+            raise SnapshotError(format_lazy(_("After the commit, disk {disk} of '{domain}' still names {overlay} (or "
+                                              "lost {backing}): the pivot did not happen. The overlay is kept; look at "
+                                              "the disk (virsh domblklist) before trying again."),
+                                            disk=target, domain=domain.name, overlay=overlay, backing=backing),
                                 code="pivot_unverified", status=502)
+        if active and chain[0] != backing:
+            raise SnapshotError(format_lazy(_("After the pivot, disk {disk} of '{domain}' runs on {top}, not on "
+                                              "{backing}. The overlay is kept; look at the disk before trying again."),
+                                            disk=target, domain=domain.name, top=chain[0], backing=backing),
+                                code="pivot_unverified", status=502)
+
         done = job.done
     return [overlay for _target, overlay, _backing, _active in plans]
 

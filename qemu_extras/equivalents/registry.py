@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.definitions.xml import placement
@@ -34,7 +36,11 @@ def version_text(number):
 
 
 class NotLossless(Exception):
-    """This particular use of an extra cannot be rewritten without changing what QEMU gets."""
+    """This particular use of an extra cannot be rewritten without changing what QEMU gets (the reason lazy: said in
+    the reader's language)."""
+
+    def __str__(self):
+        return str(self.args[0])
 
 
 @dataclass
@@ -69,20 +75,23 @@ class _Props:
             return "on"
         if value in ("off", "no", "false"):
             return "off"
-        raise NotLossless(f"{self.driver}: {key}={value} is not on/off")
+        raise NotLossless(format_lazy(_("{driver}: {key}={value} is not on/off"), driver=self.driver, key=key,
+                                     value=value))
 
     def pci_address(self):
         """<address type='pci'> for bus=pci.0|pcie.0 and addr=slot[.function], or None."""
         bus, addr = self.take("bus"), self.take("addr")
         if bus not in (None, "pci.0", "pcie.0"):
-            raise NotLossless(f"{self.driver}: bus={bus} is not the root bus; place the device by hand")
+            raise NotLossless(format_lazy(_("{driver}: bus={bus} is not the root bus; place the device by hand"),
+                                         driver=self.driver, bus=bus))
         if addr is None:
             return None
         slot, _dot, function = addr.partition(".")
         try:
             slot_number, function_number = int(slot, 16), int(function or "0", 16)
         except ValueError as exc:
-            raise NotLossless(f"{self.driver}: addr={addr} is not slot[.function]") from exc
+            raise NotLossless(format_lazy(_("{driver}: addr={addr} is not slot[.function]"), driver=self.driver,
+                                         addr=addr)) from exc
         return placement.build("address", {
             "type": "pci", "domain": "0x0000", "bus": "0x00",
             "slot": f"0x{slot_number:02x}", "function": f"0x{function_number:x}",
@@ -91,7 +100,8 @@ class _Props:
     def done(self, container, element, since):
         if self.left:
             extra = ", ".join(f"{key}={value}" for key, value in self.left.items())
-            raise NotLossless(f"{self.driver}: {extra} has no generic mapping in this registry")
+            raise NotLossless(format_lazy(_("{driver}: {extra} has no generic mapping in this registry"),
+                                         driver=self.driver, extra=extra))
         return Built(container, element, since, self.notes)
 
 
@@ -104,7 +114,8 @@ def _rng(model, model_since):
         # Without rng=, QEMU (4.2 and later) feeds the device from its builtin
         # getrandom() backend: exactly <backend model='builtin'/>.
         if p.take("rng") is not None:
-            raise NotLossless(f"{p.driver}: rng= points at an -object backend; rewrite both by hand")
+            raise NotLossless(format_lazy(_("{driver}: rng= points at an -object backend; rewrite both by hand"),
+                                         driver=p.driver))
         rng = placement.build("rng", {"model": model})
         since = _later("6.1.0", model_since)
         max_bytes, period = p.take("max-bytes"), p.take("period")
@@ -112,7 +123,8 @@ def _rng(model, model_since):
             rng.append(placement.build("rate", {"bytes": max_bytes, "period": period}))
             since = _later(since, "1.0.4")
         elif period is not None:
-            raise NotLossless(f"{p.driver}: period= without max-bytes= has no <rate> equivalent")
+            raise NotLossless(format_lazy(_("{driver}: period= without max-bytes= has no <rate> equivalent"),
+                                         driver=p.driver))
         rng.append(placement.build("backend", {"model": "builtin"}))
         address = p.pci_address()
         if address is not None:
@@ -138,7 +150,8 @@ def _isa_panic(p):
         try:
             iobase = int(ioport, 0)
         except ValueError as exc:
-            raise NotLossless(f"{p.driver}: ioport={ioport} is not a number") from exc
+            raise NotLossless(format_lazy(_("{driver}: ioport={ioport} is not a number"), driver=p.driver,
+                                         ioport=ioport)) from exc
         panic.append(placement.build("address", {"type": "isa", "iobase": f"0x{iobase:x}"}))
     return p.done("devices", panic, "1.3.5")
 
@@ -161,7 +174,7 @@ def _balloon(p):
 def _vsock(p):
     cid = p.take("guest-cid")
     if cid is None:
-        raise NotLossless(f"{p.driver}: no guest-cid=; QEMU needs one")
+        raise NotLossless(format_lazy(_("{driver}: no guest-cid=; QEMU needs one"), driver=p.driver))
     vsock = placement.build("vsock", {"model": "virtio"})
     vsock.append(placement.build("cid", {"auto": "no", "address": cid}))
     address = p.pci_address()
@@ -210,7 +223,7 @@ class DeviceEquivalent:
         return self.generic.split()[0].strip("<>/")
 
 
-_NEEDS_OBJECT = "it refers to an -object/-chardev backend, which must be rewritten with it by hand"
+_NEEDS_OBJECT = _("it refers to an -object/-chardev backend, which must be rewritten with it by hand")
 
 # Versions from libvirt's formatdomain documentation ("Since x.y.z").
 DEVICE_EQUIVALENTS = {entry.driver: entry for entry in (
@@ -292,7 +305,7 @@ def parse_device_spec(spec):
         try:
             props = json.loads(spec)
         except json.JSONDecodeError as exc:
-            raise NotLossless(f"-device {spec!r} is not valid JSON") from exc
+            raise NotLossless(format_lazy(_("-device {spec} is not valid JSON"), spec=repr(spec))) from exc
         props = {key: _json_prop(value) for key, value in props.items()}
     else:
         pairs = split_qemu_opts(spec)
@@ -303,7 +316,7 @@ def parse_device_spec(spec):
             props[pairs[0][0]] = pairs[0][1]
         bare = [value for key, value in pairs[1:] if key is None]
         if bare:
-            raise NotLossless(f"-device {spec}: bare flag(s) {', '.join(bare)}")
+            raise NotLossless(format_lazy(_("-device {spec}: bare flag(s) {flags}"), spec=spec, flags=", ".join(bare)))
     return props.pop("driver", ""), props
 
 
@@ -354,16 +367,18 @@ def _plan(root, index, spec, libvirt_version):
             clash = [e for e in _existing(root, entry)
                      if not (entry.tag == "memballoon" and e.get("model") == "none")]
             if entry.unique and clash:
-                raise NotLossless(f"the definition already has a <{entry.tag}>; only one is allowed")
+                raise NotLossless(format_lazy(_("the definition already has a <{tag}>; only one is allowed"),
+                                             tag=entry.tag))
             if entry.requires and root.find(entry.requires[0]) is None:
-                raise NotLossless(f"libvirt accepts {entry.generic} only with "
-                                  f"{entry.requires[1]}; add it first")
+                raise NotLossless(format_lazy(_("libvirt accepts {generic} only with {required}; add it first"),
+                                              generic=entry.generic, required=entry.requires[1]))
         except NotLossless as exc:
-            built, reason = None, str(exc)
+            built, reason = None, exc.args[0]
     since = built.since if built else entry.since
     available = libvirt_version >= version_number(since)
     if not available:
-        reason = f"needs libvirt {since}; this host has {version_text(libvirt_version)}"
+        reason = format_lazy(_("needs libvirt {since}; this host has {version}"), since=since,
+                             version=version_text(libvirt_version))
     use = ExtraUse(index, driver, entry.generic, since, available, built is not None and available,
                    "" if built is not None and available else reason)
     return use, built

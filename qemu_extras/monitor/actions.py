@@ -3,6 +3,9 @@
 import json
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.access import audit, permissions
 from domains.access.lookups import libvirt_domain
 from domains.errors import ConsoleError
@@ -56,20 +59,22 @@ def check_against_schema(schema, name, arguments):
     """Refuse a QMP command the running QEMU does not know, or arguments it would refuse."""
     command = schema.commands.get(name)
     if command is None:
-        raise PassthroughError(
-            f"QEMU on this domain has no QMP command '{name}'. Its commands are listed by "
-            '{"execute": "query-commands"}; HMP commands need "hmp": true.',
+        raise PassthroughError(format_lazy(
+            _("QEMU on this domain has no QMP command '{name}'. Its commands are listed by "
+              '{{"execute": "query-commands"}}; HMP commands need "hmp": true.'), name=name),
             "unknown_command", fields={"command": [name]})
     missing = sorted(command.required - set(arguments))
     if missing:
-        raise PassthroughError(
-            f"'{name}' needs the argument(s) {', '.join(missing)}; add them to \"arguments\".",
+        raise PassthroughError(format_lazy(
+            _("'{name}' needs the argument(s) {missing}; add them to \"arguments\"."), name=name,
+            missing=", ".join(missing)),
             "missing_argument", fields={"arguments": missing})
     unknown = [] if command.open_ended else sorted(set(arguments) - command.arguments)
     if unknown:
-        known = ", ".join(sorted(command.arguments)) or "none"
-        raise PassthroughError(
-            f"'{name}' takes no argument(s) {', '.join(unknown)}; it takes: {known}.",
+        known = ", ".join(sorted(command.arguments)) or _("none")
+        raise PassthroughError(format_lazy(
+            _("'{name}' takes no argument(s) {unknown}; it takes: {known}."), name=name,
+            unknown=", ".join(unknown), known=known),
             "unknown_argument", fields={"arguments": unknown})
 
 
@@ -79,9 +84,9 @@ def _running(domain):
     with translated_errors():
         active = dom.ID() != -1
     if not active:
-        raise PassthroughError(
-            f"'{domain.name}' is not running: QEMU, its monitor and its guest agent exist only while the "
-            "domain runs. Start it first.", "not_running", status=409)
+        raise PassthroughError(format_lazy(
+            _("'{name}' is not running: QEMU, its monitor and its guest agent exist only while the domain runs. "
+              "Start it first."), name=domain.name), "not_running", status=409)
     return dom
 
 
@@ -97,15 +102,16 @@ def _classify(user, domain, action, classify_call, params, source_address):
     except MonitorCommandError as exc:
         # Only someone who may use the monitor at all learns that the text was malformed.
         permissions.require(user, "monitor_read", domain)
-        audit.record(user, action, domain, params, outcome=f"invalid: {exc}", source_address=source_address)
-        raise PassthroughError(str(exc), "invalid_command") from exc
+        audit.record(user, action, domain, params, outcome=format_lazy("invalid: {}", exc),
+                     source_address=source_address)
+        raise PassthroughError(exc.args[0], "invalid_command") from exc
 
 
 def _refuse_nul(text):
     """Refuse a command holding a NUL character: libvirt takes it as a C string, which would end at the first."""
     if "\x00" in text:
-        raise PassthroughError("The command holds a NUL character, which QEMU's monitor and agent cannot take: "
-                               "remove it.", "invalid", fields={"command": ["no NUL character"]})
+        raise PassthroughError(_("The command holds a NUL character, which QEMU's monitor and agent cannot take: "
+                                 "remove it."), "invalid", fields={"command": [_("no NUL character")]})
 
 
 def _refuse_crash_path(classification):
@@ -114,11 +120,12 @@ def _refuse_crash_path(classification):
     if name is None:
         return
     equivalent, permission = CRASHES_LIBVIRT[name]
-    raise PassthroughError(
-        f"'{name}' is refused through the monitor: libvirt's QEMU driver crashes when QEMU reports the dump "
-        "done (on the embedded host that takes the whole console down; elsewhere libvirtd). Use libvirt's own "
-        f"call instead, which runs the dump under a libvirt job: {equivalent}; it needs the '{permission}' "
-        "permission.", "crashes_libvirt", status=409, fields={"command": [name], "generic_equivalent": [equivalent]})
+    raise PassthroughError(format_lazy(
+        _("'{name}' is refused through the monitor: libvirt's QEMU driver crashes when QEMU reports the dump done "
+          "(on the embedded host that takes the whole console down; elsewhere libvirtd). Use libvirt's own call "
+          "instead, which runs the dump under a libvirt job: {equivalent}; it needs the '{permission}' "
+          "permission."), name=name, equivalent=equivalent, permission=permission),
+        "crashes_libvirt", status=409, fields={"command": [name], "generic_equivalent": [equivalent]})
 
 
 def do_monitor_command(user, domain, text, hmp=False, source_address=None):
@@ -145,10 +152,12 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
         intent = audit.record_intent(user, action, domain, params, source_address)
         reply = qemu_calls.monitor_command(dom, text, hmp)
     except PassthroughError as exc:
-        audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        audit.record(user, action, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                     source_address=source_address)
         raise
     except VirtError as exc:
-        _outcome(intent, user, action, domain, params, f"failed: {exc.message}", source_address)
+        _outcome(intent, user, action, domain, params, format_lazy("failed: {}", exc.message), source_address)
+
         raise
     finally:
         # Anything that reached QEMU taints the domain in libvirt (custom-monitor).
@@ -159,8 +168,9 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
         if "error" in result.raw:
             error = result.raw["error"]
             _outcome(intent, user, action, domain, params, f"qemu error: {error.get('desc')}", source_address)
-            raise PassthroughError(f"QEMU: {error.get('desc')} ({error.get('class')})", "qemu_error", status=422,
-                                   fields={"error": error})
+            raise PassthroughError(format_lazy(_("QEMU: {description} ({error_class})"), description=error.get("desc"),
+                                               error_class=error.get("class")),
+                                   "qemu_error", status=422, fields={"error": error})
         result.value = result.raw.get("return")
     _outcome(intent, user, action, domain, params, "ok", source_address)
     return result
@@ -191,12 +201,14 @@ def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAUL
         _outcome(intent, user, action, domain, params, "agent not connected", source_address)
         raise PassthroughError(exc.message, "agent_not_connected", status=409) from exc
     except PassthroughError as exc:
-        audit.record(user, action, domain, params, outcome=f"refused: {exc.message}", source_address=source_address)
+        audit.record(user, action, domain, params, outcome=format_lazy("refused: {}", exc.message),
+                     source_address=source_address)
         raise
     except VirtError as exc:
-        _outcome(intent, user, action, domain, params, f"failed: {exc.message}", source_address)
-        raise PassthroughError(f"The guest agent refused the command: {exc.message}", "agent_error",
-                               status=422) from exc
+        _outcome(intent, user, action, domain, params, format_lazy("failed: {}", exc.message), source_address)
+        raise PassthroughError(format_lazy(_("The guest agent refused the command: {error}"), error=exc.message),
+                               "agent_error", status=422) from exc
+
     finally:
         taint_cache.forget(domain.host_id, domain.uuid)
     raw = json.loads(reply)

@@ -4,6 +4,9 @@ import json
 import shlex
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 MONITOR_READ = "monitor_read"
 MONITOR_WRITE = "monitor_write"
 MONITOR_ADMIN = "monitor_admin"
@@ -56,7 +59,11 @@ class Classification:
 
 
 class MonitorCommandError(ValueError):
-    """The command text cannot be understood; the message says how to fix it."""
+    """The command text cannot be understood; the message says how to fix it (lazy: in the reader's language)."""
+
+    def __str__(self):
+        return str(self.args[0])
+
 
 
 def _table(*groups):
@@ -240,39 +247,35 @@ def qmp_rule(name):
     return Rule(UNKNOWN_LEVEL, UNKNOWN_REASON)
 
 
-def parse_qmp(command_text, what="QMP command"):
+def parse_qmp(command_text, what=_("QMP command")):
     """(name, arguments) of a QMP command given as JSON text."""
     try:
         message = json.loads(command_text)
     except (json.JSONDecodeError, TypeError) as exc:
-        raise MonitorCommandError(
-            f"The {what} is not valid JSON ({exc}). Send an object such as "
-            '{"execute": "query-status"}, or set "hmp": true for HMP text like "info status".'
-        ) from exc
+        raise MonitorCommandError(format_lazy(
+            _('The {what} is not valid JSON ({error}). Send an object such as {{"execute": "query-status"}}, or set '
+              '"hmp": true for HMP text like "info status".'), what=what, error=exc)) from exc
     if not isinstance(message, dict):
-        raise MonitorCommandError(
-            f'The {what} must be a JSON object such as {{"execute": "query-status"}}, '
-            f"not {type(message).__name__}."
-        )
+        raise MonitorCommandError(format_lazy(
+            _('The {what} must be a JSON object such as {{"execute": "query-status"}}, not {type}.'),
+            what=what, type=type(message).__name__))
     name = message.get("execute", message.get("exec-oob"))
     if not isinstance(name, str) or not name.strip():
-        raise MonitorCommandError(
-            f'The {what} has no "execute" member naming the command, '
-            'e.g. {"execute": "query-status"}.'
-        )
+        raise MonitorCommandError(format_lazy(
+            _('The {what} has no "execute" member naming the command, e.g. {{"execute": "query-status"}}.'),
+            what=what))
     arguments = message.get("arguments", {})
     if not isinstance(arguments, dict):
-        raise MonitorCommandError(
-            f'"arguments" of the {what} must be a JSON object, e.g. '
-            '{"execute": "human-monitor-command", "arguments": {"command-line": "info status"}}.'
-        )
+        raise MonitorCommandError(format_lazy(
+            _('"arguments" of the {what} must be a JSON object, e.g. {{"execute": "human-monitor-command", '
+              '"arguments": {{"command-line": "info status"}}}}.'), what=what))
     return name, arguments
 
 
 def _hmp_words(command_text):
     text = (command_text or "").strip()
     if not text:
-        raise MonitorCommandError('The HMP command is empty. Type a command such as "info status".')
+        raise MonitorCommandError(_('The HMP command is empty. Type a command such as "info status".'))
     try:
         return shlex.split(text)
     except ValueError:
@@ -305,10 +308,10 @@ def classify_qmp(command_text):
         return Classification(name, rule.level, rule.reason)
     wrapped_text = arguments.get("command-line")
     if not isinstance(wrapped_text, str):
-        raise MonitorCommandError(
+        raise MonitorCommandError(_(
             'human-monitor-command needs "arguments": {"command-line": "<HMP text>"}; '
             'or send the HMP text directly with "hmp": true.'
-        )
+        ))
     wrapped = classify_hmp(wrapped_text)
     return Classification(
         name, level_max(rule.level, wrapped.level), rule.reason, wrapped_text, wrapped
@@ -345,6 +348,6 @@ AGENT_POLICY = _table(
 
 def classify_agent(json_text):
     """The Classification of one guest-agent command; permissions are `agent` plus its level."""
-    name, _arguments = parse_qmp(json_text, what="guest agent command")
+    name, _arguments = parse_qmp(json_text, what=_("guest agent command"))
     rule = AGENT_POLICY.get(name, Rule(UNKNOWN_LEVEL, UNKNOWN_REASON))
     return Classification(name, rule.level, rule.reason, agent=True)

@@ -192,7 +192,7 @@ class MonitorSocket(LiveSocket):
             await self.send_json({"type": "error", "id": request_id, "code": "not_found",
                                   "message": "No such domain, or you may not see it."})
         except PassthroughError as exc:
-            await self.send_json({"type": "error", "id": request_id, "code": exc.code, "message": exc.message,
+            await self.send_json({"type": "error", "id": request_id, "code": exc.code, "message": str(exc.message),
                                   "fields": exc.fields})
         except VirtError as exc:
             await self.send_json({"type": "error", "id": request_id, "code": "libvirt_error", "message": exc.message})

@@ -9,6 +9,8 @@ import hashlib
 from dataclasses import dataclass
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit
 from domains.access.lookups import libvirt_domain
@@ -96,7 +98,7 @@ def propose_namespace(domain, namespace, current_xml=None):
     """The change writing `namespace` into the definition; ChangeRefused when a check fails."""
     problems = check_commandline(namespace.args, namespace.env)
     if problems:
-        raise ChangeRefused("The QEMU command line cannot work for a VM run by libvirt; nothing was defined.",
+        raise ChangeRefused(_("The QEMU command line cannot work for a VM run by libvirt; nothing was defined."),
                             problems, code="commandline_refused")
     old = current_xml if current_xml is not None else inactive_xml(domain)
     try:
@@ -132,8 +134,8 @@ def apply_change(user, domain, change, action, needed, source_address=None, revi
     if digest(current) != (reviewed_digest or change.old_digest):
         audit.record(user, action, domain, params, outcome="refused: definition changed meanwhile",
                      source_address=source_address)
-        raise ChangeRefused("The definition changed since this diff was made; review the new diff and apply again.",
-                            code="stale")
+        raise ChangeRefused(_("The definition changed since this diff was made; review the new diff and apply "
+                              "again."), code="stale")
     try:
         do_define(user, domain, change.new_xml, reason=change.description, source=source,
                   source_address=source_address)
@@ -141,7 +143,8 @@ def apply_change(user, domain, change, action, needed, source_address=None, revi
         # do_define audited the refusal with its reason: once is the rule.
         raise ChangeRefused(exc.message, code=exc.code) from exc
     except ConsoleError as exc:
-        audit.record(user, action, domain, params, outcome=f"failed: {exc.message}", source_address=source_address)
+        audit.record(user, action, domain, params, outcome=format_lazy("failed: {}", exc.message),
+                     source_address=source_address)
         raise ChangeRefused(exc.message, code="libvirt_refused") from exc
     audit.record(user, action, domain, params, source_address=source_address)
     return change
@@ -156,7 +159,8 @@ def do_set_namespace(user, domain, namespace, source_address=None, reviewed_dige
         change = propose_namespace(domain, namespace)
     except ChangeRefused as exc:
         audit.record(user, "qemu.commandline", domain, params,
-                     outcome=f"refused: {exc.message} " + " ".join(p.message for p in exc.problems),
+                     outcome=format_lazy("refused: {} " + " ".join("{}" for _problem in exc.problems), exc.message,
+                                         *(p.message for p in exc.problems)),
                      source_address=source_address)
         raise
     if not change.changed:
@@ -170,7 +174,9 @@ def do_apply_rewrite(user, domain, index, source_address=None, reviewed_digest=N
     """Apply the index-th registry rewrite of domain (as listed by propose_rewrites)."""
     rewrites = propose_rewrites(domain)
     if not 0 <= index < len(rewrites):
-        raise ChangeRefused(f"There is no rewrite number {index} for '{domain.name}' now "
-                            f"({len(rewrites)} available); reload the list.", code="no_such_rewrite")
+        raise ChangeRefused(format_lazy(_("There is no rewrite number {index} for '{name}' now ({count} available); "
+                                          "reload the list."), index=index, name=domain.name, count=len(rewrites)),
+                            code="no_such_rewrite")
+
     return apply_change(user, domain, rewrites[index], "qemu.rewrite", REWRITE_PERMISSIONS, source_address,
                         reviewed_digest, source)

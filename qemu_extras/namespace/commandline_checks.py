@@ -3,33 +3,36 @@
 import re
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.definitions.xml.safe_xml import parse
 
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 
-NO_STDIO = (
+NO_STDIO = _(
     "A VM started by libvirt has no terminal: QEMU's stdin/stdout are not connected "
     "to anyone, so {what} would never reach you."
 )
-PTY_ALTERNATIVE = (
+PTY_ALTERNATIVE = _(
     "Define a serial console instead (<serial type='pty'><target port='0'/></serial> "
     "plus <console type='pty'/>) and open it in the console's serial tab; the monitor "
     "is reachable through the console's QEMU monitor page."
 )
-VNC_ALTERNATIVE = (
+VNC_ALTERNATIVE = _(
     "Use <graphics type='vnc' autoport='yes'/> (or spice) and open the graphical console "
     "in the browser; for a text console add a pty serial port and use the serial tab."
 )
-SCRIPT_PROBLEM = (
+SCRIPT_PROBLEM = _(
     "{key}= on {option} runs a host shell script as QEMU's user to set up a tap device; "
     "that needs CAP_NET_ADMIN, which libvirt removes from QEMU, so the script fails."
 )
-SCRIPT_ALTERNATIVE = (
+SCRIPT_ALTERNATIVE = _(
     "Let libvirt create the tap device: <interface type='network'><source network='default'/>"
     "</interface>, <interface type='bridge'><source bridge='br0'/></interface>, or "
     "<interface type='ethernet'> with a tap made beforehand (script='no' is fine)."
 )
-SPLIT_ALTERNATIVE = (
+SPLIT_ALTERNATIVE = _(
     "Put the option and its value in separate <qemu:arg> elements, e.g. "
     "<qemu:arg value='-serial'/><qemu:arg value='pty'/>."
 )
@@ -37,19 +40,19 @@ SPLIT_ALTERNATIVE = (
 # Options whose value is a character device spec where `stdio` means the
 # terminal QEMU was started from. `mon:stdio` multiplexes the monitor onto it.
 CHARDEV_VALUE_OPTIONS = {
-    "-serial": "a serial port on stdio",
-    "-parallel": "a parallel port on stdio",
-    "-monitor": "a monitor on stdio",
-    "-qmp": "a QMP monitor on stdio",
-    "-qmp-pretty": "a QMP monitor on stdio",
-    "-debugcon": "a debug console on stdio",
-    "-gdb": "a gdb stub on stdio",
-    "-virtioconsole": "a virtio console on stdio",
+    "-serial": _("a serial port on stdio"),
+    "-parallel": _("a parallel port on stdio"),
+    "-monitor": _("a monitor on stdio"),
+    "-qmp": _("a QMP monitor on stdio"),
+    "-qmp-pretty": _("a QMP monitor on stdio"),
+    "-debugcon": _("a debug console on stdio"),
+    "-gdb": _("a gdb stub on stdio"),
+    "-virtioconsole": _("a virtio console on stdio"),
 }
 # Display backends that need a terminal or a desktop session of the daemon.
-TERMINAL_DISPLAYS = {"curses": "a curses display (drawn on the terminal)"}
+TERMINAL_DISPLAYS = {"curses": _("a curses display (drawn on the terminal)")}
 DESKTOP_DISPLAYS = {
-    "gtk": "a GTK window", "sdl": "an SDL window", "cocoa": "a Cocoa window",
+    "gtk": _("a GTK window"), "sdl": _("an SDL window"), "cocoa": _("a Cocoa window"),
 }
 NET_OPTIONS = {"-net", "-netdev", "-nic"}
 SCRIPT_KEYS = ("script", "downscript")
@@ -147,12 +150,12 @@ def _stdio_in_chardev_spec(spec):
 def _check_option(index, option, value):
     if option in CHARDEV_VALUE_OPTIONS and value is not None and _stdio_in_chardev_spec(value):
         what = CHARDEV_VALUE_OPTIONS[option]
-        yield Problem(index, option, NO_STDIO.format(what=what), PTY_ALTERNATIVE)
+        yield Problem(index, option, format_lazy(NO_STDIO, what=what), PTY_ALTERNATIVE)
     elif option == "-chardev" and value is not None:
         pairs = split_qemu_opts(value)
         backend = dict((k, v) for k, v in pairs if k).get("backend") or pairs[0][1]
         if backend == "stdio":
-            yield Problem(index, option, NO_STDIO.format(what="a stdio character device"),
+            yield Problem(index, option, format_lazy(NO_STDIO, what=_("a stdio character device")),
                           PTY_ALTERNATIVE)
     elif option == "-display" and value is not None:
         pairs = split_qemu_opts(value)
@@ -165,31 +168,31 @@ def _check_option(index, option, value):
     elif option == "-nographic":
         yield Problem(
             index, option,
-            NO_STDIO.format(what="-nographic (which moves the serial port and monitor to stdio)"),
-            PTY_ALTERNATIVE + " Use <graphics> elements, or none, to decide on a display.",
+            format_lazy(NO_STDIO, what=_("-nographic (which moves the serial port and monitor to stdio)")),
+            format_lazy("{} {}", PTY_ALTERNATIVE, _("Use <graphics> elements, or none, to decide on a display.")),
         )
     elif option == "-daemonize":
         yield Problem(
             index, option,
-            "-daemonize makes QEMU fork away from libvirt, which then loses track of the VM.",
-            "Remove it: libvirt already runs QEMU in the background.",
+            _("-daemonize makes QEMU fork away from libvirt, which then loses track of the VM."),
+            _("Remove it: libvirt already runs QEMU in the background."),
         )
     elif option in NET_OPTIONS and value is not None:
         for key, val in split_qemu_opts(value):
             if key in SCRIPT_KEYS and val not in NO_SCRIPT_VALUES:
-                yield Problem(index, option, SCRIPT_PROBLEM.format(key=key, option=option),
+                yield Problem(index, option, format_lazy(SCRIPT_PROBLEM, key=key, option=option),
                               SCRIPT_ALTERNATIVE)
 
 
 def _check_display(index, option, kind):
     if kind in TERMINAL_DISPLAYS:
-        yield Problem(index, option, NO_STDIO.format(what=TERMINAL_DISPLAYS[kind]),
+        yield Problem(index, option, format_lazy(NO_STDIO, what=TERMINAL_DISPLAYS[kind]),
                       VNC_ALTERNATIVE)
     elif kind in DESKTOP_DISPLAYS:
         yield Problem(
             index, option,
-            f"{DESKTOP_DISPLAYS[kind]} needs a desktop session, and the daemon that runs "
-            "the VM has none, so QEMU cannot open it.",
+            format_lazy(_("{display} needs a desktop session, and the daemon that runs the VM has none, so QEMU "
+                          "cannot open it."), display=DESKTOP_DISPLAYS[kind]),
             VNC_ALTERNATIVE,
         )
 
@@ -204,8 +207,8 @@ def check_args(args):
             # "-serial stdio" is an unknown option, not -serial with stdio.
             problems.append(Problem(
                 index, arg.split()[0],
-                f"'{arg}' is one argument containing a space; QEMU will not split it "
-                "and refuses it as an unknown option.",
+                format_lazy(_("'{argument}' is one argument containing a space; QEMU will not split it and refuses "
+                              "it as an unknown option."), argument=arg),
                 SPLIT_ALTERNATIVE,
             ))
             problems.extend(
@@ -224,8 +227,8 @@ def check_env(env):
         if not ENV_NAME_RE.match(name or ""):
             problems.append(Problem(
                 index, name or "",
-                f"'{name}' is not a valid environment variable name for <qemu:env>.",
-                "Use letters, digits and underscores, not starting with a digit.",
+                format_lazy(_("'{name}' is not a valid environment variable name for <qemu:env>."), name=name),
+                _("Use letters, digits and underscores, not starting with a digit."),
                 kind="env",
             ))
     return problems

@@ -3,6 +3,8 @@
 import difflib
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.definitions.xml import placement
@@ -198,7 +200,8 @@ def _set_deprecation(root, behavior):
             placement.remove(element)
         return
     if behavior not in DEPRECATION_BEHAVIORS:
-        raise DefinitionError(f"Deprecation behavior '{behavior}' is not one of {', '.join(DEPRECATION_BEHAVIORS)}.")
+        raise DefinitionError(format_lazy(_("Deprecation behavior '{behavior}' is not one of {behaviors}."),
+                                          behavior=behavior, behaviors=", ".join(DEPRECATION_BEHAVIORS)))
     element = element if element is not None else _container(root, "deprecation")
     if element.get("behavior") != behavior:
         element.set("behavior", behavior)
@@ -208,16 +211,20 @@ def check_values(namespace):
     """Refuse values libvirt's schema would refuse, naming the field."""
     for item in namespace.overrides:
         if not item.alias.startswith("ua-"):
-            raise DefinitionError(f"Override alias '{item.alias}' must be a user alias starting with 'ua-': give the "
-                                  "device <alias name='ua-…'/> in the definition and use that name here.")
+            raise DefinitionError(format_lazy(_("Override alias '{alias}' must be a user alias starting with 'ua-': "
+                                                "give the device <alias name='ua-…'/> in the definition and use that "
+                                                "name here."), alias=item.alias))
         if item.type not in PROPERTY_TYPES:
-            raise DefinitionError(f"Override property type '{item.type}' is not one of {', '.join(PROPERTY_TYPES)}.")
+            raise DefinitionError(format_lazy(_("Override property type '{type}' is not one of {types}."),
+                                              type=item.type, types=", ".join(PROPERTY_TYPES)))
         if item.type != "remove" and item.value is None:
-            raise DefinitionError(f"Override property '{item.name}' of '{item.alias}' needs a value.")
+            raise DefinitionError(format_lazy(_("Override property '{name}' of '{alias}' needs a value."),
+                                              name=item.name, alias=item.alias))
     for capability in namespace.capabilities_add + namespace.capabilities_del:
         if not capability or any(c.isspace() for c in capability):
-            raise DefinitionError(f"Capability '{capability}' is not a QEMU capability name (one word, e.g. "
-                                  "'blockdev').")
+            raise DefinitionError(format_lazy(_("Capability '{capability}' is not a QEMU capability name (one word, "
+                                                "e.g. 'blockdev')."), capability=capability))
+
 
 
 def write_namespace(document, namespace):

@@ -3,6 +3,9 @@
 import re
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 # The taint flags as libvirt names them (src/conf/domain_conf.c,
 # VIR_ENUM_IMPL(virDomainTaint...) and VIR_ENUM_IMPL(virDomainTaintMessage...)),
 # in libvirt's order. virDomainGetMessages formats each set flag as
@@ -11,51 +14,51 @@ from dataclasses import dataclass
 TAINTS = (
     # (flag, libvirt's message, our explanation)
     ("custom-argv", "custom configuration parameters specified",
-     "The definition passes raw arguments or environment to QEMU (<qemu:commandline>), "
-     "which libvirt cannot check, so libvirt's idea of the VM may not match what QEMU runs."),
+     _("The definition passes raw arguments or environment to QEMU (<qemu:commandline>), "
+       "which libvirt cannot check, so libvirt's idea of the VM may not match what QEMU runs.")),
     ("custom-monitor", "custom monitor control commands issued",
-     "Someone sent QEMU monitor commands directly (QMP/HMP passthrough), so the running VM "
-     "may differ from what libvirt believes until it is powered off and started again."),
+     _("Someone sent QEMU monitor commands directly (QMP/HMP passthrough), so the running VM "
+       "may differ from what libvirt believes until it is powered off and started again.")),
     ("high-privileges", "running with undesirable elevated privileges",
-     "QEMU runs as root or keeps extra capabilities (or a disk/hostdev uses rawio), so a guest "
-     "that escapes QEMU would control the host: run QEMU as an unprivileged user in qemu.conf."),
+     _("QEMU runs as root or keeps extra capabilities (or a disk/hostdev uses rawio), so a guest "
+       "that escapes QEMU would control the host: run QEMU as an unprivileged user in qemu.conf.")),
     ("shell-scripts", "network configuration using opaque shell scripts",
-     "A network interface runs a host shell script (<script path=.../>) that libvirt "
-     "cannot inspect to set up its tap device."),
+     _("A network interface runs a host shell script (<script path=.../>) that libvirt "
+       "cannot inspect to set up its tap device.")),
     ("disk-probing", "potentially unsafe disk format probing",
-     "A disk has no explicit format, so its format is guessed from its contents, which a "
-     "guest can forge to reach host files: set <driver type='raw'/> or 'qcow2' explicitly."),
+     _("A disk has no explicit format, so its format is guessed from its contents, which a "
+       "guest can forge to reach host files: set <driver type='raw'/> or 'qcow2' explicitly.")),
     ("external-launch", "managing externally launched configuration",
-     "QEMU was started outside libvirt and libvirt only attached to it, so it does not "
-     "know or control the VM's full configuration."),
+     _("QEMU was started outside libvirt and libvirt only attached to it, so it does not "
+       "know or control the VM's full configuration.")),
     ("host-cpu", "potentially unsafe use of host CPU passthrough",
-     "The VM uses the host's CPU model (host-passthrough) and was migrated, so the guest "
-     "may now run on a CPU different from the one it booted on."),
+     _("The VM uses the host's CPU model (host-passthrough) and was migrated, so the guest "
+       "may now run on a CPU different from the one it booted on.")),
     ("hook-script", "configuration potentially modified by hook script",
-     "A libvirt hook script may have changed the configuration when the VM started, so "
-     "the definition shown here may not be everything QEMU received."),
+     _("A libvirt hook script may have changed the configuration when the VM started, so "
+       "the definition shown here may not be everything QEMU received.")),
     ("cdrom-passthrough", "use of host cdrom passthrough",
-     "A host CD-ROM drive is given to the guest, which can then send raw commands to the "
-     "host's hardware."),
+     _("A host CD-ROM drive is given to the guest, which can then send raw commands to the "
+       "host's hardware.")),
     ("custom-dtb", "custom device tree blob used",
-     "The VM boots with a custom device tree (<dtb>) that libvirt cannot check against "
-     "the devices it configured."),
+     _("The VM boots with a custom device tree (<dtb>) that libvirt cannot check against "
+       "the devices it configured.")),
     ("custom-ga-command", "custom guest agent control commands issued",
-     "Someone sent guest agent commands directly (agent passthrough), so the guest may "
-     "have been changed in ways libvirt does not track."),
+     _("Someone sent guest agent commands directly (agent passthrough), so the guest may "
+       "have been changed in ways libvirt does not track.")),
     ("custom-hypervisor-feature", "hypervisor feature autodetection override",
-     "libvirt's detection of QEMU features is overridden (<qemu:capabilities> in the "
-     "definition or capability_filters in qemu.conf), so QEMU is driven in untested ways."),
+     _("libvirt's detection of QEMU features is overridden (<qemu:capabilities> in the "
+       "definition or capability_filters in qemu.conf), so QEMU is driven in untested ways.")),
     ("deprecated-config", "use of deprecated configuration settings",
-     "The VM uses something QEMU has marked deprecated, such as an old machine type or CPU "
-     "model, which a future QEMU may remove; the deprecation messages say what."),
+     _("The VM uses something QEMU has marked deprecated, such as an old machine type or CPU "
+       "model, which a future QEMU may remove; the deprecation messages say what.")),
     ("custom-device", "custom device configuration",
-     "A device's QEMU properties are overridden (<qemu:override>), which libvirt cannot "
-     "check."),
+     _("A device's QEMU properties are overridden (<qemu:override>), which libvirt cannot "
+       "check.")),
     # Added after libvirt 9.0; kept so a newer host's message is explained too.
     ("nbdkit-restart", "nbdkit restart failed",
-     "libvirt could not restart the nbdkit process serving one of the VM's disks, so "
-     "that disk may no longer work."),
+     _("libvirt could not restart the nbdkit process serving one of the VM's disks, so "
+       "that disk may no longer work.")),
 )
 
 TAINT_PREFIX = "tainted: "
@@ -68,18 +71,18 @@ LOG_LINE_RE = re.compile(r"Domain id=\d+ (?:name='[^']*' uuid=\S+ )?is tainted: 
 # "CPU model '%s'"), and what to do about each.
 DEPRECATIONS = (
     (re.compile(r"^machine type '(?P<name>[^']+)'"),
-     "QEMU has deprecated the machine type {name} and a future QEMU will refuse to start "
-     "the VM: change <os><type machine=...> to a current versioned type (e.g. 'pc-q35-7.2' "
-     "or 'pc') while you can test the guest."),
+     _("QEMU has deprecated the machine type {name} and a future QEMU will refuse to start "
+       "the VM: change <os><type machine=...> to a current versioned type (e.g. 'pc-q35-7.2' "
+       "or 'pc') while you can test the guest.")),
     (re.compile(r"^CPU model '(?P<name>[^']+)'"),
-     "QEMU has deprecated the CPU model {name} and a future QEMU will refuse it: choose "
-     "another <cpu><model> (or host-model) and test the guest with it."),
+     _("QEMU has deprecated the CPU model {name} and a future QEMU will refuse it: choose "
+       "another <cpu><model> (or host-model) and test the guest with it.")),
 )
-DEPRECATION_DEFAULT = (
+DEPRECATION_DEFAULT = _(
     "QEMU has marked this part of the configuration deprecated, so a future QEMU may "
     "refuse it: replace it while the current one still starts."
 )
-UNKNOWN_EXPLANATION = (
+UNKNOWN_EXPLANATION = _(
     "libvirt reported this message but this console has no explanation for it yet; "
     "the domain's log on the host has the details."
 )
@@ -112,7 +115,7 @@ def _explain_deprecation(what):
     for pattern, template in DEPRECATIONS:
         match = pattern.match(what)
         if match:
-            explanation = template.format(name=repr(match["name"]))
+            explanation = format_lazy(template, name=repr(match["name"]))
             return Explained(DEPRECATED_FLAG, what, explanation, "deprecation")
     return Explained(DEPRECATED_FLAG, what, DEPRECATION_DEFAULT, "deprecation")
 
