@@ -1,6 +1,7 @@
 """The permission vocabulary (libvirt's domain ACL names, the console's own, host-level ones) and the built-in roles."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 # libvirt's own names for domain ACL checks (org.libvirt.api.domain.<name>),
 # so an operator who knows polkit rules knows these.
@@ -177,19 +178,20 @@ _NETWORK_USER = ["network.getattr", "network.read", "network.search_ports", "net
 
 # name -> (what the role is for, its permissions). docs/permissions.md explains each.
 BUILTIN_ROLES = {
-    "Viewer": ("Sees the domain, its state and configuration; changes nothing.", _VIEWER),
-    "Console user": ("Viewer, plus the serial and graphical consoles.", _CONSOLE_USER),
-    "Operator": ("Console user, plus the power buttons: start, shut down, reboot, force off, pause, save.",
-                 _OPERATOR),
-    "Power user": ("Operator, plus configuration, snapshots, disks, guest agent and non-admin monitor commands.",
-                   _POWER_USER),
-    "Pool viewer": ("Sees a pool, its space and its volumes; changes nothing.", _POOL_VIEWER),
-    "Pool user": ("Pool viewer, plus creating, resizing, wiping, deleting, uploading and downloading volumes, "
-                  "and attaching them to domains the user may change.", _POOL_USER),
-    "Network user": ("Sees a network, its definition and DHCP leases, and plugs the interfaces of domains the user "
-                     "may change into it.", _NETWORK_USER),
-    "Administrator": ("Everything on the scope, including undefine, migration, any monitor command and grants.",
-                      sorted(PERMISSIONS)),
+    # Descriptions kept in the Role rows in English, said in the reader's language on the roles page.
+    "Viewer": (gettext_noop("Sees the domain, its state and configuration; changes nothing."), _VIEWER),
+    "Console user": (gettext_noop("Viewer, plus the serial and graphical consoles."), _CONSOLE_USER),
+    "Operator": (gettext_noop("Console user, plus the power buttons: start, shut down, reboot, force off, pause, "
+                              "save."), _OPERATOR),
+    "Power user": (gettext_noop("Operator, plus configuration, snapshots, disks, guest agent and non-admin monitor "
+                                "commands."), _POWER_USER),
+    "Pool viewer": (gettext_noop("Sees a pool, its space and its volumes; changes nothing."), _POOL_VIEWER),
+    "Pool user": (gettext_noop("Pool viewer, plus creating, resizing, wiping, deleting, uploading and downloading "
+                               "volumes, and attaching them to domains the user may change."), _POOL_USER),
+    "Network user": (gettext_noop("Sees a network, its definition and DHCP leases, and plugs the interfaces of "
+                                  "domains the user may change into it."), _NETWORK_USER),
+    "Administrator": (gettext_noop("Everything on the scope, including undefine, migration, any monitor command and "
+                                   "grants."), sorted(PERMISSIONS)),
 }
 
 # Sentinels for routes that need no permission on an object.

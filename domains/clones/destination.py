@@ -20,6 +20,7 @@ from domains.clones.plan import (
     choices,
     describe_disks,
     disks_of,
+    format_refused,
     name_volumes,
     source_volume,
     target_pool,
@@ -187,12 +188,7 @@ def _copy(user, domain, dest, running, plan, found, choice):
                          fields={"disks": [format_lazy(_("{disk}: another pool."), disk=target)]})
     wanted = choice.get("format") or plan.source_format
     if allowed and wanted not in allowed:
-        raise CloneError(format_lazy(_("'{format}' is not a format for volumes of pool '{pool}' (disk {disk}): use "
-                                       "one of {formats}."), format=wanted, pool=plan.pool_name, disk=target,
-                                     formats=", ".join(allowed)),
-                         code="format_refused",
-                         fields={"disks": [format_lazy(_("{disk}: one of {choices}."), disk=target,
-                                                       choices=", ".join(allowed))]})
+        raise format_refused(wanted, plan.pool_name, target, allowed)
     plan.format = wanted if allowed else None
     _kind, plan.capacity, plan.allocation, physical = libvirt_storage.volume_facts(plan.source_vol)
     plan.moved = physical if physical is not None else plan.capacity

@@ -222,12 +222,7 @@ def _plan_disk(user, domain, running, disk, path, choice):
         if wanted is None:
             wanted = plan.source_format if plan.source_format in allowed else default
         if allowed and wanted not in allowed:
-            raise CloneError(format_lazy(_("'{format}' is not a format for volumes of pool '{pool}' (disk {disk}): use "
-                                           "one of {formats}."), format=wanted, pool=plan.pool_name, disk=target,
-                                         formats=", ".join(allowed)),
-                             code="format_refused",
-                             fields={"disks": [format_lazy(_("{disk}: one of {choices}."), disk=target,
-                                                           choices=", ".join(allowed))]})
+            raise format_refused(wanted, plan.pool_name, target, allowed)
         plan.format = wanted
     _kind, plan.capacity, plan.allocation, _physical = libvirt_storage.volume_facts(plan.source_vol)
     return plan
@@ -357,3 +352,12 @@ def describe_disks(domain, dom):
                      "source": path, "readonly": readonly, "pool": libvirt_storage.pool_name_of(found[0])
                      if found else None, "modes": modes, "default": modes[0] if modes else None})
     return rows
+
+
+def format_refused(wanted, pool_name, disk, allowed):
+    """The refusal of a volume format the destination pool does not hold, pointing at the disk's choice."""
+    formats = ", ".join(allowed)
+    return CloneError(format_lazy(_("'{format}' is not a format for volumes of pool '{pool}' (disk {disk}): use one "
+                                    "of {formats}."), format=wanted, pool=pool_name, disk=disk, formats=formats),
+                      code="format_refused",
+                      fields={"disks": [format_lazy(_("{disk}: one of {choices}."), disk=disk, choices=formats)]})

@@ -15,7 +15,7 @@ import libvirt
 from django.db import OperationalError, transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from domains.access import audit
 from domains.definitions.models import DefinitionRevision, RevisionSource
@@ -135,7 +135,7 @@ def ensure_first_revision(domain, dom=None):
             with transaction.atomic():
                 _claim_write()
                 return _new_revision(domain, xml, source=RevisionSource.EXTERNAL,
-                                     reason="The definition when the console first saw this domain.")
+                                     reason=gettext_noop("The definition when the console first saw this domain."))
 
         return _retrying(store)
 

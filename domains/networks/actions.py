@@ -24,7 +24,7 @@ from domains.networks.inventory import subnets_in_use
 from domains.networks.lookups import network_row, network_row_lock
 from domains.networks.models import Network, NetworkRevision
 from domains.revisions import actions as revisions
-from domains.revisions.actions import do_record_revision
+from domains.revisions.actions import FIRST_SEEN, do_record_revision
 from domains.revisions.models import RevisionSource
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def ensure_first_revision(row, handle):
     xml = libvirt_networks.network_xml(handle)
     with transaction.atomic():
         return NetworkRevision.objects.of(row).latest_one() or do_record_revision(
-            NetworkRevision, row, xml=xml, reason="As libvirt held it when the console first saw it.",
+            NetworkRevision, row, xml=xml, reason=FIRST_SEEN,
             source=RevisionSource.EXTERNAL)
 
 

@@ -4,6 +4,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# The reason of a pool's or network's revision 1, kept in English and said in the reader's language where shown
+# (console/templatetags/kept_words.py).
+FIRST_SEEN = gettext_noop("As libvirt held it when the console first saw it.")
 
 
 def do_record_revision(model, subject, *, user=None, **fields):

@@ -14,14 +14,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from domains.access.models import AuditEntry
-from domains.access.permission_names import BUILTIN_ROLES, PERMISSIONS
 from domains.domain_templates.models import Template
 from domains.jobs.models import Job
 from domains.libvirt import adapter
 from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from domains.storage.lookups import pool_row
-from domains.storage.pools.capabilities import FIELD_HELP
 from domains.storage.pools.actions import ensure_first_revision
 from tests.i18n.test_german import IGNORED
 
@@ -42,37 +40,6 @@ ALLOWED = [
     # Words people gave the things shown: the demo guest's <description> (domains/hosts/embedded.py).
     "Debian cloud kernel and a busybox shell on the serial port.",
 ]
-
-# ---- KNOWN, TO BE EMPTIED: words of the domain layer, which other helpers are putting through gettext now. -----
-# The English left on these pages only because domains/ still says it; empty this list once their work is merged.
-# (Each is cut out of the text it is in, so "the console" hides nothing else: a sentence of the console's around it
-# would still show its other English words.)
-DOMAINS_NOT_YET_GERMAN = [
-    *PERMISSIONS.values(),  # the roles page's permission descriptions (domains/access/permission_names.py)
-    *(description for description, _names in BUILTIN_ROLES.values()),  # the built-in roles' descriptions
-    *FIELD_HELP.values(),  # the pool create form's source field help (domains/storage/pools/capabilities.py)
-    # Who wrote a revision when no person did, and the first revision's reason (domains/definitions/models.py,
-    # domains/revisions/models.py, domains/definitions/actions.py, domains/{networks,storage/pools}/actions.py).
-    "libvirt (outside the console)", "outside the console", "the console",
-    "The definition when the console first saw this domain.", "As libvirt held it when the console first saw it.",
-    # The snapshot card's offers and refusals (domains/snapshots/checks.py).
-    "Disks and memory state, inside the qcow2 images", "Disks, inside the qcow2 images",
-    "runs libvirt's TEST driver, which cannot take disk-only snapshots: use a QEMU host.",
-    # A test:/// host's daemon page (domains/daemon/admin/connection.py) and network filters page
-    # (domains/libvirt/nwfilters.py): the refusals around libvirt's own words.
-    "is not served by a libvirt daemon, so it has no daemon settings",
-    "has no network filter driver (", "): network filters need a libvirtd host such as qemu:///system.",
-    # Where a domain's graphics listen when nowhere (domains/lifecycle/facts.py).
-    "nowhere: only through",
-    # The embedded host's refusals of what it has no driver for (domains/libvirt/*), as the snapshots, networks
-    # and network filters pages show them, and a diskless guest's snapshot refusals (domains/snapshots/checks.py).
-    "is the embedded QEMU driver, which has no storage driver: pools and volumes need a libvirtd host",
-    "is the embedded QEMU driver, which has no network driver: virtual networks need a libvirtd host",
-    "is the embedded QEMU driver, which has no network driver: network filters need a libvirtd host",
-    "has no writable disk: an internal snapshot is stored inside a qcow2 disk. Add a qcow2 disk first.",
-    "has no writable disk: an external disk-only snapshot would hold nothing.",
-]
-# ---- end of KNOWN, TO BE EMPTIED ---------------------------------------------------------------------------------
 
 # Elements whose text is not the console's prose: code, data shown as typed, and what a browser does not show.
 SKIPPED = {"script", "style", "code", "pre", "textarea", "kbd", "head"}
@@ -118,7 +85,7 @@ def english_left(html):
     found = []
     for piece in reader.pieces:
         # Longest first, so a shorter one does not cut a longer one apart; str(): a word made lazy says English here.
-        for known in sorted(map(str, [*ALLOWED, *DOMAINS_NOT_YET_GERMAN]), key=len, reverse=True):
+        for known in sorted(map(str, ALLOWED), key=len, reverse=True):
             piece = piece.replace(known, " ")
         found += [(match.group(1), piece[max(0, match.start() - 60):match.end() + 60])
                   for match in ENGLISH.finditer(piece)]

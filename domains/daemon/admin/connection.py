@@ -23,6 +23,9 @@ import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from domains.daemon.admin.ctypes_binding import (
     VIR_ERR_INVALID_ARG,
     VIR_ERR_NO_CLIENT,
@@ -72,15 +75,12 @@ def admin_uri_for(host_uri):
     driver, _plus, transport = parts.scheme.partition("+")
     path = parts.path.rstrip("/")
     if parts.netloc or transport not in ("", "unix"):
-        raise VirtError(
-            f"{host_uri} is on another machine; libvirt's admin interface reaches only local daemons, "
-            "so manage that daemon with virt-admin on its host",
-            VIR_ERR_NO_SUPPORT,
-        )
+        raise VirtError(format_lazy(
+            _("{uri} is on another machine; libvirt's admin interface reaches only local daemons, so manage that "
+              "daemon with virt-admin on its host"), uri=host_uri), VIR_ERR_NO_SUPPORT)
     if driver != "qemu" or path not in ("/system", "/session"):
-        raise VirtError(
-            f"{host_uri} is not served by a libvirt daemon, so it has no daemon settings", VIR_ERR_NO_SUPPORT
-        )
+        raise VirtError(format_lazy(_("{uri} is not served by a libvirt daemon, so it has no daemon settings"),
+                                    uri=host_uri), VIR_ERR_NO_SUPPORT)
     # A modular host runs virtqemud; a monolithic one, libvirtd.
     if path == "/system" and os.path.exists("/run/libvirt/virtqemud-admin-sock"):
         return "virtqemud:///system"

@@ -16,7 +16,7 @@ from domains.definitions.xml.safe_xml import parse
 from domains.errors import ConsoleError
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
-from domains.revisions.actions import do_record_revision
+from domains.revisions.actions import FIRST_SEEN, do_record_revision
 from domains.storage.lookups import pool_row
 from domains.storage.models import Pool, PoolRevision
 from domains.storage.pools import capabilities
@@ -61,7 +61,7 @@ def ensure_first_revision(row, handle):
     xml = libvirt_storage.pool_xml(handle)
     with transaction.atomic():
         if not PoolRevision.objects.of(row).exists():
-            do_record_revision(PoolRevision, row, xml=xml, reason="As libvirt held it when the console first saw it.")
+            do_record_revision(PoolRevision, row, xml=xml, reason=FIRST_SEEN)
 
 
 def _record(row, handle, user, reason):
