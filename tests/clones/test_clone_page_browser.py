@@ -51,10 +51,12 @@ def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_i
     assert f"as '{clone_name}'" in page.locator(".messages").inner_text()
     # The clone's row, once its job ended: its state and, when it failed, the job's error.
     clone_row = ("[...document.querySelectorAll('tr[data-job]')].find(row => row.textContent.includes('domain.clone')"
-                 " && /succeeded|failed|cancelled|interrupted/.test(row.querySelector('[data-job-state]').textContent))")
+                 " && /^(succeeded|failed|cancelled|interrupted)$/.test(row.querySelector('[data-job-state]').dataset.jobState))")
     wait_for_js(page, f"!!{clone_row}", timeout=120000)
-    ended = page.evaluate(f"{clone_row}.querySelector('[data-job-state]').textContent")
-    assert ended.strip().startswith("succeeded"), ended
+    # The state as the job says it (the page shows it in the reader's words), and its error if it failed.
+    ended = page.evaluate(f"(row => [row.querySelector('[data-job-state]').dataset.jobState, "
+                          f"row.querySelector('[data-job-error]')?.textContent || ''])({clone_row})")
+    assert ended[0] == "succeeded", ended
     pool.refresh(0)
     assert f"{clone_name}-vda.qcow2" in [vol.name() for vol in pool.listAllVolumes(0)]
     conn = own_connection()

@@ -87,10 +87,12 @@ def test_chromium_clones_the_guest_onto_the_second_host_chosen_on_the_clone_page
     # This clone's row (the served console may hold other tests' clone jobs), once its job ended.
     clone_row = ("[...document.querySelectorAll('tr[data-job]')].find(row => row.textContent.includes('domain.clone')"
                  f" && row.textContent.includes('{name}')"
-                 " && /succeeded|failed|cancelled|interrupted/.test(row.querySelector('[data-job-state]').textContent))")
+                 " && /^(succeeded|failed|cancelled|interrupted)$/.test(row.querySelector('[data-job-state]').dataset.jobState))")
     wait_for_js(page, f"!!{clone_row}", timeout=120000)
-    ended = page.evaluate(f"{clone_row}.querySelector('[data-job-state]').textContent")
-    assert ended.strip().startswith("succeeded"), ended
+    # The state as the job says it (the page shows it in the reader's words), and its error if it failed.
+    ended = page.evaluate(f"(row => [row.querySelector('[data-job-state]').dataset.jobState, "
+                          f"row.querySelector('[data-job-error]')?.textContent || ''])({clone_row})")
+    assert ended[0] == "succeeded", ended
     second = libvirt.open(SECOND_URI)
     try:
         assert second.lookupByName(clone_name).UUIDString() != domain_uuid

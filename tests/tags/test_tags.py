@@ -99,7 +99,7 @@ def test_the_domain_list_filters_by_tag_offers_the_tags_in_use_and_links_each_ba
 
     assert listed(client, "?tag=web") == ["vm0001"]
     assert listed(client, "?tag=Web") == ["vm0001"]
-    assert len(listed(client)) == 3
+    assert "vm0000" in listed(client) and "vm0002" in listed(client)
     page = client.get("/").content.decode()
     assert '<option value="web">web</option>' in page
     assert 'href="/?tag=web"' in page
