@@ -48,7 +48,9 @@ def test_the_dashboard_shows_a_domain_started_elsewhere_without_a_reload(logged_
     assert page.evaluate("window.notReloaded") is True
     # Live graphs follow once stats arrive (every 2 s) for the rows on screen: with the hosts earlier tests added,
     # their cards can push the row below the fold, where the page rightly asks for no stats.
-    page.locator(f"tr[data-uuid='{uuid}']").scroll_into_view_if_needed()
+    # Scrolled by the page itself: the row is drawn again by the server after each lifecycle event, so a handle
+    # taken on it a moment before may name a row already replaced.
+    page.evaluate(f"document.querySelector(\"tr[data-uuid='{uuid}']\").scrollIntoView({{block: 'center'}})")
     wait_for_js(
         page, f"document.querySelector(\"tr[data-uuid='{uuid}'] canvas[data-graph=cpu]\").title.includes('%')",
         timeout=10000)

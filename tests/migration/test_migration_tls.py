@@ -39,6 +39,9 @@ def test_the_guest_moves_live_with_tls_there_and_back_and_answers_on_each_side(o
     first_conn, second_conn = tls_pair["conns"]
     domain = tls_pair["guest"](shared=True)
     start(first_conn, domain)
+    # Booted to its shell before it moves: then each side's answer measures the move, not a boot slowed by a
+    # loaded machine (a guest moved early in its boot once had not reached its shell within the wait below).
+    assert serial_answers(first_conn, domain.name, timeout=180.0)
 
     job = migrated(owner, domain, tls_pair["second"], tls=True, unsafe=True, undefine_source=True)
 
