@@ -3,6 +3,7 @@
 Imports no model: Job.report() calls in here, and the row's own class does the queries.
 """
 
+import contextlib
 import logging
 import os
 import secrets
@@ -47,6 +48,9 @@ class Live:
         self.last_check = float("-inf")
         self.samples = deque()
         self.lock = threading.Lock()
+        # One progress write at a time, each reading the counts as it writes: else a write that read them earlier
+        # (the keeper's flush, on its thread) could land after a newer one and put back an older count.
+        self.write_lock = threading.Lock()
 
 
 _live = {}
@@ -170,9 +174,12 @@ def report(job, done, total=None):
 
 
 def write_progress(job):
-    """Write job's progress and heartbeat to its row and tell the listeners."""
-    type(job).objects.filter(pk=job.pk, state__in=_ACTIVE).update(
-        done=job.done, total=job.total, rate=job.rate, heartbeat=timezone.now())
+    """Write job's progress and heartbeat to its row and tell the listeners; the row ends with the latest counts,
+    whichever thread writes last."""
+    live = live_of(job.pk)
+    with live.write_lock if live is not None else contextlib.nullcontext():
+        type(job).objects.filter(pk=job.pk, state__in=_ACTIVE).update(
+            done=job.done, total=job.total, rate=job.rate, heartbeat=timezone.now())
     notify(job)
 
 
