@@ -117,8 +117,13 @@ class EventsSocket(LiveSocket):
         self.sees_every_domain = set()
 
     async def connect(self):
-        if await self.open_socket():
-            self.join(fanout.JOBS)
+        await self.open_socket()
+
+    async def greet(self):
+        # Jobs are followed before hello: pages read what they show once hello arrived (static/js/events/socket.js),
+        # so a job that ends meanwhile is either in what they read or in a message after it.
+        self.join(fanout.JOBS)
+        await super().greet()
 
     async def receive(self, text_data=None, bytes_data=None):
         message = await self.read_json(text_data)

@@ -52,7 +52,13 @@ def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_i
     # The clone's row, once its job ended: its state and, when it failed, the job's error.
     clone_row = ("[...document.querySelectorAll('tr[data-job]')].find(row => row.textContent.includes('domain.clone')"
                  " && /^(succeeded|failed|cancelled|interrupted)$/.test(row.querySelector('[data-job-state]').dataset.jobState))")
-    wait_for_js(page, f"!!{clone_row}", timeout=120000)
+    try:
+        wait_for_js(page, f"!!{clone_row}", timeout=120000)
+    except AssertionError:
+        # Tell a job still running (slow, or stuck in libvirt) from a page that missed its end.
+        jobs = page.evaluate("fetch('/api/v1/jobs?kind=domain.clone', {headers: {Accept: 'application/json'}})"
+                             ".then(answer => answer.text())")
+        raise AssertionError(f"the jobs page shows no ended clone job; the API says: {jobs}") from None
     # The state as the job says it (the page shows it in the reader's words), and its error if it failed.
     ended = page.evaluate(f"(row => [row.querySelector('[data-job-state]').dataset.jobState, "
                           f"row.querySelector('[data-job-error]')?.textContent || ''])({clone_row})")

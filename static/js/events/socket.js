@@ -5,11 +5,15 @@
 // was away reached nobody: that is also where a script reads once more what it follows).
 //
 // listen({open(), message(message), close(event)}): any of the three; a script listening once the socket is
-// open has its open() called at once. send(message): dropped while the socket is not open (open() sends again).
+// open has its open() called at once. "Open" is the server's hello, not the handshake: the server follows the
+// socket's topics before it greets, so what a script reads in open() misses no change (a job that ended between
+// the handshake and the server joining its topic used to be lost). send(message): dropped until then (open()
+// sends again).
 export const SIGNED_OUT = 4001; // the server closed the socket for good: reconnecting would only be refused
 
 const listeners = [];
 let socket = null;
+let greeted = false;
 let backoff = 1000;
 
 function each(handler, ...args) {
@@ -25,10 +29,7 @@ function each(handler, ...args) {
 function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   socket = new WebSocket(`${scheme}//${location.host}/ws/v1/events`, ["virtconsole.v1"]);
-  socket.addEventListener("open", () => {
-    backoff = 1000;
-    each("open");
-  });
+  greeted = false;
   socket.addEventListener("message", (event) => {
     let message;
     try {
@@ -36,9 +37,16 @@ function connect() {
     } catch {
       return;
     }
+    if (message.type === "hello" && !greeted) {
+      greeted = true;
+      backoff = 1000;
+      each("open");
+      return;
+    }
     each("message", message);
   });
   socket.addEventListener("close", (event) => {
+    greeted = false;
     each("close", event);
     if (event.code === SIGNED_OUT) return;
     setTimeout(connect, backoff);
@@ -49,10 +57,10 @@ function connect() {
 export function listen(listener) {
   listeners.push(listener);
   if (socket === null) connect();
-  else if (socket.readyState === WebSocket.OPEN) listener.open?.();
+  else if (greeted) listener.open?.();
   return listener;
 }
 
 export function send(message) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  if (greeted && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
