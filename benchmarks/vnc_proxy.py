@@ -4,7 +4,12 @@ Measures, for each proxy in the same run: time from the update's first byte
 to its last at the websocket client, the burst MB/s that gives, and the
 proxy process's CPU time per MB carried.
 
-    .venv/bin/python benchmarks/vnc_proxy.py [--frames 40]
+--wmem-max runs the rounds once per value of net.core.wmem_max ("machine" is
+the value found; 212992 is a stock kernel's), as root, and puts the machine's
+value back at the end: it caps a socket's SO_SNDBUF, which decides how much
+the VNC server writes before waiting for its reader.
+
+    .venv/bin/python benchmarks/vnc_proxy.py [--frames 40] [--wmem-max machine,212992]
 """
 
 import argparse
@@ -16,6 +21,8 @@ import struct
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 from session import REPO, Console, serve_console, tree_cpu_seconds
 from ws_client import OP_BINARY, connect
@@ -23,6 +30,8 @@ from ws_client import OP_BINARY, connect
 WIDTH, HEIGHT, BPP = 1920, 1080, 32
 # Bochs VBE registers through the std VGA's MMIO BAR (offset 0x500, 16-bit each).
 VBE = {"xres": 1, "yres": 2, "bpp": 3, "enable": 4}
+WMEM_MAX = Path("/proc/sys/net/core/wmem_max")
+STOCK_WMEM_MAX = 212992  # Linux's default: 256 socket buffers of 832 bytes
 
 
 async def serial_command(console, uuid, command, expect, timeout=60):
@@ -131,6 +140,18 @@ async def run_proxy(name, url, headers, pid, frames):
     }
 
 
+def give_vnc_a_port(console, uuid):
+    """The demo guest's VNC server listens on no port (the console reaches it through libvirt): websockify
+    needs one, so the benchmark's copy gets one on 127.0.0.1."""
+    xml = console.api("GET", f"domains/{uuid}/xml")["xml"]
+    graphics = ("<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'>"
+                "<listen type='address' address='127.0.0.1'/></graphics>")
+    xml, count = re.subn(r"<graphics type=.vnc.(?:[^>]*/>|.*?</graphics>)", graphics, xml, count=1, flags=re.S)
+    if not count:
+        raise LookupError("the demo guest has no VNC graphics device")
+    console.api("PUT", f"domains/{uuid}/xml", json={"xml": xml, "reason": "benchmark: websockify needs a TCP port"})
+
+
 def vnc_port(var):
     for path in glob.glob(f"{var}/embed/**/demo.xml", recursive=True):
         match = re.search(r"<graphics type='vnc' port='(\d+)'", open(path).read())
@@ -139,11 +160,36 @@ def vnc_port(var):
     raise LookupError("no running demo guest with a VNC port under the embedded root")
 
 
-async def main(frames):
+@contextmanager
+def wmem_max(value):
+    """net.core.wmem_max set to value ("machine": left as found) while inside, then put back."""
+    found = WMEM_MAX.read_text().strip()
+    if value != "machine":
+        WMEM_MAX.write_text(f"{value}\n")
+    try:
+        yield int(value) if value != "machine" else int(found)
+    finally:
+        WMEM_MAX.write_text(f"{found}\n")
+
+
+def report(rows):
+    for row in rows:
+        print(f"{row['proxy']:22} {row['ms_per_frame_p50']:7.2f} ms/frame (min {row['ms_per_frame_min']:.2f})"
+              f"  {row['burst_MBps']:8.1f} MB/s  {row['cpu_ms_per_MB']:6.2f} ms CPU/MB")
+    ours = [r for r in rows if r["proxy"].startswith("virtconsole")]
+    theirs = [r for r in rows if r["proxy"] == "websockify"]
+    for key in ("ms_per_frame_p50", "burst_MBps", "cpu_ms_per_MB"):
+        a = statistics.median(r[key] for r in ours)
+        b = statistics.median(r[key] for r in theirs)
+        print(f"ratio virtconsole/websockify {key}: {a / b:.2f}")
+
+
+async def main(frames, wmem_values):
     var = "/var/tmp/vcbench-vnc"
     with serve_console(var, REPO / "var" / "guest") as (base_url, username, password, server):
         console = Console(base_url, username, password)
         uuid = console.domain("demo")["uuid"]
+        give_vnc_a_port(console, uuid)
         console.api("POST", f"domains/{uuid}/actions", json={"action": "start"})
         await set_mode(console, uuid)
         port = vnc_port(var)
@@ -152,27 +198,25 @@ async def main(frames):
                                        f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(1.5)
-            rows = []
-            for _ in range(2):  # interleaved, so drift in the guest or host hits both alike
-                rows.append(await run_proxy("virtconsole (Daphne)", console.ticket_url(uuid, "vnc"),
-                                            console.ws_headers, server.pid, frames))
-                rows.append(await run_proxy("websockify", f"ws://127.0.0.1:{websockify_port}/", {},
-                                            websockify.pid, frames))
+            for value in wmem_values:
+                with wmem_max(value) as applied:
+                    rows = []
+                    for _ in range(2):  # interleaved, so drift in the guest or host hits both alike
+                        rows.append(await run_proxy("virtconsole (Daphne)", console.ticket_url(uuid, "vnc"),
+                                                    console.ws_headers, server.pid, frames))
+                        rows.append(await run_proxy("websockify", f"ws://127.0.0.1:{websockify_port}/", {},
+                                                    websockify.pid, frames))
+                print(f"net.core.wmem_max = {applied} ({value})")
+                report(rows)
         finally:
             websockify.terminate()
             websockify.wait(10)
-        for row in rows:
-            print(f"{row['proxy']:22} {row['ms_per_frame_p50']:7.2f} ms/frame (min {row['ms_per_frame_min']:.2f})"
-                  f"  {row['burst_MBps']:8.1f} MB/s  {row['cpu_ms_per_MB']:6.2f} ms CPU/MB")
-        ours = [r for r in rows if r["proxy"].startswith("virtconsole")]
-        theirs = [r for r in rows if r["proxy"] == "websockify"]
-        for key in ("ms_per_frame_p50", "burst_MBps", "cpu_ms_per_MB"):
-            a = statistics.median(r[key] for r in ours)
-            b = statistics.median(r[key] for r in theirs)
-            print(f"ratio virtconsole/websockify {key}: {a / b:.2f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=40)
-    asyncio.run(main(parser.parse_args().frames))
+    parser.add_argument("--wmem-max", default="machine",
+                        help=f"comma-separated values of net.core.wmem_max to run under, e.g. machine,{STOCK_WMEM_MAX}")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.frames, arguments.wmem_max.split(",")))

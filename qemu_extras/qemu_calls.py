@@ -132,7 +132,7 @@ def qmp_schema(domain, dom):
         return cached[1]
     reply = json.loads(monitor_command(dom, '{"execute": "query-qmp-schema"}', hmp=False))
     if "return" not in reply:
-        raise VirtError(f"QEMU did not give its QMP schema: {reply.get('error', reply)}")
+        raise VirtError(format_lazy(_("QEMU did not give its QMP schema: {error}"), error=reply.get("error", reply)))
     schema = parse_schema(reply["return"])
     with _schemas_lock:
         _schemas[key] = (boot, schema)

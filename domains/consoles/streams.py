@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import libvirt
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from domains.access.lookups import libvirt_domain
@@ -32,8 +34,6 @@ RECV_CHUNK = 64 * 1024
 # its serial line at the speed of its UART (a few KiB/s under TCG): what is
 # typed or pasted fits easily, a flood is refused instead of held in memory.
 MAX_PENDING_INPUT = 256 * 1024
-# The VNC server's socket send buffer (see _vnc_socket).
-VNC_SEND_BUFFER = 4 << 20
 
 
 def _running_loop():
@@ -98,7 +98,8 @@ class SerialStream:
         flags = libvirt.VIR_DOMAIN_CONSOLE_FORCE if force else libvirt.VIR_DOMAIN_CONSOLE_SAFE
         with translated_errors():
             if not dom.isActive():
-                raise VirtError(f"'{self.domain.name}' is not running: start it to use its serial console.")
+                raise VirtError(format_lazy(_("'{name}' is not running: start it to use its serial console."),
+                                            name=self.domain.name))
             stream = conn.newStream(libvirt.VIR_STREAM_NONBLOCK)
             try:
                 dom.openConsole(None, stream, flags)
@@ -242,18 +243,46 @@ def _vnc_listen(xml):
     return listen, port
 
 
-def _vnc_socket(dom):
-    """Our end of a socket pair whose other end libvirt hands to the domain's VNC server (blocking).
+def _loopback_pair():
+    """(ours, theirs): the two ends of one TCP connection on 127.0.0.1, both blocking.
 
-    Not openGraphicsFD: with our own pair we size the VNC server's send
-    buffer. A Unix socket queues only what the sender's buffer holds (208 KiB
-    by default), so QEMU stopped and waited for us every 208 KiB of a
-    full-screen update; with a few MiB it writes an 8 MB update in a few
-    large pieces. The kernel caps the size at net.core.wmem_max without error.
+    Our own listener lives only until our connect was accepted, and an end is ours only if its peer is the
+    socket we connected: another local process that connected to the port meanwhile gets closed, not the screen.
     """
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(5)
+        ours = socket.create_connection(listener.getsockname(), timeout=5)
+        try:
+            while True:
+                theirs, peer = listener.accept()
+                if peer == ours.getsockname():
+                    break
+                theirs.close()  # not ours: someone else's connect raced ours to the port
+        except OSError:
+            ours.close()
+            raise
+    ours.settimeout(None)
+    theirs.settimeout(None)
+    return ours, theirs
+
+
+def _vnc_socket(dom):
+    """Our end of a connection whose other end libvirt hands to the domain's VNC server (blocking).
+
+    Not openGraphicsFD, whose Unix socket pair queues only what the sender's
+    buffer holds: QEMU stopped and waited for us every 208 KiB of a
+    full-screen update. A larger SO_SNDBUF on a Unix pair is capped at
+    net.core.wmem_max, which a stock kernel keeps at 208 KiB. A loopback TCP
+    connection's buffers grow by the kernel's autotuning (tcp_wmem, tcp_rmem:
+    4-6 MiB by default) whatever wmem_max says, as websockify's TCP socket to
+    QEMU's port does: QEMU writes an 8 MB update in a few large pieces.
+    """
+    ours, theirs = _loopback_pair()
     try:
-        theirs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, VNC_SEND_BUFFER)
+        # Keys and pointer moves are a few bytes each: sent at once, not held for an acknowledgement.
+        ours.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with translated_errors():
             # SKIPAUTH: the console already authorised the user; no VNC password travels.
             dom.openGraphics(0, theirs.fileno(), libvirt.VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH)
@@ -270,20 +299,22 @@ def vnc_target(domain):
     dom = libvirt_domain(domain)
     with translated_errors():
         if not dom.isActive():
-            raise VirtError(f"'{domain.name}' is not running: start it to see its screen.")
+            raise VirtError(format_lazy(_("'{name}' is not running: start it to see its screen."), name=domain.name))
         xml = dom.XMLDesc(0)
     listen, port = _vnc_listen(xml)
     if listen is None:
-        raise VirtError(f"'{domain.name}' has no VNC graphics device: add <graphics type='vnc'/> to use the screen.")
+        raise VirtError(format_lazy(_("'{name}' has no VNC graphics device: add <graphics type='vnc'/> to use the "
+                                      "screen."), name=domain.name))
     if is_local_host(domain.host):
         return VncTarget(fd=_vnc_socket(dom))
     if port <= 0:
-        raise VirtError(f"'{domain.name}' has a VNC device without a TCP port (a unix socket?): "
-                        "give it listen='0.0.0.0' or an address this console can reach.")
+        raise VirtError(format_lazy(_("'{name}' has a VNC device without a TCP port (a unix socket?): give it "
+                                      "listen='0.0.0.0' or an address this console can reach."), name=domain.name))
     host_name = urlsplit(domain.host.uri).hostname or "127.0.0.1"
     if listen in ("127.0.0.1", "::1", "localhost") and host_name not in ("127.0.0.1", "::1", "localhost"):
-        raise VirtError(f"'{domain.name}' listens for VNC on {host_name}'s loopback only: give its graphics "
-                        "listen='0.0.0.0' (or an address this console can reach) to view it from here.")
+        raise VirtError(format_lazy(_("'{name}' listens for VNC on {host}'s loopback only: give its graphics "
+                                      "listen='0.0.0.0' (or an address this console can reach) to view it from here."),
+                                    name=domain.name, host=host_name))
     if listen in ("", "0.0.0.0", "::"):
         # A wildcard listen is reachable at the host's own name.
         listen = host_name

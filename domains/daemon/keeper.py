@@ -65,7 +65,8 @@ class DaemonKeeper:
         """Apply the desired settings on the live connection now (after the operator changed them)."""
         conn = self._connection
         if conn is None:
-            raise VirtError(f"the daemon at {self.uri or 'the default admin URI'} is not reachable right now")
+            raise VirtError(format_lazy(_("The daemon at {uri} is not reachable right now: check that it runs, "
+                                          "then apply again."), uri=self.uri or _("the default admin URI")))
         return apply_desired(conn, self._desired())
 
     def _emit(self, event):

@@ -85,6 +85,13 @@ def checked_definition(host, xml_text, except_name=None):
     return definition
 
 
+# Why a new network's definition was taken back: the step of it that libvirt refused, one sentence each.
+_NETWORK_STEP_FAILED = {
+    "start": _("Network '{name}' could not be started: {error}."),
+    "autostart": _("Network '{name}' could not be set to start with the host: {error}."),
+}
+
+
 def do_define_network(user, host, xml_text=None, *, fields=None, start=False, autostart=False, reason="",
                       source_address=None, source=RevisionSource.CONSOLE):
     """Define a new persistent network on host from xml_text or fields; (row, handle). Its first revision is
@@ -130,8 +137,9 @@ def do_define_network(user, host, xml_text=None, *, fields=None, start=False, au
         audit.record(user, "network.define", host, params,
                      outcome=format_lazy("failed at {}: {}; network undefined again", step, exc.message),
                      source_address=source_address)
-        raise VirtError(f"Network '{definition.name}' could not {step}: {exc.message.strip()}. The network was undefined "
-                        "again; nothing of it is left on the host.", exc.code) from exc
+        failed = format_lazy(_NETWORK_STEP_FAILED[step], name=definition.name, error=exc.message.strip())
+        raise VirtError(format_lazy("{} {}", failed, _("The network was undefined again; nothing of it is left on "
+                                                       "the host.")), exc.code) from exc
     row = network_row(host, handle)
     revision = _record(row, handle, user, reason or "Defined in the console.", source)
     audit.record(user, "network.define", row, {**params, "revision": revision.number}, source_address=source_address)

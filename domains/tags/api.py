@@ -1,5 +1,6 @@
 """API v1: a domain's tags (GET, PUT the whole list)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -28,6 +29,6 @@ class DomainTags(DomainScopedView):
     def put(self, request, uuid):
         domain = self.get_object()
         if not isinstance(request.data, dict) or "tags" not in request.data:
-            return error_response(400, "invalid", 'Send {"tags": ["web", ...]}: the whole list of the domain\'s tags.',
-                                  {"tags": ["This field is required."]})
+            return error_response(400, "invalid", _('Send {"tags": ["web", ...]}: the whole list of the domain\'s '
+                                                    'tags.'), {"tags": [_("This field is required.")]})
         return Response({"tags": do_set_tags(request.user, domain, request.data["tags"], self.source_address)})

@@ -47,7 +47,7 @@ def test_a_dir_pool_goes_through_its_whole_life_by_the_api(as_user, owner, syste
 def test_a_failed_start_is_taken_back_unless_asked_to_keep_the_pool(owner, system_host, pool_name, tmp_path):
     fields = {"name": pool_name, "type": "dir", "target": str(tmp_path / "never-built")}
 
-    with pytest.raises(VirtError, match="could not start.*undefined again"):
+    with pytest.raises(VirtError, match="could not be started.*undefined again"):
         do_define_pool(owner, system_host, fields=fields, start=True)
     assert pool_name not in system_pool_names()
     assert not Pool.objects.filter(name=pool_name).exists()

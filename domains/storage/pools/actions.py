@@ -70,6 +70,14 @@ def _record(row, handle, user, reason):
         return do_record_revision(PoolRevision, row, user=user, xml=xml, reason=reason[:500])
 
 
+# Why a new pool's definition was taken back (or kept): the step of it that libvirt refused, one sentence each.
+_POOL_STEP_FAILED = {
+    "build": _("Pool '{name}' could not be built: {error}."),
+    "start": _("Pool '{name}' could not be started: {error}."),
+    "autostart": _("Pool '{name}' could not be set to start with the host: {error}."),
+}
+
+
 def do_define_pool(user, host, xml_text=None, *, fields=None, build=False, start=False, autostart=False,
                    keep_on_failure=False, reason="", source_address=None):
     """Define a new persistent pool on host from xml_text or fields (name, type, target, source); (row, handle).
@@ -119,8 +127,9 @@ def do_define_pool(user, host, xml_text=None, *, fields=None, build=False, start
         audit.record(user, "pool.define", host, params,
                      outcome=format_lazy("failed at {}: {}; pool {}", step, exc.message, kept),
                      source_address=source_address)
-        raise VirtError(f"Pool '{definition.name}' could not {step}: {exc.message}. The pool was {kept}"
-                        + ("." if keep_on_failure else "; its storage was left as it is."), exc.code) from exc
+        failed = format_lazy(_POOL_STEP_FAILED[step], name=definition.name, error=exc.message)
+        raise VirtError(format_lazy("{} {}", failed, _("The pool was kept as asked.") if keep_on_failure else _(
+            "The pool was undefined again; its storage was left as it is.")), exc.code) from exc
     row = pool_row(host, handle)
     _record(row, handle, user, reason or "Defined in the console.")
     audit.record(user, "pool.define", row, params, source_address=source_address)
