@@ -54,7 +54,7 @@ async def serial_socket(port, http, domain_uuid, takeover=False):
     url = f"ws://127.0.0.1:{port}{ticket.json()['url']}" + ("&takeover=1" if takeover else "")
     socket = await connect(url, subprotocols=[SUBPROTOCOL],
                            headers={"Cookie": f"sessionid={http.cookies['sessionid']}", "Origin": origin})
-    while (await next_message(socket))["type"] != "console.opened":
+    while (await next_console_message(socket))["type"] != "console.opened":
         pass
     return socket
 
@@ -65,13 +65,22 @@ async def next_message(socket, timeout=15):
     return json.loads(payload)
 
 
+async def next_console_message(socket, timeout=15):
+    """The next JSON message of a serial socket, past the guest's output (binary frames: a booting guest prints)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        opcode, payload = await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic()))
+        if opcode == OP_TEXT:
+            return json.loads(payload)
+
+
 async def closing_message(socket, timeout=15):
-    """The last message the server sent before it closed the socket."""
+    """The last message the server sent before it closed the socket (a serial socket's guest output skipped)."""
     last = None
     deadline = time.monotonic() + timeout
     while True:
         try:
-            last = await next_message(socket, timeout=max(0.1, deadline - time.monotonic()))
+            last = await next_console_message(socket, timeout=max(0.1, deadline - time.monotonic()))
         except WebSocketClosed:
             return last
 
