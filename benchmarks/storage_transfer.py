@@ -2,9 +2,10 @@
 
 Same file, same libvirtd, same run, interleaved: for each direction the wall time and throughput of both,
 their ratio (console / virsh; 1.0 = as fast), the SHA-256 round trip, and the server process's peak RSS
-(VmHWM) against its RSS before the first transfer. The console's upload goes as parts of PART_LIMIT bytes
-(one curl run, one connection, each part sent once the one before was answered; the file is split before
-the clock starts). Needs libvirtd (scripts/start-libvirtd.sh) and curl.
+(VmHWM) against its RSS before the first transfer. The console's upload goes as one PUT of the whole file
+(`curl -T`), and again as parts of PART bytes (one curl run, one connection, each part sent once the one
+before was answered; the file is split before the clock starts), the way the browser sends it. Needs
+libvirtd (scripts/start-libvirtd.sh) and curl.
 
     .venv/bin/python benchmarks/storage_transfer.py [--size-mib 1024] [--rounds 3]
 """
@@ -22,12 +23,12 @@ from django.conf import settings
 
 from session import Console, serve_console
 
-from domains.storage.transfer.uploads import PART_LIMIT
 
 VIRSH = ["virsh", "-q", "-c", "qemu:///system"]
 WORK = Path("/var/tmp/vct-bench-transfer")
 POOL = f"vct-bench-{os.getpid()}"
 MiB = 1 << 20
+PART = 8 * MiB  # the parts' size, as static/js/storage/iso_upload.js sends them
 
 
 def virsh(*args):
@@ -61,13 +62,13 @@ def sha256_file(path):
 
 
 def split_into_parts(source, size):
-    """The file as PART_LIMIT-byte files (the page cache holds them, as it holds the source for virsh)."""
+    """The file as PART-byte files (the page cache holds them, as it holds the source for virsh)."""
     parts = []
     with open(source, "rb") as f:
-        for first in range(0, size, PART_LIMIT):
-            part = WORK / f"part-{first // PART_LIMIT:05d}"
-            part.write_bytes(f.read(PART_LIMIT))
-            parts.append((part, first, min(first + PART_LIMIT, size) - 1))
+        for first in range(0, size, PART):
+            part = WORK / f"part-{first // PART:05d}"
+            part.write_bytes(f.read(PART))
+            parts.append((part, first, min(first + PART, size) - 1))
     return parts
 
 
@@ -137,14 +138,18 @@ def main():
                     "-H", f"X-CSRFToken: {cookies['csrftoken']}", "-H", f"Origin: {base_url}"]
             url = f"{base_url}/api/v1/hosts/{host['id']}/pools/{POOL}/volumes/{{}}/content"
             rss_before = memory_kib(server.pid, "VmRSS")
-            times = {key: [] for key in ("virsh up", "console up", "virsh down", "console down")}
+            times = {key: [] for key in ("virsh up", "console up", "console parts", "virsh down", "console down")}
             # VmHWM only grows: its value after the first upload is the uploads' peak (downloads come after).
             peaks = {"up": 0}
             for _ in range(args.rounds):
                 fresh_volume("virsh.img", size)
                 times["virsh up"].append(timed([*VIRSH, "vol-upload", "--pool", POOL, "virsh.img", str(source)]))
                 fresh_volume("console.img", size)
-                times["console up"].append(timed(upload_in_parts(parts, size, auth, url.format("console.img"))))
+                times["console parts"].append(timed(upload_in_parts(parts, size, auth, url.format("console.img"))))
+                fresh_volume("console.img", size)
+                times["console up"].append(timed(["curl", "-sS", "--fail", "-X", "PUT", "-T", str(source),
+                                                  "-H", "Content-Type: application/octet-stream", "-H", "Expect:",
+                                                  *auth, "-o", str(WORK / "put.json"), url.format("console.img")]))
                 peaks["up"] = peaks["up"] or memory_kib(server.pid, "VmHWM")
                 times["virsh down"].append(timed([*VIRSH, "vol-download", "--pool", POOL, "virsh.img",
                                                   str(WORK / "virsh.out")]))
@@ -158,10 +163,10 @@ def main():
         if args.server == "uvicorn" and "server" in locals():
             server.terminate()
     print(f"{args.server}: {args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
-    for direction in ("up", "down"):
-        ours, theirs = statistics.median(times[f"console {direction}"]), statistics.median(times[f"virsh {direction}"])
-        ratios = [t / o for o, t in zip(times[f"console {direction}"], times[f"virsh {direction}"])]
-        print(f"  {direction:5s} console {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
+    for direction, case in (("up", "up"), ("up", "parts"), ("down", "down")):
+        ours, theirs = statistics.median(times[f"console {case}"]), statistics.median(times[f"virsh {direction}"])
+        ratios = [t / o for o, t in zip(times[f"console {case}"], times[f"virsh {direction}"])]
+        print(f"  {case:5s} console {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
               f"ratio {statistics.median(ratios):.2f} (per round {', '.join(f'{r:.2f}' for r in ratios)})")
     print(f"  SHA-256 round trip: {'ok' if round_trip else 'MISMATCH'}")
     print(f"  server RSS before {rss_before / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB "

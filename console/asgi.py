@@ -39,11 +39,12 @@ class ConsoleASGIHandler(ASGIHandler):
 django.setup(set_prefix=False)
 django_application = ConsoleASGIHandler()
 
-# Daphne reads a whole request body before the application sees it: one larger than an upload part is
-# refused while its headers arrive (console/body_limit.py), so no client can make the process hold it.
-from console import body_limit  # noqa: E402
+# Daphne reads a whole request body before the application sees it: a volume upload's goes to the
+# application as it arrives instead, and any other larger than BODY_LIMIT is refused while its headers
+# arrive (console/request_bodies.py), so no client can make the process hold a body.
+from console import request_bodies  # noqa: E402
 
-body_limit.install()
+request_bodies.install()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

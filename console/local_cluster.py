@@ -126,8 +126,9 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         server_name _;
-        # A volume upload comes in parts of at most 8 MiB (docs/api.md); the console refuses larger bodies itself.
-        client_max_body_size 9m;
+        # A volume upload's body may be the whole file, passed on as it arrives (proxy_request_buffering off);
+        # the console itself refuses any other body over 8 MiB before reading it (console/request_bodies.py).
+        client_max_body_size 0;
 
         location / {{
             proxy_pass http://virtconsole;

@@ -8,9 +8,19 @@ from rest_framework.views import APIView
 
 # v1 is append-only: an addition bumps the minor version and adds an entry
 # below (newest first); a removal or change of meaning is never made in v1.
-API_VERSION = "1.7.0"
+API_VERSION = "1.8.0"
 
 CHANGELOG = [
+    {
+        "version": "1.8.0",
+        "added": [
+            "Volume upload in one body again: PUT .../content with a Content-Length takes a body of any size (the "
+            "whole file, or a part of any size with Content-Range), passed into libvirt as it arrives while the "
+            "server holds a few MiB of it; this lifts the narrowing of 1.3.0 (bodies over 8 MiB refused). A body "
+            "cut off midway keeps what arrived: the job's progress.done says where the next part starts. Bodies "
+            "of other requests, and uploads without a Content-Length, stay limited to 8 MiB (413 part_too_large).",
+        ],
+    },
     {
         "version": "1.7.0",
         "added": [

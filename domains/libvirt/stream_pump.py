@@ -34,7 +34,8 @@ READY, DATA, HOLE, END, ERROR, FINISH, ABORT = b"R", b"D", b"H", b"E", b"X", b"F
 # libvirt carries a stream in packets of at most 256 KiB less its header (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX):
 # asking for more only makes recv return less.
 PACKET = 262120
-# An upload's bytes are taken from the pipe a piece at a time: the most this process holds.
+# A sparse upload's bytes are taken from the pipe a piece at a time (a packet at a time otherwise): the most
+# this process holds.
 PIECE = 1 << 20
 # A run of zeros this long (at this alignment within a piece) is sent as a hole on a sparse upload: short
 # runs are not worth the round trip, and whole blocks keep the test a memcmp against ZERO_BLOCK.
@@ -82,10 +83,10 @@ class Upload:
         self.pending_hole = 0
 
     def write(self, piece):
-        view = memoryview(piece)
         if not self.sparse:
-            self._send(view)
+            self._send(piece)
             return
+        view = memoryview(piece)
         start = block = 0
         # Only whole aligned blocks are judged, so a hole never splits what the server sent mid-block.
         while block < len(view):
@@ -107,17 +108,19 @@ class Upload:
             self._send(memoryview(zeros)[:min(count, PACKET)])
             count -= min(count, PACKET)
 
-    def _send(self, view):
-        if not len(view):
+    def _send(self, data):
+        if not len(data):
             return
         if self.pending_hole:
             self.stream.sendHole(self.pending_hole, 0)
             self.written += self.pending_hole
             self.pending_hole = 0
         sent = 0
-        while sent < len(view):
-            # libvirt-python takes bytes only: one packet's copy at a time.
-            sent += self.stream.send(bytes(view[sent:sent + PACKET]))
+        while sent < len(data):
+            # libvirt-python takes bytes only: a piece of at most a packet goes as it came, anything else as
+            # one packet's copy at a time.
+            whole = sent == 0 and len(data) <= PACKET and isinstance(data, bytes)
+            sent += self.stream.send(data if whole else bytes(data[sent:sent + PACKET]))
         self.written += sent
 
     def finish(self, fill_to_end):
@@ -156,8 +159,10 @@ def upload(sender, source, out):
     while True:
         kind, count = FRAME.unpack(read_exactly(source, FRAME.size))
         if kind == DATA:
+            # A packet at a time unless zero blocks are looked for (a packet is no whole number of them).
+            size = PIECE if sender.sparse else PACKET
             while count:
-                piece = read_exactly(source, min(count, PIECE))
+                piece = read_exactly(source, min(count, size))
                 sender.write(piece)
                 count -= len(piece)
         elif kind == HOLE:

@@ -255,12 +255,13 @@ class VolumeUpload(_Pump):
         self.written = 0  # bytes handed to the child; finish() makes it what libvirt took
         super().__init__(host, volume_handle, "upload", offset, length, sparse)
 
-    def write(self, data):
-        """Send data (bytes or memoryview) on; blocks while the child has not taken what came before (that is
-        the backpressure: the child takes it as fast as libvirt does)."""
+    def write(self, *pieces):
+        """Send the pieces (bytes or memoryviews) on, as one frame; blocks while the child has not taken what
+        came before (that is the backpressure: the child takes it as fast as libvirt does)."""
+        size = sum(len(piece) for piece in pieces)
         with self._io:
-            self._write(FRAME.pack(DATA, len(data)), data)
-            self.written += len(data)
+            self._write(FRAME.pack(DATA, size), *pieces)
+            self.written += size
 
     def write_hole(self, count):
         """count zero bytes on: a hole when sparse (a sparse download's hole passed on as one), else zeros the

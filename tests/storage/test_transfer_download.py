@@ -6,7 +6,6 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from domains.jobs.models import INTERRUPTED, SUCCEEDED, Job
-from domains.storage.transfer.uploads import PART_LIMIT
 
 from .transfer_support import (
     MiB,
@@ -74,11 +73,12 @@ async def test_a_sparse_upload_into_an_empty_volume_keeps_its_zeros_as_holes(tra
     make_volume(pool, "image.iso", size)
     body = b"\x01" * MiB + bytes(size - 2 * MiB) + b"\x02" * MiB
     headers = {"Authorization": f"Token {await sync_to_async(token_for)(owner)}"}
-    for first in range(0, size, PART_LIMIT):  # in parts: the holes go on from one part to the next
+    part = 8 * MiB
+    for first in range(0, size, part):  # in parts: the holes go on from one part to the next
         put = await call("PUT", content_path(host, pool, "image.iso"),
-                         {**headers, "Content-Length": PART_LIMIT,
-                          "Content-Range": f"bytes {first}-{first + PART_LIMIT - 1}/{size}"},
-                         [body[i:i + MiB] for i in range(first, first + PART_LIMIT, MiB)])
+                         {**headers, "Content-Length": part,
+                          "Content-Range": f"bytes {first}-{first + part - 1}/{size}"},
+                         [body[i:i + MiB] for i in range(first, first + part, MiB)])
     assert put.status == 200 and put.json()["sha256"] == hashlib.sha256(body).hexdigest()
     stat = (directory / "image.iso").stat()
     assert stat.st_size == size and stat.st_blocks * 512 <= 4 * MiB

@@ -56,7 +56,7 @@ def test_chromium_uploads_an_iso_in_parts_with_the_progress_bar_reaching_100_per
     base_url, _, _ = served_console
     name, pool, _ = scratch_pool
     iso = tmp_path / "small.iso"
-    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=20"], check=True, capture_output=True)
+    subprocess.run(["dd", "if=/dev/urandom", f"of={iso}", "bs=1M", "count=72"], check=True, capture_output=True)
     page = logged_in_page
     page.goto(f"{base_url}/hosts/")
     host_id = add_host_in_page(page, "libvirtd-iso")
@@ -65,14 +65,14 @@ def test_chromium_uploads_an_iso_in_parts_with_the_progress_bar_reaching_100_per
     page.set_input_files("[data-iso-file]", str(iso))
     page.click("[data-iso-upload] button[type=submit]")
     wait_for_js(page, "document.querySelector('[data-iso-status]').textContent.startsWith('100 %')")
-    # 20 MiB: parts of 8, 8 and 4 MiB, and the SHA-256 of the whole file at the end.
-    assert page.evaluate("document.querySelector('[data-iso-progress]').getAttribute('aria-valuenow')") == str(20 * MiB)
-    assert page.evaluate("document.querySelector('[data-iso-progress]').getAttribute('aria-valuemax')") == str(20 * MiB)
+    # 72 MiB: parts of 32, 32 and 8 MiB (static/js/storage/iso_upload.js), and the SHA-256 of the whole file.
+    assert page.evaluate("document.querySelector('[data-iso-progress]').getAttribute('aria-valuenow')") == str(72 * MiB)
+    assert page.evaluate("document.querySelector('[data-iso-progress]').getAttribute('aria-valuemax')") == str(72 * MiB)
     assert page.evaluate("document.querySelector('[data-iso-progress] .progress-bar').style.width") == "100%"
     status = page.evaluate("document.querySelector('[data-iso-status]').textContent")
     assert hashlib.sha256(iso.read_bytes()).hexdigest() in status
     pool.refresh(0)
-    assert pool.storageVolLookupByName("small.iso").info()[1] == 20 * MiB
+    assert pool.storageVolLookupByName("small.iso").info()[1] == 72 * MiB
     # The library lists it without a reload, and a second visit offers first a pool holding the most media
     # (this one, unless the shared libvirtd has a pool with more).
     page.locator(f"[data-iso-table] tr[data-iso='{name}/small.iso']").wait_for()

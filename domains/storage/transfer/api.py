@@ -60,10 +60,10 @@ class VolumeContent(APIView):
 
     @extend_schema(operation_id="volume_content_put", request={"application/octet-stream": bytes}, parameters=[
         OpenApiParameter("Content-Range", str, OpenApiParameter.HEADER,
-                         description="bytes N-M/T: this part is bytes N..M of a T-byte file. A file larger than "
-                                     "one part (8 MiB) goes as consecutive parts, each sent once the one before "
-                                     "was answered; the first at 0 (or, resuming an interrupted upload, at most "
-                                     "where it stopped)")],
+                         description="bytes N-M/T: this part is bytes N..M of a T-byte file (without it, the "
+                                     "body is the whole file). Parts may be any size and go one after another, "
+                                     "each sent once the one before was answered; the first at 0 (or, resuming "
+                                     "an interrupted upload, at most where it stopped)")],
         responses={200: OpenApiResponse(description="the last part: {sha256, size, resumed_at, pool, volume, job}"),
                    202: OpenApiResponse(description="a part taken, the upload not complete: {received, total, "
                                                     "job}; send the next part from byte `received`"),
@@ -73,7 +73,8 @@ class VolumeContent(APIView):
                                                     "or the upload cancelled: fields.offset says where to go on"),
                    411: OpenApiResponse(description="no Content-Length"),
                    413: OpenApiResponse(description="larger than the volume (fields.size and fields.capacity), or a "
-                                                    "body over one part (code part_too_large, fields.part_limit)")})
+                                                    "body without Content-Length over 8 MiB (code part_too_large, "
+                                                    "fields.part_limit)")})
     def put(self, request, host_id, pool, volume):
         # Only reached when the server runs without UploadApp in front (console/asgi.py always routes it).
         raise ConsoleError(_("Uploads are served by the streaming upload route, which this server was started "

@@ -1,10 +1,10 @@
-"""PUT .../volumes/{volume}/content as a raw ASGI app: one part of an upload, pumped into libvirt as it arrives.
+"""PUT .../volumes/{volume}/content as a raw ASGI app: an upload, or one part of it, pumped into libvirt as it arrives.
 
 Django's ASGI handler reads a whole request body before it calls a view, so the PUT is served here, routed
 ahead of Django in console/asgi.py: each `http.request` message goes into the volume's stream as it
 arrives, and the next one is not read until the one before is in libvirt's hands (at most IN_FLIGHT_LIMIT
-bytes held by the app). Daphne itself holds a whole body before the app runs, so a body is at most
-uploads.PART_LIMIT bytes: a larger file goes as parts (uploads.py).
+bytes held by the app). Daphne hands this route's body over as it arrives too (console/request_bodies.py), so
+a body may be the whole file: parts (uploads.py) are for resuming, and for clients that prefer them.
 """
 
 import asyncio
@@ -36,13 +36,11 @@ MESSAGE_LIMIT = 1 << 20  # what the servers hand an app per message (uvicorn: 64
 IN_FLIGHT_LIMIT = 2 * BATCH + MESSAGE_LIMIT
 
 
-def parts_advice(size=None):
-    """How to send a file of size bytes (or any file) as parts: said by every refusal of a too-large body."""
-    example = f"bytes 0-{uploads.PART_LIMIT - 1}/{size}" if size else format_lazy("bytes 0-8388607/{}",
-                                                                                   _("<file size>"))
-    return format_lazy(_("send the file as consecutive PUTs of at most {limit} bytes each, with Content-Range "
-                         "({example} first, then from where the last answer's 'received' says), as docs/api.md "
-                         "shows"), limit=uploads.PART_LIMIT, example=example)
+def parts_advice():
+    """How to send a file: said by the refusal of a body without a Content-Length."""
+    return _("send the file in one PUT with its Content-Length, or as consecutive PUTs with Content-Range "
+             "(bytes 0-M/<file size> first, then from where the last answer's 'received' says), as docs/api.md "
+             "shows")
 
 
 def _authenticate(scope):
@@ -66,7 +64,7 @@ def _check_host(drf_request):
 
 
 def _part_of(scope):
-    """(first, length, total) from the headers; 411 without Content-Length, 413 beyond PART_LIMIT."""
+    """(first, length, total) from the headers; 411 without Content-Length."""
     length = _header(scope, b"content-length")
     if length is None:
         raise TransferError(format_lazy(_("An upload needs a Content-Length header (the body's size in bytes): "
@@ -78,11 +76,6 @@ def _part_of(scope):
     length = int(length)
     content_range = _header(scope, b"content-range")
     first, total = parse_content_range(content_range, length) if content_range else (0, length)
-    if length > uploads.PART_LIMIT:
-        raise TransferError(format_lazy(_("A body of {length} bytes is more than one part: {advice}."),
-                                        length=length, advice=parts_advice(total)),
-                            code="part_too_large", status=413,
-                            fields={"part_limit": uploads.PART_LIMIT, "size": length})
     return first, length, total
 
 
@@ -150,17 +143,16 @@ class UploadApp:
         await _answer(send, status, json.dumps(body).encode())
 
 
-async def write_batch(part, batch):
-    """Hash and send a batch at once, on two threads: the SHA-256 then takes no time of its own (the send is a
-    pipe write to the upload's stream pump, which blocks while the pump has not taken the last batch)."""
-    uploads.check_chunk(part, batch)
-    hashing = asyncio.to_thread(uploads.hash_chunk, part, batch)
-    await asyncio.gather(hashing, asyncio.to_thread(uploads.send_chunk, part, batch))
+async def write_batch(part, batch, size):
+    """Hash and send a batch (a list of the body's pieces, size bytes in all) on a worker thread, while the loop
+    reads the next. The pieces are never joined: each copy of an upload's bytes is a share of its throughput."""
+    uploads.check_chunk(part, size)
+    await asyncio.to_thread(uploads.take_chunk, part, batch, size)
 
 
 async def pump_part(part, receive):
     """Move the request body into the upload; (status, body), "disconnected", or the error to answer."""
-    batch, writing, writing_size = bytearray(), None, 0
+    batch, size, writing, writing_size = [], 0, None, 0
     try:
         while True:
             message = await receive()
@@ -168,17 +160,20 @@ async def pump_part(part, receive):
                 if writing is not None:
                     await writing
                 if batch:
-                    await write_batch(part, batch)
+                    await write_batch(part, batch, size)
                 await sync_to_async(uploads.cut_short)(part)
                 return "disconnected"
-            batch += message.get("body", b"")
+            body = message.get("body", b"")
+            if body:
+                batch.append(body)
+                size += len(body)
             more = message.get("more_body", False)
-            part.peak_buffered = len(batch) + writing_size
-            if len(batch) >= BATCH or not more:
+            part.peak_buffered = size + writing_size
+            if size >= BATCH or not more:
                 if writing is not None:
                     await writing  # backpressure: the next batch waits for libvirt to take the last one
-                writing = asyncio.ensure_future(write_batch(part, batch))
-                writing_size, batch = len(batch), bytearray()
+                writing = asyncio.ensure_future(write_batch(part, batch, size))
+                writing_size, batch, size = size, [], 0
             if not more:
                 await writing
                 break

@@ -1,11 +1,11 @@
-"""Uploads in parts: an upload stays open between its parts in the process that runs its job.
+"""Uploads, in one body or in parts: an upload stays open between its parts in the process that runs its job.
 
-A client sends a file as consecutive PUTs of at most PART_LIMIT bytes, each with Content-Range: bytes N-M/T.
-The first part starts the job and opens one libvirt stream from N to T and the SHA-256; later parts continue
-both; the part ending at T commits the stream and ends the job with the hash. An upload whose client stops
-sending is closed after settings.UPLOAD_IDLE_SECONDS: the volume keeps what arrived, the job is interrupted
-at N, and a part at N (in this process or another) reopens it the way a resume does: the first N bytes are
-read back for the hash.
+A client sends a file in one PUT, or as consecutive PUTs each with Content-Range: bytes N-M/T (a part may be
+any size: the server streams each body into libvirt as it arrives). The first part starts the job and opens
+one libvirt stream from N to T and the SHA-256; later parts continue both; the part ending at T commits the
+stream and ends the job with the hash. An upload whose client stops sending is closed after
+settings.UPLOAD_IDLE_SECONDS: the volume keeps what arrived, the job is interrupted at N, and a part at N (in
+this process or another) reopens it the way a resume does: the first N bytes are read back for the hash.
 """
 
 import hashlib
@@ -45,11 +45,6 @@ from domains.storage.transfer.content import (
 
 log = logging.getLogger(__name__)
 
-# The largest part. Daphne reads a request's whole body (Twisted spools it to disk) and then queues all of it
-# to the app at once, so the largest body is what one transfer holds in memory: 8 MiB keeps that a few MiB,
-# while a part's fixed cost (authentication, the permission check, one round trip) stays a small share of
-# the time its bytes take at libvirt's speed (benchmarks/storage_transfer.py).
-PART_LIMIT = 8 << 20
 # Reading back the first N bytes of a resumed upload, for its SHA-256: 1 MiB per read.
 READ_BACK = 1 << 20
 
@@ -251,25 +246,24 @@ def _cancel(upload):
         _wake.notify()
 
 
-def check_chunk(part, data):
-    """Refuse data beyond what the part's Content-Length announced, before any of it is hashed or sent."""
-    if part.received + len(data) > part.length:
+def check_chunk(part, size):
+    """Refuse size more bytes beyond what the part's Content-Length announced, before any of them is hashed or
+    sent."""
+    if part.received + size > part.length:
         raise TransferError(format_lazy(_("The body carries more than the {length} bytes its Content-Length "
                                           "announced: send exactly Content-Length bytes."), length=part.length),
                             code="invalid_length")
 
 
-def hash_chunk(part, data):
-    """Add data to the upload's SHA-256 (on a worker thread, beside send_chunk: hashlib lets go of the GIL)."""
-    part.upload.hasher.update(data)
-
-
-def send_chunk(part, data):
-    """Send data into the stream (on a worker thread); report progress. JobCancelled when the job was cancelled."""
+def take_chunk(part, pieces, size):
+    """Add pieces (bytes each, size in all) to the upload's SHA-256 and send them into the stream (on a worker
+    thread); report progress. JobCancelled when the job was cancelled."""
     upload = part.upload
-    upload.stream.write(data)
-    part.received += len(data)
-    upload.done += len(data)
+    for piece in pieces:
+        upload.hasher.update(piece)
+    upload.stream.write(*pieces)
+    part.received += size
+    upload.done += size
     report_progress(upload.job, upload.done, upload.total)
 
 

@@ -1,10 +1,11 @@
 // Uploading an ISO into a host's library, for the ISO library page and the install form: make the volume, then
-// PUT the file in parts of at most PART bytes, one after another (the browser reads each slice from disk as it
+// PUT the file in parts of PART bytes, one after another (the browser reads each slice from disk as it
 // goes). After a failed part, ask the server where the upload stands (the job's progress, or the offset a 409
 // names) and go on from there, never from the start. Its words come from the page (<template data-upload-words>
 // of templates/storage/_upload_progress.html), so they are translated like the rest of it.
-// The server's largest body (uploads.PART_LIMIT, docs/api.md): a larger one is refused unread.
-const PART = 8 * 1024 * 1024;
+// The server streams each part into libvirt as it arrives, so a part may be any size (docs/api.md): parts are
+// what the progress bar moves by and where a failed upload goes on from, so they stay a few seconds' worth.
+const PART = 32 * 1024 * 1024;
 const ATTEMPTS = 5;
 
 async function answerOf(request) {

@@ -1,4 +1,5 @@
-"""Daphne (the server we ship) refuses a body larger than an upload part before it reads it, whoever sends it."""
+"""Daphne (the server we ship) hands a volume upload's body to the application as it arrives, and refuses any
+other body larger than BODY_LIMIT before it reads it, whoever sends it (console/request_bodies.py)."""
 
 import json
 import os
@@ -10,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from console.body_limit import BODY_LIMIT
-from domains.storage.transfer.uploads import PART_LIMIT
+from console.request_bodies import BODY_LIMIT
 from tests.conftest import REPO
 
 CONTENT = "/api/v1/hosts/1/pools/default/volumes/disk.img/content"
+HOSTS = "/api/v1/hosts"
 
 
 @pytest.fixture(scope="module")
@@ -67,33 +68,61 @@ def rss_peak_kib(pid):
                     if line.startswith("VmHWM:")).split()[1])
 
 
-def test_the_body_limit_is_one_upload_part():
-    assert BODY_LIMIT == PART_LIMIT
-
-
-def test_a_body_announced_larger_than_a_part_is_refused_before_it_is_read(daphne):
+def test_a_body_announced_larger_than_the_limit_is_refused_before_it_is_read(daphne):
     port, _ = daphne
-    head = (f"PUT {CONTENT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {1 << 30}\r\n"
+    head = (f"POST {HOSTS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {1 << 30}\r\n"
             "Expect: 100-continue\r\n\r\n").encode()
     status, headers, body = exchange(port, head)  # nothing of the 1 GiB is ever sent
     assert status == 413 and "100 Continue" not in headers
-    assert body["code"] == "part_too_large" and body["fields"] == {"part_limit": PART_LIMIT, "size": 1 << 30}
-    assert "Content-Range" in body["message"]
+    assert body["code"] == "part_too_large" and body["fields"] == {"part_limit": BODY_LIMIT, "size": 1 << 30}
+    assert "volume upload" in body["message"]
 
 
-def test_a_chunked_body_is_refused_once_it_passes_a_part_and_the_server_stays_small(daphne):
+def test_a_chunked_body_is_refused_once_it_passes_the_limit_and_the_server_stays_small(daphne):
     port, pid = daphne
     before = rss_peak_kib(pid)
     piece = os.urandom(1 << 20)
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(BODY_LIMIT // len(piece) + 4))
+    # An upload without a Content-Length is not streamed: it is bounded like any other body.
     head = f"PUT {CONTENT} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
     status, _, body = exchange(port, head, chunks)
     assert status == 413 and body["code"] == "part_too_large" and "size" not in body["fields"]
     assert rss_peak_kib(pid) - before < BODY_LIMIT // 1024  # the body was never held
 
 
-def test_a_body_within_a_part_goes_on_to_the_application(daphne):
+def test_a_small_body_goes_on_to_the_application(daphne):
     port, _ = daphne
-    status, _, _ = exchange(port, f"PUT {CONTENT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+    status, _, _ = exchange(port, f"POST {HOSTS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
                                   "Connection: close\r\n\r\n".encode(), b"hello")
     assert status != 413
+
+
+def read_answer(conn):
+    """One whole HTTP answer with a Content-Length body from conn: (status, JSON body)."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += conn.recv(1 << 16)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += conn.recv(1 << 16)
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+def test_an_upload_body_reaches_the_application_before_it_is_sent_and_a_refusal_keeps_the_connection(daphne):
+    port, pid = daphne
+    before = rss_peak_kib(pid)
+    size = 64 << 20
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(f"PUT {CONTENT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n\r\n".encode())
+        # Nobody signed in: the application refuses while not one byte of the body was sent (Daphne would
+        # otherwise wait for all of it before calling the application).
+        status, body = read_answer(conn)
+        assert status in (401, 403) and body["code"] in ("not_authenticated", "authentication_failed")
+        piece = os.urandom(1 << 20)
+        for _ in range(size // len(piece)):
+            conn.sendall(piece)  # read and dropped by the server, so the connection's next request is whole
+        conn.sendall(f"POST {HOSTS} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{{}}".encode())
+        status, _ = read_answer(conn)
+        assert status in (401, 403)
+    assert rss_peak_kib(pid) - before < 16 << 10  # KiB: the 64 MiB body was never held

@@ -1,0 +1,213 @@
+"""How Daphne takes request bodies: a volume upload's streamed to the app as it arrives, any other bounded.
+
+Twisted reads a whole request body (spooled to a temporary file) before Daphne calls the application, and
+Daphne then queues all of it to the application at once: whatever the application answers, a 1 GiB body
+costs the process 1 GiB, and an upload's bytes wait for the last of them before the first reaches libvirt.
+
+- A PUT of a volume's content (domains/storage/urls.py CONTENT_ROUTE) with a Content-Length starts the
+  application as soon as its headers are in, and each piece of its body goes to the application as Twisted
+  reads it. Reading the socket pauses while more than QUEUED_LIMIT bytes wait for the application to take
+  them, so the client is held back by TCP and the process holds a few MiB whatever the body's size.
+- Any other body is at most BODY_LIMIT bytes (forms and definitions are far smaller): one announced larger,
+  or a chunked one that grows larger, is answered 413 in the API's error shape as soon as that is known and
+  the connection closed, its bytes never spooled, queued or read. Smaller bodies go to the application in
+  pieces of MESSAGE_LIMIT rather than Daphne's 8 KiB.
+"""
+
+import io
+import json
+from urllib.parse import unquote
+
+from daphne import http_protocol
+from django.urls.resolvers import RoutePattern
+
+from domains.storage.transfer.upload_app import MESSAGE_LIMIT
+from domains.storage.urls import CONTENT_ROUTE
+
+BODY_LIMIT = 8 << 20
+# Body bytes handed to the application and not yet taken by it, past which the socket is not read.
+QUEUED_LIMIT = 2 << 20
+# Twisted reads at most this much per turn of the loop from a streamed upload's socket (its default is
+# 64 KiB: sixteen times the turns, each a message the application takes one by one).
+STREAMED_READ_SIZE = 1 << 20
+
+_streamed_route = RoutePattern(f"api/v1/{CONTENT_ROUTE}", is_endpoint=True)
+
+
+def streams_body(method, raw_path, length, headers):
+    """Whether a request's body goes to the application as it arrives: a volume content PUT of known length."""
+    if method != b"PUT" or not length or headers.hasHeader(b"upgrade"):
+        return False
+    path = raw_path.split(b"?", 1)[0]
+    try:
+        path = unquote(path.decode("ascii"))
+    except UnicodeDecodeError:
+        return False  # Daphne answers 400 to such a path
+    return _streamed_route.match(path.removeprefix("/")) is not None
+
+
+def refusal(size):
+    """The raw HTTP answer to a body of size bytes (None: a chunked body that passed the limit)."""
+    said = f"of {size} bytes" if size is not None else "sent in chunks"
+    body = json.dumps({
+        "status": 413, "code": "part_too_large",  # the code of old, when the body limit was an upload part's
+        "message": f"A request body {said} is more than this console takes ({BODY_LIMIT} bytes); only a volume "
+                   f"upload (PUT .../volumes/{{volume}}/content with a Content-Length) may be larger.",
+        "fields": {"part_limit": BODY_LIMIT, **({"size": size} if size is not None else {})},
+    }).encode()
+    head = ("HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+class _BodyPassedOn:
+    """Stands where Twisted keeps a body: Daphne's process() seeks it, then starts the application and hands it
+    nothing, since it says it is closed; the body follows as it arrives."""
+
+    closed = True
+
+    def seek(self, *args):
+        return 0
+
+    def tell(self):
+        return 0
+
+    def read(self, *args):
+        return b""
+
+    def close(self):
+        pass
+
+
+class ConsoleWebRequest(http_protocol.WebRequest):
+    """Daphne's request, streaming a volume upload's body to the application and refusing any other body over
+    BODY_LIMIT while its headers or first bytes arrive."""
+
+    body_refused = False
+    body_seen = 0
+    streamed_length = None  # the body's length when it is streamed, else None
+    body_queued = 0  # streamed bytes handed to the application, not yet taken by it
+    reading_paused = False
+    answered_early = False  # the application answered before the whole streamed body arrived
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Daphne hands a body to the app in request_buffer_size pieces, 8 KiB unless set (its command line
+        # cannot). The whole body is in hand by then, so larger pieces hold no more memory and cost far fewer
+        # loop turns.
+        self.server.request_buffer_size = max(self.server.request_buffer_size, MESSAGE_LIMIT)
+
+    def gotLength(self, length):
+        channel = self.channel
+        if streams_body(channel._command, channel._path, length, self.requestHeaders):
+            self._start_streaming(length)
+            return
+        if length is not None and length > BODY_LIMIT:
+            self._refuse(length)
+            return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self.body_refused:
+            return  # what was read with the headers, before the connection closed
+        self.body_seen += len(data)
+        if self.streamed_length is not None:
+            self._pass_on(data)
+            return
+        if self.body_seen > BODY_LIMIT:
+            self._refuse(None)
+            return
+        super().handleContentChunk(data)
+
+    def requestReceived(self, command, path, version):
+        if self.streamed_length is None:
+            return super().requestReceived(command, path, version)
+        # The last of a streamed body arrived: the application has had it all (_pass_on), and an answer
+        # given before it waited for the rest to be read past (finish).
+        self._stream_ended()
+        if self.answered_early and not self.finished and self.channel is not None:
+            super().finish()
+
+    def process(self):
+        if not self.body_refused:
+            return super().process()
+
+    def finish(self):
+        if self.streamed_length is not None and self.body_seen < self.streamed_length:
+            # Answered before the body ended (a refusal): the rest is read and dropped before the request
+            # ends, so the connection's next bytes are the next request's, and the client reads the answer
+            # instead of a reset.
+            self.answered_early = True
+            self._resume_reading()
+            return
+        super().finish()
+
+    # --- streaming ---
+
+    def _start_streaming(self, length):
+        """Start the application now, as Daphne does once a body is in (requestReceived and process)."""
+        channel = self.channel
+        self.streamed_length = length
+        self.method, self.uri, self.clientproto = channel._command, channel._path, channel._version
+        self.path = self.uri.split(b"?", 1)[0]
+        self.args = {}
+        self.client, self.host = channel.getPeer(), channel.getHost()
+        self.content = _BodyPassedOn()
+        if hasattr(channel.transport, "bufferSize"):
+            channel.transport.bufferSize = STREAMED_READ_SIZE
+        self.process()  # synchronous up to the application's start (create_application returns its queue)
+        if self.application_queue is None:
+            self.answered_early = True  # Daphne refused the request (400) and answered: drop the body
+            return
+        take = self.application_queue.get_nowait  # what asyncio.Queue.get() returns through
+
+        def taken():
+            message = take()
+            self._taken(len(message.get("body", b"")))
+            return message
+
+        self.application_queue.get_nowait = taken
+
+    def _pass_on(self, data):
+        if self.answered_early or self.application_queue is None:
+            return  # nobody reads it any more
+        last = self.body_seen >= self.streamed_length
+        self.application_queue.put_nowait({"type": "http.request", "body": data, "more_body": not last})
+        self.body_queued += len(data)
+        if last:
+            self._stream_ended()
+        elif self.body_queued > QUEUED_LIMIT and not self.reading_paused and self.channel is not None:
+            self.reading_paused = True
+            self.channel._networkProducer.pauseProducing()
+
+    def _taken(self, size):
+        self.body_queued -= size
+        if self.body_queued <= QUEUED_LIMIT // 2:
+            self._resume_reading()
+
+    def _resume_reading(self):
+        if self.reading_paused and self.channel is not None:
+            self.reading_paused = False
+            self.channel._networkProducer.resumeProducing()
+
+    def _stream_ended(self):
+        """The body is in: Twisted's own pacing of the connection applies again, at its usual read size."""
+        self._resume_reading()
+        if self.channel is not None and hasattr(self.channel.transport, "bufferSize"):
+            self.channel.transport.bufferSize = type(self.channel.transport).bufferSize
+
+    # --- refusing ---
+
+    def _refuse(self, size):
+        self.body_refused = True
+        # No "100 Continue" after the refusal (Twisted sends one right after gotLength when asked).
+        self.requestHeaders.removeHeader(b"expect")
+        self.content = io.BytesIO()  # what was spooled goes; Twisted still reads this at the request's end
+        self.channel.transport.write(refusal(size))
+        self.channel.loseConnection()
+
+
+def install():
+    """Serve every HTTP request of this process through ConsoleWebRequest (Daphne's factory builds its requests
+    from this module-level name, and offers no other hook before a body is read). Called by console/asgi.py."""
+    http_protocol.WebRequest = ConsoleWebRequest
