@@ -19,6 +19,8 @@ CHANGELOG = [
             "server holds a few MiB of it; this lifts the narrowing of 1.3.0 (bodies over 8 MiB refused). A body "
             "cut off midway keeps what arrived: the job's progress.done says where the next part starts. Bodies "
             "of other requests, and uploads without a Content-Length, stay limited to 8 MiB (413 part_too_large).",
+            "Pools: stopping (POST .../actions {action: stop}) or deleting a pool while an upload, download, wipe "
+            "or clone works on one of its volumes is refused 409 pool_busy, fields.jobs naming the jobs.",
         ],
     },
     {

@@ -107,3 +107,25 @@ async def test_a_host_header_the_console_does_not_answer_to_is_refused(transfer_
     assert answer.status == 400 and answer.json()["code"] == "bad_host"
     assert "attacker.example" in answer.json()["message"]
     assert not await sync_to_async(Job.objects.exists)()
+
+
+async def test_a_pool_is_not_stopped_or_deleted_under_a_running_upload(transfer_pool, volume_to_upload, owner_headers):
+    host, pool, _ = transfer_pool
+    size = 16 * MiB
+    path = volume_to_upload("busy.img", size)
+    assert (await put_part(path, owner_headers, 0, 8 * MiB, size)).status == 202  # the upload stays open
+    pool_path = f"/api/v1/hosts/{host.pk}/pools/{pool.name()}"
+    stop = b'{"action": "stop"}'
+    stopped = await call("POST", f"{pool_path}/actions", {**owner_headers, "Content-Type": "application/json",
+                                                           "Content-Length": len(stop)}, [stop])
+    deleted = await call("DELETE", pool_path, owner_headers)
+    job = await wait_for_job(lambda job: job.state == "running")
+    for refused in (stopped, deleted):
+        assert refused.status == 409 and refused.json()["code"] == "pool_busy", refused.body
+        assert refused.json()["fields"] == {"jobs": [job.pk]}
+        assert f"volume.upload {pool.name()}/busy.img (job {job.pk})" in refused.json()["message"]
+    assert pool.isActive()
+
+    last = await put_part(path, owner_headers, 8 * MiB, 8 * MiB, size)
+    assert last.status == 200 and last.json()["sha256"] == sha256_of(pattern(size))
+    assert (await call("DELETE", pool_path, owner_headers)).status == 204

@@ -8,12 +8,14 @@ for the calls that format, delete or define host storage, outcome after).
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from domains.access import audit, permissions
 from domains.definitions.xml.safe_xml import parse
 from domains.errors import ConsoleError
+from domains.jobs.models import ACTIVE, Job
 from domains.libvirt import storage as libvirt_storage
 from domains.libvirt.adapter import VirtError
 from domains.revisions.actions import FIRST_SEEN, do_record_revision
@@ -149,6 +151,28 @@ def _take_back(host, handle, known_before):
     Pool.objects.filter(host=host, uuid=uuid).exclude(uuid__in=known_before).delete()
 
 
+# Whole sentences per action, so that each language can order its own words.
+_BUSY = {
+    "stop": _("Pool '{name}' cannot be stopped while a job works on its volumes: {running}. Wait for the job to "
+              "end, or cancel it from Jobs, then try again."),
+    "delete": _("Pool '{name}' cannot be deleted while a job works on its volumes: {running}. Wait for the job to "
+                "end, or cancel it from Jobs, then try again."),
+}
+
+
+def _refuse_with_running_jobs(row, action):
+    """Refuse to stop or delete a pool while a job moves a volume of it: libvirt lets the pool go under an upload,
+    download, wipe or clone, which then ends against storage the console no longer shows (409 pool_busy)."""
+    jobs = list(Job.objects.filter(state__in=ACTIVE).filter(
+        Q(target_type="storage_volume", target_id__startswith=f"{row.pk}/")  # transfers: (pool row, volume)
+        | Q(target_type="volume", host=row.host_id, target_label__startswith=f"{row.name}/"))  # wipes, clones
+        .order_by("pk")[:5])
+    if jobs:
+        running = ", ".join(f"{job.kind} {job.target_label} (job {job.pk})" for job in jobs)
+        raise PoolError(format_lazy(_BUSY[action], name=row.name, running=running), code="pool_busy", status=409,
+                        fields={"jobs": [job.pk for job in jobs]})
+
+
 def do_pool_action(user, row, handle, action, source_address=None):
     """Run action (start, stop, refresh, build, autostart, noautostart) on a pool; PoolError for an unknown one."""
     permission = ACTION_PERMISSIONS.get(action)
@@ -157,6 +181,8 @@ def do_pool_action(user, row, handle, action, source_address=None):
                                     actions=", ".join(ACTION_PERMISSIONS)), fields={"action": [_("Unknown.")]})
     verb = f"pool.{action}"
     audit.require(user, permission, row, verb, {}, source_address)
+    if action == "stop":
+        _refuse_with_running_jobs(row, "stop")
     if action == "build":
         # Building formats devices as root: the intent is on record before the call.
         audit.record(user, verb, row, {}, outcome="started", source_address=source_address)
@@ -216,6 +242,7 @@ def do_delete_pool(user, row, handle, purge=False, source_address=None):
     """
     params = {"purge": bool(purge)}
     audit.require(user, "storage_pool.delete", row, "pool.delete", params, source_address)
+    _refuse_with_running_jobs(row, "delete")
     audit.record(user, "pool.delete", row, params, outcome="started", source_address=source_address)
     try:
         live = libvirt_storage.pool_live(handle)
