@@ -4,7 +4,9 @@ Same file, same libvirtd, same run, interleaved: for each direction the wall tim
 their ratio (console / virsh; 1.0 = as fast), the SHA-256 round trip, and the server process's peak RSS
 (VmHWM) against its RSS before the first transfer. The console's upload goes as one PUT of the whole file
 (`curl -T`), and again as parts of PART bytes (one curl run, one connection, each part sent once the one
-before was answered; the file is split before the clock starts), the way the browser sends it. Needs
+before was answered; the file is split before the clock starts), the way the browser sends it. A third
+upload is the ceiling of any HTTP receiver that hashes: curl's same PUT into a bare receiver in this process
+(a socket, SHA-256 on a thread of its own, one libvirt stream; no framework, no checks, no job). Needs
 libvirtd (scripts/start-libvirtd.sh) and curl.
 
     .venv/bin/python benchmarks/storage_transfer.py [--size-mib 1024] [--rounds 3]
@@ -15,7 +17,10 @@ import hashlib
 import os
 import shutil
 import statistics
+import queue
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -110,6 +115,56 @@ def serve_with_uvicorn(daphne):
     return server, base_url
 
 
+class BareReceiver:
+    """One PUT at a time on 127.0.0.1 into a volume, as lean as a receiver that hashes can be: recv a packet,
+    hand it to the hashing thread, send it into the stream. Answers 200 with the SHA-256."""
+
+    def __init__(self):
+        import libvirt
+
+        self.conn = libvirt.open("qemu:///system")
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+
+    def receive_into(self, volume_name):
+        """Start serving one PUT into volume_name; join() the returned thread after the client is done."""
+        volume = self.conn.storagePoolLookupByName(POOL).storageVolLookupByName(volume_name)
+        thread = threading.Thread(target=self._serve, args=(volume,))
+        thread.start()
+        return thread
+
+    def _serve(self, volume):
+        conn, _ = self.listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(1 << 16)
+            head, _, body = head.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:")))
+            stream = self.conn.newStream(0)
+            volume.upload(stream, 0, length, 0)
+            digest, pieces = hashlib.sha256(), queue.Queue(maxsize=16)
+            hashing = threading.Thread(target=lambda: [digest.update(p) for p in iter(pieces.get, None)])
+            hashing.start()
+            got = 0
+            while True:
+                if body:
+                    got += len(body)
+                    pieces.put(body)
+                    stream.send(body)
+                if got >= length:
+                    break
+                body = conn.recv(min(262120, length - got))  # one libvirt stream packet
+                if not body:
+                    break
+            pieces.put(None)
+            hashing.join()
+            stream.finish()
+            answer = digest.hexdigest().encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -138,7 +193,9 @@ def main():
                     "-H", f"X-CSRFToken: {cookies['csrftoken']}", "-H", f"Origin: {base_url}"]
             url = f"{base_url}/api/v1/hosts/{host['id']}/pools/{POOL}/volumes/{{}}/content"
             rss_before = memory_kib(server.pid, "VmRSS")
-            times = {key: [] for key in ("virsh up", "console up", "console parts", "virsh down", "console down")}
+            times = {key: [] for key in ("virsh up", "console up", "console parts", "console bare", "virsh down",
+                                         "console down")}
+            bare = BareReceiver()
             # VmHWM only grows: its value after the first upload is the uploads' peak (downloads come after).
             peaks = {"up": 0}
             for _ in range(args.rounds):
@@ -146,6 +203,12 @@ def main():
                 times["virsh up"].append(timed([*VIRSH, "vol-upload", "--pool", POOL, "virsh.img", str(source)]))
                 fresh_volume("console.img", size)
                 times["console parts"].append(timed(upload_in_parts(parts, size, auth, url.format("console.img"))))
+                fresh_volume("bare.img", size)
+                receiving = bare.receive_into("bare.img")
+                times["console bare"].append(timed(["curl", "-sS", "--fail", "-X", "PUT", "-T", str(source),
+                                                    "-H", "Expect:", "-o", str(WORK / "bare.txt"), bare.url]))
+                receiving.join()
+                assert (WORK / "bare.txt").read_text() == expected, "the bare receiver's SHA-256 differs"
                 fresh_volume("console.img", size)
                 times["console up"].append(timed(["curl", "-sS", "--fail", "-X", "PUT", "-T", str(source),
                                                   "-H", "Content-Type: application/octet-stream", "-H", "Expect:",
@@ -163,10 +226,11 @@ def main():
         if args.server == "uvicorn" and "server" in locals():
             server.terminate()
     print(f"{args.server}: {args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
-    for direction, case in (("up", "up"), ("up", "parts"), ("down", "down")):
+    for direction, case in (("up", "up"), ("up", "parts"), ("up", "bare"), ("down", "down")):
         ours, theirs = statistics.median(times[f"console {case}"]), statistics.median(times[f"virsh {direction}"])
         ratios = [t / o for o, t in zip(times[f"console {case}"], times[f"virsh {direction}"])]
-        print(f"  {case:5s} console {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
+        who = "bare rx" if case == "bare" else "console"
+        print(f"  {case:5s} {who:7s} {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
               f"ratio {statistics.median(ratios):.2f} (per round {', '.join(f'{r:.2f}' for r in ratios)})")
     print(f"  SHA-256 round trip: {'ok' if round_trip else 'MISMATCH'}")
     print(f"  server RSS before {rss_before / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB "
