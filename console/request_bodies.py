@@ -8,6 +8,9 @@ costs the process 1 GiB, and an upload's bytes wait for the last of them before 
   application as soon as its headers are in, and each piece of its body goes to the application as Twisted
   reads it. Reading the socket pauses while more than QUEUED_LIMIT bytes wait for the application to take
   them, so the client is held back by TCP and the process holds a few MiB whatever the body's size.
+  On a plain TCP connection the application may also take the rest of the body off the socket itself
+  (scope["extensions"]["virtconsole.body_socket"], a BodySocket): the upload's stream pump then reads it
+  straight from the socket, without the copies through Twisted, Daphne and a pipe.
 - Any other body is at most BODY_LIMIT bytes (forms and definitions are far smaller): one announced larger,
   or a chunked one that grows larger, is answered 413 in the API's error shape as soon as that is known and
   the connection closed, its bytes never spooled, queued or read. Smaller bodies go to the application in
@@ -19,7 +22,9 @@ import json
 from urllib.parse import unquote
 
 from daphne import http_protocol
+from daphne.server import Server
 from django.urls.resolvers import RoutePattern
+from twisted.internet import tcp
 
 from domains.storage.transfer.upload_app import MESSAGE_LIMIT
 from domains.storage.urls import CONTENT_ROUTE
@@ -89,6 +94,8 @@ class ConsoleWebRequest(http_protocol.WebRequest):
     body_queued = 0  # streamed bytes handed to the application, not yet taken by it
     reading_paused = False
     answered_early = False  # the application answered before the whole streamed body arrived
+    handed_over = False  # the rest of the body is being read off the socket by someone else (BodySocket)
+    body_lost = False  # a hand-over failed: how much of the body is left unread is not known
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,6 +140,11 @@ class ConsoleWebRequest(http_protocol.WebRequest):
             return super().process()
 
     def finish(self):
+        if self.body_lost and self.channel is not None:
+            # Where the body stands in the socket is not known: the connection ends with this answer.
+            self.channel.persistent = False
+            super().finish()
+            return
         if self.streamed_length is not None and self.body_seen < self.streamed_length:
             # Answered before the body ended (a refusal): the rest is read and dropped before the request
             # ends, so the connection's next bytes are the next request's, and the client reads the answer
@@ -159,7 +171,7 @@ class ConsoleWebRequest(http_protocol.WebRequest):
         if self.application_queue is None:
             self.answered_early = True  # Daphne refused the request (400) and answered: drop the body
             return
-        take = self.application_queue.get_nowait  # what asyncio.Queue.get() returns through
+        self._take = take = self.application_queue.get_nowait  # what asyncio.Queue.get() returns through
 
         def taken():
             message = take()
@@ -169,8 +181,8 @@ class ConsoleWebRequest(http_protocol.WebRequest):
         self.application_queue.get_nowait = taken
 
     def _pass_on(self, data):
-        if self.answered_early or self.application_queue is None:
-            return  # nobody reads it any more
+        if self.answered_early or self.application_queue is None or not data:
+            return  # nobody reads it any more (or nothing to pass on)
         last = self.body_seen >= self.streamed_length
         self.application_queue.put_nowait({"type": "http.request", "body": data, "more_body": not last})
         self.body_queued += len(data)
@@ -186,7 +198,7 @@ class ConsoleWebRequest(http_protocol.WebRequest):
             self._resume_reading()
 
     def _resume_reading(self):
-        if self.reading_paused and self.channel is not None:
+        if self.reading_paused and self.channel is not None and not self.handed_over:
             self.reading_paused = False
             self.channel._networkProducer.resumeProducing()
 
@@ -195,6 +207,48 @@ class ConsoleWebRequest(http_protocol.WebRequest):
         self._resume_reading()
         if self.channel is not None and hasattr(self.channel.transport, "bufferSize"):
             self.channel.transport.bufferSize = type(self.channel.transport).bufferSize
+
+    # --- handing the socket over ---
+
+    def can_hand_over(self):
+        transport = getattr(self.channel, "transport", None)
+        # A plain TCP socket only: under TLS the bytes on the socket are not the body.
+        return self.streamed_length is not None and isinstance(transport, tcp.Connection) and not transport.TLS
+
+    def hand_over(self):
+        """Stop reading the socket: (the body's pieces read but not taken yet, the socket's fd, the bytes of the
+        body still in it), or None when there is nothing to hand over (connection gone, body all read)."""
+        if self.channel is None or self.answered_early or self.handed_over or self.body_seen >= self.streamed_length:
+            return None
+        self.handed_over = self.reading_paused = True
+        self.channel._networkProducer.pauseProducing()
+        pieces = []
+        while not self.application_queue.empty():
+            message = self._take()  # no disconnect is queued while the connection stands
+            if message.get("body"):
+                pieces.append(message["body"])
+        self.body_queued = 0
+        return pieces, self.channel.transport.fileno(), self.streamed_length - self.body_seen
+
+    def handed_back(self, taken):
+        """The socket is ours again after taken more bytes of the body were read off it (None: not known)."""
+        self.handed_over = False
+        if self.channel is None:
+            return  # the connection ended meanwhile
+        if taken is None:
+            self.body_lost = True
+            self._resume_reading()
+            return
+        self.body_seen += taken
+        decoder = self.channel._transferDecoder
+        if self.body_seen < self.streamed_length or decoder is None:
+            # The client's connection ended (or went silent) mid-body: nothing more of it is taken.
+            self.channel.transport.loseConnection()
+            return
+        # Twisted's own count of the body ends with what was read elsewhere: the request ends as if Twisted
+        # had read it (requestReceived, then the next request on this connection).
+        decoder.contentLength = 0
+        decoder.dataReceived(b"")
 
     # --- refusing ---
 
@@ -207,7 +261,36 @@ class ConsoleWebRequest(http_protocol.WebRequest):
         self.channel.loseConnection()
 
 
+class BodySocket:
+    """scope["extensions"]["virtconsole.body_socket"] of a streamed upload on plain TCP: the application may
+    take the rest of the body off the socket itself, on the server's loop thread:
+
+        pieces, fd, count = body_socket.hand_over()  # None: nothing to hand over; else reading pauses
+        ... read count bytes of the body from fd (a non-blocking socket) elsewhere ...
+        body_socket.handed_back(taken)  # taken < count: the client's connection ended; None: not known
+
+    After handed_back the request goes on as if Daphne had read the body (the connection closes when the body
+    was not all taken).
+    """
+
+    def __init__(self, request):
+        self.hand_over = request.hand_over
+        self.handed_back = request.handed_back
+
+
 def install():
     """Serve every HTTP request of this process through ConsoleWebRequest (Daphne's factory builds its requests
-    from this module-level name, and offers no other hook before a body is read). Called by console/asgi.py."""
+    from this module-level name, and offers no other hook before a body is read), and offer a streamed upload's
+    application its BodySocket. Called by console/asgi.py."""
     http_protocol.WebRequest = ConsoleWebRequest
+    if getattr(Server.create_application, "offers_body_socket", False):
+        return
+    create_application = Server.create_application
+
+    def create_application_offering(self, protocol, scope):
+        if isinstance(protocol, ConsoleWebRequest) and protocol.can_hand_over():
+            scope.setdefault("extensions", {})["virtconsole.body_socket"] = BodySocket(protocol)
+        return create_application(self, protocol, scope)
+
+    create_application_offering.offers_body_socket = True
+    Server.create_application = create_application_offering

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError
 from django.test import TransactionTestCase, override_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from domains.access.grants import do_define_role, do_grant
@@ -80,6 +81,15 @@ def channel_layer_of_this_test(channel_layer_of_this_run):
     yield
     if channel_layer_of_this_run["BACKEND"] != "channels.layers.InMemoryChannelLayer":
         channel_layers.backends.pop("default", None)
+
+
+@pytest.fixture(autouse=True)
+def the_consoles_language():
+    """Each test starts in the console's own language. A request made in German leaves German active in the
+    thread that served it (LocaleMiddleware activates a language per request and never deactivates it), so
+    whichever test ran after a German one said its refusals in German."""
+    translation.deactivate()
+    yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,24 +12,42 @@ It imports nothing but libvirt and the standard library (it starts in a few tens
 domains/libvirt/streams.py as `python -S -m domains.libvirt.stream_pump` with stdin and stdout piped:
 
 - stdin, first: one JSON line {"uri", "key" (the volume's), "direction": "download"|"upload", "offset",
-  "length", "sparse"}; then, for an upload, frames: DATA n + n bytes, HOLE n (n zero bytes: a hole when sparse),
-  FINISH (n=1: a hole to the end), ABORT.
-- stdout: frames: READY once the stream is open; a download's DATA n + n bytes and HOLE n; END n (the stream
-  finished; n: bytes the upload handed to libvirt) or ERROR n + n bytes of JSON {"message", "code",
-  "written"} (libvirt's words), after which the process exits.
+  "length", "sparse", and for an upload "hash" (keep a SHA-256 of its content) and "client_fds" (the fd of a
+  Unix socket that passes client sockets, or null)}; then, for an upload, frames: DATA n + n bytes, HOLE n
+  (n zero bytes: a hole when sparse), PREFIX n + n bytes (the volume's bytes before the offset, read back by
+  the server: hashed, not sent), CLIENT n (a client's socket follows on client_fds: read n bytes of the
+  request body from it and send them), FINISH (n=1: a hole to the end), ABORT.
+- stdout: frames: READY once the stream is open; a download's DATA n + n bytes and HOLE n; while a CLIENT
+  body is read, PROGRESS n (n of its bytes sent so far) and at its end TOOK n (fewer than asked: the client's
+  connection ended); at FINISH of a hashed upload DIGEST 32 + the SHA-256; END n (the stream finished; n:
+  bytes the upload handed to libvirt) or ERROR n + n bytes of JSON {"message", "code", "written"}
+  (libvirt's words), after which the process exits.
+
+Reading a client's socket here saves the upload's bytes two copies and the server's loop (Daphne, the
+pipe): the server pauses its own reading of that connection meanwhile and goes on after TOOK.
 A frame's header is FRAME: one kind byte and an unsigned 64-bit count. stdin closing without FINISH (the
 server gone) aborts the stream; so does stdout closing (nobody reads the download any more).
 """
 
+import hashlib
 import json
 import os
+import queue
+import select
+import socket
 import struct
 import sys
+import threading
 
 import libvirt
 
 FRAME = struct.Struct("!cQ")
 READY, DATA, HOLE, END, ERROR, FINISH, ABORT = b"R", b"D", b"H", b"E", b"X", b"F", b"A"
+PREFIX, CLIENT, PROGRESS, TOOK, DIGEST = b"P", b"C", b"G", b"T", b"S"
+# A client body's progress goes to the server every this many bytes (the job's progress follows it).
+PROGRESS_EVERY = 8 << 20
+# The longest a client's socket may stay silent in the middle of a body before the body counts as ended.
+CLIENT_SILENCE = 120
 
 # libvirt carries a stream in packets of at most 256 KiB less its header (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX):
 # asking for more only makes recv return less.
@@ -75,14 +93,17 @@ def read_exactly(source, count):
 class Upload:
     """Pieces of an upload into the stream; zero blocks as holes when sparse (see streams.VolumeUpload)."""
 
-    def __init__(self, stream, sparse, length):
+    def __init__(self, stream, sparse, length, digest=None):
         self.stream = stream
         self.sparse = sparse
         self.length = length
+        self.digest = digest  # a Digest of everything written, or None
         self.written = 0  # bytes (data and holes) handed to libvirt
         self.pending_hole = 0
 
     def write(self, piece):
+        if self.digest is not None:
+            self.digest.update(piece)
         if not self.sparse:
             self._send(piece)
             return
@@ -100,10 +121,15 @@ class Upload:
 
     def hole(self, count):
         """count zero bytes: a hole when sparse (the region reads as zeros already), else zeros sent as data."""
+        zeros = bytes(min(count, PACKET))
+        if self.digest is not None:
+            left = count
+            while left:
+                self.digest.update(zeros[:min(left, PACKET)])
+                left -= min(left, PACKET)
         if self.sparse:
             self.pending_hole += count
             return
-        zeros = bytes(min(count, PACKET))
         while count:
             self._send(memoryview(zeros)[:min(count, PACKET)])
             count -= min(count, PACKET)
@@ -136,6 +162,52 @@ class Upload:
         self.stream.finish()
 
 
+class Digest:
+    """SHA-256 on a thread of its own, so hashing runs beside sending (hashlib lets go of the GIL)."""
+
+    def __init__(self):
+        self._hash = hashlib.sha256()
+        self._pieces = queue.Queue(maxsize=16)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        for piece in iter(self._pieces.get, None):
+            self._hash.update(piece)
+
+    def update(self, piece):
+        self._pieces.put(piece)
+
+    def value(self):
+        self._pieces.put(None)
+        self._thread.join()
+        return self._hash.digest()
+
+
+def take_client_body(sender, client, count, out):
+    """Read count bytes of a request body from the client's socket (non-blocking: the server's own handle of
+    it is), send them on, and report; the bytes taken (fewer once the client's connection ends)."""
+    taken, reported, waiting = 0, 0, select.poll()
+    waiting.register(client, select.POLLIN)
+    while taken < count:
+        try:
+            piece = client.recv(min(PACKET, count - taken))
+        except BlockingIOError:
+            if not waiting.poll(CLIENT_SILENCE * 1000):
+                break  # the client went silent mid-body: what arrived stays, the server says where it stands
+            continue
+        except OSError:
+            break  # reset by the client
+        if not piece:
+            break
+        sender.write(piece)
+        taken += len(piece)
+        if taken - reported >= PROGRESS_EVERY:
+            write_all(out, FRAME.pack(PROGRESS, taken))
+            reported = taken
+    write_all(out, FRAME.pack(TOOK, taken))
+
+
 def download(stream, sparse, out):
     while True:
         if sparse:
@@ -155,10 +227,21 @@ def download(stream, sparse, out):
     write_all(out, FRAME.pack(END, 0))
 
 
-def upload(sender, source, out):
+def upload(sender, source, out, client_fds=None):
     while True:
         kind, count = FRAME.unpack(read_exactly(source, FRAME.size))
-        if kind == DATA:
+        if kind == PREFIX:
+            while count:
+                piece = read_exactly(source, min(count, PIECE))
+                sender.digest.update(piece)
+                count -= len(piece)
+        elif kind == CLIENT:
+            _, fds, _, _ = socket.recv_fds(client_fds, 1, 1)
+            if not fds:
+                raise Stopped()
+            with socket.socket(fileno=fds[0]) as client:
+                take_client_body(sender, client, count, out)
+        elif kind == DATA:
             # A packet at a time unless zero blocks are looked for (a packet is no whole number of them).
             size = PIECE if sender.sparse else PACKET
             while count:
@@ -169,6 +252,8 @@ def upload(sender, source, out):
             sender.hole(count)
         elif kind == FINISH:
             sender.finish(fill_to_end=bool(count))
+            if sender.digest is not None:
+                write_all(out, FRAME.pack(DIGEST, 32), sender.digest.value())
             write_all(out, FRAME.pack(END, sender.written))
             return
         else:  # ABORT, or anything this version does not know
@@ -189,9 +274,10 @@ def pump(orders, source, out):
             download(stream, sparse, out)
         else:
             volume.upload(stream, offset, length, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM if sparse else 0)
-            sender = Upload(stream, sparse, length)
+            sender = Upload(stream, sparse, length, Digest() if orders.get("hash") else None)
             write_all(out, FRAME.pack(READY, 0))
-            upload(sender, source, out)
+            client_fds = orders.get("client_fds")
+            upload(sender, source, out, socket.socket(fileno=client_fds) if client_fds is not None else None)
     except BaseException as exc:
         try:
             stream.abort()

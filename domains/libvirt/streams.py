@@ -4,7 +4,9 @@ The stream itself is opened and moved by domains/libvirt/stream_pump.py, a child
 docstring says why: libvirt's client would otherwise queue a whole download in this process's memory). This
 module starts the child and moves bytes and errors between it and the caller through pipes whose capacity
 is the backpressure: VolumeUpload.write() blocks while the child has not taken the last bytes, and the child
-stops reading libvirt while VolumeDownload.read() is not called. Every call here blocks; async callers run
+stops reading libvirt while VolumeDownload.read() is not called. An upload's child keeps its SHA-256 and can
+read a request body straight off the client's socket (VolumeUpload.take_client_body), so the bytes need not
+pass through this process at all. Every call here blocks; async callers run
 them through asyncio.to_thread. The child opens the host's URI with this process's environment (ssh agent
 and keys, TLS certificates), so uploads and downloads work on remote hosts as on local ones.
 """
@@ -13,6 +15,7 @@ import fcntl
 import json
 import os
 import select
+import socket
 import subprocess
 import sys
 import threading
@@ -25,14 +28,19 @@ from django.utils.translation import gettext_lazy as _
 from domains.libvirt import uris
 from domains.libvirt.adapter import VirtError, daemon_uri, translated_errors
 from domains.libvirt.stream_pump import (
+    CLIENT,
     DATA,
+    DIGEST,
     END,
     ERROR,
     FINISH,
     FRAME,
     HOLE,
     PACKET,
+    PREFIX,
+    PROGRESS,
     READY,
+    TOOK,
 )
 
 __all__ = ["PACKET", "VolumeDownload", "VolumeUpload", "volume_facts"]
@@ -74,7 +82,9 @@ def _child_environment():
 class _Pump:
     """One child process running one stream, and the frames between it and this process."""
 
-    def __init__(self, host, volume_handle, direction, offset, length, sparse):
+    _client_fds = None  # an upload's socket for passing client sockets to the child (VolumeUpload)
+
+    def __init__(self, host, volume_handle, direction, offset, length, sparse, extra_orders=None, pass_fds=()):
         if uris.scheme_parts(host.uri)[0] == "test":
             raise VirtError(NO_STREAMS.format(what=direction.title()), libvirt.VIR_ERR_NO_SUPPORT)
         with translated_errors():
@@ -88,7 +98,7 @@ class _Pump:
         self.process = subprocess.Popen([sys.executable, "-S", "-m", "domains.libvirt.stream_pump"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         bufsize=0, cwd=PACKAGE_ROOT, env=_child_environment(),
-                                        start_new_session=True)
+                                        start_new_session=True, pass_fds=pass_fds)
         self._in, self._out = self.process.stdin.fileno(), self.process.stdout.fileno()
         # Writes wait in _until_ready, under the silence limit, instead of inside os.write.
         os.set_blocking(self._in, False)
@@ -100,7 +110,7 @@ class _Pump:
             except OSError:
                 pass  # over the user's pipe quota: the default 64 KiB works, a little slower
         orders = {"uri": daemon_uri(host.uri), "key": key, "direction": direction, "offset": offset,
-                  "length": length, "sparse": sparse}
+                  "length": length, "sparse": sparse, **(extra_orders or {})}
         with self._io:
             try:
                 self._write(json.dumps(orders).encode() + b"\n")
@@ -214,7 +224,9 @@ class _Pump:
         """Wait for the child and close our ends of its pipes (once)."""
         if self._reaped:
             return
-        for pipe in (self.process.stdin, self.process.stdout):
+        for pipe in (self.process.stdin, self.process.stdout, self._client_fds):
+            if pipe is None:
+                continue
             try:
                 pipe.close()  # a child still reading gets EOF and ends, one still writing EPIPE
             except OSError:
@@ -248,12 +260,26 @@ class VolumeUpload(_Pump):
     volume's end (a truncation then ends where the volume does).
     """
 
-    def __init__(self, host, volume_handle, offset, length, *, sparse=False):
+    def __init__(self, host, volume_handle, offset, length, *, sparse=False, hashed=False):
         self.sparse = sparse
         self.offset = offset
         self.length = length
         self.written = 0  # bytes handed to the child; finish() makes it what libvirt took
-        super().__init__(host, volume_handle, "upload", offset, length, sparse)
+        self.digest = None  # hashed: the SHA-256 (hex) of what was written, once finish() returned
+        # hashed: the child keeps the SHA-256 and can read a request body from the client's socket itself
+        # (take_client_body), which it is passed over this socket pair.
+        self._client_fds, child_end = socket.socketpair(socket.AF_UNIX) if hashed else (None, None)
+        try:
+            super().__init__(host, volume_handle, "upload", offset, length, sparse,
+                             {"hash": hashed, "client_fds": child_end.fileno() if hashed else None},
+                             (child_end.fileno(),) if hashed else ())
+        except BaseException:
+            if hashed:
+                self._client_fds.close()
+            raise
+        finally:
+            if hashed:
+                child_end.close()  # the child holds its own copy
 
     def write(self, *pieces):
         """Send the pieces (bytes or memoryviews) on, as one frame; blocks while the child has not taken what
@@ -262,6 +288,31 @@ class VolumeUpload(_Pump):
         with self._io:
             self._write(FRAME.pack(DATA, size), *pieces)
             self.written += size
+
+    def write_prefix(self, data):
+        """Bytes the volume holds before the offset (a resumed upload's, read back): hashed, not written."""
+        with self._io:
+            self._write(FRAME.pack(PREFIX, len(data)), data)
+
+    def take_client_body(self, client_fd, count, on_progress):
+        """Let the child read count bytes of a request body from client_fd (a socket this process does not read
+        meanwhile) and send them on; on_progress(n) as it goes. The bytes taken: fewer than count when the
+        client's connection ended."""
+        with self._io:
+            self._write(FRAME.pack(CLIENT, count))
+            try:
+                socket.send_fds(self._client_fds, [b"c"], [client_fd])
+            except OSError:
+                raise self._why_it_ended(said=True) from None
+            while True:
+                kind, taken = self._frame()
+                if kind == TOOK:
+                    self.written += taken
+                    return taken
+                if kind != PROGRESS:
+                    raise VirtError(format_lazy(_("The transfer's helper process answered {answer} while reading "
+                                                  "the upload: upload it again."), answer=repr(kind)))
+                on_progress(taken)
 
     def write_hole(self, count):
         """count zero bytes on: a hole when sparse (a sparse download's hole passed on as one), else zeros the
@@ -277,6 +328,9 @@ class VolumeUpload(_Pump):
             self._step = _("finishing the upload")
             self._write(FRAME.pack(FINISH, int(fill_to_end)))
             kind, count = self._frame()
+            if kind == DIGEST:
+                self.digest = self._read_exactly(count).hex()
+                kind, count = self._frame()
             self._reap()
         if kind != END:
             raise VirtError(format_lazy(_("The transfer's helper process answered {answer} to the end of the "

@@ -155,3 +155,67 @@ def test_a_body_cut_off_midway_goes_on_from_where_its_job_stands(upload_target):
         fresh.cookies.update(http.cookies)
         back = fresh.get(f"{base_url}{path}")
     assert hashlib.sha256(back.content).hexdigest() == sha256_of(source)
+
+
+def read_answer(conn):
+    """One HTTP answer with a Content-Length body, read off conn; (status line and headers, body)."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += conn.recv(1 << 16)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += conn.recv(1 << 16)
+    return head, body
+
+
+def test_parts_on_one_kept_alive_connection_each_end_where_their_body_ends(upload_target):
+    # The pump reads each body off the socket itself; the server must then take the connection's next bytes
+    # as the next request, not as more body.
+    base_url, http, path, source = upload_target
+    address = base_url.removeprefix("http://")
+    host, port = address.split(":")
+    cut = 100 * MiB + 7
+    with socket.create_connection((host, int(port)), timeout=60) as conn, open(source, "rb") as f:
+        for first, length in ((0, cut), (cut, SIZE - cut)):
+            conn.sendall((f"PUT {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/octet-stream\r\n"
+                          f"Content-Length: {length}\r\nContent-Range: bytes {first}-{first + length - 1}/{SIZE}\r\n"
+                          f"Cookie: sessionid={http.cookies['sessionid']}; csrftoken={http.cookies['csrftoken']}\r\n"
+                          f"X-CSRFToken: {http.cookies['csrftoken']}\r\n\r\n").encode())
+            f.seek(first)
+            left = length
+            while left:
+                piece = f.read(min(MiB, left))
+                conn.sendall(piece)
+                left -= len(piece)
+            head, body = read_answer(conn)
+            assert head.startswith(b"HTTP/1.1 202" if first == 0 else b"HTTP/1.1 200"), head + body[:300]
+        assert sha256_of(source).encode() in body
+
+
+def test_a_cancel_while_the_pump_reads_the_body_ends_the_upload_and_its_connection(upload_target):
+    base_url, http, path, source = upload_target
+    address = base_url.removeprefix("http://")
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as conn, open(source, "rb") as f:
+        conn.sendall((f"PUT {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/octet-stream\r\n"
+                      f"Content-Length: {SIZE}\r\n"
+                      f"Cookie: sessionid={http.cookies['sessionid']}; csrftoken={http.cookies['csrftoken']}\r\n"
+                      f"X-CSRFToken: {http.cookies['csrftoken']}\r\n\r\n").encode())
+        for _ in range(32):
+            conn.sendall(f.read(MiB))
+        # The client stops sending; the job is running (the pump waits for more of the body).
+        deadline = time.monotonic() + 60
+        while True:
+            jobs = http.get(f"{base_url}/api/v1/jobs", params={"kind": "volume.upload"}).json()["results"]
+            job = next((j for j in jobs if j["state"] == "running"), None)
+            if job is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert job is not None
+        assert http.post(f"{base_url}/api/v1/jobs/{job['id']}/cancel").status_code in (200, 202)
+        answer = b""
+        while chunk := conn.recv(1 << 16):  # the server answers, then closes: the body's end is not known
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 409") and b"cancelled" in answer, answer[:400]
+    assert job_of(http, base_url, job["id"])["state"] == "cancelled"

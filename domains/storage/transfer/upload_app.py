@@ -133,7 +133,7 @@ class UploadApp:
         except Exception as exc:  # noqa: BLE001  every refusal is answered in the API's shape, bugs logged there
             await _answer(send, *await sync_to_async(_error_body)(drf_request, exc))
             return
-        outcome = await pump_part(part, receive)
+        outcome = await pump_part(part, receive, scope.get("extensions", {}).get("virtconsole.body_socket"))
         if outcome == "disconnected":
             return  # nobody to answer; the job says where to continue
         if isinstance(outcome, BaseException):
@@ -150,10 +150,34 @@ async def write_batch(part, batch, size):
     await asyncio.to_thread(uploads.take_chunk, part, batch, size)
 
 
-async def pump_part(part, receive):
-    """Move the request body into the upload; (status, body), "disconnected", or the error to answer."""
+async def take_from_socket(part, body_socket, pieces, client_fd, count):
+    """The body's pieces read already, then count bytes the upload's pump reads off the client's socket itself;
+    (status, body) or "disconnected"."""
+    if pieces:
+        await write_batch(part, pieces, sum(len(piece) for piece in pieces))
+    try:
+        taken = await asyncio.to_thread(uploads.take_client_body, part, client_fd, count)
+    except BaseException:
+        body_socket.handed_back(None)
+        raise
+    body_socket.handed_back(taken)
+    if taken < count:
+        await sync_to_async(uploads.cut_short)(part)
+        return "disconnected"
+    return await sync_to_async(uploads.end_part)(part)
+
+
+async def pump_part(part, receive, body_socket=None):
+    """Move the request body into the upload; (status, body), "disconnected", or the error to answer.
+
+    body_socket (console/request_bodies.py, Daphne on plain TCP): the upload's pump reads the body off the
+    client's socket itself, which saves the copies through the server's loop and the pipe.
+    """
     batch, size, writing, writing_size = [], 0, None, 0
     try:
+        handed = body_socket.hand_over() if body_socket is not None else None
+        if handed is not None:
+            return await take_from_socket(part, body_socket, *handed)
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":

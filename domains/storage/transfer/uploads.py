@@ -8,7 +8,6 @@ settings.UPLOAD_IDLE_SECONDS: the volume keeps what arrived, the job is interrup
 this process or another) reopens it the way a resume does: the first N bytes are read back for the hash.
 """
 
-import hashlib
 import logging
 import threading
 import time
@@ -62,8 +61,7 @@ class OpenUpload:
     start: int  # where the stream began: 0, or the offset a resume reopened at
     total: int
     job: Job | None = None
-    stream: VolumeUpload | None = None
-    hasher: object = field(default_factory=hashlib.sha256)
+    stream: VolumeUpload | None = None  # it keeps the SHA-256 of the volume's new content, from byte 0
     done: int = 0  # bytes of the volume's new content in libvirt's hands (start included)
     busy: bool = True  # a part is being received, or the upload is being opened
     closing: bool = False
@@ -207,10 +205,12 @@ def _open_upload(user, upload, source_address):
                               params={"pool": pool.name, "volume": name, "offset": first, "length": total - first,
                                       "sparse": sparse})
     try:
+        upload.stream = VolumeUpload(pool.host, upload.volume, first, total - first, sparse=sparse, hashed=True)
         if first:
             _hash_volume_prefix(upload)
-        upload.stream = VolumeUpload(pool.host, upload.volume, first, total - first, sparse=sparse)
     except ConsoleError as exc:
+        if upload.stream is not None:
+            upload.stream.abort()
         do_fail_job(upload.job, exc.message)
         raise
     on_cancel(upload.job, lambda: _cancel(upload))
@@ -218,7 +218,8 @@ def _open_upload(user, upload, source_address):
 
 
 def _hash_volume_prefix(upload):
-    """Feed the hasher the first upload.start bytes, read back from the volume through a download stream."""
+    """Feed the upload's SHA-256 the first upload.start bytes, read back from the volume through a download
+    stream."""
     reader = VolumeDownload(upload.pool.host, upload.volume, 0, upload.start)
     try:
         remaining = upload.start
@@ -229,7 +230,7 @@ def _hash_volume_prefix(upload):
                                                   "reading back what the last upload wrote: upload it again from "
                                                   "the start."), remaining=remaining, start=upload.start),
                                     code="resume_offset", status=409, fields={"offset": 0})
-            upload.hasher.update(data)
+            upload.stream.write_prefix(data)
             remaining -= len(data)
         reader.finish()
     except BaseException:
@@ -256,15 +257,29 @@ def check_chunk(part, size):
 
 
 def take_chunk(part, pieces, size):
-    """Add pieces (bytes each, size in all) to the upload's SHA-256 and send them into the stream (on a worker
-    thread); report progress. JobCancelled when the job was cancelled."""
+    """Send pieces (bytes each, size in all) into the stream, whose pump hashes them (on a worker thread); report
+    progress. JobCancelled when the job was cancelled."""
     upload = part.upload
-    for piece in pieces:
-        upload.hasher.update(piece)
     upload.stream.write(*pieces)
     part.received += size
     upload.done += size
     report_progress(upload.job, upload.done, upload.total)
+
+
+def take_client_body(part, client_fd, count):
+    """Let the stream's pump read count bytes of the part's body from the client's socket itself (on a worker
+    thread, while the server does not read that socket); report progress as it goes. The bytes taken: fewer
+    than count when the client's connection ended."""
+    upload, start = part.upload, part.upload.done
+
+    def progress(taken):
+        report_progress(upload.job, start + taken, upload.total)
+
+    taken = upload.stream.take_client_body(client_fd, count, progress)
+    part.received += taken
+    upload.done += taken
+    report_progress(upload.job, upload.done, upload.total)
+    return taken
 
 
 def end_part(part):
@@ -276,7 +291,7 @@ def end_part(part):
         return 202, {"received": upload.done, "total": upload.total, "job": upload.job.as_message()}
     try:
         upload.stream.finish()
-        result = {"sha256": upload.hasher.hexdigest(), "size": upload.total, "resumed_at": upload.start,
+        result = {"sha256": upload.stream.digest, "size": upload.total, "resumed_at": upload.start,
                   "pool": upload.pool.name, "volume": upload.volume_name, "peak_buffered": upload.peak_buffered}
         report_progress(upload.job, upload.total, upload.total)
         do_finish_job(upload.job, result)
