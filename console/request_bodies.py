@@ -181,7 +181,7 @@ class ConsoleWebRequest(http_protocol.WebRequest):
         self.application_queue.get_nowait = taken
 
     def _pass_on(self, data):
-        if self.answered_early or self.application_queue is None or not data:
+        if self.answered_early or self.body_lost or self.application_queue is None or not data:
             return  # nobody reads it any more (or nothing to pass on)
         last = self.body_seen >= self.streamed_length
         self.application_queue.put_nowait({"type": "http.request", "body": data, "more_body": not last})
@@ -236,8 +236,7 @@ class ConsoleWebRequest(http_protocol.WebRequest):
         if self.channel is None:
             return  # the connection ended meanwhile
         if taken is None:
-            self.body_lost = True
-            self._resume_reading()
+            self.body_lost = True  # reading stays paused: the answer ends the connection (finish)
             return
         self.body_seen += taken
         decoder = self.channel._transferDecoder
