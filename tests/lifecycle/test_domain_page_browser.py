@@ -12,6 +12,7 @@ def test_a_refused_undefine_keeps_the_typed_name_and_focuses_it(logged_in_page):
     page = logged_in_page
     page.goto("/")
     page.get_by_role("link", name="demo").click()
+    wait_for_js(page, "document.body.dataset.live === 'connected'")  # the page's scripts run
 
     # The keyboard alone: the More menu, Undefine…, and the focus lands in the name field.
     page.focus("#domain-actions [data-more-actions]")
@@ -59,3 +60,22 @@ def test_the_actions_state_and_facts_follow_a_start_made_elsewhere_without_a_rel
         second_page.get_by_role("button", name="Force off", exact=True).click()
         with second_page.expect_navigation():
             accept_confirmation(second_page)
+
+
+def test_a_read_of_the_actions_that_comes_back_while_the_menu_is_open_waits_until_the_menu_is_left(logged_in_page):
+    page = logged_in_page
+    page.goto("/")
+    page.get_by_role("link", name="demo").click()
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
+    page.evaluate("window.reads = 0; document.body.addEventListener('htmx:afterRequest', () => { window.reads += 1; })")
+    page.focus("#domain-actions [data-more-actions]")
+    page.keyboard.press("Enter")
+    # A read asked for before the menu opened (a lifecycle event), answered while it is open: not put in place.
+    page.evaluate("document.body.dispatchEvent(new CustomEvent('vc:domain-lifecycle'))")
+    wait_for_js(page, "window.reads === 1")
+    assert page.evaluate("document.activeElement.isConnected && "
+                         "document.activeElement.matches('#domain-actions [data-more-actions]')")
+    assert page.locator("#domain-actions [data-action=undefine]").is_visible()
+    # Once the focus leaves the card, the card is read again and put in place.
+    page.evaluate("document.activeElement.blur()")
+    wait_for_js(page, "window.reads === 2")

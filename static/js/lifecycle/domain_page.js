@@ -23,12 +23,8 @@ function busy() {
 
 let waiting = false;
 
-function refresh() {
-  if (!actions()) return;
-  if (!busy()) {
-    document.body.dispatchEvent(new CustomEvent(REFRESH));
-    return;
-  }
+// Once the focus leaves the Actions card, read it again.
+function afterUse() {
   if (waiting) return;
   waiting = true;
   const left = (event) => {
@@ -39,6 +35,24 @@ function refresh() {
   };
   document.addEventListener("focusout", left);
 }
+
+function refresh() {
+  if (!actions()) return;
+  if (busy()) {
+    afterUse();
+    return;
+  }
+  document.body.dispatchEvent(new CustomEvent(REFRESH));
+}
+
+// A read that was asked while nobody used the card may come back while someone does (the More menu opened
+// meanwhile): it is not put in place then, and the card is read again once they are done.
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.target === actions() && busy()) {
+    event.detail.shouldSwap = false;
+    afterUse();
+  }
+});
 
 if (page) {
   let opened = 0;
