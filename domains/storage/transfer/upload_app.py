@@ -144,8 +144,9 @@ class UploadApp:
 
 
 async def write_batch(part, batch, size):
-    """Hash and send a batch (a list of the body's pieces, size bytes in all) on a worker thread, while the loop
-    reads the next. The pieces are never joined: each copy of an upload's bytes is a share of its throughput."""
+    """Send a batch (a list of the body's pieces, size bytes in all) to the upload's pump, which hashes it, on a
+    worker thread while the loop reads the next. The pieces are never joined: each copy of an upload's bytes is
+    a share of its throughput."""
     uploads.check_chunk(part, size)
     await asyncio.to_thread(uploads.take_chunk, part, batch, size)
 
