@@ -36,6 +36,10 @@ class WebSocket:
                 self._send(0xA, payload)
                 continue
             if opcode == OP_CLOSE:
+                # Echoed at once, as RFC 6455 asks and browsers do: a server waiting for it in vain drops the
+                # connection after its close timeout (Daphne's: 1 s) with a reset.
+                if not self.writer.is_closing():
+                    self._send(OP_CLOSE, payload[:2])
                 raise WebSocketClosed(struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None)
             return opcode, payload
 

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests import failure_causes
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -87,9 +89,11 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Daphne did not start; see {var / 'daphne.log'}") from None
             time.sleep(0.2)
+    failure_causes.watch_server_log(var / "daphne.log")
     try:
         yield base_url, "admin", password, server
     finally:
+        failure_causes.forget_server_log(var / "daphne.log")
         server.terminate()
         try:
             server.wait(timeout=10)

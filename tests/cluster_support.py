@@ -17,6 +17,8 @@ import psycopg
 import pytest
 import requests
 
+from tests import failure_causes
+
 REPO = Path(__file__).resolve().parents[1]
 DATABASE_PREFIX = "vccluster_"
 # Clusters of one run apart from each other too (a test may start one while a module's cluster runs).
@@ -81,6 +83,7 @@ def serve_cluster(processes=3, var=None, extra_env=None, password="cluster-pass-
         **(extra_env or {}),
     }
     command = None
+    logs = []
     try:
         for args in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"],
                      ["bootstrap", "--no-embedded-host"]):
@@ -101,8 +104,13 @@ def serve_cluster(processes=3, var=None, extra_env=None, password="cluster-pass-
             proxy_pid=state["proxy"]["pid"], var=var,
         )
         _wait(lambda: _answers(cluster.base_url), 30, f"{cluster.base_url} did not answer")
+        logs = [Path(process.log) for process in cluster.processes]
+        for process_log in logs:
+            failure_causes.watch_server_log(process_log)
         yield cluster
     finally:
+        for process_log in logs:
+            failure_causes.forget_server_log(process_log)
         if command is not None:
             _stop(command)
         _sql(maintenance_url, f'drop database if exists "{database}" with (force)')

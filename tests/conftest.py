@@ -403,4 +403,5 @@ def world(make_test_host, owner, outsider, make_user, grant):
 
 # The production_shape marker (which tests run again on PostgreSQL and Redis), and the browser fixtures,
 # registered once so all browser tests share one served console and one Chromium.
-pytest_plugins = ["tests.production_shape", "tests.browser_support", "tests.stuck_watchdog", "tests.thread_safe_ast"]
+pytest_plugins = ["tests.production_shape", "tests.browser_support", "tests.stuck_watchdog", "tests.thread_safe_ast",
+                  "tests.failure_causes"]
