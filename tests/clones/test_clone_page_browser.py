@@ -46,6 +46,10 @@ def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_i
     clone_name = name.replace("-guest", "-twin")
     form.locator("input[name=name]").fill(clone_name)
     form.locator("select[name=mode-vda]").select_option("linked")
+    # What the jobs page's events socket hears, to tell a page that missed the job's end from a socket that
+    # never opened, should the end not show.
+    heard = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: heard.append(str(frame)[:200])))
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert f"as '{clone_name}'" in page.locator(".messages").inner_text()
@@ -58,7 +62,9 @@ def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_i
         # Tell a job still running (slow, or stuck in libvirt) from a page that missed its end.
         jobs = page.evaluate("fetch('/api/v1/jobs?kind=domain.clone', {headers: {Accept: 'application/json'}})"
                              ".then(answer => answer.text())")
-        raise AssertionError(f"the jobs page shows no ended clone job; the API says: {jobs}") from None
+        rows = page.evaluate("[...document.querySelectorAll('tr[data-job]')].map(row => row.innerText).join(' | ')")
+        raise AssertionError(f"the jobs page shows no ended clone job; its rows: {rows}; its socket heard: "
+                             f"{heard}; the API says: {jobs}") from None
     # The state as the job says it (the page shows it in the reader's words), and its error if it failed.
     ended = page.evaluate(f"(row => [row.querySelector('[data-job-state]').dataset.jobState, "
                           f"row.querySelector('[data-job-error]')?.textContent || ''])({clone_row})")
