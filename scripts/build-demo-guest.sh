@@ -7,7 +7,7 @@
 # Reuses what is there when its VERSION stamp is this script's; delete var/guest to rebuild.
 set -euo pipefail
 # Raise when the guest changes: machines holding an older build rebuild it.
-GUEST_VERSION=4
+GUEST_VERSION=5
 dir=${1:-var/guest}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -101,7 +101,9 @@ while true; do
     [ -f "/var/run/dhcp.$nic.pid" ] && kill "$(cat "/var/run/dhcp.$nic.pid")" 2>/dev/null
     echo "$index" > "/var/run/dhcp.$nic.index"
     ip link set "$nic" up
-    udhcpc -f -S -i "$nic" -s /etc/udhcpc/script -x hostname:demo >/dev/null 2>&1 &
+    # A discover a second apart, and again after 2 s: busybox's defaults (3 s apart, then 20 s of waiting)
+    # made a NIC hot-plugged before its link was up wait half a minute for the offer it had missed.
+    udhcpc -f -S -t 5 -T 1 -A 2 -i "$nic" -s /etc/udhcpc/script -x hostname:demo >/dev/null 2>&1 &
     echo $! > "/var/run/dhcp.$nic.pid"
   done
   sleep 1
