@@ -5,6 +5,7 @@ server and one Chromium whatever folder it lives in.
 """
 
 import asyncio
+import atexit
 import inspect
 import os
 import shutil
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests import failure_causes
+from domains.hosts.embedded import embed_root
+from tests import failure_causes, qemu_capabilities
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -47,6 +49,24 @@ def _pids_using(root):
     return pids
 
 
+def collected_static():
+    """The static files a served console's WhiteNoise serves (with DEBUG off, only what is collected: the pages'
+    JS, vendor modules), collected once per test process into a folder every served console links to."""
+    global _collected
+    if _collected is None:
+        var = Path(f"/var/tmp/vcstatic-{os.getpid()}")  # its static/ is settings.STATIC_ROOT
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings", "VIRTCONSOLE_VAR_DIR": str(var)}
+        env.pop("DATABASE_URL", None)
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=REPO, env=env,
+                       check=True, capture_output=True, timeout=180)
+        atexit.register(shutil.rmtree, var, ignore_errors=True)
+        _collected = var / "static"
+    return _collected
+
+
+_collected = None
+
+
 @contextmanager
 def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
     """Run migrate, bootstrap, collectstatic and Daphne on a free port with var as VIRTCONSOLE_VAR_DIR.
@@ -71,8 +91,12 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
     env.pop("DATABASE_URL", None)
     python = sys.executable
     # collectstatic: with DEBUG off, WhiteNoise serves only what is collected (pages' JS, vendor modules).
-    for command in (["migrate", "--noinput", "-v0"], ["bootstrap"], ["collectstatic", "--noinput", "-v0"]):
+    embed = embed_root(env["VIRTCONSOLE_EMBED_ROOT"])
+    qemu_capabilities.seed(embed)
+    for command in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
         subprocess.run([python, "manage.py", *command], cwd=REPO, env=env, check=True, capture_output=True, timeout=180)
+    qemu_capabilities.keep(embed)
+    (var / "static").symlink_to(collected_static())
     port = _free_port()
     log = open(var / "daphne.log", "wb")
     server = subprocess.Popen(
@@ -100,6 +124,7 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        qemu_capabilities.keep(embed)  # with what the server probed (the other QEMU binaries, for its host's page)
         # The embedded driver leaves QEMU running when its process ends: stop the guests it started.
         for pid in _pids_using(var / "embed"):
             os.kill(pid, signal.SIGTERM)

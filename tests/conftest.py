@@ -31,6 +31,7 @@ from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from domains.storage.lookups import pool_row
 from domains.storage.pools.actions import ensure_first_revision
+from tests import qemu_capabilities
 from tests.ws_support import communicator, session_cookie
 
 REPO = Path(__file__).resolve().parent.parent
@@ -307,10 +308,12 @@ def embedded_host(django_db_setup, django_db_blocker):
     from domains.hosts.embedded import embedded_uri, ensure_demo_domain, prepare_root
 
     root = prepare_root(TEST_EMBED_ROOT, vnc_ports=TEST_VNC_PORTS)
+    qemu_capabilities.seed(root)
     with django_db_blocker.unblock():
         # A raw row: do_add_host refuses embedded URIs (the console runs the one embedded driver itself).
         host, _ = Host.objects.get_or_create(name="test-embedded", defaults={"uri": embedded_uri(root), "embedded": True})
         dom = ensure_demo_domain(host, settings.DEMO_GUEST_DIR)
+    qemu_capabilities.keep(root)
     if dom.isActive():
         dom.destroy()
     yield host
@@ -324,6 +327,7 @@ def embedded_host(django_db_setup, django_db_blocker):
         # The guest's last lifecycle event may still be writing its Domain row on a worker thread:
         # the host row goes once nothing refers to it any more.
         wait_for(lambda: _deleted(host))
+    qemu_capabilities.keep(root)
     if "VIRTCONSOLE_TEST_EMBED_ROOT" not in os.environ:
         shutil.rmtree(root, ignore_errors=True)
 
