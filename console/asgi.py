@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 import django  # noqa: E402  (settings must be set first)
+from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
@@ -27,13 +28,23 @@ backpressure.install()
 
 
 class ConsoleASGIHandler(ASGIHandler):
-    """Django's ASGI handler, sending streamed bodies in messages of up to 1 MiB instead of 64 KiB.
+    """Django's ASGI handler, with a request's synchronous part in one trip to its thread.
 
-    Each message costs a trip through Daphne and Twisted on the one loop thread: at 64 KiB that trip was a
-    volume download's bottleneck (benchmarks/storage_transfer.py).
+    Streamed bodies go out in messages of up to 1 MiB instead of 64 KiB: each message costs a trip through Daphne
+    and Twisted on the one loop thread, and at 64 KiB that trip was a volume download's bottleneck
+    (benchmarks/storage_transfer.py).
     """
 
     chunk_size = 1 << 20
+
+    def load_middleware(self, is_async=False):
+        # Built for async (Django's ASGI choice), the chain of synchronous middleware went back to the loop for
+        # axes (async-capable, last), and from there to the request's thread again for each process_view, the view
+        # and its rendering: six crossings between threads where one does, each about a tenth of a millisecond of
+        # CPU on 2 cores and more in waiting. Every middleware here can run synchronously, so the whole chain runs
+        # as under WSGI, in one trip to the request's thread.
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
 
 django.setup(set_prefix=False)
