@@ -13,7 +13,7 @@ class ConsoleConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
 
-        from console import database
+        from console import database, request_threads
         from console.events import relay as socket_relay
         from console.events import stats_ticker
         from console.jobs import events as job_events
@@ -25,6 +25,8 @@ class ConsoleConfig(AppConfig):
 
         # Closing a request's SQLite connection does not checkpoint the log and wait for the disk.
         connection_created.connect(database.hold_wal_open, dispatch_uid="virtconsole-hold-sqlite-wal-open")
+        # A request's thread keeps its connection for the next request it serves.
+        connection_created.connect(request_threads.keep_connection, dispatch_uid="virtconsole-request-connections")
         # A revoked grant closes that user's consoles and monitors on the domain
         # within a second, and trims what their event sockets show.
         permissions.on_revoke(sessions.recheck_sessions)

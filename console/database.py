@@ -1,8 +1,9 @@
-"""One idle SQLite connection per database file, held for the process's life, so closing a request's is cheap.
+"""One idle SQLite connection per database file, held for the process's life, so closing a connection is cheap.
 
-Django opens and closes a connection per request and per socket command (CONN_MAX_AGE=0, as ASGI needs).
-In WAL mode SQLite makes the last connection to close checkpoint the whole log into the database, wait
-for the disk (fdatasync) and delete the log and its shared-memory file; the next one creates them again.
+Django opens and closes a connection per socket command and per stretch of work of the event, job and keeper
+threads (CONN_MAX_AGE=0; requests' pooled threads keep theirs, console/request_threads.py). In WAL mode SQLite
+makes the last connection to close checkpoint the whole log into the database, wait for the disk (fdatasync)
+and delete the log and its shared-memory file; the next one creates them again.
 On a console nobody else is using, every request was that last connection: a monitor command waited for
 the disk four times (measured with strace: about 4.4 fdatasync per command, 0.1 with a connection held).
 A held connection that has read once counts as open, so closes stay cheap; commits then checkpoint by

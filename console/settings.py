@@ -88,10 +88,14 @@ TEMPLATES = [
     },
 ]
 
+# conn_max_age 0: a thread's connection closes when its request or socket command ends, since the thread may never
+# come back to it. Requests' threads are the exception: they are pooled and keep theirs between requests
+# (console/request_threads.py), checked before each reuse (a connection a database restart broke is replaced).
 try:
     DATABASES = {
         "default": dj_database_url.parse(
-            env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'virtconsole.sqlite3'}"), conn_max_age=0
+            env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'virtconsole.sqlite3'}"), conn_max_age=0,
+            conn_health_checks=True,
         )
     }
 except ValueError as exc:

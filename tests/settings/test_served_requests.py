@@ -10,6 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import ApplicationCommunicator
 
+from console import request_threads
 from console.asgi import application
 from domains.access.models import AuditEntry
 from tests.ws_support import session_cookie
@@ -17,6 +18,12 @@ from tests.ws_support import session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLIENT = "198.51.100.7"
+
+
+@pytest.fixture(autouse=True)
+def no_idle_request_threads():
+    yield
+    request_threads.end_idle_threads()  # their connections closed before the test database is emptied
 
 
 async def served(method, path, cookies=None, form=None, headers=()):
