@@ -1,5 +1,7 @@
 """The API's version and its changelog of additions, served at GET /api/v1/version."""
 
+import functools
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -336,6 +338,13 @@ class VersionSerializer(serializers.Serializer):
     changelog = ChangelogEntrySerializer(many=True, help_text="Additions, newest first.")
 
 
+@functools.cache
+def version_answer():
+    """The same for every request: serialized once (the serializer copies its fields anew each time, a fifth of a
+    millisecond per request for the changelog's entries)."""
+    return VersionSerializer({"api": "v1", "version": API_VERSION, "changelog": CHANGELOG}).data
+
+
 class VersionView(APIView):
     """Public, so a client can check compatibility before it authenticates."""
 
@@ -343,4 +352,4 @@ class VersionView(APIView):
 
     @extend_schema(responses=VersionSerializer, summary="API version and changelog of additions")
     def get(self, request):
-        return Response(VersionSerializer({"api": "v1", "version": API_VERSION, "changelog": CHANGELOG}).data)
+        return Response(version_answer())
