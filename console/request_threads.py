@@ -59,7 +59,12 @@ class RequestThread(ThreadSensitiveContext):
             # that outlives it and calls sync code later gets a thread of its own from asgiref, as before, and
             # never the next request's.
             SyncToAsync.context_to_thread_executor.pop(self, None)
-            _give_back(self.executor)
+            if exc_type is None:
+                _give_back(self.executor)
+            else:
+                # Cancelled (the client or the server went away), its thread may still be running the view: it
+                # ends after that rather than hold up the next request.
+                _end(self.executor)
             self.executor = None
         await super().__aexit__(exc_type, exc, traceback)
 

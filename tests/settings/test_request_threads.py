@@ -87,6 +87,30 @@ async def test_threads_beyond_the_idle_ones_end_and_close_their_connection(monke
     assert not closed(kept[1])
 
 
+async def test_a_cancelled_requests_thread_is_not_given_to_the_next_request():
+    inside, release, view_threads = threading.Event(), threading.Event(), []
+
+    def slow_view():
+        view_threads.append(threading.current_thread())
+        inside.set()
+        release.wait(10)
+
+    cancelled = asyncio.get_running_loop().create_task(serve(slow_view))
+    await asyncio.to_thread(inside.wait, 5)
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    try:
+        # Given the cancelled request's thread, this would wait for its view to end, and time out.
+        next_thread = await asyncio.wait_for(serve(threading.current_thread), 5)
+    finally:
+        release.set()
+
+    assert next_thread is not view_threads[0]
+    view_threads[0].join(timeout=5)
+    assert not view_threads[0].is_alive()  # it ended once its view did
+
+
 async def test_a_task_the_request_started_still_runs_sync_code_after_the_request_ended():
     request_ended = asyncio.Event()
 
