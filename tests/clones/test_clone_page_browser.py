@@ -48,8 +48,11 @@ def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_i
     form.locator("select[name=mode-vda]").select_option("linked")
     # What the jobs page's events socket hears, to tell a page that missed the job's end from a socket that
     # never opened, should the end not show.
-    heard = []
+    heard, said = [], []
     page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: heard.append(str(frame)[:200])))
+    page.on("console", lambda message: said.append(f"{message.type}: {message.text}"[:300]))
+    page.on("pageerror", lambda error: said.append(f"page error: {error}"[:300]))
+    page.on("framenavigated", lambda frame: said.append(f"navigated: {frame.url}") if frame == page.main_frame else None)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert f"as '{clone_name}'" in page.locator(".messages").inner_text()
@@ -64,7 +67,7 @@ def test_chromium_clones_the_guest_from_the_actions_and_follows_the_job(logged_i
                              ".then(answer => answer.text())")
         rows = page.evaluate("[...document.querySelectorAll('tr[data-job]')].map(row => row.innerText).join(' | ')")
         raise AssertionError(f"the jobs page shows no ended clone job; its rows: {rows}; its socket heard: "
-                             f"{heard}; the API says: {jobs}") from None
+                             f"{heard}; the page said: {said}; the API says: {jobs}") from None
     # The state as the job says it (the page shows it in the reader's words), and its error if it failed.
     ended = page.evaluate(f"(row => [row.querySelector('[data-job-state]').dataset.jobState, "
                           f"row.querySelector('[data-job-error]')?.textContent || ''])({clone_row})")
