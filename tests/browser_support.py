@@ -69,7 +69,8 @@ _collected = None
 
 @contextmanager
 def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
-    """Run migrate, bootstrap, collectstatic and Daphne on a free port with var as VIRTCONSOLE_VAR_DIR.
+    """Run migrate, bootstrap and Daphne on a free port with var as VIRTCONSOLE_VAR_DIR, var/static linked to the
+    test process's one collectstatic.
 
     Yields (base_url, username, password, server process). Benchmarks use it too.
     """
@@ -90,7 +91,7 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
     }
     env.pop("DATABASE_URL", None)
     python = sys.executable
-    # collectstatic: with DEBUG off, WhiteNoise serves only what is collected (pages' JS, vendor modules).
+    # Kept as soon as bootstrap probed, for a console started while this one serves, and again at the end.
     embed = embed_root(env["VIRTCONSOLE_EMBED_ROOT"])
     qemu_capabilities.seed(embed)
     for command in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
