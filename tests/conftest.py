@@ -21,6 +21,7 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from console import request_threads
 from domains.access.grants import do_define_role, do_grant
 from domains.access.permission_names import BUILTIN_ROLES, PER_DOMAIN
 from domains.access.users import do_create_user
@@ -154,12 +155,15 @@ def event_writes_end_before_each_flush(libvirt_event_loop):
     """A transactional test's flush waits for the event writes its test set off (a domain stopped at setup...).
 
     A write still running at the flush deadlocks with its TRUNCATE on PostgreSQL, and one landing after it
-    fills the next test's tables (with reused ids on SQLite, under that test's hosts).
+    fills the next test's tables (with reused ids on SQLite, under that test's hosts). The idle request threads
+    (the monitor socket's commands run on them too) end with their connections, which would otherwise keep
+    PostgreSQL from dropping the test database at the end.
     """
     original = TransactionTestCase._fixture_teardown
 
     def fixture_teardown(self):
         drain_event_workers()
+        request_threads.end_idle_threads()
         return original(self)
 
     with pytest.MonkeyPatch.context() as patch:

@@ -181,10 +181,10 @@ class MonitorSocket(LiveSocket):
             if message.get("agent"):
                 if not isinstance(timeout, int) or isinstance(timeout, bool):
                     raise PassthroughError("'timeout' is a whole number of seconds (0 to 60).", "invalid")
-                result = await database_sync_to_async(do_agent_command)(self.user, self.domain, text, timeout, address)
+                result = await self.run_sync(do_agent_command, self.user, self.domain, text, timeout, address)
             else:
-                result = await database_sync_to_async(do_monitor_command)(
-                    self.user, self.domain, text, bool(message.get("hmp")), address)
+                result = await self.run_sync(do_monitor_command, self.user, self.domain, text,
+                                             bool(message.get("hmp")), address)
         except permissions.PermissionDenied as exc:
             await self.send_json({"type": "error", "id": request_id, "code": "permission_denied",
                                   "message": str(exc), "permission": exc.permission})
