@@ -91,7 +91,15 @@ def list_context(request, query, domains):
         "sorts": {name: sort_link(params, query, name) for name in SORTS},
         "show_gone_link": "?" + urlencode({**params, "gone": "1", "sort": query.sort,
                                            "dir": "desc" if query.descending else "asc"}),
+        "previous_page": page_link(params, query, domains.paging.page - 1) if domains.paging.page > 1 else "",
+        "next_page": (page_link(params, query, domains.paging.page + 1)
+                      if domains.paging.page < domains.paging.pages else ""),
     }
+
+
+def page_link(params, query, page):
+    """The query string of another page of the same list, in the same order."""
+    return "?" + urlencode({**params, "sort": query.sort, "dir": "desc" if query.descending else "asc", "page": page})
 
 
 def sort_link(params, query, name):

@@ -1,10 +1,12 @@
 """The overview's domain list: search, filters, sort, undefined rows hidden, one row alone, plain words, row actions."""
 
+import html
 import re
 
 import pytest
 
 from domains.libvirt.adapter import connection_for
+from domains.lifecycle import overview
 from domains.lifecycle.models import Domain
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +56,35 @@ def test_it_sorts_by_name_state_host_memory_and_vcpus_both_ways(client, owner, m
     for column in ("memory", "vcpus"):
         assert sorted(listed(client, f"?sort={column}")) == ["vm0000", "vm0000", "vm0001"]
     assert 'aria-sort="descending"' in client.get("/?sort=memory&dir=desc").content.decode()
+
+
+def test_it_shows_a_page_of_rows_at_a_time_with_links_to_the_pages_before_and_after_in_the_same_order(
+        client, owner, make_test_host, monkeypatch):
+    monkeypatch.setattr(overview, "PAGE_ROWS", 2)
+    host = make_test_host(domains=5)
+    client.force_login(owner)
+
+    def page_and_links(query):
+        page = client.get(f"/{query}").content.decode()
+        links = {rel: html.unescape(link) for rel, link in re.findall(r'rel="(prev|next)" href="([^"]+)"', page)}
+        return page, names_in_order(page), links
+
+    page, names, links = page_and_links(f"?host={host.pk}&sort=name&dir=desc")
+    assert names == ["vm0004", "vm0003"] and set(links) == {"next"}
+    assert "Domains 1–2 of 5" in page
+    page, names, links = page_and_links(links["next"])
+    assert names == ["vm0002", "vm0001"] and set(links) == {"prev", "next"}
+    assert "Domains 3–4 of 5" in page
+    page, names, links = page_and_links(links["next"])
+    assert names == ["vm0000"] and set(links) == {"prev"}
+    assert "Domains 5–5 of 5" in page
+    assert page_and_links(links["prev"])[1] == ["vm0002", "vm0001"]
+    # A page past the last shows the last; a page that is no number, the first.
+    assert page_and_links(f"?host={host.pk}&page=99")[1] == ["vm0004"]
+    assert page_and_links(f"?host={host.pk}&page=x")[1] == ["vm0000", "vm0001"]
+    # Filters and sort links start again at the first page; one page needs no links.
+    assert "data-pager" not in client.get(f"/?host={host.pk}&q=vm0001&page=2").content.decode()
+    assert "page=" not in re.search(r'class="sort-link" href="([^"]+)"', page).group(1)
 
 
 def test_it_hides_undefined_rows_until_asked_and_says_how_many(client, owner, make_test_host):
