@@ -87,6 +87,36 @@ def test_a_domain_defined_elsewhere_appears_in_its_place_in_the_list_and_goes_wh
     assert page.inner_text(f"{row} [data-field=state]") == "Undefined"
 
 
+def test_on_a_page_of_the_list_a_domain_defined_elsewhere_shows_only_if_it_sorts_within_that_page(
+        logged_in_page, second_page):
+    page = logged_in_page
+    page.goto("/")
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
+    host = page.get_attribute("[data-live-host-health]", "data-live-host-health")
+    # The page as the server draws one with pages after it (the list paged by 100: tests/lifecycle/
+    # test_dashboard_list.py), its last row the demo domain's.
+    page.evaluate("""() => {
+        const body = document.querySelector('[data-domain-rows]'), demo = document.querySelector("tr[data-name='demo']");
+        body.dataset.lastState = demo.dataset.state;
+        body.dataset.lastKey = demo.dataset.sortKey;
+    }""")
+    second_page.goto("/hosts/")
+    made = []
+    try:
+        for name in ("zz-on-a-later-page", "arrives-on-this-page"):
+            status, answer = api_call(second_page, "POST", f"/api/v1/hosts/{host}/domains",
+                                      {"xml": SMALL_DOMAIN.format(name=name), "reason": "browser test"})
+            assert status == 201, answer
+            made.append((name, answer["uuid"]))
+        wait_for_js(page, "!!document.querySelector(\"tr[data-name='arrives-on-this-page']\") && "
+                          "window.livePage.fetching.size === 0", timeout=10000)
+        names = page.eval_on_selector_all("tr[data-uuid]", "rows => rows.map(row => row.dataset.name)")
+        assert "zz-on-a-later-page" not in names and names.index("arrives-on-this-page") < names.index("demo")
+    finally:
+        for name, uuid in made:
+            api_call(second_page, "POST", f"/api/v1/domains/{uuid}/actions", {"action": "undefine", "confirm_name": name})
+
+
 def test_a_bulk_start_lists_what_it_will_do_asks_and_a_row_force_off_asks_too(logged_in_page):
     page = logged_in_page
     page.goto("/")

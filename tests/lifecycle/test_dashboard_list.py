@@ -75,6 +75,9 @@ def test_it_shows_a_page_of_rows_at_a_time_with_links_to_the_pages_before_and_af
     page, names, links = page_and_links(links["next"])
     assert names == ["vm0002", "vm0001"] and set(links) == {"prev", "next"}
     assert "Domains 3–4 of 5" in page
+    # Where the page begins and ends in the order, so the live list adds only rows that sort within it.
+    assert 'data-first-state="shutoff" data-first-key="[&quot;vm0002&quot;]"' in page
+    assert 'data-last-state="shutoff" data-last-key="[&quot;vm0001&quot;]"' in page
     page, names, links = page_and_links(links["next"])
     assert names == ["vm0000"] and set(links) == {"prev"}
     assert "Domains 5–5 of 5" in page

@@ -65,12 +65,25 @@ function rowOrder(a, b, descending) {
   return descending ? -order : order;
 }
 
+// Whether tr sorts within the page the server drew: a paged list says where its page began (with pages before) and
+// ended (with pages after), as the state and sort key of its first and last rows.
+function onThisPage(tr, body, descending) {
+  const bounds = body.dataset;
+  const bound = (state, sortKey) => ({ dataset: { state, sortKey } });
+  if (bounds.firstKey !== undefined && rowOrder(bound(bounds.firstState, bounds.firstKey), tr, descending) > 0) {
+    return false;
+  }
+  return !(bounds.lastKey !== undefined && rowOrder(tr, bound(bounds.lastState, bounds.lastKey), descending) > 0);
+}
+
 // A row added or drawn again by an event goes where the server would have put it: after the last row that does not
-// come after it (a binary search: the others are in order already).
+// come after it (a binary search: the others are in order already). False when that is another page of a paged
+// list: that page shows it.
 function placeInOrder(tr) {
   const body = tr.parentElement;
-  if (!body || body.dataset.sortDir === undefined) return;
+  if (!body || body.dataset.sortDir === undefined) return true;
   const descending = body.dataset.sortDir === "desc";
+  if (!onThisPage(tr, body, descending)) return false;
   const others = [...body.children].filter((other) => other !== tr && other.dataset.uuid);
   let low = 0, high = others.length;
   while (low < high) {
@@ -79,6 +92,7 @@ function placeInOrder(tr) {
   }
   const before = others[low] || null;
   if (tr.nextElementSibling !== before) body.insertBefore(tr, before);
+  return true;
 }
 
 class LivePage {
@@ -169,6 +183,11 @@ class LivePage {
       seen.add(uuid);
       const known = this.rows.get(uuid);
       if (known && known.element === tr) continue;
+      if (!placeInOrder(tr)) {
+        tr.remove(); // it sorts onto another page now: forgotten below if it was followed
+        seen.delete(uuid);
+        continue;
+      }
       if (known) this.observer.unobserve(known.element);
       const graphs = {};
       for (const spec of GRAPHS) {
@@ -176,7 +195,6 @@ class LivePage {
         if (canvas) graphs[spec.key] = { line: this.lineFor(canvas, spec), canvas };
       }
       this.rows.set(uuid, { element: tr, graphs, hostId: Number(tr.dataset.host) });
-      placeInOrder(tr);
       this.observer.observe(tr);
       if (!known) added.push(uuid);
     }
