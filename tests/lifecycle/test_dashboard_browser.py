@@ -55,12 +55,17 @@ def api_call(page, method, path, body):
     }""", [method, path, body])
 
 
+def open_live_list(page):
+    """Open the overview and wait until its list is live; the id of the (one) host it shows."""
+    page.goto("/")
+    wait_for_js(page, "document.body.dataset.live === 'connected'")
+    return page.get_attribute("[data-live-host-health]", "data-live-host-health")
+
+
 def test_a_domain_defined_elsewhere_appears_in_its_place_in_the_list_and_goes_when_undefined_without_a_reload(
         logged_in_page, second_page):
     page = logged_in_page
-    page.goto("/")
-    wait_for_js(page, "document.body.dataset.live === 'connected'")
-    host = page.get_attribute("[data-live-host-health]", "data-live-host-health")
+    host = open_live_list(page)
     page.evaluate("window.notReloaded = true")
     second_page.goto("/hosts/")
 
@@ -90,9 +95,7 @@ def test_a_domain_defined_elsewhere_appears_in_its_place_in_the_list_and_goes_wh
 def test_on_a_page_of_the_list_a_domain_defined_elsewhere_shows_only_if_it_sorts_within_that_page(
         logged_in_page, second_page):
     page = logged_in_page
-    page.goto("/")
-    wait_for_js(page, "document.body.dataset.live === 'connected'")
-    host = page.get_attribute("[data-live-host-health]", "data-live-host-health")
+    host = open_live_list(page)
     # The page as the server draws one with pages after it (the list paged by 100: tests/lifecycle/
     # test_dashboard_list.py), its last row the demo domain's.
     page.evaluate("""() => {
