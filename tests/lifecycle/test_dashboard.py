@@ -40,7 +40,8 @@ def test_it_costs_one_bulk_libvirt_call_and_constant_queries_at_1000_domains(cli
     with CaptureQueriesContext(connection) as large_queries:
         page = client.get("/").content.decode()
 
-    assert page.count("<tr data-uuid=") == 1000
+    # A page of the list, which knows how many there are.
+    assert page.count("<tr data-uuid=") == 100 and "Domains 1–100 of 1000" in page
     # The domains: one bulk call, no call per domain; the host's card: the same handful of calls at 10 and 1,000.
     assert [call for call in counter.calls if "Domain" in call] == ["virConnect.getAllDomainStats"]
     assert counter.calls == small_calls
