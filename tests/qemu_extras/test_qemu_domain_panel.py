@@ -66,5 +66,7 @@ def test_the_monitor_page_hides_the_guest_agent_from_who_may_not_use_it(client, 
     client.force_login(teammate)
     html = client.get(f"/qemu/domains/{vm.uuid}/monitor/").content.decode()
     assert 'id="monitor-input"' in html and 'id="monitor-agent"' not in html
+    # Typing waits for the socket: a command sent before it is open would go nowhere.
+    assert re.search(r'id="monitor-input"[^>]*\sdisabled>', html) and 'id="monitor-send" disabled' in html
     sendable = json.loads(re.search(r'<script id="monitor-sendable" type="application/json">(.*?)</script>', html).group(1))
     assert not sendable["everything"] and "qom-get" in sendable["commands"] and "stop" not in sendable["commands"]

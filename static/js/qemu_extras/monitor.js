@@ -53,10 +53,14 @@ function qmpText(text) {
 const scheme = location.protocol === "https:" ? "wss://" : "ws://";
 const socket = new WebSocket(scheme + location.host + section.dataset.wsPath, [section.dataset.subprotocol]);
 
-socket.addEventListener("open", () => { status.textContent = words.wordConnected; });
+const send = document.getElementById("monitor-send");
+socket.addEventListener("open", () => {
+  status.textContent = words.wordConnected;
+  input.disabled = send.disabled = false;
+});
 socket.addEventListener("close", (event) => {
   status.textContent = `${words.wordDisconnected} ${event.code}`;
-  input.disabled = true;
+  input.disabled = send.disabled = true;
 });
 socket.addEventListener("message", (event) => {
   let message;
