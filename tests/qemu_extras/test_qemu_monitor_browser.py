@@ -49,6 +49,7 @@ def test_the_monitor_page_runs_commands_completes_names_and_streams_filtered_eve
     page.press("#monitor-input", "Enter")
     result = page.wait_for_selector(".monitor-result")
     assert '"status": "running"' in result.inner_text()
+    assert page.input_value("#monitor-input") == ""  # sent: the field is ready for the next
 
     page.check("#monitor-hmp")
     send(page, "info name")
