@@ -53,14 +53,14 @@ function qmpText(text) {
 const scheme = location.protocol === "https:" ? "wss://" : "ws://";
 const socket = new WebSocket(scheme + location.host + section.dataset.wsPath, [section.dataset.subprotocol]);
 
-const send = document.getElementById("monitor-send");
+const sendButton = document.getElementById("monitor-send");
 socket.addEventListener("open", () => {
   status.textContent = words.wordConnected;
-  input.disabled = send.disabled = false;
+  input.disabled = sendButton.disabled = false;
 });
 socket.addEventListener("close", (event) => {
   status.textContent = `${words.wordDisconnected} ${event.code}`;
-  input.disabled = send.disabled = true;
+  input.disabled = sendButton.disabled = true;
 });
 socket.addEventListener("message", (event) => {
   let message;
