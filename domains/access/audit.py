@@ -77,8 +77,9 @@ def _append(entry):
     entry._state.db = connection.alias
 
 
+@functools.cache
 def _insert_fields():
-    return [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    return tuple(field for field in AuditEntry._meta.concrete_fields if not field.primary_key)
 
 
 @functools.cache

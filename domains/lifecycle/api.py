@@ -32,7 +32,7 @@ class DomainList(ApiView):
     ])
     def get(self, request):
         host = request.query_params.get("host")
-        if host is not None and not host.isdigit():
+        if host is not None and not (host.isascii() and host.isdigit()):
             return error_response(400, "invalid", format_lazy(_("host={host} is not a host id (a whole number)."),
                                                               host=repr(host)),
                                   {"host": [_("Give a host id.")]})

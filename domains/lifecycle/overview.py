@@ -32,6 +32,18 @@ SORTS = {
 }
 
 
+def _whole_number(text):
+    """Whether text is a whole number int() takes: ASCII digits ("²" is a digit to isdigit, and int() refuses it)."""
+    return text.isascii() and text.isdigit()
+
+
+def _page_number(text):
+    """The page text asks for: 1 unless it is a whole number, and a number past every page (the last) if long."""
+    if not _whole_number(text):
+        return 1
+    return max(1, int(text)) if len(text) < 10 else 10 ** 9
+
+
 @dataclass
 class DomainQuery:
     """What the list shows: a part of the name, a host, a state, a tag, an order; gone rows only when asked."""
@@ -59,14 +71,15 @@ class DomainQuery:
             uuid = None
         return cls(
             name=params.get("q", "").strip().replace("\x00", ""),
-            host=int(host) if host.isdigit() else None,
+            # Past what an id column holds (18 digits), no host has it: every host, as for what does not parse.
+            host=int(host) if _whole_number(host) and len(host) < 19 else None,
             state=state if state in FILTER_STATES else "",
             tag=params.get("tag", "").strip().lower(),
             sort=sort if sort in SORTS else "name",
             descending=params.get("dir") == "desc",
             show_gone=params.get("gone") == "1" or state == "gone",
             uuid=uuid,
-            page=max(1, int(page)) if page.isdigit() and len(page) < 10 else 1,
+            page=_page_number(page),
         )
 
     def matches(self, item):

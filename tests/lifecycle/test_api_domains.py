@@ -62,6 +62,18 @@ def test_it_explains_a_bad_host_filter(api, host):
     assert "host" in response.json()["fields"]
 
 
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
+def test_a_host_filter_no_host_can_have_answers_a_clear_error_or_nothing_not_a_server_error(api, host, value):
+    response = api.get(f"/api/v1/domains?host={value}")
+
+    # "²" is a digit to Python but no number: refused as one; a number past any id: no domains.
+    assert response.status_code in (400, 200), response.content
+    if response.status_code == 400:
+        assert "host" in response.json()["fields"]
+    else:
+        assert response.json()["count"] == 0
+
+
 def test_it_shows_one_domain(api, host):
     domain = Domain.objects.get(host=host, name="vm0000")
 

@@ -85,6 +85,10 @@ def test_it_shows_a_page_of_rows_at_a_time_with_links_to_the_pages_before_and_af
     # A page past the last shows the last; a page that is no number, the first.
     assert page_and_links(f"?host={host.pk}&page=99")[1] == ["vm0004"]
     assert page_and_links(f"?host={host.pk}&page=x")[1] == ["vm0000", "vm0001"]
+    # Digits int() refuses, or more than any page or id has: the first page, every host, not a server error.
+    assert page_and_links(f"?host={host.pk}&page=²")[1] == ["vm0000", "vm0001"]
+    assert page_and_links(f"?host={host.pk}&page={'9' * 30}")[1] == ["vm0004"]
+    assert len(page_and_links("?host=²")[1]) == 2 and len(page_and_links(f"?host={'9' * 30}")[1]) == 2
     # Filters and sort links start again at the first page; one page needs no links.
     assert "data-pager" not in client.get(f"/?host={host.pk}&q=vm0001&page=2").content.decode()
     assert "page=" not in re.search(r'class="sort-link" href="([^"]+)"', page).group(1)
