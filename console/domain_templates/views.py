@@ -42,7 +42,7 @@ def _fields(post):
     """A template's fields from the add form."""
     def number(name):
         value = post.get(name, "").strip()
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isascii() and value.isdigit() else None
 
     install = {"kind": post.get("kind", "")}
     if post.get("volume", "").strip():
@@ -80,7 +80,7 @@ def template_delete(request, template_id):
 def template_use(request, template_id):
     """Create a domain from the template on the chosen host, as POST /hosts/{id}/domains with template does."""
     chosen = request.POST.get("host", "")
-    host = visible(request.user, Host, int(chosen) if chosen.isdigit() else 0, "define_domains")
+    host = visible(request.user, Host, int(chosen) if chosen.isascii() and chosen.isdigit() else 0, "define_domains")
     template = _template(template_id)
     body = template.create_body({"name": request.POST.get("name", "").strip(),
                                  "start": request.POST.get("start") == "on"})

@@ -175,7 +175,7 @@ class RevisionDiff(DomainScopedView):
         numbers = {}
         for key in ("from", "to"):
             value = request.query_params.get(key, "")
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 return error_response(400, "invalid", format_lazy(_("{key}={value} is not a revision number."),
                                                                   key=key, value=repr(value)),
                                       {key: [_("Give a revision number, e.g. 1.")]})

@@ -40,7 +40,7 @@ def _number(post, name, what, optional=False):
     value = _text(post, name)
     if not value and optional:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise DefinitionError(format_lazy(_("{what} must be a whole number, not {value}."), what=what,
                                           value=repr(value)))
     return int(value)

@@ -80,7 +80,7 @@ class NetworkRevisionDiff(ApiView):
         numbers = {}
         for key in ("from", "to"):
             value = request.query_params.get(key, "")
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 return error_response(400, "invalid",
                                       format_lazy(_("{key}={value} is not a revision number."), key=key,
                                                   value=repr(value)),

@@ -36,7 +36,7 @@ NOT_FOUND_WORDS = {
 
 
 def _found(model, pk, what):
-    found = model.objects.filter(pk=int(pk)).first() if str(pk).isdigit() else None
+    found = model.objects.filter(pk=int(pk)).first() if str(pk).isascii() and str(pk).isdigit() else None
     if found is None:
         refusal, field_words = NOT_FOUND_WORDS[what]
         raise ConsoleError(format_lazy(refusal, id=pk), code="no_such_holder",

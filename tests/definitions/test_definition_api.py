@@ -92,3 +92,6 @@ def test_it_answers_404_for_an_unknown_revision_and_400_for_a_bad_diff(api, vm):
     assert api.get(f"/api/v1/domains/{vm.uuid}/revisions/9").status_code == 404
     bad = api.get(f"/api/v1/domains/{vm.uuid}/revisions/diff?from=x&to=1")
     assert bad.status_code == 400 and bad.json()["fields"] == {"from": ["Give a revision number, e.g. 1."]}
+    # A digit to Python that int() refuses: the same clear refusal, not a server error.
+    bad = api.get(f"/api/v1/domains/{vm.uuid}/revisions/diff?from=²&to=1")
+    assert bad.status_code == 400 and bad.json()["fields"] == {"from": ["Give a revision number, e.g. 1."]}

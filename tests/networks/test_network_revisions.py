@@ -67,3 +67,5 @@ def test_a_diff_asks_for_two_revision_numbers(as_user, owner, test_driver_host):
     answer = as_user(owner).get(networks_url(test_driver_host, "lab", "revisions", "diff"), {"from": "one", "to": 1})
 
     assert answer.status_code == 400 and "from" in answer.json()["fields"]
+    answer = as_user(owner).get(networks_url(test_driver_host, "lab", "revisions", "diff"), {"from": "²", "to": 1})
+    assert answer.status_code == 400 and "from" in answer.json()["fields"]

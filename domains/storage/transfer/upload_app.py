@@ -70,7 +70,7 @@ def _part_of(scope):
         raise TransferError(format_lazy(_("An upload needs a Content-Length header (the body's size in bytes): "
                                           "{advice}."), advice=parts_advice()),
                             code="length_required", status=411)
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):
         raise TransferError(format_lazy(_("Content-Length '{length}' is not a number of bytes."), length=length[:40]),
                             code="invalid")
     length = int(length)
