@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from domains.access import audit, permissions
 from domains.access.lookups import libvirt_domain
 from domains.errors import ConsoleError
+from domains.libvirt import adapter, events
 from domains.libvirt.adapter import VirtError, translated_errors
 from qemu_extras import qemu_calls
 from qemu_extras.equivalents.api_calls import equivalent_of
@@ -90,6 +91,48 @@ def _running(domain):
     return dom
 
 
+class RunningHandles:
+    """The virDomain handles of running domains, kept from one passthrough command to the next (process-wide).
+
+    Looking a domain up is a libvirt round trip, a third of a monitor command's own time. A handle is kept only
+    while its domain runs and its host's connection is the one it came from. libvirt's lifecycle events for the
+    domain (stopped, started: another QEMU, maybe another QMP schema; undefined) drop it, as does any libvirt
+    error, so the next command looks the domain up again. A command that races the stop's event gets the
+    refusal a lookup gives, through failed().
+    """
+
+    def __init__(self):
+        self._handles = {}  # (host id, uuid text) -> virDomain
+        self._generation = 0  # moves on each lifecycle event: a lookup that raced one is not kept
+
+    def running(self, domain):
+        """The domain's virDomain; PassthroughError when the domain does not run."""
+        key = (domain.host_id, str(domain.uuid))
+        dom = self._handles.get(key)
+        if dom is not None and dom.connect() is adapter.connection_for(domain.host).get():
+            return dom
+        events.subscribe(self._on_event)  # once, before the first handle is kept
+        generation = self._generation
+        dom = _running(domain)
+        if generation == self._generation:
+            self._handles[key] = dom
+        return dom
+
+    def failed(self, domain):
+        """After a libvirt error: drop the handle, and refuse as a lookup does if the domain stopped meanwhile."""
+        self._handles.pop((domain.host_id, str(domain.uuid)), None)
+        _running(domain)
+
+    def _on_event(self, event):
+        # On libvirt's event loop thread.
+        if event.get("type") == "domain.lifecycle":
+            self._generation += 1
+            self._handles.pop((event.get("host"), event.get("uuid")), None)
+
+
+running_handles = RunningHandles()
+
+
 def _require_all(user, classification, domain, action, params, source_address):
     for permission in classification.permissions:
         audit.require(user, permission, domain, action, {**params, "reason": classification.reason},
@@ -128,13 +171,17 @@ def _refuse_crash_path(classification):
         "crashes_libvirt", status=409, fields={"command": [name], "generic_equivalent": [equivalent]})
 
 
-def do_monitor_command(user, domain, text, hmp=False, source_address=None):
+def do_monitor_command(user, domain, text, hmp=False, source_address=None, deliver=None):
     """Run one QMP (JSON text) or HMP command on domain as user; returns a PassthroughResult.
 
     Raises Http404 / permissions.PermissionDenied when the user may not, PassthroughError
     when the command is refused or QEMU answers with an error. The audit log gets the
     intent (committed before the call, so a crash inside libvirt still leaves it) and
     then the outcome; a refusal before the call is one entry.
+
+    A socket passes deliver(result), called once QEMU answered well and before the outcome
+    is written: the answer goes out while this thread writes the outcome, which is still
+    done before this returns, so before the socket's next command.
     """
     action = "qemu.monitor"
     params = {"command": redacted_command(text, hmp), "hmp": bool(hmp)}
@@ -145,7 +192,7 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
     try:
         _refuse_nul(text)
         _refuse_crash_path(classification)
-        dom = _running(domain)
+        dom = running_handles.running(domain)
         if not hmp:
             name, arguments = parse_qmp(text)
             check_against_schema(qemu_calls.qmp_schema(domain, dom), name, arguments)
@@ -157,7 +204,7 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
         raise
     except VirtError as exc:
         _outcome(intent, user, action, domain, params, format_lazy("failed: {}", exc.message), source_address)
-
+        running_handles.failed(domain)
         raise
     finally:
         # Anything that reached QEMU taints the domain in libvirt (custom-monitor).
@@ -172,6 +219,8 @@ def do_monitor_command(user, domain, text, hmp=False, source_address=None):
                                                error_class=error.get("class")),
                                    "qemu_error", status=422, fields={"error": error})
         result.value = result.raw.get("return")
+    if deliver is not None:
+        deliver(result)
     _outcome(intent, user, action, domain, params, "ok", source_address)
     return result
 
@@ -184,8 +233,10 @@ def _outcome(intent, user, action, domain, params, outcome, source_address):
         audit.record_outcome(intent, user, domain, outcome, params, source_address)
 
 
-def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAULT, source_address=None):
-    """Run one guest-agent command (JSON text) on domain as user; returns a PassthroughResult (audited as above)."""
+def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAULT, source_address=None,
+                     deliver=None):
+    """Run one guest-agent command (JSON text) on domain as user; returns a PassthroughResult (audited and
+    delivered as above)."""
     action = "qemu.agent"
     params = {"command": redacted_command(text, hmp=False), "timeout": timeout}
     classification = _classify(user, domain, action, lambda: classify_agent(text), params, source_address)
@@ -194,11 +245,12 @@ def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAUL
     intent = None
     try:
         _refuse_nul(text)
-        dom = _running(domain)
+        dom = running_handles.running(domain)
         intent = audit.record_intent(user, action, domain, params, source_address)
         reply = qemu_calls.agent_command(dom, text, timeout)
     except qemu_calls.AgentUnavailable as exc:
         _outcome(intent, user, action, domain, params, "agent not connected", source_address)
+        running_handles.failed(domain)
         raise PassthroughError(exc.message, "agent_not_connected", status=409) from exc
     except PassthroughError as exc:
         audit.record(user, action, domain, params, outcome=format_lazy("refused: {}", exc.message),
@@ -206,11 +258,15 @@ def do_agent_command(user, domain, text, timeout=qemu_calls.AGENT_TIMEOUT_DEFAUL
         raise
     except VirtError as exc:
         _outcome(intent, user, action, domain, params, format_lazy("failed: {}", exc.message), source_address)
+        running_handles.failed(domain)
         raise PassthroughError(format_lazy(_("The guest agent refused the command: {error}"), error=exc.message),
                                "agent_error", status=422) from exc
 
     finally:
         taint_cache.forget(domain.host_id, domain.uuid)
     raw = json.loads(reply)
+    result = PassthroughResult(raw.get("return"), classification.command_name, classification.level, raw=raw)
+    if deliver is not None:
+        deliver(result)
     _outcome(intent, user, action, domain, params, "ok", source_address)
-    return PassthroughResult(raw.get("return"), classification.command_name, classification.level, raw=raw)
+    return result

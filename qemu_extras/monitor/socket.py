@@ -177,14 +177,21 @@ class MonitorSocket(LiveSocket):
             return
         address = (self.scope.get("client") or [None])[0]
         timeout = message.get("timeout", qemu_calls.AGENT_TIMEOUT_DEFAULT)
+
+        def deliver(result):
+            # On the command's thread, once QEMU answered: the answer goes out while the thread writes the audit
+            # outcome (run_sync returns only after that, so before this socket's next command).
+            asyncio.run_coroutine_threadsafe(
+                self.send_json({"type": "result", "id": request_id, **result.as_dict()}), self.loop)
+
         try:
             if message.get("agent"):
                 if not isinstance(timeout, int) or isinstance(timeout, bool):
                     raise PassthroughError("'timeout' is a whole number of seconds (0 to 60).", "invalid")
-                result = await self.run_sync(do_agent_command, self.user, self.domain, text, timeout, address)
+                await self.run_sync(do_agent_command, self.user, self.domain, text, timeout, address, deliver)
             else:
-                result = await self.run_sync(do_monitor_command, self.user, self.domain, text,
-                                             bool(message.get("hmp")), address)
+                await self.run_sync(do_monitor_command, self.user, self.domain, text, bool(message.get("hmp")),
+                                    address, deliver)
         except permissions.PermissionDenied as exc:
             await self.send_json({"type": "error", "id": request_id, "code": "permission_denied",
                                   "message": str(exc), "permission": exc.permission})
@@ -196,5 +203,3 @@ class MonitorSocket(LiveSocket):
                                   "fields": exc.fields})
         except VirtError as exc:
             await self.send_json({"type": "error", "id": request_id, "code": "libvirt_error", "message": exc.message})
-        else:
-            await self.send_json({"type": "result", "id": request_id, **result.as_dict()})

@@ -7,9 +7,16 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from domains.access.models import AuditEntry
+from domains.libvirt import events
 from domains.lifecycle.actions import do_domain_action
+from qemu_extras.monitor.actions import (
+    PassthroughError,
+    do_monitor_command,
+    running_handles,
+)
 from qemu_extras.taints import cache as taint_cache
-from tests.qemu_extras.conftest import api_client, monitor_socket, post_json
+from tests.conftest import wait_for
+from tests.qemu_extras.conftest import api_client, demo_dom, monitor_socket, post_json
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -61,6 +68,16 @@ def test_dump_guest_memory_is_refused_on_the_embedded_host_and_the_console_lives
     assert monitor(client, demo, '{"execute": "query-status"}').status_code == 200  # this process is alive
     refused = AuditEntry.objects.filter(action="qemu.monitor", parameters__classified_as="dump-guest-memory")
     assert [entry.outcome[:8] for entry in refused] == ["refused:"]
+
+
+def audit_pair(command):
+    """True once the last command classified as command has its intent and its outcome "ok" pointing back at it."""
+    entries = list(AuditEntry.objects.filter(action="qemu.monitor", parameters__classified_as=command)
+                   .order_by("-id")[:2])
+    if len(entries) < 2:
+        return False
+    outcome, intent = entries
+    return (intent.outcome, outcome.outcome, outcome.parameters.get("intent")) == ("started", "ok", intent.pk)
 
 
 def test_each_command_is_audited_as_intent_before_the_call_then_outcome(owner, demo):
@@ -184,6 +201,8 @@ async def test_the_monitor_session_runs_commands_and_streams_filtered_qmp_events
     await comm.send_json_to({"type": "command", "id": 1, "command": '{"execute": "query-status"}'})
     result = await receive_type(comm, "result")
     assert result["id"] == 1 and result["return"]["status"] == "running"
+    # The answer goes out before the outcome is written, and the outcome follows it.
+    await sync_to_async(wait_for)(lambda: audit_pair("query-status"))
     await comm.send_json_to({"type": "filter", "events": ["stop", "resume"]})
     assert (await receive_type(comm, "filter"))["events"] == ["RESUME", "STOP"]
     await sync_to_async(do_domain_action)(owner, demo, "suspend")
@@ -237,3 +256,41 @@ async def test_revoking_the_grant_ends_the_monitor_session_within_a_second(owner
     assert error["code"] == "permission_lost"
     assert (await comm.receive_output(timeout=1.0))["type"] == "websocket.close"
     assert time.monotonic() - started < 1.0
+
+
+def refused_as_not_running(domain):
+    try:
+        running_handles.running(domain)
+    except PassthroughError as exc:
+        return exc.code == "not_running"
+    return False
+
+
+def test_a_running_domains_handle_is_kept_until_the_domain_stops(owner, demo):
+    """Monitor commands look their domain up once, not each time; the stop's event, or the stop's own libvirt
+    error for a command that comes before the event, makes the next one look again. Last in the module: it
+    reboots the guest."""
+    query = '{"execute": "query-status"}'
+    first = running_handles.running(demo)
+    assert running_handles.running(demo) is first
+    try:
+        # Deaf to events for a moment: a command that comes before the stop's event still holds the handle.
+        events.unsubscribe(running_handles._on_event)
+        do_domain_action(owner, demo, "destroy")
+        assert running_handles.running(demo) is first
+        with pytest.raises(PassthroughError) as refused:
+            do_monitor_command(owner, demo, query)
+        assert refused.value.code == "not_running" and "Start it first" in str(refused.value.message)
+        intent, outcome = AuditEntry.objects.filter(action="qemu.monitor").order_by("-id")[:2][::-1]
+        assert intent.outcome == "started" and outcome.outcome.startswith("failed:")
+        # The next lookup listens again; the stop's event drops the handle it keeps.
+        do_domain_action(owner, demo, "start")
+        second = running_handles.running(demo)
+        assert second.ID() not in (-1, first.ID())
+        do_domain_action(owner, demo, "destroy")
+        wait_for(lambda: refused_as_not_running(demo))
+    finally:
+        events.subscribe(running_handles._on_event)
+        if not demo_dom(demo.host).isActive():
+            do_domain_action(owner, demo, "start")
+    assert do_monitor_command(owner, demo, query).value["status"] == "running"
