@@ -6,8 +6,10 @@ their ratio (console / virsh; 1.0 = as fast), the SHA-256 round trip, and the se
 (`curl -T`), and again as parts of PART bytes (one curl run, one connection, each part sent once the one
 before was answered; the file is split before the clock starts), the way the browser sends it. A third
 upload is the ceiling of any HTTP receiver that hashes: curl's same PUT into a bare receiver in this process
-(a socket, SHA-256 on a thread of its own, one libvirt stream; no framework, no checks, no job). Needs
-libvirtd (scripts/start-libvirtd.sh) and curl.
+(a socket, SHA-256 on a thread of its own, one libvirt stream; no framework, no checks, no job). A second
+download is the ceiling of any HTTP sender: curl's same GET from a bare sender in this process (one libvirt
+stream read on a thread of its own, each packet sent straight into the client's socket). Needs libvirtd
+(scripts/start-libvirtd.sh) and curl.
 
     .venv/bin/python benchmarks/storage_transfer.py [--size-mib 1024] [--rounds 3]
 """
@@ -165,6 +167,49 @@ class BareReceiver:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
 
 
+class BareSender:
+    """One GET at a time on 127.0.0.1 of a volume's bytes, as lean as an HTTP sender can be: a thread reads the
+    stream a packet at a time, this one sends each packet into the client's socket as it comes."""
+
+    def __init__(self):
+        import libvirt
+
+        self.conn = libvirt.open("qemu:///system")
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+
+    def send_from(self, volume_name):
+        """Start serving one GET of volume_name; join() the returned thread after the client is done."""
+        volume = self.conn.storagePoolLookupByName(POOL).storageVolLookupByName(volume_name)
+        thread = threading.Thread(target=self._serve, args=(volume,))
+        thread.start()
+        return thread
+
+    def _serve(self, volume):
+        conn, _ = self.listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(1 << 16)
+            size = volume.info()[1]
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % size)
+            stream = self.conn.newStream(0)
+            volume.download(stream, 0, 0, 0)
+            packets = queue.Queue(maxsize=8)
+
+            def read():
+                while got := stream.recv(262120):  # one libvirt stream packet
+                    packets.put(got)
+                packets.put(b"")
+
+            reading = threading.Thread(target=read)
+            reading.start()
+            for packet in iter(packets.get, b""):
+                conn.sendall(packet)
+            reading.join()
+            stream.finish()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -194,8 +239,8 @@ def main():
             url = f"{base_url}/api/v1/hosts/{host['id']}/pools/{POOL}/volumes/{{}}/content"
             rss_before = memory_kib(server.pid, "VmRSS")
             times = {key: [] for key in ("virsh up", "console up", "console parts", "console bare", "virsh down",
-                                         "console down")}
-            bare = BareReceiver()
+                                         "console down", "console bare down")}
+            bare, bare_sender = BareReceiver(), BareSender()
             # VmHWM only grows: its value after the first upload is the uploads' peak (downloads come after).
             peaks = {"up": 0}
             for _ in range(args.rounds):
@@ -218,19 +263,24 @@ def main():
                                                   str(WORK / "virsh.out")]))
                 times["console down"].append(timed(["curl", "-sS", "--fail", "-o", str(WORK / "console.out"),
                                                     *auth, url.format("console.img")]))
+                sending = bare_sender.send_from("console.img")
+                times["console bare down"].append(timed(["curl", "-sS", "--fail", "-o", str(WORK / "bare.out"),
+                                                         bare_sender.url]))
+                sending.join()
             peak = memory_kib(server.pid, "VmHWM")
             put = (WORK / "put.json").read_text()
             round_trip = expected in put and sha256_file(WORK / "console.out") == expected
+            assert sha256_file(WORK / "bare.out") == expected, "the bare sender's bytes differ"
     finally:
         subprocess.run([*VIRSH, "pool-destroy", POOL], capture_output=True)
         if args.server == "uvicorn" and "server" in locals():
             server.terminate()
     print(f"{args.server}: {args.size_mib} MiB, {args.rounds} rounds, medians (MiB/s):")
-    for direction, case in (("up", "up"), ("up", "parts"), ("up", "bare"), ("down", "down")):
+    for direction, case in (("up", "up"), ("up", "parts"), ("up", "bare"), ("down", "down"), ("down", "bare down")):
         ours, theirs = statistics.median(times[f"console {case}"]), statistics.median(times[f"virsh {direction}"])
         ratios = [t / o for o, t in zip(times[f"console {case}"], times[f"virsh {direction}"])]
-        who = "bare rx" if case == "bare" else "console"
-        print(f"  {case:5s} {who:7s} {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
+        who = {"bare": "bare rx", "bare down": "bare tx"}.get(case, "console")
+        print(f"  {case:9s} {who:7s} {args.size_mib / ours:7.1f}  virsh {args.size_mib / theirs:7.1f}  "
               f"ratio {statistics.median(ratios):.2f} (per round {', '.join(f'{r:.2f}' for r in ratios)})")
     print(f"  SHA-256 round trip: {'ok' if round_trip else 'MISMATCH'}")
     print(f"  server RSS before {rss_before / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB "
