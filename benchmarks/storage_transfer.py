@@ -17,10 +17,10 @@ stream read on a thread of its own, each packet sent straight into the client's 
 import argparse
 import hashlib
 import os
-import shutil
-import statistics
 import queue
+import shutil
 import socket
+import statistics
 import subprocess
 import threading
 import time

@@ -11,6 +11,9 @@ costs the process 1 GiB, and an upload's bytes wait for the last of them before 
   On a plain TCP connection the application may also take the rest of the body off the socket itself
   (scope["extensions"]["virtconsole.body_socket"], a BodySocket): the upload's stream pump then reads it
   straight from the socket, without the copies through Twisted, Daphne and a pipe.
+- A GET of a volume's content on a plain TCP connection is offered the socket the other way round
+  (scope["extensions"]["virtconsole.response_socket"], a ResponseSocket): once the response's head is
+  written, the download's stream pump writes the body into the socket itself.
 - Any other body is at most BODY_LIMIT bytes (forms and definitions are far smaller): one announced larger,
   or a chunked one that grows larger, is answered 413 in the API's error shape as soon as that is known and
   the connection closed, its bytes never spooled, queued or read. Smaller bodies go to the application in
@@ -39,16 +42,20 @@ STREAMED_READ_SIZE = 1 << 20
 _streamed_route = RoutePattern(f"api/v1/{CONTENT_ROUTE}", is_endpoint=True)
 
 
-def streams_body(method, raw_path, length, headers):
-    """Whether a request's body goes to the application as it arrives: a volume content PUT of known length."""
-    if method != b"PUT" or not length or headers.hasHeader(b"upgrade"):
-        return False
+def _is_content_route(raw_path):
     path = raw_path.split(b"?", 1)[0]
     try:
         path = unquote(path.decode("ascii"))
     except UnicodeDecodeError:
         return False  # Daphne answers 400 to such a path
     return _streamed_route.match(path.removeprefix("/")) is not None
+
+
+def streams_body(method, raw_path, length, headers):
+    """Whether a request's body goes to the application as it arrives: a volume content PUT of known length."""
+    if method != b"PUT" or not length or headers.hasHeader(b"upgrade"):
+        return False
+    return _is_content_route(raw_path)
 
 
 def refusal(size):
@@ -96,6 +103,7 @@ class ConsoleWebRequest(http_protocol.WebRequest):
     answered_early = False  # the application answered before the whole streamed body arrived
     handed_over = False  # the rest of the body is being read off the socket by someone else (BodySocket)
     body_lost = False  # a hand-over failed: how much of the body is left unread is not known
+    response_handed_over = False  # the response's body is being written into the socket by someone else
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,9 +219,45 @@ class ConsoleWebRequest(http_protocol.WebRequest):
     # --- handing the socket over ---
 
     def can_hand_over(self):
+        return self.streamed_length is not None and self._plain_socket()
+
+    def _plain_socket(self):
         transport = getattr(self.channel, "transport", None)
-        # A plain TCP socket only: under TLS the bytes on the socket are not the body.
-        return self.streamed_length is not None and isinstance(transport, tcp.Connection) and not transport.TLS
+        # A plain TCP (or Unix) socket only: under TLS the bytes on the socket are not the body.
+        return isinstance(transport, tcp.Connection) and not transport.TLS
+
+    def can_hand_over_response(self):
+        return self.method == b"GET" and _is_content_route(self.uri) and self._plain_socket()
+
+    def hand_over_response(self):
+        """Stop writing and reading the socket: (the response's bytes written but not sent yet, its head; the
+        socket's fd), or None when the connection is gone or the head was not written."""
+        channel = self.channel
+        if channel is None or self.finished or not self.startedWriting or self.response_handed_over:
+            return None
+        transport = channel.transport
+        # Twisted sends what it was given when the socket is next writable: whatever of it is still here goes
+        # first, from the same hands as the body.
+        head = bytes(memoryview(transport.dataBuffer)[transport.offset:]) + b"".join(transport._tempDataBuffer)
+        transport.dataBuffer, transport.offset, transport._tempDataBuffer, transport._tempDataLen = b"", 0, [], 0
+        transport.stopWriting()
+        # Not reading either: a client that closes once it has every byte must not end the request before the
+        # download is counted done.
+        channel._networkProducer.pauseProducing()
+        self.response_handed_over = True
+        return head, transport.fileno()
+
+    def response_handed_back(self, written, whole):
+        """The socket is ours again after written bytes of the body went into it; whole: all of the body (else
+        the connection is closed: the client cannot tell a short body from a long one otherwise)."""
+        self.response_handed_over = False
+        if self.channel is None:
+            return
+        self.sentLength += written
+        if whole:
+            self.channel._networkProducer.resumeProducing()
+        else:
+            self.channel.transport.loseConnection()
 
     def hand_over(self):
         """Stop reading the socket: (the body's pieces read but not taken yet, the socket's fd, the bytes of the
@@ -277,10 +321,27 @@ class BodySocket:
         self.handed_back = request.handed_back
 
 
+class ResponseSocket:
+    """scope["extensions"]["virtconsole.response_socket"] of a volume content GET on plain TCP: the application
+    may write the response's body into the socket itself, on the server's loop thread:
+
+        ... send http.response.start and an empty http.response.body (more_body): the head is written ...
+        head, fd = response_socket.hand_over()  # None: nothing to hand over; else writing and reading pause
+        ... write head, then the body, into fd (a non-blocking socket) elsewhere ...
+        response_socket.handed_back(written, whole)  # written: the body's bytes; not whole: the connection closes
+
+    After handed_back the application ends the response with an empty http.response.body.
+    """
+
+    def __init__(self, request):
+        self.hand_over = request.hand_over_response
+        self.handed_back = request.response_handed_back
+
+
 def install():
     """Serve every HTTP request of this process through ConsoleWebRequest (Daphne's factory builds its requests
     from this module-level name, and offers no other hook before a body is read), and offer a streamed upload's
-    application its BodySocket. Called by console/asgi.py."""
+    application its BodySocket, a download's its ResponseSocket. Called by console/asgi.py."""
     http_protocol.WebRequest = ConsoleWebRequest
     if getattr(Server.create_application, "offers_body_socket", False):
         return
@@ -289,6 +350,8 @@ def install():
     def create_application_offering(self, protocol, scope):
         if isinstance(protocol, ConsoleWebRequest) and protocol.can_hand_over():
             scope.setdefault("extensions", {})["virtconsole.body_socket"] = BodySocket(protocol)
+        elif isinstance(protocol, ConsoleWebRequest) and protocol.can_hand_over_response():
+            scope.setdefault("extensions", {})["virtconsole.response_socket"] = ResponseSocket(protocol)
         return create_application(self, protocol, scope)
 
     create_application_offering.offers_body_socket = True

@@ -12,19 +12,22 @@ It imports nothing but libvirt and the standard library (it starts in a few tens
 domains/libvirt/streams.py as `python -S -m domains.libvirt.stream_pump` with stdin and stdout piped:
 
 - stdin, first: one JSON line {"uri", "key" (the volume's), "direction": "download"|"upload", "offset",
-  "length", "sparse", and for an upload "hash" (keep a SHA-256 of its content) and "client_fds" (the fd of a
-  Unix socket that passes client sockets, or null)}; then, for an upload, frames: DATA n + n bytes, HOLE n
+  "length", "sparse", "client_fds" (the fd of a Unix socket that passes client sockets, or null), and for
+  an upload "hash" (keep a SHA-256 of its content)}; then, for an upload, frames: DATA n + n bytes, HOLE n
   (n zero bytes: a hole when sparse), PREFIX n + n bytes (the volume's bytes before the offset, read back by
   the server: hashed, not sent), CLIENT n (a client's socket follows on client_fds: read n bytes of the
-  request body from it and send them), FINISH (n=1: a hole to the end), ABORT.
-- stdout: frames: READY once the stream is open; a download's DATA n + n bytes and HOLE n; while a CLIENT
-  body is read, PROGRESS n (n of its bytes sent so far) and at its end TOOK n (fewer than asked: the client's
-  connection ended); at FINISH of a hashed upload DIGEST 32 + the SHA-256; END n (the stream finished; n:
-  bytes the upload handed to libvirt) or ERROR n + n bytes of JSON {"message", "code", "written"}
-  (libvirt's words), after which the process exits.
+  request body from it and send them), FINISH (n=1: a hole to the end), ABORT. For a download with
+  client_fds, one frame: CLIENT n + n bytes (what the server had not sent of the response yet, its head),
+  and a client's socket follows on client_fds: write those bytes and then the volume's into it.
+- stdout: frames: READY once the stream is open; a download's DATA n + n bytes and HOLE n (without
+  client_fds); while a CLIENT body is read or written, PROGRESS n (n of its bytes moved so far) and at its
+  end TOOK n (fewer than the body's: the client's connection ended, or went silent); at FINISH of a hashed
+  upload DIGEST 32 + the SHA-256; END n (the stream finished, or was dropped after a download's TOOK short
+  of the end; n: bytes the upload handed to libvirt) or ERROR n + n bytes of JSON {"message", "code",
+  "written"} (libvirt's words), after which the process exits.
 
-Reading a client's socket here saves the upload's bytes two copies and the server's loop (Daphne, the
-pipe): the server pauses its own reading of that connection meanwhile and goes on after TOOK.
+Reading or writing a client's socket here saves the bytes two copies and the server's loop (Daphne, the
+pipe): the server leaves that connection alone meanwhile and goes on after TOOK.
 A frame's header is FRAME: one kind byte and an unsigned 64-bit count. stdin closing without FINISH (the
 server gone) aborts the stream; so does stdout closing (nobody reads the download any more).
 """
@@ -61,6 +64,10 @@ HOLE_BLOCK = 64 << 10
 ZERO_BLOCK = bytes(HOLE_BLOCK)
 # What recvFlags answers at a hole with VIR_STREAM_RECV_STOP_AT_HOLE (the C call's -3).
 AT_HOLE = -3
+# A download written into a client's socket: the packets read ahead of the one going out, and the zeros a
+# hole is written from.
+QUEUED = 8
+ZEROS = memoryview(bytes(PACKET))
 
 
 class Stopped(Exception):
@@ -208,23 +215,116 @@ def take_client_body(sender, client, count, out):
     write_all(out, FRAME.pack(TOOK, taken))
 
 
+def receive(stream, sparse):
+    """The stream's next packet (bytes; b"" at its end), or a hole's length (an int) when sparse."""
+    if not sparse:
+        return stream.recv(PACKET)
+    got = stream.recvFlags(PACKET, libvirt.VIR_STREAM_RECV_STOP_AT_HOLE)
+    if isinstance(got, int):
+        if got != AT_HOLE:
+            raise libvirt.libvirtError(f"The volume's download stream answered {got} instead of data; try again.")
+        return stream.recvHole(0)
+    return got
+
+
 def download(stream, sparse, out):
-    while True:
-        if sparse:
-            got = stream.recvFlags(PACKET, libvirt.VIR_STREAM_RECV_STOP_AT_HOLE)
-            if isinstance(got, int):
-                if got != AT_HOLE:
-                    raise libvirt.libvirtError(f"The volume's download stream answered {got} instead of data; "
-                                               "try again.")
-                write_all(out, FRAME.pack(HOLE, stream.recvHole(0)))
-                continue
+    while got := receive(stream, sparse):
+        if isinstance(got, int):
+            write_all(out, FRAME.pack(HOLE, got))
         else:
-            got = stream.recv(PACKET)
-        if not got:
-            break
-        write_all(out, FRAME.pack(DATA, len(got)), got)
+            write_all(out, FRAME.pack(DATA, len(got)), got)
     stream.finish()
     write_all(out, FRAME.pack(END, 0))
+
+
+class ClientWriter:
+    """Bytes into a client's socket (non-blocking: the server's own handle of it is); written counts what the
+    socket took, and False from send() says the client's connection ended or went silent."""
+
+    def __init__(self, client):
+        self.client = client
+        self.written = 0
+        self._waiting = select.poll()
+        self._waiting.register(client, select.POLLOUT)
+
+    def send(self, data):
+        view = memoryview(data)
+        while len(view):
+            try:
+                sent = self.client.send(view)
+            except BlockingIOError:
+                if not self._waiting.poll(CLIENT_SILENCE * 1000):
+                    return False
+                continue
+            except OSError:
+                return False  # reset by the client, or gone
+            self.written += sent
+            view = view[sent:]
+        return True
+
+
+def give_client_body(stream, sparse, client, head, out):
+    """Write head and then the stream's bytes (a sparse volume's holes as zeros) into the client's socket,
+    reporting progress; TOOK n: the body's bytes the socket took (fewer once the client's connection ended).
+
+    libvirt is read on a thread of its own, so its next packets come while this one goes out; at most
+    QUEUED packets wait between the two. A client gone, the stream is dropped."""
+    packets, stop, failure = queue.Queue(maxsize=QUEUED), threading.Event(), []
+
+    def read():
+        try:
+            while not stop.is_set():
+                got = receive(stream, sparse)
+                packets.put(got)
+                if not got:
+                    return
+        except libvirt.libvirtError as exc:
+            failure.append(exc)
+        packets.put(b"")
+
+    writer = ClientWriter(client)
+    whole = writer.send(head)
+    body_start, reported = writer.written, 0
+    reading = threading.Thread(target=read, daemon=True)
+    reading.start()
+    while whole:
+        got = packets.get()
+        if not got:
+            break
+        if isinstance(got, int):
+            while whole and got:
+                step = min(got, len(ZEROS))
+                whole = writer.send(ZEROS[:step])
+                got -= step
+        else:
+            whole = writer.send(got)
+        if writer.written - body_start - reported >= PROGRESS_EVERY:
+            reported = writer.written - body_start
+            write_all(out, FRAME.pack(PROGRESS, reported))
+    if not whole:
+        stop.set()
+        while packets.get():  # let the reader see stop (it may wait to put a packet)
+            pass
+    reading.join()
+    written = max(writer.written - body_start, 0)
+    if failure:
+        failure[0].written = written
+        raise failure[0]
+    write_all(out, FRAME.pack(TOOK, written))
+    if whole:
+        stream.finish()
+    else:
+        stream.abort()
+    write_all(out, FRAME.pack(END, 0))
+
+
+def received_client(client_fds):
+    """The client's socket the server passes next on client_fds (this process's copy: closing it leaves the
+    server's connection open)."""
+    _, fds, _, _ = socket.recv_fds(client_fds, 1, 1)
+    if not fds:
+        raise Stopped()
+    return socket.socket(fileno=fds[0])
 
 
 def upload(sender, source, out, client_fds=None):
@@ -236,10 +336,7 @@ def upload(sender, source, out, client_fds=None):
                 sender.digest.update(piece)
                 count -= len(piece)
         elif kind == CLIENT:
-            _, fds, _, _ = socket.recv_fds(client_fds, 1, 1)
-            if not fds:
-                raise Stopped()
-            with socket.socket(fileno=fds[0]) as client:
+            with received_client(client_fds) as client:
                 take_client_body(sender, client, count, out)
         elif kind == DATA:
             # A packet at a time unless zero blocks are looked for (a packet is no whole number of them).
@@ -268,16 +365,25 @@ def pump(orders, source, out):
     sparse, offset, length = orders["sparse"], orders["offset"], orders["length"]
     sender = None
     try:
+        client_fds = orders.get("client_fds")
+        client_fds = socket.socket(fileno=client_fds) if client_fds is not None else None
         if orders["direction"] == "download":
             volume.download(stream, offset, length, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM if sparse else 0)
             write_all(out, FRAME.pack(READY, 0))
-            download(stream, sparse, out)
+            if client_fds is None:
+                download(stream, sparse, out)
+                return
+            kind, count = FRAME.unpack(read_exactly(source, FRAME.size))
+            if kind != CLIENT:
+                raise Stopped()
+            head = read_exactly(source, count)
+            with received_client(client_fds) as client:
+                give_client_body(stream, sparse, client, head, out)
         else:
             volume.upload(stream, offset, length, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM if sparse else 0)
             sender = Upload(stream, sparse, length, Digest() if orders.get("hash") else None)
             write_all(out, FRAME.pack(READY, 0))
-            client_fds = orders.get("client_fds")
-            upload(sender, source, out, socket.socket(fileno=client_fds) if client_fds is not None else None)
+            upload(sender, source, out, client_fds)
     except BaseException as exc:
         try:
             stream.abort()

@@ -82,13 +82,25 @@ def _child_environment():
 class _Pump:
     """One child process running one stream, and the frames between it and this process."""
 
-    _client_fds = None  # an upload's socket for passing client sockets to the child (VolumeUpload)
-
-    def __init__(self, host, volume_handle, direction, offset, length, sparse, extra_orders=None, pass_fds=()):
+    def __init__(self, host, volume_handle, direction, offset, length, sparse, extra_orders=None,
+                 takes_clients=False):
+        """takes_clients: the child may be passed a client's socket (_pass_client) to read or write itself."""
         if uris.scheme_parts(host.uri)[0] == "test":
             raise VirtError(NO_STREAMS.format(what=direction.title()), libvirt.VIR_ERR_NO_SUPPORT)
         with translated_errors():
             key = volume_handle.key()
+        self._client_fds, child_end = socket.socketpair(socket.AF_UNIX) if takes_clients else (None, None)
+        try:
+            self._start(host, key, direction, offset, length, sparse, extra_orders, child_end)
+        except BaseException:
+            if self._client_fds is not None:
+                self._client_fds.close()
+            raise
+        finally:
+            if child_end is not None:
+                child_end.close()  # the child holds its own copy
+
+    def _start(self, host, key, direction, offset, length, sparse, extra_orders, child_end):
         self.stopped = False  # abort() was called: the child's end is ours, not a failure
         self._io = threading.RLock()
         self._reaped = False
@@ -98,7 +110,8 @@ class _Pump:
         self.process = subprocess.Popen([sys.executable, "-S", "-m", "domains.libvirt.stream_pump"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         bufsize=0, cwd=PACKAGE_ROOT, env=_child_environment(),
-                                        start_new_session=True, pass_fds=pass_fds)
+                                        start_new_session=True,
+                                        pass_fds=(child_end.fileno(),) if child_end is not None else ())
         self._in, self._out = self.process.stdin.fileno(), self.process.stdout.fileno()
         # Writes wait in _until_ready, under the silence limit, instead of inside os.write.
         os.set_blocking(self._in, False)
@@ -110,7 +123,8 @@ class _Pump:
             except OSError:
                 pass  # over the user's pipe quota: the default 64 KiB works, a little slower
         orders = {"uri": daemon_uri(host.uri), "key": key, "direction": direction, "offset": offset,
-                  "length": length, "sparse": sparse, **(extra_orders or {})}
+                  "length": length, "sparse": sparse,
+                  "client_fds": child_end.fileno() if child_end is not None else None, **(extra_orders or {})}
         with self._io:
             try:
                 self._write(json.dumps(orders).encode() + b"\n")
@@ -127,6 +141,26 @@ class _Pump:
     @property
     def pid(self):
         return self.process.pid
+
+    def _pass_client(self, client_fd, count, extra=b""):
+        """Tell the child to read or write a client's socket (a CLIENT frame of count, then extra), and pass
+        it the socket."""
+        self._write(FRAME.pack(CLIENT, count), extra)
+        try:
+            socket.send_fds(self._client_fds, [b"c"], [client_fd])
+        except OSError:
+            raise self._why_it_ended(said=True) from None
+
+    def _client_progress(self, on_progress, doing):
+        """Follow the child's PROGRESS frames to its TOOK frame; its count."""
+        while True:
+            kind, count = self._frame()
+            if kind == TOOK:
+                return count
+            if kind != PROGRESS:
+                raise VirtError(format_lazy(_("The transfer's helper process answered {answer} while {doing}: try "
+                                              "again."), answer=repr(kind), doing=doing))
+            on_progress(count)
 
     # --- the pipes ---
 
@@ -267,19 +301,9 @@ class VolumeUpload(_Pump):
         self.written = 0  # bytes handed to the child; finish() makes it what libvirt took
         self.digest = None  # hashed: the SHA-256 (hex) of what was written, once finish() returned
         # hashed: the child keeps the SHA-256 and can read a request body from the client's socket itself
-        # (take_client_body), which it is passed over this socket pair.
-        self._client_fds, child_end = socket.socketpair(socket.AF_UNIX) if hashed else (None, None)
-        try:
-            super().__init__(host, volume_handle, "upload", offset, length, sparse,
-                             {"hash": hashed, "client_fds": child_end.fileno() if hashed else None},
-                             (child_end.fileno(),) if hashed else ())
-        except BaseException:
-            if hashed:
-                self._client_fds.close()
-            raise
-        finally:
-            if hashed:
-                child_end.close()  # the child holds its own copy
+        # (take_client_body).
+        super().__init__(host, volume_handle, "upload", offset, length, sparse, {"hash": hashed},
+                         takes_clients=hashed)
 
     def write(self, *pieces):
         """Send the pieces (bytes or memoryviews) on, as one frame; blocks while the child has not taken what
@@ -299,20 +323,10 @@ class VolumeUpload(_Pump):
         meanwhile) and send them on; on_progress(n) as it goes. The bytes taken: fewer than count when the
         client's connection ended."""
         with self._io:
-            self._write(FRAME.pack(CLIENT, count))
-            try:
-                socket.send_fds(self._client_fds, [b"c"], [client_fd])
-            except OSError:
-                raise self._why_it_ended(said=True) from None
-            while True:
-                kind, taken = self._frame()
-                if kind == TOOK:
-                    self.written += taken
-                    return taken
-                if kind != PROGRESS:
-                    raise VirtError(format_lazy(_("The transfer's helper process answered {answer} while reading "
-                                                  "the upload: upload it again."), answer=repr(kind)))
-                on_progress(taken)
+            self._pass_client(client_fd, count)
+            taken = self._client_progress(on_progress, _("reading the upload"))
+            self.written += taken
+            return taken
 
     def write_hole(self, count):
         """count zero bytes on: a hole when sparse (a sparse download's hole passed on as one), else zeros the
@@ -342,13 +356,31 @@ class VolumeDownload(_Pump):
     """A volume's bytes from offset, length of them (0: to the end), through one stream.
 
     read() answers bytes, or an int: the length of a hole (sparse downloads only), which reads as zeros.
+    to_client: the bytes go instead straight into a client's socket, written by the child (send_to_client).
     """
 
-    def __init__(self, host, volume_handle, offset, length, *, sparse=False):
+    def __init__(self, host, volume_handle, offset, length, *, sparse=False, to_client=False):
         self.sparse = sparse
+        self.to_client = to_client
         self._left = 0  # bytes of the current DATA frame not read yet
         self._ended = False
-        super().__init__(host, volume_handle, "download", offset, length, sparse)
+        super().__init__(host, volume_handle, "download", offset, length, sparse, takes_clients=to_client)
+
+    def send_to_client(self, head, client_fd, on_progress):
+        """Let the child write head (what of the response this process has not sent yet) and then the bytes
+        into client_fd, a socket this process leaves alone meanwhile; on_progress(n) as it goes. The body's
+        bytes the socket took: fewer than the length when the client's connection ended or went silent.
+        The stream is over when this returns (finish() has nothing left to read)."""
+        with self._io:
+            self._pass_client(client_fd, len(head), head)
+            written = self._client_progress(on_progress, _("writing the download"))
+            kind, _count = self._frame()
+            self._ended = True
+            self._reap()
+        if kind != END:
+            raise VirtError(format_lazy(_("The transfer's helper process answered {answer} at the end of the "
+                                          "download: download it again."), answer=repr(kind)))
+        return written
 
     def read(self, size=PACKET):
         """Up to size bytes; b"" at the end; an int (a hole's length) where a sparse volume has a hole."""

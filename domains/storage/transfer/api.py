@@ -45,8 +45,11 @@ class VolumeContent(APIView):
         partial = self._apply_range(request, plan)
         if not isinstance(partial, bool):
             return partial
-        transfer.start_download(request.user, plan, request.META.get("REMOTE_ADDR"))
-        response = StreamingHttpResponse(stream_download(plan), status=206 if partial else 200,
+        response_socket = getattr(request, "scope", {}).get("extensions", {}).get("virtconsole.response_socket")
+        transfer.start_download(request.user, plan, request.META.get("REMOTE_ADDR"),
+                                to_client=response_socket is not None)
+        body = stream_download(plan) if response_socket is None else write_download(plan, response_socket)
+        response = StreamingHttpResponse(body, status=206 if partial else 200,
                                          content_type="application/octet-stream")
         return self._with_headers(response, plan, partial)
 
@@ -171,3 +174,34 @@ async def stream_download(plan):
                 await asyncio.gather(reading, return_exceptions=True)
             # A client that has every byte may hang up before the stream's end was read: that is a success.
             await sync_to_async(transfer.end_download_early)(plan)
+
+
+async def write_download(plan, response_socket):
+    """The response body when the stream's child writes it into the client's socket itself (Daphne on plain
+    TCP, console/request_bodies.py ResponseSocket): the bytes pass through neither this process nor a pipe.
+    Yields only the empty piece that has the head written, then waits for the child."""
+    handed, whole, ended = None, False, False
+    try:
+        yield b""
+        handed = response_socket.hand_over()
+        if handed is None:  # the connection ended before its head was out
+            ended = True
+            await sync_to_async(transfer.interrupt_download)(plan)
+            return
+        head, fd = handed
+        written = await asyncio.to_thread(plan.reader.send_to_client, head, fd,
+                                          lambda count: transfer.report_written(plan, count))
+        plan.sent = plan.delivered = written
+        whole, ended = written == plan.length, True
+        # A client that took fewer bytes went away: the job says where to resume (Range).
+        await sync_to_async(transfer.complete_download if whole else transfer.interrupt_download)(plan)
+    except (ConsoleError, JobCancelled) as exc:
+        ended = True
+        plan.delivered = max(plan.delivered, getattr(exc, "written", None) or 0)
+        log.info("download of %s/%s stopped: %s", plan.pool.name, plan.volume_name, exc)
+        await sync_to_async(transfer.interrupt_download)(plan, exc)
+    finally:
+        if not ended:  # the response was cancelled (the server stops): the child is stopped if bytes are missing
+            await sync_to_async(transfer.end_download_early)(plan)
+        if handed is not None:
+            response_socket.handed_back(plan.delivered, whole)

@@ -144,13 +144,16 @@ def plan_download(user, host_pk, pool_name, volume_name):
                         sparse=facts["file_backed"])
 
 
-def start_download(user, plan, source_address=None):
+def start_download(user, plan, source_address=None, to_client=False):
+    """The download's job and stream; to_client: the stream's child writes the bytes into the client's socket
+    (plan.reader.send_to_client) instead of handing them to this process."""
     plan.job = do_start_job(user, DOWNLOAD, volume_target(plan.pool, plan.volume_name), total=plan.length,
                             unit="bytes", cancellable=True, source_address=source_address,
                             params={"pool": plan.pool.name, "volume": plan.volume_name, "first": plan.first,
                                     "last": plan.last})
     try:
-        plan.reader = VolumeDownload(plan.pool.host, plan.volume, plan.first, plan.length, sparse=plan.sparse)
+        plan.reader = VolumeDownload(plan.pool.host, plan.volume, plan.first, plan.length, sparse=plan.sparse,
+                                     to_client=to_client)
     except ConsoleError as exc:
         do_fail_job(plan.job, exc.message)
         raise
@@ -165,6 +168,12 @@ def read_chunk(plan, size):
     plan.sent += count
     report_progress(plan.job, plan.sent, plan.length)
     return got
+
+
+def report_written(plan, written):
+    """Progress of a download the child writes into the client's socket: written bytes are out."""
+    plan.sent = plan.delivered = written
+    report_progress(plan.job, written, plan.length)
 
 
 def complete_download(plan):
