@@ -5,10 +5,11 @@ docstring says why: libvirt's client would otherwise queue a whole download in t
 module starts the child and moves bytes and errors between it and the caller through pipes whose capacity
 is the backpressure: VolumeUpload.write() blocks while the child has not taken the last bytes, and the child
 stops reading libvirt while VolumeDownload.read() is not called. An upload's child keeps its SHA-256 and can
-read a request body straight off the client's socket (VolumeUpload.take_client_body), so the bytes need not
-pass through this process at all. Every call here blocks; async callers run
-them through asyncio.to_thread. The child opens the host's URI with this process's environment (ssh agent
-and keys, TLS certificates), so uploads and downloads work on remote hosts as on local ones.
+read a request body straight off the client's socket (VolumeUpload.take_client_body), and a download's can
+write the body into it (VolumeDownload.send_to_client), so the bytes need not pass through this process at
+all. Every call here blocks; async callers run them through asyncio.to_thread. The child opens the host's
+URI with this process's environment (ssh agent and keys, TLS certificates), so uploads and downloads work on
+remote hosts as on local ones.
 """
 
 import fcntl
@@ -361,7 +362,6 @@ class VolumeDownload(_Pump):
 
     def __init__(self, host, volume_handle, offset, length, *, sparse=False, to_client=False):
         self.sparse = sparse
-        self.to_client = to_client
         self._left = 0  # bytes of the current DATA frame not read yet
         self._ended = False
         super().__init__(host, volume_handle, "download", offset, length, sparse, takes_clients=to_client)
