@@ -116,14 +116,15 @@ def report_progress(job, done, total=None):
 
 
 def _end(job, state, error="", result=None, outcome="ok"):
-    job.state = state
-    job.ended = timezone.now()
-    job.error = error
-    job.result = result
-    if state == SUCCEEDED and job.total is not None:
-        job.done = max(job.done, job.total)
-    Job.objects.filter(pk=job.pk).update(state=state, ended=job.ended, error=error, result=result, done=job.done,
-                                         total=job.total, rate=job.rate, heartbeat=job.ended)
+    with progress.ending(job):
+        job.state = state
+        job.ended = timezone.now()
+        job.error = error
+        job.result = result
+        if state == SUCCEEDED and job.total is not None:
+            job.done = max(job.done, job.total)
+        Job.objects.filter(pk=job.pk).update(state=state, ended=job.ended, error=error, result=result,
+                                             done=job.done, total=job.total, rate=job.rate, heartbeat=job.ended)
     live = progress.untrack(job)
     audit_job_outcome(job, live, outcome)
     progress.notify(job)

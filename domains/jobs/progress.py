@@ -175,12 +175,24 @@ def report(job, done, total=None):
 
 def write_progress(job):
     """Write job's progress and heartbeat to its row and tell the listeners; the row ends with the latest counts,
-    whichever thread writes last."""
-    live = live_of(job.pk)
-    with live.write_lock if live is not None else contextlib.nullcontext():
-        type(job).objects.filter(pk=job.pk, state__in=_ACTIVE).update(
+    whichever thread writes last. A job whose row says it ended is not told again: its end was told already, and
+    a count told after it would show the job running again (ending() keeps the two apart)."""
+    with _write_lock_of(job):
+        still_active = type(job).objects.filter(pk=job.pk, state__in=_ACTIVE).update(
             done=job.done, total=job.total, rate=job.rate, heartbeat=timezone.now())
-    notify(job)
+        if still_active:
+            notify(job)
+
+
+def ending(job):
+    """Held while job's end is written: a progress write on another thread (the keeper's flush) is then told
+    wholly before the end, or finds the row ended and tells nothing."""
+    return _write_lock_of(job)
+
+
+def _write_lock_of(job):
+    live = live_of(job.pk)
+    return live.write_lock if live is not None else contextlib.nullcontext()
 
 
 def flush_pending():

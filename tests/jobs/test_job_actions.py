@@ -229,6 +229,18 @@ def test_progress_is_written_at_most_a_few_times_a_second_and_the_last_report_al
     do_finish_job(job)
 
 
+def test_a_progress_write_that_comes_after_the_end_tells_no_one(owner, host, changes):
+    # The keeper's flush runs on its own thread: when it read the job still running and writes after the end,
+    # its message must not follow the end's, or the pages show the job running again.
+    job = do_start_job(owner, "volume.upload", host, total=1000)
+    job.report(1)
+    read_by_the_keeper = Job.objects.get(pk=job.pk)
+    do_finish_job(job)
+    progress.write_progress(read_by_the_keeper)
+    assert changes[-1]["state"] == "succeeded"
+    assert Job.objects.get(pk=job.pk).state == "succeeded"
+
+
 def test_progress_measures_a_rate_in_units_per_second(owner, host):
     job = do_start_job(owner, "volume.upload", host, total=10_000)
     live = progress.live_of(job.pk)

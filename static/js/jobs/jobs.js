@@ -69,9 +69,10 @@ class JobsLive {
       message: (message) => { if (message.type === "job") this.update(message.job); },
     });
     // And again every few seconds while any row is shown running: a job's last message can still miss the page
-    // (one ended by another process while the bus lost messages, or for a reason not yet understood: the clone
-    // page's test once saw the end announced on the socket and the row left running), and a page must not show
-    // a job running for ever. Rows shown ended cost nothing.
+    // (one ended by another process while the bus lost messages), and a page must not show a job running for
+    // ever. (The clone page's test once saw the end announced and the row left running: the keeper's progress
+    // message had followed the end's; domains/jobs/progress.py write_progress no longer sends one after the
+    // end.) Rows shown ended cost nothing.
     setInterval(() => this.catchUp(), REREAD_SECONDS * 1000);
   }
 
