@@ -103,6 +103,7 @@ class LivePage {
     this.onScreen = new Set();
     this.fetching = new Set(); // uuids of rows asked of the server now
     this.fetchAgain = new Set();
+    this.rescanQueued = false;
     this.stateWords = wordsFrom("vc-state-words");
     this.words = wordsFrom("vc-live-words");
     this.domainPage = document.querySelector("[data-live-domain]");
@@ -111,8 +112,10 @@ class LivePage {
     this.observer = new IntersectionObserver((entries) => this.visibility(entries));
     this.collect();
     if (this.rowList) {
-      // The list swapped by the filters, the sort links, or a row fetched below: follow what is there now.
-      document.body.addEventListener("htmx:afterSettle", () => this.rescan());
+      // The list swapped by the filters, the sort links, or a row fetched below: follow what is there now. On the
+      // swap itself, once per swap, so a fetched row is in its place before its fetch counts as done (htmx's settle
+      // comes 20 ms later, and a row appended at the end showed there meanwhile).
+      document.body.addEventListener("htmx:afterSwap", () => this.rescanSoon());
       setInterval(() => this.tickUptimes(), UPTIME_TICK_MS);
     }
     listen({
@@ -167,6 +170,16 @@ class LivePage {
       canvas.dataset.label = canvas.dataset.label || canvas.title || spec.label;
     }
     return line;
+  }
+
+  // rescan() once the swap under way is done (htmx tells each swapped element on its own).
+  rescanSoon() {
+    if (this.rescanQueued) return;
+    this.rescanQueued = true;
+    queueMicrotask(() => {
+      this.rescanQueued = false;
+      this.rescan();
+    });
   }
 
   // The rows on the page now: new ones followed, ones gone from the page forgotten.
