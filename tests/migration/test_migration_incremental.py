@@ -11,7 +11,7 @@ from domains.lifecycle import inventory
 from domains.lifecycle.models import Domain
 from tests.libvirt_support import MiB, remove_everything
 from tests.migration.conftest import PRIVATE, make_pool, serial_answers
-from tests.migration.test_migration_system import migrate, migrated, running_on, start
+from tests.migration.test_migration_system import migrate, migrated, running_on, start, start_booted
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts]
 # What the backing image holds: an incremental copy must not send it.
@@ -55,7 +55,7 @@ def guest_on_overlay(pair):
 def test_only_the_overlay_is_copied_when_its_backing_is_on_both_hosts(owner, pair, guest_on_overlay):
     first_conn, second_conn = pair["conns"]
     domain, base_path, overlay_path = guest_on_overlay()
-    start(first_conn, domain)
+    start_booted(first_conn, domain)
 
     job = migrated(owner, domain, pair["second"], copy_storage="incremental", undefine_source=True)
 

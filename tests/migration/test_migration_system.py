@@ -33,6 +33,15 @@ def start(conn, domain):
     return dom
 
 
+def start_booted(conn, domain):
+    """start(), then wait for the guest's shell before it moves: a guest moved early in its boot once had not
+    reached its shell within the wait after the move (a boot slowed by a loaded machine), so each answer after a
+    move measures the move."""
+    dom = start(conn, domain)
+    assert serial_answers(conn, domain.name, timeout=180.0)
+    return dom
+
+
 def running_on(conn, domain):
     try:
         return bool(conn.lookupByUUID(domain.uuid.bytes).isActive())
@@ -51,7 +60,7 @@ def migrated(user, domain, destination, **options):
 def test_the_guest_moves_live_there_and_back_on_shared_storage_and_keeps_its_row(owner, teammate, grant, pair):
     first_conn, second_conn = pair["conns"]
     domain = pair["guest"](shared=True)
-    start(first_conn, domain)
+    start_booted(first_conn, domain)
     given = grant("Power user", to=teammate, domain=domain)
     ticket = ConsoleTicket.objects.issue(owner, domain, "serial")
 
@@ -77,7 +86,7 @@ def test_the_guest_moves_live_there_and_back_on_shared_storage_and_keeps_its_row
 def test_the_guest_moves_live_with_its_disk_copied_and_back(owner, pair):
     first_conn, second_conn = pair["conns"]
     domain = pair["guest"](shared=False)
-    start(first_conn, domain)
+    start_booted(first_conn, domain)
     disk = first_conn.storagePoolLookupByName(pair["prefix"]).storageVolLookupByName(f"{pair['prefix']}.qcow2")
     path = disk.path()
 

@@ -9,7 +9,7 @@ from domains.lifecycle.models import Domain
 from tests.conftest import wait_for
 from tests.libvirt_support import wait_for_job
 from tests.migration.conftest import PRIVATE, serial_answers
-from tests.migration.test_migration_system import api, migrate, migrated, running_on, start
+from tests.migration.test_migration_system import api, migrate, migrated, running_on, start, start_booted
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts]
 
@@ -51,7 +51,7 @@ def test_the_guest_moves_live_with_its_disk_copied_into_the_chosen_pool(owner, p
     first_conn, second_conn = pair["conns"]
     domain = pair["guest"](shared=False)
     pool = target_pool()
-    start(first_conn, domain)
+    start_booted(first_conn, domain)
     new_path = str(PRIVATE / pool.name() / f"{pair['prefix']}.qcow2")
 
     job = migrated(owner, domain, pair["second"], copy_storage="all", target_pools={"vda": pool.name()},

@@ -14,7 +14,7 @@ from domains.libvirt import migration as libvirt_migration
 from domains.lifecycle.models import Domain
 from tests.libvirt_support import wait_for_job
 from tests.migration.conftest import SECOND_TLS_URI, serial_answers
-from tests.migration.test_migration_system import migrate, migrated, running_on, start
+from tests.migration.test_migration_system import migrate, migrated, running_on, start, start_booted
 
 pytestmark = [pytest.mark.system, pytest.mark.two_hosts]
 
@@ -38,10 +38,7 @@ def test_hosts_added_over_tls_connect_to_each_libvirtd(owner, libvirtd_pair, tra
 def test_the_guest_moves_live_with_tls_there_and_back_and_answers_on_each_side(owner, tls_pair):
     first_conn, second_conn = tls_pair["conns"]
     domain = tls_pair["guest"](shared=True)
-    start(first_conn, domain)
-    # Booted to its shell before it moves: then each side's answer measures the move, not a boot slowed by a
-    # loaded machine (a guest moved early in its boot once had not reached its shell within the wait below).
-    assert serial_answers(first_conn, domain.name, timeout=180.0)
+    start_booted(first_conn, domain)
 
     job = migrated(owner, domain, tls_pair["second"], tls=True, unsafe=True, undefine_source=True)
 
