@@ -38,6 +38,17 @@ def test_a_dir_pool_goes_through_its_whole_life_by_the_api(as_user, owner, syste
         assert answer.json()["state"] == state
     assert client.get(f"{url}/{pool_name}").json()["autostart"] is False
 
+    # A purge would stop the pool and then fail on its files (libvirt removes only an empty directory): refused
+    # first, the pool left running with its volume.
+    volume = client.post(f"{url}/{pool_name}/volumes", {"name": "left.img", "capacity": 1 << 20, "format": "raw"},
+                         content_type="application/json")
+    assert volume.status_code == 201, volume.content
+    refused = client.delete(f"{url}/{pool_name}?purge=true")
+    assert refused.status_code == 409 and refused.json()["code"] == "pool_not_empty", refused.content
+    assert "delete its volumes first" in refused.json()["message"]
+    assert client.get(f"{url}/{pool_name}").json()["state"] == "running" and (target / "left.img").exists()
+    assert client.delete(f"{url}/{pool_name}/volumes/left.img").status_code == 204
+
     assert client.delete(f"{url}/{pool_name}?purge=true").status_code == 204
     assert pool_name not in system_pool_names()
     assert not target.exists()

@@ -246,10 +246,25 @@ def do_delete_pool(user, row, handle, purge=False, source_address=None):
     audit.record(user, "pool.delete", row, params, outcome="started", source_address=source_address)
     try:
         live = libvirt_storage.pool_live(handle)
+        directory = parse(libvirt_storage.pool_xml(handle)).root.get("type") == "dir"
+        if purge and live["persistent"] and live["volumes"] and directory:
+            # libvirt deletes a directory pool's storage only when it is empty: refused now, before the pool stops.
+            audit.record(user, "pool.delete", row, params, outcome="refused: volumes left",
+                         source_address=source_address)
+            raise PoolError(format_lazy(_("Pool '{name}' still holds {count} volume(s), and its directory is removed "
+                                          "only when empty: delete its volumes first, or delete the pool without "
+                                          "purge to keep its directory and files on the host."),
+                                        name=row.name, count=live["volumes"]),
+                            code="pool_not_empty", status=409, fields={"volumes": [live["volumes"]]})
         if live["active"]:
             libvirt_storage.stop_pool(handle)  # a transient pool is gone after this
         if purge and live["persistent"]:
-            libvirt_storage.delete_pool_storage(handle)
+            try:
+                libvirt_storage.delete_pool_storage(handle)
+            except VirtError:
+                if live["active"]:
+                    libvirt_storage.start_pool(handle)  # as it was: a failed purge leaves the pool running
+                raise
         if live["persistent"]:
             libvirt_storage.undefine_pool(handle)
     except VirtError as exc:
