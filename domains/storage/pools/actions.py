@@ -235,6 +235,10 @@ def do_update_pool_xml(user, row, handle, xml_text, reason="", source_address=No
     return revision
 
 
+def _pool_type(handle):
+    return parse(libvirt_storage.pool_xml(handle)).root.get("type")
+
+
 def do_delete_pool(user, row, handle, purge=False, source_address=None):
     """Stop the pool if it runs, delete its storage if purge (the directory, volume group, ...), undefine it.
 
@@ -246,8 +250,7 @@ def do_delete_pool(user, row, handle, purge=False, source_address=None):
     audit.record(user, "pool.delete", row, params, outcome="started", source_address=source_address)
     try:
         live = libvirt_storage.pool_live(handle)
-        directory = parse(libvirt_storage.pool_xml(handle)).root.get("type") == "dir"
-        if purge and live["persistent"] and live["volumes"] and directory:
+        if purge and live["persistent"] and live["volumes"] and _pool_type(handle) == "dir":
             # libvirt deletes a directory pool's storage only when it is empty: refused now, before the pool stops.
             audit.record(user, "pool.delete", row, params, outcome="refused: volumes left",
                          source_address=source_address)
