@@ -117,9 +117,9 @@ def serve_with_uvicorn(daphne):
     return server, base_url
 
 
-class BareReceiver:
-    """One PUT at a time on 127.0.0.1 into a volume, as lean as a receiver that hashes can be: recv a packet,
-    hand it to the hashing thread, send it into the stream. Answers 200 with the SHA-256."""
+class BareServer:
+    """One request at a time on 127.0.0.1 about a volume, with no framework: serve(volume_name) starts a thread
+    that takes the next connection and hands it, with what arrived up to the head's end, to _serve."""
 
     def __init__(self):
         import libvirt
@@ -128,86 +128,75 @@ class BareReceiver:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
 
-    def receive_into(self, volume_name):
-        """Start serving one PUT into volume_name; join() the returned thread after the client is done."""
+    def serve(self, volume_name):
+        """Start serving one request for volume_name; join() the returned thread after the client is done."""
         volume = self.conn.storagePoolLookupByName(POOL).storageVolLookupByName(volume_name)
-        thread = threading.Thread(target=self._serve, args=(volume,))
+        thread = threading.Thread(target=self._take, args=(volume,))
         thread.start()
         return thread
 
-    def _serve(self, volume):
+    def _take(self, volume):
         conn, _ = self.listener.accept()
         with conn:
             head = b""
             while b"\r\n\r\n" not in head:
                 head += conn.recv(1 << 16)
-            head, _, body = head.partition(b"\r\n\r\n")
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:")))
-            stream = self.conn.newStream(0)
-            volume.upload(stream, 0, length, 0)
-            digest, pieces = hashlib.sha256(), queue.Queue(maxsize=16)
-            hashing = threading.Thread(target=lambda: [digest.update(p) for p in iter(pieces.get, None)])
-            hashing.start()
-            got = 0
-            while True:
-                if body:
-                    got += len(body)
-                    pieces.put(body)
-                    stream.send(body)
-                if got >= length:
-                    break
-                body = conn.recv(min(262120, length - got))  # one libvirt stream packet
-                if not body:
-                    break
-            pieces.put(None)
-            hashing.join()
-            stream.finish()
-            answer = digest.hexdigest().encode()
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
+            self._serve(conn, head, volume)
 
 
-class BareSender:
-    """One GET at a time on 127.0.0.1 of a volume's bytes, as lean as an HTTP sender can be: a thread reads the
-    stream a packet at a time, this one sends each packet into the client's socket as it comes."""
+class BareReceiver(BareServer):
+    """A PUT into a volume, as lean as a receiver that hashes can be: recv a packet, hand it to the hashing
+    thread, send it into the stream. Answers 200 with the SHA-256."""
 
-    def __init__(self):
-        import libvirt
+    def _serve(self, conn, head, volume):
+        head, _, body = head.partition(b"\r\n\r\n")
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")))
+        stream = self.conn.newStream(0)
+        volume.upload(stream, 0, length, 0)
+        digest, pieces = hashlib.sha256(), queue.Queue(maxsize=16)
+        hashing = threading.Thread(target=lambda: [digest.update(p) for p in iter(pieces.get, None)])
+        hashing.start()
+        got = 0
+        while True:
+            if body:
+                got += len(body)
+                pieces.put(body)
+                stream.send(body)
+            if got >= length:
+                break
+            body = conn.recv(min(262120, length - got))  # one libvirt stream packet
+            if not body:
+                break
+        pieces.put(None)
+        hashing.join()
+        stream.finish()
+        answer = digest.hexdigest().encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
 
-        self.conn = libvirt.open("qemu:///system")
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
 
-    def send_from(self, volume_name):
-        """Start serving one GET of volume_name; join() the returned thread after the client is done."""
-        volume = self.conn.storagePoolLookupByName(POOL).storageVolLookupByName(volume_name)
-        thread = threading.Thread(target=self._serve, args=(volume,))
-        thread.start()
-        return thread
+class BareSender(BareServer):
+    """A GET of a volume's bytes, as lean as an HTTP sender can be: a thread reads the stream a packet at a time,
+    this one sends each packet into the client's socket as it comes."""
 
-    def _serve(self, volume):
-        conn, _ = self.listener.accept()
-        with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                head += conn.recv(1 << 16)
-            size = volume.info()[1]
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % size)
-            stream = self.conn.newStream(0)
-            volume.download(stream, 0, 0, 0)
-            packets = queue.Queue(maxsize=8)
+    def _serve(self, conn, head, volume):
+        size = volume.info()[1]
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % size)
+        stream = self.conn.newStream(0)
+        volume.download(stream, 0, 0, 0)
+        packets = queue.Queue(maxsize=8)
 
-            def read():
-                while got := stream.recv(262120):  # one libvirt stream packet
-                    packets.put(got)
-                packets.put(b"")
+        def read():
+            while got := stream.recv(262120):  # one libvirt stream packet
+                packets.put(got)
+            packets.put(b"")
 
-            reading = threading.Thread(target=read)
-            reading.start()
-            for packet in iter(packets.get, b""):
-                conn.sendall(packet)
-            reading.join()
-            stream.finish()
+        reading = threading.Thread(target=read)
+        reading.start()
+        for packet in iter(packets.get, b""):
+            conn.sendall(packet)
+        reading.join()
+        stream.finish()
 
 
 def main():
@@ -249,7 +238,7 @@ def main():
                 fresh_volume("console.img", size)
                 times["console parts"].append(timed(upload_in_parts(parts, size, auth, url.format("console.img"))))
                 fresh_volume("bare.img", size)
-                receiving = bare.receive_into("bare.img")
+                receiving = bare.serve("bare.img")
                 times["console bare"].append(timed(["curl", "-sS", "--fail", "-X", "PUT", "-T", str(source),
                                                     "-H", "Expect:", "-o", str(WORK / "bare.txt"), bare.url]))
                 receiving.join()
@@ -263,7 +252,7 @@ def main():
                                                   str(WORK / "virsh.out")]))
                 times["console down"].append(timed(["curl", "-sS", "--fail", "-o", str(WORK / "console.out"),
                                                     *auth, url.format("console.img")]))
-                sending = bare_sender.send_from("console.img")
+                sending = bare_sender.serve("console.img")
                 times["console bare down"].append(timed(["curl", "-sS", "--fail", "-o", str(WORK / "bare.out"),
                                                          bare_sender.url]))
                 sending.join()
