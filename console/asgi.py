@@ -65,6 +65,12 @@ from console import request_bodies  # noqa: E402
 
 request_bodies.install()
 
+# The graphical console's screen leaves in frames written straight into a plain socket
+# (console/websocket_frames.py), not as Channels messages.
+from console import websocket_frames  # noqa: E402
+
+websocket_frames.install()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path, re_path  # noqa: E402

@@ -3,6 +3,7 @@
 import asyncio
 import socket
 
+from console import websocket_frames
 from console.consoles.sockets import ConsoleSocket
 from console.sockets import sessions
 from console.sockets.base import CLOSE_FAILED, MOVED_WORDS
@@ -11,11 +12,13 @@ from domains.consoles import streams
 from domains.libvirt.adapter import VirtError
 
 # Each read from the VNC server takes up to this much and leaves as one
-# websocket frame, the bytes recv made sent on as they are (no copy of ours):
-# with the VNC server's large send buffer (domains.consoles.streams._vnc_socket) an
-# 8 MB raw update goes out in a few 1 MiB frames. Reading stops while this
-# much waits for the pump (backpressure toward the VNC server). Daphne refuses
-# to send a message over 1 MiB (its --websocket-max-message-size).
+# websocket frame: with the VNC server's large send buffer
+# (domains.consoles.streams) an 8 MB raw update goes out in a few 1 MiB
+# frames. On a plain socket the read lands in one buffer kept for the
+# connection and leaves from it (console/websocket_frames.py); through Channels
+# (under TLS) each read is the bytes recv made, sent on as they are, and
+# reading stops while this much waits for the pump (Daphne refuses to send a
+# message over 1 MiB, its --websocket-max-message-size).
 READ_BUFFER = 1 << 20
 
 
@@ -45,7 +48,10 @@ class VncConsoleSocket(ConsoleSocket):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.vnc = None  # the non-blocking socket to the VNC server
-        self._chunks = []  # read from the VNC server, not sent on yet
+        self.frames = None  # on a plain socket: the FrameWriter that sends reads straight from _buffer
+        self._buffer = None
+        self._payload = None  # the part of _buffer a read fills, behind the room for the frame's header
+        self._chunks = []  # through Channels: read from the VNC server, not sent on yet
         self._queued = 0
         self._reading = False
         self._eof = False
@@ -69,6 +75,12 @@ class VncConsoleSocket(ConsoleSocket):
             await self.refuse(CLOSE_FAILED, "console_failed", f"Could not reach the VNC server of '{domain.name}': {exc}")
             return
         self.vnc = sock
+        self.frames = self.scope.get("extensions", {}).get("virtconsole.frame_writer")
+        if self.frames is not None:
+            self._buffer = bytearray(websocket_frames.HEADER_ROOM + READ_BUFFER)
+            self._payload = memoryview(self._buffer)[websocket_frames.HEADER_ROOM:]
+            # While the client is behind, the VNC server waits (TCP holds it back) rather than this process.
+            self.frames.pace(self._stop_reading, self._start_reading)
         if self.speaks_json:
             await self.send_json({"type": "console.opened", "domain": str(domain.uuid), "kind": "vnc",
                                   "took_over": False})
@@ -76,7 +88,7 @@ class VncConsoleSocket(ConsoleSocket):
         self._start_reading()
 
     def _start_reading(self):
-        if not self._reading and self.vnc is not None:
+        if not self._reading and self.vnc is not None and not self._eof:
             self._reading = True
             self.loop.add_reader(self.vnc.fileno(), self._readable)
 
@@ -86,11 +98,18 @@ class VncConsoleSocket(ConsoleSocket):
             self.loop.remove_reader(self.vnc.fileno())
 
     def _readable(self):
-        """Take what the VNC server has for us now: one recv, straight into the bytes that are sent on."""
+        """Take what the VNC server has for us now: one recv, sent on as one frame."""
         if self.vnc is None:
             return  # released while this callback was already queued
         try:
-            data = self.vnc.recv(READ_BUFFER)
+            if self.frames is not None:
+                count = self.vnc.recv_into(self._payload)
+                if count:
+                    self.frames.send(self._buffer, count)
+                    return
+                data = b""
+            else:
+                data = self.vnc.recv(READ_BUFFER)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -107,7 +126,7 @@ class VncConsoleSocket(ConsoleSocket):
             self._wake.set_result(None)
 
     async def _pump_screen(self):
-        """Forward what the VNC server sent, in order, each read as one frame."""
+        """Forward what the VNC server sent, in order, each read as one frame (through Channels); end at its end."""
         loop = asyncio.get_running_loop()
         chunks = self._chunks
         while True:
@@ -157,6 +176,8 @@ class VncConsoleSocket(ConsoleSocket):
             self.loop.remove_writer(self.vnc.fileno())
 
     async def release(self):
+        if self.frames is not None:
+            self.frames.stop_pacing()
         sock, self.vnc = self.vnc, None
         if sock is not None:
             if self._reading:
