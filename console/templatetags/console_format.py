@@ -4,6 +4,8 @@ Sizes have their own library (binary_units), domain states theirs (domain_states
 """
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from console.confirm import confirm_details as confirm_details_json
 
@@ -26,6 +28,12 @@ def words(text):
 def listed(value):
     """A definition's value as text: a list (a pool's source devices) joined with commas."""
     return ", ".join(str(item) for item in value) if isinstance(value, (list, tuple)) else value
+
+
+@register.filter
+def breaks_after_slashes(text):
+    """A path-like label ("pool/volume.iso") that a narrow column breaks after its slashes, not inside its names."""
+    return mark_safe("/<wbr>".join(conditional_escape(part) for part in str(text).split("/")))
 
 
 @register.filter

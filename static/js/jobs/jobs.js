@@ -143,6 +143,14 @@ class JobsLive {
     const code = document.createElement("code");
     code.textContent = job.kind;
     row.children[1].append(code);
+    // As the page's rows (the breaks_after_slashes filter): a narrow column breaks the label after its slashes.
+    const target = row.children[2];
+    target.className = "job-target";
+    target.textContent = "";
+    job.target.label.split("/").forEach((part, index) => {
+      if (index) target.append("/", document.createElement("wbr"));
+      target.append(part);
+    });
     const state = document.createElement("span");
     state.dataset.jobState = job.state;
     row.children[4].append(state);
