@@ -201,7 +201,6 @@ def test_the_screen_arrives_whole_in_frames_of_every_length(screen_url):
         # 16 KiB of pixels (and whatever else of the screen changed meanwhile): a frame with a 2-byte length.
         screen.send(update_request(0, 0, 64, 64))
         assert read_update(screen)[1] >= 64 * 64
-        assert screen.rfb == b"" and screen.received == b"", "bytes after the last update"
     finally:
         screen.close()
     lengths = screen.frame_lengths
