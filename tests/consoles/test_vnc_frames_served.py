@@ -237,7 +237,7 @@ def test_while_the_client_reads_nothing_the_vnc_server_waits_and_nothing_piles_u
         pixels = 0
         while EXT_KEY_EVENT not in (update := read_update(screen))[0]:
             pixels += update[1]
-        assert pixels >= screen.size[0] * screen.size[1]  # at least the update under way when reading stopped
+        assert pixels, "the updates under way when reading stopped did not come"
         screen.send(whole_screen(screen))
         assert read_whole_screen(screen)
     finally:
