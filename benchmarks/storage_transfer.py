@@ -30,6 +30,8 @@ from django.conf import settings
 
 from session import Console, serve_console
 
+from tests.free_ports import free_ports
+
 
 VIRSH = ["virsh", "-q", "-c", "qemu:///system"]
 WORK = Path("/var/tmp/vct-bench-transfer")
@@ -98,9 +100,7 @@ def serve_with_uvicorn(daphne):
     import sys
 
     env = dict(item.split("=", 1) for item in Path(f"/proc/{daphne.pid}/environ").read_text().split("\0") if "=" in item)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_ports()
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
                                "--lifespan", "off", "--log-level", "warning", "--no-access-log", "--http", "h11",
                                "console.asgi:application"], cwd=Path(__file__).resolve().parent.parent, env=env)

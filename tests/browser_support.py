@@ -10,7 +10,6 @@ import inspect
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +22,11 @@ from django.conf import settings
 
 from domains.hosts.embedded import embed_root
 from tests import failure_causes, qemu_capabilities
+from tests.free_ports import free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pids_using(root):
@@ -98,7 +92,7 @@ def serve_console(var, guest_dir, password="browser-pass-123", extra_env=None):
         subprocess.run([python, "manage.py", *command], cwd=REPO, env=env, check=True, capture_output=True, timeout=180)
     qemu_capabilities.keep(embed)
     (var / "static").symlink_to(collected_static())
-    port = _free_port()
+    port = free_ports()
     log = open(var / "daphne.log", "wb")
     server = subprocess.Popen(
         [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "console.asgi:application"],

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests import failure_causes
+from tests.free_ports import free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 DATABASE_PREFIX = "vccluster_"
@@ -88,7 +89,7 @@ def serve_cluster(processes=3, var=None, extra_env=None, password="cluster-pass-
         for args in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"],
                      ["bootstrap", "--no-embedded-host"]):
             _manage(env, *args)
-        port = _free_ports(processes + 1)
+        port = free_ports(processes + 1)
         log = var / "cluster.log"
         with open(log, "wb") as output:
             # A session of its own: at the end its whole process group can be killed, whatever the command left.
@@ -147,26 +148,6 @@ def _manage(env, *args):
                           timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-
-
-def _free_ports(count):
-    """The first of count consecutive free ports on 127.0.0.1 (nginx's, then one per process)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        if first + count <= 65535 and all(_bindable(port) for port in range(first, first + count)):
-            return first
-    raise RuntimeError(f"found no {count} consecutive free ports on 127.0.0.1")
-
-
-def _bindable(port):
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _listening(port):

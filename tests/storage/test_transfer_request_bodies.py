@@ -13,6 +13,7 @@ import pytest
 
 from console.request_bodies import BODY_LIMIT
 from tests.conftest import REPO
+from tests.free_ports import free_ports
 
 CONTENT = "/api/v1/hosts/1/pools/default/volumes/disk.img/content"
 HOSTS = "/api/v1/hosts"
@@ -22,9 +23,7 @@ HOSTS = "/api/v1/hosts"
 def daphne(tmp_path_factory):
     """(port, pid) of Daphne serving console.asgi on a free port (nothing here reaches the database)."""
     var = tmp_path_factory.mktemp("var")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_ports()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings", "VIRTCONSOLE_VAR_DIR": str(var)}
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
