@@ -169,16 +169,20 @@ def resident_bytes(pid):
     return int(re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1)) * KiB
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def screen_url(served_console):
-    """(base_url, signed-in session, path of a VNC ticket of the running demo guest)."""
+    """(base_url, signed-in session, a function giving the path of a VNC ticket of the running demo guest).
+
+    The served console's demo guest is left as it was found: the dashboard's browser tests start it from shut off.
+    """
     base_url, username, password = served_console
     http = signed_in(base_url, username, password)
     headers = {"X-CSRFToken": http.cookies["csrftoken"], "Origin": base_url, "Referer": f"{base_url}/"}
     demo = next(d for d in http.get(f"{base_url}/api/v1/domains").json()["results"] if d["name"] == "demo")
-    if demo["state"] != "running":
-        started = http.post(f"{base_url}/api/v1/domains/{demo['uuid']}/actions", json={"action": "start"},
-                            headers=headers)
+    actions = f"{base_url}/api/v1/domains/{demo['uuid']}/actions"
+    was_running = demo["state"] == "running"
+    if not was_running:
+        started = http.post(actions, json={"action": "start"}, headers=headers)
         assert started.status_code == 200, started.text
 
     def ticket():
@@ -187,7 +191,10 @@ def screen_url(served_console):
         assert answer.status_code == 201, answer.text
         return answer.json()["url"]
 
-    return base_url, http, ticket
+    yield base_url, http, ticket
+    if not was_running:
+        stopped = http.post(actions, json={"action": "destroy"}, headers=headers)
+        assert stopped.status_code == 200, stopped.text
 
 
 def test_the_screen_arrives_whole_in_frames_of_every_length(screen_url):
