@@ -46,7 +46,7 @@ from django.utils import timezone
 from domains.jobs.models import Job
 now = timezone.now()
 job = Job.objects.create(kind="volume.upload", state="succeeded", target_type="volume", target_id="x",
-                         target_label="isos-of-the-lab/install-media.iso", unit="bytes", done=1 << 30, total=1 << 30,
+                         target_label="installers/debian12.iso", unit="bytes", done=96 << 20, total=96 << 20,
                          user=get_user_model().objects.get(username="admin"), user_name="admin",
                          created=now, started=now, ended=now)
 print(job.pk)
@@ -81,3 +81,7 @@ def test_on_a_phone_a_jobs_target_breaks_after_its_slash_not_inside_a_word(logge
     # Lines end where a reader expects it (after the slash, at a hyphen), not inside a name.
     ends = page.evaluate(LINE_ENDS, job)
     assert ends and set(ends) <= {"/", "-", " "}, ends
+    # ...and the table fits its card: nothing to scroll sideways.
+    overflow = page.evaluate("""(() => { const box = document.querySelector('[data-jobs-table]').parentElement;
+        return box.scrollWidth - box.clientWidth; })()""")
+    assert overflow <= 0, f"the jobs table is {overflow} px wider than its card on a phone"
