@@ -24,7 +24,6 @@ import argparse
 import http.client
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,9 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.free_ports import free_ports  # noqa: E402  (the repository's root on the path first)
 PASSWORD = "floor-pass-1234"
 WARM_UP = 20
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -70,12 +72,6 @@ print(" ".join(f"{t:.9f}" for t in times))
 '''
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def console_env(var, checkout):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "console.settings", "VIRTCONSOLE_VAR_DIR": str(var),
            "DJANGO_SUPERUSER_PASSWORD": PASSWORD, "PYTHONPATH": str(checkout)}
@@ -92,7 +88,7 @@ def prepare(var, checkout):
 
 @contextmanager
 def daphne(application, env, cwd, log_path):
-    port = free_port()
+    port = free_ports()
     with open(log_path, "wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
                                   cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
